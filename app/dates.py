@@ -1,0 +1,264 @@
+"""The one date parser of Reunite: partial dates, free-text date parsing and ages.
+
+Source lists record dates of birth with whatever precision the writer had: a full date, a month
+and a year, or a year only. :class:`PartialDate` keeps exactly that precision, and
+:func:`parse_date` reads the forms we meet in partner spreadsheets.
+
+Day-first rule: a date written with dots, slashes or dashes and the year last (``05.03.2014``,
+``05/03/2014``, ``05-03-2014``) is ALWAYS read day.month.year, the convention in Ukraine and the
+region. We never guess month-first (US) order, even when the second number is above 12: such a
+date is reported as impossible so that a person looks at it. A date with the year first
+(``2014-03-05``, ``2014.03.05``) is read year-month-day.
+
+Two-digit years (``05.03.14``) are refused with a warning: for children's records a wrong century
+is worse than no date.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+MIN_YEAR = 1900
+MAX_YEAR = 2100
+MAX_AGE = 120
+
+__all__ = [
+    "MAX_YEAR",
+    "MIN_YEAR",
+    "DateParse",
+    "PartialDate",
+    "age_to_birth_year_range",
+    "date_problem",
+    "parse_age",
+    "parse_date",
+]
+
+
+def date_problem(year: int | None, month: int | None = None, day: int | None = None) -> str | None:
+    """Say what is wrong with a (partial) date, or return None when it exists.
+
+    The message completes the sentence "impossible date: ...".
+    """
+    if year is None:
+        if month is not None or day is not None:
+            return "a month or day is given without a year"
+        return None
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        return f"year {year} is outside {MIN_YEAR}-{MAX_YEAR}"
+    if month is None:
+        if day is not None:
+            return "a day is given without a month"
+        return None
+    if not 1 <= month <= 12:
+        return f"month {month} does not exist"
+    if day is None:
+        return None
+    if day < 1 or day > 31:
+        return f"day {day} does not exist"
+    last_day = calendar.monthrange(year, month)[1]
+    if day > last_day:
+        if month == 2 and day == 29:
+            return f"day 29 does not exist in month 2 of {year} (not a leap year)"
+        return f"day {day} does not exist in month {month}"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class PartialDate:
+    """A date known to day, month or year precision (or not at all: all parts None)."""
+
+    year: int | None
+    month: int | None = None
+    day: int | None = None
+
+    def __post_init__(self) -> None:
+        problem = date_problem(self.year, self.month, self.day)
+        if problem:
+            raise ValueError(f"impossible date: {problem}")
+
+    @property
+    def precision(self) -> str:
+        """"day", "month", "year" or "unknown"."""
+        if self.year is None:
+            return "unknown"
+        if self.month is None:
+            return "year"
+        if self.day is None:
+            return "month"
+        return "day"
+
+    def isoformat(self) -> str:
+        """"2014-03-05", "2014-03", "2014", or "" when unknown."""
+        if self.year is None:
+            return ""
+        text = f"{self.year:04d}"
+        if self.month is not None:
+            text += f"-{self.month:02d}"
+            if self.day is not None:
+                text += f"-{self.day:02d}"
+        return text
+
+    @classmethod
+    def from_iso(cls, text: str) -> PartialDate:
+        """Inverse of :meth:`isoformat`; raises ValueError for anything else."""
+        text = text.strip()
+        if not text:
+            return cls(None)
+        match = _ISO_PARTIAL.fullmatch(text)
+        if not match:
+            raise ValueError(f"not an ISO partial date: {text!r}")
+        year, month, day = (int(part) if part else None for part in match.groups())
+        return cls(year, month, day)
+
+    def to_date(self) -> date | None:
+        """The full date when the precision is "day", else None."""
+        if self.year is None or self.month is None or self.day is None:
+            return None
+        return date(self.year, self.month, self.day)
+
+    def __str__(self) -> str:
+        return self.isoformat()
+
+
+_ISO_PARTIAL = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+
+
+@dataclass(frozen=True, slots=True)
+class DateParse:
+    """Result of :func:`parse_date`: a value, or None with an English warning (or neither)."""
+
+    value: PartialDate | None
+    warning: str | None = None
+
+
+UNREADABLE = "unreadable date"
+
+# Trailing words meaning "year" in the three languages: "2014 р.", "2014 г.", "2014 year",
+# "2014р", "2014 року", "2014 года".
+_YEAR_NOISE = re.compile(
+    r"\s*(?:р|г|рік|року|рр|год|года|гг|y|yr|yrs|year|years)\.?\s*$",
+    re.IGNORECASE,
+)
+# Excel exports often add a midnight time to dates.
+_TIME_SUFFIX = re.compile(r"(?:\s+|T)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$")
+
+_DAY_FIRST = re.compile(r"(\d{1,2})([./-])(\d{1,2})\2(\d+)")
+_YEAR_FIRST = re.compile(r"(\d{4})([./-])(\d{1,2})\2(\d{1,2})")
+_MONTH_YEAR = re.compile(r"(\d{1,2})[./-](\d+)")
+_YEAR_MONTH = re.compile(r"(\d{4})[./-](\d{1,2})")
+_YEAR = re.compile(r"\d+")
+
+
+def _clean(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).strip()
+    text = _TIME_SUFFIX.sub("", text)
+    # Strip at most twice: "2014 р. н." is not something we try to read.
+    for _ in range(2):
+        stripped = _YEAR_NOISE.sub("", text)
+        if stripped == text or not stripped:
+            break
+        text = stripped
+    return text.strip()
+
+
+def _build(year: int, month: int | None = None, day: int | None = None) -> DateParse:
+    problem = date_problem(year, month, day)
+    if problem:
+        return DateParse(None, f"impossible date: {problem}")
+    return DateParse(PartialDate(year, month, day))
+
+
+def _year_or_warning(year_text: str) -> str | None:
+    if len(year_text) == 2:
+        return "two-digit year not accepted: write the year in full (e.g. 2014)"
+    if len(year_text) != 4:
+        return UNREADABLE
+    return None
+
+
+def parse_date(text: str | None) -> DateParse:
+    """Read a date as written in a source list.
+
+    Accepted: ``05.03.2014``, ``5.3.2014``, ``05/03/2014``, ``05-03-2014`` (always day first),
+    ``2014-03-05``, ``03.2014``, ``2014-03``, ``2014``, with surrounding spaces, a trailing
+    year word (``2014 р.``, ``2014 г.``, ``2014 year``) or a midnight time from Excel.
+    Empty text gives ``DateParse(None, None)``; anything else that is not a real date gives
+    ``DateParse(None, warning)``.
+    """
+    if text is None:
+        return DateParse(None)
+    cleaned = _clean(text)
+    if not cleaned:
+        return DateParse(None)
+
+    if match := _YEAR_FIRST.fullmatch(cleaned):
+        year, _, month, day = match.groups()
+        return _build(int(year), int(month), int(day))
+    if match := _DAY_FIRST.fullmatch(cleaned):
+        day, _, month, year = match.groups()
+        if warning := _year_or_warning(year):
+            return DateParse(None, warning)
+        return _build(int(year), int(month), int(day))
+    if match := _YEAR_MONTH.fullmatch(cleaned):
+        year, month = match.groups()
+        return _build(int(year), int(month))
+    if match := _MONTH_YEAR.fullmatch(cleaned):
+        month, year = match.groups()
+        if warning := _year_or_warning(year):
+            return DateParse(None, warning)
+        return _build(int(year), int(month))
+    if _YEAR.fullmatch(cleaned):
+        if warning := _year_or_warning(cleaned):
+            return DateParse(None, warning)
+        return _build(int(cleaned))
+    return DateParse(None, UNREADABLE)
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February in a year that has none
+        return day.replace(year=day.year - years, day=28)
+
+
+def age_to_birth_year_range(age: int, on: date) -> tuple[int, int]:
+    """Birth years possible for someone who was ``age`` full years old on ``on``.
+
+    Someone aged 7 on 2024-06-01 was born between 2016-06-02 and 2017-06-01, so (2016, 2017).
+    Only on 31 December does the range collapse to one year.
+    """
+    if not 0 <= age <= MAX_AGE:
+        raise ValueError(f"age {age} is outside 0-{MAX_AGE}")
+    latest = _years_before(on, age)
+    earliest = _years_before(on, age + 1) + timedelta(days=1)
+    return earliest.year, latest.year
+
+
+_AGE = re.compile(
+    r"(?P<number>\d{1,3})\s*"
+    r"(?P<unit>"
+    r"(?:р|рік|роки|років|г|год|года|лет|y|yr|yrs|year|years|yo|y\.o)\.?(?:\s*old)?"
+    r"|(?P<months>міс|місяць|місяці|місяців|мес|месяц|месяца|месяцев|mo|mos|month|months)\.?"
+    r")?",
+    re.IGNORECASE,
+)
+
+
+def parse_age(text: str | None) -> int | None:
+    """Full years from "7", "7 років", "7 лет", "7 years", "7 р."; months count as years.
+
+    "6 місяців" / "6 months" give 0 and "18 months" gives 1. Anything else gives None.
+    """
+    if text is None:
+        return None
+    cleaned = unicodedata.normalize("NFKC", text).strip()
+    match = _AGE.fullmatch(cleaned)
+    if not match:
+        return None
+    number = int(match["number"])
+    years = number // 12 if match["months"] else number
+    return years if years <= MAX_AGE else None

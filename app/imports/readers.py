@@ -1,0 +1,354 @@
+"""Bytes to rows: encoding and delimiter detection and a streaming CSV reader.
+
+Partner lists come from Excel and LibreOffice in three encodings (UTF-8 with or without a byte
+order mark, and Windows-1251) and with ``,``, ``;`` or tab between cells. :func:`open_csv`
+reads a sample to detect both, then streams the file row by row, so memory does not grow with
+its length. Every row carries the physical line on which it starts, for error reports that an
+operator can find in the file.
+
+Pure: no Flask, no database.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+__all__ = [
+    "DELIMITERS",
+    "ENCODINGS",
+    "SAMPLE_SIZE",
+    "CsvSource",
+    "Preview",
+    "SourceRow",
+    "UnreadableFile",
+    "detect_encoding",
+    "open_csv",
+    "preview",
+    "sniff_delimiter",
+]
+
+SAMPLE_SIZE = 64 * 1024
+ENCODINGS = ("utf-8-sig", "utf-8", "cp1251")
+DELIMITERS = (",", ";", "\t")
+
+# Share of control characters (other than tab and line ends) above which text is binary.
+_MAX_CONTROL_SHARE = 0.01
+# Share of non-space characters that must be ASCII or Cyrillic for a cp1251 reading.
+_MIN_CP1251_SHARE = 0.97
+# Typographic characters that Windows-1251 text commonly contains.
+_CP1251_PUNCTUATION = frozenset("«»–—№‘’‚“”„…•·€™°±§©®¦µ¶")
+_SEP_LINE = re.compile(r"sep=(.)\r?\n?")
+_WORD = re.compile(r"\w+")
+
+
+class UnreadableFile(Exception):
+    """The upload cannot be read as a CSV file; ``reason`` is an English sentence for the UI."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRow:
+    """One data row: the physical line where it starts (header is line 1) and its cells."""
+
+    line_number: int
+    values: list[str]
+
+
+def _decode_utf8(sample: bytes) -> str | None:
+    """Strict UTF-8, forgiving only a multibyte character cut off at the end of the sample."""
+    try:
+        return sample.decode("utf-8")
+    except UnicodeDecodeError as err:
+        cut_at_end = err.end == len(sample) and len(sample) - err.start < 4
+        if err.reason == "unexpected end of data" and cut_at_end:
+            try:
+                return sample[: err.start].decode("utf-8")
+            except UnicodeDecodeError:
+                return None
+        return None
+
+
+def _check_not_binary(text: str) -> None:
+    controls = sum(
+        1 for char in text if char not in "\t\n\r\f\v" and unicodedata.category(char) == "Cc"
+    )
+    if text and controls > _MAX_CONTROL_SHARE * len(text):
+        raise UnreadableFile(
+            "This is not a text file (it contains control characters); upload a CSV file."
+        )
+
+
+def _looks_like_cp1251(text: str) -> bool:
+    visible = [char for char in text if not char.isspace()]
+    if not visible:
+        return True
+    fitting = sum(
+        1
+        for char in visible
+        if char.isascii() or "\u0400" <= char <= "\u04ff" or char in _CP1251_PUNCTUATION
+    )
+    if fitting < _MIN_CP1251_SHARE * len(visible):
+        return False
+    # Latin-1 text read as cp1251 turns "Müller" into "Mьller": Cyrillic letters inside Latin
+    # words. Real Cyrillic text has whole Cyrillic words.
+    cyrillic_words = mixed_words = 0
+    for word in _WORD.findall(text):
+        has_cyrillic = any("\u0400" <= char <= "\u04ff" for char in word)
+        if has_cyrillic:
+            cyrillic_words += 1
+            if any("a" <= char.lower() <= "z" for char in word):
+                mixed_words += 1
+    return mixed_words <= 0.2 * cyrillic_words
+
+
+def _encoding_hint(sample: bytes) -> str | None:
+    from charset_normalizer import from_bytes  # only needed on the failure path
+
+    best = from_bytes(sample).best()
+    return best.encoding if best is not None else None
+
+
+def detect_encoding(sample: bytes) -> str:
+    """Return "utf-8-sig", "utf-8" or "cp1251" for the first bytes of a file.
+
+    Strict decoding in a fixed order is more reliable than statistics for these three:
+    a UTF-8 byte order mark, then strict UTF-8, then Windows-1251 if the text is mostly
+    Cyrillic and ASCII. Raises :class:`UnreadableFile` for binary data and other encodings.
+    """
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise UnreadableFile(
+            "The file is saved as UTF-16 (Unicode text); save it as CSV UTF-8 and upload again."
+        )
+    if b"\x00" in sample:
+        raise UnreadableFile("This is not a text file (it contains NUL bytes); upload a CSV file.")
+    if sample.startswith(codecs.BOM_UTF8):
+        text = _decode_utf8(sample[len(codecs.BOM_UTF8) :])
+        if text is None:
+            raise UnreadableFile("The file starts as UTF-8 but contains bytes that are not UTF-8.")
+        _check_not_binary(text)
+        return "utf-8-sig"
+    text = _decode_utf8(sample)
+    if text is not None:
+        _check_not_binary(text)
+        return "utf-8"
+    try:
+        text = sample.decode("cp1251")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None:
+        _check_not_binary(text)
+        if _looks_like_cp1251(text):
+            return "cp1251"
+    hint = _encoding_hint(sample)
+    looks_like = f" (it looks like {hint})" if hint else ""
+    raise UnreadableFile(
+        f"The file is not in a supported text encoding{looks_like}; "
+        "save it as CSV UTF-8 or Windows-1251 (Cyrillic) and upload again."
+    )
+
+
+def _complete_lines(sample: str) -> str:
+    """Drop a last line cut off by the end of the sample."""
+    if sample.endswith(("\n", "\r")):
+        return sample
+    cut = max(sample.rfind("\n"), sample.rfind("\r"))
+    return sample[: cut + 1] if cut > 0 else sample
+
+
+def _consistency(sample: str, delimiter: str) -> tuple[int, float, int]:
+    """Score a delimiter: (header has 2+ cells, share of rows as wide as the header, width)."""
+    rows = []
+    try:
+        for row in csv.reader(io.StringIO(sample), delimiter=delimiter):
+            if any(cell.strip() for cell in row):
+                rows.append(len(row))
+            if len(rows) >= 50:
+                break
+    except csv.Error:
+        return (0, 0.0, 0)
+    if not rows or rows[0] < 2:
+        return (0, 0.0, 0)
+    width = rows[0]
+    return (1, sum(1 for count in rows if count == width) / len(rows), width)
+
+
+def sniff_delimiter(sample: str) -> str:
+    """Return ",", ";" or "\\t" for a text sample (header first).
+
+    An Excel ``sep=;`` first line decides. Otherwise each delimiter is scored by parsing the
+    sample with it (quoted parts are therefore ignored): the header must split into 2+ cells
+    and most rows must be as wide as the header. ``csv.Sniffer``'s guess, restricted to the
+    three delimiters, is kept when it scores as well as the best; ties go to ",".
+    """
+    if (match := _SEP_LINE.match(sample)) and match[1] in DELIMITERS:
+        return match[1]
+    sample = _complete_lines(sample)
+    sniffed: str | None
+    try:
+        sniffed = csv.Sniffer().sniff(sample[:8192], delimiters="".join(DELIMITERS)).delimiter
+    except csv.Error:
+        sniffed = None
+    scores = {delimiter: _consistency(sample, delimiter) for delimiter in DELIMITERS}
+    best = max(scores.values())
+    if sniffed in scores and scores[sniffed] == best:
+        return sniffed
+    return max(DELIMITERS, key=lambda delimiter: scores[delimiter])
+
+
+class _PrefixedStream(io.RawIOBase):
+    """The already-read sample followed by the rest of the stream, without seeking.
+
+    Closing it leaves the caller's stream open.
+    """
+
+    def __init__(self, prefix: bytes, stream: BinaryIO) -> None:
+        super().__init__()
+        self._prefix = prefix
+        self._stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        if self._prefix:
+            count = min(len(buffer), len(self._prefix))
+            buffer[:count] = self._prefix[:count]
+            self._prefix = self._prefix[count:]
+            return count
+        data = self._stream.read(len(buffer))
+        count = len(data)
+        buffer[:count] = data
+        return count
+
+
+class CsvSource:
+    """An open CSV file: detected encoding and delimiter, headers, and a one-pass row stream."""
+
+    def __init__(self, text: io.TextIOWrapper, encoding: str, delimiter: str) -> None:
+        self.encoding = encoding
+        self.delimiter = delimiter
+        self._text = text
+        self._reader = csv.reader(text, delimiter=delimiter)
+        self._consumed = False
+        self.headers: list[str] = self._read_headers()
+
+    def _next(self) -> list[str] | None:
+        start = self._reader.line_num + 1
+        try:
+            return next(self._reader)
+        except StopIteration:
+            return None
+        except UnicodeDecodeError as err:
+            raise UnreadableFile(
+                f"The file is not valid {self.encoding} text near line {start}; "
+                "choose its encoding explicitly."
+            ) from err
+        except csv.Error as err:
+            raise UnreadableFile(f"Line {start} cannot be read as CSV: {err}.") from err
+
+    def _read_headers(self) -> list[str]:
+        while (row := self._next()) is not None:
+            if self._reader.line_num == 1 and _SEP_LINE.fullmatch(self.delimiter.join(row)):
+                continue  # Excel's "sep=;" line
+            if any(cell.strip() for cell in row):
+                return [cell.replace("\ufeff", "").strip() for cell in row]
+        raise UnreadableFile("The file is empty: it has no header row.")
+
+    def rows(self) -> Iterator[SourceRow]:
+        """Yield data rows in order, skipping rows whose cells are all blank.
+
+        Rows shorter than the header are padded with ""; longer rows keep their extra cells
+        (the caller reports them). Can be iterated once.
+        """
+        if self._consumed:
+            raise RuntimeError("CsvSource.rows() can be iterated only once")
+        self._consumed = True
+        width = len(self.headers)
+        while True:
+            start = self._reader.line_num + 1
+            values = self._next()
+            if values is None:
+                return
+            if not any(cell.strip() for cell in values):
+                continue
+            if len(values) < width:
+                values.extend([""] * (width - len(values)))
+            yield SourceRow(start, values)
+
+    def close(self) -> None:
+        """Release the decoder; the caller's binary stream stays open."""
+        self._text.close()
+
+    def __enter__(self) -> CsvSource:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def _check_encoding(encoding: str) -> str:
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError as err:
+        raise ValueError(f"unknown encoding {encoding!r}") from err
+    return name
+
+
+def open_csv(
+    stream: BinaryIO, encoding: str | None = None, delimiter: str | None = None
+) -> CsvSource:
+    """Open a binary stream as CSV, detecting what is not given.
+
+    Reads :data:`SAMPLE_SIZE` bytes for detection and streams the rest; the stream need not be
+    seekable. Raises :class:`UnreadableFile` for binary or undecodable files.
+    """
+    sample = stream.read(SAMPLE_SIZE)
+    if not isinstance(sample, bytes):
+        raise TypeError("open_csv needs a binary stream")
+    if encoding is None:
+        encoding = detect_encoding(sample)
+    elif _check_encoding(encoding) == "utf-8" and sample.startswith(codecs.BOM_UTF8):
+        encoding = "utf-8-sig"
+    if delimiter is None:
+        delimiter = sniff_delimiter(sample.decode(encoding, errors="ignore"))
+    elif delimiter not in DELIMITERS:
+        raise ValueError(f"delimiter must be one of {DELIMITERS!r}")
+    buffered = io.BufferedReader(_PrefixedStream(sample, stream))
+    text = io.TextIOWrapper(buffered, encoding=encoding, errors="strict", newline="")
+    return CsvSource(text, encoding, delimiter)
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """What the browser shows before an import: detection results, headers, first rows."""
+
+    encoding: str
+    delimiter: str
+    headers: list[str]
+    rows: list[SourceRow] = field(default_factory=list)
+
+
+def preview(
+    stream: BinaryIO,
+    n: int = 10,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+) -> Preview:
+    """Headers and the first ``n`` rows of a CSV stream, with the detected encoding/delimiter."""
+    with open_csv(stream, encoding=encoding, delimiter=delimiter) as source:
+        rows: list[SourceRow] = []
+        for row in source.rows():
+            if len(rows) >= n:
+                break
+            rows.append(row)
+        return Preview(source.encoding, source.delimiter, source.headers, rows)
