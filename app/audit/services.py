@@ -1,0 +1,119 @@
+"""The one audit writer: ``record()`` for explicit events, and a flush hook for every change.
+
+Every model on ``app.database.Base`` is audited unless it sets ``__audited__ = False``; a model can
+name fields whose changes are not worth an event in ``__audit_ignore__``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import has_request_context, request
+from flask_login import current_user
+from sqlalchemy import event, insert, inspect
+from sqlalchemy.orm import Session
+
+from app.audit.models import AuditAction, AuditEvent
+from app.database import utcnow
+from app.extensions import db
+
+
+def _actor_id() -> int | None:
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return int(current_user.get_id())
+    return None
+
+
+def _ip() -> str | None:
+    return request.remote_addr if has_request_context() else None
+
+
+def _event_row(
+    action: AuditAction | str,
+    object_type: str | None,
+    object_id: int | None,
+    fields: list[str] | None = None,
+    detail: dict[str, Any] | None = None,
+    actor_id: int | None = None,
+) -> dict[str, Any]:
+    return {
+        "at": utcnow(),
+        "actor_id": actor_id if actor_id is not None else _actor_id(),
+        "action": str(action),
+        "object_type": object_type,
+        "object_id": object_id,
+        "fields": fields,
+        "detail": detail,
+        "ip_address": _ip(),
+    }
+
+
+def record(
+    action: AuditAction | str,
+    obj: Any = None,
+    *,
+    object_type: str | None = None,
+    object_id: int | None = None,
+    fields: list[str] | None = None,
+    detail: dict[str, Any] | None = None,
+    actor_id: int | None = None,
+) -> None:
+    """Write one audit event in the current transaction (reads, logins, imports, exports)."""
+    if obj is not None:
+        object_type = object_type or obj.__tablename__
+        object_id = object_id if object_id is not None else obj.id
+    db.session.execute(
+        insert(AuditEvent),
+        [_event_row(action, object_type, object_id, fields, detail, actor_id)],
+    )
+
+
+def _is_audited(obj: Any) -> bool:
+    return getattr(obj, "__audited__", False) and hasattr(obj, "__tablename__")
+
+
+def _changed_fields(obj: Any) -> list[str]:
+    state = inspect(obj)
+    ignored = getattr(obj, "__audit_ignore__", frozenset())
+    return sorted(
+        attr.key
+        for attr in state.mapper.column_attrs
+        if attr.key not in ignored and state.attrs[attr.key].history.has_changes()
+    )
+
+
+def _primary_key(obj: Any) -> int | None:
+    # The identity key is not set yet inside after_flush; read the primary key columns.
+    key = inspect(obj).mapper.primary_key_from_instance(obj)
+    return key[0] if len(key) == 1 else None
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_audit_changes(session: Session, flush_context: Any, instances: Any) -> None:
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, AuditEvent):
+            raise PermissionError("the audit trail is append-only")
+
+
+@event.listens_for(Session, "after_flush")
+def _audit_flush(session: Session, flush_context: Any) -> None:
+    """Record create/update/delete of every audited object in the same transaction."""
+    rows = []
+    for obj in session.new:
+        if _is_audited(obj):
+            fields = _changed_fields(obj)
+            rows.append(
+                _event_row(AuditAction.CREATE, obj.__tablename__, _primary_key(obj), fields)
+            )
+    for obj in session.dirty:
+        if _is_audited(obj) and session.is_modified(obj, include_collections=False):
+            fields = _changed_fields(obj)
+            if fields:
+                rows.append(
+                    _event_row(AuditAction.UPDATE, obj.__tablename__, _primary_key(obj), fields)
+                )
+    for obj in session.deleted:
+        if _is_audited(obj):
+            rows.append(_event_row(AuditAction.DELETE, obj.__tablename__, _primary_key(obj)))
+    if rows:
+        session.connection().execute(insert(AuditEvent.__table__), rows)

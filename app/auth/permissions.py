@@ -1,0 +1,133 @@
+"""Named permissions, the roles that hold them, and the one decorator every view uses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Flask, abort
+from flask_login import current_user
+
+from app.extensions import login_manager
+
+
+class Permission(StrEnum):
+    """``resource:action`` names. PUBLIC marks the few views that need no login."""
+
+    PUBLIC = "public"
+    APP_USE = "app:use"  # any signed-in user: home, language, own profile
+    CASE_READ = "case:read"  # cases assigned to the user
+    CASE_READ_ALL = "case:read_all"  # every case
+    CASE_CREATE = "case:create"
+    CASE_EDIT = "case:edit"
+    CASE_ASSIGN = "case:assign"
+    CASE_APPROVE = "case:approve"
+    SOURCE_LIST_VIEW = "source_list:view"
+    SOURCE_LIST_MANAGE = "source_list:manage"
+    IMPORT_RUN = "import:run"
+    RECORD_READ = "record:read"
+    MATCH_REVIEW = "match:review"
+    MATCH_APPROVE = "match:approve"
+    EXPORT_RUN = "export:run"
+    USER_MANAGE = "user:manage"
+    AUDIT_READ = "audit:read"
+
+
+class Role(StrEnum):
+    CASEWORKER = "caseworker"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+
+_CASEWORKER = {
+    Permission.APP_USE,
+    Permission.CASE_READ,
+    Permission.CASE_CREATE,
+    Permission.CASE_EDIT,
+    Permission.SOURCE_LIST_VIEW,
+    Permission.IMPORT_RUN,
+    Permission.RECORD_READ,
+    Permission.MATCH_REVIEW,
+    Permission.EXPORT_RUN,
+}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.CASEWORKER: frozenset(_CASEWORKER),
+    Role.SUPERVISOR: frozenset(
+        _CASEWORKER
+        | {
+            Permission.CASE_READ_ALL,
+            Permission.CASE_ASSIGN,
+            Permission.CASE_APPROVE,
+            Permission.MATCH_APPROVE,
+        }
+    ),
+    # Admins run the system (users, source lists, audit) but do not read case content.
+    Role.ADMIN: frozenset(
+        {
+            Permission.APP_USE,
+            Permission.USER_MANAGE,
+            Permission.AUDIT_READ,
+            Permission.SOURCE_LIST_VIEW,
+            Permission.SOURCE_LIST_MANAGE,
+        }
+    ),
+}
+
+
+def role_can(role: str, permission: Permission) -> bool:
+    if permission is Permission.PUBLIC:
+        return True
+    try:
+        return permission in ROLE_PERMISSIONS[Role(role)]
+    except ValueError:
+        return False
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def require(permission: Permission) -> Callable[[F], F]:
+    """Declare (and enforce) the permission a view needs. Every view must use this."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if permission is not Permission.PUBLIC:
+                if not current_user.is_authenticated:
+                    return login_manager.unauthorized()
+                if not current_user.can(permission):
+                    abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.required_permission = permission  # type: ignore[attr-defined]
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+public = require(Permission.PUBLIC)
+
+# Endpoints Flask itself adds; they serve only files from static/.
+EXEMPT_ENDPOINTS = frozenset({"static"})
+
+
+def routes_without_permission(app: Flask) -> list[str]:
+    """Endpoints whose view does not declare a permission with @require."""
+    missing = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in EXEMPT_ENDPOINTS:
+            continue
+        view = app.view_functions[rule.endpoint]
+        if not isinstance(getattr(view, "required_permission", None), Permission):
+            missing.append(rule.endpoint)
+    return missing
+
+
+def check_every_route_declares_permission(app: Flask) -> None:
+    """Refuse to start when a view forgot @require: least privilege cannot be forgotten."""
+    missing = routes_without_permission(app)
+    if missing:
+        raise RuntimeError(f"routes without @require(...): {', '.join(sorted(missing))}")

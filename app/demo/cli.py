@@ -1,0 +1,26 @@
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from app.demo.services import seed_demo
+
+demo_cli = AppGroup("demo", help="Synthetic demonstration data.")
+
+
+@demo_cli.command("seed")
+@click.option("--cases", "case_count", default=120, show_default=True)
+@click.option("--password", default=None, help="Password of the demo accounts.")
+def seed_command(case_count: int, password: str | None) -> None:
+    """Fill an empty database with synthetic users and people. Safe to run again."""
+    password = password or current_app.config.get("DEMO_PASSWORD")
+    if not password:
+        raise click.ClickException("demo data is for development: pass --password")
+    summary = seed_demo(password=password, case_count=case_count)
+    if summary.created:
+        click.echo(f"Seeded {summary.cases} synthetic cases.")
+    else:
+        click.echo("The database already has users; no demo data added.")
+    if summary.logins:
+        click.echo("Demo logins (synthetic accounts, development only):")
+    for email, role in summary.logins:
+        click.echo(f"  {role:<11} {email}  password: {password}")

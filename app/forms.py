@@ -1,0 +1,11 @@
+"""Form helpers shared by every feature."""
+
+from collections.abc import Iterable
+from typing import Any
+
+from wtforms import SelectChoice
+
+
+def choices(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
+    """SelectField choices from (value, label) pairs (WTForms 3.3 deprecates plain tuples)."""
+    return [SelectChoice(value, label) for value, label in pairs]

@@ -1,0 +1,27 @@
+from flask import current_app, redirect, render_template, request, session
+from flask_login import current_user
+
+from app.auth.forms import EmptyForm
+from app.auth.permissions import Permission, public, require
+from app.auth.routes import _safe_next
+from app.extensions import db
+from app.main import bp
+
+
+@bp.route("/")
+@require(Permission.APP_USE)
+def index():
+    return render_template("main/index.html")
+
+
+@bp.route("/language/<code>", methods=["POST"])
+@public
+def set_language(code: str):
+    """Switch the interface language; anonymous visitors can switch on the login page."""
+    form = EmptyForm()
+    if form.validate_on_submit() and code in current_app.config["LANGUAGES"]:
+        session["language"] = code
+        if current_user.is_authenticated:
+            current_user.locale = code
+            db.session.commit()
+    return redirect(_safe_next(request.form.get("next")))

@@ -1,0 +1,89 @@
+"""Configuration classes. Every secret and address comes from the environment."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+DEFAULT_SECRET = "dev-only-insecure-secret"  # noqa: S105 - refused in production, see below
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET)
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'reunite.db'}"
+    )
+    # hide_parameters: SQL errors in logs must not carry the values (names, phones).
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "hide_parameters": True}
+    # Uploads (CSV lists) are the biggest requests; everything else is tiny.
+    MAX_CONTENT_LENGTH = _env_int("MAX_UPLOAD_MB", 64) * 1024 * 1024
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    SESSION_COOKIE_NAME = "reunite_session"
+    # Sessions end after this much inactivity (checked on the server, see app.auth).
+    IDLE_TIMEOUT = timedelta(minutes=_env_int("IDLE_TIMEOUT_MINUTES", 30))
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
+
+    WTF_CSRF_TIME_LIMIT = None  # the session lifetime bounds the token already
+
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    LANGUAGES = ("uk", "en")
+
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute")
+
+    PASSWORD_MIN_LENGTH = 12
+    STALE_CASE_DAYS = _env_int("STALE_CASE_DAYS", 21)
+    PER_PAGE = 25
+    # Background jobs (imports, matching) run in a thread; tests run them inline.
+    JOBS_INLINE = False
+    DEMO_PASSWORD = None
+
+
+class DevelopmentConfig(Config):
+    DEBUG = False  # the README run command must not expose the Werkzeug debugger
+    DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "reunite-demo-2026")
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret"  # noqa: S105 - tests only
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    # Argon2 at full cost makes a few hundred logins in tests slow; tests use a cheap profile.
+    ARGON2_PROFILE = "test"
+    JOBS_INLINE = True
+    DEMO_PASSWORD = "reunite-demo-2026"  # noqa: S105 - synthetic demo accounts
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+
+    @staticmethod
+    def validate(settings) -> None:
+        secret = settings.get("SECRET_KEY") or ""
+        if secret == DEFAULT_SECRET or len(secret) < 32:
+            raise RuntimeError(
+                "SECRET_KEY must be set to a random value of at least 32 characters in production"
+            )
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env() -> type[Config]:
+    return CONFIGS[os.environ.get("REUNITE_ENV", "development")]

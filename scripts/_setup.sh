@@ -1,0 +1,18 @@
+# Shared set-up for scripts/serve and scripts/test: a virtualenv with the project installed
+# and compiled translations. Safe to run again: it reinstalls only when pyproject.toml changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+stamp=.venv/.reunite-installed
+want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  .venv/bin/python -m pip install --quiet --upgrade pip
+  .venv/bin/python -m pip install --quiet -e ".[dev]"
+  echo "$want" > "$stamp"
+fi
+.venv/bin/pybabel compile --use-fuzzy -q -d app/translations 2>/dev/null \
+  || .venv/bin/pybabel compile -d app/translations >/dev/null
+export FLASK_APP=app

@@ -1,0 +1,36 @@
+// Small progressive enhancements. No inline scripts: the CSP allows only files from 'self'.
+"use strict";
+
+document.addEventListener("DOMContentLoaded", () => {
+  // Buttons that need a second thought carry data-confirm="question".
+  document.querySelectorAll("[data-confirm]").forEach((el) => {
+    el.addEventListener("click", (event) => {
+      if (!window.confirm(el.dataset.confirm)) event.preventDefault();
+    });
+  });
+  // "Select all" checkboxes for bulk actions: data-select-all="name-of-checkboxes".
+  document.querySelectorAll("[data-select-all]").forEach((box) => {
+    box.addEventListener("change", () => {
+      document.querySelectorAll(`input[name="${box.dataset.selectAll}"]`).forEach((item) => {
+        item.checked = box.checked;
+      });
+    });
+  });
+  // Progress bars that poll a JSON endpoint: data-progress-url, data-done-url.
+  document.querySelectorAll("[data-progress-url]").forEach((bar) => {
+    const label = document.getElementById(bar.dataset.progressLabel || "");
+    const poll = async () => {
+      const response = await fetch(bar.dataset.progressUrl, { headers: { Accept: "application/json" } });
+      if (!response.ok) return;
+      const state = await response.json();
+      if (state.total) { bar.max = state.total; bar.value = state.done; }
+      if (label) label.textContent = state.message || "";
+      if (state.finished) {
+        if (bar.dataset.doneUrl) window.location.assign(bar.dataset.doneUrl);
+        return;
+      }
+      window.setTimeout(poll, 500);
+    };
+    poll();
+  });
+});

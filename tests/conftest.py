@@ -1,0 +1,155 @@
+"""Fixtures: one migrated database per test session, each test in a rolled-back transaction."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+import config
+from app import create_app
+from app.auth.models import User
+from app.auth.permissions import Role
+from app.extensions import db, limiter
+from tests import factories
+
+PASSWORD = factories.DEFAULT_PASSWORD
+
+
+def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+def _empty_postgres(app: Flask) -> None:
+    """Start from an empty schema so that the migrations build everything."""
+    with db.engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    url = _database_url(tmp_path_factory)
+    settings = type(
+        "SessionTestingConfig", (config.TestingConfig,), {"SQLALCHEMY_DATABASE_URI": url}
+    )
+    application = create_app(settings)
+    with application.app_context():
+        if db.engine.dialect.name == "postgresql":
+            _empty_postgres(application)
+        upgrade()  # the schema comes from the migrations, never from create_all
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _transaction(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Wrap the test in a transaction that is rolled back; requests commit to savepoints."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    app: Flask = request.getfixturevalue("app")
+    with app.app_context():
+        engine = db.engine
+        connection = engine.connect()
+        outer = connection.begin()
+        engines = db.engines
+        engines[None] = connection  # type: ignore[assignment] - a Connection binds like an Engine
+        db.session.remove()
+        db.session.configure(join_transaction_mode="create_savepoint")
+    limiter.reset()
+    try:
+        yield
+    finally:
+        with app.app_context():
+            db.session.remove()
+            outer.rollback()
+            connection.close()
+            db.engines[None] = engine
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def users(app: Flask) -> dict[str, int]:
+    """One active user per role; returns their ids by role name."""
+    with app.app_context():
+        created = {
+            role.value: factories.make_user(role=role.value, password=PASSWORD) for role in Role
+        }
+        db.session.commit()
+        return {role: user.id for role, user in created.items()}
+
+
+def _login(client: FlaskClient, user_id: int) -> FlaskClient:
+    """Sign in without the password round trip (argon2 is slow on purpose)."""
+    from flask_login.utils import _create_identifier
+
+    with client.session_transaction() as session:
+        # "strong" session protection compares this identifier on every request.
+        with client.application.test_request_context(
+            environ_base={
+                "REMOTE_ADDR": "127.0.0.1",
+                "HTTP_USER_AGENT": client.environ_base.get("HTTP_USER_AGENT", ""),
+            }
+        ):
+            session["_id"] = _create_identifier()
+        session["_user_id"] = str(user_id)
+        session["_fresh"] = True
+    return client
+
+
+@pytest.fixture
+def login(app: Flask):
+    """``login(user_id)`` returns a new test client signed in as that user."""
+
+    def make(user_id: int) -> FlaskClient:
+        return _login(app.test_client(), user_id)
+
+    return make
+
+
+@pytest.fixture
+def caseworker(login, users) -> FlaskClient:
+    return login(users["caseworker"])
+
+
+@pytest.fixture
+def supervisor(login, users) -> FlaskClient:
+    return login(users["supervisor"])
+
+
+@pytest.fixture
+def admin(login, users) -> FlaskClient:
+    return login(users["admin"])
+
+
+def csrf_token(client: FlaskClient, path: str) -> str:
+    """The CSRF token from a page's form, as a browser would send it."""
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def get_user(app: Flask, user_id: int) -> User:
+    with app.app_context():
+        return db.session.get(User, user_id)

@@ -1,0 +1,100 @@
+"""End-to-end fixtures: the real app on a real server thread, driven by Debian's Chromium."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from werkzeug.serving import make_server
+
+import config
+from app import create_app
+from app.demo.services import seed_demo
+from app.extensions import db
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+DEMO_PASSWORD = "reunite-demo-2026"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/e2e/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Use the system Chromium: Playwright's own browser download is not possible here."""
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_FLAGS}
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = os.environ.get("E2E_DATABASE_URL") or (
+        f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'e2e.db'}"
+    )
+    settings = type(
+        "E2EConfig",
+        (config.TestingConfig,),
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "JOBS_INLINE": False,
+            "TESTING": False,
+            "DEBUG": False,
+            "LOGIN_RATE_LIMIT": "1000 per minute",
+        },
+    )
+    app = create_app(settings)
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            from tests.conftest import _empty_postgres
+
+            _empty_postgres(app)
+        upgrade()
+        seed_demo(password=DEMO_PASSWORD, case_count=60)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def screenshot_on_failure(request, page):
+    yield
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        out = Path("test-results")
+        out.mkdir(exist_ok=True)
+        page.screenshot(path=str(out / f"{request.node.name}.png"), full_page=True)
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
+
+
+def sign_in(page, base_url: str, email: str, password: str = DEMO_PASSWORD) -> None:
+    page.goto(f"{base_url}/login")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/login" not in url)

@@ -1,0 +1,50 @@
+import re
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import sign_in
+
+ADMIN = "admin@demo.reunite.test"
+CASEWORKER = "caseworker@demo.reunite.test"
+
+
+def test_login_language_switch_and_logout(page, live_server, screenshot_on_failure):
+    sign_in(page, live_server, ADMIN)
+    expect(page.get_by_test_id("current-user")).to_have_text("Demo Administrator")
+    page.get_by_test_id("lang-uk").click()
+    expect(page.get_by_test_id("logout")).to_have_text("Вийти")
+    expect(page.locator("html")).to_have_attribute("lang", "uk")
+    page.get_by_test_id("lang-en").click()
+    expect(page.get_by_test_id("logout")).to_have_text("Sign out")
+    page.get_by_test_id("logout").click()
+    expect(page).to_have_url(re.compile(r"/login$"))
+    page.goto(f"{live_server}/admin/users")
+    expect(page).to_have_url(re.compile(r"/login"))
+
+
+def test_wrong_password_shows_error_beside_field(page, live_server, screenshot_on_failure):
+    page.goto(f"{live_server}/login")
+    page.get_by_label("E-mail").fill(CASEWORKER)
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#password-error")).to_contain_text("Wrong e-mail or password")
+
+
+def test_caseworker_cannot_open_admin_page(page, live_server, screenshot_on_failure):
+    sign_in(page, live_server, CASEWORKER)
+    expect(page.get_by_role("link", name="Users")).to_have_count(0)
+    response = page.goto(f"{live_server}/admin/users")
+    assert response.status == 403
+    expect(page.get_by_test_id("error-message")).to_contain_text("do not have permission")
+
+
+def test_no_csp_violations_on_pages(page, live_server, screenshot_on_failure):
+    violations = []
+    page.on(
+        "console",
+        lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
+    sign_in(page, live_server, ADMIN)
+    for path in ("/", "/admin/users", "/admin/audit/", "/admin/users/new"):
+        page.goto(f"{live_server}{path}")
+    assert violations == []

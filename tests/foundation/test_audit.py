@@ -1,0 +1,110 @@
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
+
+from app.audit.models import AuditEvent
+from app.audit.services import record
+from app.auth.models import User
+from app.extensions import db
+from tests import factories
+
+
+def _events(**where):
+    query = select(AuditEvent).order_by(AuditEvent.id)
+    for column, value in where.items():
+        query = query.where(getattr(AuditEvent, column) == value)
+    return db.session.scalars(query).all()
+
+
+def test_create_update_delete_are_recorded_with_field_names(app):
+    with app.app_context():
+        user = factories.make_user(name="Before")
+        user.name = "After"
+        db.session.flush()
+        db.session.delete(user)
+        db.session.flush()
+        events = _events(object_type="user_account", object_id=user.id)
+        assert [e.action for e in events] == ["create", "update", "delete"]
+        assert "email" in events[0].fields
+        assert events[1].fields == ["name"]
+
+
+def test_values_never_enter_the_audit_trail(app):
+    with app.app_context():
+        user = factories.make_user(name="Синтетична Особа")
+        db.session.flush()
+        rows = db.session.execute(text("SELECT fields, detail FROM audit_event")).all()
+        assert "Синтетична" not in repr(rows)
+        assert user.password_hash not in repr(rows)
+
+
+def test_ignored_fields_do_not_make_events(app):
+    from app.database import utcnow
+
+    with app.app_context():
+        user = factories.make_user()
+        before = len(_events(object_id=user.id))
+        user.last_login_at = utcnow()
+        db.session.flush()
+        assert len(_events(object_id=user.id)) == before
+
+
+def test_audit_events_cannot_be_changed_by_the_orm(app):
+    with app.app_context():
+        record("read", object_type="thing", object_id=1)
+        event = _events(object_type="thing")[0]
+        event.action = "tampered"
+        with pytest.raises(PermissionError):
+            db.session.flush()
+        db.session.rollback()
+
+
+@pytest.mark.parametrize(
+    "statement", ["UPDATE audit_event SET action = 'x'", "DELETE FROM audit_event"]
+)
+def test_audit_events_cannot_be_changed_in_the_database(app, statement):
+    with app.app_context():
+        record("read", object_type="thing", object_id=1)
+        db.session.flush()
+        with pytest.raises(DBAPIError, match="append-only"), db.session.begin_nested():
+            db.session.execute(text(statement))
+
+
+def test_admin_browses_and_filters_audit(app, admin, users):
+    with app.app_context():
+        record("export", object_type="case", object_id=7, actor_id=users["supervisor"])
+        db.session.commit()
+    page = admin.get("/admin/audit/?action=export").get_data(as_text=True)
+    assert "export" in page and "case 7" in page
+    filtered = admin.get("/admin/audit/?action=login").get_data(as_text=True)
+    assert "case 7" not in filtered
+
+
+def test_audit_filter_by_actor_and_date(app, admin, users):
+    with app.app_context():
+        record("export", object_type="case", object_id=8, actor_id=users["supervisor"])
+        db.session.commit()
+    page = admin.get(f"/admin/audit/?actor={users['supervisor']}&date_from=2000-01-01")
+    assert "case 8" in page.get_data(as_text=True)
+    assert "case 8" not in admin.get(f"/admin/audit/?actor={users['admin']}").get_data(as_text=True)
+
+
+def test_request_events_record_actor_and_address(app, admin, users):
+    from tests.conftest import csrf_token
+
+    path = f"/admin/users/{users['caseworker']}"
+    admin.post(
+        path,
+        data={
+            "name": "X Y",
+            "role": "caseworker",
+            "active": "y",
+            "csrf_token": csrf_token(admin, path),
+        },
+    )
+    with app.app_context():
+        event = _events(object_type="user_account", action="update")[-1]
+        assert event.actor_id == users["admin"]
+        assert event.ip_address == "127.0.0.1"
+        assert event.fields == ["name"]
+        assert db.session.get(User, users["caseworker"]).name == "X Y"

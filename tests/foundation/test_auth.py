@@ -1,0 +1,141 @@
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from app.audit.models import AuditEvent
+from app.auth.models import User
+from app.extensions import db
+from tests.conftest import PASSWORD, csrf_token
+
+
+def _email(app, user_id):
+    with app.app_context():
+        return db.session.get(User, user_id).email
+
+
+def _post_login(client, email, password, token=None):
+    token = token or csrf_token(client, "/login")
+    return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+
+
+def test_login_page_renders(client):
+    response = client.get("/login")
+    assert response.status_code == 200
+    assert 'name="password"' in response.get_data(as_text=True)
+
+
+def test_login_success_redirects_and_records_event(app, client, users):
+    response = _post_login(client, _email(app, users["supervisor"]), PASSWORD)
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
+    with app.app_context():
+        actions = db.session.scalars(
+            select(AuditEvent.action).where(AuditEvent.actor_id == users["supervisor"])
+        ).all()
+    assert "login" in actions
+
+
+def test_login_email_is_case_insensitive(app, client, users):
+    response = _post_login(client, _email(app, users["admin"]).upper(), PASSWORD)
+    assert response.status_code == 302
+
+
+def test_wrong_password_is_refused_and_audited(app, client, users):
+    response = _post_login(client, _email(app, users["caseworker"]), "wrong-password-123")
+    assert response.status_code == 401
+    assert "Wrong e-mail or password" in response.get_data(as_text=True)
+    with app.app_context():
+        failed = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "login_failed")
+        ).all()
+    assert [event.object_id for event in failed] == [users["caseworker"]]
+
+
+def test_sixth_wrong_password_in_a_minute_is_throttled(app, client, users):
+    email = _email(app, users["caseworker"])
+    token = csrf_token(client, "/login")
+    for _ in range(5):
+        assert _post_login(client, email, "wrong-password-123", token).status_code == 401
+    sixth = _post_login(client, email, "wrong-password-123", token)
+    assert sixth.status_code == 429
+    assert "Too many attempts" in sixth.get_data(as_text=True)
+    # Even the right password waits until the minute is over.
+    assert _post_login(client, email, PASSWORD, token).status_code == 429
+
+
+def test_successful_logins_do_not_count_towards_the_limit(app, client, users):
+    email = _email(app, users["caseworker"])
+    for _ in range(7):
+        token = csrf_token(client, "/login")
+        assert _post_login(client, email, PASSWORD, token).status_code == 302
+        client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+
+
+def test_inactive_user_cannot_log_in(app, client, users):
+    with app.app_context():
+        db.session.get(User, users["caseworker"]).active = False
+        db.session.commit()
+    assert _post_login(client, _email(app, users["caseworker"]), PASSWORD).status_code == 401
+
+
+def test_logout_needs_post_with_csrf_and_ends_session(caseworker):
+    assert caseworker.get("/logout").status_code == 405
+    response = caseworker.post("/logout", data={"csrf_token": csrf_token(caseworker, "/")})
+    assert response.status_code == 302
+    assert caseworker.get("/").status_code == 302
+
+
+def test_idle_session_expires(app, caseworker):
+    assert caseworker.get("/").status_code == 200
+    with caseworker.session_transaction() as session:
+        session["last_seen"] = (datetime.now(UTC) - timedelta(hours=2)).timestamp()
+    response = caseworker.get("/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_session_cookie_flags(app, client, users):
+    response = _post_login(client, _email(app, users["caseworker"]), PASSWORD)
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+
+
+def test_open_redirect_is_refused(app, client, users):
+    token = csrf_token(client, "/login")
+    response = client.post(
+        "/login?next=//evil.example/x",
+        data={"email": _email(app, users["caseworker"]), "password": PASSWORD, "csrf_token": token},
+    )
+    assert response.headers["Location"] == "/"
+
+
+def test_password_is_hashed_with_argon2(app, users):
+    with app.app_context():
+        user = db.session.get(User, users["admin"])
+        assert user.password_hash.startswith("$argon2id$")
+        assert user.check_password(PASSWORD)
+        assert not user.check_password(PASSWORD + "x")
+
+
+def test_cli_creates_user_from_stdin(app, runner):
+    result = runner.invoke(
+        args=["users", "create", "--role", "admin", "new.admin@example.org"],
+        input="a-long-enough-passphrase\n",
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "new.admin@example.org"))
+        assert user.role == "admin" and user.check_password("a-long-enough-passphrase")
+
+
+def test_cli_refuses_weak_password(runner):
+    result = runner.invoke(
+        args=["users", "create", "--role", "admin", "w@example.org"], input="short\n"
+    )
+    assert result.exit_code != 0
+    assert "at least 12 characters" in result.output
+
+
+def test_cli_refuses_unknown_role(runner):
+    result = runner.invoke(args=["users", "create", "--role", "king", "k@example.org"], input="x\n")
+    assert result.exit_code != 0
