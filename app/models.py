@@ -2,5 +2,28 @@
 
 from app.audit.models import AuditEvent
 from app.auth.models import User
+from app.cases.models import (
+    Case,
+    CaseAlias,
+    CaseEvent,
+    CaseNameKey,
+    CaseNote,
+    ContactLog,
+    Relative,
+    SourceList,
+    TransitionRequest,
+)
 
-__all__ = ["AuditEvent", "User"]
+__all__ = [
+    "AuditEvent",
+    "Case",
+    "CaseAlias",
+    "CaseEvent",
+    "CaseNameKey",
+    "CaseNote",
+    "ContactLog",
+    "Relative",
+    "SourceList",
+    "TransitionRequest",
+    "User",
+]

@@ -1,0 +1,379 @@
+"""Source lists, cases and everything recorded about a case."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated, Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+)
+from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
+
+from app.database import TZDateTime, created_at, intpk, utcnow
+from app.dates import PartialDate
+from app.extensions import db
+
+if TYPE_CHECKING:
+    from app.auth.models import User
+
+
+class CaseType(StrEnum):
+    CHILD = "child"
+    ADULT_CIVILIAN = "adult_civilian"
+    PRISONER_OF_WAR = "prisoner_of_war"
+    OTHER = "other"
+
+
+class Priority(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+class Sex(StrEnum):
+    MALE = "male"
+    FEMALE = "female"
+    UNKNOWN = "unknown"
+
+
+class CaseStatus(StrEnum):
+    NEW = "new"
+    UNDER_INVESTIGATION = "under_investigation"
+    LOCATED = "located"
+    CONTACT_ESTABLISHED = "contact_established"
+    REUNIFICATION_IN_PROGRESS = "reunification_in_progress"
+    REUNIFIED = "reunified"
+    CLOSED = "closed"
+
+
+class ClosureReason(StrEnum):
+    REUNIFIED = "reunified"
+    FOUND_DECEASED = "found_deceased"
+    NOT_FOUND = "not_found"
+    DUPLICATE = "duplicate"
+    WITHDRAWN = "withdrawn"
+
+
+# Rows that belong to one case and go with it.
+case_fk = Annotated[
+    int, mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"), index=True)
+]
+
+CASE_NUMBER_PREFIX = "RU-"
+
+
+def format_case_number(case_id: int | None) -> str:
+    return f"{CASE_NUMBER_PREFIX}{case_id:06d}" if case_id else ""
+
+
+def parse_case_number(text: str) -> int | None:
+    """``RU-000123``, ``ru 123`` or ``123`` → 123; anything else → None."""
+    cleaned = text.strip().upper().replace(" ", "").replace("-", "")
+    if cleaned.startswith(CASE_NUMBER_PREFIX.rstrip("-")):
+        cleaned = cleaned[len(CASE_NUMBER_PREFIX.rstrip("-")) :]
+    return int(cleaned) if cleaned.isdigit() and len(cleaned) <= 9 else None
+
+
+def _sql_in(column: str, enum: type[StrEnum]) -> str:
+    return f"{column} IN ({', '.join(repr(str(v)) for v in enum)})"
+
+
+class SourceList(db.Model):
+    """Where cases come from: the list handed over at talks, a hotline, a partner's list."""
+
+    __tablename__ = "source_list"
+
+    id: Mapped[intpk]
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    organisation: Mapped[str] = mapped_column(String(200), default="")
+    received_on: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[created_at]
+
+    cases: WriteOnlyMapped[Case] = relationship(back_populates="source_list")
+
+    def __repr__(self) -> str:
+        return f"<SourceList {self.id}>"
+
+
+class Case(db.Model):
+    __tablename__ = "case_record"
+    __table_args__ = (
+        UniqueConstraint("source_list_id", "external_id", name="uq_case_record_source_external"),
+        CheckConstraint(_sql_in("case_type", CaseType), name="case_type_known"),
+        CheckConstraint(_sql_in("priority", Priority), name="priority_known"),
+        CheckConstraint(_sql_in("sex", Sex), name="sex_known"),
+        CheckConstraint(_sql_in("status", CaseStatus), name="status_known"),
+        CheckConstraint(
+            f"closure_reason IS NULL OR {_sql_in('closure_reason', ClosureReason)}",
+            name="closure_reason_known",
+        ),
+        CheckConstraint("dob_month IS NULL OR dob_month BETWEEN 1 AND 12", name="dob_month_range"),
+        CheckConstraint("dob_day IS NULL OR dob_day BETWEEN 1 AND 31", name="dob_day_range"),
+        Index("ix_case_record_status_assigned", "status", "assigned_to_id"),
+        Index("ix_case_record_last_activity", "last_activity_at"),
+    )
+    # Bookkeeping columns whose changes are not worth an audit event of their own.
+    __audit_ignore__ = frozenset({"version", "last_activity_at", "updated_at"})
+
+    id: Mapped[intpk]
+    source_list_id: Mapped[int] = mapped_column(ForeignKey("source_list.id"), index=True)
+    external_id: Mapped[str | None] = mapped_column(String(100))
+    case_type: Mapped[str] = mapped_column(String(20), default=CaseType.CHILD.value)
+    priority: Mapped[str] = mapped_column(String(10), default=Priority.NORMAL.value)
+
+    family_name: Mapped[str] = mapped_column(String(200), default="")
+    given_name: Mapped[str] = mapped_column(String(200), default="")
+    patronymic: Mapped[str] = mapped_column(String(200), default="")
+    family_name_latin: Mapped[str] = mapped_column(String(200), default="")
+    given_name_latin: Mapped[str] = mapped_column(String(200), default="")
+    sex: Mapped[str] = mapped_column(String(10), default=Sex.UNKNOWN.value)
+    dob_year: Mapped[int | None]
+    dob_month: Mapped[int | None]
+    dob_day: Mapped[int | None]
+    estimated_age: Mapped[int | None]
+    age_estimated_on: Mapped[date | None] = mapped_column(Date)
+    place_of_birth: Mapped[str] = mapped_column(String(200), default="")
+    nationality: Mapped[str] = mapped_column(String(100), default="")
+    document_number: Mapped[str] = mapped_column(String(100), default="")
+
+    last_known_place: Mapped[str] = mapped_column(String(200), default="")
+    region: Mapped[str] = mapped_column(String(100), default="", index=True)
+    last_seen_on: Mapped[date | None] = mapped_column(Date)
+    circumstances: Mapped[str] = mapped_column(Text, default="")
+    current_location: Mapped[str] = mapped_column(String(300), default="")
+
+    status: Mapped[str] = mapped_column(String(30), default=CaseStatus.NEW.value, index=True)
+    closure_reason: Mapped[str | None] = mapped_column(String(20))
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("case_record.id"))
+    archived: Mapped[bool] = mapped_column(default=False)
+
+    # Bumped on every save; a save based on an older version is refused (optimistic locking).
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__ = {"version_id_col": version}
+    created_at: Mapped[created_at]
+    updated_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow, onupdate=utcnow)
+    last_activity_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+
+    source_list: Mapped[SourceList] = relationship(back_populates="cases")
+    assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id])
+    duplicate_of: Mapped[Case | None] = relationship(remote_side="Case.id")
+    aliases: Mapped[list[CaseAlias]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="CaseAlias.id"
+    )
+    relatives: Mapped[list[Relative]] = relationship(
+        back_populates="case",
+        cascade="all, delete-orphan",
+        order_by="Relative.id",
+        foreign_keys="Relative.case_id",
+    )
+    contacts: WriteOnlyMapped[ContactLog] = relationship(back_populates="case")
+    notes: WriteOnlyMapped[CaseNote] = relationship(back_populates="case")
+    events: WriteOnlyMapped[CaseEvent] = relationship(back_populates="case")
+    name_keys: WriteOnlyMapped[CaseNameKey] = relationship(
+        back_populates="case", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def date_of_birth(self) -> PartialDate | None:
+        if self.dob_year is None:
+            return None
+        return PartialDate(self.dob_year, self.dob_month, self.dob_day)
+
+    @date_of_birth.setter
+    def date_of_birth(self, value: PartialDate | None) -> None:
+        self.dob_year = value.year if value else None
+        self.dob_month = value.month if value else None
+        self.dob_day = value.day if value else None
+
+    @property
+    def case_number(self) -> str:
+        """Stable and human-readable, derived from the id (never reused: nothing is deleted)."""
+        return format_case_number(self.id)
+
+    @property
+    def display_name(self) -> str:
+        parts = [self.family_name, self.given_name, self.patronymic]
+        return " ".join(p for p in parts if p) or self.case_number
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != CaseStatus.CLOSED and not self.archived
+
+    def __repr__(self) -> str:
+        return f"<Case {self.case_number}>"
+
+
+class CaseAlias(db.Model):
+    """Another name the person is known by: a spelling, a diminutive, a surname after adoption."""
+
+    __tablename__ = "case_alias"
+
+    id: Mapped[intpk]
+    case_id: Mapped[case_fk]
+    kind: Mapped[str] = mapped_column(String(20), default="spelling")
+    family_name: Mapped[str] = mapped_column(String(200), default="")
+    given_name: Mapped[str] = mapped_column(String(200), default="")
+    patronymic: Mapped[str] = mapped_column(String(200), default="")
+    note: Mapped[str] = mapped_column(String(300), default="")
+
+    case: Mapped[Case] = relationship(back_populates="aliases")
+
+
+class Relative(db.Model):
+    __tablename__ = "relative"
+
+    id: Mapped[intpk]
+    case_id: Mapped[case_fk]
+    relationship_kind: Mapped[str] = mapped_column(String(30))
+    full_name: Mapped[str] = mapped_column(String(300))
+    date_of_birth: Mapped[str] = mapped_column(String(10), default="")  # PartialDate.isoformat()
+    address: Mapped[str] = mapped_column(String(300), default="")
+    phone: Mapped[str] = mapped_column(String(50), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    consents_to_contact: Mapped[bool] = mapped_column(default=False)
+    is_reporter: Mapped[bool] = mapped_column(default=False)
+    linked_case_id: Mapped[int | None] = mapped_column(ForeignKey("case_record.id"))
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+    case: Mapped[Case] = relationship(back_populates="relatives", foreign_keys="Relative.case_id")
+    linked_case: Mapped[Case | None] = relationship(foreign_keys=[linked_case_id])
+
+
+class ContactLog(db.Model):
+    """Every attempt to reach a relative or an authority."""
+
+    __tablename__ = "contact_log"
+    __table_args__ = (Index("ix_contact_log_due", "next_step_due", "next_step_done"),)
+
+    id: Mapped[intpk]
+    case_id: Mapped[case_fk]
+    relative_id: Mapped[int | None] = mapped_column(ForeignKey("relative.id", ondelete="SET NULL"))
+    contacted_on: Mapped[date] = mapped_column(Date)
+    channel: Mapped[str] = mapped_column(String(20))
+    with_whom: Mapped[str] = mapped_column(String(300), default="")
+    outcome: Mapped[str] = mapped_column(Text, default="")
+    next_step: Mapped[str] = mapped_column(String(500), default="")
+    next_step_due: Mapped[date | None] = mapped_column(Date)
+    next_step_done: Mapped[bool] = mapped_column(default=False)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[created_at]
+
+    case: Mapped[Case] = relationship(back_populates="contacts")
+    relative: Mapped[Relative | None] = relationship()
+    created_by: Mapped[User | None] = relationship()
+
+
+class CaseNote(db.Model):
+    __tablename__ = "case_note"
+
+    id: Mapped[intpk]
+    case_id: Mapped[case_fk]
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[created_at]
+
+    case: Mapped[Case] = relationship(back_populates="notes")
+    author: Mapped[User | None] = relationship()
+
+
+class CaseEventKind(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    STATUS_CHANGED = "status_changed"
+    TRANSITION_REQUESTED = "transition_requested"
+    TRANSITION_REJECTED = "transition_rejected"
+    ASSIGNED = "assigned"
+    CONTACT = "contact"
+    NOTE = "note"
+    RELATIVE = "relative"
+    ALIAS = "alias"
+    MATCH = "match"
+    MERGED = "merged"
+    ARCHIVED = "archived"
+    IMPORTED = "imported"
+
+
+class CaseEvent(db.Model):
+    """The case timeline: every change, contact, status change and match, in order."""
+
+    __tablename__ = "case_event"
+    __audited__ = False  # it is itself a history; the audit trail records the underlying change
+    __table_args__ = (Index("ix_case_event_case_at", "case_id", "at"),)
+
+    id: Mapped[intpk]
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    kind: Mapped[str] = mapped_column(String(30))
+    # Small structured facts (statuses, field names, ids); the template renders them.
+    data: Mapped[dict[str, Any] | None]
+    text: Mapped[str] = mapped_column(Text, default="")
+
+    case: Mapped[Case] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+
+class ApprovalState(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class TransitionRequest(db.Model):
+    """A status change that waits for a supervisor (closing, reopening, ...)."""
+
+    __tablename__ = "transition_request"
+    __table_args__ = (Index("ix_transition_request_state", "state"),)
+
+    id: Mapped[intpk]
+    case_id: Mapped[case_fk]
+    from_status: Mapped[str] = mapped_column(String(30))
+    to_status: Mapped[str] = mapped_column(String(30))
+    closure_reason: Mapped[str | None] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(10), default=ApprovalState.PENDING.value)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    requested_at: Mapped[created_at]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None]
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+
+    case: Mapped[Case] = relationship()
+    requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+
+class CaseNameKey(db.Model):
+    """Normalised name keys (one per name, alias and spelling) so search uses an index."""
+
+    __tablename__ = "case_name_key"
+    __audited__ = False  # derived data, rebuilt from the case on every save
+    __table_args__ = (Index("ix_case_name_key_key_case", "key", "case_id"),)
+
+    id: Mapped[intpk]
+    case_id: Mapped[case_fk]
+    key: Mapped[str] = mapped_column(String(100))
+
+    case: Mapped[Case] = relationship(back_populates="name_keys")
+
+
+def count_cases_by_status(source_list_id: int) -> dict[str, int]:
+    rows = db.session.execute(
+        select(Case.status, func.count())
+        .where(Case.source_list_id == source_list_id, Case.archived.is_(False))
+        .group_by(Case.status)
+    ).all()
+    return {status: count for status, count in rows}
