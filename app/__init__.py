@@ -58,10 +58,11 @@ def _register_blueprints(app: Flask) -> None:
     from app.audit import bp as audit_bp
     from app.auth import bp as auth_bp
     from app.auth.cli import users_cli
+    from app.cases import bp as cases_bp
     from app.demo.cli import demo_cli
     from app.main import bp as main_bp
 
-    for blueprint in (main_bp, auth_bp, audit_bp):
+    for blueprint in (main_bp, auth_bp, audit_bp, cases_bp):
         app.register_blueprint(blueprint)
     for group in (users_cli, demo_cli):
         app.cli.add_command(group)
@@ -91,9 +92,12 @@ def _install_hooks(app: Flask) -> None:
         session["last_seen"] = now.timestamp()
         return None
 
+    from app.cases.labels import label_maps
+
     @app.context_processor
     def template_globals() -> dict[str, Any]:
         return {
+            **label_maps(),
             "Permission": Permission,
             "get_locale": get_locale,
             # formdata=None: error pages render this too, and must not re-read a bad body.

@@ -9,3 +9,8 @@ from wtforms import SelectChoice
 def choices(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
     """SelectField choices from (value, label) pairs (WTForms 3.3 deprecates plain tuples)."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def text(field) -> str:
+    """A text field's value, stripped; '' when the field was not sent at all."""
+    return (field.data or "").strip()

@@ -24,3 +24,29 @@ def make_user(role: str = "caseworker", password: str = DEFAULT_PASSWORD, **fiel
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def make_source_list(name: str | None = None, **fields):
+    from app.cases.models import SourceList
+
+    source_list = SourceList(name=name or f"Test list {next(_sequence)}", **fields)
+    db.session.add(source_list)
+    db.session.flush()
+    return source_list
+
+
+def make_case(actor: User, source_list=None, **fields):
+    """A case opened through the service, so keys and timeline exist as in real use."""
+    from app.cases.services import open_case
+
+    fields.setdefault("family_name", "Коваленко")
+    fields.setdefault("given_name", "Олександр")
+    status = fields.pop("status", None)
+    assigned_to = fields.pop("assigned_to", None)
+    case = open_case(source_list or make_source_list(), actor, **fields)
+    if status is not None:
+        case.status = status
+    if assigned_to is not None:
+        case.assigned_to_id = assigned_to.id
+    db.session.flush()
+    return case

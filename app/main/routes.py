@@ -1,4 +1,4 @@
-from flask import current_app, redirect, render_template, request, session
+from flask import current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from app.auth.forms import EmptyForm
@@ -11,6 +11,11 @@ from app.main import bp
 @bp.route("/")
 @require(Permission.APP_USE)
 def index():
+    """Each role starts where its work is."""
+    if current_user.can(Permission.CASE_ASSIGN):
+        return redirect(url_for("cases.supervisor_home"))
+    if current_user.can(Permission.CASE_READ):
+        return redirect(url_for("cases.my_cases"))
     return render_template("main/index.html")
 
 

@@ -27,7 +27,7 @@ def test_login_page_renders(client):
 def test_login_success_redirects_and_records_event(app, client, users):
     response = _post_login(client, _email(app, users["supervisor"]), PASSWORD)
     assert response.status_code == 302
-    assert client.get("/").status_code == 200
+    assert client.get("/").headers["Location"] == "/queues"  # supervisors start at the queues
     with app.app_context():
         actions = db.session.scalars(
             select(AuditEvent.action).where(AuditEvent.actor_id == users["supervisor"])
@@ -68,7 +68,7 @@ def test_successful_logins_do_not_count_towards_the_limit(app, client, users):
     for _ in range(7):
         token = csrf_token(client, "/login")
         assert _post_login(client, email, PASSWORD, token).status_code == 302
-        client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+        client.post("/logout", data={"csrf_token": csrf_token(client, "/my-cases")})
 
 
 def test_inactive_user_cannot_log_in(app, client, users):
@@ -80,16 +80,16 @@ def test_inactive_user_cannot_log_in(app, client, users):
 
 def test_logout_needs_post_with_csrf_and_ends_session(caseworker):
     assert caseworker.get("/logout").status_code == 405
-    response = caseworker.post("/logout", data={"csrf_token": csrf_token(caseworker, "/")})
+    response = caseworker.post("/logout", data={"csrf_token": csrf_token(caseworker, "/my-cases")})
     assert response.status_code == 302
-    assert caseworker.get("/").status_code == 302
+    assert caseworker.get("/my-cases").status_code == 302
 
 
 def test_idle_session_expires(app, caseworker):
-    assert caseworker.get("/").status_code == 200
+    assert caseworker.get("/my-cases").status_code == 200
     with caseworker.session_transaction() as session:
         session["last_seen"] = (datetime.now(UTC) - timedelta(hours=2)).timestamp()
-    response = caseworker.get("/")
+    response = caseworker.get("/my-cases")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 

@@ -100,9 +100,9 @@ def test_deactivated_user_session_is_dropped(app, login, users):
     from app.extensions import db
 
     client = login(users["caseworker"])
-    assert client.get("/").status_code == 200
+    assert client.get("/my-cases").status_code == 200
     with app.app_context():
         db.session.get(User, users["caseworker"]).active = False
         db.session.commit()
-    response = client.get("/")
+    response = client.get("/my-cases")
     assert response.status_code == 302 and "/login" in response.headers["Location"]

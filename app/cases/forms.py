@@ -1,0 +1,224 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+
+from app.cases.labels import (
+    AGE_BANDS,
+    ALIAS_KIND_LABELS,
+    CASE_TYPE_LABELS,
+    CHANNEL_LABELS,
+    CLOSURE_REASON_LABELS,
+    PRIORITY_LABELS,
+    RELATIONSHIP_LABELS,
+    SEX_LABELS,
+    STATUS_LABELS,
+)
+from app.dates import parse_date
+from app.forms import choices
+
+
+def _optional_int(value):
+    return int(value) if value not in (None, "", "None") else None
+
+
+class CaseForm(FlaskForm):
+    source_list = SelectField(_l("Source list"), coerce=_optional_int)
+    external_id = StringField(_l("Number on the source list"), validators=[Length(max=100)])
+    case_type = SelectField(_l("Type"), choices=choices(CASE_TYPE_LABELS.items()))
+    priority = SelectField(_l("Priority"), choices=choices(PRIORITY_LABELS.items()))
+    family_name = StringField(_l("Family name"), validators=[Length(max=200)])
+    given_name = StringField(_l("Given name"), validators=[Length(max=200)])
+    patronymic = StringField(_l("Patronymic"), validators=[Length(max=200)])
+    family_name_latin = StringField(_l("Family name (Latin)"), validators=[Length(max=200)])
+    given_name_latin = StringField(_l("Given name (Latin)"), validators=[Length(max=200)])
+    sex = SelectField(_l("Sex"), choices=choices(SEX_LABELS.items()))
+    date_of_birth = StringField(
+        _l("Date of birth"),
+        description=_l("Exact (05.03.2014), month and year (03.2014) or year only (2014)."),
+        validators=[Length(max=30)],
+    )
+    estimated_age = IntegerField(
+        _l("Estimated age"), validators=[Optional(), NumberRange(min=0, max=120)]
+    )
+    age_estimated_on = DateField(_l("Age estimated on"), validators=[Optional()])
+    place_of_birth = StringField(_l("Place of birth"), validators=[Length(max=200)])
+    nationality = StringField(_l("Nationality"), validators=[Length(max=100)])
+    document_number = StringField(
+        _l("Birth certificate or passport number"), validators=[Length(max=100)]
+    )
+    last_known_place = StringField(_l("Last known place"), validators=[Length(max=200)])
+    region = StringField(_l("Region"), validators=[Length(max=100)])
+    last_seen_on = DateField(_l("Date last seen"), validators=[Optional()])
+    circumstances = TextAreaField(_l("Circumstances of separation"))
+    version = HiddenField()
+    submit = SubmitField(_l("Save case"))
+
+    def validate_date_of_birth(self, field):
+        parsed = parse_date(field.data or "")
+        if parsed.warning:
+            raise ValidationError(parsed.warning)
+        field.partial_date = parsed.value
+
+    def validate_family_name(self, field):
+        if not (field.data or "").strip() and not (self.given_name.data or "").strip():
+            raise ValidationError(_l("Give at least a family name or a given name."))
+
+    def validate_estimated_age(self, field):
+        if field.data is not None and not self.age_estimated_on.data:
+            raise ValidationError(_l("Say when the age was estimated."))
+
+    def case_fields(self) -> dict:
+        """The form's values as Case column values."""
+        dob = getattr(self.date_of_birth, "partial_date", None)
+        fields = {
+            name: (getattr(self, name).data or "").strip()
+            for name in (
+                "family_name",
+                "given_name",
+                "patronymic",
+                "family_name_latin",
+                "given_name_latin",
+                "place_of_birth",
+                "nationality",
+                "document_number",
+                "last_known_place",
+                "region",
+                "circumstances",
+            )
+        }
+        fields.update(
+            case_type=self.case_type.data,
+            priority=self.priority.data,
+            sex=self.sex.data,
+            dob_year=dob.year if dob else None,
+            dob_month=dob.month if dob else None,
+            dob_day=dob.day if dob else None,
+            estimated_age=self.estimated_age.data,
+            age_estimated_on=self.age_estimated_on.data,
+            last_seen_on=self.last_seen_on.data,
+        )
+        return fields
+
+
+class RelativeForm(FlaskForm):
+    relationship_kind = SelectField(
+        _l("Relationship"), choices=choices(RELATIONSHIP_LABELS.items())
+    )
+    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=300)])
+    date_of_birth = StringField(_l("Date of birth"), validators=[Length(max=30)])
+    address = StringField(_l("Address"), validators=[Length(max=300)])
+    phone = StringField(_l("Phone"), validators=[Length(max=50)])
+    email = EmailField(
+        _l("E-mail"), validators=[Optional(), Email(check_deliverability=False), Length(max=254)]
+    )
+    consents_to_contact = BooleanField(_l("Consents to be contacted"))
+    is_reporter = BooleanField(_l("Reported the case"))
+    submit = SubmitField(_l("Add relative"))
+
+    def validate_date_of_birth(self, field):
+        parsed = parse_date(field.data or "")
+        if parsed.warning:
+            raise ValidationError(parsed.warning)
+        field.partial_date = parsed.value
+
+
+class AliasForm(FlaskForm):
+    kind = SelectField(_l("Kind"), choices=choices(ALIAS_KIND_LABELS.items()))
+    family_name = StringField(_l("Family name"), validators=[Length(max=200)])
+    given_name = StringField(_l("Given name"), validators=[Length(max=200)])
+    patronymic = StringField(_l("Patronymic"), validators=[Length(max=200)])
+    submit = SubmitField(_l("Add alias"))
+
+
+class ContactForm(FlaskForm):
+    contacted_on = DateField(_l("Date"), validators=[DataRequired()])
+    channel = SelectField(_l("Channel"), choices=choices(CHANNEL_LABELS.items()))
+    relative = SelectField(_l("Relative"), coerce=_optional_int, validators=[Optional()])
+    with_whom = StringField(_l("With whom"), validators=[Length(max=300)])
+    outcome = TextAreaField(_l("Outcome"), validators=[DataRequired()])
+    next_step = StringField(_l("Next step"), validators=[Length(max=500)])
+    next_step_due = DateField(_l("Next step due"), validators=[Optional()])
+    submit = SubmitField(_l("Log contact"))
+
+
+class NoteForm(FlaskForm):
+    body = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=10000)])
+    submit = SubmitField(_l("Add note"))
+
+
+class StatusForm(FlaskForm):
+    target = SelectField(_l("New status"), choices=choices(STATUS_LABELS.items()))
+    closure_reason = SelectField(
+        _l("Closure reason"),
+        choices=choices([("", "—"), *CLOSURE_REASON_LABELS.items()]),
+        validators=[Optional()],
+    )
+    reason = TextAreaField(_l("Why"), validators=[Length(max=5000)])
+    submit = SubmitField(_l("Change status"))
+
+
+class DecisionForm(FlaskForm):
+    note = StringField(_l("Note"), validators=[Length(max=1000)])
+    approve = SubmitField(_l("Approve"))
+    reject = SubmitField(_l("Reject"))
+
+
+class CaseNumberForm(FlaskForm):
+    """Link a sibling or name the original of a duplicate by its case number."""
+
+    case_number = StringField(_l("Case number"), validators=[DataRequired(), Length(max=20)])
+    reason = StringField(_l("Why"), validators=[Length(max=1000)])
+    submit = SubmitField(_l("Link"))
+
+
+class ArchiveForm(FlaskForm):
+    reason = StringField(_l("Why"), validators=[DataRequired(), Length(max=1000)])
+    submit = SubmitField(_l("Archive case"))
+
+
+class AssignForm(FlaskForm):
+    assignee = SelectField(_l("Assign to"), coerce=_optional_int, validators=[Optional()])
+    submit = SubmitField(_l("Assign selected"))
+
+
+class SourceListForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    organisation = StringField(_l("Organisation that sent it"), validators=[Length(max=200)])
+    received_on = DateField(_l("Date received"), validators=[Optional()])
+    note = TextAreaField(_l("Note"))
+    submit = SubmitField(_l("Save source list"))
+
+
+SORTS = {
+    "activity": _l("Recent activity"),
+    "oldest": _l("Oldest activity"),
+    "name": _l("Name"),
+    "number": _l("Case number"),
+    "priority": _l("Priority"),
+}
+
+
+class CaseFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search"), description=_l("Case number, name or alias, in any script"))
+    status = SelectField(_l("Status"), choices=choices([("", _l("Any")), *STATUS_LABELS.items()]))
+    source_list = SelectField(_l("Source list"), coerce=_optional_int, validators=[Optional()])
+    region = StringField(_l("Region"))
+    caseworker = SelectField(_l("Caseworker"), validators=[Optional()])
+    age_band = SelectField(
+        _l("Age"), choices=choices([("", _l("Any")), *((b, b) for b in AGE_BANDS)])
+    )
+    sort = SelectField(_l("Sort"), choices=choices(SORTS.items()), validators=[Optional()])

@@ -1,0 +1,79 @@
+"""Translatable labels for the case vocabularies (values stay English in the database)."""
+
+from flask_babel import lazy_gettext as _l
+
+from app.cases.models import CaseStatus, CaseType, ClosureReason, Priority, Sex
+
+STATUS_LABELS = {
+    CaseStatus.NEW: _l("New"),
+    CaseStatus.UNDER_INVESTIGATION: _l("Under investigation"),
+    CaseStatus.LOCATED: _l("Located"),
+    CaseStatus.CONTACT_ESTABLISHED: _l("Contact established"),
+    CaseStatus.REUNIFICATION_IN_PROGRESS: _l("Reunification in progress"),
+    CaseStatus.REUNIFIED: _l("Reunified"),
+    CaseStatus.CLOSED: _l("Closed"),
+}
+CASE_TYPE_LABELS = {
+    CaseType.CHILD: _l("Child"),
+    CaseType.ADULT_CIVILIAN: _l("Adult civilian"),
+    CaseType.PRISONER_OF_WAR: _l("Prisoner of war"),
+    CaseType.OTHER: _l("Other"),
+}
+PRIORITY_LABELS = {
+    Priority.LOW: _l("Low"),
+    Priority.NORMAL: _l("Normal"),
+    Priority.HIGH: _l("High"),
+    Priority.URGENT: _l("Urgent"),
+}
+SEX_LABELS = {Sex.FEMALE: _l("Female"), Sex.MALE: _l("Male"), Sex.UNKNOWN: _l("Unknown")}
+CLOSURE_REASON_LABELS = {
+    ClosureReason.REUNIFIED: _l("Reunified"),
+    ClosureReason.FOUND_DECEASED: _l("Found deceased"),
+    ClosureReason.NOT_FOUND: _l("Not found after all steps"),
+    ClosureReason.DUPLICATE: _l("Duplicate"),
+    ClosureReason.WITHDRAWN: _l("Withdrawn"),
+}
+RELATIONSHIP_LABELS = {
+    "mother": _l("Mother"),
+    "father": _l("Father"),
+    "grandmother": _l("Grandmother"),
+    "grandfather": _l("Grandfather"),
+    "sibling": _l("Sibling"),
+    "aunt_uncle": _l("Aunt or uncle"),
+    "guardian": _l("Guardian"),
+    "other": _l("Other relative"),
+}
+CHANNEL_LABELS = {
+    "phone": _l("Phone"),
+    "visit": _l("Visit"),
+    "letter": _l("Letter"),
+    "messenger": _l("Messenger"),
+    "email": _l("E-mail"),
+    "partner": _l("Via partner"),
+}
+ALIAS_KIND_LABELS = {
+    "spelling": _l("Other spelling"),
+    "diminutive": _l("Diminutive"),
+    "adoption": _l("Surname after adoption"),
+    "other": _l("Other"),
+}
+AGE_BANDS = {
+    "0-4": (0, 4),
+    "5-9": (5, 9),
+    "10-13": (10, 13),
+    "14-17": (14, 17),
+    "18+": (18, 200),
+}
+
+
+def label_maps() -> dict:
+    return {
+        "status_labels": STATUS_LABELS,
+        "case_type_labels": CASE_TYPE_LABELS,
+        "priority_labels": PRIORITY_LABELS,
+        "sex_labels": SEX_LABELS,
+        "closure_reason_labels": CLOSURE_REASON_LABELS,
+        "relationship_labels": RELATIONSHIP_LABELS,
+        "channel_labels": CHANNEL_LABELS,
+        "alias_kind_labels": ALIAS_KIND_LABELS,
+    }

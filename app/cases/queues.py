@@ -1,0 +1,109 @@
+"""What needs attention: the caseworker's list and the supervisor's queues."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import Select, case, func, nulls_last, select
+
+from app.auth.models import User
+from app.auth.permissions import Role
+from app.cases.models import (
+    ApprovalState,
+    Case,
+    CaseStatus,
+    ContactLog,
+    Priority,
+    TransitionRequest,
+)
+from app.database import utcnow
+from app.extensions import db
+
+PRIORITY_RANK = case(
+    {Priority.URGENT.value: 0, Priority.HIGH.value: 1, Priority.NORMAL.value: 2},
+    value=Case.priority,
+    else_=3,
+)
+
+
+def open_cases() -> Select:
+    return select(Case).where(Case.status != CaseStatus.CLOSED.value, Case.archived.is_(False))
+
+
+def next_due_subquery():
+    """The earliest open next step of each case."""
+    return (
+        select(ContactLog.case_id, func.min(ContactLog.next_step_due).label("due"))
+        .where(ContactLog.next_step_done.is_(False), ContactLog.next_step_due.is_not(None))
+        .group_by(ContactLog.case_id)
+        .subquery()
+    )
+
+
+def my_cases(user: User, today: date | None = None) -> Select:
+    """Assigned open cases, overdue next steps first, then by due date, priority, activity."""
+    today = today or date.today()
+    due = next_due_subquery()
+    overdue_first = case((due.c.due < today, 0), else_=1)
+    return (
+        open_cases()
+        .add_columns(due.c.due)
+        .outerjoin(due, due.c.case_id == Case.id)
+        .where(Case.assigned_to_id == user.id)
+        .order_by(overdue_first, nulls_last(due.c.due.asc()), PRIORITY_RANK, Case.id)
+    )
+
+
+def unassigned_cases() -> Select:
+    return open_cases().where(Case.assigned_to_id.is_(None)).order_by(PRIORITY_RANK, Case.id)
+
+
+def stale_cases(days: int) -> Select:
+    threshold = utcnow() - timedelta(days=days)
+    return (
+        open_cases()
+        .where(Case.last_activity_at < threshold)
+        .order_by(Case.last_activity_at.asc(), Case.id)
+    )
+
+
+def pending_transitions() -> Select:
+    return (
+        select(TransitionRequest)
+        .where(TransitionRequest.state == ApprovalState.PENDING.value)
+        .order_by(TransitionRequest.requested_at.asc())
+    )
+
+
+def caseworker_load() -> list[tuple[User, int, int]]:
+    """(user, open cases, overdue next steps) for everyone who can hold cases."""
+    today = date.today()
+    open_counts = (
+        select(Case.assigned_to_id, func.count().label("n"))
+        .where(Case.status != CaseStatus.CLOSED.value, Case.archived.is_(False))
+        .group_by(Case.assigned_to_id)
+        .subquery()
+    )
+    overdue_counts = (
+        select(Case.assigned_to_id, func.count(func.distinct(Case.id)).label("n"))
+        .join(ContactLog, ContactLog.case_id == Case.id)
+        .where(
+            ContactLog.next_step_done.is_(False),
+            ContactLog.next_step_due < today,
+            Case.status != CaseStatus.CLOSED.value,
+        )
+        .group_by(Case.assigned_to_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(User, func.coalesce(open_counts.c.n, 0), func.coalesce(overdue_counts.c.n, 0))
+        .outerjoin(open_counts, open_counts.c.assigned_to_id == User.id)
+        .outerjoin(overdue_counts, overdue_counts.c.assigned_to_id == User.id)
+        .where(User.active.is_(True), User.role.in_([Role.CASEWORKER.value, Role.SUPERVISOR.value]))
+        .order_by(func.coalesce(open_counts.c.n, 0).desc(), User.name)
+    ).all()
+    return [(user, n_open, n_overdue) for user, n_open, n_overdue in rows]
+
+
+def count(query: Select) -> int:
+    return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))

@@ -1,0 +1,547 @@
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.auth.models import User
+from app.auth.permissions import Permission, Role, require
+from app.cases import bp, queues
+from app.cases.forms import (
+    AliasForm,
+    ArchiveForm,
+    AssignForm,
+    CaseFilterForm,
+    CaseForm,
+    CaseNumberForm,
+    ContactForm,
+    DecisionForm,
+    NoteForm,
+    RelativeForm,
+    SourceListForm,
+    StatusForm,
+)
+from app.cases.labels import RELATIONSHIP_LABELS, STATUS_LABELS
+from app.cases.models import (
+    Case,
+    CaseNote,
+    ContactLog,
+    SourceList,
+    TransitionRequest,
+    count_cases_by_status,
+    parse_case_number,
+)
+from app.cases.search import CaseFilters, search_cases
+from app.cases.services import (
+    CaseError,
+    StaleCaseError,
+    add_alias,
+    add_note,
+    add_relative,
+    archive_case,
+    assign_cases,
+    can_edit_case,
+    can_read_case,
+    change_status,
+    complete_next_step,
+    create_source_list,
+    decide_transition,
+    link_siblings,
+    log_contact,
+    mark_duplicate,
+    open_case,
+    pending_request,
+    record_case_read,
+    timeline,
+    update_case,
+)
+from app.cases.workflow import TransitionError, allowed_targets
+from app.extensions import db
+from app.forms import choices, text
+
+SORT_ORDER = {
+    "activity": (Case.last_activity_at.desc(), Case.id.desc()),
+    "oldest": (Case.last_activity_at.asc(), Case.id),
+    "name": (Case.family_name, Case.given_name, Case.id),
+    "number": (Case.id,),
+    "priority": (queues.PRIORITY_RANK, Case.id),
+}
+
+
+def _load_case(case_id: int, edit: bool = False) -> Case:
+    """Load, 404 when missing, 403 when this user may not read (or edit) it."""
+    case = db.get_or_404(Case, case_id)
+    allowed = can_edit_case(current_user, case) if edit else can_read_case(current_user, case)
+    if not allowed:
+        abort(403)
+    return case
+
+
+def _assignable_users() -> list[User]:
+    return db.session.scalars(
+        select(User)
+        .where(User.active.is_(True), User.role.in_([Role.CASEWORKER.value, Role.SUPERVISOR.value]))
+        .order_by(User.name)
+    ).all()
+
+
+def _source_list_choices(blank: str | None = None):
+    lists = db.session.execute(select(SourceList.id, SourceList.name).order_by(SourceList.name))
+    pairs = [(row.id, row.name) for row in lists]
+    return choices(([("", blank)] if blank is not None else []) + pairs)
+
+
+def _filter_form() -> CaseFilterForm:
+    form = CaseFilterForm(request.args)
+    form.source_list.choices = _source_list_choices(_("Any"))
+    if current_user.can(Permission.CASE_READ_ALL):
+        form.caseworker.choices = choices(
+            [("", _("Anyone")), ("none", _("Unassigned"))]
+            + [(str(u.id), u.name) for u in _assignable_users()]
+        )
+    else:
+        form.caseworker.choices = choices([("", _("Anyone"))])
+    return form
+
+
+def _filters(form: CaseFilterForm) -> CaseFilters:
+    form.validate()
+    caseworker = form.caseworker.data or ""
+    return CaseFilters(
+        text=form.q.data or "",
+        status=form.status.data or "",
+        source_list_id=form.source_list.data,
+        region=text(form.region),
+        assigned_to_id=int(caseworker) if caseworker.isdigit() else None,
+        unassigned=caseworker == "none",
+        age_band=form.age_band.data or "",
+    )
+
+
+@bp.route("/cases")
+@require(Permission.CASE_READ)
+def index():
+    form = _filter_form()
+    filters = _filters(form)
+    query = search_cases(current_user, filters)
+    sort = form.sort.data if form.sort.data in SORT_ORDER else "activity"
+    query = query.order_by(None).order_by(*SORT_ORDER[sort])
+    page = db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
+    broadened = False
+    if page.total == 0 and filters.text and not parse_case_number(filters.text):
+        # Nothing matched whole names: try the words as beginnings ("Ковал" → Коваленко).
+        query = search_cases(current_user, filters, prefix=True)
+        page = db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
+        broadened = page.total > 0
+    assign_form = None
+    if current_user.can(Permission.CASE_ASSIGN):
+        assign_form = AssignForm()
+        assign_form.assignee.choices = choices(
+            [("", _("Nobody (unassign)"))] + [(u.id, u.name) for u in _assignable_users()]
+        )
+    return render_template(
+        "cases/index.html", form=form, page=page, assign_form=assign_form, broadened=broadened
+    )
+
+
+@bp.route("/cases/assign", methods=["POST"])
+@require(Permission.CASE_ASSIGN)
+def assign():
+    form = AssignForm()
+    form.assignee.choices = choices([("", "-")] + [(u.id, u.name) for u in _assignable_users()])
+    case_ids = [int(v) for v in request.form.getlist("case_ids") if v.isdigit()]
+    if not form.validate_on_submit() or not case_ids:
+        flash(_("Choose at least one case and a person."), "error")
+        return redirect(request.referrer or url_for("cases.index"))
+    assignee = db.session.get(User, form.assignee.data) if form.assignee.data else None
+    try:
+        changed = assign_cases(case_ids, assignee, current_user)
+    except CaseError as error:
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("%(n)d cases assigned.", n=changed), "success")
+    return redirect(request.referrer or url_for("cases.index"))
+
+
+@bp.route("/cases/new", methods=["GET", "POST"])
+@require(Permission.CASE_CREATE)
+def new():
+    form = CaseForm()
+    form.source_list.choices = _source_list_choices()
+    if form.validate_on_submit():
+        source_list = db.session.get(SourceList, form.source_list.data)
+        if source_list is None:
+            form.source_list.errors.append(_("Choose a source list."))
+        else:
+            try:
+                case = open_case(
+                    source_list,
+                    current_user,
+                    external_id=form.external_id.data,
+                    **form.case_fields(),
+                )
+            except CaseError as error:
+                form.external_id.errors.append(str(error))
+            else:
+                db.session.commit()
+                flash(_("Case %(n)s created.", n=case.case_number), "success")
+                return redirect(url_for("cases.detail", case_id=case.id))
+    return render_template("cases/form.html", form=form, case=None)
+
+
+@bp.route("/cases/<int:case_id>")
+@require(Permission.CASE_READ)
+def detail(case_id: int):
+    case = _load_case(case_id)
+    record_case_read(case)
+    db.session.commit()
+    status_form = StatusForm()
+    status_form.target.choices = choices(
+        (t.target.value, STATUS_LABELS[t.target]) for t in allowed_targets(case.status)
+    )
+    contact_form = ContactForm()
+    contact_form.relative.choices = choices(
+        [("", "—")] + [(r.id, r.full_name) for r in case.relatives]
+    )
+    contacts = db.session.scalars(
+        case.contacts.select().order_by(ContactLog.contacted_on.desc(), ContactLog.id.desc())
+    ).all()
+    notes = db.session.scalars(case.notes.select().order_by(CaseNote.id.desc())).all()
+    return render_template(
+        "cases/detail.html",
+        case=case,
+        can_edit=can_edit_case(current_user, case),
+        events=timeline(case),
+        contacts=contacts,
+        notes=notes,
+        pending=pending_request(case),
+        transitions=allowed_targets(case.status),
+        status_form=status_form,
+        contact_form=contact_form,
+        relative_form=RelativeForm(),
+        alias_form=AliasForm(),
+        note_form=NoteForm(),
+        link_form=CaseNumberForm(),
+        archive_form=ArchiveForm(),
+        decision_form=DecisionForm(),
+        relationship_labels=RELATIONSHIP_LABELS,
+    )
+
+
+@bp.route("/cases/<int:case_id>/edit", methods=["GET", "POST"])
+@require(Permission.CASE_EDIT)
+def edit(case_id: int):
+    case = _load_case(case_id, edit=True)
+    form = CaseForm(obj=case)
+    form.source_list.choices = _source_list_choices()
+    conflict = None
+    if request.method == "GET":
+        form.version.data = case.version
+        form.date_of_birth.data = case.date_of_birth.isoformat() if case.date_of_birth else ""
+        form.source_list.data = case.source_list_id
+    form.source_list.data = case.source_list_id  # the list is fixed once a case exists
+    if form.validate_on_submit():
+        try:
+            raw_version = str(form.version.data or "")
+            expected = int(raw_version) if raw_version.isdigit() else -1  # tampered: conflict
+            changed = update_case(case, current_user, form.case_fields(), expected)
+            db.session.commit()
+        except StaleCaseError as error:
+            db.session.rollback()
+            conflict = error
+            form.version.data = error.case.version  # saving again now overwrites knowingly
+        except StaleDataError:
+            db.session.rollback()
+            case = db.session.get(Case, case_id)
+            conflict = StaleCaseError(case, [], form.case_fields())
+            form.version.data = case.version
+        except CaseError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            if changed:
+                flash(_("Case saved."), "success")
+            return redirect(url_for("cases.detail", case_id=case.id))
+    return render_template("cases/form.html", form=form, case=case, conflict=conflict)
+
+
+def _case_action(case_id: int, form_class, action, success: str):
+    """The shape every small POST on a case page shares: load, validate, act, commit.
+    When ``action`` returns a string, that message replaces ``success``."""
+    case = _load_case(case_id, edit=True)
+    form = form_class()
+    if hasattr(form, "relative"):
+        form.relative.choices = choices([("", "—")] + [(r.id, r.full_name) for r in case.relatives])
+    if form.validate_on_submit():
+        try:
+            message = action(case, form)
+        except (CaseError, TransitionError) as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(message if isinstance(message, str) else success, "success")
+    else:
+        for field, errors in form.errors.items():
+            label = getattr(form, field).label.text if hasattr(form, field) else field
+            flash(f"{label}: {' '.join(map(str, errors))}", "error")
+    return redirect(url_for("cases.detail", case_id=case_id))
+
+
+@bp.route("/cases/<int:case_id>/relatives", methods=["POST"])
+@require(Permission.CASE_EDIT)
+def relative_add(case_id: int):
+    def act(case, form):
+        dob = getattr(form.date_of_birth, "partial_date", None)
+        add_relative(
+            case,
+            current_user,
+            relationship_kind=form.relationship_kind.data,
+            full_name=text(form.full_name),
+            date_of_birth=dob.isoformat() if dob else "",
+            address=text(form.address),
+            phone=text(form.phone),
+            email=text(form.email),
+            consents_to_contact=form.consents_to_contact.data,
+            is_reporter=form.is_reporter.data,
+        )
+
+    return _case_action(case_id, RelativeForm, act, _("Relative added."))
+
+
+@bp.route("/cases/<int:case_id>/aliases", methods=["POST"])
+@require(Permission.CASE_EDIT)
+def alias_add(case_id: int):
+    def act(case, form):
+        add_alias(
+            case,
+            current_user,
+            form.kind.data,
+            text(form.family_name),
+            text(form.given_name),
+            text(form.patronymic),
+        )
+
+    return _case_action(case_id, AliasForm, act, _("Alias added."))
+
+
+@bp.route("/cases/<int:case_id>/contacts", methods=["POST"])
+@require(Permission.CASE_EDIT)
+def contact_add(case_id: int):
+    def act(case, form):
+        log_contact(
+            case,
+            current_user,
+            contacted_on=form.contacted_on.data,
+            channel=form.channel.data,
+            relative_id=form.relative.data,
+            with_whom=text(form.with_whom),
+            outcome=text(form.outcome),
+            next_step=text(form.next_step),
+            next_step_due=form.next_step_due.data,
+        )
+
+    return _case_action(case_id, ContactForm, act, _("Contact logged."))
+
+
+@bp.route("/cases/<int:case_id>/contacts/<int:contact_id>/done", methods=["POST"])
+@require(Permission.CASE_EDIT)
+def contact_done(case_id: int, contact_id: int):
+    from app.auth.forms import EmptyForm
+
+    def act(case, form):
+        contact = db.session.get(ContactLog, contact_id)
+        if contact is None or contact.case_id != case.id:
+            abort(404)
+        complete_next_step(contact, current_user)
+
+    return _case_action(case_id, EmptyForm, act, _("Next step marked as done."))
+
+
+@bp.route("/cases/<int:case_id>/notes", methods=["POST"])
+@require(Permission.CASE_EDIT)
+def note_add(case_id: int):
+    return _case_action(
+        case_id,
+        NoteForm,
+        lambda case, form: add_note(case, current_user, form.body.data),
+        _("Note added."),
+    )
+
+
+@bp.route("/cases/<int:case_id>/status", methods=["POST"])
+@require(Permission.CASE_EDIT)
+def status(case_id: int):
+    def act(case, form):
+        pending = change_status(
+            case,
+            current_user,
+            form.target.data,
+            text(form.reason),
+            form.closure_reason.data or None,
+        )
+        return _("The change waits for a supervisor's approval.") if pending else None
+
+    return _case_action(case_id, StatusForm, act, _("Status changed."))
+
+
+@bp.route("/cases/<int:case_id>/siblings", methods=["POST"])
+@require(Permission.CASE_EDIT)
+def sibling_link(case_id: int):
+    def act(case, form):
+        other = _case_by_number(form.case_number.data)
+        link_siblings(case, other, current_user)
+
+    return _case_action(case_id, CaseNumberForm, act, _("Siblings linked."))
+
+
+def _case_by_number(text: str) -> Case:
+    other_id = parse_case_number(text)
+    other = db.session.get(Case, other_id) if other_id else None
+    if other is None or not can_read_case(current_user, other):
+        raise CaseError(_("No case with number %(n)s that you can see.", n=text))
+    return other
+
+
+@bp.route("/cases/<int:case_id>/duplicate", methods=["POST"])
+@require(Permission.CASE_APPROVE)
+def duplicate(case_id: int):
+    def act(case, form):
+        mark_duplicate(
+            case, _case_by_number(form.case_number.data), current_user, text(form.reason)
+        )
+
+    return _case_action(case_id, CaseNumberForm, act, _("Case marked as a duplicate."))
+
+
+@bp.route("/cases/<int:case_id>/archive", methods=["POST"])
+@require(Permission.CASE_APPROVE)
+def archive(case_id: int):
+    return _case_action(
+        case_id,
+        ArchiveForm,
+        lambda case, form: archive_case(case, current_user, form.reason.data),
+        _("Case archived."),
+    )
+
+
+@bp.route("/approvals")
+@require(Permission.CASE_APPROVE)
+def approvals():
+    page = db.paginate(
+        queues.pending_transitions(), per_page=current_app.config["PER_PAGE"], error_out=False
+    )
+    return render_template("cases/approvals.html", page=page, form=DecisionForm())
+
+
+@bp.route("/approvals/<int:request_id>", methods=["POST"])
+@require(Permission.CASE_APPROVE)
+def decide(request_id: int):
+    transition_request = db.get_or_404(TransitionRequest, request_id)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        try:
+            decide_transition(
+                transition_request,
+                current_user,
+                approve=bool(form.approve.data),
+                note=form.note.data or "",
+            )
+        except TransitionError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("Approved.") if form.approve.data else _("Rejected."), "success")
+    return redirect(request.referrer or url_for("cases.approvals"))
+
+
+@bp.route("/queues")
+@require(Permission.CASE_ASSIGN)
+def supervisor_home():
+    days = current_app.config["STALE_CASE_DAYS"]
+    per_page = 10
+    unassigned = db.paginate(
+        queues.unassigned_cases(),
+        per_page=per_page,
+        error_out=False,
+        page=request.args.get("unassigned_page", 1, type=int),
+    )
+    stale = db.paginate(
+        queues.stale_cases(days),
+        per_page=per_page,
+        error_out=False,
+        page=request.args.get("stale_page", 1, type=int),
+    )
+    pending = db.paginate(
+        queues.pending_transitions(),
+        per_page=per_page,
+        error_out=False,
+        page=request.args.get("pending_page", 1, type=int),
+    )
+    return render_template(
+        "cases/supervisor_home.html",
+        unassigned=unassigned,
+        stale=stale,
+        pending=pending,
+        load=queues.caseworker_load(),
+        stale_days=days,
+        decision_form=DecisionForm(),
+    )
+
+
+@bp.route("/my-cases")
+@require(Permission.CASE_READ)
+def my_cases():
+    from datetime import date
+
+    page = db.paginate(
+        queues.my_cases(current_user), per_page=current_app.config["PER_PAGE"], error_out=False
+    )
+    return render_template("cases/my_cases.html", page=page, today=date.today())
+
+
+@bp.route("/source-lists")
+@require(Permission.SOURCE_LIST_VIEW)
+def source_lists():
+    lists = db.session.scalars(select(SourceList).order_by(SourceList.name)).all()
+    progress = {sl.id: count_cases_by_status(sl.id) for sl in lists}
+    return render_template("cases/source_lists.html", lists=lists, progress=progress)
+
+
+@bp.route("/source-lists/new", methods=["GET", "POST"])
+@require(Permission.SOURCE_LIST_MANAGE)
+def source_list_new():
+    form = SourceListForm()
+    if form.validate_on_submit():
+        try:
+            source_list = create_source_list(
+                form.name.data,
+                form.organisation.data or "",
+                form.received_on.data,
+                form.note.data or "",
+            )
+        except CaseError as error:
+            form.name.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Source list created."), "success")
+            return redirect(url_for("cases.source_list", source_list_id=source_list.id))
+    return render_template("cases/source_list_form.html", form=form)
+
+
+@bp.route("/source-lists/<int:source_list_id>")
+@require(Permission.SOURCE_LIST_VIEW)
+def source_list(source_list_id: int):
+    from app.cases.charts import status_bars
+
+    source_list = db.get_or_404(SourceList, source_list_id)
+    counts = count_cases_by_status(source_list.id)
+    return render_template(
+        "cases/source_list.html",
+        source_list=source_list,
+        counts=counts,
+        total=sum(counts.values()),
+        chart=status_bars(counts),
+    )

@@ -1,0 +1,98 @@
+"""Case search across scripts: every name is stored as normalised keys (``case_name_key``)
+so that ``Oleksandr Kovalenko``, ``Александр Коваленко`` and ``коваленко олександр`` meet in
+one index lookup per word, never a scan in Python."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Select, and_, or_, select
+
+from app.auth.models import User
+from app.cases.labels import AGE_BANDS
+from app.cases.models import Case, CaseNameKey, parse_case_number
+from app.cases.services import visible_cases
+from app.matching.normalize import given_name_keys, surname_key, to_latin_key
+
+_WORD = re.compile(r"[^\s,;/]+")
+
+
+def word_keys(word: str) -> set[str]:
+    """All keys one written word can stand for: as a surname, as a given name, as spelt."""
+    keys = {surname_key(word), to_latin_key(word), *given_name_keys(word)}
+    return {key for key in keys if key}
+
+
+def keys_for_names(names: Iterable[str]) -> set[str]:
+    keys: set[str] = set()
+    for name in names:
+        for word in _WORD.findall(name):
+            keys |= word_keys(word)
+    return keys
+
+
+@dataclass
+class CaseFilters:
+    text: str = ""
+    status: str = ""
+    source_list_id: int | None = None
+    region: str = ""
+    assigned_to_id: int | None = None
+    unassigned: bool = False
+    age_band: str = ""
+    include_archived: bool = False
+
+
+def _name_condition(words: list[str], prefix: bool):
+    conditions = []
+    for word in words:
+        if prefix:
+            stem = to_latin_key(word)
+            if len(stem) < 3:
+                return None
+            match = and_(CaseNameKey.key >= stem, CaseNameKey.key < stem + "\uffff")
+        else:
+            match = CaseNameKey.key.in_(sorted(word_keys(word)))
+        conditions.append(Case.id.in_(select(CaseNameKey.case_id).where(match)))
+    return and_(*conditions)
+
+
+def search_cases(user: User, filters: CaseFilters, prefix: bool = False) -> Select:
+    """The cases this user may see that match; ordered by most recent activity."""
+    query = visible_cases(user)
+    text = filters.text.strip()
+    if text:
+        case_id = parse_case_number(text)
+        if case_id is not None:
+            query = query.where(or_(Case.id == case_id, Case.external_id == text))
+        else:
+            words = _WORD.findall(text)
+            condition = _name_condition(words, prefix)
+            if condition is None:
+                return query.where(Case.id.is_(None))
+            query = query.where(or_(condition, Case.external_id == text))
+    if filters.status:
+        query = query.where(Case.status == filters.status)
+    if filters.source_list_id:
+        query = query.where(Case.source_list_id == filters.source_list_id)
+    if filters.region:
+        query = query.where(Case.region == filters.region)
+    if filters.unassigned:
+        query = query.where(Case.assigned_to_id.is_(None))
+    elif filters.assigned_to_id:
+        query = query.where(Case.assigned_to_id == filters.assigned_to_id)
+    if filters.age_band in AGE_BANDS:
+        low, high = AGE_BANDS[filters.age_band]
+        year = date.today().year
+        query = query.where(
+            or_(
+                Case.dob_year.between(year - high, year - low),
+                and_(Case.dob_year.is_(None), Case.estimated_age.between(low, high)),
+            )
+        )
+    if not filters.include_archived:
+        query = query.where(Case.archived.is_(False))
+    return query.order_by(Case.last_activity_at.desc(), Case.id.desc())

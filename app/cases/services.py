@@ -1,0 +1,543 @@
+"""Case operations. Each takes the acting user, flushes (never commits) and leaves a trace:
+the audit hook records the row changes, and the case timeline records what happened."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, delete, insert, select
+
+from app.audit.models import AuditAction
+from app.audit.services import record
+from app.auth.models import User
+from app.auth.permissions import Permission, Role
+from app.cases.models import (
+    ApprovalState,
+    Case,
+    CaseAlias,
+    CaseEvent,
+    CaseEventKind,
+    CaseNameKey,
+    CaseNote,
+    CaseStatus,
+    ClosureReason,
+    ContactLog,
+    Relative,
+    SourceList,
+    TransitionRequest,
+)
+from app.cases.workflow import TransitionError, check_transition
+from app.database import utcnow
+from app.extensions import db
+
+# Fields a caseworker edits on the case form (everything else changes through operations).
+EDITABLE_FIELDS = (
+    "case_type",
+    "priority",
+    "family_name",
+    "given_name",
+    "patronymic",
+    "family_name_latin",
+    "given_name_latin",
+    "sex",
+    "dob_year",
+    "dob_month",
+    "dob_day",
+    "estimated_age",
+    "age_estimated_on",
+    "place_of_birth",
+    "nationality",
+    "document_number",
+    "last_known_place",
+    "region",
+    "last_seen_on",
+    "circumstances",
+)
+NAME_FIELDS = ("family_name", "given_name", "patronymic", "family_name_latin", "given_name_latin")
+
+
+class CaseError(ValueError):
+    """A refused operation; the message is for the user."""
+
+
+class StaleCaseError(CaseError):
+    """Someone saved the case after this user opened it."""
+
+    def __init__(self, case: Case, changed_fields: list[str], submitted: Mapping[str, Any]):
+        super().__init__(_("Someone else saved this case while you were editing it."))
+        self.case = case
+        self.changed_fields = changed_fields
+        self.submitted = dict(submitted)
+
+    def differences(self) -> list[tuple[str, Any, Any, bool]]:
+        """(field, saved value, submitted value, changed by the other save) where they differ."""
+        rows = []
+        for name, yours in self.submitted.items():
+            saved = getattr(self.case, name)
+            if (saved if saved is not None else "") != (yours if yours is not None else ""):
+                rows.append((name, saved, yours, name in self.changed_fields))
+        return rows
+
+
+# --- access -------------------------------------------------------------------------------
+
+
+def can_read_all(user: User) -> bool:
+    return user.can(Permission.CASE_READ_ALL)
+
+
+def visible_cases(user: User) -> Select:
+    """Cases this user may read: supervisors all, caseworkers those assigned to them."""
+    query = select(Case)
+    if not can_read_all(user):
+        query = query.where(Case.assigned_to_id == user.id)
+    return query
+
+
+def can_read_case(user: User, case: Case) -> bool:
+    if not user.can(Permission.CASE_READ):
+        return False
+    return can_read_all(user) or case.assigned_to_id == user.id
+
+
+def can_edit_case(user: User, case: Case) -> bool:
+    return user.can(Permission.CASE_EDIT) and can_read_case(user, case) and not case.archived
+
+
+def record_case_read(case: Case) -> None:
+    """Reading a case is recorded: who looked at which child's file, and when."""
+    record(AuditAction.READ, case)
+
+
+# --- timeline -----------------------------------------------------------------------------
+
+
+def add_event(
+    case: Case, actor: User | None, kind: CaseEventKind, text: str = "", **data: Any
+) -> CaseEvent:
+    event = CaseEvent(
+        case_id=case.id,
+        actor_id=actor.id if actor else None,
+        kind=kind.value,
+        text=text,
+        data=data or None,
+    )
+    db.session.add(event)
+    case.last_activity_at = utcnow()
+    return event
+
+
+def timeline(case: Case, limit: int = 200) -> list[CaseEvent]:
+    return db.session.scalars(
+        case.events.select().order_by(CaseEvent.at.desc(), CaseEvent.id.desc()).limit(limit)
+    ).all()
+
+
+# --- search keys --------------------------------------------------------------------------
+
+
+def _name_texts(case: Case) -> Iterable[str]:
+    for field in NAME_FIELDS:
+        value = getattr(case, field)
+        if value:
+            yield value
+    for alias in case.aliases:
+        for value in (alias.family_name, alias.given_name, alias.patronymic):
+            if value:
+                yield value
+
+
+def refresh_name_keys(case: Case) -> None:
+    """Rebuild the normalised search keys of one case (names, Latin spellings, aliases)."""
+    from app.cases.search import keys_for_names
+
+    db.session.execute(delete(CaseNameKey).where(CaseNameKey.case_id == case.id))
+    keys = keys_for_names(_name_texts(case))
+    if keys:
+        db.session.execute(
+            insert(CaseNameKey), [{"case_id": case.id, "key": key} for key in sorted(keys)]
+        )
+
+
+def refresh_name_keys_bulk(case_ids: Iterable[int]) -> None:
+    """The same for many cases at once (imports)."""
+    ids = list(case_ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for case in db.session.scalars(select(Case).where(Case.id.in_(chunk))):
+            refresh_name_keys(case)
+
+
+# --- source lists -------------------------------------------------------------------------
+
+
+def create_source_list(
+    name: str, organisation: str = "", received_on: date | None = None, note: str = ""
+) -> SourceList:
+    name = name.strip()
+    if not name:
+        raise CaseError(_("A source list needs a name."))
+    if db.session.scalar(select(SourceList.id).where(SourceList.name == name)):
+        raise CaseError(_("A source list with this name already exists."))
+    source_list = SourceList(
+        name=name, organisation=organisation.strip(), received_on=received_on, note=note
+    )
+    db.session.add(source_list)
+    db.session.flush()
+    return source_list
+
+
+def get_or_create_source_list(name: str) -> SourceList:
+    existing = db.session.scalar(select(SourceList).where(SourceList.name == name.strip()))
+    return existing or create_source_list(name)
+
+
+# --- cases --------------------------------------------------------------------------------
+
+
+def _check_fields(fields: Mapping[str, Any]) -> None:
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise CaseError(f"not editable: {', '.join(sorted(unknown))}")
+    if fields.get("dob_year") is None and (fields.get("dob_month") or fields.get("dob_day")):
+        raise CaseError(_("A birth month or day needs a birth year."))
+    if fields.get("dob_day") and not fields.get("dob_month"):
+        raise CaseError(_("A birth day needs a birth month."))
+    if fields.get("dob_year"):
+        from app.dates import date_problem
+
+        problem = date_problem(fields["dob_year"], fields.get("dob_month"), fields.get("dob_day"))
+        if problem:
+            raise CaseError(_("Date of birth: %(problem)s", problem=problem))
+
+
+def open_case(
+    source_list: SourceList, actor: User, external_id: str | None = None, **fields: Any
+) -> Case:
+    """Create a case. A caseworker who opens a case is assigned to it."""
+    _check_fields(fields)
+    external_id = (external_id or "").strip() or None
+    if external_id and db.session.scalar(
+        select(Case.id).where(
+            Case.source_list_id == source_list.id, Case.external_id == external_id
+        )
+    ):
+        raise CaseError(_("This source list already has a case with number %(n)s.", n=external_id))
+    case = Case(source_list_id=source_list.id, external_id=external_id, **fields)
+    if actor.role == Role.CASEWORKER:
+        case.assigned_to_id = actor.id
+    db.session.add(case)
+    db.session.flush()
+    add_event(case, actor, CaseEventKind.CREATED)
+    refresh_name_keys(case)
+    return case
+
+
+def update_case(
+    case: Case, actor: User, changes: Mapping[str, Any], expected_version: int
+) -> list[str]:
+    """Apply the form's values. Refuses a save based on an older version of the case."""
+    _check_fields(changes)
+    if case.version != expected_version:
+        changed = _fields_changed_since(case, expected_version)
+        raise StaleCaseError(case, changed, changes)
+    changed = [f for f, v in changes.items() if getattr(case, f) != v]
+    if not changed:
+        return []
+    for field in changed:
+        setattr(case, field, changes[field])
+    add_event(case, actor, CaseEventKind.UPDATED, fields=changed, version=case.version + 1)
+    db.session.flush()  # bumps the version; a concurrent save in between raises StaleDataError
+    if set(changed) & set(NAME_FIELDS):
+        refresh_name_keys(case)
+    return changed
+
+
+def _fields_changed_since(case: Case, version: int) -> list[str]:
+    """Field names changed by the saves after ``version``, read from the timeline."""
+    events = db.session.scalars(
+        case.events.select().where(CaseEvent.kind == CaseEventKind.UPDATED.value)
+    ).all()
+    changed: set[str] = set()
+    for event in events:
+        data = event.data or {}
+        if data.get("version", 0) > version:
+            changed.update(data.get("fields", []))
+    return sorted(changed)
+
+
+def add_alias(
+    case: Case,
+    actor: User,
+    kind: str,
+    family_name: str,
+    given_name: str,
+    patronymic: str = "",
+    note: str = "",
+) -> CaseAlias:
+    if not (family_name.strip() or given_name.strip() or patronymic.strip()):
+        raise CaseError(_("An alias needs at least one name."))
+    alias = CaseAlias(
+        case=case,
+        kind=kind,
+        family_name=family_name.strip(),
+        given_name=given_name.strip(),
+        patronymic=patronymic.strip(),
+        note=note,
+    )
+    db.session.add(alias)
+    db.session.flush()
+    add_event(case, actor, CaseEventKind.ALIAS, alias_kind=kind)
+    refresh_name_keys(case)
+    return alias
+
+
+def add_relative(case: Case, actor: User, **fields: Any) -> Relative:
+    if not (fields.get("full_name") or "").strip():
+        raise CaseError(_("A relative needs a name."))
+    relative = Relative(case=case, **fields)
+    db.session.add(relative)
+    db.session.flush()
+    add_event(case, actor, CaseEventKind.RELATIVE, relationship=relative.relationship_kind)
+    return relative
+
+
+def link_siblings(case: Case, other: Case, actor: User) -> None:
+    """Siblings who are both cases point at each other (a sibling relative on each side)."""
+    if case.id == other.id:
+        raise CaseError(_("A case cannot be its own sibling."))
+    for this, that in ((case, other), (other, case)):
+        already = db.session.scalar(
+            select(Relative.id).where(
+                Relative.case_id == this.id, Relative.linked_case_id == that.id
+            )
+        )
+        if not already:
+            db.session.add(
+                Relative(
+                    case=this,
+                    relationship_kind="sibling",
+                    full_name=that.display_name,
+                    linked_case_id=that.id,
+                )
+            )
+            add_event(
+                this,
+                actor,
+                CaseEventKind.RELATIVE,
+                relationship="sibling",
+                linked_case=that.case_number,
+            )
+    db.session.flush()
+
+
+def log_contact(case: Case, actor: User, **fields: Any) -> ContactLog:
+    if fields.get("next_step_due") and not (fields.get("next_step") or "").strip():
+        raise CaseError(_("A due date needs a next step."))
+    contact = ContactLog(case_id=case.id, created_by_id=actor.id, **fields)
+    db.session.add(contact)
+    db.session.flush()
+    add_event(case, actor, CaseEventKind.CONTACT, channel=contact.channel, contact_id=contact.id)
+    return contact
+
+
+def complete_next_step(contact: ContactLog, actor: User) -> None:
+    contact.next_step_done = True
+    add_event(contact.case, actor, CaseEventKind.CONTACT, completed_contact_id=contact.id)
+
+
+def add_note(case: Case, actor: User, body: str) -> CaseNote:
+    if not body.strip():
+        raise CaseError(_("The note is empty."))
+    note = CaseNote(case=case, author_id=actor.id, body=body.strip())
+    db.session.add(note)
+    db.session.flush()
+    add_event(case, actor, CaseEventKind.NOTE, note_id=note.id)
+    return note
+
+
+# --- workflow -----------------------------------------------------------------------------
+
+
+def pending_request(case: Case) -> TransitionRequest | None:
+    return db.session.scalar(
+        select(TransitionRequest).where(
+            TransitionRequest.case_id == case.id,
+            TransitionRequest.state == ApprovalState.PENDING.value,
+        )
+    )
+
+
+def _apply_status(
+    case: Case,
+    actor: User,
+    target: str,
+    closure_reason: str | None,
+    reason: str,
+    approved_by: User | None = None,
+) -> None:
+    source = case.status
+    case.status = target
+    case.closure_reason = closure_reason if target == CaseStatus.CLOSED else None
+    add_event(
+        case,
+        actor,
+        CaseEventKind.STATUS_CHANGED,
+        text=reason,
+        source=source,
+        target=target,
+        closure_reason=closure_reason,
+        approved_by=approved_by.id if approved_by else None,
+    )
+    record(AuditAction.STATUS_CHANGE, case, detail={"from": source, "to": target})
+
+
+def change_status(
+    case: Case, actor: User, target: str, reason: str = "", closure_reason: str | None = None
+) -> TransitionRequest | None:
+    """Move the case along the workflow. Returns the pending request when approval is needed."""
+    transition = check_transition(case.status, target, reason, closure_reason)
+    if pending_request(case) is not None:
+        raise TransitionError(_("This case already has a status change waiting for approval."))
+    if transition.needs_approval and not actor.can(Permission.CASE_APPROVE):
+        request = TransitionRequest(
+            case_id=case.id,
+            from_status=case.status,
+            to_status=target,
+            closure_reason=closure_reason,
+            reason=reason.strip(),
+            requested_by_id=actor.id,
+        )
+        db.session.add(request)
+        db.session.flush()
+        add_event(
+            case,
+            actor,
+            CaseEventKind.TRANSITION_REQUESTED,
+            text=reason,
+            source=case.status,
+            target=target,
+            closure_reason=closure_reason,
+        )
+        return request
+    approved_by = actor if transition.needs_approval else None
+    _apply_status(case, actor, target, closure_reason, reason.strip(), approved_by)
+    return None
+
+
+def decide_transition(
+    request: TransitionRequest, actor: User, approve: bool, note: str = ""
+) -> None:
+    """A supervisor approves or rejects a pending status change."""
+    if request.state != ApprovalState.PENDING:
+        raise TransitionError(_("This request was already decided."))
+    case = request.case
+    if approve:
+        if case.status != request.from_status:
+            raise TransitionError(_("The case changed status since the request; ask again."))
+        check_transition(case.status, request.to_status, request.reason, request.closure_reason)
+        _apply_status(
+            case,
+            actor,
+            request.to_status,
+            request.closure_reason,
+            request.reason,
+            approved_by=actor,
+        )
+    else:
+        add_event(
+            case,
+            actor,
+            CaseEventKind.TRANSITION_REJECTED,
+            text=note,
+            source=request.from_status,
+            target=request.to_status,
+        )
+    request.state = (ApprovalState.APPROVED if approve else ApprovalState.REJECTED).value
+    request.decided_by_id = actor.id
+    request.decided_at = utcnow()
+    request.decision_note = note.strip()
+    record(AuditAction.APPROVE if approve else AuditAction.REJECT, request)
+
+
+# --- assignment, duplicates, archive --------------------------------------------------------
+
+
+def assign_cases(case_ids: Iterable[int], assignee: User | None, actor: User) -> int:
+    """Assign (or, with None, unassign) cases; returns how many changed."""
+    if assignee is not None and not (assignee.active and assignee.can(Permission.CASE_EDIT)):
+        raise CaseError(_("Cases can only be assigned to active caseworkers or supervisors."))
+    cases = db.session.scalars(select(Case).where(Case.id.in_(list(case_ids)))).all()
+    changed = 0
+    for case in cases:
+        if case.assigned_to_id == (assignee.id if assignee else None):
+            continue
+        case.assigned_to_id = assignee.id if assignee else None
+        add_event(case, actor, CaseEventKind.ASSIGNED, assignee=assignee.name if assignee else None)
+        changed += 1
+    if changed:
+        record(
+            AuditAction.ASSIGN,
+            object_type="case_record",
+            detail={"cases": changed, "assignee": assignee.id if assignee else None},
+        )
+    db.session.flush()
+    return changed
+
+
+def mark_duplicate(duplicate: Case, original: Case, actor: User, reason: str = "") -> None:
+    """Merge: the duplicate is closed as such and points at the original; both keep their
+    histories, and the original learns the duplicate's names as aliases so search finds it."""
+    if duplicate.id == original.id:
+        raise CaseError(_("A case cannot be a duplicate of itself."))
+    if original.duplicate_of_id:
+        raise CaseError(_("The original is itself marked as a duplicate."))
+    duplicate.duplicate_of_id = original.id
+    known = {(a.family_name, a.given_name, a.patronymic) for a in original.aliases}
+    known.add((original.family_name, original.given_name, original.patronymic))
+    names = (duplicate.family_name, duplicate.given_name, duplicate.patronymic)
+    if any(names) and names not in known:
+        db.session.add(
+            CaseAlias(
+                case=original,
+                kind="spelling",
+                family_name=names[0],
+                given_name=names[1],
+                patronymic=names[2],
+                note=duplicate.case_number,
+            )
+        )
+    for relative in duplicate.relatives:
+        if relative.linked_case_id is None:
+            db.session.add(
+                Relative(
+                    case=original,
+                    relationship_kind=relative.relationship_kind,
+                    full_name=relative.full_name,
+                    date_of_birth=relative.date_of_birth,
+                    address=relative.address,
+                    phone=relative.phone,
+                    email=relative.email,
+                    consents_to_contact=relative.consents_to_contact,
+                    is_reporter=relative.is_reporter,
+                    notes=_("Copied from %(n)s", n=duplicate.case_number),
+                )
+            )
+    if duplicate.status != CaseStatus.CLOSED:
+        duplicate.status = CaseStatus.CLOSED.value
+        duplicate.closure_reason = ClosureReason.DUPLICATE.value
+    add_event(duplicate, actor, CaseEventKind.MERGED, text=reason, into=original.case_number)
+    add_event(original, actor, CaseEventKind.MERGED, text=reason, merged=duplicate.case_number)
+    record(AuditAction.MERGE, duplicate, detail={"into": original.id})
+    db.session.flush()
+    refresh_name_keys(original)
+
+
+def archive_case(case: Case, actor: User, reason: str) -> None:
+    if not reason.strip():
+        raise CaseError(_("Write down why the case is archived."))
+    case.archived = True
+    add_event(case, actor, CaseEventKind.ARCHIVED, text=reason.strip())

@@ -1,0 +1,384 @@
+"""Every case route for every role, allowed and refused, through the test client."""
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from app.audit.models import AuditEvent
+from app.cases.models import Case, ContactLog, Relative, SourceList, TransitionRequest
+from app.extensions import db
+from tests.conftest import csrf_token
+
+
+@pytest.fixture
+def own_case(make_case):
+    return make_case(owner="caseworker")
+
+
+@pytest.fixture
+def other_case(make_case):
+    return make_case(owner=None)
+
+
+def _any_token(client):
+    html = client.get("/source-lists").get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    assert match
+    return match.group(1)
+
+
+GET_MATRIX = [
+    # path template, caseworker, supervisor, admin
+    ("/cases", 200, 200, 403),
+    ("/cases?q=Коваленко&status=new&age_band=5-9&sort=name", 200, 200, 403),
+    ("/cases/new", 200, 200, 403),
+    ("/my-cases", 200, 200, 403),
+    ("/queues", 403, 200, 403),
+    ("/approvals", 403, 200, 403),
+    ("/source-lists", 200, 200, 200),
+    ("/source-lists/new", 403, 403, 200),
+    ("/cases/{own}", 200, 200, 403),
+    ("/cases/{own}/edit", 200, 200, 403),
+    ("/cases/{other}", 403, 200, 403),
+    ("/cases/{other}/edit", 403, 200, 403),
+    ("/cases/999999", 404, 404, 403),
+]
+
+
+@pytest.mark.parametrize("path,as_caseworker,as_supervisor,as_admin", GET_MATRIX)
+def test_get_routes_per_role(
+    request, own_case, other_case, path, as_caseworker, as_supervisor, as_admin
+):
+    path = path.format(own=own_case, other=other_case)
+    for role, expected in (
+        ("caseworker", as_caseworker),
+        ("supervisor", as_supervisor),
+        ("admin", as_admin),
+    ):
+        client = request.getfixturevalue(role)
+        assert client.get(path).status_code == expected, (role, path)
+
+
+POST_ROUTES = [
+    # path, data, caseworker (own case), caseworker (other case), supervisor, admin
+    ("/cases/{id}/notes", {"body": "called school"}, 302, 403, 302, 403),
+    ("/cases/{id}/aliases", {"kind": "spelling", "family_name": "Kovalenko"}, 302, 403, 302, 403),
+    (
+        "/cases/{id}/relatives",
+        {"relationship_kind": "mother", "full_name": "Коваленко Ганна"},
+        302,
+        403,
+        302,
+        403,
+    ),
+    (
+        "/cases/{id}/contacts",
+        {"contacted_on": "2026-11-01", "channel": "phone", "outcome": "no answer"},
+        302,
+        403,
+        302,
+        403,
+    ),
+    ("/cases/{id}/status", {"target": "under_investigation"}, 302, 403, 302, 403),
+    ("/cases/{id}/duplicate", {"case_number": "RU-000001"}, 403, 403, 302, 403),
+    ("/cases/{id}/archive", {"reason": "test"}, 403, 403, 302, 403),
+]
+
+
+@pytest.mark.parametrize("path,data,own,other,as_supervisor,as_admin", POST_ROUTES)
+def test_post_routes_per_role(request, make_case, path, data, own, other, as_supervisor, as_admin):
+    for role, owner, expected in (
+        ("caseworker", "caseworker", own),
+        ("caseworker", None, other),
+        ("supervisor", None, as_supervisor),
+        ("admin", None, as_admin),
+    ):
+        case_id = make_case(owner=owner)
+        client = request.getfixturevalue(role)
+        response = client.post(
+            path.format(id=case_id), data={**data, "csrf_token": _any_token(client)}
+        )
+        assert response.status_code == expected, (role, owner, path)
+
+
+def test_bulk_assign_is_supervisor_only(app, caseworker, supervisor, admin, users, make_case):
+    ids = [make_case(owner=None) for _ in range(3)]
+    data = {"case_ids": [str(i) for i in ids], "assignee": str(users["caseworker"])}
+    for client, expected in ((caseworker, 403), (admin, 403)):
+        assert (
+            client.post(
+                "/cases/assign", data={**data, "csrf_token": _any_token(client)}
+            ).status_code
+            == expected
+        )
+    response = supervisor.post("/cases/assign", data={**data, "csrf_token": _any_token(supervisor)})
+    assert response.status_code == 302
+    with app.app_context():
+        assigned = db.session.scalars(select(Case.assigned_to_id).where(Case.id.in_(ids))).all()
+        assert set(assigned) == {users["caseworker"]}
+
+
+def test_create_case_through_the_form(app, caseworker, users):
+    with app.app_context():
+        source_list = SourceList(name="Form list")
+        db.session.add(source_list)
+        db.session.commit()
+        list_id = source_list.id
+    response = caseworker.post(
+        "/cases/new",
+        data={
+            "csrf_token": csrf_token(caseworker, "/cases/new"),
+            "source_list": list_id,
+            "external_id": "12",
+            "case_type": "child",
+            "priority": "high",
+            "family_name": "Шевченко",
+            "given_name": "Дарина",
+            "sex": "female",
+            "date_of_birth": "03.2014",
+            "last_known_place": "Олешки",
+        },
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        case = db.session.scalar(select(Case).where(Case.external_id == "12"))
+        assert (case.dob_year, case.dob_month, case.dob_day) == (2014, 3, None)
+        assert case.assigned_to_id == users["caseworker"]
+
+
+def test_form_errors_are_shown_beside_fields(app, caseworker):
+    with app.app_context():
+        db.session.add(SourceList(name="Errors list"))
+        db.session.commit()
+    response = caseworker.post(
+        "/cases/new",
+        data={
+            "csrf_token": csrf_token(caseworker, "/cases/new"),
+            "case_type": "child",
+            "priority": "normal",
+            "sex": "unknown",
+            "date_of_birth": "31.02.2014",
+        },
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'id="date_of_birth-error"' in html and "31" in html
+    assert 'id="family_name-error"' in html
+
+
+def test_detail_read_is_audited(app, supervisor, own_case, users):
+    supervisor.get(f"/cases/{own_case}")
+    with app.app_context():
+        reads = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "read", AuditEvent.object_id == own_case)
+        ).all()
+        assert [e.actor_id for e in reads] == [users["supervisor"]]
+
+
+def test_refused_read_is_not_shown(caseworker, other_case):
+    response = caseworker.get(f"/cases/{other_case}")
+    assert response.status_code == 403
+    assert "Коваленко" not in response.get_data(as_text=True)
+
+
+def test_edit_conflict_keeps_input_and_shows_changes(app, caseworker, supervisor, own_case):
+    path = f"/cases/{own_case}/edit"
+    mine = caseworker.get(path).get_data(as_text=True)
+    version = re.search(r'id="version" name="version" type="hidden" value="(\d+)"', mine).group(1)
+    base = {
+        "case_type": "child",
+        "priority": "normal",
+        "sex": "unknown",
+        "family_name": "Коваленко",
+        "given_name": "Олександр",
+        "version": version,
+    }
+    first = supervisor.post(
+        path, data={**base, "region": "Херсонська", "csrf_token": csrf_token(supervisor, path)}
+    )
+    assert first.status_code == 302
+    second = caseworker.post(
+        path,
+        data={
+            **base,
+            "region": "Донецька",
+            "last_known_place": "Маріуполь",
+            "csrf_token": csrf_token(caseworker, path),
+        },
+    )
+    html = second.get_data(as_text=True)
+    assert second.status_code == 200
+    assert 'data-testid="conflict"' in html
+    assert 'data-field="region"' in html and "Херсонська" in html
+    assert 'value="Маріуполь"' in html  # the caseworker's typing survives
+    with app.app_context():
+        assert db.session.get(Case, own_case).region == "Херсонська"
+    # Saving again, knowingly, now succeeds.
+    new_version = re.search(r'id="version" name="version" type="hidden" value="(\d+)"', html)
+    third = caseworker.post(
+        path,
+        data={
+            **base,
+            "region": "Донецька",
+            "version": new_version.group(1),
+            "csrf_token": csrf_token(caseworker, path),
+        },
+    )
+    assert third.status_code == 302
+    with app.app_context():
+        assert db.session.get(Case, own_case).region == "Донецька"
+
+
+def test_caseworker_closure_waits_for_approval_then_supervisor_approves(
+    app, caseworker, supervisor, own_case
+):
+    response = caseworker.post(
+        f"/cases/{own_case}/status",
+        data={
+            "target": "closed",
+            "closure_reason": "withdrawn",
+            "reason": "family withdrew",
+            "csrf_token": _any_token(caseworker),
+        },
+        follow_redirects=True,
+    )
+    assert "waits for a supervisor" in response.get_data(as_text=True)
+    with app.app_context():
+        request_id = db.session.scalar(select(TransitionRequest.id))
+        assert db.session.get(Case, own_case).status == "new"
+    queue = supervisor.get("/queues").get_data(as_text=True)
+    assert 'data-testid="count-pending">1<' in queue
+    supervisor.post(
+        f"/approvals/{request_id}",
+        data={"approve": "Approve", "csrf_token": _any_token(supervisor)},
+    )
+    with app.app_context():
+        case = db.session.get(Case, own_case)
+        assert (case.status, case.closure_reason) == ("closed", "withdrawn")
+
+
+def test_illegal_transition_shows_clear_error(caseworker, own_case):
+    response = caseworker.post(
+        f"/cases/{own_case}/status",
+        data={"target": "reunified", "csrf_token": _any_token(caseworker)},
+        follow_redirects=True,
+    )
+    assert "cannot go from" in response.get_data(as_text=True)
+
+
+def test_relative_contact_and_done(app, caseworker, own_case):
+    token = _any_token(caseworker)
+    caseworker.post(
+        f"/cases/{own_case}/relatives",
+        data={
+            "relationship_kind": "grandmother",
+            "full_name": "Коваленко Ганна",
+            "phone": "+380 00",
+            "consents_to_contact": "y",
+            "csrf_token": token,
+        },
+    )
+    with app.app_context():
+        relative_id = db.session.scalar(select(Relative.id).where(Relative.case_id == own_case))
+    caseworker.post(
+        f"/cases/{own_case}/contacts",
+        data={
+            "contacted_on": "2026-11-20",
+            "channel": "phone",
+            "relative": relative_id,
+            "outcome": "will call back",
+            "next_step": "call",
+            "next_step_due": "2026-11-30",
+            "csrf_token": token,
+        },
+    )
+    with app.app_context():
+        contact = db.session.scalar(select(ContactLog).where(ContactLog.case_id == own_case))
+        assert contact.relative_id == relative_id and not contact.next_step_done
+        contact_id = contact.id
+    caseworker.post(f"/cases/{own_case}/contacts/{contact_id}/done", data={"csrf_token": token})
+    with app.app_context():
+        assert db.session.get(ContactLog, contact_id).next_step_done
+    html = caseworker.get(f"/cases/{own_case}").get_data(as_text=True)
+    assert "Коваленко Ганна" in html and "will call back" in html
+
+
+def test_invalid_small_form_flashes_error(caseworker, own_case):
+    response = caseworker.post(
+        f"/cases/{own_case}/contacts",
+        data={"channel": "phone", "csrf_token": _any_token(caseworker)},
+        follow_redirects=True,
+    )
+    assert "This field is required" in response.get_data(as_text=True)
+
+
+def test_admin_creates_source_list_and_sees_progress(app, admin):
+    response = admin.post(
+        "/source-lists/new",
+        data={
+            "name": "339 list",
+            "organisation": "Delegation",
+            "csrf_token": csrf_token(admin, "/source-lists/new"),
+        },
+    )
+    assert response.status_code == 302
+    page = admin.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'data-testid="progress-chart"' in page
+    duplicate = admin.post(
+        "/source-lists/new",
+        data={"name": "339 list", "csrf_token": csrf_token(admin, "/source-lists/new")},
+    )
+    assert "already exists" in duplicate.get_data(as_text=True)
+
+
+def test_progress_chart_counts(app, supervisor):
+    from tests import factories
+
+    with app.app_context():
+        from app.auth.models import User
+
+        actor = db.session.scalar(select(User).where(User.role == "supervisor"))
+        source_list = factories.make_source_list(name="Chart list")
+        for status in ["new", "new", "located", "reunified"]:
+            factories.make_case(actor, source_list=source_list, status=status)
+        db.session.commit()
+        list_id = source_list.id
+    html = supervisor.get(f"/source-lists/{list_id}").get_data(as_text=True)
+    assert '<g data-status="new" data-count="2">' in html
+    assert '<g data-status="located" data-count="1">' in html
+    assert '<g data-status="closed" data-count="0">' in html
+
+
+def test_duplicate_merge_through_route(app, supervisor, make_case):
+    original = make_case(owner=None, family_name="Лисенко")
+    duplicate = make_case(owner=None, family_name="Лысенко")
+    supervisor.post(
+        f"/cases/{duplicate}/duplicate",
+        data={"case_number": f"RU-{original:06d}", "csrf_token": _any_token(supervisor)},
+    )
+    with app.app_context():
+        assert db.session.get(Case, duplicate).duplicate_of_id == original
+        assert db.session.scalar(select(func.count()).select_from(Case)) >= 2
+
+
+def test_list_page_query_count_does_not_grow_with_cases(app, supervisor, make_case):
+    from sqlalchemy import event
+
+    def count_queries(path):
+        with app.app_context():
+            engine = db.engine
+        statements = []
+        listener = lambda *args: statements.append(1)  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            supervisor.get(path)
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    make_case(owner="caseworker")
+    few = count_queries("/cases")
+    for _ in range(8):
+        make_case(owner="caseworker")
+    assert count_queries("/cases") <= few + 1
