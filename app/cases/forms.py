@@ -28,6 +28,17 @@ from app.dates import parse_date
 from app.forms import choices
 
 
+class _PrefixedForm(FlaskForm):
+    """Several of these share the case page: a prefix keeps their field ids unique, so every
+    label points at its own control."""
+
+    prefix_name = ""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", self.prefix_name)
+        super().__init__(*args, **kwargs)
+
+
 def _optional_int(value):
     return int(value) if value not in (None, "", "None") else None
 
@@ -111,7 +122,8 @@ class CaseForm(FlaskForm):
         return fields
 
 
-class RelativeForm(FlaskForm):
+class RelativeForm(_PrefixedForm):
+    prefix_name = "relative"
     relationship_kind = SelectField(
         _l("Relationship"), choices=choices(RELATIONSHIP_LABELS.items())
     )
@@ -133,7 +145,8 @@ class RelativeForm(FlaskForm):
         field.partial_date = parsed.value
 
 
-class AliasForm(FlaskForm):
+class AliasForm(_PrefixedForm):
+    prefix_name = "alias"
     kind = SelectField(_l("Kind"), choices=choices(ALIAS_KIND_LABELS.items()))
     family_name = StringField(_l("Family name"), validators=[Length(max=200)])
     given_name = StringField(_l("Given name"), validators=[Length(max=200)])
@@ -141,7 +154,8 @@ class AliasForm(FlaskForm):
     submit = SubmitField(_l("Add alias"))
 
 
-class ContactForm(FlaskForm):
+class ContactForm(_PrefixedForm):
+    prefix_name = "contact"
     contacted_on = DateField(_l("Date"), validators=[DataRequired()])
     channel = SelectField(_l("Channel"), choices=choices(CHANNEL_LABELS.items()))
     relative = SelectField(_l("Relative"), coerce=_optional_int, validators=[Optional()])
@@ -152,12 +166,14 @@ class ContactForm(FlaskForm):
     submit = SubmitField(_l("Log contact"))
 
 
-class NoteForm(FlaskForm):
+class NoteForm(_PrefixedForm):
+    prefix_name = "note"
     body = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=10000)])
     submit = SubmitField(_l("Add note"))
 
 
-class StatusForm(FlaskForm):
+class StatusForm(_PrefixedForm):
+    prefix_name = "status"
     target = SelectField(_l("New status"), choices=choices(STATUS_LABELS.items()))
     closure_reason = SelectField(
         _l("Closure reason"),
@@ -168,13 +184,15 @@ class StatusForm(FlaskForm):
     submit = SubmitField(_l("Change status"))
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(_PrefixedForm):
+    prefix_name = "decision"
     note = StringField(_l("Note"), validators=[Length(max=1000)])
     approve = SubmitField(_l("Approve"))
     reject = SubmitField(_l("Reject"))
 
 
-class CaseNumberForm(FlaskForm):
+class CaseNumberForm(_PrefixedForm):
+    prefix_name = "link"
     """Link a sibling or name the original of a duplicate by its case number."""
 
     case_number = StringField(_l("Case number"), validators=[DataRequired(), Length(max=20)])
@@ -182,7 +200,13 @@ class CaseNumberForm(FlaskForm):
     submit = SubmitField(_l("Link"))
 
 
-class ArchiveForm(FlaskForm):
+class DuplicateForm(CaseNumberForm):
+    prefix_name = "duplicate"
+    submit = SubmitField(_l("Merge into that case"))
+
+
+class ArchiveForm(_PrefixedForm):
+    prefix_name = "archive"
     reason = StringField(_l("Why"), validators=[DataRequired(), Length(max=1000)])
     submit = SubmitField(_l("Archive case"))
 

@@ -16,6 +16,7 @@ from app.cases.forms import (
     CaseNumberForm,
     ContactForm,
     DecisionForm,
+    DuplicateForm,
     NoteForm,
     RelativeForm,
     SourceListForm,
@@ -223,6 +224,7 @@ def detail(case_id: int):
         alias_form=AliasForm(),
         note_form=NoteForm(),
         link_form=CaseNumberForm(),
+        duplicate_form=DuplicateForm(),
         archive_form=ArchiveForm(),
         decision_form=DecisionForm(),
         relationship_labels=RELATIONSHIP_LABELS,
@@ -412,7 +414,7 @@ def duplicate(case_id: int):
             case, _case_by_number(form.case_number.data), current_user, text(form.reason)
         )
 
-    return _case_action(case_id, CaseNumberForm, act, _("Case marked as a duplicate."))
+    return _case_action(case_id, DuplicateForm, act, _("Case marked as a duplicate."))
 
 
 @bp.route("/cases/<int:case_id>/archive", methods=["POST"])

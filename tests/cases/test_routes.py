@@ -62,11 +62,18 @@ def test_get_routes_per_role(
 
 POST_ROUTES = [
     # path, data, caseworker (own case), caseworker (other case), supervisor, admin
-    ("/cases/{id}/notes", {"body": "called school"}, 302, 403, 302, 403),
-    ("/cases/{id}/aliases", {"kind": "spelling", "family_name": "Kovalenko"}, 302, 403, 302, 403),
+    ("/cases/{id}/notes", {"note-body": "called school"}, 302, 403, 302, 403),
+    (
+        "/cases/{id}/aliases",
+        {"alias-kind": "spelling", "alias-family_name": "Kovalenko"},
+        302,
+        403,
+        302,
+        403,
+    ),
     (
         "/cases/{id}/relatives",
-        {"relationship_kind": "mother", "full_name": "Коваленко Ганна"},
+        {"relative-relationship_kind": "mother", "relative-full_name": "Коваленко Ганна"},
         302,
         403,
         302,
@@ -74,15 +81,19 @@ POST_ROUTES = [
     ),
     (
         "/cases/{id}/contacts",
-        {"contacted_on": "2026-11-01", "channel": "phone", "outcome": "no answer"},
+        {
+            "contact-contacted_on": "2026-11-01",
+            "contact-channel": "phone",
+            "contact-outcome": "no answer",
+        },
         302,
         403,
         302,
         403,
     ),
-    ("/cases/{id}/status", {"target": "under_investigation"}, 302, 403, 302, 403),
-    ("/cases/{id}/duplicate", {"case_number": "RU-000001"}, 403, 403, 302, 403),
-    ("/cases/{id}/archive", {"reason": "test"}, 403, 403, 302, 403),
+    ("/cases/{id}/status", {"status-target": "under_investigation"}, 302, 403, 302, 403),
+    ("/cases/{id}/duplicate", {"duplicate-case_number": "RU-000001"}, 403, 403, 302, 403),
+    ("/cases/{id}/archive", {"archive-reason": "test"}, 403, 403, 302, 403),
 ]
 
 
@@ -236,9 +247,9 @@ def test_caseworker_closure_waits_for_approval_then_supervisor_approves(
     response = caseworker.post(
         f"/cases/{own_case}/status",
         data={
-            "target": "closed",
-            "closure_reason": "withdrawn",
-            "reason": "family withdrew",
+            "status-target": "closed",
+            "status-closure_reason": "withdrawn",
+            "status-reason": "family withdrew",
             "csrf_token": _any_token(caseworker),
         },
         follow_redirects=True,
@@ -251,7 +262,7 @@ def test_caseworker_closure_waits_for_approval_then_supervisor_approves(
     assert 'data-testid="count-pending">1<' in queue
     supervisor.post(
         f"/approvals/{request_id}",
-        data={"approve": "Approve", "csrf_token": _any_token(supervisor)},
+        data={"decision-approve": "Approve", "csrf_token": _any_token(supervisor)},
     )
     with app.app_context():
         case = db.session.get(Case, own_case)
@@ -261,7 +272,7 @@ def test_caseworker_closure_waits_for_approval_then_supervisor_approves(
 def test_illegal_transition_shows_clear_error(caseworker, own_case):
     response = caseworker.post(
         f"/cases/{own_case}/status",
-        data={"target": "reunified", "csrf_token": _any_token(caseworker)},
+        data={"status-target": "reunified", "csrf_token": _any_token(caseworker)},
         follow_redirects=True,
     )
     assert "cannot go from" in response.get_data(as_text=True)
@@ -272,10 +283,10 @@ def test_relative_contact_and_done(app, caseworker, own_case):
     caseworker.post(
         f"/cases/{own_case}/relatives",
         data={
-            "relationship_kind": "grandmother",
-            "full_name": "Коваленко Ганна",
-            "phone": "+380 00",
-            "consents_to_contact": "y",
+            "relative-relationship_kind": "grandmother",
+            "relative-full_name": "Коваленко Ганна",
+            "relative-phone": "+380 00",
+            "relative-consents_to_contact": "y",
             "csrf_token": token,
         },
     )
@@ -284,12 +295,12 @@ def test_relative_contact_and_done(app, caseworker, own_case):
     caseworker.post(
         f"/cases/{own_case}/contacts",
         data={
-            "contacted_on": "2026-11-20",
-            "channel": "phone",
-            "relative": relative_id,
-            "outcome": "will call back",
-            "next_step": "call",
-            "next_step_due": "2026-11-30",
+            "contact-contacted_on": "2026-11-20",
+            "contact-channel": "phone",
+            "contact-relative": relative_id,
+            "contact-outcome": "will call back",
+            "contact-next_step": "call",
+            "contact-next_step_due": "2026-11-30",
             "csrf_token": token,
         },
     )
@@ -307,7 +318,7 @@ def test_relative_contact_and_done(app, caseworker, own_case):
 def test_invalid_small_form_flashes_error(caseworker, own_case):
     response = caseworker.post(
         f"/cases/{own_case}/contacts",
-        data={"channel": "phone", "csrf_token": _any_token(caseworker)},
+        data={"contact-channel": "phone", "csrf_token": _any_token(caseworker)},
         follow_redirects=True,
     )
     assert "This field is required" in response.get_data(as_text=True)
@@ -355,7 +366,7 @@ def test_duplicate_merge_through_route(app, supervisor, make_case):
     duplicate = make_case(owner=None, family_name="Лысенко")
     supervisor.post(
         f"/cases/{duplicate}/duplicate",
-        data={"case_number": f"RU-{original:06d}", "csrf_token": _any_token(supervisor)},
+        data={"duplicate-case_number": f"RU-{original:06d}", "csrf_token": _any_token(supervisor)},
     )
     with app.app_context():
         assert db.session.get(Case, duplicate).duplicate_of_id == original
