@@ -13,6 +13,5 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   .venv/bin/python -m pip install --quiet -e ".[dev]"
   echo "$want" > "$stamp"
 fi
-.venv/bin/pybabel compile --use-fuzzy -q -d app/translations 2>/dev/null \
-  || .venv/bin/pybabel compile -d app/translations >/dev/null
+.venv/bin/pybabel compile -d app/translations >/dev/null 2>&1
 export FLASK_APP=app

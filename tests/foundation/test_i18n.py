@@ -50,7 +50,8 @@ def test_ukrainian_plural_forms_are_declared():
 def test_language_switch_changes_interface(caseworker):
     assert "Sign out" in caseworker.get("/my-cases").get_data(as_text=True)
     response = caseworker.post(
-        "/language/uk", data={"csrf_token": csrf_token(caseworker, "/my-cases"), "next": "/my-cases"}
+        "/language/uk",
+        data={"csrf_token": csrf_token(caseworker, "/my-cases"), "next": "/my-cases"},
     )
     assert response.status_code == 302 and response.headers["Location"] == "/my-cases"
     html = caseworker.get("/my-cases").get_data(as_text=True)
@@ -68,5 +69,8 @@ def test_browser_language_is_respected(client):
 
 
 def test_unknown_language_is_ignored(caseworker):
-    caseworker.post("/language/xx", data={"csrf_token": csrf_token(caseworker, "/my-cases"), "next": "/my-cases"})
+    caseworker.post(
+        "/language/xx",
+        data={"csrf_token": csrf_token(caseworker, "/my-cases"), "next": "/my-cases"},
+    )
     assert "Sign out" in caseworker.get("/my-cases").get_data(as_text=True)
