@@ -60,11 +60,16 @@ def _register_blueprints(app: Flask) -> None:
     from app.auth.cli import users_cli
     from app.cases import bp as cases_bp
     from app.demo.cli import demo_cli
+    from app.imports import bp as imports_bp
+    from app.imports.cli import cases_cli, records_cli
     from app.main import bp as main_bp
+    from app.records import bp as records_bp
 
     for blueprint in (main_bp, auth_bp, audit_bp, cases_bp):
         app.register_blueprint(blueprint)
-    for group in (users_cli, demo_cli):
+    for blueprint in (imports_bp, records_bp):
+        app.register_blueprint(blueprint)
+    for group in (users_cli, demo_cli, records_cli, cases_cli):
         app.cli.add_command(group)
 
 

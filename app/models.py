@@ -13,6 +13,8 @@ from app.cases.models import (
     SourceList,
     TransitionRequest,
 )
+from app.imports.models import ImportBatch, ImportProblem
+from app.records.models import PartnerRecord, PartnerSource
 
 __all__ = [
     "AuditEvent",
@@ -22,6 +24,10 @@ __all__ = [
     "CaseNameKey",
     "CaseNote",
     "ContactLog",
+    "ImportBatch",
+    "ImportProblem",
+    "PartnerRecord",
+    "PartnerSource",
     "Relative",
     "SourceList",
     "TransitionRequest",

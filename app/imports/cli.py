@@ -1,0 +1,182 @@
+"""``flask records import`` and ``flask cases import``: the browser's import, from a terminal.
+
+Both print the same summary as the browser, exit 0 when the batch was imported (or was already
+imported and ``--force`` was not given), 1 when the file cannot be read at all or nothing was
+imported.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from app.extensions import db
+from app.imports.models import BatchStatus, ImportBatch, ImportKind
+from app.imports.readers import UnreadableFile
+from app.imports.services import (
+    ImportRefused,
+    create_batch,
+    detect_format,
+    file_sha256,
+    find_previous_import,
+    get_or_create_partner_source,
+    get_or_create_source_list,
+    mapping_from_json,
+    run_import,
+    start_batch,
+)
+
+records_cli = AppGroup("records", help="Partner records.")
+# If the cases feature adds its own "cases" group, attach import_cases_command to it instead.
+cases_cli = AppGroup("cases", help="Cases.")
+
+PROGRESS_EVERY = 10_000
+
+
+def summary_lines(batch: ImportBatch) -> list[str]:
+    """The summary the browser shows, as plain lines."""
+    lines = [
+        f"Batch {batch.id}: {batch.status}",
+        f"  rows read: {batch.rows_read}",
+        f"  created:   {batch.created}",
+        f"  updated:   {batch.updated}",
+        f"  skipped (unchanged): {batch.unchanged}",
+        f"  rejected:  {batch.rejected}",
+        f"  warnings:  {batch.warnings}",
+    ]
+    if batch.error:
+        lines.append(f"  error: {batch.error}")
+    return lines
+
+
+def _read_mapping_file(path: str | None) -> dict | None:
+    if path is None:
+        return None
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise click.ClickException(f"cannot read the mapping file: {error}") from error
+    if not isinstance(data, dict):
+        raise click.ClickException("the mapping file must be a JSON object {header: field}")
+    return data
+
+
+def _run(
+    kind: ImportKind,
+    path: str,
+    target_name: str,
+    mapping_path: str | None,
+    *,
+    force: bool,
+    all_or_nothing: bool,
+) -> None:
+    mapping_data = _read_mapping_file(mapping_path)
+    target = (
+        get_or_create_partner_source(target_name)
+        if kind is ImportKind.RECORDS
+        else get_or_create_source_list(target_name)
+    )
+    sha256, size = file_sha256(path)
+    batch = create_batch(kind, target, path, sha256, size, all_or_nothing=all_or_nothing)
+    previous = find_previous_import(batch)
+    if previous is not None and not force:
+        db.session.rollback()
+        click.echo(
+            f"This file was already imported into {target_name!r} as batch {previous.id} "
+            f"on {previous.created_at:%Y-%m-%d %H:%M} UTC; nothing was done "
+            "(use --force to import it again)."
+        )
+        return
+    try:
+        with open(path, "rb") as stream:
+            detect_format(batch, stream)
+        if mapping_data is not None:
+            batch.mapping = mapping_from_json(batch.headers or [], mapping_data)
+        start_batch(batch)
+    except (UnreadableFile, ImportRefused) as error:
+        batch.status = BatchStatus.FAILED.value
+        batch.error = error.reason
+        db.session.commit()
+        raise click.ClickException(error.reason) from error
+    db.session.commit()
+    click.echo(
+        f"Importing {Path(path).name} ({batch.encoding}, delimiter {batch.delimiter!r}) "
+        f"as batch {batch.id}",
+        err=True,
+    )
+    mapped = ", ".join(
+        f"{header} -> {field}"
+        for header, field in zip(batch.headers or [], batch.mapping or [], strict=True)
+        if field
+    )
+    click.echo(f"Columns: {mapped}", err=True)
+
+    next_report = PROGRESS_EVERY
+
+    def progress(rows: int, done: int, total: int) -> None:
+        nonlocal next_report
+        if rows >= next_report:
+            click.echo(f"{rows} rows read", err=True)
+            next_report += PROGRESS_EVERY
+
+    batch = run_import(batch.id, path, progress=progress)
+    for line in summary_lines(batch):
+        click.echo(line)
+    if batch.status != BatchStatus.DONE:
+        raise SystemExit(1)
+
+
+_common = [
+    click.argument("path", type=click.Path(exists=True, dir_okay=False)),
+    click.option(
+        "--mapping",
+        "mapping_path",
+        type=click.Path(exists=True, dir_okay=False),
+        help="JSON file {header: field}; other headers are recognised automatically.",
+    ),
+    click.option("--force", is_flag=True, help="Import even if this file was imported before."),
+    click.option("--all-or-nothing", is_flag=True, help="Import nothing if any row is rejected."),
+]
+
+
+def _with_common(command):
+    for decorator in reversed(_common):
+        command = decorator(command)
+    return command
+
+
+@records_cli.command("import")
+@_with_common
+@click.option("--source", "source_name", required=True, help="Partner source (created if new).")
+def import_records_command(
+    path: str, mapping_path: str | None, force: bool, all_or_nothing: bool, source_name: str
+) -> None:
+    """Import partner records from a CSV file into a partner source."""
+    _run(
+        ImportKind.RECORDS,
+        path,
+        source_name,
+        mapping_path,
+        force=force,
+        all_or_nothing=all_or_nothing,
+    )
+
+
+@cases_cli.command("import")
+@_with_common
+@click.option("--list", "list_name", required=True, help="Source list (created if new).")
+def import_cases_command(
+    path: str, mapping_path: str | None, force: bool, all_or_nothing: bool, list_name: str
+) -> None:
+    """Import cases from a CSV file into a source list; external_id is the case's number there."""
+    _run(
+        ImportKind.CASES,
+        path,
+        list_name,
+        mapping_path,
+        force=force,
+        all_or_nothing=all_or_nothing,
+    )

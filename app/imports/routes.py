@@ -1,0 +1,240 @@
+from __future__ import annotations
+
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.audit.models import AuditAction
+from app.audit.services import record
+from app.auth.permissions import Permission, require
+from app.extensions import db
+from app.imports import bp
+from app.imports.forms import UploadForm, mapping_form
+from app.imports.models import BatchStatus, ImportBatch, ImportKind, ImportProblem, Severity
+from app.imports.readers import UnreadableFile
+from app.imports.services import (
+    ImportRefused,
+    batch_path,
+    count_problems,
+    create_batch,
+    detect_format,
+    discard_upload,
+    find_previous_import,
+    get_or_create_partner_source,
+    get_or_create_source_list,
+    mark_interrupted_batches,
+    problem_rows,
+    run_import,
+    save_source_mapping,
+    start_batch,
+    store_upload,
+)
+from app.jobs import get_progress, report_progress, start_job
+from app.records.models import PartnerSource
+from app.reports.exports import EXPORT_FORMATS, export_response
+
+
+def _load(batch_id: int) -> ImportBatch:
+    return db.get_or_404(ImportBatch, batch_id)
+
+
+@bp.route("/")
+@require(Permission.IMPORT_RUN)
+def index():
+    """Every batch, newest first."""
+    if mark_interrupted_batches():
+        db.session.commit()
+    query = select(ImportBatch).order_by(ImportBatch.id.desc())
+    page = db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
+    return render_template("imports/index.html", page=page)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require(Permission.IMPORT_RUN)
+def upload():
+    form = UploadForm()
+    sources = db.session.scalars(select(PartnerSource.name).order_by(PartnerSource.name)).all()
+    if form.validate_on_submit():
+        kind = ImportKind(form.kind.data)
+        if kind is ImportKind.RECORDS:
+            target = get_or_create_partner_source(
+                form.target.data,
+                organisation=form.organisation.data or "",
+                list_name=form.list_name.data or "",
+                received_on=form.received_on.data,
+            )
+        else:
+            target = get_or_create_source_list(form.target.data)
+        upload_file = form.file.data
+        stored_name, sha256, size = store_upload(upload_file.stream)
+        batch = create_batch(
+            kind,
+            target,
+            upload_file.filename or "upload.csv",
+            sha256,
+            size,
+            stored_name=stored_name,
+            user_id=current_user.id,
+        )
+        db.session.commit()
+        return redirect(url_for("imports.preview", batch_id=batch.id))
+    return render_template("imports/upload.html", form=form, sources=sources)
+
+
+@bp.route("/<int:batch_id>/preview", methods=["GET", "POST"])
+@require(Permission.IMPORT_RUN)
+def preview(batch_id: int):
+    """Detected encoding, delimiter and mapping, with the first rows; the user corrects them."""
+    batch = _load(batch_id)
+    if batch.status != BatchStatus.PENDING:
+        return redirect(url_for("imports.show", batch_id=batch.id))
+    path = batch_path(batch)
+    if path is None or not path.exists():
+        abort(404)
+    try:
+        with open(path, "rb") as stream:
+            result = detect_format(batch, stream)
+    except (UnreadableFile, ValueError) as error:
+        reason = getattr(error, "reason", str(error))
+        if batch.encoding is not None and request.method == "GET":
+            # Settings the user chose do not fit the file: back to what detection finds.
+            batch.encoding = batch.delimiter = batch.mapping = None
+            db.session.commit()
+            flash(_("The file cannot be read that way: %(reason)s", reason=reason), "error")
+            return redirect(url_for("imports.preview", batch_id=batch.id))
+        batch.status = BatchStatus.FAILED.value
+        batch.error = getattr(error, "reason", str(error))
+        discard_upload(batch)
+        db.session.commit()
+        flash(_("The file cannot be read: %(reason)s", reason=batch.error), "error")
+        return redirect(url_for("imports.show", batch_id=batch.id))
+
+    form = mapping_form(
+        batch.headers or [],
+        data={
+            "encoding": batch.encoding,
+            "delimiter": batch.delimiter,
+            "all_or_nothing": batch.all_or_nothing,
+            **{f"col_{i}": field or "" for i, field in enumerate(batch.mapping or [])},
+        },
+    )
+    if form.validate_on_submit():
+        changed = (form.encoding.data, form.delimiter.data) != (batch.encoding, batch.delimiter)
+        if form.refresh.data or changed:
+            # Another encoding or delimiter gives other columns: read the file again.
+            batch.encoding, batch.delimiter = form.encoding.data, form.delimiter.data
+            batch.mapping = None
+            db.session.commit()
+            flash(_("The file was read again with these settings; check the columns."), "info")
+            return redirect(url_for("imports.preview", batch_id=batch.id))
+        batch.mapping = form.mapping()
+        batch.all_or_nothing = form.all_or_nothing.data
+        if form.save_mapping.data:
+            save_source_mapping(batch)
+        try:
+            start_batch(batch)
+        except ImportRefused as error:
+            flash(error.reason, "error")
+        else:
+            db.session.commit()
+            start_job(current_app._get_current_object(), _run_job, batch.id, key=batch.job_key)
+            return redirect(url_for("imports.show", batch_id=batch.id))
+    db.session.commit()
+    previous = find_previous_import(batch)
+    return render_template(
+        "imports/preview.html",
+        batch=batch,
+        preview=result,
+        form=form,
+        previous=previous,
+    )
+
+
+def _run_job(batch_id: int) -> None:
+    key = f"import:{batch_id}"
+
+    def progress(rows: int, done: int, total: int) -> None:
+        # No message here: this thread has no request, hence no language; the poll writes it.
+        report_progress(key, done, total, items=rows)
+
+    run_import(batch_id, progress=progress)
+
+
+@bp.route("/<int:batch_id>")
+@require(Permission.IMPORT_RUN)
+def show(batch_id: int):
+    """The progress bar while running; the summary and the problems when finished."""
+    batch = _load(batch_id)
+    if batch.status == BatchStatus.RUNNING and mark_interrupted_batches():
+        db.session.commit()
+    if batch.status == BatchStatus.PENDING:
+        return redirect(url_for("imports.preview", batch_id=batch.id))
+    problems = db.paginate(
+        select(ImportProblem)
+        .where(ImportProblem.batch_id == batch.id)
+        .order_by(ImportProblem.line_number, ImportProblem.id),
+        per_page=50,
+        error_out=False,
+    )
+    return render_template(
+        "imports/show.html",
+        batch=batch,
+        problems=problems,
+        problem_counts=count_problems(batch),
+        Severity=Severity,
+    )
+
+
+@bp.route("/<int:batch_id>/progress")
+@require(Permission.IMPORT_RUN)
+def progress(batch_id: int):
+    """JSON for the progress bar: {done, total, finished, message}."""
+    batch = _load(batch_id)
+    if batch.status == BatchStatus.RUNNING and mark_interrupted_batches():
+        db.session.commit()
+    state = get_progress(batch.job_key)
+    finished = batch.status in (BatchStatus.DONE, BatchStatus.FAILED)
+    payload = {"done": state.done if state else 0, "total": state.total if state else 0}
+    payload["finished"] = finished or bool(state and state.finished)
+    if finished:
+        payload["message"] = _("Finished.")
+    else:
+        rows = state.items if state else 0
+        payload["message"] = _("%(rows)s rows read", rows=format_decimal(rows))
+    payload["status"] = batch.status
+    return jsonify(payload)
+
+
+REPORT_HEADERS = ("line", "column", "value", "severity", "reason")
+
+
+@bp.route("/<int:batch_id>/problems.<fmt>")
+@require(Permission.EXPORT_RUN)
+def report(batch_id: int, fmt: str):
+    """The rejected rows (and warnings) with line, column, value and reason, as CSV or XLSX."""
+    batch = _load(batch_id)
+    if not current_user.can(Permission.IMPORT_RUN) or fmt not in EXPORT_FORMATS:
+        abort(404 if fmt not in EXPORT_FORMATS else 403)
+    severity = request.args.get("severity")
+    if severity not in (None, Severity.REJECTED.value, Severity.WARNING.value):
+        abort(400)
+    record(AuditAction.EXPORT, batch, detail={"report": "import_problems", "format": fmt})
+    db.session.commit()
+    rows = (
+        (p.line_number, p.column_name, p.value, p.severity, p.reason)
+        for p in problem_rows(batch, severity)
+    )
+    return export_response(f"import-{batch.id}-problems", REPORT_HEADERS, rows, fmt)
+
+
+@bp.context_processor
+def labels() -> dict:
+    return {
+        "kind_labels": {
+            ImportKind.RECORDS.value: _("Partner records"),
+            ImportKind.CASES.value: _("Cases"),
+        },
+        "delimiter_labels": {",": _("comma"), ";": _("semicolon"), "\t": _("tab")},
+    }

@@ -1,0 +1,227 @@
+"""One CSV row to import fields: names, sex, dates, ages, places; with warnings, never drops.
+
+Pure: no Flask, no database. The rules:
+
+- A value that cannot be read (an impossible or unreadable date, an age that is not a number
+  of years, a sex value we do not know) is a *warning*: the row is imported with that field
+  empty, and the value stays in the raw row. A child's record is never dropped over a typo.
+- A single full-name column fills the family name, given name and patronymic by the rule of
+  :func:`app.imports.names.split_full_name`, unless the row also has its own family or given name.
+- An age is kept with the date it was true on: the row's record date when it has one,
+  otherwise the date given by the caller (the list's date).
+- Rows without a partner row id get a stable one: ``"h:"`` and the first 32 hex digits of the
+  SHA-256 of the row's cells (stripped, case-folded, NFKC). Re-importing the same row finds the
+  same record; a corrected row without an id becomes a new record, because nothing else
+  identifies it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+from app.dates import parse_age as _parse_age
+from app.dates import parse_date as _parse_date
+from app.imports.names import detect_sex_value as _detect_sex_value
+from app.imports.names import split_full_name
+
+# Lists repeat the same dates, ages and sex values on many rows; their results are immutable.
+parse_date = lru_cache(maxsize=8192)(_parse_date)
+parse_age = lru_cache(maxsize=1024)(_parse_age)
+detect_sex_value = lru_cache(maxsize=1024)(_detect_sex_value)
+
+__all__ = ["Problem", "RowOutcome", "convert_row", "raw_keys", "row_fingerprint"]
+
+TEXT_FIELDS = (
+    "family_name",
+    "given_name",
+    "patronymic",
+    "place_of_birth",
+    "place_of_origin",
+    "current_location",
+    "institution",
+    "region",
+    "mother_name",
+    "father_name",
+    "contact_phone",
+    "notes",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something wrong on one row; ``severity`` is "warning" (imported) or "rejected"."""
+
+    line_number: int
+    column: str
+    value: str
+    reason: str
+    severity: str = "warning"
+
+    def as_row(self, batch_id: int) -> dict[str, Any]:
+        return {
+            "batch_id": batch_id,
+            "line_number": self.line_number,
+            "column_name": self.column[:200],
+            "value": self.value,
+            "reason": self.reason[:300],
+            "severity": self.severity,
+        }
+
+
+@dataclass(slots=True)
+class RowOutcome:
+    """The fields read from a row, the row as received, and what was wrong with it."""
+
+    line_number: int
+    fields: dict[str, Any]
+    raw: dict[str, str]
+    problems: list[Problem] = field(default_factory=list)
+    # Which column each field came from (for problem reports about that field).
+    columns: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def external_id(self) -> str:
+        return self.fields["external_id"]
+
+    def reject(self, column: str, value: str, reason: str) -> None:
+        self.problems.append(Problem(self.line_number, column, value, reason, "rejected"))
+
+    @property
+    def rejected(self) -> bool:
+        return any(p.severity == "rejected" for p in self.problems)
+
+
+def raw_keys(headers: list[str]) -> list[str]:
+    """Unique keys for the raw row: a repeated header gets " (2)", " (3)"; a blank one a number."""
+    keys: list[str] = []
+    seen: set[str] = set()
+    for index, header in enumerate(headers):
+        key = header or f"column {index + 1}"
+        candidate, n = key, 1
+        while candidate in seen:
+            n += 1
+            candidate = f"{key} ({n})"
+        seen.add(candidate)
+        keys.append(candidate)
+    return keys
+
+
+def _normalise_cell(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip().casefold()
+
+
+def row_fingerprint(cells: list[str]) -> str:
+    """The stable id of a row that has no partner row id (see the module docstring)."""
+    content = "\x1f".join(_normalise_cell(cell) for cell in cells).rstrip("\x1f")
+    return "h:" + hashlib.sha256(content.encode("utf-8")).hexdigest()[:32]
+
+
+def content_hash(fields: dict[str, Any], raw: dict[str, str]) -> str:
+    """Hash of what an import writes for a row: equal hashes mean "unchanged"."""
+    payload = json.dumps([fields, raw], sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def convert_row(
+    cells: list[str],
+    line_number: int,
+    headers: list[str],
+    mapping: list[str | None],
+    *,
+    keys: list[str] | None = None,
+    list_date: date | None = None,
+) -> RowOutcome:
+    """Read one row. ``mapping[i]`` is the field of column ``i`` (None: raw row only)."""
+    keys = keys or raw_keys(headers)
+    raw: dict[str, str] = {}
+    for index, value in enumerate(cells):
+        key = keys[index] if index < len(keys) else f"column {index + 1}"
+        raw[key] = value
+    outcome = RowOutcome(line_number, {}, raw)
+    values: dict[str, str] = {}
+    for index, field_name in enumerate(mapping):
+        if field_name and index < len(cells):
+            values[field_name] = cells[index].strip()
+            outcome.columns[field_name] = headers[index] if index < len(headers) else ""
+    if len(cells) > len(headers):
+        extra = len(cells) - len(headers)
+        outcome.problems.append(
+            Problem(
+                line_number,
+                "",
+                "",
+                f"{extra} more cell(s) than the header has columns; kept in the raw row",
+            )
+        )
+
+    fields: dict[str, Any] = {name: values.get(name, "") for name in TEXT_FIELDS}
+    full_name = values.get("full_name", "")
+    if full_name and not (fields["family_name"] or fields["given_name"]):
+        parts = split_full_name(full_name)
+        fields["family_name"] = parts.family_name or ""
+        fields["given_name"] = parts.given_name or ""
+        if not fields["patronymic"]:
+            fields["patronymic"] = parts.patronymic or ""
+
+    fields["sex"] = _read_sex(outcome, values.get("sex", ""))
+    _read_birth(outcome, fields, values, list_date)
+    fields["external_id"] = values.get("external_id", "") or row_fingerprint(cells)
+    outcome.fields = fields
+    return outcome
+
+
+def _warn(outcome: RowOutcome, field_name: str, value: str, reason: str) -> None:
+    column = outcome.columns.get(field_name, field_name)
+    outcome.problems.append(Problem(outcome.line_number, column, value, reason))
+
+
+def _read_sex(outcome: RowOutcome, text: str) -> str:
+    if not text:
+        return "unknown"
+    sex = detect_sex_value(text)
+    if sex is None:
+        _warn(outcome, "sex", text, "sex value not recognised; left empty")
+        return "unknown"
+    return sex
+
+
+def _read_birth(
+    outcome: RowOutcome,
+    fields: dict[str, Any],
+    values: dict[str, str],
+    list_date: date | None,
+) -> None:
+    fields["dob_year"] = fields["dob_month"] = fields["dob_day"] = None
+    text = values.get("date_of_birth", "")
+    parsed = parse_date(text)
+    if parsed.value is not None:
+        fields["dob_year"] = parsed.value.year
+        fields["dob_month"] = parsed.value.month
+        fields["dob_day"] = parsed.value.day
+    elif parsed.warning:
+        _warn(outcome, "date_of_birth", text, f"{parsed.warning}; date left empty")
+
+    record_date: date | None = None
+    record_text = values.get("record_date", "")
+    if record_text:
+        record = parse_date(record_text)
+        record_date = record.value.to_date() if record.value else None
+        if record_date is None:
+            reason = record.warning or "record date is not a full date"
+            _warn(outcome, "record_date", record_text, f"{reason}; date left empty")
+
+    fields["age"] = fields["age_on"] = None
+    age_text = values.get("age", "")
+    if age_text:
+        age = parse_age(age_text)
+        if age is None:
+            _warn(outcome, "age", age_text, "age not readable as years; left empty")
+        else:
+            fields["age"] = age
+            fields["age_on"] = record_date or list_date

@@ -1,0 +1,105 @@
+"""A tiny background runner with an in-process progress registry.
+
+Long work (an import of a 200,000-row list) must not run on the request thread: the browser
+would time out. :func:`start_job` runs a function in a daemon thread with its own application
+context (hence its own database session), and the function reports progress through
+:func:`report_progress`; the browser polls it as JSON.
+
+Limitation, on purpose: the registry lives in this process's memory. It is correct with one
+application process (several threads are fine), which is how Reunite is deployed. With several
+worker processes, a progress request may reach a process that does not know the job; the page
+then shows the batch as running until it is finished in the database. A killed process loses its
+jobs: their database transaction is never committed, and the import pages show such a batch as
+interrupted (see ``app.imports.services.mark_interrupted_batches``).
+
+With ``JOBS_INLINE`` set (tests), the function runs at once in the caller's context.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from flask import Flask
+
+__all__ = ["Progress", "get_progress", "is_live", "report_progress", "start_job"]
+
+
+@dataclass(slots=True)
+class Progress:
+    done: int = 0
+    total: int = 0
+    finished: bool = False
+    message: str = ""
+    items: int = 0  # rows (or other units) processed, for a message in the reader's language
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+_lock = threading.Lock()
+_progress: dict[str, Progress] = {}
+_live: set[str] = set()
+
+
+def report_progress(
+    key: str, done: int, total: int, message: str = "", *, items: int = 0, finished: bool = False
+) -> None:
+    """Record how far job ``key`` got (thread-safe; cheap enough to call per chunk)."""
+    with _lock:
+        _progress[key] = Progress(done, total, finished, message, items)
+
+
+def get_progress(key: str) -> Progress | None:
+    with _lock:
+        state = _progress.get(key)
+        if state is None:
+            return None
+        return Progress(state.done, state.total, state.finished, state.message, state.items)
+
+
+def is_live(key: str) -> bool:
+    """True while a job with this key runs in this process."""
+    with _lock:
+        return key in _live
+
+
+def _run(app: Flask, key: str, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    try:
+        with app.app_context():
+            fn(*args)
+    except Exception:  # the job records its own failure; this keeps the thread from dying loud
+        app.logger.exception("background job %s failed", key)
+    finally:
+        with _lock:
+            _live.discard(key)
+            state = _progress.get(key)
+            if state is not None:
+                state.finished = True
+
+
+def start_job(app: Flask, fn: Callable[..., Any], *args: Any, key: str) -> None:
+    """Run ``fn(*args)`` in a daemon thread with its own app context (inline when testing)."""
+    with _lock:
+        _live.add(key)
+        _progress[key] = Progress(message="")
+    if app.config.get("JOBS_INLINE"):
+        _run_inline(key, fn, args)
+        return
+    thread = threading.Thread(
+        target=_run, args=(app, key, fn, args), name=f"job-{key}", daemon=True
+    )
+    thread.start()
+
+
+def _run_inline(key: str, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    try:
+        fn(*args)
+    finally:
+        with _lock:
+            _live.discard(key)
+            state = _progress.get(key)
+            if state is not None:
+                state.finished = True
