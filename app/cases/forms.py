@@ -246,3 +246,4 @@ class CaseFilterForm(FlaskForm):
         _l("Age"), choices=choices([("", _l("Any")), *((b, b) for b in AGE_BANDS)])
     )
     sort = SelectField(_l("Sort"), choices=choices(SORTS.items()), validators=[Optional()])
+    stale = BooleanField(_l("Only cases with no recent activity"))

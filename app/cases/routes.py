@@ -2,8 +2,11 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.audit.models import AuditAction
+from app.audit.services import record
 from app.auth.models import User
 from app.auth.permissions import Permission, Role, require
 from app.cases import bp, queues
@@ -26,6 +29,7 @@ from app.cases.labels import RELATIONSHIP_LABELS, STATUS_LABELS
 from app.cases.models import (
     Case,
     CaseNote,
+    CaseStatus,
     ContactLog,
     SourceList,
     TransitionRequest,
@@ -59,6 +63,7 @@ from app.cases.services import (
 from app.cases.workflow import TransitionError, allowed_targets
 from app.extensions import db
 from app.forms import choices, text
+from app.reports.exports import EXPORT_FORMATS, export_response
 
 SORT_ORDER = {
     "activity": (Case.last_activity_at.desc(), Case.id.desc()),
@@ -116,6 +121,7 @@ def _filters(form: CaseFilterForm) -> CaseFilters:
         assigned_to_id=int(caseworker) if caseworker.isdigit() else None,
         unassigned=caseworker == "none",
         age_band=form.age_band.data or "",
+        stale_days=current_app.config["STALE_CASE_DAYS"] if form.stale.data else None,
     )
 
 
@@ -143,6 +149,85 @@ def index():
     return render_template(
         "cases/index.html", form=form, page=page, assign_form=assign_form, broadened=broadened
     )
+
+
+CASE_EXPORT_HEADERS = (
+    "case_number",
+    "source_list",
+    "external_id",
+    "case_type",
+    "priority",
+    "status",
+    "closure_reason",
+    "family_name",
+    "given_name",
+    "patronymic",
+    "family_name_latin",
+    "given_name_latin",
+    "sex",
+    "date_of_birth",
+    "estimated_age",
+    "place_of_birth",
+    "last_known_place",
+    "region",
+    "last_seen_on",
+    "current_location",
+    "assigned_to",
+    "last_activity_at",
+)
+
+
+def _case_export_row(case: Case) -> tuple:
+    return (
+        case.case_number,
+        case.source_list.name,
+        case.external_id or "",
+        case.case_type,
+        case.priority,
+        case.status,
+        case.closure_reason or "",
+        case.family_name,
+        case.given_name,
+        case.patronymic,
+        case.family_name_latin,
+        case.given_name_latin,
+        case.sex,
+        case.date_of_birth.isoformat() if case.date_of_birth else "",
+        case.estimated_age if case.estimated_age is not None else "",
+        case.place_of_birth,
+        case.last_known_place,
+        case.region,
+        case.last_seen_on.isoformat() if case.last_seen_on else "",
+        case.current_location,
+        case.assigned_to.email if case.assigned_to else "",
+        case.last_activity_at.isoformat(timespec="seconds"),
+    )
+
+
+@bp.route("/cases/export.<fmt>")
+@require(Permission.EXPORT_RUN)
+def export(fmt: str):
+    """The case list as filtered on screen, for the cases this user may read."""
+    if fmt not in EXPORT_FORMATS or not current_user.can(Permission.CASE_READ):
+        abort(404 if fmt not in EXPORT_FORMATS else 403)
+    filters = _filters(_filter_form())
+    query = search_cases(current_user, filters).options(
+        selectinload(Case.source_list), selectinload(Case.assigned_to)
+    )
+    total = queues.count(query)
+    record(
+        AuditAction.EXPORT,
+        object_type="case_record",
+        detail={"rows": total, "format": fmt, "filtered": bool(request.args)},
+    )
+    db.session.commit()
+
+    def rows():
+        # A generator function: the query runs while the response streams, in batches.
+        for case in db.session.scalars(query.execution_options(yield_per=500)):
+            yield _case_export_row(case)
+
+    return export_response("cases", CASE_EXPORT_HEADERS, rows(), fmt)
 
 
 @bp.route("/cases/assign", methods=["POST"])
@@ -531,6 +616,25 @@ def source_list_new():
             flash(_("Source list created."), "success")
             return redirect(url_for("cases.source_list", source_list_id=source_list.id))
     return render_template("cases/source_list_form.html", form=form)
+
+
+@bp.route("/source-lists/<int:source_list_id>/export.<fmt>")
+@require(Permission.SOURCE_LIST_VIEW)
+def source_list_export(source_list_id: int, fmt: str):
+    """Progress per status: numbers only, so admins may export it too."""
+    if fmt not in EXPORT_FORMATS:
+        abort(404)
+    source_list = db.get_or_404(SourceList, source_list_id)
+    counts = count_cases_by_status(source_list.id)
+    record(AuditAction.EXPORT, source_list, detail={"format": fmt, "what": "progress"})
+    db.session.commit()
+    rows = [
+        (source_list.name, status, str(STATUS_LABELS[status]), counts.get(status, 0))
+        for status in CaseStatus
+    ]
+    return export_response(
+        f"progress-{source_list.id}", ("source_list", "status", "label", "cases"), rows, fmt
+    )
 
 
 @bp.route("/source-lists/<int:source_list_id>")

@@ -7,14 +7,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import Select, and_, intersect, or_, select, union
 
 from app.auth.models import User
 from app.cases.labels import AGE_BANDS
-from app.cases.models import Case, CaseNameKey, parse_case_number
+from app.cases.models import Case, CaseNameKey, CaseStatus, parse_case_number
 from app.cases.services import visible_cases
+from app.database import utcnow
 from app.matching.normalize import given_name_keys, surname_key, to_latin_key
 
 _WORD = re.compile(r"[^\s,;/]+")
@@ -44,6 +45,7 @@ class CaseFilters:
     unassigned: bool = False
     age_band: str = ""
     include_archived: bool = False
+    stale_days: int | None = None  # open cases with no activity for this many days
 
 
 def _matching_ids(words: list[str], prefix: bool, external_id: str):
@@ -100,6 +102,11 @@ def search_cases(user: User, filters: CaseFilters, prefix: bool = False) -> Sele
                 Case.dob_year.between(year - high, year - low),
                 and_(Case.dob_year.is_(None), Case.estimated_age.between(low, high)),
             )
+        )
+    if filters.stale_days is not None:
+        threshold = utcnow() - timedelta(days=filters.stale_days)
+        query = query.where(
+            Case.last_activity_at < threshold, Case.status != CaseStatus.CLOSED.value
         )
     if not filters.include_archived:
         query = query.where(Case.archived.is_(False))
