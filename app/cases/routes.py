@@ -586,7 +586,10 @@ def my_cases():
     page = db.paginate(
         queues.my_cases(current_user), per_page=current_app.config["PER_PAGE"], error_out=False
     )
-    return render_template("cases/my_cases.html", page=page, today=date.today())
+    due_dates = queues.next_due_dates([case.id for case in page.items])
+    return render_template(
+        "cases/my_cases.html", page=page, today=date.today(), due_dates=due_dates
+    )
 
 
 @bp.route("/source-lists")

@@ -393,3 +393,26 @@ def test_list_page_query_count_does_not_grow_with_cases(app, supervisor, make_ca
     for _ in range(8):
         make_case(owner="caseworker")
     assert count_queries("/cases") <= few + 1
+
+
+def test_my_cases_shows_overdue_next_step(app, caseworker, users, own_case):
+    from datetime import date, timedelta
+
+    from app.auth.models import User
+    from app.cases.services import log_contact
+
+    overdue = date.today() - timedelta(days=3)
+    with app.app_context():
+        case = db.session.get(Case, own_case)
+        log_contact(
+            case,
+            db.session.get(User, users["caseworker"]),
+            contacted_on=date.today(),
+            channel="phone",
+            outcome="x",
+            next_step="call",
+            next_step_due=overdue,
+        )
+        db.session.commit()
+    html = caseworker.get("/my-cases").get_data(as_text=True)
+    assert f'<span class="badge badge-danger" title="Overdue">{overdue.isoformat()}</span>' in html

@@ -264,8 +264,12 @@ def test_my_cases_puts_overdue_next_steps_first(app, people):
             next_step="call",
             next_step_due=today - timedelta(days=2),
         )
-        order = [row[0].id for row in db.session.execute(queues.my_cases(worker))]
+        order = [case.id for case in db.session.scalars(queues.my_cases(worker))]
         assert order == [overdue.id, later.id, calm.id]
+        assert queues.next_due_dates(order) == {
+            overdue.id: today - timedelta(days=2),
+            later.id: today + timedelta(days=5),
+        }
 
 
 def test_stale_and_unassigned_queues(app, people):
