@@ -25,7 +25,7 @@ from app.cases.labels import (
     STATUS_LABELS,
 )
 from app.dates import parse_date
-from app.forms import choices
+from app.forms import choices, text
 
 
 class _PrefixedForm(FlaskForm):
@@ -143,6 +143,19 @@ class RelativeForm(_PrefixedForm):
         if parsed.warning:
             raise ValidationError(parsed.warning)
         field.partial_date = parsed.value
+
+    def relative_fields(self) -> dict:
+        dob = getattr(self.date_of_birth, "partial_date", None)
+        return {
+            "relationship_kind": self.relationship_kind.data,
+            "full_name": text(self.full_name),
+            "date_of_birth": dob.isoformat() if dob else "",
+            "address": text(self.address),
+            "phone": text(self.phone),
+            "email": text(self.email),
+            "consents_to_contact": self.consents_to_contact.data,
+            "is_reporter": self.is_reporter.data,
+        }
 
 
 class AliasForm(_PrefixedForm):

@@ -31,6 +31,7 @@ from app.cases.models import (
     CaseNote,
     CaseStatus,
     ContactLog,
+    Relative,
     SourceList,
     TransitionRequest,
     count_cases_by_status,
@@ -59,6 +60,7 @@ from app.cases.services import (
     record_case_read,
     timeline,
     update_case,
+    update_relative,
 )
 from app.cases.workflow import TransitionError, allowed_targets
 from app.extensions import db
@@ -380,21 +382,31 @@ def _case_action(case_id: int, form_class, action, success: str):
 @require(Permission.CASE_EDIT)
 def relative_add(case_id: int):
     def act(case, form):
-        dob = getattr(form.date_of_birth, "partial_date", None)
-        add_relative(
-            case,
-            current_user,
-            relationship_kind=form.relationship_kind.data,
-            full_name=text(form.full_name),
-            date_of_birth=dob.isoformat() if dob else "",
-            address=text(form.address),
-            phone=text(form.phone),
-            email=text(form.email),
-            consents_to_contact=form.consents_to_contact.data,
-            is_reporter=form.is_reporter.data,
-        )
+        add_relative(case, current_user, **form.relative_fields())
 
     return _case_action(case_id, RelativeForm, act, _("Relative added."))
+
+
+@bp.route("/cases/<int:case_id>/relatives/<int:relative_id>", methods=["GET", "POST"])
+@require(Permission.CASE_EDIT)
+def relative_edit(case_id: int, relative_id: int):
+    case = _load_case(case_id, edit=True)
+    relative = db.session.get(Relative, relative_id)
+    if relative is None or relative.case_id != case.id:
+        abort(404)
+    form = RelativeForm(obj=relative)
+    form.submit.label.text = _("Save relative")
+    if form.validate_on_submit():
+        try:
+            update_relative(relative, current_user, **form.relative_fields())
+        except CaseError as error:
+            db.session.rollback()
+            form.full_name.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Relative saved."), "success")
+            return redirect(url_for("cases.detail", case_id=case.id))
+    return render_template("cases/relative_form.html", form=form, case=case, relative=relative)
 
 
 @bp.route("/cases/<int:case_id>/aliases", methods=["POST"])

@@ -305,6 +305,24 @@ def add_relative(case: Case, actor: User, **fields: Any) -> Relative:
     return relative
 
 
+def update_relative(relative: Relative, actor: User, **fields: Any) -> list[str]:
+    """Change a relative's details (consent and phone numbers change over time)."""
+    if not (fields.get("full_name") or "").strip():
+        raise CaseError(_("A relative needs a name."))
+    changed = [f for f, v in fields.items() if getattr(relative, f) != v]
+    for field in changed:
+        setattr(relative, field, fields[field])
+    if changed:
+        add_event(
+            relative.case,
+            actor,
+            CaseEventKind.RELATIVE,
+            relationship=relative.relationship_kind,
+            fields=changed,
+        )
+    return changed
+
+
 def link_siblings(case: Case, other: Case, actor: User) -> None:
     """Siblings who are both cases point at each other (a sibling relative on each side)."""
     if case.id == other.id:

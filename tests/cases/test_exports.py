@@ -62,7 +62,7 @@ def test_progress_export_for_admin(app, admin, make_case):
         list_id = db.session.get(Case, case_id).source_list_id
     rows = _rows(admin.get(f"/source-lists/{list_id}/export.csv"))
     assert rows[0] == ["source_list", "status", "label", "cases"]
-    assert ["new", "1"] == [rows[1][1], rows[1][3]]
+    assert [rows[1][1], rows[1][3]] == ["new", "1"]
     assert len(rows) == 8
 
 

@@ -416,3 +416,40 @@ def test_my_cases_shows_overdue_next_step(app, caseworker, users, own_case):
         db.session.commit()
     html = caseworker.get("/my-cases").get_data(as_text=True)
     assert f'<span class="badge badge-danger" title="Overdue">{overdue.isoformat()}</span>' in html
+
+
+def test_relative_is_edited_and_consent_withdrawn(app, caseworker, supervisor, make_case):
+    from app.auth.models import User
+    from app.cases.services import add_relative
+
+    case_id = make_case(owner="caseworker")
+    with app.app_context():
+        actor = db.session.scalar(select(User).where(User.role == "supervisor"))
+        relative = add_relative(
+            db.session.get(Case, case_id),
+            actor,
+            relationship_kind="mother",
+            full_name="Бондар Олена",
+            consents_to_contact=True,
+        )
+        db.session.commit()
+        relative_id = relative.id
+    path = f"/cases/{case_id}/relatives/{relative_id}"
+    assert caseworker.get(path).status_code == 200
+    response = caseworker.post(
+        path,
+        data={
+            "relative-relationship_kind": "mother",
+            "relative-full_name": "Бондар Олена Іванівна",
+            "relative-phone": "+380 00 1234567",
+            "csrf_token": csrf_token(caseworker, path),
+        },
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        saved = db.session.get(Relative, relative_id)
+        assert saved.full_name == "Бондар Олена Іванівна" and not saved.consents_to_contact
+    assert caseworker.get(f"/cases/{case_id}/relatives/999999").status_code == 404
+    other = make_case(owner=None)
+    assert caseworker.get(f"/cases/{other}/relatives/{relative_id}").status_code == 403
+    assert supervisor.get(f"/cases/{other}/relatives/{relative_id}").status_code == 404
