@@ -29,3 +29,15 @@ def test_production_accepts_long_random_secret():
     )
     application = create_app(settings)
     assert application.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_sqlite_has_foreign_keys_and_wal(app):
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite pragmas")
+        assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
