@@ -48,6 +48,8 @@ class Config:
     PER_PAGE = 25
     # Background jobs (imports, matching) run in a thread; tests run them inline.
     JOBS_INLINE = False
+    # After each import, match what is new or changed (an incremental run, in the background).
+    MATCH_AFTER_IMPORT = os.environ.get("MATCH_AFTER_IMPORT", "1") != "0"
     DEMO_PASSWORD = None
 
 

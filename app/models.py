@@ -14,6 +14,7 @@ from app.cases.models import (
     TransitionRequest,
 )
 from app.imports.models import ImportBatch, ImportProblem
+from app.matching.models import GivenNameEntry, MatchCandidate, MatchingRun, MatchingState
 from app.records.models import PartnerRecord, PartnerSource
 
 __all__ = [
@@ -24,8 +25,12 @@ __all__ = [
     "CaseNameKey",
     "CaseNote",
     "ContactLog",
+    "GivenNameEntry",
     "ImportBatch",
     "ImportProblem",
+    "MatchCandidate",
+    "MatchingRun",
+    "MatchingState",
     "PartnerRecord",
     "PartnerSource",
     "Relative",

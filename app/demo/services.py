@@ -12,9 +12,12 @@ from sqlalchemy import select
 from app.auth.models import User
 from app.auth.permissions import Role
 from app.auth.services import create_user
-from app.cases.models import CaseStatus, CaseType, ClosureReason
+from app.cases.models import Case, CaseStatus, CaseType, ClosureReason
 from app.cases.services import add_relative, create_source_list, log_contact, open_case
 from app.extensions import db
+from app.matching.models import MatchingRun
+from app.matching.normalize import given_name_keys, given_names
+from app.records.models import PartnerRecord, PartnerSource
 
 DEMO_USERS = [
     ("admin@demo.reunite.test", "Demo Administrator", Role.ADMIN),
@@ -41,7 +44,9 @@ def seed_demo(password: str, case_count: int = 120, seed: int = 339) -> SeedSumm
     for email, name, role in DEMO_USERS:
         users[role].append(create_user(email, name, role.value, password))
     cases = _seed_people(users, case_count, seed)
+    _seed_partner_records(seed)
     db.session.commit()
+    _match_demo_data()
     return SeedSummary(created=True, cases=cases, logins=logins)
 
 
@@ -141,3 +146,115 @@ def _seed_people(users: dict, case_count: int, seed: int) -> int:
             case.closure_reason = ClosureReason.REUNIFIED.value
     db.session.flush()
     return case_count
+
+
+PARTNER_SOURCE = ("Evacuation register (demo)", "Synthetic partner organisation")
+INSTITUTIONS = ["Дитячий будинок №2", "Школа-інтернат №5", "Реабілітаційний центр «Сонечко»"]
+CURRENT_PLACES = ["Таганрог", "Ростов-на-Дону", "Анапа", "Воронеж", "Курськ"]
+
+
+def _other_spelling(given_name: str, rng: random.Random) -> str:
+    """Another spelling of the same given name from the table (Russian form, diminutive)."""
+    keys = given_name_keys(given_name)
+    for row in given_names():
+        if row.canonical in keys:
+            options = [v for v in (*row.variants, *row.diminutives) if v[0] > "z"] or [given_name]
+            return rng.choice(options)
+    return given_name
+
+
+def _names(fake: Faker, female: bool) -> dict[str, str]:
+    if female:
+        family, given, patronymic = (
+            fake.last_name_female(),
+            fake.first_name_female(),
+            fake.middle_name_female(),
+        )
+    else:
+        family, given, patronymic = (
+            fake.last_name_male(),
+            fake.first_name_male(),
+            fake.middle_name_male(),
+        )
+    return {
+        "family_name": family,
+        "given_name": given,
+        "patronymic": patronymic,
+        "sex": "female" if female else "male",
+    }
+
+
+def _seed_partner_records(seed: int) -> None:
+    """A partner register in which some demo children appear again, spelt the other side's
+    way (upper-case surname, Russian or diminutive given name, only a year), a few of their
+    siblings, and strangers: something for the matching queues to show."""
+    rng = random.Random(seed + 2)
+    faker_ru = Faker("ru_RU")
+    faker_ru.seed_instance(seed + 3)
+    name, organisation = PARTNER_SOURCE
+    source = PartnerSource(name=name, organisation=organisation, list_name=name)
+    db.session.add(source)
+    rows: list[dict] = []
+    children = db.session.scalars(
+        select(Case).where(Case.case_type == CaseType.CHILD.value).order_by(Case.id)
+    ).all()
+    for case in children:
+        if rng.random() < 0.45:
+            rows.append(
+                {
+                    "family_name": case.family_name.upper(),
+                    "given_name": _other_spelling(case.given_name, rng),
+                    "patronymic": case.patronymic,
+                    "sex": case.sex,
+                    "dob_year": case.dob_year,
+                    "dob_month": case.dob_month if rng.random() < 0.6 else None,
+                    "dob_day": case.dob_day if rng.random() < 0.6 else None,
+                    "place_of_origin": case.last_known_place,
+                    "current_location": rng.choice(CURRENT_PLACES),
+                    "institution": rng.choice(INSTITUTIONS),
+                }
+            )
+        if rng.random() < 0.1:  # a sibling: same family, another child
+            female = rng.random() < 0.5
+            rows.append(
+                {
+                    **_names(faker_ru, female),
+                    "family_name": case.family_name,
+                    "patronymic": case.patronymic,
+                    "dob_year": (case.dob_year or 2014) + rng.choice([-3, -2, 2, 3]),
+                    "place_of_origin": case.last_known_place,
+                    "current_location": rng.choice(CURRENT_PLACES),
+                }
+            )
+    for _ in range(120):
+        female = rng.random() < 0.5
+        rows.append(
+            {
+                **_names(faker_ru, female),
+                "dob_year": rng.randint(2006, 2021),
+                "place_of_origin": rng.choice(PLACES),
+                "current_location": rng.choice(CURRENT_PLACES),
+            }
+        )
+    rng.shuffle(rows)
+    for number, fields in enumerate(rows, start=1):
+        external_id = f"E-{number:04d}"
+        db.session.add(
+            PartnerRecord(
+                source=source,
+                external_id=external_id,
+                raw={k: "" if v is None else str(v) for k, v in fields.items()},
+                row_hash=external_id,
+                **fields,
+            )
+        )
+    db.session.flush()
+
+
+def _match_demo_data() -> None:
+    from app.matching.services import run_matching
+
+    run = MatchingRun(full=True, trigger="demo")
+    db.session.add(run)
+    db.session.commit()
+    run_matching(run.id)

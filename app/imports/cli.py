@@ -72,6 +72,7 @@ def _run(
     *,
     force: bool,
     all_or_nothing: bool,
+    match: bool = True,
 ) -> None:
     mapping_data = _read_mapping_file(mapping_path)
     target = (
@@ -127,6 +128,14 @@ def _run(
         click.echo(line)
     if batch.status != BatchStatus.DONE:
         raise SystemExit(1)
+    if match:
+        # Imported here: app.matching reads import batches, so it imports this package first.
+        from app.matching.cli import run_summary
+        from app.matching.services import after_import
+
+        run = after_import(batch, background=False)
+        if run is not None:
+            click.echo(run_summary(run))
 
 
 _common = [
@@ -139,6 +148,11 @@ _common = [
     ),
     click.option("--force", is_flag=True, help="Import even if this file was imported before."),
     click.option("--all-or-nothing", is_flag=True, help="Import nothing if any row is rejected."),
+    click.option(
+        "--match/--no-match",
+        default=True,
+        help="Match what is new or changed afterwards (default: yes).",
+    ),
 ]
 
 
@@ -152,7 +166,12 @@ def _with_common(command):
 @_with_common
 @click.option("--source", "source_name", required=True, help="Partner source (created if new).")
 def import_records_command(
-    path: str, mapping_path: str | None, force: bool, all_or_nothing: bool, source_name: str
+    path: str,
+    mapping_path: str | None,
+    force: bool,
+    all_or_nothing: bool,
+    match: bool,
+    source_name: str,
 ) -> None:
     """Import partner records from a CSV file into a partner source."""
     _run(
@@ -162,6 +181,7 @@ def import_records_command(
         mapping_path,
         force=force,
         all_or_nothing=all_or_nothing,
+        match=match,
     )
 
 
@@ -169,7 +189,12 @@ def import_records_command(
 @_with_common
 @click.option("--list", "list_name", required=True, help="Source list (created if new).")
 def import_cases_command(
-    path: str, mapping_path: str | None, force: bool, all_or_nothing: bool, list_name: str
+    path: str,
+    mapping_path: str | None,
+    force: bool,
+    all_or_nothing: bool,
+    match: bool,
+    list_name: str,
 ) -> None:
     """Import cases from a CSV file into a source list; external_id is the case's number there."""
     _run(
@@ -179,4 +204,5 @@ def import_cases_command(
         mapping_path,
         force=force,
         all_or_nothing=all_or_nothing,
+        match=match,
     )

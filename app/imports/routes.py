@@ -159,7 +159,11 @@ def _run_job(batch_id: int) -> None:
         # No message here: this thread has no request, hence no language; the poll writes it.
         report_progress(key, done, total, items=rows)
 
-    run_import(batch_id, progress=progress)
+    batch = run_import(batch_id, progress=progress)
+    # Imported here: app.matching reads import batches, so it imports this package first.
+    from app.matching.services import after_import
+
+    after_import(batch)
 
 
 @bp.route("/<int:batch_id>")

@@ -83,6 +83,7 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -363,6 +364,43 @@ def _split_bar(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split("|") if part.strip())
 
 
+# Rows added by admins (app.matching.services.load_given_names), on top of the shipped table.
+_EXTRA_GIVEN_NAMES: list[GivenName] = []
+
+
+def _merge_extra(rows: dict[str, GivenName], extra: GivenName) -> GivenName:
+    """An admin's row joins the shipped row it names (by canonical key or any spelling of the
+    same sex), else it is a row of its own."""
+    target = rows.get(extra.canonical)
+    if target is None:
+        spellings = (extra.canonical, *extra.variants)
+        for row in rows.values():
+            known = {fold(x) for x in (row.canonical, *row.variants)}
+            if row.sex == extra.sex and any(fold(x) in known for x in spellings):
+                target = row
+                break
+    if target is None:
+        return extra
+    return GivenName(
+        canonical=target.canonical,
+        sex=target.sex,
+        variants=tuple(dict.fromkeys((*target.variants, *extra.variants))),
+        diminutives=tuple(dict.fromkeys((*target.diminutives, *extra.diminutives))),
+    )
+
+
+def extend_given_names(rows: Iterable[tuple[str, str, Sequence[str], Sequence[str]]]) -> None:
+    """Add (canonical, sex, variants, diminutives) rows to the table and forget every cached
+    key, so the next comparison sees them."""
+    for canonical, sex, variants, diminutives in rows:
+        extra = GivenName(fold(canonical), sex, tuple(variants), tuple(diminutives))
+        if extra not in _EXTRA_GIVEN_NAMES:
+            _EXTRA_GIVEN_NAMES.append(extra)
+    for value in list(globals().values()):
+        if callable(getattr(value, "cache_clear", None)):
+            value.cache_clear()
+
+
 @lru_cache(maxsize=1)
 def _given_index() -> _GivenNameIndex:
     rows: dict[str, GivenName] = {}
@@ -381,12 +419,16 @@ def _given_index() -> _GivenNameIndex:
             if row.canonical in rows:
                 raise ValueError(f"given_names.csv: duplicate canonical {row.canonical!r}")
             rows[row.canonical] = row
-            for spelling in (row.canonical, *row.variants, *row.diminutives):
-                by_fold.setdefault(fold(spelling), set()).add(row.canonical)
-                by_latin.setdefault(to_latin_key(spelling), set()).add(row.canonical)
-            for spelling in (row.canonical, *row.variants):
-                full_by_latin.setdefault(to_latin_key(spelling), set()).add(row.canonical)
-            diminutive_folds.update(fold(d) for d in row.diminutives)
+    for extra in _EXTRA_GIVEN_NAMES:
+        row = _merge_extra(rows, extra)
+        rows[row.canonical] = row
+    for row in rows.values():
+        for spelling in (row.canonical, *row.variants, *row.diminutives):
+            by_fold.setdefault(fold(spelling), set()).add(row.canonical)
+            by_latin.setdefault(to_latin_key(spelling), set()).add(row.canonical)
+        for spelling in (row.canonical, *row.variants):
+            full_by_latin.setdefault(to_latin_key(spelling), set()).add(row.canonical)
+        diminutive_folds.update(fold(d) for d in row.diminutives)
     return _GivenNameIndex(
         rows=rows,
         by_fold={k: frozenset(v) for k, v in by_fold.items()},

@@ -1,0 +1,210 @@
+"""What the matching engine compares: plain records and their normalised features.
+
+A :class:`MatchEntity` is one person as written in one place (a case, a partner record), with no
+Flask and no database, so blocking and scoring are pure and fast to test. :func:`prepare` turns
+it into :class:`Features`, every key that blocking and scoring need, computed once through the
+one normaliser (``app.matching.normalize``) and the one date module (``app.dates``).
+
+The adapters :func:`from_case` and :func:`from_record` read a ``Case`` or a ``PartnerRecord``
+by attribute (duck typing), so this module imports no model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from app.dates import age_to_birth_year_range
+from app.matching.normalize import (
+    fold,
+    given_name_keys,
+    given_name_sex,
+    oblast_key,
+    patronymic_parts,
+    phonetic_block_key,
+    place_key,
+    place_region,
+    surname_key,
+    to_latin_key,
+)
+
+__all__ = ["Features", "MatchEntity", "from_case", "from_record", "prepare"]
+
+_SEX = {"male": "m", "female": "f", "m": "m", "f": "f"}
+
+
+@dataclass(slots=True)
+class MatchEntity:
+    """One person as one source wrote them down. Empty strings and None mean "not known"."""
+
+    key: Hashable
+    family_name: str = ""
+    given_name: str = ""
+    patronymic: str = ""
+    family_name_latin: str = ""
+    given_name_latin: str = ""
+    # Other names: (family, given, patronymic) of aliases (spellings, diminutives, adoption).
+    aliases: tuple[tuple[str, str, str], ...] = ()
+    sex: str | None = None  # "male"/"female"/"m"/"f"; anything else is unknown
+    dob_year: int | None = None
+    dob_month: int | None = None
+    dob_day: int | None = None
+    age: int | None = None
+    age_on: date | None = None
+    # Places this person is tied to (birth, origin, last seen); compared as a set.
+    places: tuple[str, ...] = ()
+    region: str = ""
+    # Further fields compared as plain strings (a benchmark's street or postcode).
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Features:
+    """Normalised keys of one entity (see :func:`prepare`)."""
+
+    entity: MatchEntity
+    surnames: frozenset[str]  # surname_key of every family-name spelling
+    surname_latin: tuple[str, ...]  # to_latin_key of the same, for fuzzy comparison
+    surname_blocks: frozenset[str]  # phonetic_block_key of the same
+    given: frozenset[str]  # canonical given-name keys
+    given_latin: tuple[str, ...]
+    # The same read across: keys of the family name as a given name and vice versa, for
+    # records that put the names in the wrong columns.
+    given_from_family: frozenset[str]
+    surnames_from_given: frozenset[str]
+    blocks_from_given: frozenset[str]
+    patronymic: str  # father's canonical key, "" if none
+    sex: str | None
+    years: tuple[int, int] | None  # possible birth years, from the date or from an age
+    place_keys: frozenset[str]
+    oblasts: frozenset[str]
+    place_latin: tuple[str, ...]  # places not in the gazetteer, as Latin skeletons
+    extra: dict[str, str]
+
+
+def _nonempty(values: Iterable[str]) -> list[str]:
+    return [v for v in (v.strip() for v in values if v) if v]
+
+
+def _given_keys(texts: Iterable[str]) -> frozenset[str]:
+    keys: set[str] = set()
+    for text in texts:
+        # "Олександр Іванович" in a given-name column: the first word is the given name.
+        words = text.split()
+        keys |= given_name_keys(text) if len(words) < 2 else given_name_keys(words[0])
+    return frozenset(k for k in keys if k)
+
+
+def _surname_keys(texts: Iterable[str]) -> frozenset[str]:
+    return frozenset(k for k in (surname_key(t) for t in texts) if k)
+
+
+def prepare(entity: MatchEntity) -> Features:
+    """Compute every key blocking and scoring use; each normaliser call is cached."""
+    families = _nonempty(
+        [entity.family_name, entity.family_name_latin, *(a[0] for a in entity.aliases)]
+    )
+    givens = _nonempty([entity.given_name, entity.given_name_latin, *(a[1] for a in entity.aliases)])
+    surnames = _surname_keys(families)
+    given = _given_keys(givens)
+    patronymic_key, patronymic_sex = (
+        patronymic_parts(entity.patronymic) if entity.patronymic.strip() else ("", None)
+    )
+    sex = _SEX.get((entity.sex or "").strip().lower())
+    if sex is None:
+        sexes = {given_name_sex(k) for k in given} - {None}
+        sex = sexes.pop() if len(sexes) == 1 else patronymic_sex
+    years: tuple[int, int] | None = None
+    if entity.dob_year is not None:
+        years = (entity.dob_year, entity.dob_year)
+    elif entity.age is not None and entity.age_on is not None and 0 <= entity.age <= 120:
+        years = age_to_birth_year_range(entity.age, entity.age_on)
+    place_keys: set[str] = set()
+    oblasts: set[str] = set()
+    place_latin: list[str] = []
+    for text in _nonempty(entity.places):
+        key = place_key(text)
+        if key:
+            place_keys.add(key)
+            region = place_region(key)
+            if region:
+                oblasts.add(region)
+        else:
+            found = oblast_key(text)
+            if found:
+                oblasts.add(found)
+            skeleton = to_latin_key(text)
+            if skeleton:
+                place_latin.append(skeleton)
+    if entity.region.strip():
+        found = oblast_key(entity.region)
+        if found:
+            oblasts.add(found)
+    return Features(
+        entity=entity,
+        surnames=surnames,
+        surname_latin=tuple(dict.fromkeys(to_latin_key(t) for t in families)),
+        surname_blocks=frozenset(b for b in (phonetic_block_key(t) for t in families) if b),
+        given=given,
+        given_latin=tuple(dict.fromkeys(to_latin_key(t.split()[0]) for t in givens)),
+        given_from_family=_given_keys(families[:1]) if families else frozenset(),
+        surnames_from_given=_surname_keys(givens[:1]),
+        blocks_from_given=frozenset(b for b in (phonetic_block_key(t) for t in givens[:1]) if b),
+        patronymic=patronymic_key,
+        sex=sex,
+        years=years,
+        place_keys=frozenset(place_keys),
+        oblasts=frozenset(oblasts),
+        place_latin=tuple(place_latin),
+        extra={k: fold(v) for k, v in entity.extra.items() if v and v.strip()},
+    )
+
+
+def _text(obj: Any, name: str) -> str:
+    value = getattr(obj, name, "")
+    return value if isinstance(value, str) else ""
+
+
+def from_case(case: Any, key: Hashable | None = None) -> MatchEntity:
+    """A ``Case`` (with its aliases) as a :class:`MatchEntity` keyed ``("case", id)``."""
+    return MatchEntity(
+        key=key if key is not None else ("case", case.id),
+        family_name=_text(case, "family_name"),
+        given_name=_text(case, "given_name"),
+        patronymic=_text(case, "patronymic"),
+        family_name_latin=_text(case, "family_name_latin"),
+        given_name_latin=_text(case, "given_name_latin"),
+        aliases=tuple(
+            (a.family_name, a.given_name, a.patronymic) for a in getattr(case, "aliases", ())
+        ),
+        sex=_text(case, "sex"),
+        dob_year=case.dob_year,
+        dob_month=case.dob_month,
+        dob_day=case.dob_day,
+        age=getattr(case, "estimated_age", None),
+        age_on=getattr(case, "age_estimated_on", None),
+        places=tuple(_nonempty([_text(case, "place_of_birth"), _text(case, "last_known_place")])),
+        region=_text(case, "region"),
+    )
+
+
+def from_record(record: Any, key: Hashable | None = None) -> MatchEntity:
+    """A ``PartnerRecord`` (or a row with the same attribute names) keyed ``("record", id)``."""
+    return MatchEntity(
+        key=key if key is not None else ("record", record.id),
+        family_name=_text(record, "family_name"),
+        given_name=_text(record, "given_name"),
+        patronymic=_text(record, "patronymic"),
+        sex=_text(record, "sex"),
+        dob_year=record.dob_year,
+        dob_month=record.dob_month,
+        dob_day=record.dob_day,
+        age=getattr(record, "age", None),
+        age_on=getattr(record, "age_on", None),
+        places=tuple(
+            _nonempty([_text(record, "place_of_birth"), _text(record, "place_of_origin")])
+        ),
+        region=_text(record, "region"),
+    )

@@ -1,0 +1,253 @@
+"""People decide: confirm, reject, approve. The engine only proposes.
+
+The rules (README "Matching"):
+
+* A caseworker confirms or rejects a candidate of a case they may edit, always with a reason.
+* A caseworker's confirmation waits for a supervisor's approval; a supervisor's own
+  confirmation needs none (they hold the approval permission). Refusing an approval sends the
+  pair back to "proposed" with the supervisor's note.
+* Once confirmed, a partner record is linked to the case: its current location (and
+  institution) is written on the case, the timeline says so, and the case moves to "located"
+  when the confirmer asked for it and the workflow allows it without another approval.
+  Two cases confirmed as the same person are merged by the cases rule
+  (:func:`app.cases.services.mark_duplicate`): the newer becomes a duplicate of the older.
+* A rejected pair stays stored as rejected, so no later run proposes it again.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, or_, select
+
+from app.auth.models import User
+from app.auth.permissions import Permission
+from app.cases.models import Case, CaseEventKind, CaseStatus
+from app.cases.services import (
+    CaseError,
+    _apply_status,
+    add_event,
+    can_edit_case,
+    can_read_case,
+    mark_duplicate,
+)
+from app.cases.workflow import find_transition
+from app.database import utcnow
+from app.extensions import db
+from app.matching.models import CandidateStatus, MatchCandidate
+from app.records.models import PartnerRecord
+
+__all__ = [
+    "MatchError",
+    "approval_queue",
+    "can_review",
+    "can_see",
+    "case_candidates",
+    "confirm",
+    "decide",
+    "linked_records",
+    "reject",
+    "review_queue",
+]
+
+
+class MatchError(CaseError):
+    """A refused review action; the message is for the user."""
+
+
+# --- access -------------------------------------------------------------------------------
+
+
+def _cases(candidate: MatchCandidate) -> list[Case]:
+    return [c for c in (candidate.case, candidate.other_case) if c is not None]
+
+
+def can_see(user: User, candidate: MatchCandidate) -> bool:
+    """Every case of the pair must be readable: a duplicate pair shows both children."""
+    return user.can(Permission.MATCH_REVIEW) and all(
+        can_read_case(user, c) for c in _cases(candidate)
+    )
+
+
+def can_review(user: User, candidate: MatchCandidate) -> bool:
+    return can_see(user, candidate) and all(can_edit_case(user, c) for c in _cases(candidate))
+
+
+# --- decisions ----------------------------------------------------------------------------
+
+
+def _require_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise MatchError(_("Write down the reason for your decision."))
+    return reason
+
+
+def confirm(
+    candidate: MatchCandidate, actor: User, reason: str, advance_status: bool = True
+) -> None:
+    """The same person. Waits for approval unless the actor may approve."""
+    if not can_review(actor, candidate):
+        raise MatchError(_("You may not review this match."))
+    if candidate.status != CandidateStatus.PROPOSED:
+        raise MatchError(_("This match has already been decided."))
+    candidate.review_reason = _require_reason(reason)
+    candidate.reviewed_by_id = actor.id
+    candidate.reviewed_at = utcnow()
+    candidate.advance_status = advance_status
+    if actor.can(Permission.MATCH_APPROVE):
+        _apply(candidate, actor, approved_by=actor)
+    else:
+        candidate.status = CandidateStatus.AWAITING_APPROVAL.value
+        for case in _cases(candidate):
+            add_event(
+                case, actor, CaseEventKind.MATCH, text=candidate.review_reason,
+                candidate=candidate.id, state="awaiting_approval",
+            )  # fmt: skip
+    db.session.flush()
+
+
+def reject(candidate: MatchCandidate, actor: User, reason: str) -> None:
+    """Not the same person: stored as rejected, never proposed again."""
+    if not can_review(actor, candidate):
+        raise MatchError(_("You may not review this match."))
+    if candidate.status == CandidateStatus.CONFIRMED:
+        raise MatchError(_("This match has already been confirmed."))
+    if candidate.status == CandidateStatus.REJECTED:
+        raise MatchError(_("This match has already been decided."))
+    if candidate.status == CandidateStatus.AWAITING_APPROVAL and not actor.can(
+        Permission.MATCH_APPROVE
+    ):
+        raise MatchError(_("This match is waiting for a supervisor's approval."))
+    candidate.review_reason = _require_reason(reason)
+    candidate.status = CandidateStatus.REJECTED.value
+    candidate.rank = 0  # ranks order the live candidates only
+    candidate.reviewed_by_id = actor.id
+    candidate.reviewed_at = utcnow()
+    for case in _cases(candidate):
+        add_event(
+            case, actor, CaseEventKind.MATCH, text=candidate.review_reason,
+            candidate=candidate.id, state="rejected",
+        )  # fmt: skip
+    db.session.flush()
+
+
+def decide(candidate: MatchCandidate, actor: User, approve: bool, note: str = "") -> None:
+    """A supervisor approves a caseworker's confirmation, or sends it back."""
+    if not actor.can(Permission.MATCH_APPROVE) or not can_see(actor, candidate):
+        raise MatchError(_("You may not approve matches."))
+    if candidate.status != CandidateStatus.AWAITING_APPROVAL:
+        raise MatchError(_("This match is not waiting for approval."))
+    candidate.decision_note = (note or "").strip()
+    if approve:
+        _apply(candidate, actor, approved_by=actor)
+    else:
+        candidate.status = CandidateStatus.PROPOSED.value
+        candidate.decided_by_id = actor.id
+        candidate.decided_at = utcnow()
+        for case in _cases(candidate):
+            add_event(
+                case, actor, CaseEventKind.MATCH, text=candidate.decision_note,
+                candidate=candidate.id, state="sent_back",
+            )  # fmt: skip
+    db.session.flush()
+
+
+def _advance_to_located(case: Case, actor: User, reason: str) -> None:
+    """Step forward (new -> under investigation -> located) while no step needs approval."""
+    path = (CaseStatus.NEW, CaseStatus.UNDER_INVESTIGATION, CaseStatus.LOCATED)
+    while case.status in path[:-1]:
+        target = path[path.index(CaseStatus(case.status)) + 1]
+        transition = find_transition(case.status, target)
+        if transition is None or transition.needs_approval:
+            return
+        _apply_status(case, actor, target.value, None, reason)
+
+
+def _apply(candidate: MatchCandidate, actor: User, approved_by: User) -> None:
+    candidate.status = CandidateStatus.CONFIRMED.value
+    candidate.decided_by_id = approved_by.id
+    candidate.decided_at = utcnow()
+    reason = candidate.review_reason
+    if candidate.record is not None:
+        record = candidate.record
+        case = candidate.case
+        where = ", ".join(p for p in (record.current_location, record.institution) if p)
+        if where:
+            case.current_location = where[:300]
+        add_event(
+            case, actor, CaseEventKind.MATCH, text=reason, candidate=candidate.id,
+            state="confirmed", record=record.id, source=record.source.name,
+        )  # fmt: skip
+        if candidate.advance_status:
+            _advance_to_located(case, actor, _("Match confirmed: %(r)s", r=reason))
+        return
+    older, newer = candidate.case, candidate.other_case
+    for case in _cases(candidate):
+        add_event(case, actor, CaseEventKind.MATCH, text=reason, candidate=candidate.id,
+                  state="confirmed")  # fmt: skip
+    if newer is not None and newer.duplicate_of_id is None:
+        mark_duplicate(newer, older, actor, reason)
+
+
+# --- lists --------------------------------------------------------------------------------
+
+_BEST_FIRST = (MatchCandidate.score.desc(), MatchCandidate.id)
+
+
+def case_candidates(case: Case) -> list[MatchCandidate]:
+    """Every candidate of a case (records and other cases), best first."""
+    return list(
+        db.session.scalars(
+            select(MatchCandidate)
+            .where(or_(MatchCandidate.case_id == case.id, MatchCandidate.other_case_id == case.id))
+            .order_by(*_BEST_FIRST)
+        )
+    )
+
+
+def linked_records(case: Case) -> list[PartnerRecord]:
+    return list(
+        db.session.scalars(
+            select(PartnerRecord)
+            .join(MatchCandidate, MatchCandidate.record_id == PartnerRecord.id)
+            .where(
+                MatchCandidate.case_id == case.id,
+                MatchCandidate.status == CandidateStatus.CONFIRMED.value,
+            )
+            .order_by(MatchCandidate.decided_at)
+        )
+    )
+
+
+def review_queue(
+    band: str | None = "likely",
+    status: str | None = CandidateStatus.PROPOSED.value,
+    kind: str | None = None,
+    source_id: int | None = None,
+) -> Select:
+    """Candidates across all cases for supervisors: by default likely proposals, best first."""
+    query = select(MatchCandidate)
+    if band == "likely":
+        query = query.where(MatchCandidate.likely.is_(True))
+    elif band == "possible":
+        query = query.where(MatchCandidate.likely.is_(False))
+    if status:
+        query = query.where(MatchCandidate.status == status)
+    if kind == "record":
+        query = query.where(MatchCandidate.record_id.is_not(None))
+    elif kind == "case":
+        query = query.where(MatchCandidate.other_case_id.is_not(None))
+    if source_id:
+        query = query.join(PartnerRecord, MatchCandidate.record_id == PartnerRecord.id).where(
+            PartnerRecord.source_id == source_id
+        )
+    return query.order_by(*_BEST_FIRST)
+
+
+def approval_queue() -> Select:
+    """Confirmations waiting for a supervisor, oldest first."""
+    return (
+        select(MatchCandidate)
+        .where(MatchCandidate.status == CandidateStatus.AWAITING_APPROVAL.value)
+        .order_by(MatchCandidate.reviewed_at, MatchCandidate.id)
+    )

@@ -1,0 +1,629 @@
+"""Scoring: how likely two prepared entities are the same person, and why.
+
+Fellegi–Sunter. Each field comparison falls into a *level* (same name, similar spelling,
+different, ...). A level has two probabilities: ``m``, how often a true pair shows it, and ``u``,
+how often two strangers show it. The field contributes ``log2(m / u)`` bits: positive when the
+level is more typical of the same person, negative when more typical of strangers, zero when a
+value is missing. The bits add up (fields are treated as independent) and the sum plus the prior
+odds becomes a probability in 0..1: ``score = 1 / (1 + 2 ** -(bits + PRIOR_BITS))``.
+
+Where the numbers come from
+    ``m`` (true pairs): the rates at which the sources we see garble a field — script and
+    romanisation changes do not count as disagreement because the keys absorb them; what is
+    left is typos (a few per cent of names), changed surnames after adoption (~3 %),
+    diminutives, partial dates (a third of partner rows give only a year or an age), day and
+    month swapped (~3 %), a year off by one (~3 %) and plainly wrong dates (~1 %). These are
+    the rates ``bench/synth.py`` generates and they agree with a hand count of the noise kinds
+    in the issue; ``bench/matching.py --em`` re-estimates them by EM on unlabelled data
+    and prints both.
+    ``u`` (strangers): for names and places, the share of the population with that exact key,
+    counted in the data being matched (:class:`Frequencies`): agreeing on "Шевчишин" says far
+    more than agreeing on "Коваленко", and on "Ярема" more than on "Олександр". Other levels use
+    the chance agreement of random pairs of children born over ~18 years.
+
+Two rules sit above the sum, because independence fails for families:
+    * twins and siblings share surname, patronymic, place and sometimes the date of birth; when
+      both given names are known and plainly different, the pair is never *likely* (it is capped
+      into the *possible* band, for a person to look at), however much else agrees;
+    * a pair whose dates of birth are both complete and plainly different is likewise never
+      *likely* (namesakes).
+
+Bands: **likely** at ``LIKELY`` and above (the system's own call that it is the same person),
+**possible** from ``POSSIBLE`` (worth a look); below that nothing is stored. The thresholds were
+set on the synthetic benchmark (likely-band F1) and checked on FEBRL4.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from rapidfuzz.distance import OSA, JaroWinkler
+
+from app.matching.entities import Features
+from app.matching.normalize import explain_name_pair, given_name_keys, place_key, surname_key
+
+__all__ = [
+    "LIKELY",
+    "POSSIBLE",
+    "FieldResult",
+    "Frequencies",
+    "Match",
+    "band",
+    "compare",
+    "quick_bits",
+]
+
+LIKELY = 0.9
+POSSIBLE = 0.25
+PRIOR_BITS = -14.0
+# Score a capped pair can reach at most (just inside the possible band's upper part).
+CAP_SCORE = 0.6
+
+
+def _bits(m: float, u: float) -> float:
+    return math.log2(m / u)
+
+
+# --- m and u ------------------------------------------------------------------------------
+
+# Names. "same" means the normalised keys agree (script, romanisation, gender form, diminutive
+# and Russian/Ukrainian form already absorbed); its u comes from Frequencies.
+M_SURNAME = {"same": 0.88, "close": 0.06, "similar": 0.02, "different": 0.04}
+U_SURNAME = {"close": 0.0015, "similar": 0.02, "different": 0.97}
+M_GIVEN = {"same": 0.93, "close": 0.04, "similar": 0.01, "different": 0.02}
+U_GIVEN = {"close": 0.004, "similar": 0.03, "different": 0.9}
+M_PATRONYMIC = {"same": 0.92, "close": 0.04, "different": 0.04}
+U_PATRONYMIC = {"close": 0.01, "different": 0.95}
+# Names in the wrong columns: as rare in true pairs as a changed surname, rarer among strangers.
+SWAP_BITS = -2.0
+
+# Dates of birth. u: children born over ~18 years, 365 days a year.
+M_DOB = {
+    "exact": 0.80,
+    "swapped": 0.03,  # day and month swapped
+    "year_off": 0.03,  # same day and month, year off by one
+    "one_part": 0.04,  # same year, day or month differs
+    "typo": 0.02,  # one digit wrong or two swapped in the written date
+    "different": 0.01,
+}
+U_DOB = {
+    "exact": 1 / (18 * 365),
+    "swapped": 1 / (18 * 365),
+    "year_off": 2 / (18 * 365),
+    "one_part": (1 / 18) * (1 / 12 + 1 / 30),
+    "typo": 0.002,
+    "different": 0.9,
+}
+# Partial dates: the parts both sides know agree. m: about a third of partner rows are partial.
+M_PARTIAL = {"year": 0.30, "month": 0.30, "age": 0.30}
+U_PARTIAL = {"year": 1 / 18, "month": 1 / (18 * 12), "age": 2 / 18}
+M_YEAR_NEAR = 0.05  # partial dates a year apart
+U_YEAR_NEAR = 2 / 18
+M_YEAR_FAR = 0.02
+U_YEAR_FAR = 0.8
+
+M_SEX = {"same": 0.98, "different": 0.02}
+U_SEX = {"same": 0.5, "different": 0.5}
+
+# Places: a settlement in common, or only the oblast; u of "same" from Frequencies.
+M_PLACE = {"same": 0.65, "oblast": 0.2, "close": 0.05, "different": 0.10}
+U_PLACE = {"oblast": 0.2, "close": 0.005, "different": 0.75}
+
+# Further fields compared as strings (benchmarks: street, postcode, an identity number).
+M_EXTRA = {"same": 0.9, "close": 0.06, "different": 0.04}
+U_EXTRA = {"same": 0.01, "close": 0.005, "different": 0.985}
+# Per-field m of further fields, when estimated (bench/matching.py's EM fills it).
+M_EXTRA_BY_FIELD: dict[str, dict[str, float]] = {}
+
+CLOSE = 0.92  # Jaro–Winkler on Latin skeletons: one typo in a name
+SIMILAR = 0.84
+
+
+@dataclass(slots=True)
+class Frequencies:
+    """How common each name and place key is in the population being matched (u of "same")."""
+
+    surnames: Counter[str] = field(default_factory=Counter)
+    given: Counter[str] = field(default_factory=Counter)
+    patronymics: Counter[str] = field(default_factory=Counter)
+    places: Counter[str] = field(default_factory=Counter)
+    extras: dict[str, Counter[str]] = field(default_factory=dict)
+    total: int = 0
+
+    # Used when a key was never counted, or the population is too small to say.
+    DEFAULTS = {"surname": 0.003, "given": 0.02, "patronymic": 0.03, "place": 0.02}
+
+    @classmethod
+    def count(cls, items: Iterable[Features]) -> Frequencies:
+        freq = cls()
+        for f in items:
+            freq.add(f)
+        return freq
+
+    def add(self, f: Features) -> None:
+        self.total += 1
+        self.surnames.update(f.surnames)
+        self.given.update(f.given)
+        if f.patronymic:
+            self.patronymics[f.patronymic] += 1
+        self.places.update(f.place_keys)
+        for name, value in f.extra.items():
+            self.extras.setdefault(name, Counter())[value] += 1
+
+    def u(self, kind: str, keys: Iterable[str]) -> float:
+        """Chance that a stranger shares the rarest of ``keys``."""
+        counter = {
+            "surname": self.surnames,
+            "given": self.given,
+            "patronymic": self.patronymics,
+            "place": self.places,
+        }[kind]
+        default = self.DEFAULTS[kind]
+        if self.total < 200:
+            return default
+        floor = 1 / self.total
+        best = min((counter.get(k, 0) for k in keys), default=0)
+        return max(best / self.total, floor) if best else default
+
+    def u_extra(self, name: str, value: str) -> float:
+        counter = self.extras.get(name)
+        if not counter or self.total < 200:
+            return U_EXTRA["same"]
+        return max(counter.get(value, 0), 1) / self.total
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able copy, kept in the database between runs (see app.matching.services)."""
+        return {
+            "total": self.total,
+            "surnames": dict(self.surnames),
+            "given": dict(self.given),
+            "patronymics": dict(self.patronymics),
+            "places": dict(self.places),
+            "extras": {name: dict(counter) for name, counter in self.extras.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Frequencies:
+        return cls(
+            surnames=Counter(data.get("surnames", {})),
+            given=Counter(data.get("given", {})),
+            patronymics=Counter(data.get("patronymics", {})),
+            places=Counter(data.get("places", {})),
+            extras={name: Counter(c) for name, c in data.get("extras", {}).items()},
+            total=int(data.get("total", 0)),
+        )
+
+
+NO_FREQUENCIES = Frequencies()
+
+
+@dataclass(slots=True)
+class FieldResult:
+    """One field of an explanation: the two values, how they compare, and the bits it adds."""
+
+    field: str
+    a: str
+    b: str
+    level: str
+    note: str
+    bits: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "field": self.field,
+            "a": self.a,
+            "b": self.b,
+            "level": self.level,
+            "note": self.note,
+            "bits": round(self.bits, 2),
+        }
+
+
+@dataclass(slots=True)
+class Match:
+    """A scored pair: score in 0..1, its band, and the explanation."""
+
+    score: float
+    bits: float
+    fields: list[FieldResult]
+    capped: str = ""
+
+    @property
+    def band(self) -> str | None:
+        return band(self.score)
+
+    @property
+    def likely(self) -> bool:
+        return self.score >= LIKELY
+
+    def explanation(self) -> dict[str, Any]:
+        return {
+            "score": round(self.score, 4),
+            "bits": round(self.bits, 2),
+            "prior_bits": PRIOR_BITS,
+            "capped": self.capped,
+            "fields": [f.as_dict() for f in self.fields],
+        }
+
+
+def band(score: float) -> str | None:
+    """``"likely"``, ``"possible"`` or None (not worth storing)."""
+    if score >= LIKELY:
+        return "likely"
+    if score >= POSSIBLE:
+        return "possible"
+    return None
+
+
+def to_score(bits: float) -> float:
+    exponent = -(bits + PRIOR_BITS)
+    if exponent > 60:
+        return 0.0
+    return 1 / (1 + 2**exponent)
+
+
+# --- field comparisons --------------------------------------------------------------------
+
+
+def _best_similarity(a: tuple[str, ...], b: tuple[str, ...]) -> float:
+    best = 0.0
+    for x in a:
+        for y in b:
+            if x and y:
+                sim = JaroWinkler.normalized_similarity(x, y)
+                if sim > best:
+                    best = sim
+    return best
+
+
+def _name_level(
+    keys_a: frozenset[str],
+    keys_b: frozenset[str],
+    latin_a: tuple[str, ...],
+    latin_b: tuple[str, ...],
+) -> tuple[str, frozenset[str]]:
+    shared = keys_a & keys_b
+    if shared:
+        return "same", shared
+    sim = _best_similarity(latin_a, latin_b)
+    if sim >= CLOSE:
+        return "close", shared
+    if sim >= SIMILAR:
+        return "similar", shared
+    return "different", shared
+
+
+def _surname_bits(level: str, shared: frozenset[str], freq: Frequencies) -> float:
+    u = freq.u("surname", shared) if level == "same" else U_SURNAME[level]
+    return _bits(M_SURNAME[level], u)
+
+
+def _given_bits(level: str, shared: frozenset[str], freq: Frequencies) -> float:
+    u = freq.u("given", shared) if level == "same" else U_GIVEN[level]
+    return _bits(M_GIVEN[level], u)
+
+
+def _names(a: Features, b: Features, freq: Frequencies) -> tuple[float, str, str, str]:
+    """Bits of family + given name, reading b's names across when that fits better.
+
+    Returns (bits, surname level, given level, "swapped" or "")."""
+    s_level, s_shared = _name_level(a.surnames, b.surnames, a.surname_latin, b.surname_latin)
+    g_level, g_shared = _name_level(a.given, b.given, a.given_latin, b.given_latin)
+    bits = 0.0
+    if a.surnames and b.surnames:
+        bits += _surname_bits(s_level, s_shared, freq)
+    if a.given and b.given:
+        bits += _given_bits(g_level, g_shared, freq)
+    if (s_level != "same" or g_level != "same") and (b.surnames_from_given and b.given_from_family):
+        s2_level, s2 = _name_level(a.surnames, b.surnames_from_given, a.surname_latin, b.given_latin)
+        g2_level, g2 = _name_level(a.given, b.given_from_family, a.given_latin, b.surname_latin)
+        if "different" not in (s2_level, g2_level):
+            swapped = (
+                _surname_bits(s2_level, s2, freq) + _given_bits(g2_level, g2, freq) + SWAP_BITS
+            )
+            if swapped > bits:
+                return swapped, s2_level, g2_level, "swapped"
+    return bits, s_level, g_level, ""
+
+
+def _place_level(a: Features, b: Features) -> tuple[str, frozenset[str]]:
+    shared = a.place_keys & b.place_keys
+    if shared:
+        return "same", shared
+    if a.place_latin and b.place_latin and _best_similarity(a.place_latin, b.place_latin) >= CLOSE:
+        return "close", shared
+    if a.oblasts & b.oblasts:
+        return "oblast", shared
+    return "different", shared
+
+
+def _place_known(f: Features) -> bool:
+    return bool(f.place_keys or f.oblasts or f.place_latin)
+
+
+def _dob_level(a: Features, b: Features) -> tuple[str, float]:
+    """The date-of-birth level and its bits; ("", 0) when either side knows nothing."""
+    ea, eb = a.entity, b.entity
+    if a.years is None or b.years is None:
+        return "", 0.0
+    if ea.dob_year is None or eb.dob_year is None:
+        # At least one side has only an age: do the year ranges overlap?
+        (lo_a, hi_a), (lo_b, hi_b) = a.years, b.years
+        gap = max(lo_a - hi_b, lo_b - hi_a, 0)
+        if gap == 0:
+            return "age", _bits(M_PARTIAL["age"], U_PARTIAL["age"])
+        if gap == 1:
+            return "year_near", _bits(M_YEAR_NEAR, U_YEAR_NEAR)
+        return "year_far", _bits(M_YEAR_FAR, U_YEAR_FAR)
+    ya, ma, da = ea.dob_year, ea.dob_month, ea.dob_day
+    yb, mb, db_ = eb.dob_year, eb.dob_month, eb.dob_day
+    full = None not in (ma, da, mb, db_)
+    if full:
+        if (ya, ma, da) == (yb, mb, db_):
+            return "exact", _bits(M_DOB["exact"], U_DOB["exact"])
+        if ya == yb and ma == db_ and da == mb:
+            return "swapped", _bits(M_DOB["swapped"], U_DOB["swapped"])
+        if abs(ya - yb) == 1 and (ma, da) == (mb, db_):
+            return "year_off", _bits(M_DOB["year_off"], U_DOB["year_off"])
+        if ya == yb and (ma == mb or da == db_):
+            return "one_part", _bits(M_DOB["one_part"], U_DOB["one_part"])
+        written_a = f"{da:02d}{ma:02d}{ya:04d}"
+        written_b = f"{db_:02d}{mb:02d}{yb:04d}"
+        if OSA.distance(written_a, written_b) <= 1:
+            return "typo", _bits(M_DOB["typo"], U_DOB["typo"])
+        return "different", _bits(M_DOB["different"], U_DOB["different"])
+    # Partial: compare the parts both know.
+    if ya != yb:
+        if abs(ya - yb) == 1:
+            return "year_near", _bits(M_YEAR_NEAR, U_YEAR_NEAR)
+        return "year_far", _bits(M_YEAR_FAR, U_YEAR_FAR)
+    if ma is not None and mb is not None:
+        if ma == mb:
+            return "month", _bits(M_PARTIAL["month"], U_PARTIAL["month"])
+        return "one_part", _bits(M_DOB["one_part"], U_DOB["one_part"])
+    return "year", _bits(M_PARTIAL["year"], U_PARTIAL["year"])
+
+
+def _patronymic_level(a: Features, b: Features) -> str:
+    if a.patronymic == b.patronymic:
+        return "same"
+    if JaroWinkler.normalized_similarity(a.patronymic, b.patronymic) >= CLOSE:
+        return "close"
+    return "different"
+
+
+def _extra_level(x: str, y: str) -> str:
+    if x == y:
+        return "same"
+    if JaroWinkler.normalized_similarity(x, y) >= CLOSE:
+        return "close"
+    return "different"
+
+
+def _given_conflict(a: Features, b: Features, g_level: str, swapped: str) -> bool:
+    if not (a.given and b.given) or swapped:
+        return False
+    # Олександр/Олександра, Євген/Євгенія: one letter apart, but a brother and a sister.
+    return g_level == "different" or (
+        g_level != "same" and bool(a.sex and b.sex) and a.sex != b.sex
+    )
+
+
+def _dob_conflict(dob_level: str) -> bool:
+    return dob_level in ("different", "year_far")
+
+
+def quick_bits(
+    a: Features, b: Features, freq: Frequencies = NO_FREQUENCIES, family_rules: bool = True
+) -> float:
+    """The total bits of :func:`compare` without the explanation (the inner loop), with the
+    caps applied as a bit ceiling."""
+    bits, _s, g_level, swapped = _names(a, b, freq)
+    if a.patronymic and b.patronymic:
+        level = _patronymic_level(a, b)
+        u = freq.u("patronymic", (a.patronymic,)) if level == "same" else U_PATRONYMIC[level]
+        bits += _bits(M_PATRONYMIC[level], u)
+    dob_level, dob_bits = _dob_level(a, b)
+    bits += dob_bits
+    if a.sex and b.sex:
+        level = "same" if a.sex == b.sex else "different"
+        bits += _bits(M_SEX[level], U_SEX[level])
+    if _place_known(a) and _place_known(b):
+        level, shared = _place_level(a, b)
+        u = freq.u("place", shared) if level == "same" else U_PLACE[level]
+        bits += _bits(M_PLACE[level], u)
+    for name, x in a.extra.items():
+        y = b.extra.get(name)
+        if y:
+            level = _extra_level(x, y)
+            u = freq.u_extra(name, x) if level == "same" else U_EXTRA[level]
+            bits += _bits(M_EXTRA_BY_FIELD.get(name, M_EXTRA)[level], u)
+    if family_rules and (_given_conflict(a, b, g_level, swapped) or _dob_conflict(dob_level)):
+        bits = min(bits, _CAP_BITS)
+    return bits
+
+
+_CAP_BITS = -PRIOR_BITS + math.log2(CAP_SCORE / (1 - CAP_SCORE))
+
+
+# --- explanation --------------------------------------------------------------------------
+
+
+def _pick_texts(texts_a: list[str], texts_b: list[str], key: Any) -> tuple[str, str]:
+    """The pair of spellings that agree under ``key`` (else the closest pair) for display."""
+    best = ("", "", -1.0)
+    for x in texts_a:
+        for y in texts_b:
+            kx, ky = key(x), key(y)
+            sim = 2.0 if kx & ky else JaroWinkler.normalized_similarity(min(kx, default=""), min(ky, default=""))
+            if sim > best[2]:
+                best = (x, y, sim)
+    return best[0], best[1]
+
+
+def _family_texts(f: Features) -> list[str]:
+    e = f.entity
+    return [t for t in (e.family_name, e.family_name_latin, *(x[0] for x in e.aliases)) if t]
+
+
+def _given_texts(f: Features) -> list[str]:
+    e = f.entity
+    return [t for t in (e.given_name, e.given_name_latin, *(x[1] for x in e.aliases)) if t]
+
+
+def _dob_text(f: Features) -> str:
+    e = f.entity
+    if e.dob_year is None:
+        if e.age is not None:
+            on = e.age_on.isoformat() if e.age_on else "?"
+            return f"age {e.age} on {on}"
+        return ""
+    parts = [f"{e.dob_year:04d}"]
+    if e.dob_month is not None:
+        parts.append(f"{e.dob_month:02d}")
+        if e.dob_day is not None:
+            parts.append(f"{e.dob_day:02d}")
+    return "-".join(parts)
+
+
+_DOB_NOTES = {
+    "exact": "same date of birth",
+    "swapped": "day and month swapped",
+    "year_off": "year off by one",
+    "one_part": "same year, day or month differs",
+    "typo": "one digit differs",
+    "different": "different dates of birth",
+    "year": "same year (the rest unknown)",
+    "month": "same month and year (the day unknown)",
+    "age": "age fits the year of birth",
+    "year_near": "years a year apart",
+    "year_far": "years far apart",
+}
+
+
+def compare(
+    a: Features, b: Features, freq: Frequencies = NO_FREQUENCIES, family_rules: bool = True
+) -> Match:
+    """Score a pair and explain every field (used for the pairs worth storing).
+
+    ``family_rules=False`` drops the sibling and namesake caps (for data without families,
+    such as FEBRL4, where a given name is replaced at random rather than by a sibling's)."""
+    fields: list[FieldResult] = []
+    _bits_names, s_level, g_level, swapped = _names(a, b, freq)
+    fam_a, fam_b = _family_texts(a), _family_texts(b)
+    giv_a, giv_b = _given_texts(a), _given_texts(b)
+    if swapped:
+        x, y = _pick_texts(fam_a, giv_b[:1], lambda t: frozenset({surname_key(t)}))
+        shared = a.surnames & b.surnames_from_given
+        fields.append(
+            FieldResult(
+                "family_name",
+                x,
+                y,
+                s_level,
+                f"{x} ≈ {y}: family and given names swapped in the record",
+                _surname_bits(s_level, shared, freq) + SWAP_BITS,
+            )
+        )
+        x, y = _pick_texts(giv_a, fam_b[:1], given_name_keys)
+        fields.append(
+            FieldResult(
+                "given_name",
+                x,
+                y,
+                g_level,
+                explain_name_pair(x, y, "given") if x and y else "",
+                _given_bits(g_level, a.given & b.given_from_family, freq),
+            )
+        )
+    else:
+        if a.surnames and b.surnames:
+            x, y = _pick_texts(fam_a, fam_b, lambda t: frozenset({surname_key(t)}))
+            note = explain_name_pair(x, y, "surname")
+            fields.append(
+                FieldResult(
+                    "family_name",
+                    x,
+                    y,
+                    s_level,
+                    note,
+                    _surname_bits(s_level, a.surnames & b.surnames, freq),
+                )
+            )
+        if a.given and b.given:
+            x, y = _pick_texts(giv_a, giv_b, given_name_keys)
+            note = explain_name_pair(x, y, "given")
+            if g_level in ("close", "similar"):
+                note = f"{x} ≈ {y}: a spelling mistake or a variant not in the table"
+            fields.append(
+                FieldResult(
+                    "given_name", x, y, g_level, note, _given_bits(g_level, a.given & b.given, freq)
+                )
+            )
+    if a.patronymic and b.patronymic:
+        level = _patronymic_level(a, b)
+        u = freq.u("patronymic", (a.patronymic,)) if level == "same" else U_PATRONYMIC[level]
+        x, y = a.entity.patronymic, b.entity.patronymic
+        fields.append(
+            FieldResult(
+                "patronymic",
+                x,
+                y,
+                level,
+                explain_name_pair(x, y, "patronymic"),
+                _bits(M_PATRONYMIC[level], u),
+            )
+        )
+    dob_level, dob_bits = _dob_level(a, b)
+    if dob_level:
+        x, y = _dob_text(a), _dob_text(b)
+        fields.append(
+            FieldResult("date_of_birth", x, y, dob_level, f"{x} / {y}: {_DOB_NOTES[dob_level]}", dob_bits)
+        )
+    if a.sex and b.sex:
+        level = "same" if a.sex == b.sex else "different"
+        fields.append(
+            FieldResult(
+                "sex", a.sex, b.sex, level, "same sex" if level == "same" else "different sex",
+                _bits(M_SEX[level], U_SEX[level]),
+            )
+        )
+    if _place_known(a) and _place_known(b):
+        level, shared = _place_level(a, b)
+        u = freq.u("place", shared) if level == "same" else U_PLACE[level]
+        places_a, places_b = list(a.entity.places), list(b.entity.places)
+        if shared:
+            x = next((p for p in places_a if place_key(p) in shared), places_a[0] if places_a else "")
+            y = next((p for p in places_b if place_key(p) in shared), places_b[0] if places_b else "")
+            note = explain_name_pair(x, y, "place")
+        else:
+            x = ", ".join(places_a) or a.entity.region
+            y = ", ".join(places_b) or b.entity.region
+            note = {
+                "oblast": "same oblast, different settlements",
+                "close": "similar place names not in the gazetteer",
+                "different": "different places",
+            }[level]
+            note = f"{x} / {y}: {note}"
+        fields.append(FieldResult("place", x, y, level, note, _bits(M_PLACE[level], u)))
+    for name, x in a.extra.items():
+        y = b.extra.get(name)
+        if y:
+            level = _extra_level(x, y)
+            u = freq.u_extra(name, x) if level == "same" else U_EXTRA[level]
+            m = M_EXTRA_BY_FIELD.get(name, M_EXTRA)[level]
+            fields.append(FieldResult(name, x, y, level, level, _bits(m, u)))
+    bits = sum(f.bits for f in fields)
+    capped = ""
+    if not family_rules:
+        pass
+    elif _given_conflict(a, b, g_level, swapped):
+        capped = "different given names: siblings or twins share everything else"
+    elif _dob_conflict(dob_level):
+        capped = "different dates of birth: namesakes share everything else"
+    score = to_score(min(bits, _CAP_BITS) if capped else bits)
+    return Match(score=score, bits=bits, fields=fields, capped=capped)

@@ -1,0 +1,558 @@
+"""Running the engine against the database: which pairs to score, and storing the candidates.
+
+A run links open cases with partner records (and open cases with each other, for duplicate
+reports) through the pure engine (``app.matching.engine.link``), then writes the result in one
+transaction: new candidates inserted, proposals re-scored, proposals that no longer score
+removed. Pairs a person has decided (confirmed, rejected, awaiting approval) are never touched
+and never proposed again.
+
+Full or incremental
+    A full run (``--all``, or the first run ever) scores everything and counts how common each
+    name and place is among the partner records (the ``u`` of the scoring), kept in
+    :class:`MatchingState`. An incremental run (after every import) scores only what is new or
+    changed since the last finished run: new or changed records against all open cases, and new
+    or changed cases against all records and all other open cases; it adds the new records to
+    the kept frequencies (a record updated in place is counted twice until the next full run,
+    a negligible drift).
+
+"Since" is the start of the last finished run, or earlier when an import that started before
+it committed after it (its rows carry the import's earlier timestamps), minus a moment for
+requests in flight (``SLACK``). Scoring a pair twice is harmless; missing one is not.
+"""
+
+from __future__ import annotations
+
+import csv
+import time
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, TextIO
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy.orm import selectinload
+
+from app.audit.models import AuditAction
+from app.audit.services import record as audit
+from app.auth.models import User
+from app.cases.models import Case, CaseStatus
+from app.database import utcnow
+from app.extensions import db
+from app.imports.models import BatchStatus, ImportBatch
+from app.jobs import report_progress, start_job
+from app.matching.engine import Candidate, link
+from app.matching.entities import Features, from_case, from_record, prepare
+from app.matching.models import (
+    CandidateStatus,
+    GivenNameEntry,
+    MatchCandidate,
+    MatchingRun,
+    MatchingState,
+    RunStatus,
+)
+from app.matching.review import MatchError
+from app.matching.scoring import LIKELY, Frequencies
+from app.records.models import PartnerRecord, PartnerSource
+from app.reports.exports import neutralise
+
+__all__ = [
+    "EXPORT_COLUMNS",
+    "add_given_name",
+    "after_import",
+    "export_candidates",
+    "given_name_entries",
+    "latest_runs",
+    "run_matching",
+    "start_run",
+]
+
+# A case saved in a request gets its timestamp a moment before its commit.
+SLACK = timedelta(seconds=5)
+STREAM_CHUNK = 5000
+# Statuses in which a case is still looked for (closed and reunified cases are not).
+_SEARCHED = [s.value for s in CaseStatus if s not in (CaseStatus.CLOSED, CaseStatus.REUNIFIED)]
+_RECORD_COLUMNS = (
+    PartnerRecord.id,
+    PartnerRecord.family_name,
+    PartnerRecord.given_name,
+    PartnerRecord.patronymic,
+    PartnerRecord.sex,
+    PartnerRecord.dob_year,
+    PartnerRecord.dob_month,
+    PartnerRecord.dob_day,
+    PartnerRecord.age,
+    PartnerRecord.age_on,
+    PartnerRecord.place_of_birth,
+    PartnerRecord.place_of_origin,
+    PartnerRecord.region,
+)
+
+Pair = tuple[int, int]  # (case_id, record_id) or (older case_id, newer case_id)
+Progress = Callable[[int, int], None]
+
+
+# --- starting runs ------------------------------------------------------------------------
+
+
+def start_run(full: bool, trigger: str, user: User | None) -> MatchingRun:
+    """Commit a new run and run it off the request thread (inline when testing)."""
+    run = MatchingRun(full=full, trigger=trigger, started_by_id=user.id if user else None)
+    db.session.add(run)
+    db.session.commit()
+    start_job(current_app._get_current_object(), run_matching, run.id, key=run.progress_key)
+    return run
+
+
+def after_import(batch: ImportBatch, background: bool = True) -> MatchingRun | None:
+    """Match what an import brought (an incremental run), if it finished with new or changed
+    rows and ``MATCH_AFTER_IMPORT`` is on. In the background it is a job of its own, so the
+    import's progress bar ends when the import does."""
+    if batch.status != BatchStatus.DONE or not current_app.config.get("MATCH_AFTER_IMPORT", True):
+        return None
+    if not (batch.created or batch.updated):
+        return None
+    run = MatchingRun(full=False, trigger="import", started_by_id=batch.created_by_id)
+    db.session.add(run)
+    db.session.commit()
+    if background:
+        start_job(current_app._get_current_object(), run_matching, run.id, key=run.progress_key)
+        return run
+    return run_matching(run.id)
+
+
+def latest_runs(limit: int = 20) -> list[MatchingRun]:
+    return list(
+        db.session.scalars(select(MatchingRun).order_by(MatchingRun.id.desc()).limit(limit))
+    )
+
+
+# --- the run ------------------------------------------------------------------------------
+
+
+def _since(run: MatchingRun) -> datetime | None:
+    last = db.session.scalar(
+        select(MatchingRun)
+        .where(MatchingRun.status == RunStatus.DONE.value, MatchingRun.id != run.id)
+        .order_by(MatchingRun.started_at.desc())
+        .limit(1)
+    )
+    if last is None:
+        return None
+    late_imports = db.session.scalar(
+        select(func.min(ImportBatch.started_at)).where(ImportBatch.finished_at >= last.started_at)
+    )
+    since = min(filter(None, (last.started_at, late_imports)))
+    return since - SLACK
+
+
+def _open_cases() -> list[Case]:
+    return list(
+        db.session.scalars(
+            select(Case)
+            .where(
+                Case.archived.is_(False),
+                Case.duplicate_of_id.is_(None),
+                Case.status.in_(_SEARCHED),
+            )
+            .options(selectinload(Case.aliases))
+            .order_by(Case.id)
+        )
+    )
+
+
+def _stream_records(since: datetime | None = None) -> Iterator[Any]:
+    query = select(*_RECORD_COLUMNS).order_by(PartnerRecord.id)
+    if since is not None:
+        query = query.where(
+            or_(PartnerRecord.updated_at >= since, PartnerRecord.created_at >= since)
+        )
+    result = db.session.execute(query.execution_options(yield_per=STREAM_CHUNK))
+    yield from result
+
+
+def _count_records(since: datetime | None = None) -> int:
+    query = select(func.count(PartnerRecord.id))
+    if since is not None:
+        query = query.where(
+            or_(PartnerRecord.updated_at >= since, PartnerRecord.created_at >= since)
+        )
+    return db.session.scalar(query) or 0
+
+
+def _decided_pairs() -> set[Pair]:
+    rows = db.session.execute(
+        select(
+            MatchCandidate.case_id,
+            func.coalesce(MatchCandidate.record_id, -MatchCandidate.other_case_id),
+        ).where(MatchCandidate.status != CandidateStatus.PROPOSED.value)
+    )
+    return {(case_id, other) for case_id, other in rows}
+
+
+def _load_state() -> Frequencies | None:
+    state = db.session.get(MatchingState, 1)
+    return Frequencies.from_dict(state.frequencies) if state else None
+
+
+def _save_state(freq: Frequencies) -> None:
+    state = db.session.get(MatchingState, 1)
+    if state is None:
+        state = MatchingState(id=1, frequencies={})
+        db.session.add(state)
+    state.frequencies = freq.to_dict()
+    state.records_counted = freq.total
+
+
+class _Collector:
+    """The pairs a run found, keyed as stored: (case, record) and (older case, -newer case)."""
+
+    def __init__(self) -> None:
+        self.found: dict[Pair, Candidate] = {}
+        self.pairs_scored = 0
+
+    def add(self, candidates: dict[Hashable, list[Candidate]], compared: int) -> None:
+        self.pairs_scored += compared
+        for found in candidates.values():
+            for candidate in found:
+                key = _pair_key(candidate.left, candidate.right)
+                if key is None:
+                    continue
+                kept = self.found.get(key)
+                if kept is None or candidate.score > kept.score:
+                    self.found[key] = candidate
+
+
+def _pair_key(left: Hashable, right: Hashable) -> Pair | None:
+    (_left_kind, left_id), (right_kind, right_id) = left, right  # type: ignore[misc]
+    if right_kind == "record":
+        return (left_id, right_id)
+    if left_id == right_id:
+        return None
+    older, newer = sorted((left_id, right_id))
+    return (older, -newer)
+
+
+def run_matching(run_id: int, progress: Progress | None = None) -> MatchingRun:
+    """Do one run and commit its candidates together with its counts (or nothing, on error)."""
+    run = db.session.get(MatchingRun, run_id)
+    if run is None:
+        raise LookupError(f"no matching run {run_id}")
+    key = run.progress_key
+    clock = time.perf_counter()
+
+    def report(done: int, total: int) -> None:
+        report_progress(key, done, total, items=done)
+        if progress is not None:
+            progress(done, total)
+
+    try:
+        _run(run, report)
+        run.status = RunStatus.DONE.value
+        run.seconds = round(time.perf_counter() - clock, 3)
+        run.finished_at = utcnow()
+        audit(
+            AuditAction.UPDATE,
+            run,
+            actor_id=run.started_by_id,
+            detail={
+                "matching": "full" if run.full else "incremental",
+                **{
+                    name: getattr(run, name)
+                    for name in ("cases_checked", "records_checked", "pairs_scored", "created",
+                                 "updated", "removed")
+                },
+            },
+        )  # fmt: skip
+        db.session.commit()
+    except BaseException as error:
+        db.session.rollback()
+        failed = db.session.get(MatchingRun, run_id)
+        if failed is not None:
+            failed.status = RunStatus.FAILED.value
+            # The class name only: a message could quote a person's name.
+            failed.error = type(error).__name__
+            failed.finished_at = utcnow()
+            failed.seconds = round(time.perf_counter() - clock, 3)
+            db.session.commit()
+        current_app.logger.exception("matching run %s failed", run_id)
+        if not isinstance(error, Exception):
+            raise
+        return failed if failed is not None else run
+    finally:
+        report_progress(key, 1, 1, finished=True)
+    return run
+
+
+def _prepared(rows: Iterable[Any]) -> Iterator[Features]:
+    for row in rows:
+        yield prepare(from_record(row))
+
+
+def _is_changed(case: Case, since: datetime) -> bool:
+    return case.created_at >= since or case.updated_at >= since
+
+
+class _Scope:
+    """The pairs a run is responsible for: proposals in scope that it no longer finds go."""
+
+    def __init__(self, full: bool, record_ids: set[int], case_ids: set[int]) -> None:
+        self.full, self.record_ids, self.case_ids = full, record_ids, case_ids
+
+    def covers(self, pair: Pair) -> bool:
+        case_id, other = pair
+        if self.full or case_id in self.case_ids:
+            return True
+        return other in self.record_ids if other > 0 else -other in self.case_ids
+
+
+def _run(run: MatchingRun, report: Progress) -> None:
+    load_given_names()
+    freq = None if run.full else _load_state()
+    if freq is None:
+        run.full = True
+    since = None if run.full else _since(run)
+    run.since = since
+    cases = _open_cases()
+    features = {case.id: prepare(from_case(case)) for case in cases}
+    changed = [features[case.id] for case in cases if since is None or _is_changed(case, since)]
+    decided = _decided_pairs()
+
+    def skip(left: Hashable, right: Hashable) -> bool:
+        pair = _pair_key(left, right)
+        return pair is None or pair in decided
+
+    collector = _Collector()
+    new_record_ids: set[int] = set()
+    if run.full:
+        total = _count_records()
+        result = link(
+            features.values(), _prepared(_stream_records()), explain=True, skip=skip,
+            progress=lambda seen: report(seen, total),
+        )  # fmt: skip
+        freq = result.frequencies
+        collector.add(result.candidates, result.compared)
+        run.records_checked = result.right_seen
+    else:
+        new_records = list(_prepared(_stream_records(since)))
+        new_record_ids = {f.entity.key[1] for f in new_records}  # type: ignore[index]
+        total = len(new_records) + (_count_records() if changed else 0)
+        for item in new_records:
+            freq.add(item)
+        result = link(features.values(), new_records, explain=True, skip=skip, frequencies=freq)
+        collector.add(result.candidates, result.compared)
+        run.records_checked = len(new_records)
+        report(len(new_records), total)
+        if changed:
+            done = len(new_records)
+            result = link(
+                changed, _prepared(_stream_records()), explain=True, skip=skip,
+                frequencies=freq, progress=lambda seen: report(done + seen, total),
+            )  # fmt: skip
+            collector.add(result.candidates, result.compared)
+            run.records_checked += result.right_seen
+    _save_state(freq)
+    # Duplicate reports: changed cases (every case, in a full run) against every open case.
+    result = link(changed, features.values(), explain=True, skip=skip, frequencies=freq)
+    collector.add(result.candidates, result.compared)
+    run.cases_checked = len(changed)
+    run.pairs_scored = collector.pairs_scored
+    scope = _Scope(run.full, new_record_ids, {f.entity.key[1] for f in changed})  # type: ignore[index]
+    _store(run, collector.found, scope)
+
+
+def _store(run: MatchingRun, found: dict[Pair, Candidate], scope: _Scope) -> None:
+    """Insert new pairs, re-score kept proposals, remove proposals in scope no longer found."""
+    existing = {
+        (case_id, record_id if record_id is not None else -other_id): candidate_id
+        for candidate_id, case_id, record_id, other_id in db.session.execute(
+            select(
+                MatchCandidate.id,
+                MatchCandidate.case_id,
+                MatchCandidate.record_id,
+                MatchCandidate.other_case_id,
+            ).where(MatchCandidate.status == CandidateStatus.PROPOSED.value)
+        )
+    }
+    inserts, updates = [], []
+    for pair, candidate in found.items():
+        match = candidate.match
+        values = {
+            "score": round(min(max(candidate.score, 0.0), 1.0), 6),
+            "likely": candidate.score >= LIKELY,
+            "explanation": match.explanation() if match is not None else {},
+        }
+        candidate_id = existing.get(pair)
+        if candidate_id is not None:
+            updates.append({"id": candidate_id, **values})
+            continue
+        case_id, other = pair
+        inserts.append(
+            {
+                "case_id": case_id,
+                "record_id": other if other > 0 else None,
+                "other_case_id": -other if other < 0 else None,
+                "status": CandidateStatus.PROPOSED.value,
+                **values,
+            }
+        )
+    gone = [cid for pair, cid in existing.items() if pair not in found and scope.covers(pair)]
+    for chunk in _chunked(inserts, 1000):
+        db.session.execute(insert(MatchCandidate), chunk)
+    if updates:
+        db.session.execute(update(MatchCandidate), updates)
+    for chunk in _chunked(gone, 1000):
+        db.session.execute(delete(MatchCandidate).where(MatchCandidate.id.in_(chunk)))
+    run.created, run.updated, run.removed = len(inserts), len(updates), len(gone)
+    affected = {pair[0] for pair in found} | {pair[0] for pair in existing if scope.covers(pair)}
+    _rerank(affected)
+
+
+def _chunked(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _rerank(case_ids: Iterable[int]) -> None:
+    """Rank each case's record candidates (not rejected), 1 the best."""
+    ranks = []
+    for chunk in _chunked(sorted(case_ids), 1000):
+        rows = db.session.execute(
+            select(MatchCandidate.id, MatchCandidate.case_id)
+            .where(
+                MatchCandidate.case_id.in_(chunk),
+                MatchCandidate.record_id.is_not(None),
+                MatchCandidate.status != CandidateStatus.REJECTED.value,
+            )
+            .order_by(MatchCandidate.case_id, MatchCandidate.score.desc(), MatchCandidate.id)
+        )
+        position: Counter[int] = Counter()
+        for candidate_id, case_id in rows:
+            position[case_id] += 1
+            ranks.append({"id": candidate_id, "rank": position[case_id]})
+    if ranks:
+        db.session.execute(update(MatchCandidate), ranks)
+
+
+# --- export -------------------------------------------------------------------------------
+
+EXPORT_COLUMNS = (
+    "case_external_id",
+    "record_source",
+    "record_external_id",
+    "score",
+    "rank",
+    "likely",
+    "status",
+)
+# Awaiting a supervisor's approval is not yet a confirmation.
+_EXPORT_STATUS = {
+    CandidateStatus.PROPOSED: "proposed",
+    CandidateStatus.AWAITING_APPROVAL: "proposed",
+    CandidateStatus.CONFIRMED: "confirmed",
+    CandidateStatus.REJECTED: "rejected",
+}
+
+
+def export_candidates(out: TextIO) -> int:
+    """One CSV row per stored case-record candidate (duplicate-case pairs are not records),
+    by case and rank. Text cells are neutralised against spreadsheet formulas."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(EXPORT_COLUMNS)
+    query = (
+        select(
+            Case.external_id,
+            Case.id,
+            PartnerSource.name,
+            PartnerRecord.external_id,
+            MatchCandidate.score,
+            MatchCandidate.rank,
+            MatchCandidate.likely,
+            MatchCandidate.status,
+        )
+        .join(Case, MatchCandidate.case_id == Case.id)
+        .join(PartnerRecord, MatchCandidate.record_id == PartnerRecord.id)
+        .join(PartnerSource, PartnerRecord.source_id == PartnerSource.id)
+        .order_by(Case.id, MatchCandidate.rank, MatchCandidate.score.desc(), MatchCandidate.id)
+    )
+    count = 0
+    for case_ext, case_id, source, record_ext, score, rank, likely, status in db.session.execute(
+        query.execution_options(yield_per=STREAM_CHUNK)
+    ):
+        writer.writerow(
+            (
+                neutralise(case_ext or f"RU-{case_id:06d}"),
+                neutralise(source),
+                neutralise(record_ext),
+                f"{score:.4f}",
+                rank,
+                1 if likely else 0,
+                _EXPORT_STATUS[CandidateStatus(status)],
+            )
+        )
+        count += 1
+    return count
+
+
+def export_to_file(path: str | Path) -> int:
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        count = export_candidates(out)
+    audit(AuditAction.EXPORT, None, detail={"export": "match_candidates", "rows": count})
+    db.session.commit()
+    return count
+
+
+# --- the given-name table, extended by admins -----------------------------------------------
+
+
+def given_name_entries():
+    return select(GivenNameEntry).order_by(GivenNameEntry.canonical, GivenNameEntry.sex)
+
+
+def add_given_name(
+    canonical: str, sex: str, variants: list[str], diminutives: list[str], actor: User
+) -> GivenNameEntry:
+    """Add a given name (or more spellings of a shipped one) to the matching table."""
+    from app.matching.normalize import extend_given_names, fold
+
+    key = fold(canonical).strip()
+    if not key:
+        raise MatchError(_("Give the name's canonical spelling."))
+    if sex not in ("m", "f"):
+        raise MatchError(_("Choose male or female."))
+    clean_variants = [v.strip() for v in variants if v.strip()]
+    clean_diminutives = [d.strip() for d in diminutives if d.strip()]
+    if not clean_variants and not clean_diminutives:
+        raise MatchError(_("Give at least one spelling or diminutive."))
+    exists = db.session.scalar(
+        select(GivenNameEntry).where(GivenNameEntry.canonical == key, GivenNameEntry.sex == sex)
+    )
+    if exists is not None:
+        raise MatchError(_("This name is already in the table; add another spelling instead."))
+    entry = GivenNameEntry(
+        canonical=key,
+        sex=sex,
+        variants="|".join(clean_variants),
+        diminutives="|".join(clean_diminutives),
+        created_by_id=actor.id,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    extend_given_names([(key, sex, clean_variants, clean_diminutives)])
+    return entry
+
+
+def load_given_names() -> int:
+    """Teach the normaliser the admins' additions (at start-up and before each run)."""
+    from app.matching.normalize import extend_given_names
+
+    rows = [
+        (e.canonical, e.sex, [v for v in e.variants.split("|") if v],
+         [d for d in e.diminutives.split("|") if d])
+        for e in db.session.scalars(given_name_entries())
+    ]  # fmt: skip
+    if rows:
+        extend_given_names(rows)
+    return len(rows)

@@ -1,0 +1,288 @@
+"""Matching runs against the database: full and incremental, decisions kept, export, CLI."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app.auth.models import User
+from app.extensions import db
+from app.matching import normalize, services
+from app.matching.cli import run_summary
+from app.matching.models import CandidateStatus, MatchCandidate, MatchingRun, RunStatus
+from app.matching.review import MatchError, reject
+from app.matching.services import (
+    EXPORT_COLUMNS,
+    add_given_name,
+    export_candidates,
+    run_matching,
+)
+from app.records.models import PartnerRecord, PartnerSource
+from tests import factories
+
+
+@pytest.fixture
+def ctx(app, users, monkeypatch):
+    # Runs follow each other within milliseconds here; production keeps a few seconds' slack.
+    monkeypatch.setattr(services, "SLACK", timedelta(0))
+    with app.app_context():
+        yield {role: db.session.get(User, user_id) for role, user_id in users.items()}
+
+
+def _source(name: str = "Evacuation register (test)") -> PartnerSource:
+    source = db.session.scalar(select(PartnerSource).where(PartnerSource.name == name))
+    if source is None:
+        source = PartnerSource(name=name)
+        db.session.add(source)
+        db.session.flush()
+    return source
+
+
+def _record(external_id: str, **fields) -> PartnerRecord:
+    record = PartnerRecord(
+        source=_source(),
+        external_id=external_id,
+        raw={"id": external_id},
+        row_hash=external_id,
+        **fields,
+    )
+    db.session.add(record)
+    db.session.flush()
+    return record
+
+
+def _run(full: bool = False) -> MatchingRun:
+    run = MatchingRun(full=full, trigger="test")
+    db.session.add(run)
+    db.session.commit()
+    return run_matching(run.id)
+
+
+def _candidates(**where) -> list[MatchCandidate]:
+    query = select(MatchCandidate).order_by(MatchCandidate.score.desc())
+    for name, value in where.items():
+        query = query.where(getattr(MatchCandidate, name) == value)
+    return list(db.session.scalars(query))
+
+
+@pytest.fixture
+def lysenko(ctx):
+    """The issue's example: a case, its record in Russian spelling, a sister, a stranger."""
+    case = factories.make_case(
+        ctx["supervisor"],
+        external_id="C-17",
+        family_name="Лисенко",
+        given_name="Олександр",
+        patronymic="Сергійович",
+        sex="male",
+        dob_year=2014,
+        dob_month=3,
+        dob_day=12,
+        last_known_place="Олешки",
+        region="Херсонська область",
+    )
+    true = _record(
+        "R-1",
+        family_name="ЛЫСЕНКО",
+        given_name="Александр",
+        patronymic="Сергеевич",
+        dob_year=2014,
+        dob_month=3,
+        dob_day=12,
+        place_of_origin="Алешки Херсонская обл.",
+        current_location="Ростов-на-Дону",
+        institution="Дитячий будинок №4",
+    )
+    sister = _record(
+        "R-2",
+        family_name="Лысенко",
+        given_name="Мария",
+        patronymic="Сергеевна",
+        sex="female",
+        dob_year=2016,
+        dob_month=7,
+        dob_day=2,
+        place_of_origin="Алешки",
+    )
+    stranger = _record(
+        "R-3", family_name="Мельник", given_name="Ірина", dob_year=2009, place_of_origin="Київ"
+    )
+    db.session.commit()
+    return {"case": case, "true": true, "sister": sister, "stranger": stranger}
+
+
+def test_full_run_ranks_the_true_record_first_and_likely(lysenko):
+    run = _run(full=True)
+    assert run.status == RunStatus.DONE
+    assert run.full and run.records_checked == 3
+    found = _candidates(case_id=lysenko["case"].id)
+    by_record = {c.record_id: c for c in found}
+    best = by_record[lysenko["true"].id]
+    assert best.rank == 1 and best.likely and best.status == CandidateStatus.PROPOSED
+    assert lysenko["stranger"].id not in by_record
+    sister = by_record.get(lysenko["sister"].id)
+    assert sister is None or (not sister.likely and sister.score < best.score)
+    fields = {f["field"]: f for f in best.explanation["fields"]}
+    assert "Лисенко" in fields["family_name"]["note"] or "Лисенко" in fields["family_name"]["a"]
+    assert fields["date_of_birth"]["level"] == "exact"
+    assert f"run {run.id} (full)" in run_summary(run)
+
+
+def test_first_run_is_full_and_a_second_scores_only_what_changed(lysenko):
+    first = _run()
+    assert first.full, "without frequencies from a full run, a run becomes full"
+    second = _run()
+    assert not second.full
+    assert second.records_checked == 0 and second.cases_checked == 0
+    assert second.created == 0 and second.removed == 0
+    new = _record(
+        "R-4", family_name="Лисенко", given_name="Олександр", dob_year=2014,
+        place_of_origin="Олешки",
+    )  # fmt: skip
+    db.session.commit()
+    third = _run()
+    assert third.records_checked == 1 and third.created >= 1
+    ranks = {c.record_id: c.rank for c in _candidates(case_id=lysenko["case"].id)}
+    assert ranks[lysenko["true"].id] == 1
+    assert new.id in ranks and ranks[new.id] > 1
+
+
+def test_a_changed_record_that_no_longer_matches_loses_its_proposal(lysenko):
+    _run(full=True)
+    lysenko["true"].family_name = "Шевчишин"
+    lysenko["true"].given_name = "Ярема"
+    lysenko["true"].dob_year = 2001
+    db.session.commit()
+    run = _run()
+    assert run.records_checked == 1 and run.removed >= 1
+    assert not _candidates(record_id=lysenko["true"].id)
+
+
+def test_a_rejected_pair_is_never_proposed_again(lysenko, ctx):
+    _run(full=True)
+    (candidate,) = _candidates(record_id=lysenko["true"].id)
+    with pytest.raises(MatchError):
+        reject(candidate, ctx["supervisor"], "  ")
+    reject(candidate, ctx["supervisor"], "Different mother on the birth certificate")
+    db.session.commit()
+    lysenko["true"].place_of_origin = "Олешки"  # re-imported, corrected
+    db.session.commit()
+    _run()
+    _run(full=True)
+    (kept,) = _candidates(record_id=lysenko["true"].id)
+    assert kept.id == candidate.id and kept.status == CandidateStatus.REJECTED
+    assert kept.rank == 0
+
+
+def test_two_cases_of_the_same_child_are_flagged_as_duplicates(lysenko, ctx):
+    _run(full=True)
+    twin_report = factories.make_case(
+        ctx["supervisor"],
+        family_name="Лысенко",
+        given_name="Саша",
+        dob_year=2014,
+        dob_month=3,
+        dob_day=12,
+        last_known_place="Алешки",
+    )
+    db.session.commit()
+    run = _run()
+    assert run.cases_checked == 1
+    (pair,) = _candidates(other_case_id=twin_report.id)
+    assert pair.case_id == lysenko["case"].id and pair.record_id is None
+
+
+def test_a_failed_run_stores_nothing(lysenko, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("Лисенко must not reach the log or the run")
+
+    monkeypatch.setattr(services, "link", broken)
+    run = _run(full=True)
+    assert run.status == RunStatus.FAILED and run.error == "RuntimeError"
+    assert "Лисенко" not in run.error
+    assert db.session.scalar(select(func.count(MatchCandidate.id))) == 0
+
+
+def test_export_has_the_issue_columns_in_order(lysenko, ctx):
+    _run(full=True)
+    (candidate,) = _candidates(record_id=lysenko["true"].id)
+    out = io.StringIO()
+    count = export_candidates(out)
+    rows = list(csv.reader(io.StringIO(out.getvalue())))
+    assert tuple(rows[0]) == EXPORT_COLUMNS
+    assert count == len(rows) - 1 >= 1
+    first = dict(zip(rows[0], rows[1], strict=True))
+    assert first["case_external_id"] == "C-17"
+    assert first["record_source"] == "Evacuation register (test)"
+    assert first["record_external_id"] == "R-1"
+    assert 0.9 <= float(first["score"]) <= 1
+    assert first["rank"] == "1" and first["likely"] == "1" and first["status"] == "proposed"
+    reject(candidate, ctx["supervisor"], "not him")
+    db.session.commit()
+    out = io.StringIO()
+    export_candidates(out)
+    assert "R-1" in out.getvalue() and ",rejected" in out.getvalue()
+
+
+def test_export_neutralises_formulas(lysenko):
+    lysenko["true"].external_id = "=HYPERLINK(1)"
+    db.session.commit()
+    _run(full=True)
+    out = io.StringIO()
+    export_candidates(out)
+    assert "'=HYPERLINK(1)" in out.getvalue()
+
+
+def test_cli_run_and_export(app, runner, lysenko, tmp_path):
+    result = runner.invoke(args=["matches", "run", "--all"])
+    assert result.exit_code == 0, result.output
+    assert "Matching run" in result.output and "full" in result.output
+    target = tmp_path / "candidates.csv"
+    result = runner.invoke(args=["matches", "export", str(target)])
+    assert result.exit_code == 0, result.output
+    lines = target.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == ",".join(EXPORT_COLUMNS)
+    assert any(line.startswith("C-17,") for line in lines[1:])
+
+
+def test_importing_records_matches_them_afterwards(app, runner, lysenko, tmp_path):
+    path = tmp_path / "tracing.csv"
+    path.write_text(
+        "ID;Фамилия;Имя;Отчество;Дата рождения;Откуда прибыл\n"
+        "T-9;ЛЫСЕНКО;Александр;Сергеевич;12.03.2014;Алешки\n",
+        encoding="cp1251",
+    )
+    result = runner.invoke(args=["records", "import", str(path), "--source", "Tracing list"])
+    assert result.exit_code == 0, result.output
+    assert "Matching run" in result.output
+    imported = db.session.scalar(select(PartnerRecord).where(PartnerRecord.external_id == "T-9"))
+    (candidate,) = _candidates(record_id=imported.id)
+    assert candidate.case_id == lysenko["case"].id and candidate.likely
+
+
+@pytest.fixture
+def given_name_table():
+    yield
+    normalize._EXTRA_GIVEN_NAMES.clear()
+    normalize.extend_given_names([])
+
+
+def test_admins_extend_the_given_name_table(ctx, given_name_table):
+    assert not normalize.given_name_keys("Ярчик") & normalize.given_name_keys("Ярема")
+    add_given_name("yarema", "m", ["Ярема", "Yarema", "Jarema"], ["Ярчик"], ctx["admin"])
+    assert normalize.given_name_keys("Jarema") == normalize.given_name_keys("Ярема")
+    assert normalize.given_name_keys("Ярчик") & normalize.given_name_keys("Yarema")
+    with pytest.raises(MatchError):
+        add_given_name("yarema", "m", ["Ярема"], [], ctx["admin"])
+    with pytest.raises(MatchError):
+        add_given_name("x", "q", ["x"], [], ctx["admin"])
+
+
+def test_an_admin_spelling_joins_the_shipped_row(ctx, given_name_table):
+    before = normalize.given_name_keys("Олександр")
+    add_given_name("Олександр", "m", ["Aljaksandr"], [], ctx["admin"])
+    assert normalize.given_name_keys("Aljaksandr") == before
