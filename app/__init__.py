@@ -63,12 +63,13 @@ def _register_blueprints(app: Flask) -> None:
     from app.imports import bp as imports_bp
     from app.imports.cli import cases_cli, records_cli
     from app.main import bp as main_bp
+    from app.matching import bp as matching_bp
     from app.matching.cli import matches_cli
     from app.records import bp as records_bp
 
     for blueprint in (main_bp, auth_bp, audit_bp, cases_bp):
         app.register_blueprint(blueprint)
-    for blueprint in (imports_bp, records_bp):
+    for blueprint in (imports_bp, records_bp, matching_bp):
         app.register_blueprint(blueprint)
     for group in (users_cli, demo_cli, records_cli, cases_cli, matches_cli):
         app.cli.add_command(group)

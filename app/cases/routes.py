@@ -65,6 +65,7 @@ from app.cases.services import (
 from app.cases.workflow import TransitionError, allowed_targets
 from app.extensions import db
 from app.forms import choices, text
+from app.matching.review import approval_queue, case_candidates, linked_records
 from app.reports.exports import EXPORT_FORMATS, export_response
 
 SORT_ORDER = {
@@ -315,6 +316,8 @@ def detail(case_id: int):
         archive_form=ArchiveForm(),
         decision_form=DecisionForm(),
         relationship_labels=RELATIONSHIP_LABELS,
+        candidates=case_candidates(case),
+        linked_records=linked_records(case),
     )
 
 
@@ -586,6 +589,7 @@ def supervisor_home():
         pending=pending,
         load=queues.caseworker_load(),
         stale_days=days,
+        matches_pending=queues.count(approval_queue()),
         decision_form=DecisionForm(),
     )
 

@@ -1,0 +1,351 @@
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from app.audit.models import AuditAction
+from app.audit.services import record
+from app.auth.permissions import Permission, require
+from app.extensions import db
+from app.jobs import get_progress
+from app.matching import bp, services
+from app.matching.forms import (
+    ConfirmForm,
+    GivenNameForm,
+    MatchDecisionForm,
+    QueueFilterForm,
+    RejectForm,
+    RunForm,
+)
+from app.matching.models import CandidateStatus, MatchCandidate, MatchingRun, RunStatus
+from app.matching.review import (
+    MatchError,
+    approval_queue,
+    can_review,
+    can_see,
+    confirm,
+    decide,
+    reject,
+    review_queue,
+)
+from app.records.models import PartnerRecord, PartnerSource
+
+# Levels of app.matching.scoring that mean "the two values agree"; the rest are highlighted,
+# the ones below as "near" (a typo, a swapped date, the same oblast) and any other as "differs".
+AGREE_LEVELS = frozenset({"same", "exact"})
+NEAR_LEVELS = frozenset(
+    {"close", "similar", "swapped", "year_off", "one_part", "typo", "year", "month", "age",
+     "oblast", "near"}
+)  # fmt: skip
+
+FIELD_LABELS = {
+    "family_name": _l("Family name"),
+    "given_name": _l("Given name"),
+    "patronymic": _l("Patronymic"),
+    "date_of_birth": _l("Date of birth"),
+    "sex": _l("Sex"),
+    "place": _l("Place"),
+}
+
+STATUS_LABELS = {
+    CandidateStatus.PROPOSED.value: _l("proposed"),
+    CandidateStatus.AWAITING_APPROVAL.value: _l("awaiting approval"),
+    CandidateStatus.CONFIRMED.value: _l("confirmed"),
+    CandidateStatus.REJECTED.value: _l("rejected"),
+}
+
+# The comparison levels of app.matching.scoring, for people.
+LEVEL_LABELS = {
+    "same": _l("same"),
+    "exact": _l("exact"),
+    "close": _l("one typo"),
+    "similar": _l("similar"),
+    "different": _l("different"),
+    "swapped": _l("day and month swapped"),
+    "year_off": _l("year off by one"),
+    "one_part": _l("day or month differs"),
+    "typo": _l("digit typo"),
+    "year": _l("same year"),
+    "month": _l("same month"),
+    "age": _l("plausible age"),
+    "oblast": _l("same region"),
+}
+TRIGGER_LABELS = {
+    "manual": _l("started here"),
+    "import": _l("after an import"),
+    "cli": _l("command line"),
+}
+BAND_LABELS = {"likely": _l("likely"), "possible": _l("possible")}
+RUN_STATUS_LABELS = {
+    RunStatus.RUNNING.value: _l("running"),
+    RunStatus.DONE.value: _l("done"),
+    RunStatus.FAILED.value: _l("failed"),
+}
+
+
+def _load(candidate_id: int, review: bool = False) -> MatchCandidate:
+    """Load (404), then 403 unless this user may see (or review) every case of the pair."""
+    candidate = db.get_or_404(MatchCandidate, candidate_id)
+    allowed = can_review if review else can_see
+    if not allowed(current_user, candidate):
+        abort(403)
+    return candidate
+
+
+def _back(candidate: MatchCandidate):
+    """Back where the button was pressed: the candidate page or a queue (same-site only)."""
+    target = request.form.get("next") or ""
+    parts = urlsplit(target)
+    if target.startswith("/") and not parts.netloc and not parts.scheme and "\\" not in target:
+        return redirect(target)
+    return redirect(url_for("matching.show", candidate_id=candidate.id))
+
+
+def _flash_form_errors(form) -> None:
+    for name, errors in form.errors.items():
+        label = getattr(form, name).label.text if hasattr(form, name) else name
+        flash(f"{label}: {' '.join(map(str, errors))}", "error")
+
+
+@bp.route("/matches/<int:candidate_id>")
+@require(Permission.MATCH_REVIEW)
+def show(candidate_id: int):
+    """The case and the record (or the two cases) side by side, field by field."""
+    candidate = _load(candidate_id)
+    for case in (candidate.case, candidate.other_case):
+        if case is not None:
+            record(AuditAction.READ, case)
+    if candidate.record is not None:
+        record(AuditAction.READ, candidate.record)
+    db.session.commit()
+    return render_template(
+        "matching/show.html",
+        candidate=candidate,
+        fields=candidate.explanation.get("fields") or [],
+        may_review=can_review(current_user, candidate),
+        may_approve=current_user.can(Permission.MATCH_APPROVE),
+        confirm_form=ConfirmForm(),
+        reject_form=RejectForm(),
+        decision_form=MatchDecisionForm(),
+    )
+
+
+@bp.route("/matches/<int:candidate_id>/confirm", methods=["POST"])
+@require(Permission.MATCH_REVIEW)
+def confirm_candidate(candidate_id: int):
+    candidate = _load(candidate_id, review=True)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        _flash_form_errors(form)
+        return _back(candidate)
+    try:
+        confirm(candidate, current_user, form.reason.data, advance_status=form.advance_status.data)
+    except MatchError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        if candidate.status == CandidateStatus.CONFIRMED:
+            flash(_("Match confirmed."), "success")
+        else:
+            flash(_("Match confirmed; it waits for a supervisor's approval."), "success")
+    return _back(candidate)
+
+
+@bp.route("/matches/<int:candidate_id>/reject", methods=["POST"])
+@require(Permission.MATCH_REVIEW)
+def reject_candidate(candidate_id: int):
+    candidate = _load(candidate_id, review=True)
+    form = RejectForm()
+    if not form.validate_on_submit():
+        _flash_form_errors(form)
+        return _back(candidate)
+    try:
+        reject(candidate, current_user, form.reason.data)
+    except MatchError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("Match rejected. This pair will not be proposed again."), "success")
+    return _back(candidate)
+
+
+@bp.route("/matches/<int:candidate_id>/decide", methods=["POST"])
+@require(Permission.MATCH_APPROVE)
+def decide_candidate(candidate_id: int):
+    candidate = _load(candidate_id)
+    form = MatchDecisionForm()
+    if not form.validate_on_submit():
+        _flash_form_errors(form)
+        return _back(candidate)
+    approve = bool(form.approve.data)
+    try:
+        decide(candidate, current_user, approve=approve, note=form.note.data or "")
+    except MatchError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("Match approved.") if approve else _("Match sent back."), "success")
+    return _back(candidate)
+
+
+def _with_counterparts(query):
+    return query.options(
+        selectinload(MatchCandidate.case),
+        selectinload(MatchCandidate.other_case),
+        selectinload(MatchCandidate.record).selectinload(PartnerRecord.source),
+        selectinload(MatchCandidate.reviewed_by),
+    )
+
+
+@bp.route("/matches")
+@require(Permission.MATCH_APPROVE)
+def queue():
+    """Candidates across all cases: likely proposals first by default, with counts."""
+    form = QueueFilterForm(request.args)
+    sources = db.session.execute(
+        select(PartnerSource.id, PartnerSource.name).order_by(PartnerSource.name)
+    ).all()
+    form.source.choices = [("", _("all"))] + [(str(s.id), s.name) for s in sources]
+    form.validate()
+    band = form.band.data or "likely"
+    status = form.status.data or CandidateStatus.PROPOSED.value
+    kind = form.kind.data or None
+    source_id = int(form.source.data) if (form.source.data or "").isdigit() else None
+    query = review_queue(
+        band=None if band == "all" else band, status=status, kind=kind, source_id=source_id
+    )
+    page = db.paginate(
+        _with_counterparts(query), per_page=current_app.config["PER_PAGE"], error_out=False
+    )
+    counts = dict(
+        db.session.execute(
+            select(MatchCandidate.status, func.count()).group_by(MatchCandidate.status)
+        ).all()
+    )
+    return render_template("matching/queue.html", form=form, page=page, counts=counts)
+
+
+@bp.route("/matches/approvals")
+@require(Permission.MATCH_APPROVE)
+def approvals():
+    """Caseworkers' confirmations waiting for a supervisor, oldest first."""
+    page = db.paginate(
+        _with_counterparts(approval_queue()),
+        per_page=current_app.config["PER_PAGE"],
+        error_out=False,
+    )
+    return render_template("matching/approvals.html", page=page, form=MatchDecisionForm())
+
+
+@bp.route("/matches/runs", methods=["GET", "POST"])
+@require(Permission.MATCH_APPROVE)
+def runs():
+    """The last runs of the engine, and a button to start one."""
+    form = RunForm()
+    if form.validate_on_submit():
+        run = services.start_run(form.scope.data == "full", "manual", current_user)
+        return redirect(url_for("matching.run_show", run_id=run.id))
+    if request.method == "POST":
+        _flash_form_errors(form)
+    return render_template("matching/runs.html", runs=services.latest_runs(), form=form)
+
+
+@bp.route("/matches/runs/<int:run_id>")
+@require(Permission.MATCH_APPROVE)
+def run_show(run_id: int):
+    return render_template("matching/run.html", run=db.get_or_404(MatchingRun, run_id))
+
+
+@bp.route("/matches/runs/<int:run_id>/progress")
+@require(Permission.MATCH_APPROVE)
+def run_progress(run_id: int):
+    """JSON for the progress bar: {done, total, finished, message, status}."""
+    run = db.get_or_404(MatchingRun, run_id)
+    state = get_progress(run.progress_key)
+    finished = run.status != RunStatus.RUNNING
+    payload = {
+        "done": state.done if state else 0,
+        "total": state.total if state else 0,
+        "finished": finished or bool(state and state.finished),
+        "status": run.status,
+    }
+    if payload["finished"]:
+        payload["message"] = _("Finished.")
+    else:
+        done = state.items if state else 0
+        payload["message"] = _("%(n)s records compared", n=format_decimal(done))
+    return jsonify(payload)
+
+
+@bp.route("/matches/given-names", methods=["GET", "POST"])
+@require(Permission.USER_MANAGE)
+def given_names():
+    """Admins extend the shipped table of given names (no case content on this page)."""
+    form = GivenNameForm()
+    if form.validate_on_submit():
+        try:
+            entry = services.add_given_name(
+                form.canonical.data.strip(),
+                form.sex.data,
+                form.split(form.variants.data),
+                form.split(form.diminutives.data),
+                current_user,
+            )
+        except MatchError as error:
+            db.session.rollback()
+            form.canonical.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Given name %(name)s added.", name=entry.canonical), "success")
+            return redirect(url_for("matching.given_names"))
+    entries = db.session.scalars(services.given_name_entries()).all()
+    return render_template("matching/given_names.html", form=form, entries=entries)
+
+
+@bp.app_template_global()
+def may_see_match(candidate: MatchCandidate) -> bool:
+    return can_see(current_user, candidate)
+
+
+@bp.app_template_filter()
+def top_notes(candidate: MatchCandidate, n: int = 3) -> list[dict]:
+    """The fields that weighed most (for or against), strongest first."""
+    fields = candidate.explanation.get("fields") or []
+    return sorted(fields, key=lambda f: abs(f.get("bits") or 0), reverse=True)[:n]
+
+
+@bp.app_template_filter("format_decimal")
+def format_decimal_filter(number: float) -> str:
+    return format_decimal(number)
+
+
+@bp.app_template_global()
+def match_level_class(level: str) -> str:
+    """The CSS class of a compared field: agrees, near (highlighted) or differs."""
+    if level in AGREE_LEVELS:
+        return "cmp-agree"
+    if level in NEAR_LEVELS:
+        return "cmp-near"
+    return "cmp-differ"
+
+
+@bp.app_context_processor
+def labels() -> dict:
+    return {
+        "match_status_labels": STATUS_LABELS,
+        "match_field_labels": FIELD_LABELS,
+        "match_band_labels": BAND_LABELS,
+        "match_level_labels": LEVEL_LABELS,
+        "run_trigger_labels": TRIGGER_LABELS,
+        "run_status_labels": RUN_STATUS_LABELS,
+    }
