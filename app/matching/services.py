@@ -277,7 +277,8 @@ def run_matching(run_id: int, progress: Progress | None = None) -> MatchingRun:
             failed.finished_at = utcnow()
             failed.seconds = round(time.perf_counter() - clock, 3)
             db.session.commit()
-        current_app.logger.exception("matching run %s failed", run_id)
+        # No traceback: its messages and locals could quote a person's name.
+        current_app.logger.error("matching run %s failed: %s", run_id, type(error).__name__)
         if not isinstance(error, Exception):
             raise
         return failed if failed is not None else run

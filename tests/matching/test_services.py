@@ -196,7 +196,7 @@ def test_two_cases_of_the_same_child_are_flagged_as_duplicates(lysenko, ctx):
     assert pair.case_id == lysenko["case"].id and pair.record_id is None
 
 
-def test_a_failed_run_stores_nothing(lysenko, monkeypatch):
+def test_a_failed_run_stores_nothing(lysenko, monkeypatch, caplog):
     def broken(*args, **kwargs):
         raise RuntimeError("Лисенко must not reach the log or the run")
 
@@ -204,6 +204,7 @@ def test_a_failed_run_stores_nothing(lysenko, monkeypatch):
     run = _run(full=True)
     assert run.status == RunStatus.FAILED and run.error == "RuntimeError"
     assert "Лисенко" not in run.error
+    assert "RuntimeError" in caplog.text and "Лисенко" not in caplog.text
     assert db.session.scalar(select(func.count(MatchCandidate.id))) == 0
 
 
