@@ -81,6 +81,7 @@ TRIGGER_LABELS = {
     "manual": _l("started here"),
     "import": _l("after an import"),
     "cli": _l("command line"),
+    "demo": _l("demo data"),
 }
 BAND_LABELS = {"likely": _l("likely"), "possible": _l("possible")}
 RUN_STATUS_LABELS = {
