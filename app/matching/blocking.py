@@ -9,17 +9,19 @@ each a conjunction that is rare among strangers but survives one kind of noise:
                                                given name, a day/month error
 ``sg``  phonetic surname block + given name   survives any date error or a missing date
 ``gd``  given name + full date of birth       survives a changed or badly misspelt surname
+``gym`` given name + year and month of birth  survives a changed surname and a wrong day
 ``pgy`` patronymic + given name + birth year  survives a changed surname with a partial date
 ``sp``  surname key + settlement              survives wrong or missing dates and given names
 ``gyi`` given name + surname initial + year   survives a typo inside the surname
 ``gyp`` given name + settlement + year        survives a new surname after adoption
 ``d``   full date of birth                     survives any name noise (a day's births are few)
-``x``   any further field's value              (benchmarks: a postcode, an identity number)
+``x``   any further field's value              only where nearly unique (an identity number)
 
-The index side files an entity under its exact keys; the probe side looks up generous keys:
-the birth year ±1, day and month swapped, and family and given names read across (a record that
-put the surname in the given-name column). One side is enough for that generosity, so the
-relation stays symmetric in practice: index whichever side is smaller in memory.
+One side is *generous* and the other *exact*, which keeps the relation symmetric while only
+one side pays for the generosity. The index (the small side: cases) files each entity under
+generous keys: the birth year ±1, day and month swapped, and family and given names read
+across (a record that put the surname in the given-name column). The streamed side (a million
+partner records) looks up only its exact keys, a dozen dictionary look-ups a record.
 """
 
 from __future__ import annotations
@@ -33,19 +35,23 @@ __all__ = ["BlockIndex", "index_keys", "probe_keys"]
 
 BlockKey = tuple[Hashable, ...]
 
-YEAR_SLACK = 1  # probe years lo-1 .. hi+1: "a year off by one"
-# Year slots beside real years: every indexed entity is also filed under ANY_YEAR, looked up
-# only by a probe that knows no year; an indexed entity that knows no year is filed under
-# NO_YEAR, which every probe looks up. So a missing date on either side never hides a pair.
+YEAR_SLACK = 1  # generous years lo-1 .. hi+1: "a year off by one"
+# Year slots beside real years: an exact entity is also filed under ANY_YEAR, which only a
+# generous entity that knows no year looks up; a generous entity files itself under NO_YEAR,
+# which an exact entity with no year looks up. So a missing year on either side never hides a
+# pair.
 ANY_YEAR = "*"
 NO_YEAR = "?"
+# A further field blocks only where its values are nearly unique (an identity number, a
+# postcode): a state or a house number would put thousands of strangers in one block.
+MAX_EXTRA_BLOCK = 20
 
 
-def _years(features: Features, probe: bool) -> list[Hashable]:
+def _years(features: Features, generous: bool) -> list[Hashable]:
     if features.years is None:
-        return [ANY_YEAR, NO_YEAR] if probe else [ANY_YEAR, NO_YEAR]
+        return [ANY_YEAR, NO_YEAR]
     lo, hi = features.years
-    if probe:
+    if generous:
         return [*range(lo - YEAR_SLACK, hi + YEAR_SLACK + 1), NO_YEAR]
     return [*range(lo, hi + 1), ANY_YEAR]
 
@@ -60,72 +66,65 @@ def _dobs(features: Features, swap: bool) -> set[tuple[int, int, int]]:
     return dobs
 
 
-def _initials(texts: Iterable[str]) -> set[str]:
-    return {t[0] for t in texts if t}
-
-
 def _keys(
     features: Features,
     blocks: Iterable[str],
     surnames: Iterable[str],
     given: Iterable[str],
-    probe: bool,
+    generous: bool,
 ) -> set[BlockKey]:
     keys: set[BlockKey] = set()
-    blocks, surnames, given = list(blocks), list(surnames), list(given)
-    years = _years(features, probe)
+    given = list(given)
+    years = _years(features, generous)
     dated = [y for y in years if isinstance(y, int)]
+    initials = {s[0] for s in surnames if s}
+    dobs = _dobs(features, swap=generous)
+    month = features.entity.dob_month if features.entity.dob_year is not None else None
     for block in blocks:
         keys.update(("sy", block, year) for year in years)
         keys.update(("sg", block, g) for g in given)
-    for dob in _dobs(features, swap=probe):
-        keys.update(("gd", g, *dob) for g in given)
     for g in given:
+        keys.update(("gd", g, *dob) for dob in dobs)
+        if month is not None:
+            keys.update(("gym", g, year, month) for year in dated)
         # A misspelt surname still starts with the same letter; a new one keeps the place.
-        for initial in _initials(surnames):
-            keys.update(("gyi", g, initial, year) for year in dated)
-        for place in features.place_keys:
-            keys.update(("gyp", g, place, year) for year in dated)
-    if features.patronymic:
-        for g in given:
+        keys.update(("gyi", g, i, year) for i in initials for year in years)
+        keys.update(("gyp", g, p, year) for p in features.place_keys for year in years)
+        if features.patronymic:
             keys.update(("pgy", features.patronymic, g, year) for year in years)
-    for surname in surnames:
-        keys.update(("sp", surname, place) for place in features.place_keys)
-    keys.update(("d", *dob) for dob in _dobs(features, swap=probe))
+    keys.update(("sp", s, p) for s in surnames for p in features.place_keys)
+    keys.update(("d", *dob) for dob in dobs)
     keys.update(("x", name, value) for name, value in features.extra.items())
     return keys
 
 
 def index_keys(features: Features) -> set[BlockKey]:
-    """The keys an entity is filed under (exact)."""
-    return _keys(
-        features, features.surname_blocks, features.surnames, features.given, probe=False
-    )
-
-
-def probe_keys(features: Features) -> set[BlockKey]:
-    """The keys an entity looks up: its own with year ±1 and day/month swapped, and the same
-    with family and given names read across."""
-    keys = _keys(
-        features, features.surname_blocks, features.surnames, features.given, probe=True
-    )
+    """The keys an entity is filed under in the index (generous): its own with year ±1 and
+    day/month swapped, and the same with family and given names read across."""
+    keys = _keys(features, features.surname_blocks, features.surnames, features.given, True)
     if features.surnames_from_given or features.given_from_family:
         keys |= _keys(
             features,
             features.blocks_from_given,
             features.surnames_from_given,
             features.given_from_family,
-            probe=True,
+            True,
         )
     return keys
+
+
+def probe_keys(features: Features) -> set[BlockKey]:
+    """The keys a streamed entity looks up (exact)."""
+    return _keys(features, features.surname_blocks, features.surnames, features.given, False)
 
 
 class BlockIndex:
     """Entities filed by :func:`index_keys`; :meth:`candidates` probes with :func:`probe_keys`.
 
-    ``max_block`` drops a key whose block grows beyond it (a surname block of a very common
-    name in a huge list): the other keys still cover such pairs, and the count of dropped
-    blocks is kept in ``oversized`` so that a benchmark can report it.
+    A block that grows beyond ``max_block`` (``MAX_EXTRA_BLOCK`` for further fields) is
+    dropped as a whole, never cut to its first members: the other keys still cover its pairs
+    (the pair-completeness test holds that), and the dropped keys are kept in ``oversized`` so
+    that a benchmark can report them.
     """
 
     def __init__(self, max_block: int = 5000) -> None:
@@ -135,11 +134,13 @@ class BlockIndex:
 
     def add(self, features: Features) -> None:
         for key in index_keys(features):
+            if key in self.oversized:
+                continue
             block = self._blocks[key]
-            if len(block) < self.max_block:
-                block.append(features)
-            else:
+            block.append(features)
+            if len(block) > (MAX_EXTRA_BLOCK if key[0] == "x" else self.max_block):
                 self.oversized.add(key)
+                del self._blocks[key]
 
     def add_all(self, items: Iterable[Features]) -> BlockIndex:
         for features in items:
@@ -151,15 +152,12 @@ class BlockIndex:
 
     def candidates(self, features: Features) -> Iterator[Features]:
         """Each indexed entity sharing a key with ``features``, once, itself excluded."""
-        seen: set[int] = set()
-        own = id(features)
         blocks = self._blocks
+        found: dict[int, Features] = {}
         for key in probe_keys(features):
             block = blocks.get(key)
-            if not block:
-                continue
-            for other in block:
-                marker = id(other)
-                if marker not in seen and marker != own:
-                    seen.add(marker)
-                    yield other
+            if block:
+                for other in block:
+                    found[id(other)] = other
+        found.pop(id(features), None)
+        return iter(found.values())

@@ -24,7 +24,7 @@ from app.matching.normalize import (
     oblast_key,
     patronymic_parts,
     phonetic_block_key,
-    place_key,
+    place_candidates,
     place_region,
     surname_key,
     to_latin_key,
@@ -106,7 +106,9 @@ def prepare(entity: MatchEntity) -> Features:
     families = _nonempty(
         [entity.family_name, entity.family_name_latin, *(a[0] for a in entity.aliases)]
     )
-    givens = _nonempty([entity.given_name, entity.given_name_latin, *(a[1] for a in entity.aliases)])
+    givens = _nonempty(
+        [entity.given_name, entity.given_name_latin, *(a[1] for a in entity.aliases)]
+    )
     surnames = _surname_keys(families)
     given = _given_keys(givens)
     patronymic_key, patronymic_sex = (
@@ -125,12 +127,14 @@ def prepare(entity: MatchEntity) -> Features:
     oblasts: set[str] = set()
     place_latin: list[str] = []
     for text in _nonempty(entity.places):
-        key = place_key(text)
-        if key:
-            place_keys.add(key)
-            region = place_region(key)
-            if region:
-                oblasts.add(region)
+        # "Первомайськ" is two towns: both are kept, so that either side's spelling meets it.
+        keys = place_candidates(text)
+        if keys:
+            place_keys.update(keys)
+            if len(keys) == 1:
+                region = place_region(keys[0])
+                if region:
+                    oblasts.add(region)
         else:
             found = oblast_key(text)
             if found:

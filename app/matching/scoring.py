@@ -44,7 +44,14 @@ from typing import Any
 from rapidfuzz.distance import OSA, JaroWinkler
 
 from app.matching.entities import Features
-from app.matching.normalize import explain_name_pair, given_name_keys, place_key, surname_key
+from app.matching.normalize import (
+    explain_name_pair,
+    fold,
+    given_name_keys,
+    place_candidates,
+    place_key,
+    surname_key,
+)
 
 __all__ = [
     "LIKELY",
@@ -188,6 +195,7 @@ class Frequencies:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Frequencies:
+        """The inverse of :meth:`to_dict`."""
         return cls(
             surnames=Counter(data.get("surnames", {})),
             given=Counter(data.get("given", {})),
@@ -307,10 +315,14 @@ def _given_bits(level: str, shared: frozenset[str], freq: Frequencies) -> float:
     return _bits(M_GIVEN[level], u)
 
 
-def _names(a: Features, b: Features, freq: Frequencies) -> tuple[float, str, str, str]:
+def _names(
+    a: Features, b: Features, freq: Frequencies
+) -> tuple[float, str, str, frozenset[str], frozenset[str], bool]:
     """Bits of family + given name, reading b's names across when that fits better.
 
-    Returns (bits, surname level, given level, "swapped" or "")."""
+    Returns (bits, surname level, given level, shared surname keys, shared given keys,
+    swapped). A record may have moved only one name (FEBRL puts the surname in the given-name
+    column and makes up a new surname), so one name agreeing across is enough to try it."""
     s_level, s_shared = _name_level(a.surnames, b.surnames, a.surname_latin, b.surname_latin)
     g_level, g_shared = _name_level(a.given, b.given, a.given_latin, b.given_latin)
     bits = 0.0
@@ -319,15 +331,17 @@ def _names(a: Features, b: Features, freq: Frequencies) -> tuple[float, str, str
     if a.given and b.given:
         bits += _given_bits(g_level, g_shared, freq)
     if (s_level != "same" or g_level != "same") and (b.surnames_from_given and b.given_from_family):
-        s2_level, s2 = _name_level(a.surnames, b.surnames_from_given, a.surname_latin, b.given_latin)
+        s2_level, s2 = _name_level(
+            a.surnames, b.surnames_from_given, a.surname_latin, b.given_latin
+        )
         g2_level, g2 = _name_level(a.given, b.given_from_family, a.given_latin, b.surname_latin)
-        if "different" not in (s2_level, g2_level):
+        if "same" in (s2_level, g2_level) or "different" not in (s2_level, g2_level):
             swapped = (
                 _surname_bits(s2_level, s2, freq) + _given_bits(g2_level, g2, freq) + SWAP_BITS
             )
             if swapped > bits:
-                return swapped, s2_level, g2_level, "swapped"
-    return bits, s_level, g_level, ""
+                return swapped, s2_level, g2_level, s2, g2, True
+    return bits, s_level, g_level, s_shared, g_shared, False
 
 
 def _place_level(a: Features, b: Features) -> tuple[str, frozenset[str]]:
@@ -361,8 +375,7 @@ def _dob_level(a: Features, b: Features) -> tuple[str, float]:
         return "year_far", _bits(M_YEAR_FAR, U_YEAR_FAR)
     ya, ma, da = ea.dob_year, ea.dob_month, ea.dob_day
     yb, mb, db_ = eb.dob_year, eb.dob_month, eb.dob_day
-    full = None not in (ma, da, mb, db_)
-    if full:
+    if ma is not None and da is not None and mb is not None and db_ is not None:
         if (ya, ma, da) == (yb, mb, db_):
             return "exact", _bits(M_DOB["exact"], U_DOB["exact"])
         if ya == yb and ma == db_ and da == mb:
@@ -388,15 +401,7 @@ def _dob_level(a: Features, b: Features) -> tuple[str, float]:
     return "year", _bits(M_PARTIAL["year"], U_PARTIAL["year"])
 
 
-def _patronymic_level(a: Features, b: Features) -> str:
-    if a.patronymic == b.patronymic:
-        return "same"
-    if JaroWinkler.normalized_similarity(a.patronymic, b.patronymic) >= CLOSE:
-        return "close"
-    return "different"
-
-
-def _extra_level(x: str, y: str) -> str:
+def _similar_level(x: str, y: str) -> str:
     if x == y:
         return "same"
     if JaroWinkler.normalized_similarity(x, y) >= CLOSE:
@@ -404,8 +409,8 @@ def _extra_level(x: str, y: str) -> str:
     return "different"
 
 
-def _given_conflict(a: Features, b: Features, g_level: str, swapped: str) -> bool:
-    if not (a.given and b.given) or swapped:
+def _given_conflict(a: Features, b: Features, g_level: str) -> bool:
+    if not (a.given and b.given):
         return False
     # Олександр/Олександра, Євген/Євгенія: one letter apart, but a brother and a sister.
     return g_level == "different" or (
@@ -413,8 +418,72 @@ def _given_conflict(a: Features, b: Features, g_level: str, swapped: str) -> boo
     )
 
 
-def _dob_conflict(dob_level: str) -> bool:
-    return dob_level in ("different", "year_far")
+_DOB_CONFLICTS = ("different", "year_far")
+_CAP_BITS = -PRIOR_BITS + math.log2(CAP_SCORE / (1 - CAP_SCORE))
+_SIBLINGS = "different given names: siblings or twins share everything else"
+_NAMESAKES = "different dates of birth: namesakes share everything else"
+
+
+def _score(
+    a: Features,
+    b: Features,
+    freq: Frequencies,
+    family_rules: bool,
+    fields: list[FieldResult] | None,
+) -> tuple[float, str]:
+    """The uncapped bits of a pair and the cap that applies ("" if none).
+
+    The one place where fields are compared: :func:`quick_bits` calls it without ``fields``
+    (the inner loop), :func:`compare` with a list that receives each field's explanation."""
+    bits, s_level, g_level, s_shared, g_shared, swapped = _names(a, b, freq)
+    if fields is not None:
+        _explain_names(a, b, freq, fields, s_level, g_level, s_shared, g_shared, swapped)
+    if a.patronymic and b.patronymic:
+        level = _similar_level(a.patronymic, b.patronymic)
+        u = freq.u("patronymic", (a.patronymic,)) if level == "same" else U_PATRONYMIC[level]
+        field_bits = _bits(M_PATRONYMIC[level], u)
+        bits += field_bits
+        if fields is not None:
+            x, y = a.entity.patronymic, b.entity.patronymic
+            note = _name_note("patronymic", level, y, x)
+            fields.append(FieldResult("patronymic", x, y, level, note, field_bits))
+    dob_level, dob_bits = _dob_level(a, b)
+    bits += dob_bits
+    if fields is not None and dob_level:
+        x, y = _dob_text(a), _dob_text(b)
+        note = f"{y} / {x}: {_DOB_NOTES[dob_level]}"
+        fields.append(FieldResult("date_of_birth", x, y, dob_level, note, dob_bits))
+    if a.sex and b.sex:
+        level = "same" if a.sex == b.sex else "different"
+        field_bits = _bits(M_SEX[level], U_SEX[level])
+        bits += field_bits
+        if fields is not None:
+            note = "same sex" if level == "same" else "different sex"
+            fields.append(FieldResult("sex", a.sex, b.sex, level, note, field_bits))
+    if _place_known(a) and _place_known(b):
+        level, shared = _place_level(a, b)
+        u = freq.u("place", shared) if level == "same" else U_PLACE[level]
+        field_bits = _bits(M_PLACE[level], u)
+        bits += field_bits
+        if fields is not None:
+            fields.append(_explain_place(a, b, level, shared, field_bits))
+    for name, x in a.extra.items():
+        y = b.extra.get(name)
+        if y:
+            level = _similar_level(x, y)
+            u = freq.u_extra(name, x) if level == "same" else U_EXTRA[level]
+            field_bits = _bits(M_EXTRA_BY_FIELD.get(name, M_EXTRA)[level], u)
+            bits += field_bits
+            if fields is not None:
+                note = f"{y} {_SIGNS[level]} {x}: {_EXTRA_NOTES[level]}"
+                fields.append(FieldResult(name, x, y, level, note, field_bits))
+    capped = ""
+    if family_rules:
+        if _given_conflict(a, b, g_level):
+            capped = _SIBLINGS
+        elif dob_level in _DOB_CONFLICTS:
+            capped = _NAMESAKES
+    return bits, capped
 
 
 def quick_bits(
@@ -422,35 +491,42 @@ def quick_bits(
 ) -> float:
     """The total bits of :func:`compare` without the explanation (the inner loop), with the
     caps applied as a bit ceiling."""
-    bits, _s, g_level, swapped = _names(a, b, freq)
-    if a.patronymic and b.patronymic:
-        level = _patronymic_level(a, b)
-        u = freq.u("patronymic", (a.patronymic,)) if level == "same" else U_PATRONYMIC[level]
-        bits += _bits(M_PATRONYMIC[level], u)
-    dob_level, dob_bits = _dob_level(a, b)
-    bits += dob_bits
-    if a.sex and b.sex:
-        level = "same" if a.sex == b.sex else "different"
-        bits += _bits(M_SEX[level], U_SEX[level])
-    if _place_known(a) and _place_known(b):
-        level, shared = _place_level(a, b)
-        u = freq.u("place", shared) if level == "same" else U_PLACE[level]
-        bits += _bits(M_PLACE[level], u)
-    for name, x in a.extra.items():
-        y = b.extra.get(name)
-        if y:
-            level = _extra_level(x, y)
-            u = freq.u_extra(name, x) if level == "same" else U_EXTRA[level]
-            bits += _bits(M_EXTRA_BY_FIELD.get(name, M_EXTRA)[level], u)
-    if family_rules and (_given_conflict(a, b, g_level, swapped) or _dob_conflict(dob_level)):
-        bits = min(bits, _CAP_BITS)
-    return bits
+    bits, capped = _score(a, b, freq, family_rules, None)
+    return min(bits, _CAP_BITS) if capped else bits
 
 
-_CAP_BITS = -PRIOR_BITS + math.log2(CAP_SCORE / (1 - CAP_SCORE))
+def compare(
+    a: Features, b: Features, freq: Frequencies = NO_FREQUENCIES, family_rules: bool = True
+) -> Match:
+    """Score a pair and explain every field (used for the pairs worth storing).
+
+    ``a`` is the reference (the case): each note names ``b``'s spelling first, as in
+    "Лысенко ≈ Лисенко: Russian spelling of the Ukrainian name". ``family_rules=False`` drops
+    the sibling and namesake caps (for data without families, such as FEBRL4, where a given
+    name is replaced at random rather than by a sibling's)."""
+    fields: list[FieldResult] = []
+    bits, capped = _score(a, b, freq, family_rules, fields)
+    score = to_score(min(bits, _CAP_BITS) if capped else bits)
+    return Match(score=score, bits=bits, fields=fields, capped=capped)
 
 
 # --- explanation --------------------------------------------------------------------------
+
+_SIGNS = {"same": "=", "close": "≈", "similar": "≈", "different": "≠"}
+_EXTRA_NOTES = {
+    "same": "same value",
+    "close": "one or two characters differ",
+    "different": "different values",
+}
+
+
+def _name_note(kind: str, level: str, y: str, x: str) -> str:
+    """The note of a name field: the normaliser's explanation where the keys agree or plainly
+    differ, a spelling mistake in between."""
+    if level in ("close", "similar"):
+        percent = round(JaroWinkler.normalized_similarity(fold(y), fold(x)) * 100)
+        return f"{y} ≈ {x}: a spelling mistake or a variant not in the table ({percent}% similar)"
+    return explain_name_pair(y, x, kind)
 
 
 def _pick_texts(texts_a: list[str], texts_b: list[str], key: Any) -> tuple[str, str]:
@@ -459,10 +535,14 @@ def _pick_texts(texts_a: list[str], texts_b: list[str], key: Any) -> tuple[str, 
     for x in texts_a:
         for y in texts_b:
             kx, ky = key(x), key(y)
-            sim = 2.0 if kx & ky else JaroWinkler.normalized_similarity(min(kx, default=""), min(ky, default=""))
+            sim = 2.0 if kx & ky else JaroWinkler.normalized_similarity(fold(x), fold(y))
             if sim > best[2]:
                 best = (x, y, sim)
     return best[0], best[1]
+
+
+def _surname_keys(text: str) -> frozenset[str]:
+    return frozenset({surname_key(text)})
 
 
 def _family_texts(f: Features) -> list[str]:
@@ -473,6 +553,64 @@ def _family_texts(f: Features) -> list[str]:
 def _given_texts(f: Features) -> list[str]:
     e = f.entity
     return [t for t in (e.given_name, e.given_name_latin, *(x[1] for x in e.aliases)) if t]
+
+
+def _explain_names(
+    a: Features,
+    b: Features,
+    freq: Frequencies,
+    fields: list[FieldResult],
+    s_level: str,
+    g_level: str,
+    s_shared: frozenset[str],
+    g_shared: frozenset[str],
+    swapped: bool,
+) -> None:
+    fam_a, giv_a = _family_texts(a), _given_texts(a)
+    # Swapped: b's given-name column holds the family name and the other way round.
+    fam_b, giv_b = (
+        (_given_texts(b)[:1], _family_texts(b)[:1])
+        if swapped
+        else (
+            _family_texts(b),
+            _given_texts(b),
+        )
+    )
+    if a.surnames and (b.surnames_from_given if swapped else b.surnames):
+        x, y = _pick_texts(fam_a, fam_b, _surname_keys)
+        bits = _surname_bits(s_level, s_shared, freq)
+        note = _name_note("surname", s_level, y, x)
+        if swapped:
+            bits += SWAP_BITS
+            note = f"{y} {_SIGNS[s_level]} {x}: family and given names swapped in the record"
+        fields.append(FieldResult("family_name", x, y, s_level, note, bits))
+    if a.given and (b.given_from_family if swapped else b.given):
+        x, y = _pick_texts(giv_a, giv_b, given_name_keys)
+        note = _name_note("given", g_level, y, x)
+        bits = _given_bits(g_level, g_shared, freq)
+        fields.append(FieldResult("given_name", x, y, g_level, note, bits))
+
+
+def _explain_place(
+    a: Features, b: Features, level: str, shared: frozenset[str], bits: float
+) -> FieldResult:
+    places_a, places_b = list(a.entity.places), list(b.entity.places)
+    if shared:
+        x = next((p for p in places_a if set(place_candidates(p)) & shared), places_a[0])
+        y = next((p for p in places_b if set(place_candidates(p)) & shared), places_b[0])
+        if place_key(x) and place_key(y):
+            note = explain_name_pair(y, x, "place")
+        else:
+            note = f"{y} = {x}: same name (several places have it)"
+        return FieldResult("place", x, y, level, note, bits)
+    x = ", ".join(places_a) or a.entity.region
+    y = ", ".join(places_b) or b.entity.region
+    reason = {
+        "oblast": "same oblast, different settlements",
+        "close": "similar place names not in the gazetteer",
+        "different": "different places",
+    }[level]
+    return FieldResult("place", x, y, level, f"{y} / {x}: {reason}", bits)
 
 
 def _dob_text(f: Features) -> str:
@@ -503,127 +641,3 @@ _DOB_NOTES = {
     "year_near": "years a year apart",
     "year_far": "years far apart",
 }
-
-
-def compare(
-    a: Features, b: Features, freq: Frequencies = NO_FREQUENCIES, family_rules: bool = True
-) -> Match:
-    """Score a pair and explain every field (used for the pairs worth storing).
-
-    ``family_rules=False`` drops the sibling and namesake caps (for data without families,
-    such as FEBRL4, where a given name is replaced at random rather than by a sibling's)."""
-    fields: list[FieldResult] = []
-    _bits_names, s_level, g_level, swapped = _names(a, b, freq)
-    fam_a, fam_b = _family_texts(a), _family_texts(b)
-    giv_a, giv_b = _given_texts(a), _given_texts(b)
-    if swapped:
-        x, y = _pick_texts(fam_a, giv_b[:1], lambda t: frozenset({surname_key(t)}))
-        shared = a.surnames & b.surnames_from_given
-        fields.append(
-            FieldResult(
-                "family_name",
-                x,
-                y,
-                s_level,
-                f"{x} ≈ {y}: family and given names swapped in the record",
-                _surname_bits(s_level, shared, freq) + SWAP_BITS,
-            )
-        )
-        x, y = _pick_texts(giv_a, fam_b[:1], given_name_keys)
-        fields.append(
-            FieldResult(
-                "given_name",
-                x,
-                y,
-                g_level,
-                explain_name_pair(x, y, "given") if x and y else "",
-                _given_bits(g_level, a.given & b.given_from_family, freq),
-            )
-        )
-    else:
-        if a.surnames and b.surnames:
-            x, y = _pick_texts(fam_a, fam_b, lambda t: frozenset({surname_key(t)}))
-            note = explain_name_pair(x, y, "surname")
-            fields.append(
-                FieldResult(
-                    "family_name",
-                    x,
-                    y,
-                    s_level,
-                    note,
-                    _surname_bits(s_level, a.surnames & b.surnames, freq),
-                )
-            )
-        if a.given and b.given:
-            x, y = _pick_texts(giv_a, giv_b, given_name_keys)
-            note = explain_name_pair(x, y, "given")
-            if g_level in ("close", "similar"):
-                note = f"{x} ≈ {y}: a spelling mistake or a variant not in the table"
-            fields.append(
-                FieldResult(
-                    "given_name", x, y, g_level, note, _given_bits(g_level, a.given & b.given, freq)
-                )
-            )
-    if a.patronymic and b.patronymic:
-        level = _patronymic_level(a, b)
-        u = freq.u("patronymic", (a.patronymic,)) if level == "same" else U_PATRONYMIC[level]
-        x, y = a.entity.patronymic, b.entity.patronymic
-        fields.append(
-            FieldResult(
-                "patronymic",
-                x,
-                y,
-                level,
-                explain_name_pair(x, y, "patronymic"),
-                _bits(M_PATRONYMIC[level], u),
-            )
-        )
-    dob_level, dob_bits = _dob_level(a, b)
-    if dob_level:
-        x, y = _dob_text(a), _dob_text(b)
-        fields.append(
-            FieldResult("date_of_birth", x, y, dob_level, f"{x} / {y}: {_DOB_NOTES[dob_level]}", dob_bits)
-        )
-    if a.sex and b.sex:
-        level = "same" if a.sex == b.sex else "different"
-        fields.append(
-            FieldResult(
-                "sex", a.sex, b.sex, level, "same sex" if level == "same" else "different sex",
-                _bits(M_SEX[level], U_SEX[level]),
-            )
-        )
-    if _place_known(a) and _place_known(b):
-        level, shared = _place_level(a, b)
-        u = freq.u("place", shared) if level == "same" else U_PLACE[level]
-        places_a, places_b = list(a.entity.places), list(b.entity.places)
-        if shared:
-            x = next((p for p in places_a if place_key(p) in shared), places_a[0] if places_a else "")
-            y = next((p for p in places_b if place_key(p) in shared), places_b[0] if places_b else "")
-            note = explain_name_pair(x, y, "place")
-        else:
-            x = ", ".join(places_a) or a.entity.region
-            y = ", ".join(places_b) or b.entity.region
-            note = {
-                "oblast": "same oblast, different settlements",
-                "close": "similar place names not in the gazetteer",
-                "different": "different places",
-            }[level]
-            note = f"{x} / {y}: {note}"
-        fields.append(FieldResult("place", x, y, level, note, _bits(M_PLACE[level], u)))
-    for name, x in a.extra.items():
-        y = b.extra.get(name)
-        if y:
-            level = _extra_level(x, y)
-            u = freq.u_extra(name, x) if level == "same" else U_EXTRA[level]
-            m = M_EXTRA_BY_FIELD.get(name, M_EXTRA)[level]
-            fields.append(FieldResult(name, x, y, level, level, _bits(m, u)))
-    bits = sum(f.bits for f in fields)
-    capped = ""
-    if not family_rules:
-        pass
-    elif _given_conflict(a, b, g_level, swapped):
-        capped = "different given names: siblings or twins share everything else"
-    elif _dob_conflict(dob_level):
-        capped = "different dates of birth: namesakes share everything else"
-    score = to_score(min(bits, _CAP_BITS) if capped else bits)
-    return Match(score=score, bits=bits, fields=fields, capped=capped)

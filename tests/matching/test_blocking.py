@@ -1,0 +1,95 @@
+"""Blocking keeps every true pair of a generated benchmark and still prunes most pairs."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.matching.blocking import BlockIndex, index_keys, probe_keys
+from app.matching.entities import MatchEntity, prepare
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+
+from synth import Generator
+
+
+@pytest.fixture(scope="module")
+def benchmark():
+    return Generator(seed=11).dataset(n_cases=300, n_records=6000)
+
+
+def blocked_pairs(cases: list[MatchEntity], records: list[MatchEntity]) -> set[tuple]:
+    index = BlockIndex().add_all(prepare(c) for c in cases)
+    pairs = set()
+    for record in records:
+        features = prepare(record)
+        pairs.update((other.entity.key, record.key) for other in index.candidates(features))
+    return pairs
+
+
+def test_pair_completeness_on_a_generated_benchmark(benchmark) -> None:
+    pairs = blocked_pairs(benchmark.cases, benchmark.records)
+    lost = benchmark.true_pairs - pairs
+    assert not lost, f"{len(lost)} of {len(benchmark.true_pairs)} true pairs lost"
+    # ... while comparing a small share of all pairs (the reduction ratio).
+    assert len(pairs) < 0.01 * len(benchmark.cases) * len(benchmark.records)
+
+
+def entity(key: str, **fields: object) -> MatchEntity:
+    return MatchEntity(key=key, **fields)  # type: ignore[arg-type]
+
+
+CASE = entity(
+    "case",
+    family_name="Лисенко",
+    given_name="Олександр",
+    patronymic="Сергійович",
+    dob_year=2014,
+    dob_month=3,
+    dob_day=12,
+    places=("Олешки",),
+)
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        entity("ru", family_name="ЛЫСЕНКО", given_name="Александр", dob_year=2014),
+        entity("swapped", family_name="Oleksandr", given_name="Lysenko", dob_year=2014),
+        entity("year off", family_name="Lysenko", given_name="Sasha", dob_year=2015),
+        entity("no date", family_name="Лысенко", given_name="Саша"),
+        entity(
+            "day/month",
+            family_name="Коваль",
+            given_name="Олександр",
+            dob_year=2014,
+            dob_month=12,
+            dob_day=3,
+        ),
+        entity(
+            "adopted",
+            family_name="Коваль",
+            given_name="Олександр",
+            places=("Алешки",),
+            dob_year=2014,
+        ),
+    ],
+    ids=lambda e: e.key,
+)
+def test_noisy_spellings_share_a_block(record: MatchEntity) -> None:
+    assert index_keys(prepare(CASE)) & probe_keys(prepare(record))
+
+
+def test_strangers_share_no_block() -> None:
+    stranger = entity("x", family_name="Шевчук", given_name="Марія", dob_year=2009, dob_month=5,
+                      dob_day=1, places=("Бахмут",))  # fmt: skip
+    assert not index_keys(prepare(CASE)) & probe_keys(prepare(stranger))
+
+
+def test_oversized_blocks_are_dropped_whole() -> None:
+    index = BlockIndex()
+    for i in range(30):
+        index.add(prepare(entity(f"c{i}", family_name=f"Name{i}", extra={"state": "nsw"})))
+    assert ("x", "state", "nsw") in index.oversized
+    probe = prepare(entity("r", family_name="Other", extra={"state": "nsw"}))
+    assert list(index.candidates(probe)) == []

@@ -1,0 +1,172 @@
+"""Scoring: the issue's examples, families and namesakes, date tolerance, weights, explanations."""
+
+import json
+from collections import Counter
+
+import pytest
+
+from app.matching.entities import MatchEntity, prepare
+from app.matching.normalize import given_name_keys, surname_key
+from app.matching.scoring import LIKELY, POSSIBLE, Frequencies, band, compare
+
+CASE = MatchEntity(
+    key=("case", 1),
+    family_name="Лисенко",
+    given_name="Олександр",
+    patronymic="Сергійович",
+    sex="male",
+    dob_year=2014,
+    dob_month=3,
+    dob_day=12,
+    places=("Олешки",),
+)
+RUSSIAN = MatchEntity(
+    key=("record", 1),
+    family_name="ЛЫСЕНКО",
+    given_name="Александр",
+    patronymic="Сергеевич",
+    dob_year=2014,
+    dob_month=3,
+    dob_day=12,
+    places=("Алешки Херсонская обл.",),
+)
+LATIN = MatchEntity(
+    key=("record", 2),
+    family_name="LYSENKO",
+    given_name="Oleksandr",
+    dob_year=2014,
+    places=("Oleshky",),
+)
+
+
+def entity(key: object = ("record", 9), **changes: object) -> MatchEntity:
+    """The case child as another source wrote them, with ``changes``."""
+    fields = {
+        "family_name": CASE.family_name,
+        "given_name": CASE.given_name,
+        "patronymic": CASE.patronymic,
+        "sex": CASE.sex,
+        "dob_year": CASE.dob_year,
+        "dob_month": CASE.dob_month,
+        "dob_day": CASE.dob_day,
+        "places": CASE.places,
+    }
+    fields.update(changes)
+    return MatchEntity(key=key, **fields)  # type: ignore[arg-type]
+
+
+def score(a: MatchEntity, b: MatchEntity, freq: Frequencies | None = None) -> float:
+    return compare(prepare(a), prepare(b), freq or Frequencies()).score
+
+
+@pytest.mark.parametrize("record", [RUSSIAN, LATIN], ids=["russian", "latin"])
+def test_the_issue_example_is_likely(record: MatchEntity) -> None:
+    match = compare(prepare(CASE), prepare(record))
+    assert match.likely
+    assert match.band == "likely"
+    assert not match.capped
+
+
+def test_explanation_reads_as_the_issue_asks() -> None:
+    explanation = compare(prepare(CASE), prepare(RUSSIAN)).explanation()
+    notes = {f["field"]: f["note"] for f in explanation["fields"]}
+    assert notes["family_name"] == "ЛЫСЕНКО ≈ Лисенко: Russian spelling of the Ukrainian name"
+    assert notes["given_name"] == "Александр = Олександр: Russian form of the Ukrainian name"
+    assert "same father's name" in notes["patronymic"]
+    assert notes["date_of_birth"].endswith("same date of birth")
+    assert "Олешки" in notes["place"]
+    assert json.loads(json.dumps(explanation)) == explanation
+
+
+def test_explanation_has_every_compared_field_with_its_bits() -> None:
+    explanation = compare(prepare(CASE), prepare(LATIN)).explanation()
+    assert set(explanation) >= {"score", "bits", "capped", "fields"}
+    fields = {f["field"]: f for f in explanation["fields"]}
+    assert set(fields) == {"family_name", "given_name", "date_of_birth", "sex", "place"}
+    assert fields["family_name"]["note"] == "LYSENKO = Лисенко: transliteration"
+    assert fields["date_of_birth"]["level"] == "year"
+    for item in explanation["fields"]:
+        assert set(item) == {"field", "a", "b", "level", "note", "bits"}
+        assert item["note"]
+    assert explanation["bits"] == pytest.approx(sum(f["bits"] for f in fields.values()), abs=0.1)
+
+
+def test_sibling_twin_and_namesake_are_never_likely_and_clearly_lower() -> None:
+    true = score(CASE, entity())
+    sibling = entity(given_name="Дмитро", dob_year=2011, dob_month=7, dob_day=2)
+    twin = entity(given_name="Дмитро")
+    sister = entity(given_name="Олександра", sex="female", patronymic="Сергіївна")
+    namesake = entity(patronymic="Іванович", dob_year=2012, dob_month=5, dob_day=30, places=())
+    for other in (sibling, twin, sister, namesake):
+        match = compare(prepare(CASE), prepare(other))
+        assert not match.likely, other
+        assert match.capped, other
+        assert true - match.score > 0.3, other
+
+
+def test_day_and_month_swapped_stays_likely() -> None:
+    match = compare(prepare(CASE), prepare(entity(dob_month=12, dob_day=3)))
+    assert match.likely
+    assert {f["field"]: f["level"] for f in match.explanation()["fields"]}[
+        "date_of_birth"
+    ] == "swapped"
+
+
+def test_year_off_by_one_stays_likely() -> None:
+    match = compare(prepare(CASE), prepare(entity(dob_year=2015)))
+    assert match.likely
+    assert "year off by one" in match.explanation()["fields"][3]["note"]
+
+
+def test_adoption_surname_found_through_an_alias() -> None:
+    adopted = entity(family_name="Коваленко", patronymic="")
+    without = compare(prepare(CASE), prepare(adopted))
+    aliased = MatchEntity(**{**_fields(CASE), "aliases": (("Коваленко", "", ""),)})
+    with_alias = compare(prepare(aliased), prepare(adopted))
+    assert with_alias.likely
+    assert with_alias.score > without.score
+
+
+def _fields(e: MatchEntity) -> dict:
+    return {name: getattr(e, name) for name in MatchEntity.__slots__}
+
+
+def test_rare_name_weighs_more_than_a_common_one() -> None:
+    freq = Frequencies(total=1000)
+    freq.surnames.update({surname_key("Коваленко"): 60, surname_key("Шевчишин"): 1})
+    freq.given.update({"oleksandr": 80, next(iter(given_name_keys("Ярема"))): 1})
+    common = MatchEntity(("case", 1), family_name="Коваленко", given_name="Олександр")
+    rare = MatchEntity(("case", 2), family_name="Шевчишин", given_name="Ярема")
+
+    def bits(e: MatchEntity) -> dict[str, float]:
+        other = MatchEntity(("record", 1), family_name=e.family_name, given_name=e.given_name)
+        fields = compare(prepare(e), prepare(other), freq).explanation()["fields"]
+        return {f["field"]: f["bits"] for f in fields}
+
+    assert bits(rare)["family_name"] > bits(common)["family_name"] + 4
+    assert bits(rare)["given_name"] > bits(common)["given_name"] + 4
+
+
+def test_partial_swap_of_names_still_scores() -> None:
+    swapped = entity(family_name="Олександр", given_name="Лисенко")
+    match = compare(prepare(CASE), prepare(swapped))
+    assert match.likely
+    assert "swapped" in match.explanation()["fields"][0]["note"]
+
+
+def test_band_thresholds() -> None:
+    assert band(LIKELY) == "likely"
+    assert band(POSSIBLE) == "possible"
+    assert band(POSSIBLE - 0.01) is None
+    assert 0 < POSSIBLE < LIKELY < 1
+
+
+def test_frequencies_round_trip_through_json() -> None:
+    freq = Frequencies()
+    for record in (RUSSIAN, LATIN, CASE):
+        freq.add(prepare(record))
+    freq.extras["postcode"] = Counter({"2600": 3})
+    again = Frequencies.from_dict(json.loads(json.dumps(freq.to_dict())))
+    assert again == freq
+    assert again.total == 3
+    assert again.surnames["lisenko"] == 3
