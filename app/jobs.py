@@ -17,14 +17,25 @@ With ``JOBS_INLINE`` set (tests), the function runs at once in the caller's cont
 
 from __future__ import annotations
 
+import os
+import socket
 import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask
 
-__all__ = ["Progress", "get_progress", "is_live", "report_progress", "start_job"]
+__all__ = [
+    "Progress",
+    "get_progress",
+    "is_live",
+    "report_progress",
+    "runner_alive",
+    "runner_id",
+    "start_job",
+]
 
 
 @dataclass(slots=True)
@@ -103,3 +114,31 @@ def _run_inline(key: str, fn: Callable[..., Any], args: tuple[Any, ...]) -> None
             state = _progress.get(key)
             if state is not None:
                 state.finished = True
+
+
+def runner_id() -> str:
+    """Who runs a job: this host and process, stored on the job's row."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def runner_alive(runner: str | None, started: datetime, key: str) -> bool:
+    """Is the process that runs job ``key`` (or a command-line run) still there?
+
+    In this process, the job registry knows; another process on this host is asked with
+    signal 0; another host cannot be seen, so its job is trusted for a day.
+    """
+    from app.database import utcnow
+
+    host, _, pid_text = (runner or "").rpartition(":")
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return utcnow() - started < timedelta(days=1)
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return is_live(key)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

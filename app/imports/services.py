@@ -27,10 +27,9 @@ import hashlib
 import json
 import os
 import secrets
-import socket
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from datetime import date, timedelta
+from datetime import date
 from itertools import islice
 from pathlib import Path
 from typing import IO, Any, BinaryIO
@@ -54,6 +53,7 @@ from app.imports.models import (
 )
 from app.imports.readers import CsvSource, Preview, UnreadableFile, open_csv, preview
 from app.imports.rows import Problem, RowOutcome, content_hash, convert_row, raw_keys
+from app.jobs import runner_alive, runner_id
 from app.records.models import PartnerRecord, PartnerSource
 
 __all__ = [
@@ -291,31 +291,11 @@ def start_batch(batch: ImportBatch) -> None:
     check_mapping(batch.headers or [], batch.mapping or [])
     batch.status = BatchStatus.RUNNING.value
     batch.started_at = utcnow()
-    batch.runner = _runner_id()
-
-
-def _runner_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    batch.runner = runner_id()
 
 
 def _runner_alive(batch: ImportBatch) -> bool:
-    from app.jobs import is_live
-
-    host, _, pid_text = (batch.runner or "").rpartition(":")
-    if host != socket.gethostname() or not pid_text.isdigit():
-        # Another machine: trust it for a day (nothing here can see its processes).
-        started = batch.started_at or batch.created_at
-        return utcnow() - started < timedelta(days=1)
-    pid = int(pid_text)
-    if pid == os.getpid():
-        return is_live(batch.job_key)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return runner_alive(batch.runner, batch.started_at or batch.created_at, batch.job_key)
 
 
 def mark_interrupted_batches() -> int:

@@ -120,6 +120,8 @@ class MatchingRun(db.Model):
     started_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     started_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    # "host:pid" of the process doing the run, to tell a dead run from a slow one.
+    runner: Mapped[str | None] = mapped_column(String(100))
     # Everything at or after this moment counted as new or changed (None: everything).
     since: Mapped[datetime | None] = mapped_column(TZDateTime)
     cases_checked: Mapped[int] = mapped_column(default=0)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import selectinload
 
 from app.auth.models import User
 from app.auth.permissions import Permission
@@ -200,6 +201,11 @@ def case_candidates(case: Case) -> list[MatchCandidate]:
         db.session.scalars(
             select(MatchCandidate)
             .where(or_(MatchCandidate.case_id == case.id, MatchCandidate.other_case_id == case.id))
+            .options(
+                selectinload(MatchCandidate.record).joinedload(PartnerRecord.source),
+                selectinload(MatchCandidate.case),
+                selectinload(MatchCandidate.other_case),
+            )
             .order_by(*_BEST_FIRST)
         )
     )

@@ -258,13 +258,18 @@ def runs():
         return redirect(url_for("matching.run_show", run_id=run.id))
     if request.method == "POST":
         _flash_form_errors(form)
+    if services.mark_interrupted_runs():
+        db.session.commit()
     return render_template("matching/runs.html", runs=services.latest_runs(), form=form)
 
 
 @bp.route("/matches/runs/<int:run_id>")
 @require(Permission.MATCH_APPROVE)
 def run_show(run_id: int):
-    return render_template("matching/run.html", run=db.get_or_404(MatchingRun, run_id))
+    run = db.get_or_404(MatchingRun, run_id)
+    if run.status == RunStatus.RUNNING and services.mark_interrupted_runs():
+        db.session.commit()
+    return render_template("matching/run.html", run=run)
 
 
 @bp.route("/matches/runs/<int:run_id>/progress")

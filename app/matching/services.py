@@ -26,6 +26,7 @@ import csv
 import time
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
@@ -42,7 +43,7 @@ from app.cases.models import Case, CaseStatus
 from app.database import utcnow
 from app.extensions import db
 from app.imports.models import BatchStatus, ImportBatch
-from app.jobs import report_progress, start_job
+from app.jobs import report_progress, runner_alive, runner_id, start_job
 from app.matching.engine import Candidate, link
 from app.matching.entities import Features, from_case, from_record, prepare
 from app.matching.models import (
@@ -129,13 +130,32 @@ def latest_runs(limit: int = 20) -> list[MatchingRun]:
     )
 
 
+def mark_interrupted_runs() -> int:
+    """Mark running runs whose process is gone as failed ("interrupted"); flushes. A run
+    that was never picked up by a process counts as gone after an hour."""
+    count = 0
+    for run in db.session.scalars(
+        select(MatchingRun).where(MatchingRun.status == RunStatus.RUNNING.value)
+    ):
+        if not runner_alive(run.runner, run.started_at, run.progress_key) and (
+            run.runner or utcnow() - run.started_at > timedelta(hours=1)
+        ):
+            run.status = RunStatus.FAILED.value
+            run.error = "interrupted"
+            run.finished_at = utcnow()
+            count += 1
+    if count:
+        db.session.flush()
+    return count
+
+
 # --- the run ------------------------------------------------------------------------------
 
 
-def _since(run: MatchingRun) -> datetime | None:
+def _since(run_id: int) -> datetime | None:
     last = db.session.scalar(
         select(MatchingRun)
-        .where(MatchingRun.status == RunStatus.DONE.value, MatchingRun.id != run.id)
+        .where(MatchingRun.status == RunStatus.DONE.value, MatchingRun.id != run_id)
         .order_by(MatchingRun.started_at.desc())
         .limit(1)
     )
@@ -241,6 +261,8 @@ def run_matching(run_id: int, progress: Progress | None = None) -> MatchingRun:
     if run is None:
         raise LookupError(f"no matching run {run_id}")
     key = run.progress_key
+    run.runner = runner_id()
+    db.session.commit()
     clock = time.perf_counter()
 
     def report(done: int, total: int) -> None:
@@ -249,7 +271,12 @@ def run_matching(run_id: int, progress: Progress | None = None) -> MatchingRun:
             progress(done, total)
 
     try:
-        _run(run, report)
+        # Scoring only reads. Its read transaction ends before the writing starts with an
+        # update of the run: in SQLite (one writer, WAL) a long read transaction that then
+        # writes fails if anyone else wrote meanwhile, while a fresh write waits its turn.
+        outcome = _score(run.id, run.full, report)
+        db.session.rollback()
+        _write(run, outcome)
         run.status = RunStatus.DONE.value
         run.seconds = round(time.perf_counter() - clock, 3)
         run.finished_at = utcnow()
@@ -309,13 +336,26 @@ class _Scope:
         return other in self.record_ids if other > 0 else -other in self.case_ids
 
 
-def _run(run: MatchingRun, report: Progress) -> None:
+@dataclass
+class _Outcome:
+    """What scoring found, written by :func:`_write` in a transaction of its own."""
+
+    full: bool
+    since: datetime | None
+    freq: Frequencies
+    found: dict[Pair, Candidate]
+    scope: _Scope
+    records_checked: int
+    cases_checked: int
+    pairs_scored: int
+
+
+def _score(run_id: int, full: bool, report: Progress) -> _Outcome:
+    """Read and score; changes nothing in the database."""
     load_given_names()
-    freq = None if run.full else _load_state()
-    if freq is None:
-        run.full = True
-    since = None if run.full else _since(run)
-    run.since = since
+    freq = None if full else _load_state()
+    full = freq is None
+    since = None if full else _since(run_id)
     cases = _open_cases()
     features = {case.id: prepare(from_case(case)) for case in cases}
     changed = [features[case.id] for case in cases if since is None or _is_changed(case, since)]
@@ -327,7 +367,7 @@ def _run(run: MatchingRun, report: Progress) -> None:
 
     collector = _Collector()
     new_record_ids: set[int] = set()
-    if run.full:
+    if freq is None:
         total = _count_records()
         result = link(
             features.values(), _prepared(_stream_records()), explain=True, skip=skip,
@@ -335,7 +375,7 @@ def _run(run: MatchingRun, report: Progress) -> None:
         )  # fmt: skip
         freq = result.frequencies
         collector.add(result.candidates, result.compared)
-        run.records_checked = result.right_seen
+        records_checked = result.right_seen
     else:
         new_records = list(_prepared(_stream_records(since)))
         new_record_ids = {f.entity.key[1] for f in new_records}  # type: ignore[index]
@@ -344,7 +384,7 @@ def _run(run: MatchingRun, report: Progress) -> None:
             freq.add(item)
         result = link(features.values(), new_records, explain=True, skip=skip, frequencies=freq)
         collector.add(result.candidates, result.compared)
-        run.records_checked = len(new_records)
+        records_checked = len(new_records)
         report(len(new_records), total)
         if changed:
             done = len(new_records)
@@ -353,19 +393,37 @@ def _run(run: MatchingRun, report: Progress) -> None:
                 frequencies=freq, progress=lambda seen: report(done + seen, total),
             )  # fmt: skip
             collector.add(result.candidates, result.compared)
-            run.records_checked += result.right_seen
-    _save_state(freq)
+            records_checked += result.right_seen
     # Duplicate reports: changed cases (every case, in a full run) against every open case.
     result = link(changed, features.values(), explain=True, skip=skip, frequencies=freq)
     collector.add(result.candidates, result.compared)
-    run.cases_checked = len(changed)
-    run.pairs_scored = collector.pairs_scored
-    scope = _Scope(run.full, new_record_ids, {f.entity.key[1] for f in changed})  # type: ignore[index]
-    _store(run, collector.found, scope)
+    changed_ids = {f.entity.key[1] for f in changed}  # type: ignore[index]
+    return _Outcome(
+        full=full,
+        since=since,
+        freq=freq,
+        found=collector.found,
+        scope=_Scope(full, new_record_ids, changed_ids),
+        records_checked=records_checked,
+        cases_checked=len(changed),
+        pairs_scored=collector.pairs_scored,
+    )
+
+
+def _write(run: MatchingRun, outcome: _Outcome) -> None:
+    run.full, run.since = outcome.full, outcome.since
+    run.records_checked = outcome.records_checked
+    run.cases_checked = outcome.cases_checked
+    run.pairs_scored = outcome.pairs_scored
+    db.session.flush()  # the first statement writes: the write lock is waited for, not refused
+    _save_state(outcome.freq)
+    _store(run, outcome.found, outcome.scope)
 
 
 def _store(run: MatchingRun, found: dict[Pair, Candidate], scope: _Scope) -> None:
     """Insert new pairs, re-score kept proposals, remove proposals in scope no longer found."""
+    decided = _decided_pairs()  # again: someone may have decided a pair while we scored
+    found = {pair: c for pair, c in found.items() if pair not in decided}
     existing = {
         (case_id, record_id if record_id is not None else -other_id): candidate_id
         for candidate_id, case_id, record_id, other_id in db.session.execute(
@@ -380,10 +438,13 @@ def _store(run: MatchingRun, found: dict[Pair, Candidate], scope: _Scope) -> Non
     inserts, updates = [], []
     for pair, candidate in found.items():
         match = candidate.match
+        explanation = match.explanation() if match is not None else {}
+        if pair[1] < 0 and candidate.left != ("case", pair[0]):
+            explanation = _older_first(explanation)
         values = {
             "score": round(min(max(candidate.score, 0.0), 1.0), 6),
             "likely": candidate.score >= LIKELY,
-            "explanation": match.explanation() if match is not None else {},
+            "explanation": explanation,
         }
         candidate_id = existing.get(pair)
         if candidate_id is not None:
@@ -409,6 +470,14 @@ def _store(run: MatchingRun, found: dict[Pair, Candidate], scope: _Scope) -> Non
     run.created, run.updated, run.removed = len(inserts), len(updates), len(gone)
     affected = {pair[0] for pair in found} | {pair[0] for pair in existing if scope.covers(pair)}
     _rerank(affected)
+
+
+def _older_first(explanation: dict[str, Any]) -> dict[str, Any]:
+    """A pair of cases is stored older first; its explanation's values follow that order."""
+    fields = [
+        {**f, "a": f.get("b", ""), "b": f.get("a", "")} for f in explanation.get("fields", [])
+    ]
+    return {**explanation, "fields": fields}
 
 
 def _chunked(items: list[Any], size: int) -> Iterator[list[Any]]:

@@ -287,3 +287,30 @@ def test_an_admin_spelling_joins_the_shipped_row(ctx, given_name_table):
     before = normalize.given_name_keys("Олександр")
     add_given_name("Олександр", "m", ["Aljaksandr"], [], ctx["admin"])
     assert normalize.given_name_keys("Aljaksandr") == before
+
+
+def test_a_duplicate_pair_explains_the_older_case_first(lysenko, ctx):
+    _run(full=True)
+    newer = factories.make_case(
+        ctx["supervisor"], family_name="Лысенко", given_name="Саша", dob_year=2014,
+        dob_month=3, dob_day=12, last_known_place="Алешки",
+    )  # fmt: skip
+    db.session.commit()
+    _run()
+    (pair,) = _candidates(other_case_id=newer.id)
+    fields = {f["field"]: f for f in pair.explanation["fields"]}
+    assert fields["given_name"]["a"] == "Олександр" and fields["given_name"]["b"] == "Саша"
+
+
+def test_a_run_whose_process_died_is_marked_interrupted(ctx):
+    from app.matching.services import mark_interrupted_runs
+
+    dead = MatchingRun(full=True, trigger="test", runner="no-such-host-or-pid:1")
+    dead.started_at = services.utcnow() - timedelta(days=2)
+    gone_here = MatchingRun(full=True, trigger="test", runner=services.runner_id())
+    fresh = MatchingRun(full=True, trigger="test")  # not picked up yet: give it time
+    db.session.add_all([dead, gone_here, fresh])
+    db.session.flush()
+    assert mark_interrupted_runs() == 2
+    assert dead.status == gone_here.status == RunStatus.FAILED
+    assert dead.error == "interrupted" and fresh.status == RunStatus.RUNNING
