@@ -1,0 +1,169 @@
+"""Benchmark: matching runs through the database, as `flask matches run` and imports do them.
+
+    .venv/bin/python bench/matching_runs.py [--cases 500] [--records 1000000] [--new 20000]
+
+Builds a fresh SQLite file with synthetic cases and partner records from ``bench/synth.py``
+(written with bulk inserts, not timed), then times, through ``app.matching.services``:
+
+  full run         every open case against every record (what `flask matches run --all` does)
+  incremental run  after ``--new`` more records arrive (what runs after an import)
+
+and prints seconds, records streamed, pairs scored, candidates stored and peak RSS.
+``DATABASE_URL`` chooses another database (an empty one: the script migrates it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+# Before anything imports config: a fresh database of its own, never the development one.
+WORK = tempfile.mkdtemp(prefix="reunite-bench-")
+os.environ.setdefault("DATABASE_URL", f"sqlite:///{WORK}/bench.db")
+
+from synth import Generator  # noqa: E402
+
+from app.matching.entities import MatchEntity  # noqa: E402
+
+_SEX = {"m": "male", "f": "female", "male": "male", "female": "female"}
+
+
+def _record_row(entity: MatchEntity, source_id: int, number: int) -> dict:
+    places = [*entity.places, "", ""]
+    return {
+        "source_id": source_id,
+        "external_id": f"R{number}",
+        "family_name": entity.family_name[:200],
+        "given_name": entity.given_name[:200],
+        "patronymic": entity.patronymic[:200],
+        "sex": _SEX.get((entity.sex or "").lower(), "unknown"),
+        "dob_year": entity.dob_year,
+        "dob_month": entity.dob_month,
+        "dob_day": entity.dob_day,
+        "age": entity.age,
+        "age_on": entity.age_on,
+        "place_of_birth": places[1],
+        "place_of_origin": places[0],
+        "region": entity.region[:100],
+        "raw": {},
+        "row_hash": str(number),
+    }
+
+
+def _case_row(entity: MatchEntity, list_id: int, number: int) -> dict:
+    places = [*entity.places, "", ""]
+    return {
+        "source_list_id": list_id,
+        "external_id": f"C{number}",
+        "family_name": entity.family_name,
+        "given_name": entity.given_name,
+        "patronymic": entity.patronymic,
+        "family_name_latin": entity.family_name_latin,
+        "given_name_latin": entity.given_name_latin,
+        "sex": _SEX.get((entity.sex or "").lower(), "unknown"),
+        "dob_year": entity.dob_year,
+        "dob_month": entity.dob_month,
+        "dob_day": entity.dob_day,
+        "estimated_age": entity.age,
+        "age_estimated_on": entity.age_on,
+        "last_known_place": places[0],
+        "place_of_birth": places[1],
+        "region": entity.region[:100],
+    }
+
+
+def _insert(table, rows: list[dict], age: timedelta = timedelta(0)) -> None:
+    """Bulk insert; ``age`` back-dates the rows (data that was there before the last run)."""
+    from sqlalchemy import insert
+
+    from app.database import utcnow
+    from app.extensions import db
+
+    stamp = utcnow() - age
+    for row in rows:
+        row["created_at"] = row["updated_at"] = stamp
+    for start in range(0, len(rows), 5000):
+        db.session.execute(insert(table), rows[start : start + 5000])
+    db.session.commit()
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _timed_run(full: bool) -> str:
+    from app.extensions import db
+    from app.matching.models import MatchingRun
+    from app.matching.services import run_matching
+
+    run = MatchingRun(full=full, trigger="bench")
+    db.session.add(run)
+    db.session.commit()
+    start = time.perf_counter()
+    run = run_matching(run.id)
+    seconds = time.perf_counter() - start
+    return (
+        f"{'full' if full else 'incremental'} run: {seconds:.1f} s, {run.status}; "
+        f"{run.cases_checked} cases, {run.records_checked:,} records streamed, "
+        f"{run.pairs_scored:,} pairs scored, candidates {run.created:,} new / "
+        f"{run.updated:,} re-scored / {run.removed:,} removed; peak RSS {_rss_mb():.0f} MB"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=500)
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--new", type=int, default=20_000)
+    args = parser.parse_args()
+
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.cases.models import Case, SourceList
+    from app.extensions import db
+    from app.records.models import PartnerRecord, PartnerSource
+
+    app = create_app()
+    with app.app_context():
+        upgrade()
+        start = time.perf_counter()
+        data = Generator(7).dataset(args.cases, args.records)
+        extra = Generator(8).dataset(max(args.cases // 10, 1), args.new).records
+        source_list = SourceList(name="Bench list", received_on=date(2026, 11, 1))
+        source = PartnerSource(name="Bench register")
+        db.session.add_all([source_list, source])
+        db.session.commit()
+        day = timedelta(days=1)
+        _insert(
+            Case.__table__, [_case_row(e, source_list.id, n) for n, e in enumerate(data.cases)], day
+        )
+        _insert(
+            PartnerRecord.__table__,
+            [_record_row(e, source.id, n) for n, e in enumerate(data.records)],
+            day,
+        )
+        print(
+            f"data: {args.cases} cases, {len(data.records):,} records generated and inserted "
+            f"in {time.perf_counter() - start:.0f} s ({db.engine.dialect.name})"
+        )
+        print(_timed_run(full=True))
+        offset = len(data.records)
+        _insert(
+            PartnerRecord.__table__,
+            [_record_row(e, source.id, offset + n) for n, e in enumerate(extra)],
+        )
+        print(f"+ {len(extra):,} new records")
+        print(_timed_run(full=False))
+
+
+if __name__ == "__main__":
+    main()
