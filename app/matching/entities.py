@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from app.dates import age_to_birth_year_range
@@ -21,6 +22,7 @@ from app.matching.normalize import (
     fold,
     given_name_keys,
     given_name_sex,
+    given_names_version,
     oblast_key,
     patronymic_parts,
     phonetic_block_key,
@@ -101,40 +103,64 @@ def _surname_keys(texts: Iterable[str]) -> frozenset[str]:
     return frozenset(k for k in (surname_key(t) for t in texts) if k)
 
 
-def prepare(entity: MatchEntity) -> Features:
-    """Compute every key blocking and scoring use; each normaliser call is cached."""
-    families = _nonempty(
-        [entity.family_name, entity.family_name_latin, *(a[0] for a in entity.aliases)]
+_CACHE = 1 << 17
+
+
+# Name and place keys are cached on the texts themselves: a million partner records hold far
+# fewer distinct spellings, and these are most of the work of prepare(). Admins extend the
+# given-name table at run time, so given-name keys are cached with the table's version.
+@lru_cache(maxsize=_CACHE)
+def _family_part(
+    families: tuple[str, ...],
+) -> tuple[frozenset[str], tuple[str, ...], frozenset[str]]:
+    """surnames, surname_latin and surname_blocks of the family-name texts."""
+    return (
+        _surname_keys(families),
+        tuple(dict.fromkeys(to_latin_key(t) for t in families)),
+        frozenset(b for b in (phonetic_block_key(t) for t in families) if b),
     )
-    givens = _nonempty(
-        [entity.given_name, entity.given_name_latin, *(a[1] for a in entity.aliases)]
-    )
-    surnames = _surname_keys(families)
+
+
+@lru_cache(maxsize=_CACHE)
+def _given_part(
+    givens: tuple[str, ...], version: int
+) -> tuple[frozenset[str], tuple[str, ...], frozenset[str], frozenset[str], str | None]:
+    """given, given_latin, surnames_from_given, blocks_from_given and the sex the given names
+    imply (None if none or both); ``version`` is the given-name table's."""
     given = _given_keys(givens)
-    patronymic_key, patronymic_sex = (
-        patronymic_parts(entity.patronymic) if entity.patronymic.strip() else ("", None)
+    sexes = {given_name_sex(k) for k in given} - {None}
+    return (
+        given,
+        tuple(dict.fromkeys(to_latin_key(t.split()[0]) for t in givens)),
+        _surname_keys(givens[:1]),
+        frozenset(b for b in (phonetic_block_key(t) for t in givens[:1]) if b),
+        sexes.pop() if len(sexes) == 1 else None,
     )
-    sex = _SEX.get((entity.sex or "").strip().lower())
-    if sex is None:
-        sexes = {given_name_sex(k) for k in given} - {None}
-        sex = sexes.pop() if len(sexes) == 1 else patronymic_sex
-    years: tuple[int, int] | None = None
-    if entity.dob_year is not None:
-        years = (entity.dob_year, entity.dob_year)
-    elif entity.age is not None and entity.age_on is not None and 0 <= entity.age <= 120:
-        years = age_to_birth_year_range(entity.age, entity.age_on)
+
+
+@lru_cache(maxsize=_CACHE)
+def _given_from_family(family: str, version: int) -> frozenset[str]:
+    """Given-name keys of the family name, for records with the names in the wrong columns."""
+    return _given_keys((family,)) if family else frozenset()
+
+
+@lru_cache(maxsize=_CACHE)
+def _place_part(
+    places: tuple[str, ...], region: str
+) -> tuple[frozenset[str], frozenset[str], tuple[str, ...]]:
+    """place_keys, oblasts and place_latin of the place texts and the region."""
     place_keys: set[str] = set()
     oblasts: set[str] = set()
     place_latin: list[str] = []
-    for text in _nonempty(entity.places):
+    for text in _nonempty(places):
         # "Первомайськ" is two towns: both are kept, so that either side's spelling meets it.
         keys = place_candidates(text)
         if keys:
             place_keys.update(keys)
             if len(keys) == 1:
-                region = place_region(keys[0])
-                if region:
-                    oblasts.add(region)
+                found = place_region(keys[0])
+                if found:
+                    oblasts.add(found)
         else:
             found = oblast_key(text)
             if found:
@@ -142,26 +168,51 @@ def prepare(entity: MatchEntity) -> Features:
             skeleton = to_latin_key(text)
             if skeleton:
                 place_latin.append(skeleton)
-    if entity.region.strip():
-        found = oblast_key(entity.region)
+    if region.strip():
+        found = oblast_key(region)
         if found:
             oblasts.add(found)
+    return frozenset(place_keys), frozenset(oblasts), tuple(place_latin)
+
+
+def prepare(entity: MatchEntity) -> Features:
+    """Compute every key blocking and scoring use; each normaliser call is cached."""
+    aliases = entity.aliases
+    families = _nonempty((entity.family_name, entity.family_name_latin, *(a[0] for a in aliases)))
+    givens = _nonempty((entity.given_name, entity.given_name_latin, *(a[1] for a in aliases)))
+    surnames, surname_latin, surname_blocks = _family_part(tuple(families))
+    given_from_family = _given_from_family(families[0] if families else "", given_names_version())
+    given, given_latin, surnames_from_given, blocks_from_given, given_sex = _given_part(
+        tuple(givens), given_names_version()
+    )
+    patronymic_key, patronymic_sex = (
+        patronymic_parts(entity.patronymic) if entity.patronymic.strip() else ("", None)
+    )
+    sex = _SEX.get((entity.sex or "").strip().lower())
+    if sex is None:
+        sex = given_sex or patronymic_sex
+    years: tuple[int, int] | None = None
+    if entity.dob_year is not None:
+        years = (entity.dob_year, entity.dob_year)
+    elif entity.age is not None and entity.age_on is not None and 0 <= entity.age <= 120:
+        years = age_to_birth_year_range(entity.age, entity.age_on)
+    place_keys, oblasts, place_latin = _place_part(tuple(entity.places), entity.region)
     return Features(
         entity=entity,
         surnames=surnames,
-        surname_latin=tuple(dict.fromkeys(to_latin_key(t) for t in families)),
-        surname_blocks=frozenset(b for b in (phonetic_block_key(t) for t in families) if b),
+        surname_latin=surname_latin,
+        surname_blocks=surname_blocks,
         given=given,
-        given_latin=tuple(dict.fromkeys(to_latin_key(t.split()[0]) for t in givens)),
-        given_from_family=_given_keys(families[:1]) if families else frozenset(),
-        surnames_from_given=_surname_keys(givens[:1]),
-        blocks_from_given=frozenset(b for b in (phonetic_block_key(t) for t in givens[:1]) if b),
+        given_latin=given_latin,
+        given_from_family=given_from_family,
+        surnames_from_given=surnames_from_given,
+        blocks_from_given=blocks_from_given,
         patronymic=patronymic_key,
         sex=sex,
         years=years,
-        place_keys=frozenset(place_keys),
-        oblasts=frozenset(oblasts),
-        place_latin=tuple(place_latin),
+        place_keys=place_keys,
+        oblasts=oblasts,
+        place_latin=place_latin,
         extra={k: fold(v) for k, v in entity.extra.items() if v and v.strip()},
     )
 

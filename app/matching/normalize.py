@@ -98,6 +98,7 @@ __all__ = [
     "given_name_keys",
     "given_name_sex",
     "given_names",
+    "given_names_version",
     "oblast_key",
     "patronymic_key",
     "patronymic_parts",
@@ -271,8 +272,8 @@ def to_latin_key(text: str) -> str:
 # --------------------------------------------------------------------------------------------
 
 # Applied to each word of a to_latin_key, in order. Each keeps at least two letters of stem.
-# uk "-ій-" against ru "-ей-": Олійник/Олейник, Корнійчук/Корнейчук.
-_UK_RU_EI_RE = re.compile(r"(?<=\w)ei(?=[^aeiou])")
+# uk "-ій-" against ru "-ей-": Олійник/Олейник, Корнійчук/Корнейчук, and at the end: Салій/Салей.
+_UK_RU_EI_RE = re.compile(r"(?<=\w)ei(?=[^aeiou]|$)")
 _GENDERED_ENDING_RE = re.compile(
     # -ський/-ська/-ская/-ской/-ski/-ska, -цький/-цкая, -зький: one "-sk"/"-ck"/"-zk".
     r"(?<=\w\w)(?:(?P<sk>[scz]k)(?:aia|ia|oi|i|a)"
@@ -399,6 +400,18 @@ def extend_given_names(rows: Iterable[tuple[str, str, Sequence[str], Sequence[st
     for value in list(globals().values()):
         if callable(getattr(value, "cache_clear", None)):
             value.cache_clear()
+    global _GIVEN_NAMES_VERSION
+    _GIVEN_NAMES_VERSION += 1
+
+
+_GIVEN_NAMES_VERSION = 0
+
+
+def given_names_version() -> int:
+    """A number that changes whenever :func:`extend_given_names` changes the table, so that
+    callers caching keys derived from given names (``app.matching.entities``) know when to
+    forget them."""
+    return _GIVEN_NAMES_VERSION
 
 
 @lru_cache(maxsize=1)

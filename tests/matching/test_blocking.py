@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from app.matching.blocking import BlockIndex, index_keys, probe_keys
+from app.matching.blocking import BlockIndex, _keys, index_keys, probe_keys
 from app.matching.entities import MatchEntity, prepare
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
@@ -77,13 +77,13 @@ CASE = entity(
     ids=lambda e: e.key,
 )
 def test_noisy_spellings_share_a_block(record: MatchEntity) -> None:
-    assert index_keys(prepare(CASE)) & probe_keys(prepare(record))
+    assert index_keys(prepare(CASE)) & set(probe_keys(prepare(record)))
 
 
 def test_strangers_share_no_block() -> None:
     stranger = entity("x", family_name="Шевчук", given_name="Марія", dob_year=2009, dob_month=5,
                       dob_day=1, places=("Бахмут",))  # fmt: skip
-    assert not index_keys(prepare(CASE)) & probe_keys(prepare(stranger))
+    assert not index_keys(prepare(CASE)) & set(probe_keys(prepare(stranger)))
 
 
 def test_oversized_blocks_are_dropped_whole() -> None:
@@ -93,3 +93,10 @@ def test_oversized_blocks_are_dropped_whole() -> None:
     assert ("x", "state", "nsw") in index.oversized
     probe = prepare(entity("r", family_name="Other", extra={"state": "nsw"}))
     assert list(index.candidates(probe)) == []
+
+
+def test_fast_probe_keys_are_the_exact_keys(benchmark) -> None:
+    for record in benchmark.records[:2000]:
+        features = prepare(record)
+        exact = _keys(features, features.surname_blocks, features.surnames, features.given, False)
+        assert set(probe_keys(features)) == exact

@@ -499,3 +499,18 @@ def test_explain_different_names_says_so():
 def test_explain_rejects_unknown_kind():
     with pytest.raises(ValueError, match="unknown kind"):
         explain_name_pair("a", "b", "street")
+
+
+def test_extending_given_names_changes_the_version() -> None:
+    # Callers that cache keys derived from given names (app.matching.entities) rely on it.
+    from app.matching.normalize import extend_given_names, given_names_version
+
+    before = given_names_version()
+    extend_given_names([])
+    assert given_names_version() == before + 1
+
+
+@pytest.mark.parametrize(("uk", "ru"), [("Салій", "Салей"), ("Гордій", "Гордей")])
+def test_final_ukrainian_ii_meets_russian_ei(uk: str, ru: str) -> None:
+    # Found by the matching benchmark: only "-ій-" inside a word met "-ей-" before.
+    assert surname_key(uk) == surname_key(ru)
