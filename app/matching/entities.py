@@ -222,44 +222,49 @@ def _text(obj: Any, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _entity(
+    obj: Any, key: Hashable, places: tuple[str, str], age: str, age_on: str, **more: Any
+) -> MatchEntity:
+    """The fields cases and records share, read by attribute; ``more`` adds the rest."""
+    return MatchEntity(
+        key=key,
+        family_name=_text(obj, "family_name"),
+        given_name=_text(obj, "given_name"),
+        patronymic=_text(obj, "patronymic"),
+        sex=_text(obj, "sex"),
+        dob_year=obj.dob_year,
+        dob_month=obj.dob_month,
+        dob_day=obj.dob_day,
+        age=getattr(obj, age, None),
+        age_on=getattr(obj, age_on, None),
+        places=tuple(_nonempty([_text(obj, name) for name in places])),
+        region=_text(obj, "region"),
+        **more,
+    )
+
+
 def from_case(case: Any, key: Hashable | None = None) -> MatchEntity:
     """A ``Case`` (with its aliases) as a :class:`MatchEntity` keyed ``("case", id)``."""
-    return MatchEntity(
-        key=key if key is not None else ("case", case.id),
-        family_name=_text(case, "family_name"),
-        given_name=_text(case, "given_name"),
-        patronymic=_text(case, "patronymic"),
+    return _entity(
+        case,
+        key if key is not None else ("case", case.id),
+        ("place_of_birth", "last_known_place"),
+        "estimated_age",
+        "age_estimated_on",
         family_name_latin=_text(case, "family_name_latin"),
         given_name_latin=_text(case, "given_name_latin"),
         aliases=tuple(
             (a.family_name, a.given_name, a.patronymic) for a in getattr(case, "aliases", ())
         ),
-        sex=_text(case, "sex"),
-        dob_year=case.dob_year,
-        dob_month=case.dob_month,
-        dob_day=case.dob_day,
-        age=getattr(case, "estimated_age", None),
-        age_on=getattr(case, "age_estimated_on", None),
-        places=tuple(_nonempty([_text(case, "place_of_birth"), _text(case, "last_known_place")])),
-        region=_text(case, "region"),
     )
 
 
 def from_record(record: Any, key: Hashable | None = None) -> MatchEntity:
     """A ``PartnerRecord`` (or a row with the same attribute names) keyed ``("record", id)``."""
-    return MatchEntity(
-        key=key if key is not None else ("record", record.id),
-        family_name=_text(record, "family_name"),
-        given_name=_text(record, "given_name"),
-        patronymic=_text(record, "patronymic"),
-        sex=_text(record, "sex"),
-        dob_year=record.dob_year,
-        dob_month=record.dob_month,
-        dob_day=record.dob_day,
-        age=getattr(record, "age", None),
-        age_on=getattr(record, "age_on", None),
-        places=tuple(
-            _nonempty([_text(record, "place_of_birth"), _text(record, "place_of_origin")])
-        ),
-        region=_text(record, "region"),
+    return _entity(
+        record,
+        key if key is not None else ("record", record.id),
+        ("place_of_birth", "place_of_origin"),
+        "age",
+        "age_on",
     )
