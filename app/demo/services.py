@@ -158,7 +158,8 @@ def _other_spelling(given_name: str, rng: random.Random) -> str:
     keys = given_name_keys(given_name)
     for row in given_names():
         if row.canonical in keys:
-            options = [v for v in (*row.variants, *row.diminutives) if v[0] > "z"] or [given_name]
+            spellings = (*row.variants, *row.diminutives)
+            options = [v for v in spellings if v[0] > "z" and v != given_name] or [given_name]
             return rng.choice(options)
     return given_name
 
@@ -184,6 +185,16 @@ def _names(fake: Faker, female: bool) -> dict[str, str]:
     }
 
 
+def _noisy_date(month: int | None, day: int | None, rng: random.Random) -> dict:
+    """The other side's date: often the year only, sometimes day and month swapped."""
+    roll = rng.random()
+    if roll < 0.35 or month is None or day is None:
+        return {"dob_month": None, "dob_day": None}
+    if roll < 0.45 and day <= 12:
+        return {"dob_month": day, "dob_day": month}
+    return {"dob_month": month, "dob_day": day}
+
+
 def _seed_partner_records(seed: int) -> None:
     """A partner register in which some demo children appear again, spelt the other side's
     way (upper-case surname, Russian or diminutive given name, only a year), a few of their
@@ -207,8 +218,7 @@ def _seed_partner_records(seed: int) -> None:
                     "patronymic": case.patronymic,
                     "sex": case.sex,
                     "dob_year": case.dob_year,
-                    "dob_month": case.dob_month if rng.random() < 0.6 else None,
-                    "dob_day": case.dob_day if rng.random() < 0.6 else None,
+                    **_noisy_date(case.dob_month, case.dob_day, rng),
                     "place_of_origin": case.last_known_place,
                     "current_location": rng.choice(CURRENT_PLACES),
                     "institution": rng.choice(INSTITUTIONS),
