@@ -99,11 +99,7 @@ def confirm(
         _apply(candidate, actor, approved_by=actor)
     else:
         candidate.status = CandidateStatus.AWAITING_APPROVAL.value
-        for case in _cases(candidate):
-            add_event(
-                case, actor, CaseEventKind.MATCH, text=candidate.review_reason,
-                candidate=candidate.id, state="awaiting_approval",
-            )  # fmt: skip
+        _on_timelines(candidate, actor, "awaiting_approval", candidate.review_reason)
     db.session.flush()
 
 
@@ -124,11 +120,7 @@ def reject(candidate: MatchCandidate, actor: User, reason: str) -> None:
     candidate.rank = 0  # ranks order the live candidates only
     candidate.reviewed_by_id = actor.id
     candidate.reviewed_at = utcnow()
-    for case in _cases(candidate):
-        add_event(
-            case, actor, CaseEventKind.MATCH, text=candidate.review_reason,
-            candidate=candidate.id, state="rejected",
-        )  # fmt: skip
+    _on_timelines(candidate, actor, "rejected", candidate.review_reason)
     db.session.flush()
 
 
@@ -145,12 +137,14 @@ def decide(candidate: MatchCandidate, actor: User, approve: bool, note: str = ""
         candidate.status = CandidateStatus.PROPOSED.value
         candidate.decided_by_id = actor.id
         candidate.decided_at = utcnow()
-        for case in _cases(candidate):
-            add_event(
-                case, actor, CaseEventKind.MATCH, text=candidate.decision_note,
-                candidate=candidate.id, state="sent_back",
-            )  # fmt: skip
+        _on_timelines(candidate, actor, "sent_back", candidate.decision_note)
     db.session.flush()
+
+
+def _on_timelines(candidate: MatchCandidate, actor: User, state: str, text: str) -> None:
+    """What happened to the match, on the timeline of each case of the pair."""
+    for case in _cases(candidate):
+        add_event(case, actor, CaseEventKind.MATCH, text=text, candidate=candidate.id, state=state)
 
 
 def _advance_to_located(case: Case, actor: User, reason: str) -> None:
@@ -183,9 +177,7 @@ def _apply(candidate: MatchCandidate, actor: User, approved_by: User) -> None:
             _advance_to_located(case, actor, _("Match confirmed: %(r)s", r=reason))
         return
     older, newer = candidate.case, candidate.other_case
-    for case in _cases(candidate):
-        add_event(case, actor, CaseEventKind.MATCH, text=reason, candidate=candidate.id,
-                  state="confirmed")  # fmt: skip
+    _on_timelines(candidate, actor, "confirmed", reason)
     if newer is not None and newer.duplicate_of_id is None:
         mark_duplicate(newer, older, actor, reason)
 
