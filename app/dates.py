@@ -82,7 +82,7 @@ class PartialDate:
 
     @property
     def precision(self) -> str:
-        """"day", "month", "year" or "unknown"."""
+        """ "day", "month", "year" or "unknown"."""
         if self.year is None:
             return "unknown"
         if self.month is None:
@@ -92,7 +92,7 @@ class PartialDate:
         return "day"
 
     def isoformat(self) -> str:
-        """"2014-03-05", "2014-03", "2014", or "" when unknown."""
+        """ "2014-03-05", "2014-03", "2014", or "" when unknown."""
         if self.year is None:
             return ""
         text = f"{self.year:04d}"

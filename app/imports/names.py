@@ -171,21 +171,49 @@ def split_full_name(text: str | None) -> NameParts:
 
 _MALE = frozenset(
     {
-        "ч", "чол", "чоловіча", "чоловічий", "чоловік", "хлопчик", "хлопець",
-        "м", "муж", "мужской", "мужчина", "мальчик", "мал",
-        "m", "male", "man", "boy",
+        "ч",
+        "чол",
+        "чоловіча",
+        "чоловічий",
+        "чоловік",
+        "хлопчик",
+        "хлопець",
+        "м",
+        "муж",
+        "мужской",
+        "мужчина",
+        "мальчик",
+        "мал",
+        "m",
+        "male",
+        "man",
+        "boy",
     }
 )
 _FEMALE = frozenset(
     {
-        "ж", "жін", "жіноча", "жіночий", "жінка", "дівчинка", "дів",
-        "жен", "женский", "женщина", "девочка", "дев",
-        "f", "female", "woman", "girl",
+        "ж",
+        "жін",
+        "жіноча",
+        "жіночий",
+        "жінка",
+        "дівчинка",
+        "дів",
+        "жен",
+        "женский",
+        "женщина",
+        "девочка",
+        "дев",
+        "f",
+        "female",
+        "woman",
+        "girl",
     }
 )
 
+
 def detect_sex_value(text: str | None) -> str | None:
-    """"male", "female" or None for a sex cell in Ukrainian, Russian or English.
+    """ "male", "female" or None for a sex cell in Ukrainian, Russian or English.
 
     Ukrainian writes ч/ж (чол/жін), Russian м/ж (муж/жен); "м" is therefore male, and "ж" is
     female in both. Case, surrounding spaces and a trailing dot do not matter.

@@ -125,21 +125,57 @@ def test_split_every_full_name_in_the_fixtures():
             )
             for row in source.rows():
                 family, given, patronymic = row.values[column].split()
-                assert split_full_name(row.values[column]) == NameParts(
-                    family, given, patronymic
-                )
+                assert split_full_name(row.values[column]) == NameParts(family, given, patronymic)
                 checked += 1
     assert checked == 15 + 12
 
 
 MALE = [
-    "ч", "Ч", "ч.", "чол", "Чол.", "чоловіча", "Чоловіча", "чоловічий", "м", "М", "муж",
-    "Муж.", "мужской", "Мужской", "M", "m", "male", "Male", "MALE", " male ", "хлопчик",
-    "мальчик", "boy",
+    "ч",
+    "Ч",
+    "ч.",
+    "чол",
+    "Чол.",
+    "чоловіча",
+    "Чоловіча",
+    "чоловічий",
+    "м",
+    "М",
+    "муж",
+    "Муж.",
+    "мужской",
+    "Мужской",
+    "M",
+    "m",
+    "male",
+    "Male",
+    "MALE",
+    " male ",
+    "хлопчик",
+    "мальчик",
+    "boy",
 ]
 FEMALE = [
-    "ж", "Ж", "ж.", "жін", "Жін.", "жіноча", "Жіноча", "жіночий", "жен", "Жен.", "женский",
-    "Женский", "F", "f", "female", "Female", "FEMALE", "дівчинка", "девочка", "girl",
+    "ж",
+    "Ж",
+    "ж.",
+    "жін",
+    "Жін.",
+    "жіноча",
+    "Жіноча",
+    "жіночий",
+    "жен",
+    "Жен.",
+    "женский",
+    "Женский",
+    "F",
+    "f",
+    "female",
+    "Female",
+    "FEMALE",
+    "дівчинка",
+    "девочка",
+    "girl",
 ]
 
 

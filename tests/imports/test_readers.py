@@ -137,8 +137,17 @@ def test_cases_sample_has_canonical_headers_and_forty_rows():
     with (DATA / "cases_339_sample.csv").open("rb") as stream, open_csv(stream) as source:
         rows = list(source.rows())
     assert source.headers == [
-        "external_id", "family_name", "given_name", "patronymic", "sex", "date_of_birth",
-        "place_of_birth", "last_known_place", "region", "mother_name", "father_name",
+        "external_id",
+        "family_name",
+        "given_name",
+        "patronymic",
+        "sex",
+        "date_of_birth",
+        "place_of_birth",
+        "last_known_place",
+        "region",
+        "mother_name",
+        "father_name",
         "contact_phone",
     ]
     assert len(rows) == 40
