@@ -336,7 +336,8 @@ def _names(
         bits += _surname_bits(s_level, s_shared, freq)
     if a.given and b.given:
         bits += _given_bits(g_level, g_shared, freq)
-    if (s_level != "same" or g_level != "same") and (b.surnames_from_given and b.given_from_family):
+    # Only when neither name agrees as written (if one does, reading across cannot do better).
+    if s_level != "same" and g_level != "same" and b.surnames_from_given and b.given_from_family:
         s2_level, s2 = _name_level(
             a.surnames, b.surnames_from_given, a.surname_latin, b.given_latin
         )

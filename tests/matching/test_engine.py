@@ -11,23 +11,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 
 from synth import Generator
 
-CASE = MatchEntity(
-    key=("case", 1),
-    family_name="Лисенко",
-    given_name="Олександр",
-    patronymic="Сергійович",
-    sex="male",
-    dob_year=2014,
-    dob_month=3,
-    dob_day=12,
-    places=("Олешки",),
-)
+from tests.matching.test_scoring import CASE, LATIN, RUSSIAN
+
 RECORDS = [
-    MatchEntity(("record", 1), family_name="ЛЫСЕНКО", given_name="Александр",
-                patronymic="Сергеевич", dob_year=2014, dob_month=3, dob_day=12,
-                places=("Алешки Херсонская обл.",)),
-    MatchEntity(("record", 2), family_name="LYSENKO", given_name="Oleksandr", dob_year=2014,
-                places=("Oleshky",)),
+    RUSSIAN,
+    LATIN,
     # A brother, a twin sister and a namesake: same family, place or names.
     MatchEntity(("record", 3), family_name="Лисенко", given_name="Дмитро",
                 patronymic="Сергійович", dob_year=2011, dob_month=7, dob_day=2,
