@@ -5,7 +5,7 @@ keeps only pairs that share at least one *blocking key*. One key alone loses tru
 surname changed at adoption, a wrong year, names in the wrong columns), so there are several,
 each a conjunction that is rare among strangers but survives one kind of noise:
 
-``sy``  surname key + birth year              survives script, romanisation, gender form, a
+``sy``  surname key + birth year (as written) survives script, romanisation, gender form, a
                                                wrong given name, a day/month error
 ``sg``  phonetic surname block + given name   survives any date error or a missing date
 ``syb`` phonetic block of the names read       survives names in the wrong columns with a
@@ -84,8 +84,13 @@ def _keys(
     initials = {s[0] for s in surnames if s}
     dobs = _dobs(features, swap=generous)
     month = features.entity.dob_month if features.entity.dob_year is not None else None
+    # The surname + year block is the biggest (a common surname, a year's births); it takes
+    # the year as written, and the other keys cover a year off by one.
+    sy_years = years
+    if generous and features.years is not None:
+        sy_years = [*range(features.years[0], features.years[1] + 1), NO_YEAR]
     for surname in surnames:
-        keys.update(("sy", surname, year) for year in years)
+        keys.update(("sy", surname, year) for year in sy_years)
     for block in blocks:
         keys.update(("sg", block, g) for g in given)
         if across or not generous:

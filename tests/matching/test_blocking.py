@@ -100,3 +100,10 @@ def test_fast_probe_keys_are_the_exact_keys(benchmark) -> None:
         features = prepare(record)
         exact = _keys(features, features.surname_blocks, features.surnames, features.given, False)
         assert set(probe_keys(features)) == exact
+
+
+def test_a_case_without_a_date_meets_dated_records_and_back() -> None:
+    undated = entity("case", family_name="Лисенко", given_name="Олександр")
+    dated = entity("r", family_name="Lysenko", given_name="Dmytro", dob_year=2014)
+    assert index_keys(prepare(undated)) & set(probe_keys(prepare(dated)))
+    assert index_keys(prepare(dated)) & set(probe_keys(prepare(undated)))
