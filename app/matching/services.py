@@ -23,6 +23,7 @@ requests in flight (``SLACK``). Scoring a pair twice is harmless; missing one is
 from __future__ import annotations
 
 import csv
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Iterator
@@ -255,8 +256,19 @@ def _pair_key(left: Hashable, right: Hashable) -> Pair | None:
     return (older, -newer)
 
 
+# Runs in this process take turns: two runs storing the same new pair at once would make
+# the second fail on the unique key. (A command-line run in another process can still
+# collide; the loser fails whole, stores nothing, and the next run finds its pairs.)
+_one_run_at_a_time = threading.Lock()
+
+
 def run_matching(run_id: int, progress: Progress | None = None) -> MatchingRun:
     """Do one run and commit its candidates together with its counts (or nothing, on error)."""
+    with _one_run_at_a_time:
+        return _run_matching(run_id, progress)
+
+
+def _run_matching(run_id: int, progress: Progress | None) -> MatchingRun:
     run = db.session.get(MatchingRun, run_id)
     if run is None:
         raise LookupError(f"no matching run {run_id}")

@@ -314,3 +314,25 @@ def test_a_run_whose_process_died_is_marked_interrupted(ctx):
     assert mark_interrupted_runs() == 2
     assert dead.status == gone_here.status == RunStatus.FAILED
     assert dead.error == "interrupted" and fresh.status == RunStatus.RUNNING
+
+
+def test_runs_in_one_process_take_turns(monkeypatch):
+    import threading
+    import time
+
+    inside, most = [0], [0]
+
+    def slow_run(run_id, progress):
+        inside[0] += 1
+        most[0] = max(most[0], inside[0])
+        time.sleep(0.05)
+        inside[0] -= 1
+        return run_id
+
+    monkeypatch.setattr(services, "_run_matching", slow_run)
+    threads = [threading.Thread(target=services.run_matching, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most[0] == 1
