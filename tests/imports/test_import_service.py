@@ -346,3 +346,33 @@ def test_a_file_with_200000_rows_imports(app, tmp_path):
             200_000,
             0,
         )
+
+
+def test_postgresql_statistics_follow_an_import_that_grows_the_table(app, tmp_path, monkeypatch):
+    """Without fresh statistics, PostgreSQL scanned the whole source for every chunk."""
+    from sqlalchemy import event
+
+    monkeypatch.setattr(services, "ANALYZE_FROM_ROWS", 2500)
+    path = tmp_path / "grows.csv"
+    with open(path, "w", encoding="utf-8") as out:
+        out.write("№;ПІБ\n")
+        for n in range(1, 12_001):
+            out.write(f"{n};Коваленко{n} Марія\n")
+    statements: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+        def remember(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", remember)
+        try:
+            batch = import_file(path, "Growing register")
+        finally:
+            event.remove(engine, "before_cursor_execute", remember)
+        assert batch.created == 12_000
+        analyzed = [s for s in statements if s.startswith("ANALYZE")]
+        if engine.dialect.name == "postgresql":
+            assert analyzed == ["ANALYZE partner_record"] * 2  # at 4,000 and 8,000 rows
+        else:
+            assert analyzed == []
