@@ -90,6 +90,16 @@ def _nonempty(values: Iterable[str]) -> list[str]:
     return [v for v in (v.strip() for v in values if v) if v]
 
 
+def _texts(
+    text: str, latin: str, aliases: tuple[tuple[str, str, str], ...], column: int
+) -> tuple[str, ...]:
+    """The non-empty spellings of one name: as written, in Latin, in each alias."""
+    if not aliases and not latin:
+        text = text.strip()
+        return (text,) if text else ()  # most records: one spelling, no tuple building
+    return tuple(_nonempty((text, latin, *(alias[column] for alias in aliases))))
+
+
 def _given_keys(texts: Iterable[str]) -> frozenset[str]:
     keys: set[str] = set()
     for text in texts:
@@ -177,13 +187,13 @@ def _place_part(
 
 def prepare(entity: MatchEntity) -> Features:
     """Compute every key blocking and scoring use; each normaliser call is cached."""
-    aliases = entity.aliases
-    families = _nonempty((entity.family_name, entity.family_name_latin, *(a[0] for a in aliases)))
-    givens = _nonempty((entity.given_name, entity.given_name_latin, *(a[1] for a in aliases)))
-    surnames, surname_latin, surname_blocks = _family_part(tuple(families))
-    given_from_family = _given_from_family(families[0] if families else "", given_names_version())
+    version = given_names_version()
+    families = _texts(entity.family_name, entity.family_name_latin, entity.aliases, 0)
+    givens = _texts(entity.given_name, entity.given_name_latin, entity.aliases, 1)
+    surnames, surname_latin, surname_blocks = _family_part(families)
+    given_from_family = _given_from_family(families[0] if families else "", version)
     given, given_latin, surnames_from_given, blocks_from_given, given_sex = _given_part(
-        tuple(givens), given_names_version()
+        givens, version
     )
     patronymic_key, patronymic_sex = (
         patronymic_parts(entity.patronymic) if entity.patronymic.strip() else ("", None)

@@ -155,13 +155,13 @@ class Frequencies:
         """Count one entity of the population (plain loops: Counter.update is slower on the
         one- or two-key sets of a million records)."""
         self.total += 1
-        for counter, keys in (
-            (self.surnames, f.surnames),
-            (self.given, f.given),
-            (self.places, f.place_keys),
-        ):
-            for key in keys:
-                counter[key] += 1
+        surnames, given, places = self.surnames, self.given, self.places
+        for key in f.surnames:
+            surnames[key] += 1
+        for key in f.given:
+            given[key] += 1
+        for key in f.place_keys:
+            places[key] += 1
         if f.patronymic:
             self.patronymics[f.patronymic] += 1
         for name, value in f.extra.items():
