@@ -590,10 +590,14 @@ def _explain_names(
         if swapped:
             bits += SWAP_BITS
             note = f"{y} {_SIGNS[s_level]} {x}: family and given names swapped in the record"
+        if x not in (a.entity.family_name, a.entity.family_name_latin):
+            note += " (another name of the case: an alias)"
         fields.append(FieldResult("family_name", x, y, s_level, note, bits))
     if a.given and (b.given_from_family if swapped else b.given):
         x, y = _pick_texts(giv_a, giv_b, given_name_keys)
         note = _name_note("given", g_level, y, x)
+        if x not in (a.entity.given_name, a.entity.given_name_latin):
+            note += " (another name of the case: an alias)"
         bits = _given_bits(g_level, g_shared, freq)
         fields.append(FieldResult("given_name", x, y, g_level, note, bits))
 

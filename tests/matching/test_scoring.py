@@ -125,6 +125,8 @@ def test_adoption_surname_found_through_an_alias() -> None:
     with_alias = compare(prepare(aliased), prepare(adopted))
     assert with_alias.likely
     assert with_alias.score > without.score
+    note = with_alias.explanation()["fields"][0]["note"]
+    assert note == "Коваленко = Коваленко: same spelling (another name of the case: an alias)"
 
 
 def _fields(e: MatchEntity) -> dict:
