@@ -22,9 +22,9 @@ each a conjunction that is rare among strangers but survives one kind of noise:
 
 One side is *generous* and the other *exact*, which keeps the relation symmetric while only
 one side pays for the generosity. The index (the small side: cases) files each entity under
-generous keys: the birth year ±1, day and month swapped, and family and given names read
-across (a record that put the surname in the given-name column). The streamed side (a million
-partner records) looks up only its exact keys, a dozen dictionary look-ups a record.
+generous keys: the birth year ±1 (except in ``sy``), day and month swapped, and family and
+given names read across (a record that put the surname in the given-name column). The streamed
+side (a million partner records) looks up only its exact keys, a dozen look-ups a record.
 """
 
 from __future__ import annotations
@@ -39,10 +39,10 @@ __all__ = ["BlockIndex", "index_keys", "probe_keys"]
 BlockKey = tuple[Hashable, ...]
 
 YEAR_SLACK = 1  # generous years lo-1 .. hi+1: "a year off by one"
-# Year slots beside real years: an exact entity is also filed under ANY_YEAR, which only a
-# generous entity that knows no year looks up; a generous entity files itself under NO_YEAR,
-# which an exact entity with no year looks up. So a missing year on either side never hides a
-# pair.
+# Year slots beside real years: an indexed (generous) entity that knows no year is filed
+# under ANY_YEAR, which every streamed entity looks up; an indexed entity with a year is also
+# filed under NO_YEAR, which a streamed entity that knows no year looks up. So a missing year on
+# either side never hides a pair.
 ANY_YEAR = "*"
 NO_YEAR = "?"
 # A further field blocks only where its values are nearly unique (an identity number, a
