@@ -165,23 +165,12 @@ def _other_spelling(given_name: str, rng: random.Random) -> str:
 
 
 def _names(fake: Faker, female: bool) -> dict[str, str]:
-    if female:
-        family, given, patronymic = (
-            fake.last_name_female(),
-            fake.first_name_female(),
-            fake.middle_name_female(),
-        )
-    else:
-        family, given, patronymic = (
-            fake.last_name_male(),
-            fake.first_name_male(),
-            fake.middle_name_male(),
-        )
+    form = "female" if female else "male"
     return {
-        "family_name": family,
-        "given_name": given,
-        "patronymic": patronymic,
-        "sex": "female" if female else "male",
+        "family_name": getattr(fake, f"last_name_{form}")(),
+        "given_name": getattr(fake, f"first_name_{form}")(),
+        "patronymic": getattr(fake, f"middle_name_{form}")(),
+        "sex": form,
     }
 
 
