@@ -46,7 +46,7 @@ from app.extensions import db
 from app.imports.models import BatchStatus, ImportBatch
 from app.jobs import report_progress, runner_alive, runner_id, start_job
 from app.matching.engine import Candidate, link
-from app.matching.entities import Features, from_case, from_record, prepare
+from app.matching.entities import RECORD_ROW, Features, from_case, from_record_row, prepare
 from app.matching.models import (
     CandidateStatus,
     GivenNameEntry,
@@ -76,21 +76,7 @@ SLACK = timedelta(seconds=5)
 STREAM_CHUNK = 5000
 # Statuses in which a case is still looked for (closed and reunified cases are not).
 _SEARCHED = [s.value for s in CaseStatus if s not in (CaseStatus.CLOSED, CaseStatus.REUNIFIED)]
-_RECORD_COLUMNS = (
-    PartnerRecord.id,
-    PartnerRecord.family_name,
-    PartnerRecord.given_name,
-    PartnerRecord.patronymic,
-    PartnerRecord.sex,
-    PartnerRecord.dob_year,
-    PartnerRecord.dob_month,
-    PartnerRecord.dob_day,
-    PartnerRecord.age,
-    PartnerRecord.age_on,
-    PartnerRecord.place_of_birth,
-    PartnerRecord.place_of_origin,
-    PartnerRecord.region,
-)
+_RECORD_COLUMNS = tuple(getattr(PartnerRecord, name) for name in RECORD_ROW)
 
 Pair = tuple[int, int]  # (case_id, record_id) or (older case_id, newer case_id)
 Progress = Callable[[int, int], None]
@@ -190,7 +176,8 @@ def _stream_records(since: datetime | None = None) -> Iterator[Any]:
         query = query.where(
             or_(PartnerRecord.updated_at >= since, PartnerRecord.created_at >= since)
         )
-    result = db.session.execute(query.execution_options(yield_per=STREAM_CHUNK))
+    # Core, not the ORM: plain rows, streamed in chunks.
+    result = db.session.connection().execute(query.execution_options(yield_per=STREAM_CHUNK))
     yield from result
 
 
@@ -328,7 +315,7 @@ def _run_matching(run_id: int, progress: Progress | None) -> MatchingRun:
 
 def _prepared(rows: Iterable[Any]) -> Iterator[Features]:
     for row in rows:
-        yield prepare(from_record(row))
+        yield prepare(from_record_row(row))
 
 
 def _is_changed(case: Case, since: datetime) -> bool:
