@@ -25,6 +25,7 @@ from app.matching.forms import (
     RunForm,
 )
 from app.matching.models import CandidateStatus, MatchCandidate, MatchingRun, RunStatus
+from app.matching.notes import translate_note
 from app.matching.review import (
     MatchError,
     approval_queue,
@@ -328,6 +329,11 @@ def top_notes(candidate: MatchCandidate, n: int = 3) -> list[dict]:
     """The fields that weighed most (for or against), strongest first."""
     fields = candidate.explanation.get("fields") or []
     return sorted(fields, key=lambda f: abs(f.get("bits") or 0), reverse=True)[:n]
+
+
+@bp.app_template_filter("match_note")
+def match_note_filter(note: str) -> str:
+    return translate_note(note)
 
 
 @bp.app_template_filter("format_decimal")
