@@ -50,6 +50,8 @@ class Config:
     JOBS_INLINE = False
     # After each import, match what is new or changed (an incremental run, in the background).
     MATCH_AFTER_IMPORT = os.environ.get("MATCH_AFTER_IMPORT", "1") != "0"
+    # After a case is created in the browser, likewise (new cases against all records).
+    MATCH_AFTER_CASE = os.environ.get("MATCH_AFTER_CASE", "1") != "0"
     DEMO_PASSWORD = None
 
 

@@ -275,6 +275,10 @@ def new():
             else:
                 db.session.commit()
                 flash(_("Case %(n)s created.", n=case.case_number), "success")
+                # Imported here: app.matching builds on the cases package.
+                from app.matching.services import match_new_case
+
+                match_new_case(current_user)
                 return redirect(url_for("cases.detail", case_id=case.id))
     return render_template("cases/form.html", form=form, case=None)
 

@@ -81,6 +81,7 @@ LEVEL_LABELS = {
 TRIGGER_LABELS = {
     "manual": _l("started here"),
     "import": _l("after an import"),
+    "case": _l("after a new case"),
     "cli": _l("command line"),
     "demo": _l("demo data"),
 }

@@ -67,6 +67,7 @@ __all__ = [
     "export_candidates",
     "given_name_entries",
     "latest_runs",
+    "match_new_case",
     "run_matching",
     "start_run",
 ]
@@ -92,6 +93,36 @@ def start_run(full: bool, trigger: str, user: User | None) -> MatchingRun:
     db.session.commit()
     start_job(current_app._get_current_object(), run_matching, run.id, key=run.progress_key)
     return run
+
+
+# A case saved in the browser asks for a run; while one such run waits its turn, later saves
+# need none of their own: it starts after them and sees them.
+_case_run_waiting = threading.Lock()
+
+
+def match_new_case(user: User | None) -> MatchingRun | None:
+    """After a case is created in the browser: an incremental run in the background, unless
+    one asked for the same reason is still waiting to start, or it is switched off
+    (``MATCH_AFTER_CASE``)."""
+    if not current_app.config.get("MATCH_AFTER_CASE", True):
+        return None
+    if not _case_run_waiting.acquire(blocking=False):
+        return None
+    try:
+        run = MatchingRun(full=False, trigger="case", started_by_id=user.id if user else None)
+        db.session.add(run)
+        db.session.commit()
+    except BaseException:
+        _case_run_waiting.release()
+        raise
+    start_job(current_app._get_current_object(), _run_for_case, run.id, key=run.progress_key)
+    return run
+
+
+def _run_for_case(run_id: int) -> MatchingRun:
+    with _one_run_at_a_time:
+        _case_run_waiting.release()  # from now on, a new case needs a run of its own
+        return _run_matching(run_id, None)
 
 
 def after_import(batch: ImportBatch, background: bool = True) -> MatchingRun | None:

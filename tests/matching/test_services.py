@@ -336,3 +336,62 @@ def test_runs_in_one_process_take_turns(monkeypatch):
     for thread in threads:
         thread.join()
     assert most[0] == 1
+
+
+def _new_case_form(client, list_id: int) -> dict:
+    from tests.conftest import csrf_token
+
+    return {
+        "csrf_token": csrf_token(client, "/cases/new"),
+        "source_list": list_id,
+        "external_id": "H-1",
+        "case_type": "child",
+        "priority": "normal",
+        "family_name": "Лисенко",
+        "given_name": "Олександр",
+        "sex": "male",
+        "date_of_birth": "12.03.2014",
+        "last_known_place": "Олешки",
+    }
+
+
+def test_a_case_created_in_the_browser_is_matched_at_once(app, caseworker, monkeypatch):
+    monkeypatch.setattr(services, "SLACK", timedelta(0))
+    with app.app_context():
+        list_id = factories.make_source_list("Hotline").id
+        _record("R-9", family_name="ЛЫСЕНКО", given_name="Александр", dob_year=2014,
+                dob_month=3, dob_day=12, place_of_origin="Алешки")  # fmt: skip
+        db.session.commit()
+    response = caseworker.post("/cases/new", data=_new_case_form(caseworker, list_id))
+    assert response.status_code == 302
+    with app.app_context():
+        (run,) = db.session.scalars(select(MatchingRun)).all()
+        assert run.trigger == "case" and run.status == RunStatus.DONE
+        (candidate,) = _candidates()
+        assert candidate.case.external_id == "H-1" and candidate.likely
+    page = caseworker.get(response.headers["Location"]).get_data(as_text=True)
+    assert "ЛЫСЕНКО" in page
+
+
+def test_new_cases_wait_for_one_queued_run(app, caseworker, monkeypatch):
+    """While a run asked for by a new case waits its turn, the next case asks for none."""
+    with app.app_context():
+        list_id = factories.make_source_list("Hotline").id
+        db.session.commit()
+    assert services._case_run_waiting.acquire(blocking=False)  # a run is waiting
+    try:
+        caseworker.post("/cases/new", data=_new_case_form(caseworker, list_id))
+        with app.app_context():
+            assert db.session.scalar(select(func.count(MatchingRun.id))) == 0
+    finally:
+        services._case_run_waiting.release()
+
+
+def test_matching_after_a_new_case_can_be_switched_off(app, caseworker, monkeypatch):
+    monkeypatch.setitem(app.config, "MATCH_AFTER_CASE", False)
+    with app.app_context():
+        list_id = factories.make_source_list("Hotline").id
+        db.session.commit()
+    caseworker.post("/cases/new", data=_new_case_form(caseworker, list_id))
+    with app.app_context():
+        assert db.session.scalar(select(func.count(MatchingRun.id))) == 0
