@@ -17,7 +17,7 @@ The rules (README "Matching"):
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from app.auth.models import User
@@ -76,6 +76,20 @@ def can_review(user: User, candidate: MatchCandidate) -> bool:
 # --- decisions ----------------------------------------------------------------------------
 
 
+def _claim(candidate: MatchCandidate) -> None:
+    """Take the decision only if the pair is still as this user saw it: two people deciding
+    one match at once must not silently overwrite each other. The update locks the row
+    (PostgreSQL) or waits for the one writer (SQLite); the later of two finds it changed."""
+    claimed = db.session.execute(
+        update(MatchCandidate)
+        .where(MatchCandidate.id == candidate.id, MatchCandidate.status == candidate.status)
+        .values(updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        raise MatchError(_("Someone else decided this match in the meantime; reload the page."))
+
+
 def _require_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
@@ -92,6 +106,7 @@ def confirm(
     if candidate.status != CandidateStatus.PROPOSED:
         raise MatchError(_("This match has already been decided."))
     candidate.review_reason = _require_reason(reason)
+    _claim(candidate)
     candidate.reviewed_by_id = actor.id
     candidate.reviewed_at = utcnow()
     candidate.advance_status = advance_status
@@ -116,6 +131,7 @@ def reject(candidate: MatchCandidate, actor: User, reason: str) -> None:
     ):
         raise MatchError(_("This match is waiting for a supervisor's approval."))
     candidate.review_reason = _require_reason(reason)
+    _claim(candidate)
     candidate.status = CandidateStatus.REJECTED.value
     candidate.rank = 0  # ranks order the live candidates only
     candidate.reviewed_by_id = actor.id
@@ -130,6 +146,7 @@ def decide(candidate: MatchCandidate, actor: User, approve: bool, note: str = ""
         raise MatchError(_("You may not approve matches."))
     if candidate.status != CandidateStatus.AWAITING_APPROVAL:
         raise MatchError(_("This match is not waiting for approval."))
+    _claim(candidate)
     candidate.decision_note = (note or "").strip()
     if approve:
         _apply(candidate, actor, approved_by=actor)

@@ -395,3 +395,26 @@ def test_matching_after_a_new_case_can_be_switched_off(app, caseworker, monkeypa
     caseworker.post("/cases/new", data=_new_case_form(caseworker, list_id))
     with app.app_context():
         assert db.session.scalar(select(func.count(MatchingRun.id))) == 0
+
+
+@pytest.mark.parametrize("action", ["confirm", "reject"])
+def test_two_people_deciding_one_match_do_not_overwrite_each_other(lysenko, ctx, action):
+    from sqlalchemy import update
+
+    from app.matching import review
+
+    _run(full=True)
+    (candidate,) = _candidates(record_id=lysenko["true"].id)
+    # Someone else rejects it after this user loaded the page (this session has not seen it).
+    db.session.execute(
+        update(MatchCandidate)
+        .where(MatchCandidate.id == candidate.id)
+        .values(status=CandidateStatus.REJECTED.value)
+        .execution_options(synchronize_session=False)
+    )
+    assert candidate.status == CandidateStatus.PROPOSED  # the stale view
+    with pytest.raises(MatchError, match="in the meantime"):
+        if action == "confirm":
+            review.confirm(candidate, ctx["supervisor"], "same birth certificate")
+        else:
+            review.reject(candidate, ctx["supervisor"], "other mother")
