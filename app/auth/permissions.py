@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from flask import Flask, abort
 from flask_login import current_user
 
+from app.database import run_again_if_sqlite_was_busy
 from app.extensions import login_manager
 
 
@@ -100,7 +101,7 @@ def require(permission: Permission) -> Callable[[F], F]:
                     return login_manager.unauthorized()
                 if not current_user.can(permission):
                     abort(403)
-            return view(*args, **kwargs)
+            return run_again_if_sqlite_was_busy(lambda: view(*args, **kwargs))
 
         wrapped.required_permission = permission  # type: ignore[attr-defined]
         return wrapped  # type: ignore[return-value]
