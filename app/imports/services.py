@@ -695,6 +695,11 @@ def run_import(
     ``path`` defaults to the stored upload. Returns the batch, "done" or "failed". Raises only
     for errors that are not about the file (a database failure, a bug), after marking it failed.
     """
+    # The import's transaction writes first, so on SQLite it waits for the one writer instead
+    # of being refused at its first chunk because someone committed after it started reading.
+    db.session.execute(
+        update(ImportBatch).where(ImportBatch.id == batch_id).values(runner=runner_id())
+    )
     batch = db.session.get(ImportBatch, batch_id)
     if batch is None:
         raise LookupError(f"no import batch {batch_id}")

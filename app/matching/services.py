@@ -287,12 +287,15 @@ def run_matching(run_id: int, progress: Progress | None = None) -> MatchingRun:
 
 
 def _run_matching(run_id: int, progress: Progress | None) -> MatchingRun:
+    # Write before reading (SQLite: a transaction that read first may be refused its write).
+    db.session.execute(
+        update(MatchingRun).where(MatchingRun.id == run_id).values(runner=runner_id())
+    )
+    db.session.commit()
     run = db.session.get(MatchingRun, run_id)
     if run is None:
         raise LookupError(f"no matching run {run_id}")
     key = run.progress_key
-    run.runner = runner_id()
-    db.session.commit()
     clock = time.perf_counter()
 
     def report(done: int, total: int) -> None:
