@@ -35,6 +35,7 @@ from app.cases.models import (
     SourceList,
     TransitionRequest,
     count_cases_by_status,
+    format_case_number,
     parse_case_number,
 )
 from app.cases.search import CaseFilters, search_cases
@@ -273,13 +274,14 @@ def new():
             except CaseError as error:
                 form.external_id.errors.append(str(error))
             else:
+                case_id, user_id = case.id, current_user.id
                 db.session.commit()
-                flash(_("Case %(n)s created.", n=case.case_number), "success")
                 # Imported here: app.matching builds on the cases package.
                 from app.matching.services import match_new_case
 
-                match_new_case(current_user)
-                return redirect(url_for("cases.detail", case_id=case.id))
+                match_new_case(user_id)
+                flash(_("Case %(n)s created.", n=format_case_number(case_id)), "success")
+                return redirect(url_for("cases.detail", case_id=case_id))
     return render_template("cases/form.html", form=form, case=None)
 
 

@@ -100,16 +100,17 @@ def start_run(full: bool, trigger: str, user: User | None) -> MatchingRun:
 _case_run_waiting = threading.Lock()
 
 
-def match_new_case(user: User | None) -> MatchingRun | None:
+def match_new_case(user_id: int | None) -> MatchingRun | None:
     """After a case is created in the browser: an incremental run in the background, unless
     one asked for the same reason is still waiting to start, or it is switched off
-    (``MATCH_AFTER_CASE``)."""
+    (``MATCH_AFTER_CASE``). Call it right after the case's commit, before reading anything:
+    on SQLite a transaction that reads first may be refused its write."""
     if not current_app.config.get("MATCH_AFTER_CASE", True):
         return None
     if not _case_run_waiting.acquire(blocking=False):
         return None
     try:
-        run = MatchingRun(full=False, trigger="case", started_by_id=user.id if user else None)
+        run = MatchingRun(full=False, trigger="case", started_by_id=user_id)
         db.session.add(run)
         db.session.commit()
     except BaseException:
