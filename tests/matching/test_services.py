@@ -21,8 +21,9 @@ from app.matching.services import (
     export_candidates,
     run_matching,
 )
-from app.records.models import PartnerRecord, PartnerSource
+from app.records.models import PartnerRecord
 from tests import factories
+from tests.matching.conftest import make_record
 
 
 @pytest.fixture
@@ -31,28 +32,6 @@ def ctx(app, users, monkeypatch):
     monkeypatch.setattr(services, "SLACK", timedelta(0))
     with app.app_context():
         yield {role: db.session.get(User, user_id) for role, user_id in users.items()}
-
-
-def _source(name: str = "Evacuation register (test)") -> PartnerSource:
-    source = db.session.scalar(select(PartnerSource).where(PartnerSource.name == name))
-    if source is None:
-        source = PartnerSource(name=name)
-        db.session.add(source)
-        db.session.flush()
-    return source
-
-
-def _record(external_id: str, **fields) -> PartnerRecord:
-    record = PartnerRecord(
-        source=_source(),
-        external_id=external_id,
-        raw={"id": external_id},
-        row_hash=external_id,
-        **fields,
-    )
-    db.session.add(record)
-    db.session.flush()
-    return record
 
 
 def _run(full: bool = False) -> MatchingRun:
@@ -85,8 +64,8 @@ def lysenko(ctx):
         last_known_place="Олешки",
         region="Херсонська область",
     )
-    true = _record(
-        "R-1",
+    true = make_record(
+        external_id="R-1",
         family_name="ЛЫСЕНКО",
         given_name="Александр",
         patronymic="Сергеевич",
@@ -97,8 +76,8 @@ def lysenko(ctx):
         current_location="Ростов-на-Дону",
         institution="Дитячий будинок №4",
     )
-    sister = _record(
-        "R-2",
+    sister = make_record(
+        external_id="R-2",
         family_name="Лысенко",
         given_name="Мария",
         patronymic="Сергеевна",
@@ -108,8 +87,12 @@ def lysenko(ctx):
         dob_day=2,
         place_of_origin="Алешки",
     )
-    stranger = _record(
-        "R-3", family_name="Мельник", given_name="Ірина", dob_year=2009, place_of_origin="Київ"
+    stranger = make_record(
+        external_id="R-3",
+        family_name="Мельник",
+        given_name="Ірина",
+        dob_year=2009,
+        place_of_origin="Київ",
     )
     db.session.commit()
     return {"case": case, "true": true, "sister": sister, "stranger": stranger}
@@ -139,8 +122,8 @@ def test_first_run_is_full_and_a_second_scores_only_what_changed(lysenko):
     assert not second.full
     assert second.records_checked == 0 and second.cases_checked == 0
     assert second.created == 0 and second.removed == 0
-    new = _record(
-        "R-4", family_name="Лисенко", given_name="Олександр", dob_year=2014,
+    new = make_record(
+        external_id="R-4", family_name="Лисенко", given_name="Олександр", dob_year=2014,
         place_of_origin="Олешки",
     )  # fmt: skip
     db.session.commit()
@@ -359,7 +342,7 @@ def test_a_case_created_in_the_browser_is_matched_at_once(app, caseworker, monke
     monkeypatch.setattr(services, "SLACK", timedelta(0))
     with app.app_context():
         list_id = factories.make_source_list("Hotline").id
-        _record("R-9", family_name="ЛЫСЕНКО", given_name="Александр", dob_year=2014,
+        make_record(external_id="R-9", family_name="ЛЫСЕНКО", given_name="Александр", dob_year=2014,
                 dob_month=3, dob_day=12, place_of_origin="Алешки")  # fmt: skip
         db.session.commit()
     response = caseworker.post("/cases/new", data=_new_case_form(caseworker, list_id))
