@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Annotated, Any
 
 from flask import g, has_request_context
@@ -41,6 +42,13 @@ class TZDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC)
+
+
+def chunks(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """Rows in lists of ``size`` (the last shorter), for bulk statements and IN lists."""
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
 
 
 intpk = Annotated[int, mapped_column(Integer, primary_key=True)]

@@ -28,9 +28,8 @@ import json
 import os
 import secrets
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
-from itertools import islice
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
@@ -40,7 +39,7 @@ from sqlalchemy import String, Table, bindparam, func, insert, select, text, upd
 from app.audit.models import AuditAction
 from app.audit.services import record
 from app.cases.models import Case, CaseEvent, CaseEventKind, Relative, SourceList
-from app.database import utcnow
+from app.database import chunks, utcnow
 from app.extensions import db
 from app.imports.fields import FIELDS, guess_mapping
 from app.imports.models import (
@@ -317,12 +316,6 @@ def mark_interrupted_batches() -> int:
 
 
 # -- the import ------------------------------------------------------------------------------------
-
-
-def _chunks(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    iterator = iter(rows)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
 
 
 def _string_limits(table: Table) -> dict[str, int]:
@@ -761,7 +754,7 @@ def _import_rows(
     list_date = _list_date(batch)
     writer_class = _RecordWriter if batch.kind == ImportKind.RECORDS else _CaseWriter
     writer = writer_class(batch, counts)
-    for chunk in _chunks(source.rows(), CHUNK_SIZE):
+    for chunk in chunks(source.rows(), CHUNK_SIZE):
         outcomes = [
             convert_row(
                 row.values, row.line_number, headers, mapping, keys=keys, list_date=list_date
@@ -813,7 +806,7 @@ def _fail(
     counts = {**counts, "created": 0, "updated": 0, "unchanged": 0}
     if spool is not None:
         spool.seek(0)
-        for chunk in _chunks(spool, CHUNK_SIZE):
+        for chunk in chunks(spool, CHUNK_SIZE):
             db.session.execute(
                 insert(ImportProblem.__table__), [json.loads(line) for line in chunk]
             )

@@ -41,7 +41,7 @@ from app.audit.models import AuditAction
 from app.audit.services import record as audit
 from app.auth.models import User
 from app.cases.models import Case, CaseStatus
-from app.database import utcnow
+from app.database import chunks, utcnow
 from app.extensions import db
 from app.imports.models import BatchStatus, ImportBatch
 from app.jobs import report_progress, runner_alive, runner_id, start_job
@@ -495,11 +495,11 @@ def _store(run: MatchingRun, found: dict[Pair, Candidate], scope: _Scope) -> Non
             }
         )
     gone = [cid for pair, cid in existing.items() if pair not in found and scope.covers(pair)]
-    for chunk in _chunked(inserts, 1000):
+    for chunk in chunks(inserts, 1000):
         db.session.execute(insert(MatchCandidate), chunk)
     if updates:
         db.session.execute(update(MatchCandidate), updates)
-    for chunk in _chunked(gone, 1000):
+    for chunk in chunks(gone, 1000):
         db.session.execute(delete(MatchCandidate).where(MatchCandidate.id.in_(chunk)))
     run.created, run.updated, run.removed = len(inserts), len(updates), len(gone)
     affected = {pair[0] for pair in found} | {pair[0] for pair in existing if scope.covers(pair)}
@@ -514,15 +514,10 @@ def _older_first(explanation: dict[str, Any]) -> dict[str, Any]:
     return {**explanation, "fields": fields}
 
 
-def _chunked(items: list[Any], size: int) -> Iterator[list[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def _rerank(case_ids: Iterable[int]) -> None:
     """Rank each case's record candidates (not rejected), 1 the best."""
     ranks = []
-    for chunk in _chunked(sorted(case_ids), 1000):
+    for chunk in chunks(sorted(case_ids), 1000):
         rows = db.session.execute(
             select(MatchCandidate.id, MatchCandidate.case_id)
             .where(
