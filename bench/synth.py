@@ -3,7 +3,7 @@
     .venv/bin/python bench/synth.py --cases 500 --records 20000 --write-csv /tmp/synth
 
 Every person is invented: surnames from Faker's uk_UA lists (Zipf-weighted, so that namesakes
-happen), given names and diminutives from ``app/matching/data/given_names.csv``, places from the
+happen), given names and diminutives from ``app/names/data/given_names.csv``, places from the
 gazetteer. A case is written by a relative (Ukrainian Cyrillic, full date of birth mostly); each
 partner source writes the same child its own way:
 
@@ -38,7 +38,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from faker.providers.person.uk_UA import Provider as UkNames
 
 from app.matching.entities import MatchEntity
-from app.matching.normalize import given_names, places
+from app.names.given import given_names
+from app.names.places import places
 
 # --- noise rates (per partner record of a case child) ---------------------------------------
 RATES = {

@@ -16,7 +16,9 @@ from app.cases.labels import AGE_BANDS
 from app.cases.models import Case, CaseNameKey, CaseStatus, parse_case_number
 from app.cases.services import visible_cases
 from app.database import utcnow
-from app.matching.normalize import given_name_keys, surname_key, to_latin_key
+from app.names.given import given_name_keys
+from app.names.surnames import surname_key
+from app.names.text import to_latin_key
 
 _WORD = re.compile(r"[^\s,;/]+")
 

@@ -16,7 +16,7 @@ from app.cases.models import Case, CaseStatus, CaseType, ClosureReason
 from app.cases.services import add_relative, create_source_list, log_contact, open_case
 from app.extensions import db
 from app.matching.models import MatchingRun
-from app.matching.normalize import given_name_keys, given_names
+from app.names.given import given_name_keys, given_names
 from app.records.models import PartnerRecord, PartnerSource
 
 DEMO_USERS = [

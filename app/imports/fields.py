@@ -23,6 +23,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from app.names.text import repair_mixed_scripts
+
 __all__ = [
     "ALIASES",
     "FIELDS",
@@ -243,10 +245,6 @@ _APOSTROPHE_RE = re.compile(f"[{_APOSTROPHES}]")
 _PARENTHESISED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _TRAILING_MARKS = re.compile(r"[\s:*]+$")
 _SPACES = re.compile(r"\s+")
-_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
-# Latin letters that look like Cyrillic ones (after casefolding), for words typed in Cyrillic
-# with a stray Latin letter: "ПIБ", "Прiзвище".
-_LATIN_TO_CYRILLIC = str.maketrans("aceiopxykmhtb", "асеіорхукмнтв")
 
 # Words that qualify a header without changing its field: "Прізвище дитини", "Child's name".
 _QUALIFIERS = frozenset({"дитини", "ребенка", "ребёнка", "child", "childs", "of", "the"})
@@ -254,7 +252,8 @@ _QUALIFIERS = frozenset({"дитини", "ребенка", "ребёнка", "ch
 
 def normalise_header(header: str) -> str:
     """Fold a column header to the form used for lookup (see the module docstring)."""
-    text = unicodedata.normalize("NFKC", header).replace("\ufeff", "")
+    # A stray Latin letter in a Cyrillic word ("ПIБ", "Прiзвище") is repaired before casefolding.
+    text = repair_mixed_scripts(unicodedata.normalize("NFKC", header).replace("\ufeff", ""))
     text = text.casefold()
     without_hint = _PARENTHESISED.sub(" ", text)
     if without_hint.strip():
@@ -262,12 +261,7 @@ def normalise_header(header: str) -> str:
     text = _APOSTROPHE_RE.sub("", text)
     text = text.replace(".", "").replace("_", " ").replace("-", " ")
     text = _TRAILING_MARKS.sub("", text)
-    text = _SPACES.sub(" ", text).strip(" :*")
-    words = [
-        word.translate(_LATIN_TO_CYRILLIC) if _CYRILLIC.search(word) else word
-        for word in text.split(" ")
-    ]
-    return " ".join(words)
+    return _SPACES.sub(" ", text).strip(" :*")
 
 
 def _build_lookup() -> dict[str, str]:

@@ -13,9 +13,9 @@ The rule of :func:`split_full_name`, in order:
    capitalised tokens are not adjacent.
 3. Comma. "LYSENKO, Oleksandr" / "Лисенко, Олександр Петрович": what stands before the first
    comma is the family name; after it come the given name and the patronymic.
-4. Three tokens. A patronymic (see :func:`looks_like_patronymic`) in the middle and not at the
-   end means given-patronymic-family ("Олександр Петрович Коваленко"). Otherwise Cyrillic
-   names, and Latin names ending in a patronymic, are family-given-patronymic
+4. Three tokens. A patronymic (see :func:`app.names.given.looks_like_patronymic`) in the
+   middle and not at the end means given-patronymic-family ("Олександр Петрович Коваленко").
+   Otherwise Cyrillic names, and Latin names ending in a patronymic, are family-given-patronymic
    ("Коваленко Олександр Петрович", "Kovalenko Oleksandr Petrovych"). Other Latin names are
    given names followed by the family name ("Anna Maria Smith": given "Anna Maria").
 5. Two tokens. If the second token is clearly a patronymic ("Олександр Петрович"), the name
@@ -35,12 +35,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-__all__ = [
-    "NameParts",
-    "detect_sex_value",
-    "looks_like_patronymic",
-    "split_full_name",
-]
+from app.names.given import looks_like_patronymic
+from app.names.text import has_cyrillic
+
+__all__ = ["NameParts", "detect_sex_value", "split_full_name"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,23 +50,12 @@ class NameParts:
     patronymic: str | None = None
 
 
-# Unambiguous endings: Ukrainian and Russian patronymics, male and female, and their common
-# transliterations. Surnames such as "Петрович" or "Мицкевич" also end so; that cannot be
-# helped, and the rule only uses these endings where a patronymic is expected.
-_PATRONYMIC = re.compile(
-    r"(?:ович|евич|євич|йович|ьович|івна|ївна|овна|евна|ьевна|ична|ічна|"
-    r"ovych|evych|ovich|evich|ivna|yivna|ovna|evna|ichna|ychna)$",
-    re.IGNORECASE,
-)
-# Russian "Ильич", "Кузьмич", "Лукич": accepted only as the third of three Cyrillic tokens.
-_SHORT_PATRONYMIC = re.compile(r"ич$", re.IGNORECASE)
 # Endings of common Ukrainian and Russian surnames, used only to order two Cyrillic tokens.
 _SURNAME = re.compile(
     r"(?:енко|єнко|чук|щук|юк|ук|ський|цький|ська|цька|ов|ев|єв|ова|ева|єва|ін|їн|"
     r"ский|цкий|ская|цкая|ых|их|ишин|ишина)$",
     re.IGNORECASE,
 )
-_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _INITIALS = re.compile(r"(?:\w\.)+\w?\.?")
 # Characters stripped from both ends of a token: punctuation, symbols, spaces, and the
 # modifier-letter apostrophe (category Lm). Inner hyphens and apostrophes are kept.
@@ -76,13 +63,6 @@ _STRIP = "ʼ" + "".join(
     char for char in map(chr, range(0x20, 0x3000)) if unicodedata.category(char)[0] in "PSZ"
 )
 _MIN_SURNAME_LENGTH = 4
-
-
-def looks_like_patronymic(token: str, *, short: bool = False) -> bool:
-    """True when ``token`` ends like a patronymic; ``short`` also accepts Russian "-ич"."""
-    if _PATRONYMIC.search(token):
-        return True
-    return short and bool(_SHORT_PATRONYMIC.search(token))
 
 
 def _looks_like_surname(token: str) -> bool:
@@ -131,7 +111,7 @@ def split_full_name(text: str | None) -> NameParts:
     tokens, comma_after = _tokens(unicodedata.normalize("NFC", text))
     if not tokens:
         return NameParts()
-    cyrillic = bool(_CYRILLIC.search(" ".join(tokens)))
+    cyrillic = has_cyrillic(" ".join(tokens))
 
     capitals = [index for index, token in enumerate(tokens) if _is_capitalised_family(token)]
     if capitals and len(capitals) < len(tokens):

@@ -3,7 +3,7 @@
 A :class:`MatchEntity` is one person as written in one place (a case, a partner record), with no
 Flask and no database, so blocking and scoring are pure and fast to test. :func:`prepare` turns
 it into :class:`Features`, every key that blocking and scoring need, computed once through the
-one normaliser (``app.matching.normalize``) and the one date module (``app.dates``).
+one normaliser (``app.names``) and the one date module (``app.dates``).
 
 The adapters :func:`from_case` and :func:`from_record` read a ``Case`` or a ``PartnerRecord``
 by attribute (duck typing), so this module imports no model.
@@ -18,19 +18,10 @@ from functools import lru_cache
 from typing import Any
 
 from app.dates import age_to_birth_year_range
-from app.matching.normalize import (
-    fold,
-    given_name_keys,
-    given_name_sex,
-    given_names_version,
-    oblast_key,
-    patronymic_parts,
-    phonetic_block_key,
-    place_candidates,
-    place_region,
-    surname_key,
-    to_latin_key,
-)
+from app.names.given import given_name_keys, given_name_sex, given_names_version, patronymic_parts
+from app.names.places import oblast_key, place_candidates, place_region
+from app.names.surnames import phonetic_block_key, surname_key
+from app.names.text import fold, to_latin_key
 
 __all__ = [
     "RECORD_ROW",

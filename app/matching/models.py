@@ -157,7 +157,7 @@ class MatchingState(db.Model):
 
 
 class GivenNameEntry(db.Model):
-    """A given name added by an admin to the shipped table (app/matching/data/given_names.csv):
+    """A given name added by an admin to the shipped table (app/names/data/given_names.csv):
     a local spelling or diminutive the table lacks. Same columns as the CSV."""
 
     __tablename__ = "given_name_entry"

@@ -44,14 +44,11 @@ from typing import Any
 from rapidfuzz.distance import OSA, JaroWinkler
 
 from app.matching.entities import Features
-from app.matching.normalize import (
-    explain_name_pair,
-    fold,
-    given_name_keys,
-    place_candidates,
-    place_key,
-    surname_key,
-)
+from app.matching.explain import explain_name_pair
+from app.names.given import given_name_keys
+from app.names.places import place_candidates, place_key
+from app.names.surnames import surname_key
+from app.names.text import fold
 
 __all__ = [
     "LIKELY",

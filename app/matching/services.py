@@ -614,7 +614,8 @@ def add_given_name(
     canonical: str, sex: str, variants: list[str], diminutives: list[str], actor: User
 ) -> GivenNameEntry:
     """Add a given name (or more spellings of a shipped one) to the matching table."""
-    from app.matching.normalize import extend_given_names, fold
+    from app.names.given import extend_given_names
+    from app.names.text import fold
 
     key = fold(canonical).strip()
     if not key:
@@ -645,7 +646,7 @@ def add_given_name(
 
 def load_given_names() -> int:
     """Teach the normaliser the admins' additions (at start-up and before each run)."""
-    from app.matching.normalize import extend_given_names
+    from app.names.given import extend_given_names
 
     rows = [
         (e.canonical, e.sex, [v for v in e.variants.split("|") if v],

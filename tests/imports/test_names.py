@@ -3,8 +3,9 @@ from pathlib import Path
 import pytest
 
 from app.imports.fields import guess_mapping
-from app.imports.names import NameParts, detect_sex_value, looks_like_patronymic, split_full_name
+from app.imports.names import NameParts, detect_sex_value, split_full_name
 from app.imports.readers import open_csv
+from app.names.given import looks_like_patronymic
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 

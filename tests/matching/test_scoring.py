@@ -6,8 +6,9 @@ from collections import Counter
 import pytest
 
 from app.matching.entities import MatchEntity, prepare
-from app.matching.normalize import given_name_keys, surname_key
 from app.matching.scoring import LIKELY, POSSIBLE, Frequencies, band, compare
+from app.names.given import given_name_keys
+from app.names.surnames import surname_key
 
 CASE = MatchEntity(
     key=("case", 1),

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app.auth.models import User
 from app.extensions import db
-from app.matching import normalize, services
+from app.matching import services
 from app.matching.cli import run_summary
 from app.matching.models import CandidateStatus, MatchCandidate, MatchingRun, RunStatus
 from app.matching.review import MatchError, reject
@@ -21,6 +21,7 @@ from app.matching.services import (
     export_candidates,
     run_matching,
 )
+from app.names import given as normalize
 from app.records.models import PartnerRecord
 from tests import factories
 from tests.matching.conftest import make_record

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from app.matching.normalize import fold, given_name_keys, given_names, to_latin_key
+from app.names.given import given_name_keys, given_names
+from app.names.text import fold, to_latin_key
 
-CSV_PATH = Path(__file__).resolve().parents[2] / "app" / "matching" / "data" / "given_names.csv"
+CSV_PATH = Path(__file__).resolve().parents[2] / "app" / "names" / "data" / "given_names.csv"
 ROWS = given_names()
 ROWS_BY_FOLD: dict[str, set[str]] = {}
 for _row in ROWS:

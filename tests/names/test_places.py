@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from app.matching.normalize import oblast_key, place_candidates, place_key, place_region, places
+from app.names.places import oblast_key, place_candidates, place_key, place_region, places
 
-CSV_PATH = Path(__file__).resolve().parents[2] / "app" / "matching" / "data" / "places.csv"
+CSV_PATH = Path(__file__).resolve().parents[2] / "app" / "names" / "data" / "places.csv"
 PLACES = places()
 OBLASTS = {"donetsk", "luhansk", "zaporizhzhia", "kherson", "kharkiv", "mykolaiv", "crimea"}
 OBLAST_LABELS = {

@@ -3,17 +3,10 @@
 import pytest
 from rapidfuzz import fuzz
 
-from app.matching.normalize import (
-    explain_name_pair,
-    fold,
-    given_name_keys,
-    given_name_sex,
-    patronymic_key,
-    patronymic_parts,
-    phonetic_block_key,
-    surname_key,
-    to_latin_key,
-)
+from app.matching.explain import explain_name_pair
+from app.names.given import given_name_keys, given_name_sex, patronymic_key, patronymic_parts
+from app.names.surnames import phonetic_block_key, surname_key
+from app.names.text import fold, to_latin_key
 
 # ---------------------------------------------------------------------------------------------
 # fold
@@ -503,7 +496,7 @@ def test_explain_rejects_unknown_kind():
 
 def test_extending_given_names_changes_the_version() -> None:
     # Callers that cache keys derived from given names (app.matching.entities) rely on it.
-    from app.matching.normalize import extend_given_names, given_names_version
+    from app.names.given import extend_given_names, given_names_version
 
     before = given_names_version()
     extend_given_names([])
