@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from itertools import islice
 from typing import Annotated, Any
 
-from flask import g, has_request_context
-from sqlalchemy import JSON, DateTime, Integer, MetaData, String, TypeDecorator, event
-from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, registry
+from sqlalchemy import JSON, DateTime, Integer, MetaData, String, TypeDecorator
+from sqlalchemy.orm import DeclarativeBase, mapped_column, registry
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -66,45 +64,3 @@ class Base(DeclarativeBase):
 
     # Models set this to False to stay out of the generic audit trail (the audit table itself).
     __audited__ = True
-
-
-# --- SQLite: one writer ---------------------------------------------------------------------
-#
-# A request reads, then writes (at least its audit event). On SQLite a transaction that has
-# read cannot start writing if another connection committed in between (a background import
-# or matching run): SQLite refuses at once with "database is locked", whatever the busy
-# timeout. Nothing of the request's transaction is kept then, so a request that has not
-# committed yet can safely run again from the start; PostgreSQL never needs this.
-
-_BUSY_RETRIES = 3
-
-
-def _is_sqlite_busy(error: Exception) -> bool:
-    from sqlalchemy.exc import OperationalError
-
-    return isinstance(error, OperationalError) and "database is locked" in str(error.orig)
-
-
-@event.listens_for(Session, "after_commit")
-def _count_request_commits(session: Session) -> None:
-    if has_request_context():
-        g.reunite_commits = g.get("reunite_commits", 0) + 1
-
-
-def run_again_if_sqlite_was_busy(call: Callable[[], Any]) -> Any:
-    """Run a view; if SQLite refused its first write because of another writer, and the view
-    had committed nothing yet, roll back and run it again (a few times, briefly apart)."""
-    from app.extensions import db
-
-    for attempt in range(1, _BUSY_RETRIES + 1):
-        commits = g.get("reunite_commits", 0)
-        try:
-            return call()
-        except Exception as error:
-            if attempt == _BUSY_RETRIES or not _is_sqlite_busy(error):
-                raise
-            if g.get("reunite_commits", 0) != commits:
-                raise  # part of the request is committed: running it again could repeat it
-            db.session.rollback()
-            time.sleep(0.05 * attempt)
-    raise AssertionError("unreachable")  # pragma: no cover

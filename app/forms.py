@@ -3,7 +3,15 @@
 from collections.abc import Iterable
 from typing import Any
 
-from wtforms import SelectChoice
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectChoice, SubmitField
+
+
+class EmptyForm(FlaskForm):
+    """Carries only the CSRF token, for POST-only buttons."""
+
+    submit = SubmitField(_l("Submit"))
 
 
 def choices(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:

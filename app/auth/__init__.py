@@ -1,5 +1,1 @@
-from flask import Blueprint
-
-bp = Blueprint("auth", __name__)
-
-from app.auth import cli, routes  # noqa: E402,F401 - registers views and commands on bp
+"""Users, roles and permissions; signing in and out."""

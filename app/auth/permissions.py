@@ -10,8 +10,8 @@ from typing import Any, TypeVar
 from flask import Flask, abort
 from flask_login import current_user
 
-from app.database import run_again_if_sqlite_was_busy
 from app.extensions import login_manager
+from app.sqlite import run_again_if_sqlite_was_busy
 
 
 class Permission(StrEnum):

@@ -1,5 +1,1 @@
-from flask import Blueprint
-
-bp = Blueprint("cases", __name__)
-
-from app.cases import routes  # noqa: E402,F401 - registers the views on bp
+"""Cases: one per missing person, with relatives, contacts, notes, a timeline and a workflow."""

@@ -1,4 +1,4 @@
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -9,7 +9,7 @@ from app.audit.models import AuditAction
 from app.audit.services import record
 from app.auth.models import User
 from app.auth.permissions import Permission, Role, require
-from app.cases import bp, queues
+from app.cases import queues
 from app.cases.forms import (
     AliasForm,
     ArchiveForm,
@@ -65,9 +65,12 @@ from app.cases.services import (
 )
 from app.cases.workflow import TransitionError, allowed_targets
 from app.extensions import db
-from app.forms import choices, text
+from app.forms import EmptyForm, choices, text
 from app.matching.review import approval_queue, case_candidates, linked_records
 from app.reports.exports import EXPORT_FORMATS, export_response
+from app.web import flash_form_errors
+
+bp = Blueprint("cases", __name__)
 
 SORT_ORDER = {
     "activity": (Case.last_activity_at.desc(), Case.id.desc()),
@@ -381,9 +384,7 @@ def _case_action(case_id: int, form_class, action, success: str):
             db.session.commit()
             flash(message if isinstance(message, str) else success, "success")
     else:
-        for field, errors in form.errors.items():
-            label = getattr(form, field).label.text if hasattr(form, field) else field
-            flash(f"{label}: {' '.join(map(str, errors))}", "error")
+        flash_form_errors(form)
     return redirect(url_for("cases.detail", case_id=case_id))
 
 
@@ -456,8 +457,6 @@ def contact_add(case_id: int):
 @bp.route("/cases/<int:case_id>/contacts/<int:contact_id>/done", methods=["POST"])
 @require(Permission.CASE_EDIT)
 def contact_done(case_id: int, contact_id: int):
-    from app.auth.forms import EmptyForm
-
     def act(case, form):
         contact = db.session.get(ContactLog, contact_id)
         if contact is None or contact.case_id != case.id:

@@ -1,6 +1,16 @@
 from __future__ import annotations
 
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -10,7 +20,6 @@ from app.audit.models import AuditAction
 from app.audit.services import record
 from app.auth.permissions import Permission, require
 from app.extensions import db
-from app.imports import bp
 from app.imports.forms import UploadForm, mapping_form
 from app.imports.models import BatchStatus, ImportBatch, ImportKind, ImportProblem, Severity
 from app.imports.readers import UnreadableFile
@@ -34,6 +43,8 @@ from app.imports.services import (
 from app.jobs import get_progress, report_progress, start_job
 from app.records.models import PartnerSource
 from app.reports.exports import EXPORT_FORMATS, export_response
+
+bp = Blueprint("imports", __name__, url_prefix="/imports")
 
 
 def _load(batch_id: int) -> ImportBatch:

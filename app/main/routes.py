@@ -1,11 +1,12 @@
-from flask import current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from app.auth.forms import EmptyForm
 from app.auth.permissions import Permission, public, require
-from app.auth.routes import _safe_next
 from app.extensions import db
-from app.main import bp
+from app.forms import EmptyForm
+from app.web import safe_local_url
+
+bp = Blueprint("main", __name__)
 
 
 @bp.route("/")
@@ -29,4 +30,4 @@ def set_language(code: str):
         if current_user.is_authenticated:
             current_user.locale = code
             db.session.commit()
-    return redirect(_safe_next(request.form.get("next")))
+    return redirect(safe_local_url(request.form.get("next")))

@@ -1,8 +1,16 @@
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -15,7 +23,7 @@ from app.audit.services import record
 from app.auth.permissions import Permission, require
 from app.extensions import db
 from app.jobs import get_progress
-from app.matching import bp, services
+from app.matching import services
 from app.matching.forms import (
     ConfirmForm,
     GivenNameForm,
@@ -37,6 +45,9 @@ from app.matching.review import (
     review_queue,
 )
 from app.records.models import PartnerRecord, PartnerSource
+from app.web import flash_form_errors, safe_local_url
+
+bp = Blueprint("matching", __name__)
 
 # Levels of app.matching.scoring that mean "the two values agree"; the rest are highlighted,
 # the ones below as "near" (a typo, a swapped date, the same oblast) and any other as "differs".
@@ -104,17 +115,9 @@ def _load(candidate_id: int, review: bool = False) -> MatchCandidate:
 
 def _back(candidate: MatchCandidate):
     """Back where the button was pressed: the candidate page or a queue (same-site only)."""
-    target = request.form.get("next") or ""
-    parts = urlsplit(target)
-    if target.startswith("/") and not parts.netloc and not parts.scheme and "\\" not in target:
-        return redirect(target)
-    return redirect(url_for("matching.show", candidate_id=candidate.id))
-
-
-def _flash_form_errors(form) -> None:
-    for name, errors in form.errors.items():
-        label = getattr(form, name).label.text if hasattr(form, name) else name
-        flash(f"{label}: {' '.join(map(str, errors))}", "error")
+    return redirect(
+        safe_local_url(request.form.get("next"), "matching.show", candidate_id=candidate.id)
+    )
 
 
 @bp.route("/matches/<int:candidate_id>")
@@ -146,7 +149,7 @@ def confirm_candidate(candidate_id: int):
     candidate = _load(candidate_id, review=True)
     form = ConfirmForm()
     if not form.validate_on_submit():
-        _flash_form_errors(form)
+        flash_form_errors(form)
         return _back(candidate)
     try:
         confirm(candidate, current_user, form.reason.data, advance_status=form.advance_status.data)
@@ -168,7 +171,7 @@ def reject_candidate(candidate_id: int):
     candidate = _load(candidate_id, review=True)
     form = RejectForm()
     if not form.validate_on_submit():
-        _flash_form_errors(form)
+        flash_form_errors(form)
         return _back(candidate)
     try:
         reject(candidate, current_user, form.reason.data)
@@ -187,7 +190,7 @@ def decide_candidate(candidate_id: int):
     candidate = _load(candidate_id)
     form = MatchDecisionForm()
     if not form.validate_on_submit():
-        _flash_form_errors(form)
+        flash_form_errors(form)
         return _back(candidate)
     approve = bool(form.approve.data)
     try:
@@ -259,7 +262,7 @@ def runs():
         run = services.start_run(form.scope.data == "full", "manual", current_user)
         return redirect(url_for("matching.run_show", run_id=run.id))
     if request.method == "POST":
-        _flash_form_errors(form)
+        flash_form_errors(form)
     if services.mark_interrupted_runs():
         db.session.commit()
     return render_template("matching/runs.html", runs=services.latest_runs(), form=form)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -8,8 +8,9 @@ from app.audit.models import AuditAction
 from app.audit.services import record
 from app.auth.permissions import Permission, require
 from app.extensions import db
-from app.records import bp
 from app.records.models import PartnerRecord, PartnerSource
+
+bp = Blueprint("records", __name__, url_prefix="/records")
 
 
 @bp.route("/")

@@ -5,8 +5,8 @@ import sqlite3
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from app.database import run_again_if_sqlite_was_busy
 from app.extensions import db
+from app.sqlite import run_again_if_sqlite_was_busy
 
 
 def _busy() -> OperationalError:

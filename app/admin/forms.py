@@ -1,10 +1,22 @@
+"""Forms of the administrator's pages: users and the audit trail."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import DateField, IntegerField, SelectField
-from wtforms.validators import Optional
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from app.audit.models import AuditAction, AuditEvent
+from app.auth.forms import ROLE_LABELS, PasswordPolicy
 from app.auth.models import User
 from app.extensions import db
 from app.forms import choices
@@ -32,3 +44,28 @@ class AuditFilterForm(FlaskForm):
             select(AuditEvent.object_type).distinct().order_by(AuditEvent.object_type)
         ).all()
         self.object_type.choices = choices([("", _l("Any"))] + [(t, t) for t in types if t])
+
+
+class UserCreateForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail"),
+        validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
+    )
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    role = SelectField(
+        _l("Role"), choices=choices((r.value, label) for r, label in ROLE_LABELS.items())
+    )
+    password = PasswordField(_l("Password"), validators=[DataRequired(), PasswordPolicy()])
+    confirm = PasswordField(
+        _l("Repeat password"), validators=[EqualTo("password", message=_l("Passwords differ."))]
+    )
+    submit = SubmitField(_l("Create user"))
+
+
+class UserEditForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    role = SelectField(
+        _l("Role"), choices=choices((r.value, label) for r, label in ROLE_LABELS.items())
+    )
+    active = BooleanField(_l("Active"))
+    submit = SubmitField(_l("Save"))

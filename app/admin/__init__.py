@@ -1,0 +1,1 @@
+"""The administrator's pages: user accounts and the audit trail (no case content)."""

@@ -1,0 +1,86 @@
+from datetime import UTC, datetime, time
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.admin.forms import AuditFilterForm, UserCreateForm, UserEditForm
+from app.audit.models import AuditEvent
+from app.auth.models import User
+from app.auth.permissions import Permission, require
+from app.auth.services import UserError, create_user, update_user
+from app.extensions import db
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.route("/users")
+@require(Permission.USER_MANAGE)
+def users():
+    page = db.paginate(select(User).order_by(User.email), per_page=50, error_out=False)
+    return render_template("admin/users.html", page=page)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@require(Permission.USER_MANAGE)
+def user_new():
+    form = UserCreateForm()
+    if form.validate_on_submit():
+        try:
+            create_user(form.email.data, form.name.data, form.role.data, form.password.data)
+        except UserError as error:
+            form.email.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("User created."), "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=None)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@require(Permission.USER_MANAGE)
+def user_edit(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = UserEditForm(obj=user)
+    if form.validate_on_submit():
+        try:
+            update_user(
+                user,
+                acting=current_user,
+                name=form.name.data,
+                role=form.role.data,
+                active=form.active.data,
+            )
+        except UserError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("User saved."), "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=user)
+
+
+@bp.route("/audit/")
+@require(Permission.AUDIT_READ)
+def audit():
+    form = AuditFilterForm(request.args)
+    query = select(AuditEvent).order_by(AuditEvent.id.desc())
+    if form.validate():
+        if form.actor.data:
+            query = query.where(AuditEvent.actor_id == form.actor.data)
+        if form.action.data:
+            query = query.where(AuditEvent.action == form.action.data)
+        if form.object_type.data:
+            query = query.where(AuditEvent.object_type == form.object_type.data)
+        if form.object_id.data is not None:
+            query = query.where(AuditEvent.object_id == form.object_id.data)
+        if form.date_from.data:
+            query = query.where(
+                AuditEvent.at >= datetime.combine(form.date_from.data, time.min, UTC)
+            )
+        if form.date_to.data:
+            query = query.where(AuditEvent.at <= datetime.combine(form.date_to.data, time.max, UTC))
+    page = db.paginate(query, per_page=50, error_out=False)
+    return render_template("admin/audit.html", form=form, page=page)

@@ -1,0 +1,108 @@
+"""The application factory: extensions, blueprints, commands, hooks, and the features' events.
+
+The only module that knows every feature; nothing imports it but ``app.create_app``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask, flash, redirect, session, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user
+
+import config as config_module
+from app import errors, models, security, sqlite
+from app.admin.routes import bp as admin_bp
+from app.auth.cli import users_cli
+from app.auth.forms import ROLE_LABELS
+from app.auth.permissions import Permission, check_every_route_declares_permission
+from app.auth.routes import bp as auth_bp
+from app.cases.labels import label_maps
+from app.cases.routes import bp as cases_bp
+from app.demo.cli import demo_cli
+from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+from app.forms import EmptyForm
+from app.i18n import select_locale
+from app.imports.cli import cases_cli, records_cli
+from app.imports.routes import bp as imports_bp
+from app.main.routes import bp as main_bp
+from app.matching.cli import matches_cli
+from app.matching.routes import bp as matching_bp
+from app.records.routes import bp as records_bp
+
+# Imported for their side effects: every model known to Alembic; the SQLite connection hooks.
+_LOADED = (models, sqlite)
+
+
+def create_app(config: type | dict[str, Any] | None = None) -> Flask:
+    """Build the application. ``config`` is a config class or a mapping of overrides."""
+    app = Flask("app", template_folder="../templates", static_folder="../static")
+    config_class = config if isinstance(config, type) else config_module.config_from_env()
+    app.config.from_object(config_class)
+    if isinstance(config, dict):
+        app.config.update(config)
+    validate = getattr(config_class, "validate", None)
+    if validate is not None:
+        validate(app.config)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _install_hooks(app)
+    check_every_route_declares_permission(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(config_module.BASE_DIR / "migrations"), render_as_batch=True
+    )
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None  # the login page explains itself
+    login_manager.session_protection = "strong"
+
+
+def _register_blueprints(app: Flask) -> None:
+    for blueprint in (main_bp, auth_bp, admin_bp, cases_bp, imports_bp, records_bp, matching_bp):
+        app.register_blueprint(blueprint)
+    for group in (users_cli, demo_cli, records_cli, cases_cli, matches_cli):
+        app.cli.add_command(group)
+
+
+def _install_hooks(app: Flask) -> None:
+    security.install(app)
+    errors.install(app)
+
+    @app.before_request
+    def enforce_idle_timeout():
+        if not current_user.is_authenticated:
+            return None
+        now = datetime.now(UTC)
+        last_seen = session.get("last_seen")
+        if last_seen is not None:
+            idle = now - datetime.fromtimestamp(last_seen, UTC)
+            if idle > app.config["IDLE_TIMEOUT"]:
+                logout_user()
+                session.clear()
+                flash(_("You were signed out after a period of inactivity."), "info")
+                return redirect(url_for("auth.login"))
+        session["last_seen"] = now.timestamp()
+        return None
+
+    @app.context_processor
+    def template_globals() -> dict[str, Any]:
+        return {
+            **label_maps(),
+            "Permission": Permission,
+            "get_locale": get_locale,
+            # formdata=None: error pages render this too, and must not re-read a bad body.
+            "post_form": EmptyForm(formdata=None),
+            "role_labels": {role.value: label for role, label in ROLE_LABELS.items()},
+        }
