@@ -29,6 +29,7 @@ from app.i18n import select_locale
 from app.imports.cli import cases_cli, records_cli
 from app.imports.routes import bp as imports_bp
 from app.main.routes import bp as main_bp
+from app.matching import events as matching_events
 from app.matching.cli import matches_cli
 from app.matching.routes import bp as matching_bp
 from app.records.routes import bp as records_bp
@@ -51,6 +52,7 @@ def create_app(config: type | dict[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     _install_hooks(app)
+    matching_events.subscribe()
     check_every_route_declares_permission(app)
     return app
 

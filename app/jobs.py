@@ -26,11 +26,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask
+from sqlalchemy import select
+
+from app.database import utcnow
+from app.extensions import db
 
 __all__ = [
     "Progress",
     "get_progress",
     "is_live",
+    "mark_interrupted",
     "report_progress",
     "runner_alive",
     "runner_id",
@@ -127,8 +132,6 @@ def runner_alive(runner: str | None, started: datetime, key: str) -> bool:
     In this process, the job registry knows; another process on this host is asked with
     signal 0; another host cannot be seen, so its job is trusted for a day.
     """
-    from app.database import utcnow
-
     host, _, pid_text = (runner or "").rpartition(":")
     if host != socket.gethostname() or not pid_text.isdigit():
         return utcnow() - started < timedelta(days=1)
@@ -142,3 +145,27 @@ def runner_alive(runner: str | None, started: datetime, key: str) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def mark_interrupted(
+    model: Any, running: str, failed: str, error: str, *, grace: timedelta = timedelta(hours=1)
+) -> int:
+    """Mark the rows of ``model`` (an import batch, a matching run) that are still ``running``
+    but whose process is gone as ``failed`` with ``error``; flushes, returns how many.
+
+    The rows carry ``status``, ``runner``, ``started_at``, ``job_key``, ``error`` and
+    ``finished_at``. A row that no process has picked up yet (no runner) is given ``grace``."""
+    count = 0
+    for row in db.session.scalars(select(model).where(model.status == running)):
+        started = row.started_at or row.created_at
+        if runner_alive(row.runner, started, row.job_key):
+            continue
+        if row.runner is None and utcnow() - started < grace:
+            continue
+        row.status = failed
+        row.error = error
+        row.finished_at = utcnow()
+        count += 1
+    if count:
+        db.session.flush()
+    return count

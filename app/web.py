@@ -1,13 +1,16 @@
-"""Small helpers that views of every feature share: safe redirects and form errors."""
+"""Small helpers that views of every feature share: safe redirects, form errors, page sections."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
+from blinker import NamedSignal
 from flask import flash, url_for
 from flask_wtf import FlaskForm
 
-__all__ = ["flash_form_errors", "safe_local_url"]
+__all__ = ["PageSection", "flash_form_errors", "page_sections", "safe_local_url"]
 
 
 def safe_local_url(target: str | None, fallback_endpoint: str = "main.index", **values) -> str:
@@ -25,6 +28,28 @@ def safe_local_url(target: str | None, fallback_endpoint: str = "main.index", **
 def flash_form_errors(form: FlaskForm) -> None:
     """Each field's errors as one flash message, prefixed with the field's label."""
     for name, errors in form.errors.items():
-        field = getattr(form, name, None)
-        label = field.label.text if field is not None and hasattr(field, "label") else name
+        form_field = getattr(form, name, None)
+        label = form_field.label.text if hasattr(form_field, "label") else name
         flash(f"{label}: {' '.join(map(str, errors))}", "error")
+
+
+@dataclass(frozen=True, slots=True)
+class PageSection:
+    """A part of another feature's page: a template to include and the values it needs.
+
+    A page of a lower feature (the case page) asks through a signal for the sections that
+    features built on it add (matching's candidates), so that it never imports them."""
+
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+def page_sections(signal: NamedSignal, sender: Any, **kwargs: Any) -> dict[str, Any]:
+    """Ask ``signal``'s receivers for their sections: the templates to include, in the order
+    the receivers answered, and the values they need, as keyword arguments for
+    ``render_template`` (``sections`` holds the template names)."""
+    sections = [rv for _, rv in signal.send(sender, **kwargs) if isinstance(rv, PageSection)]
+    context: dict[str, Any] = {"sections": [section.template for section in sections]}
+    for section in sections:
+        context.update(section.context)
+    return context

@@ -85,14 +85,11 @@ def main() -> None:
     import config
     from app import create_app
     from app.extensions import db
-    from app.imports.services import (
-        create_batch,
-        detect_format,
-        file_sha256,
-        get_or_create_partner_source,
-        run_import,
-        start_batch,
-    )
+    from app.imports.batches import create_batch, start_batch
+    from app.imports.mapping import detect_format
+    from app.imports.pipeline import run_import
+    from app.imports.storage import file_sha256
+    from app.records.services import get_or_create_partner_source
 
     work = Path(tempfile.mkdtemp(prefix="reunite-bench-"))
     csv_path = work / "partner.csv"

@@ -23,7 +23,8 @@ import config
 from app import create_app
 from app.auth.services import create_user
 from app.cases.models import Case, CaseNameKey, SourceList
-from app.cases.search import CaseFilters, keys_for_names, search_cases
+from app.cases.name_keys import keys_for_names
+from app.cases.search import CaseFilters, search_cases
 from app.database import utcnow
 from app.extensions import db
 

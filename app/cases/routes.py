@@ -1,3 +1,5 @@
+from datetime import date
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -10,6 +12,9 @@ from app.audit.services import record
 from app.auth.models import User
 from app.auth.permissions import Permission, Role, require
 from app.cases import queues
+from app.cases.access import can_edit_case, can_read_case
+from app.cases.charts import status_bars
+from app.cases.events import case_opened, case_page_shown, supervisor_queues_shown
 from app.cases.forms import (
     AliasForm,
     ArchiveForm,
@@ -47,8 +52,6 @@ from app.cases.services import (
     add_relative,
     archive_case,
     assign_cases,
-    can_edit_case,
-    can_read_case,
     change_status,
     complete_next_step,
     create_source_list,
@@ -66,9 +69,8 @@ from app.cases.services import (
 from app.cases.workflow import TransitionError, allowed_targets
 from app.extensions import db
 from app.forms import EmptyForm, choices, text
-from app.matching.review import approval_queue, case_candidates, linked_records
 from app.reports.exports import EXPORT_FORMATS, export_response
-from app.web import flash_form_errors
+from app.web import flash_form_errors, page_sections
 
 bp = Blueprint("cases", __name__)
 
@@ -279,10 +281,9 @@ def new():
             else:
                 case_id, user_id = case.id, current_user.id
                 db.session.commit()
-                # Imported here: app.matching builds on the cases package.
-                from app.matching.services import match_new_case
-
-                match_new_case(user_id)
+                case_opened.send(
+                    current_app._get_current_object(), case_id=case_id, user_id=user_id
+                )
                 flash(_("Case %(n)s created.", n=format_case_number(case_id)), "success")
                 return redirect(url_for("cases.detail", case_id=case_id))
     return render_template("cases/form.html", form=form, case=None)
@@ -325,8 +326,7 @@ def detail(case_id: int):
         archive_form=ArchiveForm(),
         decision_form=DecisionForm(),
         relationship_labels=RELATIONSHIP_LABELS,
-        candidates=case_candidates(case),
-        linked_records=linked_records(case),
+        **page_sections(case_page_shown, current_app._get_current_object(), case=case),
     )
 
 
@@ -594,16 +594,14 @@ def supervisor_home():
         pending=pending,
         load=queues.caseworker_load(),
         stale_days=days,
-        matches_pending=queues.count(approval_queue()),
         decision_form=DecisionForm(),
+        **page_sections(supervisor_queues_shown, current_app._get_current_object()),
     )
 
 
 @bp.route("/my-cases")
 @require(Permission.CASE_READ)
 def my_cases():
-    from datetime import date
-
     page = db.paginate(
         queues.my_cases(current_user), per_page=current_app.config["PER_PAGE"], error_out=False
     )
@@ -664,8 +662,6 @@ def source_list_export(source_list_id: int, fmt: str):
 @bp.route("/source-lists/<int:source_list_id>")
 @require(Permission.SOURCE_LIST_VIEW)
 def source_list(source_list_id: int):
-    from app.cases.charts import status_bars
-
     source_list = db.get_or_404(SourceList, source_list_id)
     counts = count_cases_by_status(source_list.id)
     return render_template(

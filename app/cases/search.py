@@ -4,37 +4,18 @@ one index lookup per word, never a scan in Python."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import Select, and_, intersect, or_, select, union
 
 from app.auth.models import User
+from app.cases.access import visible_cases
 from app.cases.labels import AGE_BANDS
 from app.cases.models import Case, CaseNameKey, CaseStatus, parse_case_number
-from app.cases.services import visible_cases
+from app.cases.name_keys import WORD, word_keys
 from app.database import utcnow
-from app.names.given import given_name_keys
-from app.names.surnames import surname_key
 from app.names.text import to_latin_key
-
-_WORD = re.compile(r"[^\s,;/]+")
-
-
-def word_keys(word: str) -> set[str]:
-    """All keys one written word can stand for: as a surname, as a given name, as spelt."""
-    keys = {surname_key(word), to_latin_key(word), *given_name_keys(word)}
-    return {key for key in keys if key}
-
-
-def keys_for_names(names: Iterable[str]) -> set[str]:
-    keys: set[str] = set()
-    for name in names:
-        for word in _WORD.findall(name):
-            keys |= word_keys(word)
-    return keys
 
 
 @dataclass
@@ -82,7 +63,7 @@ def search_cases(user: User, filters: CaseFilters, prefix: bool = False) -> Sele
         if case_id is not None:
             query = query.where(or_(Case.id == case_id, Case.external_id == text))
         else:
-            ids = _matching_ids(_WORD.findall(text), prefix, text)
+            ids = _matching_ids(WORD.findall(text), prefix, text)
             if ids is None:
                 return query.where(Case.id.is_(None))
             query = query.where(Case.id.in_(ids))

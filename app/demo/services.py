@@ -15,7 +15,7 @@ from app.auth.services import create_user
 from app.cases.models import Case, CaseStatus, CaseType, ClosureReason
 from app.cases.services import add_relative, create_source_list, log_contact, open_case
 from app.extensions import db
-from app.matching.models import MatchingRun
+from app.matching.services import new_run, run_matching
 from app.names.given import given_name_keys, given_names
 from app.records.models import PartnerRecord, PartnerSource
 
@@ -251,9 +251,6 @@ def _seed_partner_records(seed: int) -> None:
 
 
 def _match_demo_data() -> None:
-    from app.matching.services import run_matching
-
-    run = MatchingRun(full=True, trigger="demo")
-    db.session.add(run)
-    db.session.commit()
+    run = new_run(True, "demo", None)
+    db.session.commit()  # the run's job reads it in a session of its own
     run_matching(run.id)

@@ -14,20 +14,18 @@ import click
 from flask.cli import AppGroup
 
 from app.extensions import db
-from app.imports.models import BatchStatus, ImportBatch, ImportKind
-from app.imports.readers import UnreadableFile
-from app.imports.services import (
-    ImportRefused,
+from app.imports.batches import (
     create_batch,
-    detect_format,
-    file_sha256,
+    fail_batch,
     find_previous_import,
-    get_or_create_partner_source,
-    get_or_create_source_list,
-    mapping_from_json,
-    run_import,
+    import_target,
     start_batch,
 )
+from app.imports.mapping import ImportRefused, detect_format, mapping_from_json
+from app.imports.models import BatchStatus, ImportBatch, ImportKind
+from app.imports.pipeline import run_batch
+from app.imports.readers import UnreadableFile
+from app.imports.storage import file_sha256
 
 records_cli = AppGroup("records", help="Partner records.")
 # If the cases feature adds its own "cases" group, attach import_cases_command to it instead.
@@ -75,11 +73,7 @@ def _run(
     match: bool = True,
 ) -> None:
     mapping_data = _read_mapping_file(mapping_path)
-    target = (
-        get_or_create_partner_source(target_name)
-        if kind is ImportKind.RECORDS
-        else get_or_create_source_list(target_name)
-    )
+    target = import_target(kind, target_name)
     sha256, size = file_sha256(path)
     batch = create_batch(kind, target, path, sha256, size, all_or_nothing=all_or_nothing)
     previous = find_previous_import(batch)
@@ -98,8 +92,7 @@ def _run(
             batch.mapping = mapping_from_json(batch.headers or [], mapping_data)
         start_batch(batch)
     except (UnreadableFile, ImportRefused) as error:
-        batch.status = BatchStatus.FAILED.value
-        batch.error = error.reason
+        fail_batch(batch, error.reason)
         db.session.commit()
         raise click.ClickException(error.reason) from error
     db.session.commit()
@@ -123,19 +116,13 @@ def _run(
             click.echo(f"{rows} rows read", err=True)
             next_report += PROGRESS_EVERY
 
-    batch = run_import(batch.id, path, progress=progress)
+    batch, started = run_batch(batch.id, path, progress=progress, background=False, follow_up=match)
     for line in summary_lines(batch):
         click.echo(line)
+    for follow_up in started:
+        click.echo(follow_up.summary())
     if batch.status != BatchStatus.DONE:
         raise SystemExit(1)
-    if match:
-        # Imported here: app.matching reads import batches, so it imports this package first.
-        from app.matching.cli import run_summary
-        from app.matching.services import after_import
-
-        run = after_import(batch, background=False)
-        if run is not None:
-            click.echo(run_summary(run))
 
 
 _common = [

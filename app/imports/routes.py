@@ -20,26 +20,23 @@ from app.audit.models import AuditAction
 from app.audit.services import record
 from app.auth.permissions import Permission, require
 from app.extensions import db
-from app.imports.forms import UploadForm, mapping_form
-from app.imports.models import BatchStatus, ImportBatch, ImportKind, ImportProblem, Severity
-from app.imports.readers import UnreadableFile
-from app.imports.services import (
-    ImportRefused,
-    batch_path,
+from app.imports.batches import (
     count_problems,
     create_batch,
-    detect_format,
-    discard_upload,
+    fail_batch,
     find_previous_import,
-    get_or_create_partner_source,
-    get_or_create_source_list,
+    forget_format,
+    import_target,
     mark_interrupted_batches,
     problem_rows,
-    run_import,
-    save_source_mapping,
     start_batch,
-    store_upload,
 )
+from app.imports.forms import UploadForm, mapping_form
+from app.imports.mapping import ImportRefused, detect_format, save_source_mapping
+from app.imports.models import BatchStatus, ImportBatch, ImportKind, ImportProblem, Severity
+from app.imports.pipeline import run_batch
+from app.imports.readers import UnreadableFile
+from app.imports.storage import batch_path, store_upload
 from app.jobs import get_progress, report_progress, start_job
 from app.records.models import PartnerSource
 from app.reports.exports import EXPORT_FORMATS, export_response
@@ -69,15 +66,13 @@ def upload():
     sources = db.session.scalars(select(PartnerSource.name).order_by(PartnerSource.name)).all()
     if form.validate_on_submit():
         kind = ImportKind(form.kind.data)
-        if kind is ImportKind.RECORDS:
-            target = get_or_create_partner_source(
-                form.target.data,
-                organisation=form.organisation.data or "",
-                list_name=form.list_name.data or "",
-                received_on=form.received_on.data,
-            )
-        else:
-            target = get_or_create_source_list(form.target.data)
+        target = import_target(
+            kind,
+            form.target.data,
+            organisation=form.organisation.data or "",
+            list_name=form.list_name.data or "",
+            received_on=form.received_on.data,
+        )
         upload_file = form.file.data
         stored_name, sha256, size = store_upload(upload_file.stream)
         batch = create_batch(
@@ -111,13 +106,11 @@ def preview(batch_id: int):
         reason = getattr(error, "reason", str(error))
         if batch.encoding is not None and request.method == "GET":
             # Settings the user chose do not fit the file: back to what detection finds.
-            batch.encoding = batch.delimiter = batch.mapping = None
+            forget_format(batch)
             db.session.commit()
             flash(_("The file cannot be read that way: %(reason)s", reason=reason), "error")
             return redirect(url_for("imports.preview", batch_id=batch.id))
-        batch.status = BatchStatus.FAILED.value
-        batch.error = getattr(error, "reason", str(error))
-        discard_upload(batch)
+        fail_batch(batch, reason)
         db.session.commit()
         flash(_("The file cannot be read: %(reason)s", reason=batch.error), "error")
         return redirect(url_for("imports.show", batch_id=batch.id))
@@ -135,8 +128,8 @@ def preview(batch_id: int):
         changed = (form.encoding.data, form.delimiter.data) != (batch.encoding, batch.delimiter)
         if form.refresh.data or changed:
             # Another encoding or delimiter gives other columns: read the file again.
+            forget_format(batch)
             batch.encoding, batch.delimiter = form.encoding.data, form.delimiter.data
-            batch.mapping = None
             db.session.commit()
             flash(_("The file was read again with these settings; check the columns."), "info")
             return redirect(url_for("imports.preview", batch_id=batch.id))
@@ -164,17 +157,11 @@ def preview(batch_id: int):
 
 
 def _run_job(batch_id: int) -> None:
-    key = f"import:{batch_id}"
-
     def progress(rows: int, done: int, total: int) -> None:
         # No message here: this thread has no request, hence no language; the poll writes it.
-        report_progress(key, done, total, items=rows)
+        report_progress(f"import:{batch_id}", done, total, items=rows)
 
-    batch = run_import(batch_id, progress=progress)
-    # Imported here: app.matching reads import batches, so it imports this package first.
-    from app.matching.services import after_import
-
-    after_import(batch)
+    run_batch(batch_id, progress=progress)
 
 
 @bp.route("/<int:batch_id>")

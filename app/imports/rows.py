@@ -18,7 +18,6 @@ Pure: no Flask, no database. The rules:
 from __future__ import annotations
 
 import hashlib
-import json
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
@@ -27,6 +26,7 @@ from typing import Any
 
 from app.dates import parse_age as _parse_age
 from app.dates import parse_date as _parse_date
+from app.imports.fields import FIELDS
 from app.imports.names import detect_sex_value as _detect_sex_value
 from app.imports.names import split_full_name
 
@@ -37,19 +37,12 @@ detect_sex_value = lru_cache(maxsize=1024)(_detect_sex_value)
 
 __all__ = ["Problem", "RowOutcome", "convert_row", "raw_keys", "row_fingerprint"]
 
-TEXT_FIELDS = (
-    "family_name",
-    "given_name",
-    "patronymic",
-    "place_of_birth",
-    "place_of_origin",
-    "current_location",
-    "institution",
-    "region",
-    "mother_name",
-    "father_name",
-    "contact_phone",
-    "notes",
+# Fields read as plain text; the others are parsed (dates, age, sex), split (full name) or
+# identify the row (external id).
+TEXT_FIELDS = tuple(
+    name
+    for name in FIELDS
+    if name not in {"external_id", "full_name", "sex", "date_of_birth", "age", "record_date"}
 )
 
 
@@ -120,12 +113,6 @@ def row_fingerprint(cells: list[str]) -> str:
     """The stable id of a row that has no partner row id (see the module docstring)."""
     content = "\x1f".join(_normalise_cell(cell) for cell in cells).rstrip("\x1f")
     return "h:" + hashlib.sha256(content.encode("utf-8")).hexdigest()[:32]
-
-
-def content_hash(fields: dict[str, Any], raw: dict[str, str]) -> str:
-    """Hash of what an import writes for a row: equal hashes mean "unchanged"."""
-    payload = json.dumps([fields, raw], sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 def convert_row(

@@ -6,30 +6,17 @@ import click
 from flask.cli import AppGroup
 
 from app.extensions import db
-from app.matching.models import MatchingRun, RunStatus
-from app.matching.services import export_to_file, run_matching
+from app.matching.models import RunStatus
+from app.matching.services import export_to_file, new_run, run_matching
 
 matches_cli = AppGroup("matches", help="Match cases against partner records.")
-
-
-def run_summary(run: MatchingRun) -> str:
-    if run.status != RunStatus.DONE:
-        return f"Matching run {run.id} failed ({run.error}); nothing was stored."
-    kind = "full" if run.full else "new and changed only"
-    return (
-        f"Matching run {run.id} ({kind}): {run.cases_checked} cases and "
-        f"{run.records_checked} records checked, {run.pairs_scored} pairs scored; "
-        f"candidates {run.created} new, {run.updated} re-scored, {run.removed} removed "
-        f"in {run.seconds:.1f} s"
-    )
 
 
 @matches_cli.command("run")
 @click.option("--all", "full", is_flag=True, help="Score everything, not only what changed.")
 def run_command(full: bool) -> None:
     """Find candidates: new or changed records and cases since the last run (or all)."""
-    run = MatchingRun(full=full, trigger="cli")
-    db.session.add(run)
+    run = new_run(full, "cli", None)
     db.session.commit()
     next_report = 100_000
 
@@ -40,7 +27,7 @@ def run_command(full: bool) -> None:
             next_report += 100_000
 
     run = run_matching(run.id, progress=progress)
-    click.echo(run_summary(run))
+    click.echo(run.summary())
     if run.status != RunStatus.DONE:
         raise SystemExit(1)
 
@@ -50,4 +37,5 @@ def run_command(full: bool) -> None:
 def export_command(path: str) -> None:
     """Write every stored case-record candidate to a CSV file."""
     count = export_to_file(path)
+    db.session.commit()
     click.echo(f"{count} candidates written to {path}")

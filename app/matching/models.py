@@ -136,8 +136,20 @@ class MatchingRun(db.Model):
     started_by: Mapped[User | None] = relationship()
 
     @property
-    def progress_key(self) -> str:
+    def job_key(self) -> str:
         return f"matching-{self.id}"
+
+    def summary(self) -> str:
+        """One line for the command line: what the run checked and stored."""
+        if self.status != RunStatus.DONE:
+            return f"Matching run {self.id} failed ({self.error}); nothing was stored."
+        kind = "full" if self.full else "new and changed only"
+        return (
+            f"Matching run {self.id} ({kind}): {self.cases_checked} cases and "
+            f"{self.records_checked} records checked, {self.pairs_scored} pairs scored; "
+            f"candidates {self.created} new, {self.updated} re-scored, {self.removed} removed "
+            f"in {self.seconds:.1f} s"
+        )
 
     def __repr__(self) -> str:
         return f"<MatchingRun {self.id} {self.status}>"

@@ -22,13 +22,12 @@ from sqlalchemy.orm import selectinload
 
 from app.auth.models import User
 from app.auth.permissions import Permission
+from app.cases.access import can_edit_case, can_read_case
 from app.cases.models import Case, CaseEventKind, CaseStatus
 from app.cases.services import (
     CaseError,
     _apply_status,
     add_event,
-    can_edit_case,
-    can_read_case,
     mark_duplicate,
 )
 from app.cases.workflow import find_transition

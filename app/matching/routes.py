@@ -259,7 +259,9 @@ def runs():
     """The last runs of the engine, and a button to start one."""
     form = RunForm()
     if form.validate_on_submit():
-        run = services.start_run(form.scope.data == "full", "manual", current_user)
+        run = services.new_run(form.scope.data == "full", "manual", current_user.id)
+        db.session.commit()
+        services.start_in_background(run)
         return redirect(url_for("matching.run_show", run_id=run.id))
     if request.method == "POST":
         flash_form_errors(form)
@@ -282,7 +284,7 @@ def run_show(run_id: int):
 def run_progress(run_id: int):
     """JSON for the progress bar: {done, total, finished, message, status}."""
     run = db.get_or_404(MatchingRun, run_id)
-    state = get_progress(run.progress_key)
+    state = get_progress(run.job_key)
     finished = run.status != RunStatus.RUNNING
     payload = {
         "done": state.done if state else 0,

@@ -44,7 +44,7 @@ from app.cases.models import Case, CaseStatus
 from app.database import chunks, utcnow
 from app.extensions import db
 from app.imports.models import BatchStatus, ImportBatch
-from app.jobs import report_progress, runner_alive, runner_id, start_job
+from app.jobs import mark_interrupted, report_progress, runner_id, start_job
 from app.matching.engine import Candidate, link
 from app.matching.entities import RECORD_ROW, Features, from_case, from_record_row, prepare
 from app.matching.models import (
@@ -63,13 +63,15 @@ from app.reports.exports import neutralise
 __all__ = [
     "EXPORT_COLUMNS",
     "add_given_name",
-    "after_import",
+    "claim_case_run",
     "export_candidates",
     "given_name_entries",
+    "import_needs_matching",
     "latest_runs",
-    "match_new_case",
+    "new_run",
+    "run_for_case",
     "run_matching",
-    "start_run",
+    "start_in_background",
 ]
 
 # A case saved in a request gets its timestamp a moment before its commit.
@@ -84,15 +86,23 @@ Progress = Callable[[int, int], None]
 
 
 # --- starting runs ------------------------------------------------------------------------
+#
+# Services flush; the run's row must be committed before a job picks it up in its own session,
+# so the callers commit: the runs page, the command line, and the receivers of
+# app.matching.events (job starters after a case or an import).
 
 
-def start_run(full: bool, trigger: str, user: User | None) -> MatchingRun:
-    """Commit a new run and run it off the request thread (inline when testing)."""
-    run = MatchingRun(full=full, trigger=trigger, started_by_id=user.id if user else None)
+def new_run(full: bool, trigger: str, started_by_id: int | None) -> MatchingRun:
+    """A run waiting to be done (flushed); :func:`run_matching` does it."""
+    run = MatchingRun(full=full, trigger=trigger, started_by_id=started_by_id)
     db.session.add(run)
-    db.session.commit()
-    start_job(current_app._get_current_object(), run_matching, run.id, key=run.progress_key)
+    db.session.flush()
     return run
+
+
+def start_in_background(run: MatchingRun, job: Callable[[int], Any] | None = None) -> None:
+    """Do a committed run off the request thread (inline when testing)."""
+    start_job(current_app._get_current_object(), job or run_matching, run.id, key=run.job_key)
 
 
 # A case saved in the browser asks for a run; while one such run waits its turn, later saves
@@ -100,47 +110,37 @@ def start_run(full: bool, trigger: str, user: User | None) -> MatchingRun:
 _case_run_waiting = threading.Lock()
 
 
-def match_new_case(user_id: int | None) -> MatchingRun | None:
-    """After a case is created in the browser: an incremental run in the background, unless
-    one asked for the same reason is still waiting to start, or it is switched off
-    (``MATCH_AFTER_CASE``). Call it right after the case's commit, before reading anything:
-    on SQLite a transaction that reads first may be refused its write."""
-    if not current_app.config.get("MATCH_AFTER_CASE", True):
-        return None
+def claim_case_run(user_id: int | None) -> MatchingRun | None:
+    """The run a newly created case asks for (flushed), or None when one asked for the same
+    reason has not started yet (it will see this case too). The caller commits it and starts
+    :func:`run_for_case`; if the commit fails it calls :func:`release_case_run`."""
     if not _case_run_waiting.acquire(blocking=False):
         return None
     try:
-        run = MatchingRun(full=False, trigger="case", started_by_id=user_id)
-        db.session.add(run)
-        db.session.commit()
+        return new_run(False, "case", user_id)
     except BaseException:
         _case_run_waiting.release()
         raise
-    start_job(current_app._get_current_object(), _run_for_case, run.id, key=run.progress_key)
-    return run
 
 
-def _run_for_case(run_id: int) -> MatchingRun:
+def release_case_run() -> None:
+    """From now on a new case needs a run of its own."""
+    _case_run_waiting.release()
+
+
+def run_for_case(run_id: int) -> MatchingRun:
+    """The job of a run a new case asked for (see :func:`claim_case_run`)."""
     with _one_run_at_a_time:
-        _case_run_waiting.release()  # from now on, a new case needs a run of its own
+        release_case_run()
         return _run_matching(run_id, None)
 
 
-def after_import(batch: ImportBatch, background: bool = True) -> MatchingRun | None:
-    """Match what an import brought (an incremental run), if it finished with new or changed
-    rows and ``MATCH_AFTER_IMPORT`` is on. In the background it is a job of its own, so the
-    import's progress bar ends when the import does."""
+def import_needs_matching(batch: ImportBatch) -> bool:
+    """Whether an import brought anything to match: it finished with new or changed rows, and
+    ``MATCH_AFTER_IMPORT`` is on."""
     if batch.status != BatchStatus.DONE or not current_app.config.get("MATCH_AFTER_IMPORT", True):
-        return None
-    if not (batch.created or batch.updated):
-        return None
-    run = MatchingRun(full=False, trigger="import", started_by_id=batch.created_by_id)
-    db.session.add(run)
-    db.session.commit()
-    if background:
-        start_job(current_app._get_current_object(), run_matching, run.id, key=run.progress_key)
-        return run
-    return run_matching(run.id)
+        return False
+    return bool(batch.created or batch.updated)
 
 
 def latest_runs(limit: int = 20) -> list[MatchingRun]:
@@ -152,20 +152,9 @@ def latest_runs(limit: int = 20) -> list[MatchingRun]:
 def mark_interrupted_runs() -> int:
     """Mark running runs whose process is gone as failed ("interrupted"); flushes. A run
     that was never picked up by a process counts as gone after an hour."""
-    count = 0
-    for run in db.session.scalars(
-        select(MatchingRun).where(MatchingRun.status == RunStatus.RUNNING.value)
-    ):
-        if not runner_alive(run.runner, run.started_at, run.progress_key) and (
-            run.runner or utcnow() - run.started_at > timedelta(hours=1)
-        ):
-            run.status = RunStatus.FAILED.value
-            run.error = "interrupted"
-            run.finished_at = utcnow()
-            count += 1
-    if count:
-        db.session.flush()
-    return count
+    return mark_interrupted(
+        MatchingRun, RunStatus.RUNNING.value, RunStatus.FAILED.value, "interrupted"
+    )
 
 
 # --- the run ------------------------------------------------------------------------------
@@ -296,7 +285,7 @@ def _run_matching(run_id: int, progress: Progress | None) -> MatchingRun:
     run = db.session.get(MatchingRun, run_id)
     if run is None:
         raise LookupError(f"no matching run {run_id}")
-    key = run.progress_key
+    key = run.job_key
     clock = time.perf_counter()
 
     def report(done: int, total: int) -> None:
@@ -596,10 +585,10 @@ def export_candidates(out: TextIO) -> int:
 
 
 def export_to_file(path: str | Path) -> int:
+    """Write :func:`export_candidates` to a file and record the export (flushes)."""
     with open(path, "w", encoding="utf-8", newline="") as out:
         count = export_candidates(out)
     audit(AuditAction.EXPORT, None, detail={"export": "match_candidates", "rows": count})
-    db.session.commit()
     return count
 
 

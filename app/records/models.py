@@ -12,6 +12,27 @@ from app.database import TZDateTime, created_at, intpk, utcnow
 from app.dates import PartialDate
 from app.extensions import db
 
+# The values of a record that an import fills from a row (and compares to tell an unchanged
+# row), besides the row id and the raw row. Matching reads a subset (app.matching.entities).
+RECORD_FIELDS = (
+    "family_name",
+    "given_name",
+    "patronymic",
+    "sex",
+    "dob_year",
+    "dob_month",
+    "dob_day",
+    "age",
+    "age_on",
+    "place_of_birth",
+    "place_of_origin",
+    "current_location",
+    "institution",
+    "region",
+    "mother_name",
+    "father_name",
+)
+
 
 class PartnerSource(db.Model):
     """One partner list: an evacuation register, an institution register, a tracing list."""

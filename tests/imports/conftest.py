@@ -7,17 +7,11 @@ from pathlib import Path
 import pytest
 
 from app.extensions import db
-from app.imports.models import ImportBatch
-from app.imports.services import (
-    create_batch,
-    detect_format,
-    file_sha256,
-    get_or_create_partner_source,
-    get_or_create_source_list,
-    mapping_from_json,
-    run_import,
-    start_batch,
-)
+from app.imports.batches import create_batch, import_target, start_batch
+from app.imports.mapping import detect_format, mapping_from_json
+from app.imports.models import ImportBatch, ImportKind
+from app.imports.pipeline import run_import
+from app.imports.storage import file_sha256
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -35,11 +29,7 @@ def import_file(
     path = Path(path)
     if not path.is_absolute():
         path = DATA / path
-    target_obj = (
-        get_or_create_partner_source(target)
-        if kind == "records"
-        else get_or_create_source_list(target)
-    )
+    target_obj = import_target(ImportKind(kind), target)
     sha256, size = file_sha256(path)
     batch = create_batch(
         kind, target_obj, path.name, sha256, size, all_or_nothing=all_or_nothing, user_id=user_id

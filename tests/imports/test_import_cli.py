@@ -177,7 +177,7 @@ def test_a_killed_import_leaves_no_partial_rows(tmp_path):
 
     # The next look at the batches sees that its process is gone.
     from app import create_app
-    from app.imports.services import mark_interrupted_batches
+    from app.imports.batches import mark_interrupted_batches
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}"})
     with app.app_context():

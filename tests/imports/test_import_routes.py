@@ -212,14 +212,15 @@ def test_a_case_list_upload_imports_cases(supervisor, app, uploads):
 
 
 def test_progress_reports_a_running_batch(caseworker, app):
-    from app.imports import services
+    from app.imports import batches
     from app.jobs import report_progress
+    from app.records import services as record_services
 
     with app.app_context():
-        source = services.get_or_create_partner_source("Running")
-        batch = services.create_batch("records", source, "x.csv", "0" * 64, 1)
+        source = record_services.get_or_create_partner_source("Running")
+        batch = batches.create_batch("records", source, "x.csv", "0" * 64, 1)
         batch.headers, batch.mapping = ["№"], ["external_id"]
-        services.start_batch(batch)
+        batches.start_batch(batch)
         db.session.commit()
         batch_id, key = batch.id, batch.job_key
     from app import jobs

@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from app import bulk
 from app.audit.models import AuditEvent
 from app.extensions import db
-from app.imports import services
+from app.imports import batches, mapping, pipeline, storage
 from app.imports.models import ImportBatch, ImportProblem
+from app.records import services as record_services
 from app.records.models import PartnerRecord, PartnerSource
 from tests.imports.conftest import DATA, import_file
 
@@ -194,7 +196,7 @@ def test_importing_the_same_file_again_changes_nothing(app):
         again = import_file("records_uk_utf8.csv")
         assert (again.created, again.updated, again.unchanged) == (0, 0, 20)
         assert len(_records(again)) == 20
-        assert services.find_previous_import(again).id == first.id
+        assert batches.find_previous_import(again).id == first.id
 
 
 def test_a_corrected_file_updates_records_instead_of_duplicating(app):
@@ -234,10 +236,10 @@ def test_a_mapping_file_overrides_the_guess(app):
 
 def test_a_saved_mapping_is_proposed_next_time(app):
     with app.app_context():
-        source = services.get_or_create_partner_source("Register with a mapping")
+        source = record_services.get_or_create_partner_source("Register with a mapping")
         source.mapping = {"Нас. пункт": "current_location"}
         headers = ["№", "Прізвище", "Нас. пункт"]
-        assert services.mapping_from_headers(headers, source.mapping) == [
+        assert mapping.mapping_from_headers(headers, source.mapping) == [
             "external_id",
             "family_name",
             "current_location",
@@ -246,11 +248,11 @@ def test_a_saved_mapping_is_proposed_next_time(app):
 
 def test_a_binary_file_fails_clearly(app):
     with app.app_context():
-        source = services.get_or_create_partner_source("Binary")
-        sha, size = services.file_sha256(DATA / "binary.csv")
-        batch = services.create_batch("records", source, "binary.csv", sha, size)
+        source = record_services.get_or_create_partner_source("Binary")
+        sha, size = storage.file_sha256(DATA / "binary.csv")
+        batch = batches.create_batch("records", source, "binary.csv", sha, size)
         with open(DATA / "binary.csv", "rb") as stream, pytest.raises(Exception) as error:
-            services.detect_format(batch, stream)
+            mapping.detect_format(batch, stream)
         assert "not a text file" in error.value.reason
 
 
@@ -280,7 +282,7 @@ def test_a_crash_in_the_middle_leaves_no_half_batch(app, monkeypatch, tmp_path):
     path = tmp_path / "big.csv"
     lines = ["№;Прізвище;Ім'я"] + [f"{n};Прізвище{n};Ім'я{n}" for n in range(1, 5001)]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    original = services._RecordWriter.write
+    original = pipeline._RecordTarget.write
     calls = {"n": 0}
 
     def write_then_crash(self, outcomes):
@@ -289,7 +291,7 @@ def test_a_crash_in_the_middle_leaves_no_half_batch(app, monkeypatch, tmp_path):
             raise RuntimeError("simulated crash")
         return original(self, outcomes)
 
-    monkeypatch.setattr(services._RecordWriter, "write", write_then_crash)
+    monkeypatch.setattr(pipeline._RecordTarget, "write", write_then_crash)
     with app.app_context():
         with pytest.raises(RuntimeError, match="simulated crash"):
             import_file(path, "Crash register")
@@ -312,24 +314,24 @@ def test_a_crash_in_the_middle_leaves_no_half_batch(app, monkeypatch, tmp_path):
 
 def test_a_batch_left_running_by_a_dead_process_is_marked_interrupted(app):
     with app.app_context():
-        source = services.get_or_create_partner_source("Dead runner")
-        batch = services.create_batch("records", source, "x.csv", "0" * 64, 1)
+        source = record_services.get_or_create_partner_source("Dead runner")
+        batch = batches.create_batch("records", source, "x.csv", "0" * 64, 1)
         batch.headers, batch.mapping = ["№"], ["external_id"]
-        services.start_batch(batch)
+        batches.start_batch(batch)
         batch.runner = f"{batch.runner.rpartition(':')[0]}:999999999"  # no such process
         db.session.flush()
-        assert services.mark_interrupted_batches() == 1
+        assert batches.mark_interrupted_batches() == 1
         assert batch.status == "failed" and "interrupted" in batch.error
 
 
 def test_a_batch_running_in_this_process_without_a_job_is_interrupted(app):
     with app.app_context():
-        source = services.get_or_create_partner_source("Lost job")
-        batch = services.create_batch("records", source, "x.csv", "0" * 64, 1)
+        source = record_services.get_or_create_partner_source("Lost job")
+        batch = batches.create_batch("records", source, "x.csv", "0" * 64, 1)
         batch.headers, batch.mapping = ["№"], ["external_id"]
-        services.start_batch(batch)
+        batches.start_batch(batch)
         db.session.flush()
-        assert services.mark_interrupted_batches() == 1
+        assert batches.mark_interrupted_batches() == 1
 
 
 def test_a_file_with_200000_rows_imports(app, tmp_path):
@@ -352,7 +354,7 @@ def test_postgresql_statistics_follow_an_import_that_grows_the_table(app, tmp_pa
     """Without fresh statistics, PostgreSQL scanned the whole source for every chunk."""
     from sqlalchemy import event
 
-    monkeypatch.setattr(services, "ANALYZE_FROM_ROWS", 2500)
+    monkeypatch.setattr(bulk, "ANALYZE_FROM_ROWS", 2500)
     path = tmp_path / "grows.csv"
     with open(path, "w", encoding="utf-8") as out:
         out.write("№;ПІБ\n")

@@ -406,7 +406,7 @@ def test_running_run_polls_its_progress(app, supervisor, users):
         db.session.add(run)
         db.session.commit()
         run_id = run.id
-        report_progress(run.progress_key, 300, 1000, items=300)
+        report_progress(run.job_key, 300, 1000, items=300)
     html = supervisor.get(f"/matches/runs/{run_id}").get_data(as_text=True)
     assert f'data-progress-url="/matches/runs/{run_id}/progress"' in html
     progress = supervisor.get(f"/matches/runs/{run_id}/progress").get_json()

@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 from app.auth.models import User
 from app.extensions import db
 from app.matching import services
-from app.matching.cli import run_summary
 from app.matching.models import CandidateStatus, MatchCandidate, MatchingRun, RunStatus
 from app.matching.review import MatchError, reject
 from app.matching.services import (
@@ -113,7 +112,7 @@ def test_full_run_ranks_the_true_record_first_and_likely(lysenko):
     fields = {f["field"]: f for f in best.explanation["fields"]}
     assert "Лисенко" in fields["family_name"]["note"] or "Лисенко" in fields["family_name"]["a"]
     assert fields["date_of_birth"]["level"] == "exact"
-    assert f"run {run.id} (full)" in run_summary(run)
+    assert f"run {run.id} (full)" in run.summary()
 
 
 def test_first_run_is_full_and_a_second_scores_only_what_changed(lysenko):

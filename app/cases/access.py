@@ -1,0 +1,37 @@
+"""Who may read and edit which case: the one place that decides it.
+
+Supervisors read every case; caseworkers the cases assigned to them; admins none (they run the
+system, they do not read children's files). An archived case is read-only.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, select
+
+from app.auth.models import User
+from app.auth.permissions import Permission
+from app.cases.models import Case
+
+__all__ = ["can_edit_case", "can_read_all", "can_read_case", "visible_cases"]
+
+
+def can_read_all(user: User) -> bool:
+    return user.can(Permission.CASE_READ_ALL)
+
+
+def visible_cases(user: User) -> Select:
+    """Cases this user may read: supervisors all, caseworkers those assigned to them."""
+    query = select(Case)
+    if not can_read_all(user):
+        query = query.where(Case.assigned_to_id == user.id)
+    return query
+
+
+def can_read_case(user: User, case: Case) -> bool:
+    if not user.can(Permission.CASE_READ):
+        return False
+    return can_read_all(user) or case.assigned_to_id == user.id
+
+
+def can_edit_case(user: User, case: Case) -> bool:
+    return user.can(Permission.CASE_EDIT) and can_read_case(user, case) and not case.archived

@@ -1,0 +1,387 @@
+"""The import pipeline: a started batch's file, read in chunks and written in ONE transaction.
+
+The chain, the same for the browser, the command line and the benchmark:
+
+1. :func:`app.imports.batches.create_batch` records the file (name, size, SHA-256) for a target,
+   a partner source (records) or a source list (cases).
+2. :func:`app.imports.mapping.detect_format` reads the first rows: encoding, delimiter,
+   headers and a proposed mapping, which a person confirms (browser) or a file gives (CLI).
+3. :func:`app.imports.batches.start_batch` marks it "running"; the caller commits.
+4. :func:`run_batch` (the job) runs :func:`run_import` and then announces the outcome
+   (:data:`app.imports.events.batch_imported`; matching scores what the import brought).
+
+:func:`run_import` streams the file in chunks of :data:`CHUNK_SIZE` rows; each chunk's rows are
+converted by the pure :func:`app.imports.rows.convert_row` and written by the table's owner
+(:func:`app.records.services.upsert_records`, :func:`app.cases.services.open_cases`), with the
+problems found, the counts, status "done" and one audit event, then committed. On any error it
+rolls back and marks the batch "failed" in a new transaction: a batch is imported whole or not
+at all. A killed process never commits; its batch stays "running" until
+:func:`app.imports.batches.mark_interrupted_batches` sees that its process is gone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import tempfile
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import IO, Any, BinaryIO
+
+from flask import current_app
+from sqlalchemy import insert, update
+
+from app.audit.models import AuditAction
+from app.audit.services import record
+from app.auth.models import User
+from app.bulk import RowWritten, StatisticsRefresher, Written
+from app.cases.models import Case
+from app.cases.services import CaseRow, open_cases
+from app.database import chunks, utcnow
+from app.extensions import db
+from app.imports.events import batch_imported
+from app.imports.mapping import ImportRefused
+from app.imports.models import (
+    COUNT_FIELDS,
+    BatchStatus,
+    ImportBatch,
+    ImportKind,
+    ImportProblem,
+    Severity,
+)
+from app.imports.readers import CsvSource, UnreadableFile, open_csv
+from app.imports.rows import Problem, RowOutcome, convert_row, raw_keys
+from app.imports.storage import batch_path, discard_upload
+from app.jobs import runner_id
+from app.records.models import RECORD_FIELDS, PartnerRecord
+from app.records.services import RecordRow, upsert_records
+
+__all__ = ["CHUNK_SIZE", "ProgressCallback", "run_batch", "run_import"]
+
+CHUNK_SIZE = 2000
+
+ProgressCallback = Callable[[int, int, int], None]  # rows read, bytes read, bytes in file
+
+
+class _AllOrNothingRejected(Exception):
+    pass
+
+
+def run_batch(
+    batch_id: int,
+    path: str | Path | None = None,
+    *,
+    progress: ProgressCallback | None = None,
+    background: bool = True,
+    follow_up: bool = True,
+) -> tuple[ImportBatch, list[Any]]:
+    """The job of a started batch: import it, then announce it. Returns the batch and what
+    the announcement started (a matching run, unless switched off), for the command line to
+    report. ``background=False`` asks that work to finish before this returns;
+    ``follow_up=False`` asks for none (``flask records import --no-match``)."""
+    batch = run_import(batch_id, path, progress=progress)
+    started = batch_imported.send(
+        current_app._get_current_object(),
+        batch=batch,
+        background=background,
+        follow_up=follow_up,
+    )
+    return batch, [result for _receiver, result in started if result is not None]
+
+
+def run_import(
+    batch_id: int,
+    path: str | Path | None = None,
+    *,
+    progress: ProgressCallback | None = None,
+) -> ImportBatch:
+    """Import a started batch's file in one transaction and commit it (see the module docstring).
+
+    ``path`` defaults to the stored upload. Returns the batch, "done" or "failed". Raises only
+    for errors that are not about the file (a database failure, a bug), after marking it failed.
+    """
+    # The import's transaction writes first, so on SQLite it waits for the one writer instead
+    # of being refused at its first chunk because someone committed after it started reading.
+    db.session.execute(
+        update(ImportBatch).where(ImportBatch.id == batch_id).values(runner=runner_id())
+    )
+    batch = db.session.get(ImportBatch, batch_id)
+    if batch is None:
+        raise LookupError(f"no import batch {batch_id}")
+    file_path = Path(path) if path is not None else batch_path(batch)
+    if file_path is None:
+        raise ImportRefused("This batch has no file.")
+    counts = dict.fromkeys((*COUNT_FIELDS, "rejected_problems"), 0)
+    with contextlib.ExitStack() as stack:
+        # All or nothing: the problems are spooled to disk too, to survive the rollback.
+        spool = (
+            stack.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8"))
+            if batch.all_or_nothing
+            else None
+        )
+        try:
+            total_bytes = file_path.stat().st_size
+            with (
+                open(file_path, "rb") as stream,
+                open_csv(stream, encoding=batch.encoding, delimiter=batch.delimiter) as source,
+            ):
+                _import_rows(batch, source, counts, spool, stream, total_bytes, progress)
+            if batch.all_or_nothing and counts["rejected"]:
+                raise _AllOrNothingRejected
+            _finish(batch, counts, BatchStatus.DONE, "")
+            db.session.commit()
+        except _AllOrNothingRejected:
+            db.session.rollback()
+            batch = _fail(
+                batch_id,
+                counts,
+                f"{counts['rejected']} row(s) rejected; nothing was imported (all or nothing)",
+                spool=spool,
+            )
+        except (UnreadableFile, ImportRefused) as error:
+            db.session.rollback()
+            batch = _fail(batch_id, counts, error.reason)
+        except BaseException:
+            db.session.rollback()
+            _fail(batch_id, counts, "the import failed on our side; nothing was saved")
+            raise
+    discard_upload(batch)
+    return batch
+
+
+class _RecordTarget:
+    """Rows of a partner list become partner records."""
+
+    table_name = PartnerRecord.__tablename__
+    row_id_name = "partner row id"
+
+    def __init__(self, batch: ImportBatch) -> None:
+        self.batch = batch
+
+    def write(self, outcomes: list[RowOutcome]) -> list[RowWritten]:
+        rows = [
+            RecordRow(o.line_number, o.external_id, {n: o.fields[n] for n in RECORD_FIELDS}, o.raw)
+            for o in outcomes
+        ]
+        assert self.batch.partner_source_id is not None  # noqa: S101 - a records batch has one
+        return upsert_records(self.batch.partner_source_id, self.batch.id, rows)
+
+    @staticmethod
+    def field_of(column: str) -> str:
+        return column
+
+
+class _CaseTarget:
+    """Rows of a case list become cases of a source list; the parents' names and the contact
+    phone become relatives. Only the fields the file has are written to existing cases."""
+
+    table_name = Case.__tablename__
+    row_id_name = "case number"
+    # Import field -> case column, for the text fields.
+    COLUMNS = {
+        "family_name": "family_name",
+        "given_name": "given_name",
+        "patronymic": "patronymic",
+        "place_of_birth": "place_of_birth",
+        "place_of_origin": "last_known_place",
+        "region": "region",
+        "current_location": "current_location",
+        "notes": "circumstances",
+    }
+    # Import fields that fill several case columns from the converted row.
+    DERIVED = {
+        "sex": ("sex",),
+        "date_of_birth": ("dob_year", "dob_month", "dob_day"),
+        "age": ("estimated_age", "age_estimated_on"),
+    }
+
+    def __init__(self, batch: ImportBatch) -> None:
+        self.batch = batch
+        assert batch.source_list is not None  # noqa: S101 - a cases batch has one
+        self.source_list = batch.source_list
+        self.actor = db.session.get(User, batch.created_by_id) if batch.created_by_id else None
+        mapped = set(batch.mapping or [])
+        if "full_name" in mapped:
+            mapped |= {"family_name", "given_name", "patronymic"}
+        if "institution" in mapped:
+            mapped.add("current_location")
+        self.columns = [column for field, column in self.COLUMNS.items() if field in mapped]
+        for field, columns in self.DERIVED.items():
+            if field in mapped:
+                self.columns.extend(columns)
+        self.seen: dict[str, int] = {}  # case lists are small; records use the database
+
+    def _values(self, fields: dict[str, Any]) -> dict[str, Any]:
+        values = {column: fields[field] for field, column in self.COLUMNS.items()}
+        if not values["current_location"] and fields["institution"]:
+            values["current_location"] = fields["institution"]
+        values.update(
+            sex=fields["sex"],
+            dob_year=fields["dob_year"],
+            dob_month=fields["dob_month"],
+            dob_day=fields["dob_day"],
+            estimated_age=fields["age"],
+            age_estimated_on=fields["age_on"],
+        )
+        return {column: values[column] for column in self.columns}
+
+    def write(self, outcomes: list[RowOutcome]) -> list[RowWritten]:
+        rows = [
+            CaseRow(o.line_number, o.external_id, self._values(o.fields), _relatives(o.fields))
+            for o in outcomes
+        ]
+        return open_cases(
+            self.source_list, self.actor, rows, batch_id=self.batch.id, seen=self.seen
+        )
+
+    @classmethod
+    def field_of(cls, column: str) -> str:
+        """The import field a case column was filled from (for a problem report)."""
+        for field, target in cls.COLUMNS.items():
+            if target == column:
+                return field
+        for field, columns in cls.DERIVED.items():
+            if column in columns:
+                return field
+        return column
+
+
+_Target = _RecordTarget | _CaseTarget
+
+
+def _relatives(fields: dict[str, Any]) -> list[dict[str, str]]:
+    """Mother and father from their names; the contact phone goes to the first of them."""
+    phone = fields.get("contact_phone", "")[:50]
+    rows = []
+    for kind, name in (("mother", fields["mother_name"]), ("father", fields["father_name"])):
+        if name:
+            rows.append({"relationship_kind": kind, "full_name": name[:300], "phone": ""})
+    if phone:
+        if rows:
+            rows[0]["phone"] = phone
+        else:
+            rows.append({"relationship_kind": "contact", "full_name": "", "phone": phone})
+    return rows
+
+
+def _list_date(batch: ImportBatch) -> date | None:
+    if batch.partner_source is not None:
+        return batch.partner_source.received_on
+    if batch.source_list is not None:
+        return batch.source_list.received_on
+    return None
+
+
+def _record_outcome(
+    outcome: RowOutcome, written: RowWritten, target: _Target, counts: dict[str, int]
+) -> None:
+    """Count what the owner did with a row; a refused or duplicate row becomes a rejection."""
+    if written.outcome in (Written.CREATED, Written.UPDATED, Written.UNCHANGED):
+        counts[written.outcome.value] += 1
+        return
+    field = target.field_of(written.field)
+    column = outcome.columns.get(field, field)
+    if written.outcome is Written.DUPLICATE:
+        where = f" (first on line {written.first_line})" if written.first_line else ""
+        reason = f"the same {target.row_id_name} appears twice in this file{where}"
+        outcome.reject(column, outcome.external_id, reason)
+    else:
+        outcome.reject(column, str(outcome.fields.get(field, ""))[:1000], written.reason)
+
+
+def _import_rows(
+    batch: ImportBatch,
+    source: CsvSource,
+    counts: dict[str, int],
+    spool: IO[str] | None,
+    stream: BinaryIO,
+    total_bytes: int,
+    progress: ProgressCallback | None,
+) -> None:
+    if source.headers != batch.headers:
+        raise ImportRefused("The file's headers differ from the confirmed mapping.")
+    headers = source.headers
+    mapping = list(batch.mapping or [])
+    keys = raw_keys(headers)
+    list_date = _list_date(batch)
+    target: _Target = (
+        _RecordTarget(batch) if batch.kind == ImportKind.RECORDS else _CaseTarget(batch)
+    )
+    statistics = StatisticsRefresher(db.session, target.table_name)
+    for chunk in chunks(source.rows(), CHUNK_SIZE):
+        outcomes = [
+            convert_row(
+                row.values, row.line_number, headers, mapping, keys=keys, list_date=list_date
+            )
+            for row in chunk
+        ]
+        readable = [outcome for outcome in outcomes if not outcome.rejected]
+        for outcome, written in zip(readable, target.write(readable), strict=True):
+            _record_outcome(outcome, written, target, counts)
+        problems = [problem for outcome in outcomes for problem in outcome.problems]
+        counts["rows_read"] += len(outcomes)
+        statistics.rows_written(counts["rows_read"])
+        counts["rejected"] += sum(1 for outcome in outcomes if outcome.rejected)
+        _write_problems(batch.id, problems, spool, counts)
+        if progress is not None:
+            progress(counts["rows_read"], stream.tell(), total_bytes)
+
+
+def _write_problems(
+    batch_id: int, problems: list[Problem], spool: IO[str] | None, counts: dict[str, int]
+) -> None:
+    for problem in problems:
+        counts["warnings" if problem.severity == Severity.WARNING else "rejected_problems"] += 1
+    if not problems:
+        return
+    if spool is not None:
+        for problem in problems:
+            spool.write(json.dumps(problem.as_row(batch_id), ensure_ascii=False) + "\n")
+    db.session.execute(
+        insert(ImportProblem.__table__), [problem.as_row(batch_id) for problem in problems]
+    )
+
+
+def _finish(batch: ImportBatch, counts: dict[str, int], status: BatchStatus, error: str) -> None:
+    for name in COUNT_FIELDS:
+        setattr(batch, name, counts[name])
+    batch.status = status.value
+    batch.error = error
+    batch.finished_at = utcnow()
+    record(
+        AuditAction.IMPORT,
+        batch,
+        actor_id=batch.created_by_id,
+        detail={
+            "kind": batch.kind,
+            "status": status.value,
+            "target_id": batch.partner_source_id or batch.source_list_id,
+            **{name: counts[name] for name in COUNT_FIELDS},
+        },
+    )
+
+
+def _fail(
+    batch_id: int,
+    counts: dict[str, int],
+    error: str,
+    *,
+    spool: IO[str] | None = None,
+) -> ImportBatch:
+    """After a rollback: mark the batch failed (keeping all-or-nothing problems) and commit."""
+    batch = db.session.get(ImportBatch, batch_id)
+    assert batch is not None  # noqa: S101 - it was committed before the import began
+    # Nothing was written, and the counts say so; rows read and rejected explain why.
+    counts = {**counts, "created": 0, "updated": 0, "unchanged": 0}
+    if spool is not None:
+        spool.seek(0)
+        for chunk in chunks(spool, CHUNK_SIZE):
+            db.session.execute(
+                insert(ImportProblem.__table__), [json.loads(line) for line in chunk]
+            )
+    else:
+        counts["warnings"] = 0  # their rows were rolled back with everything else
+    _finish(batch, counts, BatchStatus.FAILED, error)
+    db.session.commit()
+    return batch

@@ -1,0 +1,81 @@
+"""Matching follows what cases and imports announce. It is built on both; they call no one.
+
+The receivers that start runs are job starters: they commit the new run's row, because the job
+reads it in a session of its own.
+
+:func:`subscribe` connects the receivers; the application factory calls it (connecting twice
+is harmless: blinker keeps one connection per receiver).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask_login import current_user
+
+from app.auth.permissions import Permission
+from app.cases.events import case_opened, case_page_shown, supervisor_queues_shown
+from app.cases.models import Case
+from app.cases.queues import count
+from app.extensions import db
+from app.imports.events import batch_imported
+from app.imports.models import ImportBatch
+from app.matching import services
+from app.matching.models import MatchingRun
+from app.matching.review import approval_queue, case_candidates, linked_records
+from app.web import PageSection
+
+
+def _match_new_case(sender: Flask, *, case_id: int, user_id: int | None) -> None:
+    """A case created in the browser: an incremental run in the background (new cases
+    against all records), unless switched off (``MATCH_AFTER_CASE``) or one is waiting."""
+    if not sender.config.get("MATCH_AFTER_CASE", True):
+        return
+    run = services.claim_case_run(user_id)
+    if run is None:
+        return
+    try:
+        db.session.commit()
+    except BaseException:
+        services.release_case_run()
+        raise
+    services.start_in_background(run, services.run_for_case)
+
+
+def _match_import(
+    sender: Flask, *, batch: ImportBatch, background: bool, follow_up: bool
+) -> MatchingRun | None:
+    """Match what an import brought (an incremental run). In the background it is a job of
+    its own, so that the import's progress bar ends when the import does."""
+    if not follow_up or not services.import_needs_matching(batch):
+        return None
+    run = services.new_run(False, "import", batch.created_by_id)
+    db.session.commit()
+    if not background:
+        return services.run_matching(run.id)
+    services.start_in_background(run)
+    return run
+
+
+def _case_candidates_section(sender: Any, *, case: Case) -> PageSection | None:
+    if not current_user.can(Permission.MATCH_REVIEW):
+        return None
+    return PageSection(
+        "matching/_case_candidates.html",
+        {"candidates": case_candidates(case), "linked_records": linked_records(case)},
+    )
+
+
+def _pending_matches_card(sender: Any) -> PageSection | None:
+    if not current_user.can(Permission.MATCH_APPROVE):
+        return None
+    return PageSection("matching/_pending_count.html", {"matches_pending": count(approval_queue())})
+
+
+def subscribe() -> None:
+    """Connect matching to the signals of cases and imports."""
+    case_opened.connect(_match_new_case)
+    batch_imported.connect(_match_import)
+    case_page_shown.connect(_case_candidates_section)
+    supervisor_queues_shown.connect(_pending_matches_card)
