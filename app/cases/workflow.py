@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+
+from app.cases.labels import STATUS_LABELS
 from app.cases.models import CaseStatus as S
 from app.cases.models import ClosureReason
 
@@ -71,10 +74,6 @@ def check_transition(
     source: str, target: str, reason: str, closure_reason: str | None
 ) -> Transition:
     """Return the transition or raise TransitionError saying what is wrong."""
-    from flask_babel import gettext as _
-
-    from app.cases.labels import STATUS_LABELS
-
     transition = find_transition(source, target)
     if transition is None:
         raise TransitionError(

@@ -57,6 +57,8 @@ from app.matching.models import (
 )
 from app.matching.review import MatchError
 from app.matching.scoring import LIKELY, Frequencies
+from app.names.given import extend_given_names
+from app.names.text import fold
 from app.records.models import PartnerRecord, PartnerSource
 from app.reports.exports import neutralise
 
@@ -603,9 +605,6 @@ def add_given_name(
     canonical: str, sex: str, variants: list[str], diminutives: list[str], actor: User
 ) -> GivenNameEntry:
     """Add a given name (or more spellings of a shipped one) to the matching table."""
-    from app.names.given import extend_given_names
-    from app.names.text import fold
-
     key = fold(canonical).strip()
     if not key:
         raise MatchError(_("Give the name's canonical spelling."))
@@ -635,8 +634,6 @@ def add_given_name(
 
 def load_given_names() -> int:
     """Teach the normaliser the admins' additions (at start-up and before each run)."""
-    from app.names.given import extend_given_names
-
     rows = [
         (e.canonical, e.sex, [v for v in e.variants.split("|") if v],
          [d for d in e.diminutives.split("|") if d])
