@@ -33,7 +33,7 @@ from app.cases.models import (
     TransitionRequest,
 )
 from app.cases.name_keys import keys_for_names
-from app.cases.workflow import TransitionError, check_transition
+from app.cases.workflow import TransitionError, check_transition, find_transition
 from app.database import utcnow
 from app.dates import date_problem
 from app.extensions import db
@@ -634,6 +634,18 @@ def change_status(
     return None
 
 
+def advance_while_free(case: Case, actor: User, path: list[CaseStatus], reason: str) -> None:
+    """Move a case forward along ``path`` (for example new -> under investigation -> located)
+    through :func:`change_status`, as far as steps need no approval and no change is waiting
+    for one; stop quietly where the workflow says otherwise."""
+    while case.status in path[:-1]:
+        target = path[path.index(CaseStatus(case.status)) + 1]
+        transition = find_transition(case.status, target)
+        if transition is None or transition.needs_approval or pending_request(case) is not None:
+            return
+        change_status(case, actor, target.value, reason)
+
+
 def decide_transition(
     request: TransitionRequest, actor: User, approve: bool, note: str = ""
 ) -> None:
@@ -695,12 +707,31 @@ def assign_cases(case_ids: Iterable[int], assignee: User | None, actor: User) ->
 
 
 def mark_duplicate(duplicate: Case, original: Case, actor: User, reason: str = "") -> None:
-    """Merge: the duplicate is closed as such and points at the original; both keep their
-    histories, and the original learns the duplicate's names as aliases so search finds it."""
+    """Merge: the duplicate is closed as such (through the workflow, approved by ``actor``, who
+    holds the approval permission) and points at the original; both keep their histories, and
+    the original learns the duplicate's names as aliases so search finds it."""
     if duplicate.id == original.id:
         raise CaseError(_("A case cannot be a duplicate of itself."))
     if original.duplicate_of_id:
         raise CaseError(_("The original is itself marked as a duplicate."))
+    if not actor.can(Permission.CASE_APPROVE):
+        raise CaseError(_("Only a supervisor can merge cases."))
+    reason = reason.strip() or _("Duplicate of %(n)s", n=original.case_number)
+    if duplicate.status != CaseStatus.CLOSED:
+        if pending_request(duplicate) is not None:
+            raise CaseError(_("This case already has a status change waiting for approval."))
+        try:
+            check_transition(duplicate.status, CaseStatus.CLOSED, reason, ClosureReason.DUPLICATE)
+        except TransitionError as error:
+            raise CaseError(str(error)) from error
+        _apply_status(
+            duplicate,
+            actor,
+            CaseStatus.CLOSED.value,
+            ClosureReason.DUPLICATE.value,
+            reason,
+            approved_by=actor,
+        )
     duplicate.duplicate_of_id = original.id
     known = {(a.family_name, a.given_name, a.patronymic) for a in original.aliases}
     known.add((original.family_name, original.given_name, original.patronymic))
@@ -732,9 +763,6 @@ def mark_duplicate(duplicate: Case, original: Case, actor: User, reason: str = "
                     notes=_("Copied from %(n)s", n=duplicate.case_number),
                 )
             )
-    if duplicate.status != CaseStatus.CLOSED:
-        duplicate.status = CaseStatus.CLOSED.value
-        duplicate.closure_reason = ClosureReason.DUPLICATE.value
     add_event(duplicate, actor, CaseEventKind.MERGED, text=reason, into=original.case_number)
     add_event(original, actor, CaseEventKind.MERGED, text=reason, merged=duplicate.case_number)
     record(AuditAction.MERGE, duplicate, detail={"into": original.id})

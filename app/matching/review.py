@@ -24,13 +24,7 @@ from app.auth.models import User
 from app.auth.permissions import Permission
 from app.cases.access import can_edit_case, can_read_case
 from app.cases.models import Case, CaseEventKind, CaseStatus
-from app.cases.services import (
-    CaseError,
-    _apply_status,
-    add_event,
-    mark_duplicate,
-)
-from app.cases.workflow import find_transition
+from app.cases.services import CaseError, add_event, advance_while_free, mark_duplicate
 from app.database import utcnow
 from app.extensions import db
 from app.matching.models import CandidateStatus, MatchCandidate
@@ -163,15 +157,8 @@ def _on_timelines(candidate: MatchCandidate, actor: User, state: str, text: str)
         add_event(case, actor, CaseEventKind.MATCH, text=text, candidate=candidate.id, state=state)
 
 
-def _advance_to_located(case: Case, actor: User, reason: str) -> None:
-    """Step forward (new -> under investigation -> located) while no step needs approval."""
-    path = (CaseStatus.NEW, CaseStatus.UNDER_INVESTIGATION, CaseStatus.LOCATED)
-    while case.status in path[:-1]:
-        target = path[path.index(CaseStatus(case.status)) + 1]
-        transition = find_transition(case.status, target)
-        if transition is None or transition.needs_approval:
-            return
-        _apply_status(case, actor, target.value, None, reason)
+# A confirmed record says where the person is: the case steps forward to "located".
+_TO_LOCATED = [CaseStatus.NEW, CaseStatus.UNDER_INVESTIGATION, CaseStatus.LOCATED]
 
 
 def _apply(candidate: MatchCandidate, actor: User, approved_by: User) -> None:
@@ -190,7 +177,7 @@ def _apply(candidate: MatchCandidate, actor: User, approved_by: User) -> None:
             state="confirmed", record=record.id, source=record.source.name,
         )  # fmt: skip
         if candidate.advance_status:
-            _advance_to_located(case, actor, _("Match confirmed: %(r)s", r=reason))
+            advance_while_free(case, actor, _TO_LOCATED, _("Match confirmed: %(r)s", r=reason))
         return
     older, newer = candidate.case, candidate.other_case
     _on_timelines(candidate, actor, "confirmed", reason)

@@ -4,13 +4,15 @@ import pytest
 from sqlalchemy import select
 
 from app.cases import queues
-from app.cases.models import Case, CaseNameKey
+from app.cases.models import Case, CaseNameKey, CaseStatus
 from app.cases.search import CaseFilters, search_cases
 from app.cases.services import (
     CaseError,
     StaleCaseError,
     add_alias,
+    advance_while_free,
     assign_cases,
+    change_status,
     link_siblings,
     log_contact,
     mark_duplicate,
@@ -226,6 +228,54 @@ def test_mark_duplicate_keeps_both_histories_and_names(app, people):
         assert timeline(original)[0].kind == "merged" and timeline(duplicate)[0].kind == "merged"
         with pytest.raises(CaseError):
             mark_duplicate(original, original, people["supervisor"])
+
+
+def test_mark_duplicate_closes_through_the_workflow_with_a_status_event(app, people):
+    with app.app_context():
+        original = factories.make_case(people["supervisor"], family_name="Лисенко")
+        duplicate = factories.make_case(people["supervisor"], family_name="Лысенко")
+        mark_duplicate(duplicate, original, people["supervisor"])
+        changes = [e for e in timeline(duplicate) if e.kind == "status_changed"]
+        assert len(changes) == 1
+        data = changes[0].data
+        assert (data["source"], data["target"]) == ("new", "closed")
+        assert data["closure_reason"] == "duplicate"
+        assert data["approved_by"] == people["supervisor"].id
+        assert changes[0].text == f"Duplicate of {original.case_number}"  # a reason is required
+
+
+def test_mark_duplicate_respects_a_pending_status_change(app, people):
+    """The one way to move a status: a change waiting for approval is decided first."""
+    with app.app_context():
+        original = factories.make_case(people["supervisor"])
+        duplicate = factories.make_case(people["caseworker"])
+        change_status(duplicate, people["caseworker"], "closed", "not found", "not_found")
+        with pytest.raises(CaseError, match="waiting for approval"):
+            mark_duplicate(duplicate, original, people["supervisor"], "same child")
+        assert duplicate.status == "new" and duplicate.duplicate_of_id is None
+
+
+def test_only_a_supervisor_merges_cases(app, people):
+    with app.app_context():
+        original = factories.make_case(people["caseworker"])
+        duplicate = factories.make_case(people["caseworker"])
+        with pytest.raises(CaseError):
+            mark_duplicate(duplicate, original, people["caseworker"], "same child")
+        assert duplicate.status == "new"
+
+
+def test_advance_while_free_stops_at_a_pending_request(app, people):
+    with app.app_context():
+        case = factories.make_case(people["caseworker"])
+        path = [CaseStatus.NEW, CaseStatus.UNDER_INVESTIGATION, CaseStatus.LOCATED]
+        change_status(case, people["caseworker"], "closed", "not found", "not_found")
+        advance_while_free(case, people["supervisor"], path, "match confirmed")
+        assert case.status == "new"
+        other = factories.make_case(people["caseworker"])
+        advance_while_free(other, people["supervisor"], path, "match confirmed")
+        assert other.status == "located"
+        steps = [e.data["target"] for e in timeline(other) if e.kind == "status_changed"]
+        assert steps == ["located", "under_investigation"]
 
 
 def test_bulk_assignment_and_load(app, people):

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from app.cases.models import Case, CaseEvent, CaseNameKey, Relative
 from app.extensions import db
+from app.imports.models import ImportProblem
 from tests.imports.conftest import import_file
 
 
@@ -72,3 +73,46 @@ def test_reimporting_a_case_list_updates_in_place(app, tmp_path):
             select(func.count()).select_from(Relative).where(Relative.case_id == case.id)
         )
         assert relatives == 2
+
+
+def test_an_import_follows_the_rules_of_the_case_form(app, tmp_path, users):
+    """open_cases shares open_case's and update_case's rules: a caseworker who opens cases is
+    assigned to them, a change is an UPDATED event with its fields and version, and a date
+    the form refuses is a rejected row."""
+    path = tmp_path / "list.csv"
+    path.write_text(
+        "external_id,family_name,given_name\n9-001,Коваленко,Іван\n9-002,Мельник,Олена\n",
+        encoding="utf-8",
+    )
+    with app.app_context():
+        batch = import_file(path, "Hotline", kind="cases", user_id=users["caseworker"])
+        cases = _cases(batch)
+        assert {case.assigned_to_id for case in cases.values()} == {users["caseworker"]}
+        path.write_text("external_id,given_name\n9-001,Іванко\n", encoding="utf-8")
+        again = import_file(path, "Hotline", kind="cases", user_id=users["supervisor"])
+        case = _cases(again)["9-001"]
+        (event,) = db.session.scalars(
+            select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == "updated")
+        ).all()
+        assert event.data["fields"] == ["given_name"] and event.data["version"] == 2
+        assert (event.actor_id, event.data["batch_id"], event.data["line"]) == (
+            users["supervisor"],
+            again.id,
+            2,
+        )
+        assert case.assigned_to_id == users["caseworker"]  # an update reassigns no one
+
+
+def test_a_case_number_twice_in_one_file_is_rejected_with_the_first_line(app, tmp_path):
+    path = tmp_path / "twice.csv"
+    path.write_text(
+        "external_id,family_name\n9-001,Коваленко\n9-002,Мельник\n9-001,Шевчук\n",
+        encoding="utf-8",
+    )
+    with app.app_context():
+        batch = import_file(path, "Twice", kind="cases")
+        assert (batch.created, batch.rejected) == (2, 1)
+        (problem,) = db.session.scalars(select(ImportProblem)).all()
+        assert problem.line_number == 4
+        assert problem.reason == "the same case number appears twice in this file (first on line 2)"
+        assert _cases(batch)["9-001"].family_name == "Коваленко"

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from app.cases.models import Case, CaseEvent, CaseEventKind, CaseStatus
+from app.cases.services import change_status, pending_request
 from app.extensions import db
 from app.matching.models import CandidateStatus, MatchCandidate
 from app.matching.review import (
@@ -144,6 +145,21 @@ def test_approval_from_under_investigation_moves_one_step(people, make_match):
     case = _get(Case, ids["case"])
     assert case.status == CaseStatus.LOCATED
     assert len(_events(case.id, CaseEventKind.STATUS_CHANGED)) == 1
+
+
+def test_approval_leaves_a_status_change_that_waits_for_approval(people, match):
+    """Approval moves the status only through the workflow: a closure that waits for a
+    supervisor is not stepped over; the record is linked all the same."""
+    case = _get(Case, match["case"])
+    change_status(case, people["caseworker"], "closed", "family withdrew", "withdrawn")
+    candidate = _get(MatchCandidate, match["candidate"])
+    confirm(candidate, people["caseworker"], "Same child.")
+    decide(candidate, people["supervisor"], approve=True)
+    assert candidate.status == CandidateStatus.CONFIRMED
+    assert case.status == CaseStatus.NEW
+    assert case.current_location == "Таганрог, Детский дом № 3"
+    assert pending_request(case) is not None
+    assert _events(case.id, CaseEventKind.STATUS_CHANGED) == []
 
 
 def test_status_stays_when_the_caseworker_did_not_ask_to_advance(people, match):
