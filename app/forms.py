@@ -14,6 +14,17 @@ class EmptyForm(FlaskForm):
     submit = SubmitField(_l("Submit"))
 
 
+class PrefixedForm(FlaskForm):
+    """A page that holds several forms (the case page, the candidate page) gives each a
+    prefix, so that their field ids stay unique."""
+
+    prefix_name = ""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", self.prefix_name)
+        super().__init__(*args, **kwargs)
+
+
 def choices(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
     """SelectField choices from (value, label) pairs (WTForms 3.3 deprecates plain tuples)."""
     return [SelectChoice(value, label) for value, label in pairs]

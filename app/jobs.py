@@ -89,11 +89,7 @@ def _run(app: Flask, key: str, fn: Callable[..., Any], args: tuple[Any, ...]) ->
     except Exception:  # the job records its own failure; this keeps the thread from dying loud
         app.logger.exception("background job %s failed", key)
     finally:
-        with _lock:
-            _live.discard(key)
-            state = _progress.get(key)
-            if state is not None:
-                state.finished = True
+        _finished(key)
 
 
 def start_job(app: Flask, fn: Callable[..., Any], *args: Any, key: str) -> None:
@@ -114,11 +110,15 @@ def _run_inline(key: str, fn: Callable[..., Any], args: tuple[Any, ...]) -> None
     try:
         fn(*args)
     finally:
-        with _lock:
-            _live.discard(key)
-            state = _progress.get(key)
-            if state is not None:
-                state.finished = True
+        _finished(key)
+
+
+def _finished(key: str) -> None:
+    with _lock:
+        _live.discard(key)
+        state = _progress.get(key)
+        if state is not None:
+            state.finished = True
 
 
 def runner_id() -> str:

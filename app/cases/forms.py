@@ -25,18 +25,7 @@ from app.cases.labels import (
     STATUS_LABELS,
 )
 from app.dates import parse_date
-from app.forms import choices, text
-
-
-class _PrefixedForm(FlaskForm):
-    """Several of these share the case page: a prefix keeps their field ids unique, so every
-    label points at its own control."""
-
-    prefix_name = ""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("prefix", self.prefix_name)
-        super().__init__(*args, **kwargs)
+from app.forms import PrefixedForm, choices, text
 
 
 def _optional_int(value):
@@ -122,7 +111,7 @@ class CaseForm(FlaskForm):
         return fields
 
 
-class RelativeForm(_PrefixedForm):
+class RelativeForm(PrefixedForm):
     prefix_name = "relative"
     relationship_kind = SelectField(
         _l("Relationship"), choices=choices(RELATIONSHIP_LABELS.items())
@@ -158,7 +147,7 @@ class RelativeForm(_PrefixedForm):
         }
 
 
-class AliasForm(_PrefixedForm):
+class AliasForm(PrefixedForm):
     prefix_name = "alias"
     kind = SelectField(_l("Kind"), choices=choices(ALIAS_KIND_LABELS.items()))
     family_name = StringField(_l("Family name"), validators=[Length(max=200)])
@@ -167,7 +156,7 @@ class AliasForm(_PrefixedForm):
     submit = SubmitField(_l("Add alias"))
 
 
-class ContactForm(_PrefixedForm):
+class ContactForm(PrefixedForm):
     prefix_name = "contact"
     contacted_on = DateField(_l("Date"), validators=[DataRequired()])
     channel = SelectField(_l("Channel"), choices=choices(CHANNEL_LABELS.items()))
@@ -179,13 +168,13 @@ class ContactForm(_PrefixedForm):
     submit = SubmitField(_l("Log contact"))
 
 
-class NoteForm(_PrefixedForm):
+class NoteForm(PrefixedForm):
     prefix_name = "note"
     body = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=10000)])
     submit = SubmitField(_l("Add note"))
 
 
-class StatusForm(_PrefixedForm):
+class StatusForm(PrefixedForm):
     prefix_name = "status"
     target = SelectField(_l("New status"), choices=choices(STATUS_LABELS.items()))
     closure_reason = SelectField(
@@ -197,14 +186,14 @@ class StatusForm(_PrefixedForm):
     submit = SubmitField(_l("Change status"))
 
 
-class DecisionForm(_PrefixedForm):
+class DecisionForm(PrefixedForm):
     prefix_name = "decision"
     note = StringField(_l("Note"), validators=[Length(max=1000)])
     approve = SubmitField(_l("Approve"))
     reject = SubmitField(_l("Reject"))
 
 
-class CaseNumberForm(_PrefixedForm):
+class CaseNumberForm(PrefixedForm):
     prefix_name = "link"
     """Link a sibling or name the original of a duplicate by its case number."""
 
@@ -218,7 +207,7 @@ class DuplicateForm(CaseNumberForm):
     submit = SubmitField(_l("Merge into that case"))
 
 
-class ArchiveForm(_PrefixedForm):
+class ArchiveForm(PrefixedForm):
     prefix_name = "archive"
     reason = StringField(_l("Why"), validators=[DataRequired(), Length(max=1000)])
     submit = SubmitField(_l("Archive case"))

@@ -22,6 +22,7 @@ from app.names.given import given_name_keys, given_name_sex, given_names_version
 from app.names.places import oblast_key, place_candidates, place_region
 from app.names.surnames import phonetic_block_key, surname_key
 from app.names.text import fold, to_latin_key
+from app.records.fields import RECORD_FIELDS
 
 __all__ = [
     "RECORD_ROW",
@@ -231,70 +232,42 @@ def _text(obj: Any, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _entity(
-    obj: Any, key: Hashable, places: tuple[str, str], age: str, age_on: str, **more: Any
-) -> MatchEntity:
-    """The fields cases and records share, read by attribute; ``more`` adds the rest."""
-    return MatchEntity(
-        key=key,
-        family_name=_text(obj, "family_name"),
-        given_name=_text(obj, "given_name"),
-        patronymic=_text(obj, "patronymic"),
-        sex=_text(obj, "sex"),
-        dob_year=obj.dob_year,
-        dob_month=obj.dob_month,
-        dob_day=obj.dob_day,
-        age=getattr(obj, age, None),
-        age_on=getattr(obj, age_on, None),
-        places=tuple(_nonempty([_text(obj, name) for name in places])),
-        region=_text(obj, "region"),
-        **more,
-    )
-
-
 def from_case(case: Any, key: Hashable | None = None) -> MatchEntity:
     """A ``Case`` (with its aliases) as a :class:`MatchEntity` keyed ``("case", id)``."""
-    return _entity(
-        case,
-        key if key is not None else ("case", case.id),
-        ("place_of_birth", "last_known_place"),
-        "estimated_age",
-        "age_estimated_on",
+    return MatchEntity(
+        key=key if key is not None else ("case", case.id),
+        family_name=_text(case, "family_name"),
+        given_name=_text(case, "given_name"),
+        patronymic=_text(case, "patronymic"),
         family_name_latin=_text(case, "family_name_latin"),
         given_name_latin=_text(case, "given_name_latin"),
         aliases=tuple(
             (a.family_name, a.given_name, a.patronymic) for a in getattr(case, "aliases", ())
         ),
+        sex=_text(case, "sex"),
+        dob_year=case.dob_year,
+        dob_month=case.dob_month,
+        dob_day=case.dob_day,
+        age=getattr(case, "estimated_age", None),
+        age_on=getattr(case, "age_estimated_on", None),
+        places=tuple(_nonempty([_text(case, "place_of_birth"), _text(case, "last_known_place")])),
+        region=_text(case, "region"),
     )
 
 
 def from_record(record: Any, key: Hashable | None = None) -> MatchEntity:
     """A ``PartnerRecord`` (or a row with the same attribute names) keyed ``("record", id)``."""
-    return _entity(
-        record,
-        key if key is not None else ("record", record.id),
-        ("place_of_birth", "place_of_origin"),
-        "age",
-        "age_on",
-    )
+    entity = from_record_row(tuple(getattr(record, name, None) for name in RECORD_ROW))
+    if key is not None:
+        entity.key = key
+    return entity
 
 
-# The partner-record columns :func:`from_record_row` reads, in this order.
-RECORD_ROW = (
-    "id",
-    "family_name",
-    "given_name",
-    "patronymic",
-    "sex",
-    "dob_year",
-    "dob_month",
-    "dob_day",
-    "age",
-    "age_on",
-    "place_of_birth",
-    "place_of_origin",
-    "region",
-)
+# The partner-record columns :func:`from_record_row` reads, in this order: the id and the
+# fields that tell who a person is. Where they are now (a location, an institution) does not;
+# the parents' names are not compared yet.
+_NOT_COMPARED = frozenset({"current_location", "institution", "mother_name", "father_name"})
+RECORD_ROW = ("id", *(name for name in RECORD_FIELDS if name not in _NOT_COMPARED))
 
 
 def from_record_row(row: tuple[Any, ...]) -> MatchEntity:

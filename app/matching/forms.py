@@ -5,20 +5,10 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.forms import choices
+from app.forms import PrefixedForm, choices
 
 
-class _PrefixedForm(FlaskForm):
-    """The candidate page holds several forms: a prefix keeps their field ids unique."""
-
-    prefix_name = ""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("prefix", self.prefix_name)
-        super().__init__(*args, **kwargs)
-
-
-class ConfirmForm(_PrefixedForm):
+class ConfirmForm(PrefixedForm):
     prefix_name = "confirm"
     reason = TextAreaField(
         _l("Why is this the same person?"), validators=[DataRequired(), Length(max=2000)]
@@ -27,7 +17,7 @@ class ConfirmForm(_PrefixedForm):
     submit = SubmitField(_l("Confirm match"))
 
 
-class RejectForm(_PrefixedForm):
+class RejectForm(PrefixedForm):
     prefix_name = "reject"
     reason = TextAreaField(
         _l("Why is this not the same person?"), validators=[DataRequired(), Length(max=2000)]
@@ -35,7 +25,7 @@ class RejectForm(_PrefixedForm):
     submit = SubmitField(_l("Reject match"))
 
 
-class MatchDecisionForm(_PrefixedForm):
+class MatchDecisionForm(PrefixedForm):
     """A supervisor on a caseworker's confirmation: approve, or send it back with a note."""
 
     prefix_name = "decision"

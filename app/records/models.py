@@ -11,27 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.database import TZDateTime, created_at, intpk, utcnow
 from app.dates import PartialDate
 from app.extensions import db
-
-# The values of a record that an import fills from a row (and compares to tell an unchanged
-# row), besides the row id and the raw row. Matching reads a subset (app.matching.entities).
-RECORD_FIELDS = (
-    "family_name",
-    "given_name",
-    "patronymic",
-    "sex",
-    "dob_year",
-    "dob_month",
-    "dob_day",
-    "age",
-    "age_on",
-    "place_of_birth",
-    "place_of_origin",
-    "current_location",
-    "institution",
-    "region",
-    "mother_name",
-    "father_name",
-)
+from app.records.fields import RECORD_FIELDS as RECORD_FIELDS  # re-exported for writers
 
 
 class PartnerSource(db.Model):

@@ -70,7 +70,8 @@ PURE_CORES = [
     "app.matching.engine",
     "app.matching.explain",
 ]
-PURE_ALLOWED = {"app", "app.names", "app.imports", "app.cases", "app.matching", *PURE_CORES}
+PURE_ALLOWED = {"app", "app.names", "app.imports", "app.cases", "app.matching", "app.records"}
+PURE_ALLOWED |= {*PURE_CORES, "app.records.fields"}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,27 @@
+"""The fields of a partner record, stated once. Pure: matching's pure core reads them too."""
+
+from __future__ import annotations
+
+__all__ = ["RECORD_FIELDS"]
+
+# The values of a record that an import fills from a row (and compares to tell an unchanged
+# row), besides the row id and the raw row. Matching compares a subset
+# (app.matching.entities.RECORD_ROW).
+RECORD_FIELDS = (
+    "family_name",
+    "given_name",
+    "patronymic",
+    "sex",
+    "dob_year",
+    "dob_month",
+    "dob_day",
+    "age",
+    "age_on",
+    "place_of_birth",
+    "place_of_origin",
+    "current_location",
+    "institution",
+    "region",
+    "mother_name",
+    "father_name",
+)
