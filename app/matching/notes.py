@@ -1,153 +1,147 @@
-"""The engine's explanation notes in the reader's language.
+"""The engine's explanations in the reader's language.
 
-The engine writes each note once, in English, when it stores a candidate ("ЛЫСЕНКО ≈ Лисенко:
-Russian spelling of the Ukrainian name"); the values are names and dates, the reason after
-the colon is one of a fixed set of phrases with a few parameters. :func:`translate_note`
-recognises those phrases and renders them through gettext at display time, so a Ukrainian
-caseworker reads a Ukrainian explanation. A phrase it does not know stays as written.
+The engine stores codes, never sentences (:mod:`app.matching.explain`); this module turns them
+into text when a page is rendered, through gettext, so a Ukrainian caseworker reads a Ukrainian
+explanation and rewording a phrase only changes the catalogue. Whatever it is given, it renders
+something: a code it does not know (written by a newer or an older engine) shows as the code with
+its values, never as an error.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
+from collections.abc import Mapping
+from typing import Any
 
+from flask_babel import LazyString
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
-__all__ = ["translate_note"]
+from app.matching.explain import Cap, Code, Flag, Note
 
-Render = Callable[[re.Match[str]], str]
+__all__ = ["render_capped", "render_note", "render_value"]
 
+# One template per code; the parameters are the note's (see app.matching.explain.Code).
+REASONS: dict[str, LazyString] = {
+    Code.SAME_SPELLING: _l("same spelling"),
+    Code.TRANSLITERATION: _l("transliteration"),
+    Code.SPELLING_VARIANT: _l("spelling variant"),
+    Code.EQUIVALENT_FORM: _l("equivalent form"),
+    Code.DIMINUTIVE: _l("diminutive"),
+    Code.RUSSIAN_SPELLING_OF_UKRAINIAN: _l("Russian spelling of the Ukrainian name"),
+    Code.UKRAINIAN_SPELLING_OF_RUSSIAN: _l("Ukrainian spelling of the Russian name"),
+    Code.RUSSIAN_FORM_OF_UKRAINIAN: _l("Russian form of the Ukrainian name"),
+    Code.UKRAINIAN_FORM_OF_RUSSIAN: _l("Ukrainian form of the Russian name"),
+    Code.SURNAME_GENDER_FORMS: _l("masculine and feminine forms of the surname"),
+    Code.DIFFERENT_SURNAMES: _l("different surnames (%(percent)s%% similar)"),
+    Code.DIFFERENT_NAMES: _l("different names (%(percent)s%% similar)"),
+    Code.SPELLING_MISTAKE: _l(
+        "a spelling mistake or a variant not in the table (%(percent)s%% similar)"
+    ),
+    Code.SAME_FATHER: _l("same father's name (%(father)s)"),
+    Code.DIFFERENT_FATHERS: _l("different fathers' names (%(father_left)s / %(father_right)s)"),
+    Code.NAMES_SWAPPED: _l("family and given names swapped in the record"),
+    Code.SAME_NAME: _l("same name"),
+    Code.SAME_NAME_SEVERAL_PLACES: _l("same name (several places have it)"),
+    Code.FORMER_NAME: _l("former name of %(place)s"),
+    Code.UKRAINIAN_AND_RUSSIAN_PLACE_NAMES: _l("Ukrainian and Russian names of %(place)s"),
+    Code.NOT_IN_GAZETTEER: _l("%(place)s is not in the gazetteer"),
+    Code.DIFFERENT_GAZETTEER_PLACES: _l("different places (%(place_left)s / %(place_right)s)"),
+    Code.SAME_OBLAST: _l("same oblast, different settlements"),
+    Code.SIMILAR_UNKNOWN_PLACES: _l("similar place names not in the gazetteer"),
+    Code.DIFFERENT_PLACES: _l("different places"),
+    Code.SAME_DATE_OF_BIRTH: _l("same date of birth"),
+    Code.DAY_MONTH_SWAPPED: _l("day and month swapped"),
+    Code.YEAR_OFF_BY_ONE: _l("year off by one"),
+    Code.DAY_OR_MONTH_DIFFERS: _l("same year, day or month differs"),
+    Code.ONE_DIGIT_DIFFERS: _l("one digit differs"),
+    Code.DIFFERENT_DATES_OF_BIRTH: _l("different dates of birth"),
+    Code.SAME_YEAR: _l("same year (the rest unknown)"),
+    Code.SAME_MONTH_AND_YEAR: _l("same month and year (the day unknown)"),
+    Code.AGE_FITS_YEAR: _l("age fits the year of birth"),
+    Code.YEARS_A_YEAR_APART: _l("years a year apart"),
+    Code.YEARS_FAR_APART: _l("years far apart"),
+    Code.SAME_SEX: _l("same sex"),
+    Code.DIFFERENT_SEX: _l("different sex"),
+    Code.SAME_VALUE: _l("same value"),
+    Code.CLOSE_VALUES: _l("one or two characters differ"),
+    Code.DIFFERENT_VALUES: _l("different values"),
+}
 
-# (pattern of the whole reason, how to render it); the first that matches wins.
-_REASONS: list[tuple[re.Pattern[str], Render]] = [
-    (re.compile(r"same spelling"), lambda m: _("same spelling")),
-    (re.compile(r"transliteration"), lambda m: _("transliteration")),
-    (re.compile(r"spelling variant"), lambda m: _("spelling variant")),
-    (re.compile(r"equivalent form"), lambda m: _("equivalent form")),
-    (re.compile(r"diminutive"), lambda m: _("diminutive")),
-    (
-        re.compile(r"Russian spelling of the Ukrainian name"),
-        lambda m: _("Russian spelling of the Ukrainian name"),
-    ),
-    (
-        re.compile(r"Ukrainian spelling of the Russian name"),
-        lambda m: _("Ukrainian spelling of the Russian name"),
-    ),
-    (
-        re.compile(r"Russian form of the Ukrainian name"),
-        lambda m: _("Russian form of the Ukrainian name"),
-    ),
-    (
-        re.compile(r"Ukrainian form of the Russian name"),
-        lambda m: _("Ukrainian form of the Russian name"),
-    ),
-    (
-        re.compile(r"masculine and feminine forms of the surname"),
-        lambda m: _("masculine and feminine forms of the surname"),
-    ),
-    (
-        re.compile(r"different surnames \((\d+)% similar\)"),
-        lambda m: _("different surnames (%(n)s%% similar)", n=m[1]),
-    ),
-    (
-        re.compile(r"different names \((\d+)% similar\)"),
-        lambda m: _("different names (%(n)s%% similar)", n=m[1]),
-    ),
-    (
-        re.compile(r"a spelling mistake or a variant not in the table \((\d+)% similar\)"),
-        lambda m: _("a spelling mistake or a variant not in the table (%(n)s%% similar)", n=m[1]),
-    ),
-    (
-        re.compile(r"different fathers' names \((.*) / (.*)\)"),
-        lambda m: _("different fathers' names (%(a)s / %(b)s)", a=m[1], b=m[2]),
-    ),
-    (re.compile(r"same father's name \((.*)\)"), lambda m: _("same father's name (%(a)s)", a=m[1])),
-    (
-        re.compile(r"(.*) is not in the gazetteer"),
-        lambda m: _("%(a)s is not in the gazetteer", a=m[1]),
-    ),
-    (
-        re.compile(r"different places \((.*) / (.*)\)"),
-        lambda m: _("different places (%(a)s / %(b)s)", a=m[1], b=m[2]),
-    ),
-    (re.compile(r"former name of (.*)"), lambda m: _("former name of %(a)s", a=m[1])),
-    (
-        re.compile(r"same name \(several places have it\)"),
-        lambda m: _("same name (several places have it)"),
-    ),
-    (re.compile(r"same name"), lambda m: _("same name")),
-    (
-        re.compile(r"Ukrainian and Russian names of (.*)"),
-        lambda m: _("Ukrainian and Russian names of %(a)s", a=m[1]),
-    ),
-    (
-        re.compile(r"family and given names swapped in the record"),
-        lambda m: _("family and given names swapped in the record"),
-    ),
-    (re.compile(r"same date of birth"), lambda m: _("same date of birth")),
-    (re.compile(r"day and month swapped"), lambda m: _("day and month swapped")),
-    (re.compile(r"year off by one"), lambda m: _("year off by one")),
-    (
-        re.compile(r"same year, day or month differs"),
-        lambda m: _("same year, day or month differs"),
-    ),
-    (re.compile(r"one digit differs"), lambda m: _("one digit differs")),
-    (re.compile(r"different dates of birth"), lambda m: _("different dates of birth")),
-    (re.compile(r"same year \(the rest unknown\)"), lambda m: _("same year (the rest unknown)")),
-    (
-        re.compile(r"same month and year \(the day unknown\)"),
-        lambda m: _("same month and year (the day unknown)"),
-    ),
-    (re.compile(r"age fits the year of birth"), lambda m: _("age fits the year of birth")),
-    (re.compile(r"years a year apart"), lambda m: _("years a year apart")),
-    (re.compile(r"years far apart"), lambda m: _("years far apart")),
-    (
-        re.compile(r"same oblast, different settlements"),
-        lambda m: _("same oblast, different settlements"),
-    ),
-    (
-        re.compile(r"similar place names not in the gazetteer"),
-        lambda m: _("similar place names not in the gazetteer"),
-    ),
-    (re.compile(r"same value"), lambda m: _("same value")),
-    (re.compile(r"one or two characters differ"), lambda m: _("one or two characters differ")),
-    (re.compile(r"different values"), lambda m: _("different values")),
-]
+# Endings after the reason: the gender form, the other names (``also``), the alias.
+FLAGS: dict[str, LazyString] = {
+    Flag.OTHER_GENDER: _l(", other gender form"),
+    Flag.ALIAS: _l(" (another name of the case: an alias)"),
+}
+_ALSO = _l(" (also %(names)s)")
 
-# Whole notes without values.
-_WHOLE = {"same sex": lambda: _("same sex"), "different sex": lambda: _("different sex")}
-
-# Endings the engine appends to a reason.
-_OTHER_GENDER = ", other gender form"
-_ALIAS = " (another name of the case: an alias)"
-_ALSO = re.compile(r" \(also (.*)\)$")
+CAPS: dict[str, LazyString] = {
+    Cap.SIBLINGS: _l("different given names: siblings or twins share everything else"),
+    Cap.NAMESAKES: _l("different dates of birth: namesakes share everything else"),
+}
 
 
-def _reason(text: str) -> str | None:
-    suffix = ""
-    if text.endswith(_ALIAS):
-        text, suffix = text[: -len(_ALIAS)], _(" (another name of the case: an alias)")
-    also = _ALSO.search(text)
-    if also:
-        text, suffix = text[: also.start()], _(" (also %(names)s)", names=also[1]) + suffix
-    if text.endswith(_OTHER_GENDER):
-        text, suffix = text[: -len(_OTHER_GENDER)], _(", other gender form") + suffix
-    for pattern, render in _REASONS:
-        match = pattern.fullmatch(text)
-        if match:
-            return render(match) + suffix
-    return None
-
-
-def translate_note(note: str) -> str:
-    """The note with its reason in the current language (unchanged if not recognised)."""
+def render_note(note: Mapping[str, Any] | str | None) -> str:
+    """A stored note (``Note.as_dict()``) as one line in the current language: "Лысенко ≈
+    Лисенко: Russian spelling of the Ukrainian name". Text is shown as it is."""
     if not note:
-        return note
-    if note in _WHOLE:
-        return _WHOLE[note]()
-    head, sep, reason = note.partition(": ")
-    if not sep:
-        return note
-    translated = _reason(reason)
-    return f"{head}: {translated}" if translated is not None else note
+        return ""
+    if not isinstance(note, Mapping):
+        return str(note)
+    parsed = Note.from_dict(note)
+    reason = _reason(parsed)
+    if not parsed.sign:
+        return reason
+    return f"{render_value(parsed.left)} {parsed.sign} {render_value(parsed.right)}: {reason}"
+
+
+def _reason(note: Note) -> str:
+    if note.code == Code.TEXT:
+        return str(note.params.get("text", ""))
+    params = dict(note.params)
+    also = params.pop("also", None)
+    parts = [_format(REASONS.get(note.code), params) or _unknown(note.code, params)]
+    if Flag.OTHER_GENDER in note.flags:
+        parts.append(str(FLAGS[Flag.OTHER_GENDER]))
+    if also:
+        parts.append(_format(_ALSO, {"names": also}) or f" ({also})")
+    if Flag.ALIAS in note.flags:
+        parts.append(str(FLAGS[Flag.ALIAS]))
+    parts.extend(f" ({flag})" for flag in sorted(note.flags - set(FLAGS)))
+    return "".join(parts)
+
+
+def _format(template: LazyString | None, params: Mapping[str, Any]) -> str | None:
+    """The template filled in, or None when there is none or it asks for a missing parameter."""
+    if template is None:
+        return None
+    try:
+        return str(template) % params
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _unknown(code: str, params: Mapping[str, Any]) -> str:
+    details = ", ".join(f"{name}: {value}" for name, value in params.items())
+    return f"{code} ({details})" if details else code
+
+
+def render_capped(code: object) -> str:
+    """Why a pair was capped below the likely band, in the current language (a text that is not
+    a known code is shown as it is)."""
+    if not code:
+        return ""
+    template = CAPS.get(code) if isinstance(code, str) else None
+    return str(template) if template is not None else str(code)
+
+
+def render_value(value: object) -> str:
+    """A compared value: text as written, an age on a day in the current language."""
+    if value is None:
+        return ""
+    if isinstance(value, Mapping):
+        if "age" in value:
+            if value.get("on"):
+                return _("age %(age)s on %(on)s", age=value["age"], on=value["on"])
+            return _("age %(age)s", age=value["age"])
+        return ", ".join(f"{name}: {part}" for name, part in value.items())
+    return str(value)

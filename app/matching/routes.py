@@ -33,7 +33,7 @@ from app.matching.forms import (
     RunForm,
 )
 from app.matching.models import CandidateStatus, MatchCandidate, MatchingRun, RunStatus
-from app.matching.notes import translate_note
+from app.matching.notes import render_capped, render_note, render_value
 from app.matching.review import (
     MatchError,
     approval_queue,
@@ -337,9 +337,9 @@ def top_notes(candidate: MatchCandidate, n: int = 3) -> list[dict]:
     return sorted(fields, key=lambda f: abs(f.get("bits") or 0), reverse=True)[:n]
 
 
-@bp.app_template_filter("match_note")
-def match_note_filter(note: str) -> str:
-    return translate_note(note)
+bp.add_app_template_filter(render_note, "match_note")
+bp.add_app_template_filter(render_value, "match_value")
+bp.add_app_template_filter(render_capped, "match_capped")
 
 
 @bp.app_template_filter("format_decimal")

@@ -44,7 +44,7 @@ from typing import Any
 from rapidfuzz.distance import OSA, JaroWinkler
 
 from app.matching.entities import Features
-from app.matching.explain import explain_name_pair
+from app.matching.explain import Cap, Code, Flag, Note, Value, age_value, explain_name_pair
 from app.names.given import given_name_keys
 from app.names.places import place_candidates, place_key
 from app.names.surnames import surname_key
@@ -217,10 +217,10 @@ class FieldResult:
     """One field of an explanation: the two values, how they compare, and the bits it adds."""
 
     field: str
-    a: str
-    b: str
+    a: Value
+    b: Value
     level: str
-    note: str
+    note: Note
     bits: float
 
     def as_dict(self) -> dict[str, Any]:
@@ -229,7 +229,7 @@ class FieldResult:
             "a": self.a,
             "b": self.b,
             "level": self.level,
-            "note": self.note,
+            "note": self.note.as_dict(),
             "bits": round(self.bits, 2),
         }
 
@@ -241,7 +241,7 @@ class Match:
     score: float
     bits: float
     fields: list[FieldResult]
-    capped: str = ""
+    capped: str = ""  # a Cap, or "" when the pair was not capped
 
     @property
     def band(self) -> str | None:
@@ -256,7 +256,7 @@ class Match:
             "score": round(self.score, 4),
             "bits": round(self.bits, 2),
             "prior_bits": PRIOR_BITS,
-            "capped": self.capped,
+            "capped": str(self.capped),
             "fields": [f.as_dict() for f in self.fields],
         }
 
@@ -424,8 +424,6 @@ def _given_conflict(a: Features, b: Features, g_level: str) -> bool:
 
 _DOB_CONFLICTS = ("different", "year_far")
 _CAP_BITS = -PRIOR_BITS + math.log2(CAP_SCORE / (1 - CAP_SCORE))
-_SIBLINGS = "different given names: siblings or twins share everything else"
-_NAMESAKES = "different dates of birth: namesakes share everything else"
 
 
 def _score(
@@ -435,7 +433,7 @@ def _score(
     family_rules: bool,
     fields: list[FieldResult] | None,
 ) -> tuple[float, str]:
-    """The uncapped bits of a pair and the cap that applies ("" if none).
+    """The uncapped bits of a pair and the :class:`Cap` that applies ("" if none).
 
     The one place where fields are compared: :func:`quick_bits` calls it without ``fields``
     (the inner loop), :func:`compare` with a list that receives each field's explanation."""
@@ -454,15 +452,15 @@ def _score(
     dob_level, dob_bits = _dob_level(a, b)
     bits += dob_bits
     if fields is not None and dob_level:
-        x, y = _dob_text(a), _dob_text(b)
-        note = f"{y} / {x}: {_DOB_NOTES[dob_level]}"
+        x, y = _dob_value(a), _dob_value(b)
+        note = Note(_DOB_NOTES[dob_level], y, x, "/")
         fields.append(FieldResult("date_of_birth", x, y, dob_level, note, dob_bits))
     if a.sex and b.sex:
         level = "same" if a.sex == b.sex else "different"
         field_bits = _bits(M_SEX[level], U_SEX[level])
         bits += field_bits
         if fields is not None:
-            note = "same sex" if level == "same" else "different sex"
+            note = Note(Code.SAME_SEX if level == "same" else Code.DIFFERENT_SEX)
             fields.append(FieldResult("sex", a.sex, b.sex, level, note, field_bits))
     if _place_known(a) and _place_known(b):
         level, shared = _place_level(a, b)
@@ -479,14 +477,14 @@ def _score(
             field_bits = _bits(M_EXTRA_BY_FIELD.get(name, M_EXTRA)[level], u)
             bits += field_bits
             if fields is not None:
-                note = f"{y} {_SIGNS[level]} {x}: {_EXTRA_NOTES[level]}"
+                note = Note(_EXTRA_NOTES[level], y, x, _SIGNS[level])
                 fields.append(FieldResult(name, x, y, level, note, field_bits))
     capped = ""
     if family_rules:
         if _given_conflict(a, b, g_level):
-            capped = _SIBLINGS
+            capped = Cap.SIBLINGS
         elif dob_level in _DOB_CONFLICTS:
-            capped = _NAMESAKES
+            capped = Cap.NAMESAKES
     return bits, capped
 
 
@@ -505,9 +503,10 @@ def compare(
     """Score a pair and explain every field (used for the pairs worth storing).
 
     ``a`` is the reference (the case): each note names ``b``'s spelling first, as in
-    "Лысенко ≈ Лисенко: Russian spelling of the Ukrainian name". ``family_rules=False`` drops
-    the sibling and namesake caps (for data without families, such as FEBRL4, where a given
-    name is replaced at random rather than by a sibling's)."""
+    "Лысенко ≈ Лисенко: Russian spelling of the Ukrainian name" once :mod:`app.matching.notes`
+    renders its code. ``family_rules=False`` drops the sibling and namesake caps (for data
+    without families, such as FEBRL4, where a given name is replaced at random rather than by a
+    sibling's)."""
     fields: list[FieldResult] = []
     bits, capped = _score(a, b, freq, family_rules, fields)
     score = to_score(min(bits, _CAP_BITS) if capped else bits)
@@ -518,18 +517,18 @@ def compare(
 
 _SIGNS = {"same": "=", "close": "≈", "similar": "≈", "different": "≠"}
 _EXTRA_NOTES = {
-    "same": "same value",
-    "close": "one or two characters differ",
-    "different": "different values",
+    "same": Code.SAME_VALUE,
+    "close": Code.CLOSE_VALUES,
+    "different": Code.DIFFERENT_VALUES,
 }
 
 
-def _name_note(kind: str, level: str, y: str, x: str) -> str:
+def _name_note(kind: str, level: str, y: str, x: str) -> Note:
     """The note of a name field: the normaliser's explanation where the keys agree or plainly
     differ, a spelling mistake in between."""
     if level in ("close", "similar"):
         percent = round(JaroWinkler.normalized_similarity(fold(y), fold(x)) * 100)
-        return f"{y} ≈ {x}: a spelling mistake or a variant not in the table ({percent}% similar)"
+        return Note(Code.SPELLING_MISTAKE, y, x, "≈", {"percent": percent})
     return explain_name_pair(y, x, kind)
 
 
@@ -586,15 +585,15 @@ def _explain_names(
         note = _name_note("surname", s_level, y, x)
         if swapped:
             bits += SWAP_BITS
-            note = f"{y} {_SIGNS[s_level]} {x}: family and given names swapped in the record"
+            note = Note(Code.NAMES_SWAPPED, y, x, _SIGNS[s_level])
         if x not in (a.entity.family_name, a.entity.family_name_latin):
-            note += " (another name of the case: an alias)"
+            note = note.with_flag(Flag.ALIAS)
         fields.append(FieldResult("family_name", x, y, s_level, note, bits))
     if a.given and (b.given_from_family if swapped else b.given):
         x, y = _pick_texts(giv_a, giv_b, given_name_keys)
         note = _name_note("given", g_level, y, x)
         if x not in (a.entity.given_name, a.entity.given_name_latin):
-            note += " (another name of the case: an alias)"
+            note = note.with_flag(Flag.ALIAS)
         bits = _given_bits(g_level, g_shared, freq)
         fields.append(FieldResult("given_name", x, y, g_level, note, bits))
 
@@ -609,24 +608,24 @@ def _explain_place(
         if place_key(x) and place_key(y):
             note = explain_name_pair(y, x, "place")
         else:
-            note = f"{y} = {x}: same name (several places have it)"
+            note = Note(Code.SAME_NAME_SEVERAL_PLACES, y, x, "=")
         return FieldResult("place", x, y, level, note, bits)
     x = ", ".join(places_a) or a.entity.region
     y = ", ".join(places_b) or b.entity.region
     reason = {
-        "oblast": "same oblast, different settlements",
-        "close": "similar place names not in the gazetteer",
-        "different": "different places",
+        "oblast": Code.SAME_OBLAST,
+        "close": Code.SIMILAR_UNKNOWN_PLACES,
+        "different": Code.DIFFERENT_PLACES,
     }[level]
-    return FieldResult("place", x, y, level, f"{y} / {x}: {reason}", bits)
+    return FieldResult("place", x, y, level, Note(reason, y, x, "/"), bits)
 
 
-def _dob_text(f: Features) -> str:
+def _dob_value(f: Features) -> Value:
+    """The date of birth as far as it is known (ISO, partial), or the age on a day."""
     e = f.entity
     if e.dob_year is None:
         if e.age is not None:
-            on = e.age_on.isoformat() if e.age_on else "?"
-            return f"age {e.age} on {on}"
+            return age_value(e.age, e.age_on.isoformat() if e.age_on else None)
         return ""
     parts = [f"{e.dob_year:04d}"]
     if e.dob_month is not None:
@@ -637,15 +636,15 @@ def _dob_text(f: Features) -> str:
 
 
 _DOB_NOTES = {
-    "exact": "same date of birth",
-    "swapped": "day and month swapped",
-    "year_off": "year off by one",
-    "one_part": "same year, day or month differs",
-    "typo": "one digit differs",
-    "different": "different dates of birth",
-    "year": "same year (the rest unknown)",
-    "month": "same month and year (the day unknown)",
-    "age": "age fits the year of birth",
-    "year_near": "years a year apart",
-    "year_far": "years far apart",
+    "exact": Code.SAME_DATE_OF_BIRTH,
+    "swapped": Code.DAY_MONTH_SWAPPED,
+    "year_off": Code.YEAR_OFF_BY_ONE,
+    "one_part": Code.DAY_OR_MONTH_DIFFERS,
+    "typo": Code.ONE_DIGIT_DIFFERS,
+    "different": Code.DIFFERENT_DATES_OF_BIRTH,
+    "year": Code.SAME_YEAR,
+    "month": Code.SAME_MONTH_AND_YEAR,
+    "age": Code.AGE_FITS_YEAR,
+    "year_near": Code.YEARS_A_YEAR_APART,
+    "year_far": Code.YEARS_FAR_APART,
 }

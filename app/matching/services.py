@@ -47,6 +47,7 @@ from app.imports.models import BatchStatus, ImportBatch
 from app.jobs import mark_interrupted, report_progress, runner_id, start_job
 from app.matching.engine import Candidate, link
 from app.matching.entities import RECORD_ROW, Features, from_case, from_record_row, prepare
+from app.matching.explain import swap_sides
 from app.matching.models import (
     CandidateStatus,
     GivenNameEntry,
@@ -465,7 +466,7 @@ def _store(run: MatchingRun, found: dict[Pair, Candidate], scope: _Scope) -> Non
         match = candidate.match
         explanation = match.explanation() if match is not None else {}
         if pair[1] < 0 and candidate.left != ("case", pair[0]):
-            explanation = _older_first(explanation)
+            explanation = swap_sides(explanation)
         values = {
             "score": round(min(max(candidate.score, 0.0), 1.0), 6),
             "likely": candidate.score >= LIKELY,
@@ -495,14 +496,6 @@ def _store(run: MatchingRun, found: dict[Pair, Candidate], scope: _Scope) -> Non
     run.created, run.updated, run.removed = len(inserts), len(updates), len(gone)
     affected = {pair[0] for pair in found} | {pair[0] for pair in existing if scope.covers(pair)}
     _rerank(affected)
-
-
-def _older_first(explanation: dict[str, Any]) -> dict[str, Any]:
-    """A pair of cases is stored older first; its explanation's values follow that order."""
-    fields = [
-        {**f, "a": f.get("b", ""), "b": f.get("a", "")} for f in explanation.get("fields", [])
-    ]
-    return {**explanation, "fields": fields}
 
 
 def _rerank(case_ids: Iterable[int]) -> None:

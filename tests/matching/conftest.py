@@ -16,7 +16,7 @@ _sequence = itertools.count(1)
 
 
 def explanation(score: float = 0.97, capped: str = "") -> dict[str, Any]:
-    """An explanation shaped like app.matching.scoring.Match.explanation()."""
+    """An explanation as app.matching.scoring.Match.explanation() stores it (notes as codes)."""
     return {
         "score": score,
         "bits": 14.2,
@@ -28,7 +28,12 @@ def explanation(score: float = 0.97, capped: str = "") -> dict[str, Any]:
                 "a": "Лисенко",
                 "b": "ЛЫСЕНКО",
                 "level": "same",
-                "note": "Лисенко ≈ Лысенко: Russian spelling of the Ukrainian name",
+                "note": {
+                    "code": "russian_spelling_of_ukrainian",
+                    "left": "ЛЫСЕНКО",
+                    "right": "Лисенко",
+                    "sign": "≈",
+                },
                 "bits": 9.1,
             },
             {
@@ -36,7 +41,12 @@ def explanation(score: float = 0.97, capped: str = "") -> dict[str, Any]:
                 "a": "Олександр",
                 "b": "Александр",
                 "level": "same",
-                "note": "Олександр = Александр: the same name",
+                "note": {
+                    "code": "russian_form_of_ukrainian",
+                    "left": "Александр",
+                    "right": "Олександр",
+                    "sign": "=",
+                },
                 "bits": 6.3,
             },
             {
@@ -44,7 +54,12 @@ def explanation(score: float = 0.97, capped: str = "") -> dict[str, Any]:
                 "a": "2014-03-12",
                 "b": "2014-12-03",
                 "level": "swapped",
-                "note": "2014-03-12 / 2014-12-03: day and month swapped",
+                "note": {
+                    "code": "day_month_swapped",
+                    "left": "2014-12-03",
+                    "right": "2014-03-12",
+                    "sign": "/",
+                },
                 "bits": 1.4,
             },
             {
@@ -52,7 +67,12 @@ def explanation(score: float = 0.97, capped: str = "") -> dict[str, Any]:
                 "a": "Олешки",
                 "b": "Херсон",
                 "level": "different",
-                "note": "Олешки / Херсон: different places",
+                "note": {
+                    "code": "different_places",
+                    "left": "Херсон",
+                    "right": "Олешки",
+                    "sign": "/",
+                },
                 "bits": -2.6,
             },
         ],

@@ -135,7 +135,7 @@ def test_post_without_csrf_token_is_refused(caseworker, ids):
 
 def test_candidate_page_shows_fields_side_by_side(caseworker, ids):
     html = caseworker.get(f"/matches/{ids['candidate']}").get_data(as_text=True)
-    assert "Лисенко ≈ Лысенко: Russian spelling of the Ukrainian name" in html
+    assert "ЛЫСЕНКО ≈ Лисенко: Russian spelling of the Ukrainian name" in html
     assert 'data-field="family_name" data-level="same"' in html
     # Rows that differ are highlighted by level.
     assert re.search(r'class="cmp-near level-swapped" data-field="date_of_birth"', html)
@@ -151,11 +151,29 @@ def test_candidate_page_shows_fields_side_by_side(caseworker, ids):
 
 
 def test_candidate_page_shows_the_cap(app, caseworker, make_match):
-    made = make_match(
-        score=0.85, explanation=explanation(0.85, capped="different given names: siblings")
+    made = make_match(score=0.85, explanation=explanation(0.85, capped="siblings"))
+    html = caseworker.get(f"/matches/{made['candidate']}").get_data(as_text=True)
+    assert 'data-testid="match-capped"' in html
+    assert "different given names: siblings or twins share everything else" in html
+
+
+def test_candidate_page_in_ukrainian_explains_in_ukrainian(app, caseworker, make_match):
+    stored = explanation(0.85, capped="namesakes")
+    dob = stored["fields"][2]
+    dob["b"] = dob["note"]["left"] = {"age": 7, "on": "2021-05-01"}
+    made = make_match(score=0.85, explanation=stored)
+    caseworker.post(
+        "/language/uk",
+        data={"csrf_token": csrf_token(caseworker, "/my-cases"), "next": "/my-cases"},
     )
     html = caseworker.get(f"/matches/{made['candidate']}").get_data(as_text=True)
-    assert 'data-testid="match-capped"' in html and "siblings" in html
+    assert "ЛЫСЕНКО ≈ Лисенко: російське написання українського імені" in html
+    assert "Херсон / Олешки: різні місця" in html
+    assert "вік 7 станом на 2021-05-01 / 2014-03-12: день і місяць переставлено" in html
+    assert "<td>вік 7 станом на 2021-05-01</td>" in html
+    capped = re.search(r'data-testid="match-capped">([^<]*)<', html)
+    assert capped and "різні дати народження: у тезок усе інше збігається" in capped[1]
+    assert "namesakes" not in html and "Russian spelling" not in html
 
 
 def test_candidate_page_audits_reading_the_case_and_the_record(app, supervisor, users, ids):

@@ -2,10 +2,12 @@
 
 import json
 from collections import Counter
+from datetime import date
 
 import pytest
 
 from app.matching.entities import MatchEntity, prepare
+from app.matching.explain import Cap, Code, Flag, Note
 from app.matching.scoring import LIKELY, POSSIBLE, Frequencies, band, compare
 from app.names.given import given_name_keys
 from app.names.surnames import surname_key
@@ -71,11 +73,24 @@ def test_the_issue_example_is_likely(record: MatchEntity) -> None:
 def test_explanation_reads_as_the_issue_asks() -> None:
     explanation = compare(prepare(CASE), prepare(RUSSIAN)).explanation()
     notes = {f["field"]: f["note"] for f in explanation["fields"]}
-    assert notes["family_name"] == "ЛЫСЕНКО ≈ Лисенко: Russian spelling of the Ukrainian name"
-    assert notes["given_name"] == "Александр = Олександр: Russian form of the Ukrainian name"
-    assert "same father's name" in notes["patronymic"]
-    assert notes["date_of_birth"].endswith("same date of birth")
-    assert "Олешки" in notes["place"]
+    assert notes["family_name"] == {
+        "code": "russian_spelling_of_ukrainian",
+        "left": "ЛЫСЕНКО",
+        "right": "Лисенко",
+        "sign": "≈",
+    }
+    assert (
+        notes["given_name"]
+        == Note(Code.RUSSIAN_FORM_OF_UKRAINIAN, "Александр", "Олександр", "=").as_dict()
+    )
+    assert notes["patronymic"]["code"] == Code.SAME_FATHER
+    assert notes["patronymic"]["params"] == {"father": "serhii"}
+    assert (
+        notes["date_of_birth"]
+        == Note(Code.SAME_DATE_OF_BIRTH, "2014-03-12", "2014-03-12", "/").as_dict()
+    )
+    assert notes["place"]["code"] == Code.UKRAINIAN_AND_RUSSIAN_PLACE_NAMES
+    assert notes["place"]["params"] == {"place": "Олешки"}
     assert json.loads(json.dumps(explanation)) == explanation
 
 
@@ -84,11 +99,14 @@ def test_explanation_has_every_compared_field_with_its_bits() -> None:
     assert set(explanation) >= {"score", "bits", "capped", "fields"}
     fields = {f["field"]: f for f in explanation["fields"]}
     assert set(fields) == {"family_name", "given_name", "date_of_birth", "sex", "place"}
-    assert fields["family_name"]["note"] == "LYSENKO = Лисенко: transliteration"
+    assert (
+        fields["family_name"]["note"]
+        == Note(Code.TRANSLITERATION, "LYSENKO", "Лисенко", "=").as_dict()
+    )
     assert fields["date_of_birth"]["level"] == "year"
     for item in explanation["fields"]:
         assert set(item) == {"field", "a", "b", "level", "note", "bits"}
-        assert item["note"]
+        assert item["note"]["code"] in set(Code)
     assert explanation["bits"] == pytest.approx(sum(f["bits"] for f in fields.values()), abs=0.1)
 
 
@@ -98,10 +116,16 @@ def test_sibling_twin_and_namesake_are_never_likely_and_clearly_lower() -> None:
     twin = entity(given_name="Дмитро")
     sister = entity(given_name="Олександра", sex="female", patronymic="Сергіївна")
     namesake = entity(patronymic="Іванович", dob_year=2012, dob_month=5, dob_day=30, places=())
-    for other in (sibling, twin, sister, namesake):
+    for other, cap in (
+        (sibling, Cap.SIBLINGS),
+        (twin, Cap.SIBLINGS),
+        (sister, Cap.SIBLINGS),
+        (namesake, Cap.NAMESAKES),
+    ):
         match = compare(prepare(CASE), prepare(other))
         assert not match.likely, other
-        assert match.capped, other
+        assert match.capped == cap, other
+        assert match.explanation()["capped"] == cap.value
         assert true - match.score > 0.3, other
 
 
@@ -116,7 +140,7 @@ def test_day_and_month_swapped_stays_likely() -> None:
 def test_year_off_by_one_stays_likely() -> None:
     match = compare(prepare(CASE), prepare(entity(dob_year=2015)))
     assert match.likely
-    assert "year off by one" in match.explanation()["fields"][3]["note"]
+    assert match.explanation()["fields"][3]["note"]["code"] == Code.YEAR_OFF_BY_ONE
 
 
 def test_adoption_surname_found_through_an_alias() -> None:
@@ -127,7 +151,13 @@ def test_adoption_surname_found_through_an_alias() -> None:
     assert with_alias.likely
     assert with_alias.score > without.score
     note = with_alias.explanation()["fields"][0]["note"]
-    assert note == "Коваленко = Коваленко: same spelling (another name of the case: an alias)"
+    assert note == {
+        "code": "same_spelling",
+        "left": "Коваленко",
+        "right": "Коваленко",
+        "sign": "=",
+        "flags": [Flag.ALIAS.value],
+    }
 
 
 def _fields(e: MatchEntity) -> dict:
@@ -150,11 +180,36 @@ def test_rare_name_weighs_more_than_a_common_one() -> None:
     assert bits(rare)["given_name"] > bits(common)["given_name"] + 4
 
 
+def test_an_age_is_stored_as_a_value_not_a_sentence() -> None:
+    aged = MatchEntity(
+        ("record", 3), family_name="Лисенко", given_name="Олександр", age=7, age_on=date(2021, 5, 1)
+    )
+    fields = {f["field"]: f for f in compare(prepare(CASE), prepare(aged)).explanation()["fields"]}
+    dob = fields["date_of_birth"]
+    assert (dob["a"], dob["b"]) == ("2014-03-12", {"age": 7, "on": "2021-05-01"})
+    assert dob["note"] == Note(Code.AGE_FITS_YEAR, dob["b"], dob["a"], "/").as_dict()
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "code"),
+    [
+        ("вул. Шевченка 5", "вул. Шевченка 5", Code.SAME_VALUE),
+        ("вул. Шевченка 5", "вул. Шевченка 6", Code.CLOSE_VALUES),
+        ("вул. Шевченка 5", "пров. Зелений 12", Code.DIFFERENT_VALUES),
+    ],
+)
+def test_further_fields_have_codes_of_their_own(x: str, y: str, code: Code) -> None:
+    a, b = entity(("case", 2), extra={"street": x}), entity(extra={"street": y})
+    fields = {f["field"]: f for f in compare(prepare(a), prepare(b)).explanation()["fields"]}
+    street = fields["street"]
+    assert street["note"] == Note(code, street["b"], street["a"], street["note"]["sign"]).as_dict()
+
+
 def test_partial_swap_of_names_still_scores() -> None:
     swapped = entity(family_name="Олександр", given_name="Лисенко")
     match = compare(prepare(CASE), prepare(swapped))
     assert match.likely
-    assert "swapped" in match.explanation()["fields"][0]["note"]
+    assert match.explanation()["fields"][0]["note"]["code"] == Code.NAMES_SWAPPED
 
 
 def test_band_thresholds() -> None:

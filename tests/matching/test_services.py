@@ -110,7 +110,8 @@ def test_full_run_ranks_the_true_record_first_and_likely(lysenko):
     sister = by_record.get(lysenko["sister"].id)
     assert sister is None or (not sister.likely and sister.score < best.score)
     fields = {f["field"]: f for f in best.explanation["fields"]}
-    assert "Лисенко" in fields["family_name"]["note"] or "Лисенко" in fields["family_name"]["a"]
+    note = fields["family_name"]["note"]
+    assert "Лисенко" in (note["left"], note["right"], fields["family_name"]["a"])
     assert fields["date_of_birth"]["level"] == "exact"
     assert f"run {run.id} (full)" in run.summary()
 
@@ -283,6 +284,8 @@ def test_a_duplicate_pair_explains_the_older_case_first(lysenko, ctx):
     (pair,) = _candidates(other_case_id=newer.id)
     fields = {f["field"]: f for f in pair.explanation["fields"]}
     assert fields["given_name"]["a"] == "Олександр" and fields["given_name"]["b"] == "Саша"
+    note = fields["given_name"]["note"]  # its note follows the values (the record's side first)
+    assert (note["left"], note["right"]) == ("Саша", "Олександр")
 
 
 def test_a_run_whose_process_died_is_marked_interrupted(ctx):

@@ -3,7 +3,6 @@
 import pytest
 from rapidfuzz import fuzz
 
-from app.matching.explain import explain_name_pair
 from app.names.given import given_name_keys, given_name_sex, patronymic_key, patronymic_parts
 from app.names.surnames import phonetic_block_key, surname_key
 from app.names.text import fold, to_latin_key
@@ -454,44 +453,6 @@ def test_patronymic_of_unknown_father_keeps_the_stem():
 
 def test_not_a_patronymic():
     assert patronymic_parts("Олена") == ("olena", None)
-
-
-# ---------------------------------------------------------------------------------------------
-# explanations
-
-
-@pytest.mark.parametrize(
-    ("a", "b", "kind", "sign", "reason"),
-    [
-        ("Лысенко", "Лисенко", "surname", "≈", "Russian spelling of the Ukrainian name"),
-        ("Лисенко", "Лысенко", "surname", "≈", "Ukrainian spelling of the Russian name"),
-        ("Lysenko", "Лисенко", "surname", "=", "transliteration"),
-        ("Ковальова", "Ковальов", "surname", "≈", "masculine and feminine forms of the surname"),
-        ("Лисенко", "ЛИСЕНКО", "surname", "=", "same spelling"),
-        ("Саша", "Олександр", "given", "=", "diminutive (also Олександра)"),
-        ("Oleksandr", "Олександр", "given", "=", "transliteration"),
-        ("Александр", "Олександр", "given", "=", "Russian form of the Ukrainian name"),
-        ("Сергеевич", "Сергійович", "patronymic", "=", "same father's name (serhii)"),
-        ("г. Артемовск", "Бахмут", "place", "=", "former name of Бахмут"),
-        ("Алешки", "Олешки", "place", "=", "Ukrainian and Russian names of Олешки"),
-        ("Oleshky", "м. Олешки", "place", "=", "transliteration"),
-    ],
-)
-def test_explain_name_pair(a, b, kind, sign, reason):
-    assert explain_name_pair(a, b, kind) == f"{a} {sign} {b}: {reason}"
-
-
-def test_explain_different_names_says_so():
-    assert explain_name_pair("Коваленко", "Ковальчук", "surname").startswith(
-        "Коваленко ≠ Ковальчук: different surnames"
-    )
-    assert explain_name_pair("Олег", "Олександр", "given").startswith("Олег ≠ Олександр")
-    assert "different places" in explain_name_pair("Херсон", "Маріуполь", "place")
-
-
-def test_explain_rejects_unknown_kind():
-    with pytest.raises(ValueError, match="unknown kind"):
-        explain_name_pair("a", "b", "street")
 
 
 def test_extending_given_names_changes_the_version() -> None:
