@@ -1,8 +1,15 @@
+"""``flask demo seed``: synthetic users and people for trying Reunite (the "demo" extra)."""
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from app.demo.services import seed_demo
+try:
+    from app.demo.services import seed_demo
+except ModuleNotFoundError as missing:  # Faker is the optional "demo" extra
+    if missing.name != "faker":
+        raise
+    seed_demo = None
 
 demo_cli = AppGroup("demo", help="Synthetic demonstration data.")
 
@@ -12,6 +19,8 @@ demo_cli = AppGroup("demo", help="Synthetic demonstration data.")
 @click.option("--password", default=None, help="Password of the demo accounts.")
 def seed_command(case_count: int, password: str | None) -> None:
     """Fill an empty database with synthetic users and people. Safe to run again."""
+    if seed_demo is None:
+        raise click.ClickException("demo data needs Faker: pip install -e '.[demo]'")
     password = password or current_app.config.get("DEMO_PASSWORD")
     if not password:
         raise click.ClickException("demo data is for development: pass --password")
