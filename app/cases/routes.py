@@ -45,6 +45,7 @@ from app.cases.models import (
 )
 from app.cases.search import CaseFilters, search_cases
 from app.cases.services import (
+    NAME_FIELDS,
     CaseError,
     StaleCaseError,
     add_alias,
@@ -168,11 +169,7 @@ CASE_EXPORT_HEADERS = (
     "priority",
     "status",
     "closure_reason",
-    "family_name",
-    "given_name",
-    "patronymic",
-    "family_name_latin",
-    "given_name_latin",
+    *NAME_FIELDS,
     "sex",
     "date_of_birth",
     "estimated_age",

@@ -38,15 +38,13 @@ from app.database import utcnow
 from app.dates import date_problem
 from app.extensions import db
 
+# A person's names as the case holds them (search keys are built from these and the aliases).
+NAME_FIELDS = ("family_name", "given_name", "patronymic", "family_name_latin", "given_name_latin")
 # Fields a caseworker edits on the case form (everything else changes through operations).
 EDITABLE_FIELDS = (
     "case_type",
     "priority",
-    "family_name",
-    "given_name",
-    "patronymic",
-    "family_name_latin",
-    "given_name_latin",
+    *NAME_FIELDS,
     "sex",
     "dob_year",
     "dob_month",
@@ -61,7 +59,6 @@ EDITABLE_FIELDS = (
     "last_seen_on",
     "circumstances",
 )
-NAME_FIELDS = ("family_name", "given_name", "patronymic", "family_name_latin", "given_name_latin")
 
 
 class CaseError(ValueError):
