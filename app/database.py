@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from itertools import islice
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, Integer, MetaData, String, TypeDecorator
+from sqlalchemy import JSON, DateTime, Integer, MetaData, String, Table, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, mapped_column, registry
 
 NAMING_CONVENTION = {
@@ -64,3 +64,8 @@ class Base(DeclarativeBase):
 
     # Models set this to False to stay out of the generic audit trail (the audit table itself).
     __audited__ = True
+
+    if TYPE_CHECKING:
+        # SQLAlchemy types __table__ as any FromClause (a class may be mapped to a join); every
+        # model here is mapped to a Table, which insert(), update() and string_limits() take.
+        __table__: ClassVar[Table]

@@ -8,7 +8,7 @@ from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.database import TZDateTime, intpk, utcnow
-from app.extensions import db
+from app.extensions import Model, db
 
 
 class AuditAction(StrEnum):
@@ -28,7 +28,7 @@ class AuditAction(StrEnum):
     MERGE = "merge"
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """Append-only: the ORM refuses updates and deletes, and so do database triggers."""
 
     __tablename__ = "audit_event"

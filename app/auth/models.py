@@ -9,10 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.auth.passwords import hash_password, verify_password
 from app.auth.permissions import Permission, Role, role_can
 from app.database import created_at, intpk
-from app.extensions import db, login_manager
+from app.extensions import Model, db, login_manager
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "user_account"
     __table_args__ = (
         CheckConstraint("role IN ('caseworker', 'supervisor', 'admin')", name="role_known"),

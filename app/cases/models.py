@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from app.database import TZDateTime, created_at, intpk, utcnow
 from app.dates import PartialDate
-from app.extensions import db
+from app.extensions import Model, db
 
 if TYPE_CHECKING:
     from app.auth.models import User
@@ -89,7 +89,7 @@ def _sql_in(column: str, enum: type[StrEnum]) -> str:
     return f"{column} IN ({', '.join(repr(str(v)) for v in enum)})"
 
 
-class SourceList(db.Model):
+class SourceList(Model):
     """Where cases come from: the list handed over at talks, a hotline, a partner's list."""
 
     __tablename__ = "source_list"
@@ -107,7 +107,7 @@ class SourceList(db.Model):
         return f"<SourceList {self.id}>"
 
 
-class Case(db.Model):
+class Case(Model):
     __tablename__ = "case_record"
     __table_args__ = (
         UniqueConstraint("source_list_id", "external_id", name="uq_case_record_source_external"),
@@ -216,7 +216,7 @@ class Case(db.Model):
         return f"<Case {self.case_number}>"
 
 
-class CaseAlias(db.Model):
+class CaseAlias(Model):
     """Another name the person is known by: a spelling, a diminutive, a surname after adoption."""
 
     __tablename__ = "case_alias"
@@ -232,7 +232,7 @@ class CaseAlias(db.Model):
     case: Mapped[Case] = relationship(back_populates="aliases")
 
 
-class Relative(db.Model):
+class Relative(Model):
     __tablename__ = "relative"
 
     id: Mapped[intpk]
@@ -252,7 +252,7 @@ class Relative(db.Model):
     linked_case: Mapped[Case | None] = relationship(foreign_keys=[linked_case_id])
 
 
-class ContactLog(db.Model):
+class ContactLog(Model):
     """Every attempt to reach a relative or an authority."""
 
     __tablename__ = "contact_log"
@@ -276,7 +276,7 @@ class ContactLog(db.Model):
     created_by: Mapped[User | None] = relationship()
 
 
-class CaseNote(db.Model):
+class CaseNote(Model):
     __tablename__ = "case_note"
 
     id: Mapped[intpk]
@@ -306,7 +306,7 @@ class CaseEventKind(StrEnum):
     IMPORTED = "imported"
 
 
-class CaseEvent(db.Model):
+class CaseEvent(Model):
     """The case timeline: every change, contact, status change and match, in order."""
 
     __tablename__ = "case_event"
@@ -332,7 +332,7 @@ class ApprovalState(StrEnum):
     REJECTED = "rejected"
 
 
-class TransitionRequest(db.Model):
+class TransitionRequest(Model):
     """A status change that waits for a supervisor (closing, reopening, ...)."""
 
     __tablename__ = "transition_request"
@@ -356,7 +356,7 @@ class TransitionRequest(db.Model):
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 
 
-class CaseNameKey(db.Model):
+class CaseNameKey(Model):
     """Normalised name keys (one per name, alias and spelling) so search uses an index."""
 
     __tablename__ = "case_name_key"

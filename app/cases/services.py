@@ -269,7 +269,7 @@ class CaseRow:
 
 
 _CASES = Case.__table__
-_CASE_LIMITS = string_limits(_CASES)  # type: ignore[arg-type]
+_CASE_LIMITS = string_limits(_CASES)
 
 
 def open_cases(

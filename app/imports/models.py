@@ -10,7 +10,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from app.database import created_at, intpk
-from app.extensions import db
+from app.extensions import Model
 
 if TYPE_CHECKING:
     from app.auth.models import User
@@ -38,7 +38,7 @@ class Severity(StrEnum):
 COUNT_FIELDS = ("rows_read", "created", "updated", "unchanged", "rejected", "warnings")
 
 
-class ImportBatch(db.Model):
+class ImportBatch(Model):
     """One import of one file. Committed with status "running" before the rows are written;
     the rows, the counts and status "done" are committed together at the end, or not at all."""
 
@@ -110,7 +110,7 @@ class ImportBatch(db.Model):
         return f"<ImportBatch {self.id} {self.status}>"
 
 
-class ImportProblem(db.Model):
+class ImportProblem(Model):
     """A rejected row or a warning on an imported row: where, which column, what value, why."""
 
     __tablename__ = "import_problem"

@@ -10,7 +10,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.database import TZDateTime, created_at, intpk, utcnow
-from app.extensions import db
+from app.extensions import Model
 
 if TYPE_CHECKING:
     from app.auth.models import User
@@ -30,7 +30,7 @@ class CandidateKind(StrEnum):
     CASE = "case"  # another case that may be the same person (a duplicate report)
 
 
-class MatchCandidate(db.Model):
+class MatchCandidate(Model):
     """A pair the engine found worth a look: a case and a partner record, or two cases.
 
     For two cases, ``case_id`` is the older case (the smaller id) and ``other_case_id`` the
@@ -104,7 +104,7 @@ class RunStatus(StrEnum):
     FAILED = "failed"
 
 
-class MatchingRun(db.Model):
+class MatchingRun(Model):
     """One run of the engine: what it looked at, what it found, how long it took."""
 
     __tablename__ = "matching_run"
@@ -155,7 +155,7 @@ class MatchingRun(db.Model):
         return f"<MatchingRun {self.id} {self.status}>"
 
 
-class MatchingState(db.Model):
+class MatchingState(Model):
     """What incremental runs need from the last full one: how common each name and place is
     among partner records (the ``u`` of the scoring). One row."""
 
@@ -168,7 +168,7 @@ class MatchingState(db.Model):
     updated_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow, onupdate=utcnow)
 
 
-class GivenNameEntry(db.Model):
+class GivenNameEntry(Model):
     """A given name added by an admin to the shipped table (app/names/data/given_names.csv):
     a local spelling or diminutive the table lacks. Same columns as the CSV."""
 

@@ -10,11 +10,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.database import TZDateTime, created_at, intpk, utcnow
 from app.dates import PartialDate
-from app.extensions import db
+from app.extensions import Model
 from app.records.fields import RECORD_FIELDS as RECORD_FIELDS  # re-exported for writers
 
 
-class PartnerSource(db.Model):
+class PartnerSource(Model):
     """One partner list: an evacuation register, an institution register, a tracing list."""
 
     __tablename__ = "partner_source"
@@ -32,7 +32,7 @@ class PartnerSource(db.Model):
         return f"<PartnerSource {self.id}>"
 
 
-class PartnerRecord(db.Model):
+class PartnerRecord(Model):
     """A row of a partner list, normalised into fields, with the row exactly as received.
 
     Imports write these with Core statements in bulk (one audit event per batch, not per row).

@@ -56,7 +56,7 @@ def content_hash(values: dict[str, Any], raw: dict[str, str]) -> str:
 
 
 _TABLE = PartnerRecord.__table__
-_LIMITS = string_limits(_TABLE)  # type: ignore[arg-type]
+_LIMITS = string_limits(_TABLE)
 _UPDATE = (
     update(_TABLE)
     .where(_TABLE.c.id == bindparam("b_id"))
