@@ -115,10 +115,10 @@ def split_full_name(text: str | None) -> NameParts:
 
     capitals = [index for index, token in enumerate(tokens) if _is_capitalised_family(token)]
     if capitals and len(capitals) < len(tokens):
-        first, last = capitals[0], capitals[-1]
-        if capitals == list(range(first, last + 1)):
-            others = tokens[:first] + tokens[last + 1 :]
-            return _parts(tokens[first : last + 1], *_rest(others))
+        start, end = capitals[0], capitals[-1]
+        if capitals == list(range(start, end + 1)):
+            others = tokens[:start] + tokens[end + 1 :]
+            return _parts(tokens[start : end + 1], *_rest(others))
 
     if comma_after is not None:
         return _parts(tokens[:comma_after], *_rest(tokens[comma_after:]))

@@ -18,7 +18,10 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 __all__ = [
     "DELIMITERS",
@@ -219,15 +222,16 @@ class _PrefixedStream(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+    def readinto(self, buffer: WriteableBuffer, /) -> int:
+        view = memoryview(buffer)  # io passes a memoryview already; this types it as one
         if self._prefix:
-            count = min(len(buffer), len(self._prefix))
-            buffer[:count] = self._prefix[:count]
+            count = min(len(view), len(self._prefix))
+            view[:count] = self._prefix[:count]
             self._prefix = self._prefix[count:]
             return count
-        data = self._stream.read(len(buffer))
+        data = self._stream.read(len(view))
         count = len(data)
-        buffer[:count] = data
+        view[:count] = data
         return count
 
 

@@ -22,7 +22,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from app.dates import parse_age as _parse_age
 from app.dates import parse_date as _parse_date
@@ -80,7 +80,7 @@ class RowOutcome:
 
     @property
     def external_id(self) -> str:
-        return self.fields["external_id"]
+        return cast(str, self.fields["external_id"])  # always a str, see convert_row
 
     def reject(self, column: str, value: str, reason: str) -> None:
         self.problems.append(Problem(self.line_number, column, value, reason, "rejected"))

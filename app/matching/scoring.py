@@ -452,9 +452,9 @@ def _score(
     dob_level, dob_bits = _dob_level(a, b)
     bits += dob_bits
     if fields is not None and dob_level:
-        x, y = _dob_value(a), _dob_value(b)
-        note = Note(_DOB_NOTES[dob_level], y, x, "/")
-        fields.append(FieldResult("date_of_birth", x, y, dob_level, note, dob_bits))
+        dob_x, dob_y = _dob_value(a), _dob_value(b)
+        note = Note(_DOB_NOTES[dob_level], dob_y, dob_x, "/")
+        fields.append(FieldResult("date_of_birth", dob_x, dob_y, dob_level, note, dob_bits))
     if a.sex and b.sex:
         level = "same" if a.sex == b.sex else "different"
         field_bits = _bits(M_SEX[level], U_SEX[level])
@@ -470,7 +470,7 @@ def _score(
         if fields is not None:
             fields.append(_explain_place(a, b, level, shared, field_bits))
     for name, x in a.extra.items():
-        y = b.extra.get(name)
+        y = b.extra.get(name, "")
         if y:
             level = _similar_level(x, y)
             u = freq.u_extra(name, x) if level == "same" else U_EXTRA[level]
