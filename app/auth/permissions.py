@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import StrEnum
 from functools import wraps
-from typing import Any, TypeVar
+from typing import ParamSpec, Protocol, TypeVar, cast
 
 from flask import Flask, abort
 from flask_login import current_user
@@ -87,15 +87,24 @@ def role_can(role: str, permission: Permission) -> bool:
         return False
 
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R", covariant=True)
 
 
-def require(permission: Permission) -> Callable[[F], F]:
+class PermissionedView(Protocol[P, R]):
+    """A view that declares its permission (see :func:`routes_without_permission`)."""
+
+    required_permission: Permission
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R: ...
+
+
+def require(permission: Permission) -> Callable[[Callable[P, R]], PermissionedView[P, R]]:
     """Declare (and enforce) the permission a view needs. Every view must use this."""
 
-    def decorator(view: F) -> F:
+    def decorator(view: Callable[P, R]) -> PermissionedView[P, R]:
         @wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
+        def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
             if permission is not Permission.PUBLIC:
                 if not current_user.is_authenticated:
                     return login_manager.unauthorized()
@@ -103,8 +112,9 @@ def require(permission: Permission) -> Callable[[F], F]:
                     abort(403)
             return run_again_if_sqlite_was_busy(lambda: view(*args, **kwargs))
 
-        wrapped.required_permission = permission  # type: ignore[attr-defined]
-        return wrapped  # type: ignore[return-value]
+        declared = cast(PermissionedView[P, R], wrapped)
+        declared.required_permission = permission
+        return declared
 
     return decorator
 
