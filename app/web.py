@@ -1,16 +1,31 @@
-"""Small helpers that views of every feature share: safe redirects, form errors, page sections."""
+"""Small helpers that views of every feature share: safe redirects, form errors, page sections,
+the application object."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from blinker import NamedSignal
-from flask import flash, url_for
+from flask import Flask, current_app, flash, url_for
 from flask_wtf import FlaskForm
+from werkzeug.local import LocalProxy
 
-__all__ = ["PageSection", "flash_form_errors", "page_sections", "safe_local_url"]
+__all__ = [
+    "PageSection",
+    "current_app_object",
+    "flash_form_errors",
+    "page_sections",
+    "safe_local_url",
+]
+
+
+def current_app_object() -> Flask:
+    """The application behind the ``current_app`` proxy: the sender of signals and what a
+    background job runs in (the proxy means nothing outside this context)."""
+    # Flask declares current_app as a Flask, though it is a proxy to one.
+    return cast("LocalProxy[Flask]", current_app)._get_current_object()
 
 
 def safe_local_url(target: str | None, fallback_endpoint: str = "main.index", **values) -> str:

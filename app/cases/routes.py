@@ -71,7 +71,7 @@ from app.cases.workflow import TransitionError, allowed_targets
 from app.extensions import db
 from app.forms import EmptyForm, choices, text
 from app.reports.exports import EXPORT_FORMATS, export_response
-from app.web import flash_form_errors, page_sections
+from app.web import current_app_object, flash_form_errors, page_sections
 
 bp = Blueprint("cases", __name__)
 
@@ -278,9 +278,7 @@ def new():
             else:
                 case_id, user_id = case.id, current_user.id
                 db.session.commit()
-                case_opened.send(
-                    current_app._get_current_object(), case_id=case_id, user_id=user_id
-                )
+                case_opened.send(current_app_object(), case_id=case_id, user_id=user_id)
                 flash(_("Case %(n)s created.", n=format_case_number(case_id)), "success")
                 return redirect(url_for("cases.detail", case_id=case_id))
     return render_template("cases/form.html", form=form, case=None)
@@ -323,7 +321,7 @@ def detail(case_id: int):
         archive_form=ArchiveForm(),
         decision_form=DecisionForm(),
         relationship_labels=RELATIONSHIP_LABELS,
-        **page_sections(case_page_shown, current_app._get_current_object(), case=case),
+        **page_sections(case_page_shown, current_app_object(), case=case),
     )
 
 
@@ -592,7 +590,7 @@ def supervisor_home():
         load=queues.caseworker_load(),
         stale_days=days,
         decision_form=DecisionForm(),
-        **page_sections(supervisor_queues_shown, current_app._get_current_object()),
+        **page_sections(supervisor_queues_shown, current_app_object()),
     )
 
 

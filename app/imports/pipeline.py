@@ -29,7 +29,6 @@ from datetime import date
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
-from flask import current_app
 from sqlalchemy import insert, update
 
 from app.audit.models import AuditAction
@@ -56,6 +55,7 @@ from app.imports.storage import batch_path, discard_upload
 from app.jobs import runner_id
 from app.records.models import RECORD_FIELDS, PartnerRecord
 from app.records.services import RecordRow, upsert_records
+from app.web import current_app_object
 
 __all__ = ["CHUNK_SIZE", "ProgressCallback", "run_batch", "run_import"]
 
@@ -82,7 +82,7 @@ def run_batch(
     ``follow_up=False`` asks for none (``flask records import --no-match``)."""
     batch = run_import(batch_id, path, progress=progress)
     started = batch_imported.send(
-        current_app._get_current_object(),
+        current_app_object(),
         batch=batch,
         background=background,
         follow_up=follow_up,

@@ -40,6 +40,7 @@ from app.imports.storage import batch_path, store_upload
 from app.jobs import get_progress, report_progress, start_job
 from app.records.models import PartnerSource
 from app.reports.exports import EXPORT_FORMATS, export_response
+from app.web import current_app_object
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
@@ -143,7 +144,7 @@ def preview(batch_id: int):
             flash(error.reason, "error")
         else:
             db.session.commit()
-            start_job(current_app._get_current_object(), _run_job, batch.id, key=batch.job_key)
+            start_job(current_app_object(), _run_job, batch.id, key=batch.job_key)
             return redirect(url_for("imports.show", batch_id=batch.id))
     db.session.commit()
     previous = find_previous_import(batch)

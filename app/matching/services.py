@@ -62,6 +62,7 @@ from app.names.given import extend_given_names
 from app.names.text import fold
 from app.records.models import PartnerRecord, PartnerSource
 from app.reports.exports import neutralise
+from app.web import current_app_object
 
 __all__ = [
     "EXPORT_COLUMNS",
@@ -107,7 +108,7 @@ def new_run(full: bool, trigger: str, started_by_id: int | None) -> MatchingRun:
 
 def start_in_background(run: MatchingRun, job: Callable[[int], Any] | None = None) -> None:
     """Do a committed run off the request thread (inline when testing)."""
-    start_job(current_app._get_current_object(), job or run_matching, run.id, key=run.job_key)
+    start_job(current_app_object(), job or run_matching, run.id, key=run.job_key)
 
 
 # A case saved in the browser asks for a run; while one such run waits its turn, later saves
