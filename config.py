@@ -52,7 +52,7 @@ class Config:
     MATCH_AFTER_IMPORT = os.environ.get("MATCH_AFTER_IMPORT", "1") != "0"
     # After a case is created in the browser, likewise (new cases against all records).
     MATCH_AFTER_CASE = os.environ.get("MATCH_AFTER_CASE", "1") != "0"
-    DEMO_PASSWORD = None
+    DEMO_PASSWORD: str | None = None
 
 
 class DevelopmentConfig(Config):

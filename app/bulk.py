@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import String, Table, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 __all__ = ["RowWritten", "StatisticsRefresher", "Written", "string_limits", "too_long"]
 
@@ -70,7 +70,7 @@ class StatisticsRefresher:
     believes empty it scans every row of the source per chunk: quadratic, minutes for 200,000
     rows. ANALYZE sees the transaction's own rows, so it runs as the table doubles."""
 
-    def __init__(self, session: Session, table_name: str) -> None:
+    def __init__(self, session: Session | scoped_session[Any], table_name: str) -> None:
         self.session = session
         self.table_name = table_name
         self.next_analyze = ANALYZE_FROM_ROWS

@@ -43,7 +43,7 @@ def safe_local_url(target: str | None, fallback_endpoint: str = "main.index", **
 def flash_form_errors(form: FlaskForm) -> None:
     """Each field's errors as one flash message, prefixed with the field's label."""
     for name, errors in form.errors.items():
-        form_field = getattr(form, name, None)
+        form_field: Any = getattr(form, name, None)  # WTForms ships no types
         label = form_field.label.text if hasattr(form_field, "label") else name
         flash(f"{label}: {' '.join(map(str, errors))}", "error")
 

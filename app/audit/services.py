@@ -74,7 +74,7 @@ def _is_audited(obj: Any) -> bool:
 
 def _changed_fields(obj: Any) -> list[str]:
     state = inspect(obj)
-    ignored = getattr(obj, "__audit_ignore__", frozenset())
+    ignored: frozenset[str] = getattr(obj, "__audit_ignore__", frozenset())
     return sorted(
         attr.key
         for attr in state.mapper.column_attrs

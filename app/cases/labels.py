@@ -1,10 +1,12 @@
 """Translatable labels for the case vocabularies (values stay English in the database)."""
 
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
 from app.cases.models import CaseStatus, CaseType, ClosureReason, Priority, Sex
 
-STATUS_LABELS = {
+# Keyed by str: a stored status (a plain string) finds its label as a CaseStatus does.
+STATUS_LABELS: dict[str, LazyString] = {
     CaseStatus.NEW: _l("New"),
     CaseStatus.UNDER_INVESTIGATION: _l("Under investigation"),
     CaseStatus.LOCATED: _l("Located"),

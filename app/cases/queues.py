@@ -112,4 +112,6 @@ def caseworker_load() -> list[tuple[User, int, int]]:
 
 
 def count(query: Select) -> int:
-    return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    return db.session.execute(
+        select(func.count()).select_from(query.order_by(None).subquery())
+    ).scalar_one()

@@ -1,3 +1,4 @@
+from collections.abc import Sequence
 from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -93,7 +94,7 @@ def _load_case(case_id: int, edit: bool = False) -> Case:
     return case
 
 
-def _assignable_users() -> list[User]:
+def _assignable_users() -> Sequence[User]:
     return db.session.scalars(
         select(User)
         .where(User.active.is_(True), User.role.in_([Role.CASEWORKER.value, Role.SUPERVISOR.value]))
@@ -149,7 +150,7 @@ def index():
         # Nothing matched whole names: try the words as beginnings ("Ковал" → Коваленко).
         query = search_cases(current_user, filters, prefix=True)
         page = db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
-        broadened = page.total > 0
+        broadened = bool(page.total)
     assign_form = None
     if current_user.can(Permission.CASE_ASSIGN):
         assign_form = AssignForm()
@@ -349,7 +350,7 @@ def edit(case_id: int):
             form.version.data = error.case.version  # saving again now overwrites knowingly
         except StaleDataError:
             db.session.rollback()
-            case = db.session.get(Case, case_id)
+            case = db.session.get_one(Case, case_id)
             conflict = StaleCaseError(case, [], form.case_fields())
             form.version.data = case.version
         except CaseError as error:

@@ -4,7 +4,7 @@ the audit hook records the row changes, and the case timeline records what happe
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -107,7 +107,7 @@ def add_event(
     return event
 
 
-def timeline(case: Case, limit: int = 200) -> list[CaseEvent]:
+def timeline(case: Case, limit: int = 200) -> Sequence[CaseEvent]:
     return db.session.scalars(
         case.events.select().order_by(CaseEvent.at.desc(), CaseEvent.id.desc()).limit(limit)
     ).all()
@@ -359,13 +359,15 @@ def _insert_cases(
                 for row in chunk
             ],
         )
-    new_ids = dict(
+    new_ids: dict[str, int] = dict(
         db.session.execute(
             select(t.c.external_id, t.c.id).where(
                 t.c.source_list_id == source_list.id,
                 t.c.external_id.in_([row.external_id for row in rows]),
             )
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     relatives = [
         {**relative, "case_id": new_ids[row.external_id]}
@@ -392,8 +394,8 @@ def _update_cases(
     t = _CASES
     by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for old, row, _changed in updates:
-        params = {f"v_{column}": value for column, value in row.values.items()}
-        by_columns.setdefault(tuple(sorted(row.values)), []).append({"b_id": old.id, **params})
+        values = {f"v_{column}": value for column, value in row.values.items()}
+        by_columns.setdefault(tuple(sorted(row.values)), []).append({"b_id": old.id, **values})
     for columns, params in by_columns.items():
         # The version bump is what the form's optimistic locking relies on.
         statement = (

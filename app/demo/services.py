@@ -40,7 +40,7 @@ def seed_demo(password: str, case_count: int = 120, seed: int = 339) -> SeedSumm
         # Never mix demo accounts into a database that has real ones.
         demo_present = db.session.scalar(select(User.id).where(User.email == DEMO_USERS[0][0]))
         return SeedSummary(created=False, logins=logins if demo_present else [])
-    users = {role: [] for role in Role}
+    users: dict[Role, list[User]] = {role: [] for role in Role}
     for email, name, role in DEMO_USERS:
         users[role].append(create_user(email, name, role.value, password))
     cases = _seed_people(users, case_count, seed)

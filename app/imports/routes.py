@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (
     Blueprint,
     abort,
@@ -199,7 +201,10 @@ def progress(batch_id: int):
         db.session.commit()
     state = get_progress(batch.job_key)
     finished = batch.status in (BatchStatus.DONE, BatchStatus.FAILED)
-    payload = {"done": state.done if state else 0, "total": state.total if state else 0}
+    payload: dict[str, Any] = {
+        "done": state.done if state else 0,
+        "total": state.total if state else 0,
+    }
     payload["finished"] = finished or bool(state and state.finished)
     if finished:
         payload["message"] = _("Finished.")

@@ -16,8 +16,10 @@ The rules (README "Matching"):
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from flask_babel import gettext as _
-from sqlalchemy import Select, or_, select, update
+from sqlalchemy import CursorResult, Select, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from app.auth.models import User
@@ -79,7 +81,8 @@ def _claim(candidate: MatchCandidate) -> None:
         .values(updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount != 1:
+    # Session.execute() is typed to return a Result; an UPDATE's is a CursorResult.
+    if cast(CursorResult[Any], claimed).rowcount != 1:
         raise MatchError(_("Someone else decided this match in the meantime; reload the page."))
 
 

@@ -236,7 +236,9 @@ def queue():
     counts = dict(
         db.session.execute(
             select(MatchCandidate.status, func.count()).group_by(MatchCandidate.status)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     return render_template("matching/queue.html", form=form, page=page, counts=counts)
 
