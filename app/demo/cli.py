@@ -1,9 +1,13 @@
 """``flask demo seed``: synthetic users and people for trying Reunite (the "demo" extra)."""
 
+from collections.abc import Callable
+from typing import Any
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
+seed_demo: Callable[..., Any] | None
 try:
     from app.demo.services import seed_demo
 except ModuleNotFoundError as missing:  # Faker is the optional "demo" extra
