@@ -8,6 +8,7 @@ into problem reports with the line and the column of the file.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -42,20 +43,22 @@ CREATED = RowWritten(Written.CREATED)
 UPDATED = RowWritten(Written.UPDATED)
 
 
-def string_limits(table: Table) -> dict[str, int]:
-    """The length limit of each string column of ``table``."""
+def string_limits(table: Table, columns: Iterable[str]) -> dict[str, int]:
+    """The length limit of each of ``columns`` of ``table`` that is a bounded string."""
+    wanted = set(columns)
     return {
         column.name: column.type.length
         for column in table.columns
-        if isinstance(column.type, String) and column.type.length
+        if column.name in wanted and isinstance(column.type, String) and column.type.length
     }
 
 
-def too_long(values: dict[str, Any], limits: dict[str, int]) -> RowWritten | None:
-    """A refusal for the first text value longer than its column holds, else None."""
-    for column, value in values.items():
-        limit = limits.get(column)
-        if isinstance(value, str) and limit and len(value) > limit:
+def too_long(external_id: str, values: dict[str, Any], limits: dict[str, int]) -> RowWritten | None:
+    """A refusal for the row id or the first text value longer than its column holds, else
+    None. ``limits`` comes from :func:`string_limits` (it runs once per row of an import)."""
+    for column, limit in limits.items():
+        value = external_id if column == "external_id" else values.get(column)
+        if value and len(value) > limit:
             return RowWritten(Written.REFUSED, column, f"longer than {limit} characters")
     return None
 

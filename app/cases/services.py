@@ -269,7 +269,7 @@ class CaseRow:
 
 
 _CASES = Case.__table__
-_CASE_LIMITS = string_limits(_CASES)
+_CASE_LIMITS = string_limits(_CASES, ("external_id", *LIST_FIELDS))
 
 
 def open_cases(
@@ -335,7 +335,7 @@ def _refusal(row: CaseRow) -> RowWritten | None:
         _check_fields(row.values, allowed=LIST_FIELDS)
     except CaseError as error:
         return RowWritten(Written.REFUSED, "date_of_birth", str(error))
-    return too_long({"external_id": row.external_id, **row.values}, _CASE_LIMITS)
+    return too_long(row.external_id, row.values, _CASE_LIMITS)
 
 
 def _insert_cases(

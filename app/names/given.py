@@ -245,6 +245,7 @@ def patronymic_parts(text: str) -> tuple[str, str | None]:
     return key, None
 
 
+@lru_cache(maxsize=CACHE_SIZE)
 def looks_like_patronymic(text: str, *, short: bool = False) -> bool:
     """True when a written word ends like a patronymic in any script (Петрович, Іванівна,
     Petrovych, Ivanovna). ``short`` also accepts the Russian "-ич" (Ильич, Кузьмич), which

@@ -56,7 +56,7 @@ def content_hash(values: dict[str, Any], raw: dict[str, str]) -> str:
 
 
 _TABLE = PartnerRecord.__table__
-_LIMITS = string_limits(_TABLE)
+_LIMITS = string_limits(_TABLE, ("external_id", *RECORD_FIELDS))
 _UPDATE = (
     update(_TABLE)
     .where(_TABLE.c.id == bindparam("b_id"))
@@ -96,7 +96,7 @@ def upsert_records(source_id: int, batch_id: int, rows: list[RecordRow]) -> list
     inserts, updates, touches = [], [], []
     first_line: dict[str, int] = {}
     for row in rows:
-        refused = too_long({"external_id": row.external_id, **row.values}, _LIMITS)
+        refused = too_long(row.external_id, row.values, _LIMITS)
         if refused is not None:
             results.append(refused)
             continue
