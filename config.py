@@ -21,6 +21,9 @@ class Config:
     )
     # hide_parameters: SQL errors in logs must not carry the values (names, phones).
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "hide_parameters": True}
+    # Uploaded lists wait here for their import (web processes and workers must share it);
+    # the default is instance/uploads.
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER")
     # Uploads (CSV lists) are the biggest requests; everything else is tiny.
     MAX_CONTENT_LENGTH = _env_int("MAX_UPLOAD_MB", 64) * 1024 * 1024
 
@@ -46,7 +49,9 @@ class Config:
     PASSWORD_MIN_LENGTH = 12
     STALE_CASE_DAYS = _env_int("STALE_CASE_DAYS", 21)
     PER_PAGE = 25
-    # Background jobs (imports, matching) run in a thread; tests run them inline.
+    # Background jobs (imports, matching) go through a queue that `flask jobs worker` processes
+    # consume: a SQLite file by default, Redis in production. Tests run them inline.
+    QUEUE_URL = os.environ.get("QUEUE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'queue.db'}")
     JOBS_INLINE = False
     # After each import, match what is new or changed (an incremental run, in the background).
     MATCH_AFTER_IMPORT = os.environ.get("MATCH_AFTER_IMPORT", "1") != "0"
@@ -67,6 +72,7 @@ class TestingConfig(Config):
     # Argon2 at full cost makes a few hundred logins in tests slow; tests use a cheap profile.
     ARGON2_PROFILE = "test"
     JOBS_INLINE = True
+    QUEUE_URL = "memory://"
     DEMO_PASSWORD = "reunite-demo-2026"  # noqa: S105 - synthetic demo accounts
 
 

@@ -28,6 +28,7 @@ from app.forms import EmptyForm
 from app.i18n import select_locale
 from app.imports.cli import cases_cli, records_cli
 from app.imports.routes import bp as imports_bp
+from app.jobs import configure_queue, jobs_cli
 from app.main.routes import bp as main_bp
 from app.matching import events as matching_events
 from app.matching.cli import matches_cli
@@ -58,6 +59,7 @@ def create_app(config: type | dict[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
+    configure_queue(app)
     db.init_app(app)
     migrate.init_app(
         app, db, directory=str(config_module.BASE_DIR / "migrations"), render_as_batch=True
@@ -74,7 +76,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     for blueprint in (main_bp, auth_bp, admin_bp, cases_bp, imports_bp, records_bp, matching_bp):
         app.register_blueprint(blueprint)
-    for group in (users_cli, demo_cli, records_cli, cases_cli, matches_cli):
+    for group in (users_cli, demo_cli, records_cli, cases_cli, matches_cli, jobs_cli):
         app.cli.add_command(group)
 
 

@@ -1,18 +1,26 @@
-"""A tiny background runner with an in-process progress registry.
+"""Background jobs on a Huey queue: imports and matching runs, off the request thread.
 
-Long work (an import of a 200,000-row list) must not run on the request thread: the browser
-would time out. :func:`start_job` runs a function in a daemon thread with its own application
-context (hence its own database session), and the function reports progress through
-:func:`report_progress`; the browser polls it as JSON.
+Why Huey: it is maintained, small (no dependencies), and its storage is pluggable. The
+two-command setup needs no server: the queue is a SQLite file next to the database
+(``QUEUE_URL=sqlite:///...``, the default). In production it is Redis (``redis://...``), shared by
+every web process and every worker. Tests run jobs at once in the caller's context
+(``JOBS_INLINE``: Huey's immediate mode, in memory).
 
-Limitation, on purpose: the registry lives in this process's memory. It is correct with one
-application process (several threads are fine), which is how Reunite is deployed. With several
-worker processes, a progress request may reach a process that does not know the job; the page
-then shows the batch as running until it is finished in the database. A killed process loses its
-jobs: their database transaction is never committed, and the import pages show such a batch as
-interrupted (see ``app.imports.services.mark_interrupted_batches``).
+A worker is ``flask jobs worker`` (:func:`run_worker`): it builds the application once and runs
+each job in its application context, with its own database session. Jobs are plain functions
+registered with :func:`job`; calling the returned task enqueues it.
 
-With ``JOBS_INLINE`` set (tests), the function runs at once in the caller's context.
+Where things live:
+
+- a job's **state** (status, counts, error, who runs it) in its database row (the import
+  batch, the matching run), so that any web process shows it;
+- its **progress** (how far it got) in the queue's store (:func:`report_progress`), which every
+  process shares too, and which a running import can write without touching the database its
+  transaction holds;
+- a job whose process died is marked failed by :func:`mark_interrupted` when someone looks:
+  its transaction was never committed, so nothing of it is half-written.
+
+:func:`exclusive` lets one job of a kind run at a time across every process (matching runs).
 """
 
 from __future__ import annotations
@@ -20,27 +28,131 @@ from __future__ import annotations
 import os
 import socket
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-from flask import Flask
+import click
+from flask import Flask, has_app_context
+from flask.cli import AppGroup
+from huey import Huey
+from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 from sqlalchemy import select
 
 from app.database import utcnow
 from app.extensions import db
+from app.web import current_app_object
 
 __all__ = [
+    "Job",
     "Progress",
+    "configure_queue",
+    "exclusive",
     "get_progress",
     "is_live",
+    "job",
+    "jobs_cli",
     "mark_interrupted",
+    "queue_of",
     "report_progress",
+    "run_worker",
     "runner_alive",
     "runner_id",
-    "start_job",
+    "running",
 ]
+
+# Every job, by name, registered at import; each application's queue knows them all (a worker
+# must know a job before it dequeues one).
+_JOBS: dict[str, Callable[..., Any]] = {}
+_EXTENSION = "reunite.queue"
+
+
+class Job:
+    """A registered job: calling it enqueues it on the current application's queue."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __call__(self, *args: Any) -> None:
+        queue_of(current_app_object()).tasks[self.name](*args)
+
+
+def job(fn: Callable[..., Any]) -> Job:
+    """Register ``fn`` as a job; calling the result enqueues it. The job runs in the worker's
+    application context (in the caller's when jobs run inline). It records its own failure
+    on its row; here a failure is logged by its class only, since a message or a traceback
+    could quote a person's name."""
+    name = f"{fn.__module__}.{fn.__qualname__}"
+    _JOBS[name] = fn
+    return Job(name)
+
+
+class Queue:
+    """An application's Huey instance and its tasks, one per registered job."""
+
+    def __init__(self, app: Flask, huey: Huey) -> None:
+        self.app = app
+        self.huey = huey
+        self.tasks = {
+            name: huey.task(name=name)(self._runner(name, fn)) for name, fn in _JOBS.items()
+        }
+
+    def _runner(self, name: str, fn: Callable[..., Any]) -> Callable[..., None]:
+        app = self.app
+
+        def run(*args: Any) -> None:
+            try:
+                if has_app_context():  # inline: the caller's context and session
+                    fn(*args)
+                else:
+                    with app.app_context():
+                        fn(*args)
+            except Exception as error:
+                app.logger.error("job %s failed: %s", name, type(error).__name__)
+
+        return run
+
+
+def _storage(url: str) -> tuple[type, dict[str, Any]]:
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return RedisStorage, {"url": url}
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return SqliteStorage, {"filename": str(path)}
+    if url == "memory://":
+        return MemoryStorage, {}
+    raise ValueError("QUEUE_URL must start with sqlite:/// or redis://, or be memory://")
+
+
+def configure_queue(app: Flask) -> None:
+    """Give ``app`` its queue: ``QUEUE_URL`` (``sqlite:///PATH``, ``redis://...`` or
+    ``memory://``), or, with ``JOBS_INLINE``, every job at once in the caller's context."""
+    if app.config["JOBS_INLINE"]:
+        huey = Huey("reunite", immediate=True, results=False, utc=True)
+    else:
+        storage_class, kwargs = _storage(app.config["QUEUE_URL"])
+        huey = Huey("reunite", results=False, utc=True, storage_class=storage_class, **kwargs)
+    app.extensions[_EXTENSION] = Queue(app, huey)
+
+
+def queue_of(app: Flask) -> Queue:
+    queue: Queue = app.extensions[_EXTENSION]
+    return queue
+
+
+def _store() -> Huey:
+    return queue_of(current_app_object()).huey
+
+
+def run_worker(app: Flask, workers: int = 2) -> None:
+    """Consume jobs until stopped (SIGINT, SIGTERM): ``workers`` threads, each job in an
+    application context of ``app``."""
+    queue_of(app).huey.create_consumer(workers=workers, worker_type="thread").run()
 
 
 @dataclass(slots=True)
@@ -55,25 +167,37 @@ class Progress:
         return asdict(self)
 
 
-_lock = threading.Lock()
-_progress: dict[str, Progress] = {}
-_live: set[str] = set()
-
-
 def report_progress(
     key: str, done: int, total: int, message: str = "", *, items: int = 0, finished: bool = False
 ) -> None:
-    """Record how far job ``key`` got (thread-safe; cheap enough to call per chunk)."""
-    with _lock:
-        _progress[key] = Progress(done, total, finished, message, items)
+    """Record how far job ``key`` got, for every process to read (call it per chunk)."""
+    _store().put(f"progress:{key}", asdict(Progress(done, total, finished, message, items)))
 
 
 def get_progress(key: str) -> Progress | None:
+    state = _store().get(f"progress:{key}", peek=True)
+    return Progress(**state) if isinstance(state, dict) else None
+
+
+# Jobs running in this process (inline, or a command run in the foreground), by key.
+_lock = threading.Lock()
+_live: set[str] = set()
+
+
+@contextmanager
+def running(key: str) -> Iterator[None]:
+    """Mark job ``key`` as running in this process for the duration (see
+    :func:`runner_alive`), and its progress finished at the end."""
     with _lock:
-        state = _progress.get(key)
-        if state is None:
-            return None
-        return Progress(state.done, state.total, state.finished, state.message, state.items)
+        _live.add(key)
+    try:
+        yield
+    finally:
+        with _lock:
+            _live.discard(key)
+        state = get_progress(key) or Progress()
+        state.finished = True
+        _store().put(f"progress:{key}", asdict(state))
 
 
 def is_live(key: str) -> bool:
@@ -82,43 +206,23 @@ def is_live(key: str) -> bool:
         return key in _live
 
 
-def _run(app: Flask, key: str, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+@contextmanager
+def exclusive(name: str, poll: float = 0.5) -> Iterator[None]:
+    """Wait until no other job called ``name`` runs, in any process, then run this one. A
+    holder whose process is gone (killed) is taken over."""
+    store = _store()
+    key = f"lock:{name}"
+    me = f"{runner_id()}:{threading.get_ident()}"
+    while not store.put_if_empty(key, me):
+        holder = store.get(key, peek=True)
+        if isinstance(holder, str) and not _process_alive(holder.rpartition(":")[0]):
+            store.delete(key)
+            continue
+        time.sleep(poll)
     try:
-        with app.app_context():
-            fn(*args)
-    except Exception:  # the job records its own failure; this keeps the thread from dying loud
-        app.logger.exception("background job %s failed", key)
+        yield
     finally:
-        _finished(key)
-
-
-def start_job(app: Flask, fn: Callable[..., Any], *args: Any, key: str) -> None:
-    """Run ``fn(*args)`` in a daemon thread with its own app context (inline when testing)."""
-    with _lock:
-        _live.add(key)
-        _progress[key] = Progress(message="")
-    if app.config.get("JOBS_INLINE"):
-        _run_inline(key, fn, args)
-        return
-    thread = threading.Thread(
-        target=_run, args=(app, key, fn, args), name=f"job-{key}", daemon=True
-    )
-    thread.start()
-
-
-def _run_inline(key: str, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
-    try:
-        fn(*args)
-    finally:
-        _finished(key)
-
-
-def _finished(key: str) -> None:
-    with _lock:
-        _live.discard(key)
-        state = _progress.get(key)
-        if state is not None:
-            state.finished = True
+        store.delete(key)
 
 
 def runner_id() -> str:
@@ -126,25 +230,32 @@ def runner_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def runner_alive(runner: str | None, started: datetime, key: str) -> bool:
-    """Is the process that runs job ``key`` (or a command-line run) still there?
-
-    In this process, the job registry knows; another process on this host is asked with
-    signal 0; another host cannot be seen, so its job is trusted for a day.
-    """
-    host, _, pid_text = (runner or "").rpartition(":")
+def _process_alive(runner: str) -> bool:
+    """Whether ``host:pid`` still runs; another host cannot be seen, so it is trusted."""
+    host, _, pid_text = runner.rpartition(":")
     if host != socket.gethostname() or not pid_text.isdigit():
-        return utcnow() - started < timedelta(days=1)
-    pid = int(pid_text)
-    if pid == os.getpid():
-        return is_live(key)
+        return True
     try:
-        os.kill(pid, 0)
+        os.kill(int(pid_text), 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
     return True
+
+
+def runner_alive(runner: str | None, started: datetime, key: str) -> bool:
+    """Is the process that runs job ``key`` (or a command-line run) still there?
+
+    In this process, :func:`running` knows; another process on this host is asked with
+    signal 0; another host cannot be seen, so its job is trusted for a day.
+    """
+    host, _, pid_text = (runner or "").rpartition(":")
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return utcnow() - started < timedelta(days=1)
+    if int(pid_text) == os.getpid():
+        return is_live(key)
+    return _process_alive(runner or "")
 
 
 def mark_interrupted(
@@ -154,13 +265,14 @@ def mark_interrupted(
     but whose process is gone as ``failed`` with ``error``; flushes, returns how many.
 
     The rows carry ``status``, ``runner``, ``started_at``, ``job_key``, ``error`` and
-    ``finished_at``. A row that no process has picked up yet (no runner) is given ``grace``."""
+    ``finished_at``. A row that no worker has picked up yet (no runner) is given ``grace``."""
     count = 0
     for row in db.session.scalars(select(model).where(model.status == running)):
         started = row.started_at or row.created_at
-        if runner_alive(row.runner, started, row.job_key):
-            continue
-        if row.runner is None and utcnow() - started < grace:
+        if row.runner is None:
+            if utcnow() - started < grace:
+                continue
+        elif runner_alive(row.runner, started, row.job_key):
             continue
         row.status = failed
         row.error = error
@@ -169,3 +281,13 @@ def mark_interrupted(
     if count:
         db.session.flush()
     return count
+
+
+jobs_cli = AppGroup("jobs", help="Background jobs (imports, matching runs).")
+
+
+@jobs_cli.command("worker")
+@click.option("--workers", default=2, show_default=True, help="Jobs run at once (threads).")
+def worker_command(workers: int) -> None:
+    """Run queued jobs until stopped; start as many worker processes as you like."""
+    run_worker(current_app_object(), workers)

@@ -17,14 +17,15 @@ from app.cases.models import SourceList
 from app.cases.services import get_or_create_source_list
 from app.database import utcnow
 from app.extensions import db
-from app.imports.mapping import check_mapping
-from app.imports.models import BatchStatus, ImportBatch, ImportKind, ImportProblem
-from app.imports.storage import discard_upload
-from app.jobs import mark_interrupted, runner_id
+from app.imports.mapping import ImportRefused, check_mapping
+from app.imports.models import COUNT_FIELDS, BatchStatus, ImportBatch, ImportKind, ImportProblem
+from app.imports.storage import batch_path, discard_upload
+from app.jobs import mark_interrupted
 from app.records.models import PartnerSource
 from app.records.services import get_or_create_partner_source
 
 __all__ = [
+    "can_retry",
     "count_problems",
     "create_batch",
     "fail_batch",
@@ -33,6 +34,7 @@ __all__ = [
     "import_target",
     "mark_interrupted_batches",
     "problem_rows",
+    "retry_batch",
     "start_batch",
 ]
 
@@ -108,12 +110,13 @@ def find_previous_import(batch: ImportBatch) -> ImportBatch | None:
 
 
 def start_batch(batch: ImportBatch) -> None:
-    """Mark the batch running in this process; the caller commits before the import runs.
-    Raises :class:`app.imports.mapping.ImportRefused` for a mapping that cannot be imported."""
+    """Mark the batch running; the caller commits before the import is queued (or run). Its
+    runner is set by the process that picks it up. Raises
+    :class:`app.imports.mapping.ImportRefused` for a mapping that cannot be imported."""
     check_mapping(batch.headers or [], batch.mapping or [])
     batch.status = BatchStatus.RUNNING.value
     batch.started_at = utcnow()
-    batch.runner = runner_id()
+    batch.runner = None
 
 
 def fail_batch(batch: ImportBatch, reason: str) -> None:
@@ -130,6 +133,28 @@ def forget_format(batch: ImportBatch) -> None:
     reading detects them again (other settings give other columns)."""
     batch.encoding = batch.delimiter = None
     batch.mapping = None
+
+
+def can_retry(batch: ImportBatch) -> bool:
+    """A batch whose process died kept its upload (nothing was imported): it can run again."""
+    path = batch_path(batch)
+    return (
+        batch.status == BatchStatus.FAILED
+        and batch.error == INTERRUPTED
+        and path is not None
+        and path.exists()
+    )
+
+
+def retry_batch(batch: ImportBatch) -> None:
+    """Start an interrupted batch again (the caller commits and queues it)."""
+    if not can_retry(batch):
+        raise ImportRefused("Only an interrupted import whose file is kept can run again.")
+    for name in COUNT_FIELDS:
+        setattr(batch, name, 0)
+    batch.error = ""
+    batch.finished_at = None
+    start_batch(batch)
 
 
 def mark_interrupted_batches() -> int:

@@ -52,7 +52,7 @@ from app.imports.models import (
 from app.imports.readers import CsvSource, UnreadableFile, open_csv
 from app.imports.rows import Problem, RowOutcome, convert_row, raw_keys
 from app.imports.storage import batch_path, discard_upload
-from app.jobs import runner_id
+from app.jobs import job, report_progress, runner_id, running
 from app.records.models import RECORD_FIELDS, PartnerRecord
 from app.records.services import RecordRow, upsert_records
 from app.web import current_app_object
@@ -66,6 +66,17 @@ ProgressCallback = Callable[[int, int, int], None]  # rows read, bytes read, byt
 
 class _AllOrNothingRejected(Exception):
     pass
+
+
+@job
+def run_batch_job(batch_id: int) -> None:
+    """The queued job of a batch started in the browser (its progress for the page's bar)."""
+
+    def progress(rows: int, done: int, total: int) -> None:
+        # No message: a worker has no request, hence no language; the page's poll words it.
+        report_progress(f"import:{batch_id}", done, total, items=rows)
+
+    run_batch(batch_id, progress=progress)
 
 
 def run_batch(
@@ -101,11 +112,13 @@ def run_import(
     ``path`` defaults to the stored upload. Returns the batch, "done" or "failed". Raises only
     for errors that are not about the file (a database failure, a bug), after marking it failed.
     """
+    # Picked up: who runs it is committed at once, so that a killed process is seen as gone.
+    claim = update(ImportBatch).where(ImportBatch.id == batch_id).values(runner=runner_id())
+    db.session.execute(claim)
+    db.session.commit()
     # The import's transaction writes first, so on SQLite it waits for the one writer instead
     # of being refused at its first chunk because someone committed after it started reading.
-    db.session.execute(
-        update(ImportBatch).where(ImportBatch.id == batch_id).values(runner=runner_id())
-    )
+    db.session.execute(claim)
     batch = db.session.get(ImportBatch, batch_id)
     if batch is None:
         raise LookupError(f"no import batch {batch_id}")
@@ -114,6 +127,7 @@ def run_import(
         raise ImportRefused("This batch has no file.")
     counts = dict.fromkeys((*COUNT_FIELDS, "rejected_problems"), 0)
     with contextlib.ExitStack() as stack:
+        stack.enter_context(running(batch.job_key))
         # All or nothing: the problems are spooled to disk too, to survive the rollback.
         spool = (
             stack.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8"))

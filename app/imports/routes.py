@@ -22,7 +22,9 @@ from app.audit.models import AuditAction
 from app.audit.services import record
 from app.auth.permissions import Permission, require
 from app.extensions import db
+from app.forms import EmptyForm
 from app.imports.batches import (
+    can_retry,
     count_problems,
     create_batch,
     fail_batch,
@@ -31,18 +33,18 @@ from app.imports.batches import (
     import_target,
     mark_interrupted_batches,
     problem_rows,
+    retry_batch,
     start_batch,
 )
 from app.imports.forms import UploadForm, mapping_form
 from app.imports.mapping import ImportRefused, detect_format, save_source_mapping
 from app.imports.models import BatchStatus, ImportBatch, ImportKind, ImportProblem, Severity
-from app.imports.pipeline import run_batch
+from app.imports.pipeline import run_batch_job
 from app.imports.readers import UnreadableFile
 from app.imports.storage import batch_path, store_upload
-from app.jobs import get_progress, report_progress, start_job
+from app.jobs import get_progress
 from app.records.models import PartnerSource
 from app.reports.exports import EXPORT_FORMATS, export_response
-from app.web import current_app_object
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
@@ -146,7 +148,7 @@ def preview(batch_id: int):
             flash(error.reason, "error")
         else:
             db.session.commit()
-            start_job(current_app_object(), _run_job, batch.id, key=batch.job_key)
+            run_batch_job(batch.id)
             return redirect(url_for("imports.show", batch_id=batch.id))
     db.session.commit()
     previous = find_previous_import(batch)
@@ -157,14 +159,6 @@ def preview(batch_id: int):
         form=form,
         previous=previous,
     )
-
-
-def _run_job(batch_id: int) -> None:
-    def progress(rows: int, done: int, total: int) -> None:
-        # No message here: this thread has no request, hence no language; the poll writes it.
-        report_progress(f"import:{batch_id}", done, total, items=rows)
-
-    run_batch(batch_id, progress=progress)
 
 
 @bp.route("/<int:batch_id>")
@@ -188,8 +182,25 @@ def show(batch_id: int):
         batch=batch,
         problems=problems,
         problem_counts=count_problems(batch),
+        can_retry=can_retry(batch),
         Severity=Severity,
     )
+
+
+@bp.route("/<int:batch_id>/retry", methods=["POST"])
+@require(Permission.IMPORT_RUN)
+def retry(batch_id: int):
+    """Run an interrupted import again, from its kept file."""
+    batch = _load(batch_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            retry_batch(batch)
+        except ImportRefused as error:
+            flash(error.reason, "error")
+        else:
+            db.session.commit()
+            run_batch_job(batch.id)
+    return redirect(url_for("imports.show", batch_id=batch.id))
 
 
 @bp.route("/<int:batch_id>/progress")

@@ -35,12 +35,8 @@ def _match_new_case(sender: Flask, *, case_id: int, user_id: int | None) -> None
     run = services.claim_case_run(user_id)
     if run is None:
         return
-    try:
-        db.session.commit()
-    except BaseException:
-        services.release_case_run()
-        raise
-    services.start_in_background(run, services.run_for_case)
+    db.session.commit()
+    services.start_in_background(run)
 
 
 def _match_import(

@@ -137,7 +137,12 @@ class MatchingRun(Model):
 
     @property
     def job_key(self) -> str:
-        return f"matching-{self.id}"
+        return self.key_for(self.id)
+
+    @staticmethod
+    def key_for(run_id: int) -> str:
+        """The key of a run's job (progress, liveness) before its row is loaded."""
+        return f"matching-{run_id}"
 
     def summary(self) -> str:
         """One line for the command line: what the run checked and stored."""

@@ -23,7 +23,6 @@ requests in flight (``SLACK``). Scoring a pair twice is harmless; missing one is
 from __future__ import annotations
 
 import csv
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Iterator
@@ -44,7 +43,7 @@ from app.cases.models import Case, CaseStatus
 from app.database import chunks, utcnow
 from app.extensions import db
 from app.imports.models import BatchStatus, ImportBatch
-from app.jobs import mark_interrupted, report_progress, runner_id, start_job
+from app.jobs import exclusive, job, mark_interrupted, report_progress, runner_id, running
 from app.matching.engine import Candidate, link
 from app.matching.entities import RECORD_ROW, Features, from_case, from_record_row, prepare
 from app.matching.explain import swap_sides
@@ -62,7 +61,6 @@ from app.names.given import extend_given_names
 from app.names.text import fold
 from app.records.models import PartnerRecord, PartnerSource
 from app.reports.exports import neutralise
-from app.web import current_app_object
 
 __all__ = [
     "EXPORT_COLUMNS",
@@ -73,8 +71,8 @@ __all__ = [
     "import_needs_matching",
     "latest_runs",
     "new_run",
-    "run_for_case",
     "run_matching",
+    "run_matching_job",
     "start_in_background",
 ]
 
@@ -106,39 +104,23 @@ def new_run(full: bool, trigger: str, started_by_id: int | None) -> MatchingRun:
     return run
 
 
-def start_in_background(run: MatchingRun, job: Callable[[int], Any] | None = None) -> None:
-    """Do a committed run off the request thread (inline when testing)."""
-    start_job(current_app_object(), job or run_matching, run.id, key=run.job_key)
-
-
-# A case saved in the browser asks for a run; while one such run waits its turn, later saves
-# need none of their own: it starts after them and sees them.
-_case_run_waiting = threading.Lock()
+def start_in_background(run: MatchingRun) -> None:
+    """Queue a committed run (done at once when jobs run inline)."""
+    run_matching_job(run.id)
 
 
 def claim_case_run(user_id: int | None) -> MatchingRun | None:
     """The run a newly created case asks for (flushed), or None when one asked for the same
-    reason has not started yet (it will see this case too). The caller commits it and starts
-    :func:`run_for_case`; if the commit fails it calls :func:`release_case_run`."""
-    if not _case_run_waiting.acquire(blocking=False):
-        return None
-    try:
-        return new_run(False, "case", user_id)
-    except BaseException:
-        _case_run_waiting.release()
-        raise
-
-
-def release_case_run() -> None:
-    """From now on a new case needs a run of its own."""
-    _case_run_waiting.release()
-
-
-def run_for_case(run_id: int) -> MatchingRun:
-    """The job of a run a new case asked for (see :func:`claim_case_run`)."""
-    with _one_run_at_a_time:
-        release_case_run()
-        return _run_matching(run_id, None)
+    reason is still waiting for a worker: it will see this case too. The caller commits it
+    and queues it."""
+    waiting = db.session.scalar(
+        select(MatchingRun.id).where(
+            MatchingRun.trigger == "case",
+            MatchingRun.status == RunStatus.RUNNING.value,
+            MatchingRun.runner.is_(None),
+        )
+    )
+    return None if waiting is not None else new_run(False, "case", user_id)
 
 
 def import_needs_matching(batch: ImportBatch) -> bool:
@@ -276,16 +258,19 @@ def _pair_key(left: Hashable, right: Hashable) -> Pair | None:
     return (older, -newer)
 
 
-# Runs in this process take turns: two runs storing the same new pair at once would make
-# the second fail on the unique key. (A command-line run in another process can still
-# collide; the loser fails whole, stores nothing, and the next run finds its pairs.)
-_one_run_at_a_time = threading.Lock()
-
-
 def run_matching(run_id: int, progress: Progress | None = None) -> MatchingRun:
-    """Do one run and commit its candidates together with its counts (or nothing, on error)."""
-    with _one_run_at_a_time:
+    """Do one run and commit its candidates together with its counts (or nothing, on error).
+
+    Runs take turns, across every process: two runs storing the same new pair at once would
+    make the second fail on the unique key."""
+    with exclusive("matching-run"), running(MatchingRun.key_for(run_id)):
         return _run_matching(run_id, progress)
+
+
+@job
+def run_matching_job(run_id: int) -> None:
+    """The queued job of a run (after an import, a new case, or the runs page)."""
+    run_matching(run_id)
 
 
 def _run_matching(run_id: int, progress: Progress | None) -> MatchingRun:
@@ -344,8 +329,6 @@ def _run_matching(run_id: int, progress: Progress | None) -> MatchingRun:
         if not isinstance(error, Exception):
             raise
         return failed if failed is not None else run
-    finally:
-        report_progress(key, 1, 1, finished=True)
     return run
 
 

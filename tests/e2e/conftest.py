@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +18,7 @@ from app import create_app
 from app.demo.services import seed_demo
 from app.extensions import db
 
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 DEMO_PASSWORD = "reunite-demo-2026"
 CHROMIUM_FLAGS = [
@@ -44,14 +47,18 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    url = os.environ.get("E2E_DATABASE_URL") or (
-        f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'e2e.db'}"
-    )
+    """The app on a server thread and a job worker process (`flask jobs worker`), sharing a
+    database and a SQLite queue, as `scripts/serve` runs them."""
+    folder = tmp_path_factory.mktemp("e2e")
+    url = os.environ.get("E2E_DATABASE_URL") or f"sqlite:///{folder / 'e2e.db'}"
+    queue_url = f"sqlite:///{folder / 'queue.db'}"
     settings = type(
         "E2EConfig",
         (config.TestingConfig,),
         {
             "SQLALCHEMY_DATABASE_URI": url,
+            "QUEUE_URL": queue_url,
+            "UPLOAD_FOLDER": str(folder / "uploads"),
             "JOBS_INLINE": False,
             "TESTING": False,
             "DEBUG": False,
@@ -66,11 +73,24 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             _empty_postgres(app)
         upgrade()
         seed_demo(password=DEMO_PASSWORD, case_count=60)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "app", "jobs", "worker", "--workers", "2"],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "REUNITE_ENV": "development",
+            "DATABASE_URL": url,
+            "QUEUE_URL": queue_url,
+            "UPLOAD_FOLDER": str(folder / "uploads"),
+        },
+    )
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+    worker.terminate()
+    worker.wait(timeout=30)
     with app.app_context():
         db.engine.dispose()
 

@@ -213,7 +213,7 @@ def test_a_case_list_upload_imports_cases(supervisor, app, uploads):
 
 def test_progress_reports_a_running_batch(caseworker, app):
     from app.imports import batches
-    from app.jobs import report_progress
+    from app.jobs import report_progress, runner_id
     from app.records import services as record_services
 
     with app.app_context():
@@ -221,6 +221,7 @@ def test_progress_reports_a_running_batch(caseworker, app):
         batch = batches.create_batch("records", source, "x.csv", "0" * 64, 1)
         batch.headers, batch.mapping = ["№"], ["external_id"]
         batches.start_batch(batch)
+        batch.runner = runner_id()  # picked up by a worker: this process
         db.session.commit()
         batch_id, key = batch.id, batch.job_key
     from app import jobs
@@ -228,7 +229,8 @@ def test_progress_reports_a_running_batch(caseworker, app):
     with jobs._lock:
         jobs._live.add(key)
     try:
-        report_progress(key, 50, 200, items=4000)
+        with app.app_context():
+            report_progress(key, 50, 200, items=4000)
         state = caseworker.get(f"/imports/{batch_id}/progress").get_json()
         assert state == {
             "done": 50,
@@ -278,3 +280,33 @@ def test_unknown_report_format_is_404(caseworker, app):
         batch_id = import_file("records_rejects.csv").id
     assert caseworker.get(f"/imports/{batch_id}/problems.pdf").status_code == 404
     assert caseworker.get("/imports/999999").status_code == 404
+
+
+def test_an_interrupted_import_runs_again_from_its_kept_file(caseworker, admin, app, uploads):
+    """A worker killed mid-import committed nothing and left the upload: one button runs it
+    again. A batch that failed otherwise (or lost its file) offers no such button."""
+    from app.imports.batches import INTERRUPTED
+
+    batch_id = _batch_id(_upload(caseworker))
+    html = caseworker.get(f"/imports/{batch_id}/preview").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)[1]
+    with app.app_context():
+        batch = db.session.get(ImportBatch, batch_id)
+        batch.status, batch.error, batch.runner = "failed", INTERRUPTED, "gone-host:1"
+        db.session.commit()
+    page = caseworker.get(f"/imports/{batch_id}").get_data(as_text=True)
+    assert 'data-testid="retry-form"' in page
+    admin_token = csrf_token(admin, "/admin/users/new")
+    refused = admin.post(f"/imports/{batch_id}/retry", data={"csrf_token": admin_token})
+    assert refused.status_code == 403
+    assert caseworker.post(f"/imports/{batch_id}/retry").status_code == 400  # no CSRF token
+    response = caseworker.post(f"/imports/{batch_id}/retry", data={"csrf_token": token})
+    assert response.status_code == 302
+    with app.app_context():
+        batch = db.session.get(ImportBatch, batch_id)
+        assert (batch.status, batch.error, batch.created) == ("done", "", 4)
+    # Done now, and its upload deleted: nothing to run again.
+    response = caseworker.post(f"/imports/{batch_id}/retry", data={"csrf_token": token})
+    page = caseworker.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'data-testid="retry-form"' not in page
+    assert "Only an interrupted import" in page

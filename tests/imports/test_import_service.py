@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
 from app import bulk
 from app.audit.models import AuditEvent
+from app.database import utcnow
 from app.extensions import db
 from app.imports import batches, mapping, pipeline, storage
 from app.imports.models import ImportBatch, ImportProblem
+from app.jobs import runner_id
 from app.records import services as record_services
 from app.records.models import PartnerRecord, PartnerSource
 from tests.imports.conftest import DATA, import_file
@@ -318,7 +322,7 @@ def test_a_batch_left_running_by_a_dead_process_is_marked_interrupted(app):
         batch = batches.create_batch("records", source, "x.csv", "0" * 64, 1)
         batch.headers, batch.mapping = ["№"], ["external_id"]
         batches.start_batch(batch)
-        batch.runner = f"{batch.runner.rpartition(':')[0]}:999999999"  # no such process
+        batch.runner = f"{runner_id().rpartition(':')[0]}:999999999"  # no such process
         db.session.flush()
         assert batches.mark_interrupted_batches() == 1
         assert batch.status == "failed" and "interrupted" in batch.error
@@ -330,6 +334,21 @@ def test_a_batch_running_in_this_process_without_a_job_is_interrupted(app):
         batch = batches.create_batch("records", source, "x.csv", "0" * 64, 1)
         batch.headers, batch.mapping = ["№"], ["external_id"]
         batches.start_batch(batch)
+        batch.runner = runner_id()
+        db.session.flush()
+        assert batches.mark_interrupted_batches() == 1
+
+
+def test_a_queued_batch_waits_for_a_worker_for_an_hour(app):
+    """Started but not picked up yet (no runner): queued, not interrupted, until an hour."""
+    with app.app_context():
+        source = record_services.get_or_create_partner_source("Queued")
+        batch = batches.create_batch("records", source, "x.csv", "0" * 64, 1)
+        batch.headers, batch.mapping = ["№"], ["external_id"]
+        batches.start_batch(batch)
+        db.session.flush()
+        assert batch.runner is None and batches.mark_interrupted_batches() == 0
+        batch.started_at = utcnow() - timedelta(hours=2)
         db.session.flush()
         assert batches.mark_interrupted_batches() == 1
 

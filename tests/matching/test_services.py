@@ -302,7 +302,8 @@ def test_a_run_whose_process_died_is_marked_interrupted(ctx):
     assert dead.error == "interrupted" and fresh.status == RunStatus.RUNNING
 
 
-def test_runs_in_one_process_take_turns(monkeypatch):
+def test_runs_take_turns(app, monkeypatch):
+    """The lock is in the queue's store, which every process and thread shares."""
     import threading
     import time
 
@@ -315,13 +316,29 @@ def test_runs_in_one_process_take_turns(monkeypatch):
         inside[0] -= 1
         return run_id
 
+    def run(n):
+        with app.app_context():
+            services.run_matching(n)
+
     monkeypatch.setattr(services, "_run_matching", slow_run)
-    threads = [threading.Thread(target=services.run_matching, args=(n,)) for n in range(4)]
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     assert most[0] == 1
+
+
+def test_a_lock_left_by_a_dead_process_is_taken_over(app):
+    from app.jobs import exclusive, queue_of, runner_id
+
+    with app.app_context():
+        store = queue_of(app).huey
+        host = runner_id().rpartition(":")[0]
+        store.put("lock:matching-run", f"{host}:999999999:1")  # a killed worker's lock
+        with exclusive("matching-run", poll=0.01):
+            assert store.get("lock:matching-run", peek=True).startswith(runner_id())
+        assert store.get("lock:matching-run", peek=True) is None
 
 
 def _new_case_form(client, list_id: int) -> dict:
@@ -360,17 +377,15 @@ def test_a_case_created_in_the_browser_is_matched_at_once(app, caseworker, monke
 
 
 def test_new_cases_wait_for_one_queued_run(app, caseworker, monkeypatch):
-    """While a run asked for by a new case waits its turn, the next case asks for none."""
+    """While a run asked for by a new case waits for a worker, the next case asks for none."""
     with app.app_context():
         list_id = factories.make_source_list("Hotline").id
+        waiting = MatchingRun(full=False, trigger="case")  # queued: no worker has it yet
+        db.session.add(waiting)
         db.session.commit()
-    assert services._case_run_waiting.acquire(blocking=False)  # a run is waiting
-    try:
-        caseworker.post("/cases/new", data=_new_case_form(caseworker, list_id))
-        with app.app_context():
-            assert db.session.scalar(select(func.count(MatchingRun.id))) == 0
-    finally:
-        services._case_run_waiting.release()
+    caseworker.post("/cases/new", data=_new_case_form(caseworker, list_id))
+    with app.app_context():
+        assert db.session.scalar(select(func.count(MatchingRun.id))) == 1
 
 
 def test_matching_after_a_new_case_can_be_switched_off(app, caseworker, monkeypatch):
