@@ -27,6 +27,9 @@ class Config:
     # Uploads (CSV lists) are the biggest requests; everything else is tiny.
     MAX_CONTENT_LENGTH = _env_int("MAX_UPLOAD_MB", 64) * 1024 * 1024
 
+    # SQLite: how long a request waits for the one writer before it gives up (see app/sqlite.py).
+    SQLITE_BUSY_TIMEOUT = float(os.environ.get("SQLITE_BUSY_TIMEOUT", 30))
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False

@@ -13,7 +13,7 @@ from app.cases.models import (
     SourceList,
     TransitionRequest,
 )
-from app.imports.models import ImportBatch, ImportProblem
+from app.imports.models import ImportBatch, ImportProblem, ImportRow
 from app.matching.models import GivenNameEntry, MatchCandidate, MatchingRun, MatchingState
 from app.records.models import PartnerRecord, PartnerSource
 
@@ -28,6 +28,7 @@ __all__ = [
     "GivenNameEntry",
     "ImportBatch",
     "ImportProblem",
+    "ImportRow",
     "MatchCandidate",
     "MatchingRun",
     "MatchingState",

@@ -1,21 +1,45 @@
 """SQLite, the embedded default: foreign keys, WAL, savepoints, and the one writer.
 
-PostgreSQL needs none of this; every function here is a no-op there.
+SQLite lets one connection write at a time. A transaction that starts by reading and then
+writes must upgrade its lock, and SQLite refuses that at once ("database is locked"), whatever
+the busy timeout, if another connection wrote in between. Nearly every transaction writes (a
+request at least its audit event), so every transaction starts as ``BEGIN IMMEDIATE``: it takes
+the write lock first, waiting up to ``SQLITE_BUSY_TIMEOUT`` seconds for it, and is never
+refused half-way. Requests are short, so they queue for milliseconds instead of failing.
+
+The exception is a long read that writes nothing (a matching run scoring a million records, an
+export streaming to the browser): holding the lock for its duration would stop everyone.
+:func:`long_read` begins the transactions inside it as plain ``BEGIN`` (a WAL snapshot that
+blocks no writer); such a transaction must not write.
+
+PostgreSQL needs none of this; every hook here is a no-op there.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
-from flask import g, has_request_context
+from flask import current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
 
-from app.extensions import db
+__all__ = ["long_read"]
+
+_long_read: ContextVar[bool] = ContextVar("reunite_sqlite_long_read", default=False)
+
+
+@contextmanager
+def long_read() -> Iterator[None]:
+    """Transactions begun inside read a snapshot without taking the write lock (SQLite);
+    they must not write. Use it around long reads only."""
+    token = _long_read.set(True)
+    try:
+        yield
+    finally:
+        _long_read.reset(token)
 
 
 @event.listens_for(Engine, "connect")
@@ -26,49 +50,19 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        # WAL with synchronous=NORMAL is durable against a crash of the application and keeps
+        # commits fast; only a power cut can lose the last commits.
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(_busy_timeout() * 1000)}")
         cursor.close()
+
+
+def _busy_timeout() -> float:
+    # Connections are opened inside the application's context, which holds the setting.
+    return float(current_app.config["SQLITE_BUSY_TIMEOUT"]) if has_app_context() else 30.0
 
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection: Any) -> None:
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
-
-
-# --- SQLite: one writer ---------------------------------------------------------------------
-#
-# A request reads, then writes (at least its audit event). On SQLite a transaction that has
-# read cannot start writing if another connection committed in between (a background import
-# or matching run): SQLite refuses at once with "database is locked", whatever the busy
-# timeout. Nothing of the request's transaction is kept then, so a request that has not
-# committed yet can safely run again from the start; PostgreSQL never needs this.
-
-_BUSY_RETRIES = 3
-
-
-def _is_sqlite_busy(error: Exception) -> bool:
-    return isinstance(error, OperationalError) and "database is locked" in str(error.orig)
-
-
-@event.listens_for(Session, "after_commit")
-def _count_request_commits(session: Session) -> None:
-    if has_request_context():
-        g.reunite_commits = g.get("reunite_commits", 0) + 1
-
-
-def run_again_if_sqlite_was_busy(call: Callable[[], Any]) -> Any:
-    """Run a view; if SQLite refused its first write because of another writer, and the view
-    had committed nothing yet, roll back and run it again (a few times, briefly apart)."""
-    for attempt in range(1, _BUSY_RETRIES + 1):
-        commits = g.get("reunite_commits", 0)
-        try:
-            return call()
-        except Exception as error:
-            if attempt == _BUSY_RETRIES or not _is_sqlite_busy(error):
-                raise
-            if g.get("reunite_commits", 0) != commits:
-                raise  # part of the request is committed: running it again could repeat it
-            db.session.rollback()
-            time.sleep(0.05 * attempt)
-    raise AssertionError("unreachable")  # pragma: no cover
+        connection.exec_driver_sql("BEGIN" if _long_read.get() else "BEGIN IMMEDIATE")

@@ -11,7 +11,6 @@ from flask import Flask, abort
 from flask_login import current_user
 
 from app.extensions import login_manager
-from app.sqlite import run_again_if_sqlite_was_busy
 
 
 class Permission(StrEnum):
@@ -110,7 +109,7 @@ def require(permission: Permission) -> Callable[[Callable[P, R]], PermissionedVi
                     return login_manager.unauthorized()
                 if not current_user.can(permission):
                     abort(403)
-            return run_again_if_sqlite_was_busy(lambda: view(*args, **kwargs))
+            return view(*args, **kwargs)
 
         declared = cast(PermissionedView[P, R], wrapped)
         declared.required_permission = permission

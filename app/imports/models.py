@@ -6,11 +6,23 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from app.database import created_at, intpk
 from app.extensions import Model
+from app.imports.rows import CONVERTED_FIELDS
 
 if TYPE_CHECKING:
     from app.auth.models import User
@@ -129,3 +141,30 @@ class ImportProblem(Model):
     severity: Mapped[str] = mapped_column(String(10))
 
     batch: Mapped[ImportBatch] = relationship(back_populates="problems")
+
+
+def _staged_column(name: str) -> Column[Any]:
+    if name in ("dob_year", "dob_month", "dob_day", "age"):
+        return Column(name, Integer)
+    if name == "age_on":
+        return Column(name, Date)
+    return Column(name, Text, nullable=False, default="")
+
+
+class ImportRow(Model):
+    """A row of a file being imported, read and converted, waiting for the batch's one writing
+    transaction (see app.imports.pipeline): reading a big file never holds the write lock.
+    The converted fields are columns (no JSON to encode and decode twice); the cells as
+    received are one JSON list."""
+
+    __table__ = Table(
+        "import_row",
+        Model.metadata,
+        Column("id", Integer, primary_key=True),
+        Column("batch_id", ForeignKey("import_batch.id", ondelete="CASCADE"), nullable=False),
+        Column("line_number", Integer, nullable=False),
+        Column("cells", Text, nullable=False),
+        *(_staged_column(name) for name in CONVERTED_FIELDS),
+        Index("ix_import_row_batch_line", "batch_id", "line_number"),
+    )
+    __audited__ = False  # transient; the batch's import event covers what is written

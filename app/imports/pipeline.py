@@ -21,15 +21,13 @@ at all. A killed process never commits; its batch stays "running" until
 
 from __future__ import annotations
 
-import contextlib
 import json
-import tempfile
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import IO, Any, BinaryIO
+from typing import Any, BinaryIO
 
-from sqlalchemy import insert, update
+from sqlalchemy import delete, insert, select, update
 
 from app.audit.models import AuditAction
 from app.audit.services import record
@@ -47,10 +45,19 @@ from app.imports.models import (
     ImportBatch,
     ImportKind,
     ImportProblem,
+    ImportRow,
     Severity,
 )
 from app.imports.readers import CsvSource, UnreadableFile, open_csv
-from app.imports.rows import Problem, RowOutcome, convert_row, raw_keys
+from app.imports.rows import (
+    CONVERTED_FIELDS,
+    Problem,
+    RowOutcome,
+    convert_row,
+    field_columns,
+    raw_keys,
+    raw_row,
+)
 from app.imports.storage import batch_path, discard_upload
 from app.jobs import job, report_progress, runner_id, running
 from app.records.models import RECORD_FIELDS, PartnerRecord
@@ -60,12 +67,18 @@ from app.web import current_app_object
 __all__ = ["CHUNK_SIZE", "ProgressCallback", "run_batch", "run_import"]
 
 CHUNK_SIZE = 2000
+_STAGED = ImportRow.__table__
 
 ProgressCallback = Callable[[int, int, int], None]  # rows read, bytes read, bytes in file
 
 
 class _AllOrNothingRejected(Exception):
-    pass
+    """Rows were rejected in an all-or-nothing import (``problems``: those of the writing
+    phase, which its rollback takes away)."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__()
+        self.problems = problems
 
 
 @job
@@ -107,18 +120,24 @@ def run_import(
     *,
     progress: ProgressCallback | None = None,
 ) -> ImportBatch:
-    """Import a started batch's file in one transaction and commit it (see the module docstring).
+    """Import a started batch's file (see the module docstring) and commit the outcome.
 
-    ``path`` defaults to the stored upload. Returns the batch, "done" or "failed". Raises only
-    for errors that are not about the file (a database failure, a bug), after marking it failed.
+    Two phases. Reading: the file is converted chunk by chunk into staged rows
+    (``import_row``) and problem reports, each chunk committed in a short transaction, so a
+    big file never holds the database's write lock while it is read. Writing: the staged rows
+    go to their table's owner in ONE transaction with the counts, status "done" and the audit
+    event; on any error nothing of it is kept and the batch is "failed". ``path`` defaults to
+    the stored upload. Raises only for errors that are not about the file (a database failure,
+    a bug), after marking the batch failed.
     """
-    # Picked up: who runs it is committed at once, so that a killed process is seen as gone.
-    claim = update(ImportBatch).where(ImportBatch.id == batch_id).values(runner=runner_id())
-    db.session.execute(claim)
+    # Picked up: who runs it is committed at once, so that a killed process is seen as gone;
+    # what an earlier, interrupted attempt staged and reported goes.
+    db.session.execute(
+        update(ImportBatch).where(ImportBatch.id == batch_id).values(runner=runner_id())
+    )
+    _discard_staged(batch_id)
+    db.session.execute(delete(ImportProblem).where(ImportProblem.batch_id == batch_id))
     db.session.commit()
-    # The import's transaction writes first, so on SQLite it waits for the one writer instead
-    # of being refused at its first chunk because someone committed after it started reading.
-    db.session.execute(claim)
     batch = db.session.get(ImportBatch, batch_id)
     if batch is None:
         raise LookupError(f"no import batch {batch_id}")
@@ -126,32 +145,28 @@ def run_import(
     if file_path is None:
         raise ImportRefused("This batch has no file.")
     counts = dict.fromkeys((*COUNT_FIELDS, "rejected_problems"), 0)
-    with contextlib.ExitStack() as stack:
-        stack.enter_context(running(batch.job_key))
-        # All or nothing: the problems are spooled to disk too, to survive the rollback.
-        spool = (
-            stack.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8"))
-            if batch.all_or_nothing
-            else None
-        )
+    with running(batch.job_key):
         try:
             total_bytes = file_path.stat().st_size
             with (
                 open(file_path, "rb") as stream,
                 open_csv(stream, encoding=batch.encoding, delimiter=batch.delimiter) as source,
             ):
-                _import_rows(batch, source, counts, spool, stream, total_bytes, progress)
+                _stage_rows(batch, source, counts, stream, total_bytes, progress)
             if batch.all_or_nothing and counts["rejected"]:
-                raise _AllOrNothingRejected
+                raise _AllOrNothingRejected([])
+            refused = _write_staged(batch, counts)
+            if batch.all_or_nothing and refused:
+                raise _AllOrNothingRejected(refused)
             _finish(batch, counts, BatchStatus.DONE, "")
             db.session.commit()
-        except _AllOrNothingRejected:
+        except _AllOrNothingRejected as rejected:
             db.session.rollback()
             batch = _fail(
                 batch_id,
                 counts,
                 f"{counts['rejected']} row(s) rejected; nothing was imported (all or nothing)",
-                spool=spool,
+                keep_problems=rejected.problems,
             )
         except (UnreadableFile, ImportRefused) as error:
             db.session.rollback()
@@ -304,25 +319,26 @@ def _record_outcome(
         outcome.reject(column, str(outcome.fields.get(field, ""))[:1000], written.reason)
 
 
-def _import_rows(
+def _target(batch: ImportBatch) -> _Target:
+    return _RecordTarget(batch) if batch.kind == ImportKind.RECORDS else _CaseTarget(batch)
+
+
+def _stage_rows(
     batch: ImportBatch,
     source: CsvSource,
     counts: dict[str, int],
-    spool: IO[str] | None,
     stream: BinaryIO,
     total_bytes: int,
     progress: ProgressCallback | None,
 ) -> None:
+    """Phase one: read and convert the file; stage the readable rows and report the problems,
+    one short transaction per chunk."""
     if source.headers != batch.headers:
         raise ImportRefused("The file's headers differ from the confirmed mapping.")
     headers = source.headers
     mapping = list(batch.mapping or [])
     keys = raw_keys(headers)
     list_date = _list_date(batch)
-    target: _Target = (
-        _RecordTarget(batch) if batch.kind == ImportKind.RECORDS else _CaseTarget(batch)
-    )
-    statistics = StatisticsRefresher(db.session, target.table_name)
     for chunk in chunks(source.rows(), CHUNK_SIZE):
         outcomes = [
             convert_row(
@@ -330,31 +346,75 @@ def _import_rows(
             )
             for row in chunk
         ]
-        readable = [outcome for outcome in outcomes if not outcome.rejected]
-        for outcome, written in zip(readable, target.write(readable), strict=True):
-            _record_outcome(outcome, written, target, counts)
-        problems = [problem for outcome in outcomes for problem in outcome.problems]
+        staged = [
+            {
+                "batch_id": batch.id,
+                "line_number": outcome.line_number,
+                "cells": json.dumps(row.values, ensure_ascii=False, separators=(",", ":")),
+                **{name: outcome.fields[name] for name in CONVERTED_FIELDS},
+            }
+            for row, outcome in zip(chunk, outcomes, strict=True)
+            if not outcome.rejected
+        ]
+        if staged:
+            db.session.execute(insert(_STAGED), staged)
         counts["rows_read"] += len(outcomes)
-        statistics.rows_written(counts["rows_read"])
         counts["rejected"] += sum(1 for outcome in outcomes if outcome.rejected)
-        _write_problems(batch.id, problems, spool, counts)
+        _write_problems(batch.id, [p for outcome in outcomes for p in outcome.problems], counts)
+        db.session.commit()
         if progress is not None:
             progress(counts["rows_read"], stream.tell(), total_bytes)
 
 
-def _write_problems(
-    batch_id: int, problems: list[Problem], spool: IO[str] | None, counts: dict[str, int]
-) -> None:
+def _write_staged(batch: ImportBatch, counts: dict[str, int]) -> list[Problem]:
+    """Phase two, one transaction: the staged rows go to their table's owner in file order.
+    Returns the problems of the rows the owner refused (duplicates, values too long)."""
+    target = _target(batch)
+    statistics = StatisticsRefresher(db.session, target.table_name)
+    keys = raw_keys(batch.headers or [])
+    columns = field_columns(batch.headers or [], list(batch.mapping or []))
+    t = _STAGED
+    staged = db.session.execute(
+        select(t.c.line_number, t.c.cells, *(t.c[name] for name in CONVERTED_FIELDS))
+        .where(t.c.batch_id == batch.id)
+        .order_by(t.c.line_number)
+        .execution_options(yield_per=CHUNK_SIZE)
+    )
+    refused: list[Problem] = []
+    written_rows = 0
+    for chunk in chunks(staged, CHUNK_SIZE):
+        outcomes = [
+            RowOutcome(
+                line,
+                dict(zip(CONVERTED_FIELDS, values, strict=True)),
+                raw_row(json.loads(cells), keys),
+                columns=columns,
+            )
+            for line, cells, *values in chunk
+        ]
+        for outcome, written in zip(outcomes, target.write(outcomes), strict=True):
+            _record_outcome(outcome, written, target, counts)
+        problems = [p for outcome in outcomes for p in outcome.problems]
+        counts["rejected"] += sum(1 for outcome in outcomes if outcome.rejected)
+        _write_problems(batch.id, problems, counts)
+        refused.extend(problems)
+        written_rows += len(outcomes)
+        statistics.rows_written(written_rows)
+    _discard_staged(batch.id)
+    return refused
+
+
+def _discard_staged(batch_id: int) -> None:
+    db.session.execute(delete(_STAGED).where(_STAGED.c.batch_id == batch_id))
+
+
+def _write_problems(batch_id: int, problems: list[Problem], counts: dict[str, int]) -> None:
     for problem in problems:
         counts["warnings" if problem.severity == Severity.WARNING else "rejected_problems"] += 1
-    if not problems:
-        return
-    if spool is not None:
-        for problem in problems:
-            spool.write(json.dumps(problem.as_row(batch_id), ensure_ascii=False) + "\n")
-    db.session.execute(
-        insert(ImportProblem.__table__), [problem.as_row(batch_id) for problem in problems]
-    )
+    if problems:
+        db.session.execute(
+            insert(ImportProblem.__table__), [problem.as_row(batch_id) for problem in problems]
+        )
 
 
 def _finish(batch: ImportBatch, counts: dict[str, int], status: BatchStatus, error: str) -> None:
@@ -381,21 +441,23 @@ def _fail(
     counts: dict[str, int],
     error: str,
     *,
-    spool: IO[str] | None = None,
+    keep_problems: list[Problem] | None = None,
 ) -> ImportBatch:
-    """After a rollback: mark the batch failed (keeping all-or-nothing problems) and commit."""
+    """After a rollback: mark the batch failed and commit. Its staged rows go. All or
+    nothing keeps every problem found (those of the rolled-back writing phase are written
+    again); any other failure keeps none, since nothing of the file was imported."""
     batch = db.session.get(ImportBatch, batch_id)
     assert batch is not None  # noqa: S101 - it was committed before the import began
+    _discard_staged(batch_id)
     # Nothing was written, and the counts say so; rows read and rejected explain why.
     counts = {**counts, "created": 0, "updated": 0, "unchanged": 0}
-    if spool is not None:
-        spool.seek(0)
-        for chunk in chunks(spool, CHUNK_SIZE):
-            db.session.execute(
-                insert(ImportProblem.__table__), [json.loads(line) for line in chunk]
-            )
-    else:
-        counts["warnings"] = 0  # their rows were rolled back with everything else
+    if keep_problems is None:
+        db.session.execute(delete(ImportProblem).where(ImportProblem.batch_id == batch_id))
+        counts["warnings"] = 0
+    elif keep_problems:
+        db.session.execute(
+            insert(ImportProblem.__table__), [p.as_row(batch_id) for p in keep_problems]
+        )
     _finish(batch, counts, BatchStatus.FAILED, error)
     db.session.commit()
     return batch

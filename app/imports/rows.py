@@ -35,7 +35,16 @@ parse_date = lru_cache(maxsize=8192)(_parse_date)
 parse_age = lru_cache(maxsize=1024)(_parse_age)
 detect_sex_value = lru_cache(maxsize=1024)(_detect_sex_value)
 
-__all__ = ["Problem", "RowOutcome", "convert_row", "raw_keys", "row_fingerprint"]
+__all__ = [
+    "CONVERTED_FIELDS",
+    "Problem",
+    "RowOutcome",
+    "convert_row",
+    "field_columns",
+    "raw_keys",
+    "raw_row",
+    "row_fingerprint",
+]
 
 # Fields read as plain text; the others are parsed (dates, age, sex), split (full name) or
 # identify the row (external id).
@@ -43,6 +52,17 @@ TEXT_FIELDS = tuple(
     name
     for name in FIELDS
     if name not in {"external_id", "full_name", "sex", "date_of_birth", "age", "record_date"}
+)
+# What convert_row() gives for every row: its id, the text fields, and the parsed values.
+CONVERTED_FIELDS = (
+    "external_id",
+    *TEXT_FIELDS,
+    "sex",
+    "dob_year",
+    "dob_month",
+    "dob_day",
+    "age",
+    "age_on",
 )
 
 
@@ -115,6 +135,23 @@ def row_fingerprint(cells: list[str]) -> str:
     return "h:" + hashlib.sha256(content.encode("utf-8")).hexdigest()[:32]
 
 
+def raw_row(cells: list[str], keys: list[str]) -> dict[str, str]:
+    """The row as received, keyed by :func:`raw_keys` ("column N" beyond the header)."""
+    return {
+        (keys[index] if index < len(keys) else f"column {index + 1}"): value
+        for index, value in enumerate(cells)
+    }
+
+
+def field_columns(headers: list[str], mapping: list[str | None]) -> dict[str, str]:
+    """The header of the column each mapped field comes from (for problem reports)."""
+    return {
+        field_name: headers[index] if index < len(headers) else ""
+        for index, field_name in enumerate(mapping)
+        if field_name
+    }
+
+
 def convert_row(
     cells: list[str],
     line_number: int,
@@ -125,12 +162,7 @@ def convert_row(
     list_date: date | None = None,
 ) -> RowOutcome:
     """Read one row. ``mapping[i]`` is the field of column ``i`` (None: raw row only)."""
-    keys = keys or raw_keys(headers)
-    raw: dict[str, str] = {}
-    for index, value in enumerate(cells):
-        key = keys[index] if index < len(keys) else f"column {index + 1}"
-        raw[key] = value
-    outcome = RowOutcome(line_number, {}, raw)
+    outcome = RowOutcome(line_number, {}, raw_row(cells, keys or raw_keys(headers)))
     values: dict[str, str] = {}
     for index, field_name in enumerate(mapping):
         if field_name and index < len(cells):

@@ -61,6 +61,7 @@ from app.names.given import extend_given_names
 from app.names.text import fold
 from app.records.models import PartnerRecord, PartnerSource
 from app.reports.exports import neutralise
+from app.sqlite import long_read
 
 __all__ = [
     "EXPORT_COLUMNS",
@@ -294,7 +295,8 @@ def _run_matching(run_id: int, progress: Progress | None) -> MatchingRun:
         # Scoring only reads. Its read transaction ends before the writing starts with an
         # update of the run: in SQLite (one writer, WAL) a long read transaction that then
         # writes fails if anyone else wrote meanwhile, while a fresh write waits its turn.
-        outcome = _score(run.id, run.full, report)
+        with long_read():
+            outcome = _score(run.id, run.full, report)
         db.session.rollback()
         _write(run, outcome)
         run.status = RunStatus.DONE.value

@@ -26,6 +26,8 @@ from typing import IO, Any
 
 from flask import Response, stream_with_context
 
+from app.sqlite import long_read
+
 __all__ = [
     "EXPORT_FORMATS",
     "FORMULA_PREFIXES",
@@ -99,13 +101,21 @@ def _filename(stem: str, fmt: str) -> str:
     return f"{safe}-{datetime.now(UTC):%Y%m%d-%H%M}.{fmt}"
 
 
+def _read_without_locking(rows: Iterable[Sequence[Any]]) -> Iterator[Sequence[Any]]:
+    # A big export streams for seconds; on SQLite it must not hold the one write lock meanwhile.
+    with long_read():
+        yield from rows
+
+
 def export_response(
     filename_stem: str, headers: Sequence[str], rows: Iterable[Sequence[Any]], fmt: str
 ) -> Response:
-    """A download of ``rows`` as CSV or XLSX. The caller checks permission and audits first."""
+    """A download of ``rows`` as CSV or XLSX. The caller checks permission, audits and commits
+    first: the rows are then read in a transaction of their own that holds no write lock."""
     if fmt not in EXPORT_FORMATS:
         raise ValueError(f"unknown export format {fmt!r}")
     filename = _filename(filename_stem, fmt)
+    rows = _read_without_locking(rows)
     if fmt == "csv":
         response = Response(
             stream_with_context(iter_csv(headers, rows)), mimetype="text/csv; charset=utf-8"

@@ -1,7 +1,15 @@
+import contextlib
+import sqlite3
+import threading
+import time
+
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 import config
-from app import create_app
+from app import create_app, sqlite
+from app.extensions import db
 
 
 def test_testing_config_is_applied(app):
@@ -41,3 +49,41 @@ def test_sqlite_has_foreign_keys_and_wal(app):
             pytest.skip("SQLite pragmas")
         assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+
+
+def _read_wait_write(app, path, *, long_read: bool) -> None:
+    """Read, let another writer commit meanwhile, then write (a request that reads a case and
+    then adds its audit event, while an import commits)."""
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("INSERT INTO t VALUES (1)")
+    threading.Timer(0.3, holder.commit).start()
+    reading = sqlite.long_read() if long_read else contextlib.nullcontext()
+    try:
+        with reading, app.app_context():
+            db.session.execute(text("SELECT count(*) FROM t")).scalar()
+            time.sleep(0.5)  # the other writer commits now
+            db.session.execute(text("INSERT INTO t VALUES (2)"))
+            db.session.commit()
+    finally:
+        holder.close()
+
+
+def test_a_transaction_on_sqlite_takes_the_write_lock_first(app, tmp_path):
+    """Transactions begin IMMEDIATE: they wait for the one writer instead of being refused
+    half-way ("database is locked", which no busy timeout cures) when another connection
+    committed after they began reading. A long read begins as usual, and may not write."""
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite locking")
+    path = tmp_path / "lock.db"
+    other = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "TESTING": True})
+    with other.app_context():
+        db.session.execute(text("CREATE TABLE t (n INTEGER)"))
+        db.session.commit()
+    _read_wait_write(other, path, long_read=False)
+    with pytest.raises(OperationalError, match="locked"):
+        _read_wait_write(other, path, long_read=True)
+    with other.app_context():
+        assert db.session.execute(text("SELECT count(*) FROM t")).scalar() == 3
+        db.engine.dispose()

@@ -397,3 +397,47 @@ def test_postgresql_statistics_follow_an_import_that_grows_the_table(app, tmp_pa
             assert analyzed == ["ANALYZE partner_record"] * 2  # at 4,000 and 8,000 rows
         else:
             assert analyzed == []
+
+
+def test_reading_a_big_file_does_not_hold_the_write_lock(app, tmp_path):
+    """Phase one commits each chunk: while the file is read, another connection writes at
+    once (SQLite has one writer). Only the writing phase takes the lock, briefly."""
+    import sqlite3
+
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.imports.pipeline import run_import
+
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite's one writer")
+    path = tmp_path / "big.csv"
+    lines = ["№;Прізвище;Ім'я"] + [f"{n};Прізвище{n};Ім'я{n}" for n in range(1, 6001)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    db_path = tmp_path / "lock.db"
+    other = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "TESTING": True})
+    writes_during_reading = []
+
+    def progress(rows: int, done: int, total: int) -> None:
+        writer = sqlite3.connect(db_path, timeout=0.2)  # would give up if the lock were held
+        try:
+            writer.execute("UPDATE partner_source SET organisation = 'touched'")
+            writer.commit()
+            writes_during_reading.append(rows)
+        finally:
+            writer.close()
+
+    with other.app_context():
+        upgrade()
+        source = record_services.get_or_create_partner_source("Big")
+        sha256, size = storage.file_sha256(path)
+        batch = batches.create_batch("records", source, path.name, sha256, size)
+        with open(path, "rb") as stream:
+            mapping.detect_format(batch, stream)
+        batches.start_batch(batch)
+        db.session.commit()
+        done = run_import(batch.id, path, progress=progress)
+        assert (done.status, done.created) == ("done", 6000)
+        assert writes_during_reading == [2000, 4000, 6000]
+        db.engine.dispose()
