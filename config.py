@@ -49,6 +49,8 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute")
 
+    # "json": one JSON object per log line with a request id (production); else Flask's text.
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
     PASSWORD_MIN_LENGTH = 12
     STALE_CASE_DAYS = _env_int("STALE_CASE_DAYS", 21)
     PER_PAGE = 25
@@ -81,6 +83,7 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
 
     @staticmethod
     def validate(settings) -> None:

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 import config as config_module
-from app import errors, models, security, sqlite
+from app import errors, logs, models, security, sqlite
 from app.admin.routes import bp as admin_bp
 from app.auth.cli import users_cli
 from app.auth.forms import ROLE_LABELS
@@ -83,6 +83,7 @@ def _register_blueprints(app: Flask) -> None:
 def _install_hooks(app: Flask) -> None:
     security.install(app)
     errors.install(app)
+    logs.install(app)
 
     @app.before_request
     def enforce_idle_timeout():

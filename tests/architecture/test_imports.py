@@ -44,6 +44,7 @@ LAYERS: list[set[str]] = [
         "app.errors",
         "app.security",
         "app.i18n",
+        "app.logs",
     },
     {"app.extensions"},
     {"app.database", "app.dates", "app.names"},

@@ -57,14 +57,14 @@ def test_every_non_public_route_requires_login(app, client):
     assert checked >= 5
 
 
-def test_public_routes_are_only_login_and_language(app):
+def test_public_routes_are_only_login_language_and_health(app):
     public = {
         rule.endpoint
         for rule in app.url_map.iter_rules()
         if rule.endpoint != "static"
         and app.view_functions[rule.endpoint].required_permission is Permission.PUBLIC
     }
-    assert public == {"auth.login", "main.set_language"}
+    assert public == {"auth.login", "main.set_language", "main.healthz"}
 
 
 @pytest.mark.parametrize("role", list(Role))
