@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 import config as config_module
-from app import errors, logs, models, security, sqlite
+from app import backup, errors, logs, models, security, sqlite
 from app.admin.routes import bp as admin_bp
 from app.auth.cli import users_cli
 from app.auth.forms import ROLE_LABELS
@@ -35,8 +35,9 @@ from app.matching.cli import matches_cli
 from app.matching.routes import bp as matching_bp
 from app.records.routes import bp as records_bp
 
-# Imported for their side effects: every model known to Alembic; the SQLite connection hooks.
-_LOADED = (models, sqlite)
+# Imported for their side effects: every model known to Alembic; the SQLite connection hooks;
+# `flask db backup` and `flask db restore`.
+_LOADED = (models, sqlite, backup)
 
 
 def create_app(config: type | dict[str, Any] | None = None) -> Flask:

@@ -45,6 +45,7 @@ LAYERS: list[set[str]] = [
         "app.security",
         "app.i18n",
         "app.logs",
+        "app.backup",
     },
     {"app.extensions"},
     {"app.database", "app.dates", "app.names"},
