@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 import re
+import uuid
 from collections.abc import Iterator
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 import config
 from app import create_app
@@ -176,3 +178,37 @@ def make_case(app, users):
             return case.id
 
     return make
+
+
+@pytest.fixture
+def fresh_database(tmp_path) -> Iterator:
+    """``fresh_database()`` makes an empty database of the suite's kind (a SQLite file, or a
+    PostgreSQL database, dropped afterwards) and returns its URL: for tests that need real
+    commits and several connections, outside the rolled-back test transaction."""
+    base = os.environ.get("TEST_DATABASE_URL", "")
+    made: list[str] = []
+
+    def make() -> str:
+        name = f"reunite_backup_{uuid.uuid4().hex[:8]}"
+        if not base.startswith("postgresql"):
+            return f"sqlite:///{tmp_path / name}.db"
+        admin = create_engine(make_url(base).set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        made.append(name)
+        return make_url(base).set(database=name).render_as_string(hide_password=False)
+
+    yield make
+    if made:
+        admin = create_engine(make_url(base).set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            for name in made:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def app_on(url: str) -> Flask:
+    """An application on its own database (see ``fresh_database``), with jobs inline."""
+    settings = type("OwnDatabaseConfig", (config.TestingConfig,), {"SQLALCHEMY_DATABASE_URI": url})
+    return create_app(settings)

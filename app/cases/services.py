@@ -11,6 +11,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.audit.models import AuditAction
 from app.audit.services import record
@@ -103,7 +104,17 @@ def add_event(
         data=data or None,
     )
     db.session.add(event)
-    case.last_activity_at = utcnow()
+    # Activity is not an edit: written without the version check and bump of the case form's
+    # optimistic locking, so that a note or a contact neither makes a colleague's open form
+    # stale nor fails when two people add one to the same case at once.
+    now = utcnow()
+    db.session.execute(
+        update(Case)
+        .where(Case.id == case.id)
+        .values(last_activity_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    set_committed_value(case, "last_activity_at", now)
     return event
 
 

@@ -170,7 +170,8 @@ def problem_rows(batch: ImportBatch, severity: str | None = None) -> Iterator[Im
     if severity:
         query = query.where(ImportProblem.severity == severity)
     query = query.order_by(ImportProblem.line_number, ImportProblem.id)
-    yield from db.session.scalars(query.execution_options(yield_per=1000))
+    with db.session.scalars(query.execution_options(yield_per=1000)) as rows:
+        yield from rows
 
 
 def count_problems(batch: ImportBatch) -> dict[str, int]:

@@ -382,24 +382,27 @@ def _write_staged(batch: ImportBatch, counts: dict[str, int]) -> list[Problem]:
     )
     refused: list[Problem] = []
     written_rows = 0
-    for chunk in chunks(staged, CHUNK_SIZE):
-        outcomes = [
-            RowOutcome(
-                line,
-                dict(zip(CONVERTED_FIELDS, values, strict=True)),
-                raw_row(json.loads(cells), keys),
-                columns=columns,
-            )
-            for line, cells, *values in chunk
-        ]
-        for outcome, written in zip(outcomes, target.write(outcomes), strict=True):
-            _record_outcome(outcome, written, target, counts)
-        problems = [p for outcome in outcomes for p in outcome.problems]
-        counts["rejected"] += sum(1 for outcome in outcomes if outcome.rejected)
-        _write_problems(batch.id, problems, counts)
-        refused.extend(problems)
-        written_rows += len(outcomes)
-        statistics.rows_written(written_rows)
+    # A failed write must close the streaming cursor at once: PostgreSQL holds it open
+    # (a server-side cursor) until it is closed, and the caller rolls back next.
+    with staged:
+        for chunk in chunks(staged, CHUNK_SIZE):
+            outcomes = [
+                RowOutcome(
+                    line,
+                    dict(zip(CONVERTED_FIELDS, values, strict=True)),
+                    raw_row(json.loads(cells), keys),
+                    columns=columns,
+                )
+                for line, cells, *values in chunk
+            ]
+            for outcome, written in zip(outcomes, target.write(outcomes), strict=True):
+                _record_outcome(outcome, written, target, counts)
+            problems = [p for outcome in outcomes for p in outcome.problems]
+            counts["rejected"] += sum(1 for outcome in outcomes if outcome.rejected)
+            _write_problems(batch.id, problems, counts)
+            refused.extend(problems)
+            written_rows += len(outcomes)
+            statistics.rows_written(written_rows)
     _discard_staged(batch.id)
     return refused
 

@@ -187,8 +187,8 @@ def _stream_records(since: datetime | None = None) -> Iterator[Any]:
             or_(PartnerRecord.updated_at >= since, PartnerRecord.created_at >= since)
         )
     # Core, not the ORM: plain rows, streamed in chunks.
-    result = db.session.connection().execute(query.execution_options(yield_per=STREAM_CHUNK))
-    yield from result
+    with db.session.connection().execute(query.execution_options(yield_per=STREAM_CHUNK)) as result:
+        yield from result
 
 
 def _count_records(since: datetime | None = None) -> int:
