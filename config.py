@@ -45,6 +45,12 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "UTC"
     LANGUAGES = ("uk", "en")
 
+    # How many proxies (load balancer, nginx) stand in front of the app and set X-Forwarded-For
+    # and X-Forwarded-Proto. 0 trusts no such header: a client could forge it. Behind a proxy
+    # it must be set, or every sign-in seems to come from the proxy and one person's wrong
+    # passwords lock everybody out (the limit is per address), and the audit trail shows the
+    # proxy's address.
+    TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute")

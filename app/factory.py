@@ -12,6 +12,7 @@ from flask import Flask, flash, redirect, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as config_module
 from app import backup, errors, logs, models, security, sqlite
@@ -51,6 +52,12 @@ def create_app(config: type | dict[str, Any] | None = None) -> Flask:
     if validate is not None:
         validate(app.config)
 
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies:
+        # Flask's documented way to wrap the WSGI app; its stubs declare wsgi_app a method.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
     _init_extensions(app)
     _register_blueprints(app)
     _install_hooks(app)

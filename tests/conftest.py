@@ -208,7 +208,10 @@ def fresh_database(tmp_path) -> Iterator:
         admin.dispose()
 
 
-def app_on(url: str) -> Flask:
-    """An application on its own database (see ``fresh_database``), with jobs inline."""
-    settings = type("OwnDatabaseConfig", (config.TestingConfig,), {"SQLALCHEMY_DATABASE_URI": url})
+def app_on(url: str, **overrides) -> Flask:
+    """An application on its own database (see ``fresh_database``), with jobs inline; keyword
+    arguments override settings."""
+    settings = type(
+        "OwnDatabaseConfig", (config.TestingConfig,), {"SQLALCHEMY_DATABASE_URI": url, **overrides}
+    )
     return create_app(settings)

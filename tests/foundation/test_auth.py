@@ -1,11 +1,13 @@
 from datetime import UTC, datetime, timedelta
 
+from flask_migrate import upgrade
 from sqlalchemy import select
 
 from app.audit.models import AuditEvent
 from app.auth.models import User
-from app.extensions import db
-from tests.conftest import PASSWORD, csrf_token
+from app.extensions import db, limiter
+from tests import factories
+from tests.conftest import PASSWORD, app_on, csrf_token
 
 
 def _email(app, user_id):
@@ -139,3 +141,46 @@ def test_cli_refuses_weak_password(runner):
 def test_cli_refuses_unknown_role(runner):
     result = runner.invoke(args=["users", "create", "--role", "king", "k@example.org"], input="x\n")
     assert result.exit_code != 0
+
+
+def _wrong_passwords_from(client, email, address, times):
+    token = csrf_token(client, "/login")
+    return [
+        client.post(
+            "/login",
+            data={"email": email, "password": "wrong-password-123", "csrf_token": token},
+            headers={"X-Forwarded-For": address},
+            environ_base={"REMOTE_ADDR": "10.0.0.2"},  # the load balancer
+        ).status_code
+        for _ in range(times)
+    ]
+
+
+def test_behind_a_proxy_one_persons_wrong_passwords_do_not_lock_out_the_rest(fresh_database):
+    """With TRUSTED_PROXIES set, the sign-in limit counts the client's address, not the
+    load balancer's (which every request would share), and so does the audit trail."""
+    behind = app_on(fresh_database(), TRUSTED_PROXIES=1)
+    with behind.app_context():
+        upgrade()
+        email = factories.make_user(role="caseworker").email
+        db.session.commit()
+    limiter.reset()
+    client = behind.test_client()
+    assert _wrong_passwords_from(client, email, "203.0.113.7", 6)[-1] == 429
+    assert _wrong_passwords_from(client, email, "198.51.100.4", 1) == [401]
+    with behind.app_context():
+        addresses = set(
+            db.session.scalars(
+                select(AuditEvent.ip_address).where(AuditEvent.action == "login_failed")
+            )
+        )
+        db.session.remove()
+        db.engine.dispose()
+    assert addresses == {"203.0.113.7", "198.51.100.4"}
+
+
+def test_without_trusted_proxies_a_forged_forwarded_header_is_ignored(app, client, users):
+    email = _email(app, users["caseworker"])
+    _wrong_passwords_from(client, email, "203.0.113.7", 5)
+    # Another forged address does not buy more attempts: the limit is on the real peer.
+    assert _wrong_passwords_from(client, email, "198.51.100.4", 1) == [429]
