@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from sqlalchemy import Select, case, func, nulls_last, select
+from sqlalchemy.orm import joinedload
 
 from app.auth.models import User
 from app.auth.permissions import Role
@@ -65,18 +66,23 @@ def unassigned_cases() -> Select:
 
 
 def stale_cases(days: int) -> Select:
+    """Open cases nobody has touched for ``days``, each with its caseworker (the one queue
+    whose cases are held by different people)."""
     threshold = utcnow() - timedelta(days=days)
     return (
         open_cases()
+        .options(joinedload(Case.assigned_to))
         .where(Case.last_activity_at < threshold)
         .order_by(Case.last_activity_at.asc(), Case.id)
     )
 
 
 def pending_transitions() -> Select:
+    """Requests waiting for a supervisor, oldest first, with their case and who asked."""
     return (
         select(TransitionRequest)
         .where(TransitionRequest.state == ApprovalState.PENDING.value)
+        .options(joinedload(TransitionRequest.case), joinedload(TransitionRequest.requested_by))
         .order_by(TransitionRequest.requested_at.asc())
     )
 

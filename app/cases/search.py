@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import Select, and_, intersect, or_, select, union
+from sqlalchemy.orm import joinedload
 
 from app.auth.models import User
 from app.cases.access import visible_cases
@@ -55,8 +56,9 @@ def _matching_ids(words: list[str], prefix: bool, external_id: str):
 
 
 def search_cases(user: User, filters: CaseFilters, prefix: bool = False) -> Select:
-    """The cases this user may see that match; ordered by most recent activity."""
-    query = visible_cases(user)
+    """The cases this user may see that match, each with its caseworker (the list shows
+    who holds it); ordered by most recent activity."""
+    query = visible_cases(user).options(joinedload(Case.assigned_to))
     text = filters.text.strip()
     if text:
         case_id = parse_case_number(text)

@@ -11,6 +11,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.audit.models import AuditAction
@@ -119,8 +120,12 @@ def add_event(
 
 
 def timeline(case: Case, limit: int = 200) -> Sequence[CaseEvent]:
+    """The case's latest events, newest first, each with who did it."""
     return db.session.scalars(
-        case.events.select().order_by(CaseEvent.at.desc(), CaseEvent.id.desc()).limit(limit)
+        case.events.select()
+        .options(joinedload(CaseEvent.actor))
+        .order_by(CaseEvent.at.desc(), CaseEvent.id.desc())
+        .limit(limit)
     ).all()
 
 
@@ -563,6 +568,13 @@ def log_contact(case: Case, actor: User, **fields: Any) -> ContactLog:
 def complete_next_step(contact: ContactLog, actor: User) -> None:
     contact.next_step_done = True
     add_event(contact.case, actor, CaseEventKind.CONTACT, completed_contact_id=contact.id)
+
+
+def case_notes(case: Case) -> Sequence[CaseNote]:
+    """The case's notes, newest first, each with its author."""
+    return db.session.scalars(
+        case.notes.select().options(joinedload(CaseNote.author)).order_by(CaseNote.id.desc())
+    ).all()
 
 
 def add_note(case: Case, actor: User, body: str) -> CaseNote:
