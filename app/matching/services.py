@@ -283,7 +283,11 @@ def _run_matching(run_id: int, progress: Progress | None) -> MatchingRun:
     run = db.session.get(MatchingRun, run_id)
     if run is None:
         raise LookupError(f"no matching run {run_id}")
-    key = run.job_key
+    key, full = run.job_key, run.full
+    # End the transaction that loaded the run before scoring: on SQLite it began as
+    # BEGIN IMMEDIATE and would hold the write lock through the whole read, so that every
+    # page (each transaction takes the lock first) waited for the run and then failed.
+    db.session.commit()
     clock = time.perf_counter()
 
     def report(done: int, total: int) -> None:
@@ -296,7 +300,7 @@ def _run_matching(run_id: int, progress: Progress | None) -> MatchingRun:
         # update of the run: in SQLite (one writer, WAL) a long read transaction that then
         # writes fails if anyone else wrote meanwhile, while a fresh write waits its turn.
         with long_read():
-            outcome = _score(run.id, run.full, report)
+            outcome = _score(run_id, full, report)
         db.session.rollback()
         _write(run, outcome)
         run.status = RunStatus.DONE.value
