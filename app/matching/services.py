@@ -435,19 +435,38 @@ def _score(run_id: int, full: bool, report: Progress) -> _Outcome:
 
 
 def _write(run: MatchingRun, outcome: _Outcome) -> None:
+    # The stored values (explanations above all) take a while to build at national scale:
+    # built before the first write, so that the write lock is held only to write them.
+    values = _stored_values(outcome.found)
     run.full, run.since = outcome.full, outcome.since
     run.records_checked = outcome.records_checked
     run.cases_checked = outcome.cases_checked
     run.pairs_scored = outcome.pairs_scored
     db.session.flush()  # the first statement writes: the write lock is waited for, not refused
     _save_state(outcome.freq)
-    _store(run, outcome.found, outcome.scope)
+    _store(run, values, outcome.scope)
 
 
-def _store(run: MatchingRun, found: dict[Pair, Candidate], scope: _Scope) -> None:
+def _stored_values(found: dict[Pair, Candidate]) -> dict[Pair, dict[str, Any]]:
+    """Each found pair's score, band and explanation, as stored."""
+    values = {}
+    for pair, candidate in found.items():
+        match = candidate.match
+        explanation = match.explanation() if match is not None else {}
+        if pair[1] < 0 and candidate.left != ("case", pair[0]):
+            explanation = swap_sides(explanation)
+        values[pair] = {
+            "score": round(min(max(candidate.score, 0.0), 1.0), 6),
+            "likely": candidate.score >= LIKELY,
+            "explanation": explanation,
+        }
+    return values
+
+
+def _store(run: MatchingRun, found: dict[Pair, dict[str, Any]], scope: _Scope) -> None:
     """Insert new pairs, re-score kept proposals, remove proposals in scope no longer found."""
     decided = _decided_pairs()  # again: someone may have decided a pair while we scored
-    found = {pair: c for pair, c in found.items() if pair not in decided}
+    found = {pair: values for pair, values in found.items() if pair not in decided}
     existing = {
         (case_id, record_id if record_id is not None else -other_id): candidate_id
         for candidate_id, case_id, record_id, other_id in db.session.execute(
@@ -460,16 +479,7 @@ def _store(run: MatchingRun, found: dict[Pair, Candidate], scope: _Scope) -> Non
         )
     }
     inserts, updates = [], []
-    for pair, candidate in found.items():
-        match = candidate.match
-        explanation = match.explanation() if match is not None else {}
-        if pair[1] < 0 and candidate.left != ("case", pair[0]):
-            explanation = swap_sides(explanation)
-        values = {
-            "score": round(min(max(candidate.score, 0.0), 1.0), 6),
-            "likely": candidate.score >= LIKELY,
-            "explanation": explanation,
-        }
+    for pair, values in found.items():
         candidate_id = existing.get(pair)
         if candidate_id is not None:
             updates.append({"id": candidate_id, **values})
