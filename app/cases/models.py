@@ -123,6 +123,8 @@ class Case(Model):
         CheckConstraint("dob_day IS NULL OR dob_day BETWEEN 1 AND 31", name="dob_day_range"),
         Index("ix_case_record_status_assigned", "status", "assigned_to_id"),
         Index("ix_case_record_last_activity", "last_activity_at"),
+        # The case list filtered by status and sorted by name, a page at a time.
+        Index("ix_case_record_status_name", "status", "family_name", "given_name", "id"),
     )
     # Bookkeeping columns whose changes are not worth an audit event of their own.
     __audit_ignore__ = frozenset({"version", "last_activity_at", "updated_at"})

@@ -47,7 +47,6 @@ class MatchCandidate(Model):
             name="status_known",
         ),
         CheckConstraint("score >= 0 AND score <= 1", name="score_range"),
-        Index("ix_match_candidate_status_likely", "status", "likely"),
         Index("ix_match_candidate_record_id", "record_id"),
         Index("ix_match_candidate_other_case_id", "other_case_id"),
     )
@@ -96,6 +95,17 @@ class MatchCandidate(Model):
 
     def __repr__(self) -> str:
         return f"<MatchCandidate {self.id} {self.status}>"
+
+
+# The review queue: a band of a status, best first (score DESC, id), read a page at a time
+# from the index without sorting the band (tens of thousands of candidates nationally).
+Index(
+    "ix_match_candidate_queue",
+    MatchCandidate.status,
+    MatchCandidate.likely,
+    MatchCandidate.score.desc(),
+    MatchCandidate.id,
+)
 
 
 class RunStatus(StrEnum):
