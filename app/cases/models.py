@@ -125,6 +125,8 @@ class Case(Model):
         Index("ix_case_record_last_activity", "last_activity_at"),
         # The case list filtered by status and sorted by name, a page at a time.
         Index("ix_case_record_status_name", "status", "family_name", "given_name", "id"),
+        # The queues (unassigned, each caseworker's load) count and sort from this index alone.
+        Index("ix_case_record_assigned_queue", "assigned_to_id", "status", "archived", "priority"),
     )
     # Bookkeeping columns whose changes are not worth an audit event of their own.
     __audit_ignore__ = frozenset({"version", "last_activity_at", "updated_at"})
@@ -158,7 +160,7 @@ class Case(Model):
 
     status: Mapped[str] = mapped_column(String(30), default=CaseStatus.NEW.value, index=True)
     closure_reason: Mapped[str | None] = mapped_column(String(20))
-    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("case_record.id"))
     archived: Mapped[bool] = mapped_column(default=False)
 
