@@ -89,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _install_hooks(app: Flask) -> None:
+    sqlite.install(app)  # first: it decides how the request's transaction begins
     security.install(app)
     errors.install(app)
     logs.install(app)

@@ -7,10 +7,19 @@ request at least its audit event), so every transaction starts as ``BEGIN IMMEDI
 the write lock first, waiting up to ``SQLITE_BUSY_TIMEOUT`` seconds for it, and is never
 refused half-way. Requests are short, so they queue for milliseconds instead of failing.
 
-The exception is a long read that writes nothing (a matching run scoring a million records, an
-export streaming to the browser): holding the lock for its duration would stop everyone.
-:func:`long_read` begins the transactions inside it as plain ``BEGIN`` (a WAL snapshot that
-blocks no writer); such a transaction must not write.
+The exceptions read and write nothing, and take no lock:
+
+- a long read (a matching run scoring a million records, an export streaming to the browser):
+  holding the lock for its duration would stop everyone. :func:`long_read` begins the
+  transactions inside it as plain ``BEGIN`` (a WAL snapshot that blocks no writer);
+- the pages that only read (lists, queues, search: ``@require(..., reads_only=True)``): their
+  GET requests read a snapshot too, so they are served side by side instead of one at a time,
+  also while an import writes; and pages that record a read first (the case page) once that
+  is committed (:func:`reads_only_from_here`).
+
+Such a transaction must not write: :func:`install` refuses any write statement in a request
+of a ``reads_only`` view, on every database, so that a view that starts writing fails its tests
+instead of failing on SQLite under load.
 
 PostgreSQL needs none of this; every hook here is a no-op there.
 """
@@ -22,11 +31,13 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from flask import current_app, has_app_context
+from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-__all__ = ["long_read"]
+__all__ = ["ReadOnlyViolation", "install", "long_read", "reads_only_from_here"]
+
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
 
 _long_read: ContextVar[bool] = ContextVar("reunite_sqlite_long_read", default=False)
 
@@ -62,7 +73,45 @@ def _busy_timeout() -> float:
     return float(current_app.config["SQLITE_BUSY_TIMEOUT"]) if has_app_context() else 30.0
 
 
+class ReadOnlyViolation(RuntimeError):
+    """A view declared ``reads_only`` tried to write."""
+
+
+def install(app: Flask) -> None:
+    """Mark the requests of ``reads_only`` views (GET and HEAD) before anything reads."""
+
+    @app.before_request
+    def _mark_reads_only() -> None:
+        view = app.view_functions.get(request.endpoint or "")
+        if request.method in ("GET", "HEAD") and getattr(view, "reads_only", False):
+            g.reunite_reads_only = True
+
+    @app.teardown_request
+    def _unmark(error: BaseException | None) -> None:
+        # A test may share its application context (and so g) with the request.
+        g.pop("reunite_reads_only", None)
+
+
+def reads_only_from_here() -> None:
+    """The rest of this request only reads: a page that first records who opened it (one short
+    write) and then renders from a snapshot, not holding SQLite's write lock meanwhile."""
+    g.reunite_reads_only = True
+
+
+def _reads_only() -> bool:
+    return _long_read.get() or (has_request_context() and g.get("reunite_reads_only", False))
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _refuse_writes_when_reading_only(
+    connection: Any, cursor: Any, statement: str, *args: Any
+) -> None:
+    writes = statement.lstrip()[:7].upper().startswith(_WRITES)
+    if writes and has_request_context() and g.get("reunite_reads_only", False):
+        raise ReadOnlyViolation("a view declared reads_only tried to write")
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection: Any) -> None:
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN" if _long_read.get() else "BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN" if _reads_only() else "BEGIN IMMEDIATE")

@@ -94,12 +94,18 @@ class PermissionedView(Protocol[P, R]):
     """A view that declares its permission (see :func:`routes_without_permission`)."""
 
     required_permission: Permission
+    reads_only: bool
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R: ...
 
 
-def require(permission: Permission) -> Callable[[Callable[P, R]], PermissionedView[P, R]]:
-    """Declare (and enforce) the permission a view needs. Every view must use this."""
+def require(
+    permission: Permission, *, reads_only: bool = False
+) -> Callable[[Callable[P, R]], PermissionedView[P, R]]:
+    """Declare (and enforce) the permission a view needs. Every view must use this.
+
+    ``reads_only``: the view (on GET) never writes, so its request may read a snapshot
+    instead of queueing for SQLite's one writer (``app.sqlite``); a write in it is refused."""
 
     def decorator(view: Callable[P, R]) -> PermissionedView[P, R]:
         @wraps(view)
@@ -113,6 +119,7 @@ def require(permission: Permission) -> Callable[[Callable[P, R]], PermissionedVi
 
         declared = cast(PermissionedView[P, R], wrapped)
         declared.required_permission = permission
+        declared.reads_only = reads_only
         return declared
 
     return decorator

@@ -72,6 +72,7 @@ from app.cases.workflow import TransitionError, allowed_targets
 from app.extensions import db
 from app.forms import EmptyForm, choices, text
 from app.reports.exports import EXPORT_FORMATS, export_response
+from app.sqlite import reads_only_from_here
 from app.web import current_app_object, flash_form_errors, page_sections
 
 bp = Blueprint("cases", __name__)
@@ -137,7 +138,7 @@ def _filters(form: CaseFilterForm) -> CaseFilters:
 
 
 @bp.route("/cases")
-@require(Permission.CASE_READ)
+@require(Permission.CASE_READ, reads_only=True)
 def index():
     form = _filter_form()
     filters = _filters(form)
@@ -290,6 +291,7 @@ def detail(case_id: int):
     case = _load_case(case_id)
     record_case_read(case)
     db.session.commit()
+    reads_only_from_here()
     status_form = StatusForm()
     status_form.target.choices = choices(
         (t.target.value, STATUS_LABELS[t.target]) for t in allowed_targets(case.status)
@@ -528,7 +530,7 @@ def archive(case_id: int):
 
 
 @bp.route("/approvals")
-@require(Permission.CASE_APPROVE)
+@require(Permission.CASE_APPROVE, reads_only=True)
 def approvals():
     page = db.paginate(
         queues.pending_transitions(), per_page=current_app.config["PER_PAGE"], error_out=False
@@ -559,7 +561,7 @@ def decide(request_id: int):
 
 
 @bp.route("/queues")
-@require(Permission.CASE_ASSIGN)
+@require(Permission.CASE_ASSIGN, reads_only=True)
 def supervisor_home():
     days = current_app.config["STALE_CASE_DAYS"]
     per_page = 10
@@ -594,7 +596,7 @@ def supervisor_home():
 
 
 @bp.route("/my-cases")
-@require(Permission.CASE_READ)
+@require(Permission.CASE_READ, reads_only=True)
 def my_cases():
     page = db.paginate(
         queues.my_cases(current_user), per_page=current_app.config["PER_PAGE"], error_out=False

@@ -45,6 +45,7 @@ from app.matching.review import (
     review_queue,
 )
 from app.records.models import PartnerRecord, PartnerSource
+from app.sqlite import reads_only_from_here
 from app.web import flash_form_errors, safe_local_url
 
 bp = Blueprint("matching", __name__)
@@ -131,6 +132,7 @@ def show(candidate_id: int):
     if candidate.record is not None:
         record(AuditAction.READ, candidate.record)
     db.session.commit()
+    reads_only_from_here()
     return render_template(
         "matching/show.html",
         candidate=candidate,
@@ -214,7 +216,7 @@ def _with_counterparts(query):
 
 
 @bp.route("/matches")
-@require(Permission.MATCH_APPROVE)
+@require(Permission.MATCH_APPROVE, reads_only=True)
 def queue():
     """Candidates across all cases: likely proposals first by default, with counts."""
     form = QueueFilterForm(request.args)
@@ -244,7 +246,7 @@ def queue():
 
 
 @bp.route("/matches/approvals")
-@require(Permission.MATCH_APPROVE)
+@require(Permission.MATCH_APPROVE, reads_only=True)
 def approvals():
     """Caseworkers' confirmations waiting for a supervisor, oldest first."""
     page = db.paginate(

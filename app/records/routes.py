@@ -14,7 +14,7 @@ bp = Blueprint("records", __name__, url_prefix="/records")
 
 
 @bp.route("/")
-@require(Permission.RECORD_READ)
+@require(Permission.RECORD_READ, reads_only=True)
 def index():
     """Partner records, filtered by source and by the start of the family name."""
     sources = db.session.scalars(select(PartnerSource).order_by(PartnerSource.name)).all()

@@ -1,0 +1,73 @@
+"""Pages that only read are served side by side: on SQLite they read a snapshot instead of
+queueing for the one writer, and a write in them is refused on every database."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import insert, make_url
+
+from app.audit.models import AuditEvent
+from app.auth.permissions import Permission, require
+from app.extensions import db
+from tests import factories
+from tests.conftest import _login, app_on
+
+READ_ONLY_PAGES = ["/cases", "/cases?q=Kovalenko", "/my-cases", "/queues", "/matches", "/records/"]
+
+
+def test_a_view_declared_reads_only_that_writes_is_refused(fresh_database):
+    app = app_on(fresh_database())
+
+    @app.route("/__writes-anyway")
+    @require(Permission.PUBLIC, reads_only=True)
+    def writes_anyway():
+        db.session.execute(insert(AuditEvent), {"action": "read", "object_type": "x"})
+        db.session.commit()
+        return "written"
+
+    with app.app_context():
+        upgrade()
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    response = app.test_client().get("/__writes-anyway")
+    assert response.status_code == 500
+    with app.app_context():
+        assert db.session.query(AuditEvent).count() == 0
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.mark.parametrize("path", READ_ONLY_PAGES)
+def test_read_only_pages_are_declared_so(app, path):
+    adapter = app.url_map.bind("localhost")
+    endpoint, _ = adapter.match(path.split("?")[0])
+    assert app.view_functions[endpoint].reads_only is True
+
+
+def test_read_only_pages_are_served_while_someone_holds_the_write_lock(fresh_database):
+    """On SQLite an import's write phase holds the one write lock; the lists and queues are
+    still served (before, each waited for the lock and failed after the busy timeout)."""
+    url = fresh_database()
+    if not url.startswith("sqlite"):
+        pytest.skip("SQLite's one writer")
+    app = app_on(url, SQLITE_BUSY_TIMEOUT=0.5)
+    with app.app_context():
+        upgrade()
+        supervisor = factories.make_user(role="supervisor")
+        factories.make_case(supervisor)
+        db.session.commit()
+        user_id = supervisor.id
+    client = _login(app.test_client(), user_id)
+    writer = sqlite3.connect(make_url(url).database, isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")  # as an import's write phase does
+        statuses = {path: client.get(path).status_code for path in READ_ONLY_PAGES}
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert statuses == dict.fromkeys(READ_ONLY_PAGES, 200)
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
