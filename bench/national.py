@@ -59,10 +59,12 @@ SINGLE_USER_REQUESTS = 60
 def flask(env: dict[str, str], *args: str) -> float:
     """Run one `flask` command to the end; returns its seconds."""
     started = time.perf_counter()
-    subprocess.run(  # noqa: S603 - our own interpreter and commands
+    done = subprocess.run(  # noqa: S603 - our own interpreter and commands
         [sys.executable, "-m", "flask", "--app", "app", *args],
-        cwd=ROOT, env=env, text=True, check=True, capture_output=True,
+        cwd=ROOT, env=env, text=True, capture_output=True,
     )  # fmt: skip
+    if done.returncode:
+        raise SystemExit(f"flask {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
     return time.perf_counter() - started
 
 
@@ -297,7 +299,7 @@ def prepare(args: argparse.Namespace, env: dict[str, str], folder: Path) -> None
     built = (folder / "built").exists() and (not postgres or dump.exists())
     if built and postgres:
         started = time.perf_counter()
-        flask(env, "db", "restore", str(dump))
+        flask(env, "db", "restore", "--yes", str(dump))
         print(f"data: restored from {dump} in {time.perf_counter() - started:.0f} s")
     elif built:
         print(f"data: kept in {folder}")
