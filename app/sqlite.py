@@ -21,7 +21,8 @@ Such a transaction must not write: :func:`install` refuses any write statement i
 of a ``reads_only`` view, on every database, so that a view that starts writing fails its tests
 instead of failing on SQLite under load.
 
-PostgreSQL needs none of this; every hook here is a no-op there.
+PostgreSQL needs none of the locking (those hooks are no-ops there); the refusal of writes in
+``reads_only`` requests applies to every database.
 """
 
 from __future__ import annotations
