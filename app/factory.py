@@ -25,7 +25,7 @@ from app.cases.labels import label_maps
 from app.cases.routes import bp as cases_bp
 from app.demo.cli import demo_cli
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
-from app.forms import EmptyForm, field_html, form_fields_html
+from app.forms import EmptyForm
 from app.i18n import select_locale
 from app.imports.cli import cases_cli, records_cli
 from app.imports.routes import bp as imports_bp
@@ -109,9 +109,6 @@ def _install_hooks(app: Flask) -> None:
                 return redirect(url_for("auth.login"))
         session["last_seen"] = now.timestamp()
         return None
-
-    # Globals, not context: the macro file that hands them to templates is imported without one.
-    app.jinja_env.globals.update(field_html=field_html, form_fields_html=form_fields_html)
 
     @app.context_processor
     def template_globals() -> dict[str, Any]:
