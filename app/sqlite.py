@@ -40,6 +40,9 @@ __all__ = ["ReadOnlyViolation", "install", "long_read", "reads_only_from_here"]
 
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
 
+# On flask.g: this request's transactions read a snapshot and must not write.
+_READS_ONLY = "reunite_reads_only"
+
 _long_read: ContextVar[bool] = ContextVar("reunite_sqlite_long_read", default=False)
 
 
@@ -85,22 +88,22 @@ def install(app: Flask) -> None:
     def _mark_reads_only() -> None:
         view = app.view_functions.get(request.endpoint or "")
         if request.method in ("GET", "HEAD") and getattr(view, "reads_only", False):
-            g.reunite_reads_only = True
+            reads_only_from_here()
 
     @app.teardown_request
     def _unmark(error: BaseException | None) -> None:
         # A test may share its application context (and so g) with the request.
-        g.pop("reunite_reads_only", None)
+        g.pop(_READS_ONLY, None)
 
 
 def reads_only_from_here() -> None:
     """The rest of this request only reads: a page that first records who opened it (one short
     write) and then renders from a snapshot, not holding SQLite's write lock meanwhile."""
-    g.reunite_reads_only = True
+    setattr(g, _READS_ONLY, True)
 
 
-def _reads_only() -> bool:
-    return _long_read.get() or (has_request_context() and g.get("reunite_reads_only", False))
+def _request_reads_only() -> bool:
+    return has_request_context() and g.get(_READS_ONLY, False)
 
 
 @event.listens_for(Engine, "before_cursor_execute")
@@ -108,11 +111,12 @@ def _refuse_writes_when_reading_only(
     connection: Any, cursor: Any, statement: str, *args: Any
 ) -> None:
     writes = statement.lstrip()[:7].upper().startswith(_WRITES)
-    if writes and has_request_context() and g.get("reunite_reads_only", False):
+    if writes and _request_reads_only():
         raise ReadOnlyViolation("a view declared reads_only tried to write")
 
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection: Any) -> None:
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN" if _reads_only() else "BEGIN IMMEDIATE")
+        snapshot = _long_read.get() or _request_reads_only()
+        connection.exec_driver_sql("BEGIN" if snapshot else "BEGIN IMMEDIATE")
