@@ -47,11 +47,16 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def flask(env: dict[str, str], *args: str, stdin: str | None = None) -> None:
-    subprocess.run(  # noqa: S603 - our own interpreter and commands
+def flask(env: dict[str, str], *args: str, stdin: str | None = None) -> float:
+    """Run one `flask` command to the end; returns its seconds, or exits saying why it failed."""
+    started = time.perf_counter()
+    done = subprocess.run(  # noqa: S603 - our own interpreter and commands
         [sys.executable, "-m", "flask", "--app", "app", *args],
-        cwd=ROOT, env=env, input=stdin, text=True, check=True, capture_output=True,
+        cwd=ROOT, env=env, input=stdin, text=True, capture_output=True,
     )  # fmt: skip
+    if done.returncode:
+        raise SystemExit(f"flask {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
+    return time.perf_counter() - started
 
 
 class User:

@@ -28,11 +28,9 @@ import argparse
 import http.client
 import os
 import random
-import re
 import secrets
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -47,25 +45,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from load import TOKEN, flask, free_port  # noqa: E402 - bench/load.py's, once bench/ is on the path
+
 PASSWORD = "national-bench-password-2026"  # noqa: S105 - synthetic accounts, throwaway data
-TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 CASES_PER_USER = 40
 SINGLE_USER_REQUESTS = 60
 
 
 # --- the data -------------------------------------------------------------------------------
-
-
-def flask(env: dict[str, str], *args: str) -> float:
-    """Run one `flask` command to the end; returns its seconds."""
-    started = time.perf_counter()
-    done = subprocess.run(  # noqa: S603 - our own interpreter and commands
-        [sys.executable, "-m", "flask", "--app", "app", *args],
-        cwd=ROOT, env=env, text=True, capture_output=True,
-    )  # fmt: skip
-    if done.returncode:
-        raise SystemExit(f"flask {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
-    return time.perf_counter() - started
 
 
 def build(env: dict[str, str], folder: Path, cases: int, records: int, users: int) -> None:
@@ -285,12 +272,6 @@ def many_users(browsers: list[Browser], page: Page, seconds: float) -> tuple[int
 
 
 # --- the run --------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def prepare(args: argparse.Namespace, env: dict[str, str], folder: Path) -> None:
