@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import (
@@ -142,13 +143,7 @@ def preview(batch_id: int):
         batch.all_or_nothing = form.all_or_nothing.data
         if form.save_mapping.data:
             save_source_mapping(batch)
-        try:
-            start_batch(batch)
-        except ImportRefused as error:
-            flash(error.reason, "error")
-        else:
-            db.session.commit()
-            run_batch_job(batch.id)
+        if _queued(start_batch, batch):
             return redirect(url_for("imports.show", batch_id=batch.id))
     db.session.commit()
     previous = find_previous_import(batch)
@@ -193,14 +188,21 @@ def retry(batch_id: int):
     """Run an interrupted import again, from its kept file."""
     batch = _load(batch_id)
     if EmptyForm().validate_on_submit():
-        try:
-            retry_batch(batch)
-        except ImportRefused as error:
-            flash(error.reason, "error")
-        else:
-            db.session.commit()
-            run_batch_job(batch.id)
+        _queued(retry_batch, batch)
     return redirect(url_for("imports.show", batch_id=batch.id))
+
+
+def _queued(mark_running: Callable[[ImportBatch], None], batch: ImportBatch) -> bool:
+    """Mark the batch running (``start_batch``, ``retry_batch``) and queue its job; or say why
+    it was refused. Returns whether it was queued."""
+    try:
+        mark_running(batch)
+    except ImportRefused as error:
+        flash(error.reason, "error")
+        return False
+    db.session.commit()
+    run_batch_job(batch.id)
+    return True
 
 
 @bp.route("/<int:batch_id>/progress")
