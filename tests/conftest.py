@@ -189,7 +189,7 @@ def fresh_database(tmp_path) -> Iterator:
     made: list[str] = []
 
     def make() -> str:
-        name = f"reunite_backup_{uuid.uuid4().hex[:8]}"
+        name = f"reunite_fresh_{uuid.uuid4().hex[:8]}"
         if not base.startswith("postgresql"):
             return f"sqlite:///{tmp_path / name}.db"
         admin = create_engine(make_url(base).set(database="postgres"), isolation_level="AUTOCOMMIT")

@@ -316,12 +316,18 @@ def test_a_crash_in_the_middle_leaves_no_half_batch(app, monkeypatch, tmp_path):
         assert calls["n"] == 2  # the first chunk of 2,000 rows had been written
 
 
+def _started_batch(source_name: str):
+    """A one-column batch marked running, as the mapping page leaves it for a worker."""
+    source = record_services.get_or_create_partner_source(source_name)
+    batch = batches.create_batch("records", source, "x.csv", "0" * 64, 1)
+    batch.headers, batch.mapping = ["№"], ["external_id"]
+    batches.start_batch(batch)
+    return batch
+
+
 def test_a_batch_left_running_by_a_dead_process_is_marked_interrupted(app):
     with app.app_context():
-        source = record_services.get_or_create_partner_source("Dead runner")
-        batch = batches.create_batch("records", source, "x.csv", "0" * 64, 1)
-        batch.headers, batch.mapping = ["№"], ["external_id"]
-        batches.start_batch(batch)
+        batch = _started_batch("Dead runner")
         batch.runner = f"{runner_id().rpartition(':')[0]}:999999999"  # no such process
         db.session.flush()
         assert batches.mark_interrupted_batches() == 1
@@ -330,10 +336,7 @@ def test_a_batch_left_running_by_a_dead_process_is_marked_interrupted(app):
 
 def test_a_batch_running_in_this_process_without_a_job_is_interrupted(app):
     with app.app_context():
-        source = record_services.get_or_create_partner_source("Lost job")
-        batch = batches.create_batch("records", source, "x.csv", "0" * 64, 1)
-        batch.headers, batch.mapping = ["№"], ["external_id"]
-        batches.start_batch(batch)
+        batch = _started_batch("Lost job")
         batch.runner = runner_id()
         db.session.flush()
         assert batches.mark_interrupted_batches() == 1
@@ -342,10 +345,7 @@ def test_a_batch_running_in_this_process_without_a_job_is_interrupted(app):
 def test_a_queued_batch_waits_for_a_worker_for_an_hour(app):
     """Started but not picked up yet (no runner): queued, not interrupted, until an hour."""
     with app.app_context():
-        source = record_services.get_or_create_partner_source("Queued")
-        batch = batches.create_batch("records", source, "x.csv", "0" * 64, 1)
-        batch.headers, batch.mapping = ["№"], ["external_id"]
-        batches.start_batch(batch)
+        batch = _started_batch("Queued")
         db.session.flush()
         assert batch.runner is None and batches.mark_interrupted_batches() == 0
         batch.started_at = utcnow() - timedelta(hours=2)
