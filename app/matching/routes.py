@@ -329,11 +329,6 @@ def given_names():
     return render_template("matching/given_names.html", form=form, entries=entries)
 
 
-@bp.app_template_global()
-def may_see_match(candidate: MatchCandidate) -> bool:
-    return can_see(current_user, candidate)
-
-
 @bp.app_template_filter()
 def top_notes(candidate: MatchCandidate, n: int = 3) -> list[dict]:
     """The fields that weighed most (for or against), strongest first."""
