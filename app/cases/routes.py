@@ -64,6 +64,7 @@ from app.cases.services import (
     open_case,
     pending_request,
     record_case_read,
+    record_relative_read,
     timeline,
     update_case,
     update_relative,
@@ -360,6 +361,10 @@ def edit(case_id: int):
             if changed:
                 flash(_("Case saved."), "success")
             return redirect(url_for("cases.detail", case_id=case.id))
+    # The form shows the child's file as the case page does: recorded as a read likewise.
+    record_case_read(case)
+    db.session.commit()
+    reads_only_from_here()
     return render_template("cases/form.html", form=form, case=case, conflict=conflict)
 
 
@@ -412,6 +417,9 @@ def relative_edit(case_id: int, relative_id: int):
             db.session.commit()
             flash(_("Relative saved."), "success")
             return redirect(url_for("cases.detail", case_id=case.id))
+    record_relative_read(relative)
+    db.session.commit()
+    reads_only_from_here()
     return render_template("cases/relative_form.html", form=form, case=case, relative=relative)
 
 
