@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -30,8 +30,9 @@ def add_security_headers(response: Response) -> Response:
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
     response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
-    if response.mimetype == "text/html":
-        # Pages show personal data: never keep them in shared or browser caches.
+    if request.endpoint != "static":
+        # Pages, exports, JSON and redirects carry personal data or lead to it: never kept in
+        # shared or browser caches. Only our own static files (CSS, JS) may be.
         response.headers["Cache-Control"] = "no-store"
     return response
 

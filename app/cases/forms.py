@@ -26,10 +26,12 @@ from app.cases.labels import (
 )
 from app.dates import parse_date
 from app.forms import PrefixedForm, choices, text
+from app.web import database_int
 
 
 def _optional_int(value):
-    return int(value) if value not in (None, "", "None") else None
+    # A number too large for the database is no choice (ValueError), not a failed query.
+    return database_int(value) if value not in (None, "", "None") else None
 
 
 class CaseForm(FlaskForm):

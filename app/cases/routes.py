@@ -74,7 +74,7 @@ from app.extensions import db
 from app.forms import EmptyForm, choices, text
 from app.reports.exports import EXPORT_FORMATS, export_response
 from app.sqlite import reads_only_from_here
-from app.web import current_app_object, flash_form_errors, page_sections
+from app.web import current_app_object, database_int, flash_form_errors, page_sections
 
 bp = Blueprint("cases", __name__)
 
@@ -123,6 +123,13 @@ def _filter_form() -> CaseFilterForm:
     return form
 
 
+def _digits(value: str) -> int | None:
+    try:
+        return database_int(value) if value.isdigit() else None
+    except ValueError:  # too large to be anyone's id
+        return None
+
+
 def _filters(form: CaseFilterForm) -> CaseFilters:
     form.validate()
     caseworker = form.caseworker.data or ""
@@ -131,7 +138,7 @@ def _filters(form: CaseFilterForm) -> CaseFilters:
         status=form.status.data or "",
         source_list_id=form.source_list.data,
         region=text(form.region),
-        assigned_to_id=int(caseworker) if caseworker.isdigit() else None,
+        assigned_to_id=_digits(caseworker),
         unassigned=caseworker == "none",
         age_band=form.age_band.data or "",
         stale_days=current_app.config["STALE_CASE_DAYS"] if form.stale.data else None,

@@ -46,7 +46,7 @@ from app.matching.review import (
 )
 from app.records.models import PartnerRecord, PartnerSource
 from app.sqlite import reads_only_from_here
-from app.web import flash_form_errors, safe_local_url
+from app.web import database_int, flash_form_errors, safe_local_url
 
 bp = Blueprint("matching", __name__)
 
@@ -228,7 +228,7 @@ def queue():
     band = form.band.data or "likely"
     status = form.status.data or CandidateStatus.PROPOSED.value
     kind = form.kind.data or None
-    source_id = int(form.source.data) if (form.source.data or "").isdigit() else None
+    source_id = request.args.get("source", type=database_int) or None
     query = review_queue(
         band=None if band == "all" else band, status=status, kind=kind, source_id=source_id
     )

@@ -107,3 +107,120 @@ def test_werkzeug_log_drops_query_strings():
     )
     DropQueryStrings().filter(record)
     assert "Коваленко" not in record.getMessage()
+
+
+# --- numbers too large for the database (issue 10, item 8) ---------------------------------
+
+HUGE = "99999999999999999999"
+# Every page and filter number the lists read from the address bar.
+NUMBER_ARGS = (
+    "page",
+    "unassigned_page",
+    "stale_page",
+    "pending_page",
+    "source",
+    "source_list",
+    "caseworker",
+    "actor",
+)
+
+
+def _list_routes(app):
+    """Every GET route without arguments: the lists, queues, exports and the rest."""
+    for rule in app.url_map.iter_rules():
+        if "GET" in rule.methods and not rule.arguments and rule.endpoint != "static":
+            yield rule.rule
+    yield "/cases/export.csv"
+    yield "/cases/export.xlsx"
+
+
+@pytest.mark.parametrize("number", [HUGE, "-" + HUGE, "2147483648", "0", "²"])
+def test_huge_page_and_filter_numbers_are_no_server_error(app, admin, supervisor, number):
+    query = "&".join(f"{name}={number}" for name in NUMBER_ARGS)
+    checked = []
+    for path in _list_routes(app):
+        for who in (supervisor, admin):
+            response = _read(who, f"{path}?{query}")
+            assert response.status_code < 500, (path, response.status_code)
+            checked.append(path)
+    assert {"/cases", "/my-cases", "/queues", "/approvals", "/matches", "/matches/approvals",
+            "/records/", "/imports/", "/admin/users", "/admin/audit/"} <= set(checked)  # fmt: skip
+
+
+def test_a_huge_page_is_an_empty_page(app, supervisor, make_case):
+    make_case()
+    html = supervisor.get(f"/cases?page={HUGE}").get_data(as_text=True)
+    assert 'data-total="1"' in html and "Коваленко" not in html
+
+
+def test_ids_too_large_for_the_database_are_not_found(app, supervisor):
+    int_routes = [
+        rule for rule in app.url_map.iter_rules()
+        if "GET" in rule.methods and rule.arguments - {"fmt"} and all(
+            type(rule._converters[name]).__name__ == "DatabaseIntegerConverter"
+            or name == "fmt" for name in rule.arguments
+        )
+    ]  # fmt: skip
+    assert len(int_routes) >= 8
+    for rule in int_routes:
+        path = rule.build({name: "csv" if name == "fmt" else 1 for name in rule.arguments})[1]
+        path = path.replace("/1", f"/{HUGE}")
+        response = supervisor.get(path)
+        assert response.status_code == 404, (path, response.status_code)
+
+
+def test_database_int_refuses_numbers_the_database_cannot_hold():
+    from app.web import database_int
+
+    assert database_int("2147483647") == 2**31 - 1
+    for text in (HUGE, "2147483648", "-2147483648", "abc", ""):
+        with pytest.raises(ValueError):
+            database_int(text)
+
+
+# --- caching and content types (issue 10, item 8) ------------------------------------------
+
+
+def _read(client, path):
+    """The response, read to its end (a streamed export keeps its request open till then)."""
+    response = client.get(path)
+    response.get_data()
+    response.close()
+    return response
+
+
+def test_every_response_but_static_files_is_no_store(app, supervisor, client, make_case):
+    case_id = make_case()
+    responses = {
+        "html": _read(supervisor, f"/cases/{case_id}"),
+        "csv": _read(supervisor, "/cases/export.csv"),
+        "xlsx": _read(supervisor, "/cases/export.xlsx"),
+        "json": _read(supervisor, "/healthz"),
+        "redirect": _read(client, "/cases"),
+        "not found": _read(supervisor, "/no/such/page"),
+        "missing": _read(supervisor, f"/cases/{case_id}/relatives/1"),
+    }
+    assert responses["redirect"].status_code == 302
+    assert responses["missing"].status_code == 404
+    for kind, response in responses.items():
+        assert response.headers.get("Cache-Control") == "no-store", kind
+    static = _read(client, "/static/css/app.css")
+    assert static.status_code == 200 and static.headers.get("Cache-Control") != "no-store"
+
+
+def test_progress_json_is_no_store(app, supervisor):
+    from app.extensions import db
+    from app.matching.models import MatchingRun
+
+    with app.app_context():
+        run = MatchingRun(full=True, trigger="manual", status="done")
+        db.session.add(run)
+        db.session.commit()
+        run_id = run.id
+    response = supervisor.get(f"/matches/runs/{run_id}/progress")
+    assert response.is_json and response.headers["Cache-Control"] == "no-store"
+
+
+def test_csv_exports_name_their_charset_once(supervisor):
+    response = _read(supervisor, "/cases/export.csv")
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
