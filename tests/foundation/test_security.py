@@ -224,3 +224,128 @@ def test_progress_json_is_no_store(app, supervisor):
 def test_csv_exports_name_their_charset_once(supervisor):
     response = _read(supervisor, "/cases/export.csv")
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+
+
+# --- the production access log (issue 10, item 8) ------------------------------------------
+
+
+def _production_access_format() -> str:
+    """The access log format scripts/production hands gunicorn."""
+    import re
+    from pathlib import Path
+
+    script = (Path(__file__).parents[2] / "scripts" / "production").read_text(encoding="utf-8")
+    (line,) = re.findall(r"^access='(.+)'$", script, flags=re.M)
+    assert '--access-logformat "$access"' in script
+    return line
+
+
+def test_gunicorns_access_log_keeps_no_query_string_and_no_referrer():
+    """A search for a child's name must not reach the access log: run the production format
+    through gunicorn's own logger on such a request."""
+    import io
+    import json
+    import logging
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+    from gunicorn.glogging import Logger
+
+    access_format = _production_access_format()
+    for atom in ("%(r)s", "%(q)s", "%(f)s", "{referer}i", "{raw_uri}e"):
+        assert atom not in access_format.lower(), atom
+    config = Config()
+    config.set("accesslog", "-")
+    config.set("access_log_format", access_format)
+    logger = Logger(config)
+    out = io.StringIO()
+    logger.access_log.handlers = [logging.StreamHandler(out)]
+    name = "Коваленко"
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": f"/cases?q={name}",
+        "PATH_INFO": "/cases",
+        "QUERY_STRING": f"q={name}",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_REFERER": f"https://reunite.example/cases?q={name}",
+    }
+    response = SimpleNamespace(status="200 OK", sent=512, headers=[("X-Request-Id", "r-1")])
+    request = SimpleNamespace(headers=[("REFERER", environ["HTTP_REFERER"])])
+    logger.access(response, request, environ, timedelta(milliseconds=12))
+    line = out.getvalue().strip()
+    assert name not in line and "q=" not in line
+    entry = json.loads(line)
+    assert entry["path"] == "/cases" and entry["status"] == 200
+    assert entry["request_id"] == "r-1" and entry["ms"] == 12
+
+
+# --- addresses behind a reverse proxy (issue 10, item 8) -----------------------------------
+# The sign-in limit's key is tested with and without TRUSTED_PROXIES in test_auth.py; these
+# follow the address into the audit trail of an ordinary page.
+
+PROXY, CLIENT = "10.0.0.2", "203.0.113.7"
+
+
+def _signed_in_behind_proxy(app, user_id):
+    """A client signed in through the proxy (Flask-Login's "strong" session protection
+    fingerprints the forwarded address too)."""
+    from flask_login.utils import _create_identifier
+
+    client = app.test_client()
+    client.environ_base.update({"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": CLIENT})
+    with client.session_transaction() as session:
+        with app.test_request_context(environ_base=dict(client.environ_base)):
+            session["_id"] = _create_identifier()
+        session["_user_id"] = str(user_id)
+        session["_fresh"] = True
+    return client
+
+
+def _read_addresses(app, case_id):
+    from sqlalchemy import select
+
+    from app.audit.models import AuditEvent
+    from app.extensions import db
+
+    with app.app_context():
+        return list(
+            db.session.scalars(
+                select(AuditEvent.ip_address).where(
+                    AuditEvent.action == "read", AuditEvent.object_id == case_id
+                )
+            )
+        )
+
+
+def test_without_trusted_proxies_the_audit_trail_ignores_a_forwarded_address(app, users, make_case):
+    assert app.config["TRUSTED_PROXIES"] == 0
+    case_id = make_case()
+    client = _signed_in_behind_proxy(app, users["supervisor"])
+    assert client.get(f"/cases/{case_id}").status_code == 200
+    assert _read_addresses(app, case_id) == [PROXY]  # X-Forwarded-For could be forged
+
+
+def test_behind_a_trusted_proxy_the_audit_trail_has_the_clients_address(fresh_database):
+    from flask_migrate import upgrade
+
+    from app.extensions import db
+    from tests import factories
+    from tests.conftest import app_on
+
+    behind = app_on(fresh_database(), TRUSTED_PROXIES=1)
+    with behind.app_context():
+        upgrade()
+        supervisor = factories.make_user(role="supervisor")
+        case_id = factories.make_case(supervisor).id
+        db.session.commit()
+        user_id = supervisor.id
+    client = _signed_in_behind_proxy(behind, user_id)
+    assert client.get(f"/cases/{case_id}").status_code == 200
+    try:
+        assert _read_addresses(behind, case_id) == [CLIENT]
+    finally:
+        with behind.app_context():
+            db.session.remove()
+            db.engine.dispose()
