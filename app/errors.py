@@ -1,11 +1,24 @@
 """Error pages that say what happened and leak nothing (no tracebacks, no data)."""
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
+
+
+def _too_large_message(app: Flask) -> str:
+    if request.mimetype == "multipart/form-data":
+        return _(
+            "The file is too large. The limit is %(mb)d MB.",
+            mb=app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024),
+        )
+    return _(
+        "What you sent is too large (the limit is %(kb)d kB). Go back, shorten the longest "
+        "text and send it again.",
+        kb=app.config["MAX_FORM_BYTES"] // 1024,
+    )
 
 
 def install(app: Flask) -> None:
@@ -22,10 +35,7 @@ def install(app: Flask) -> None:
             403: _("You do not have permission to see this page."),
             404: _("There is no page at this address."),
             405: _("This action is not allowed here."),
-            413: _(
-                "The file is too large. The limit is %(mb)d MB.",
-                mb=app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024),
-            ),
+            413: _too_large_message(app),
             429: _("Too many attempts. Wait a minute and try again."),
         }
         message = messages.get(

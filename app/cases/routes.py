@@ -134,10 +134,11 @@ def _filters(form: CaseFilterForm) -> CaseFilters:
     form.validate()
     caseworker = form.caseworker.data or ""
     return CaseFilters(
-        text=form.q.data or "",
+        # Too long to be a name (the form says so beside the field): no search on it.
+        text="" if form.q.errors else form.q.data or "",
         status=form.status.data or "",
         source_list_id=form.source_list.data,
-        region=text(form.region),
+        region="" if form.region.errors else text(form.region),
         assigned_to_id=_digits(caseworker),
         unassigned=caseworker == "none",
         age_band=form.age_band.data or "",
