@@ -24,8 +24,11 @@ class Config:
     # Uploaded lists wait here for their import (web processes and workers must share it);
     # the default is instance/uploads.
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER")
-    # Uploads (CSV lists) are the biggest requests; everything else is tiny.
+    # Uploads (CSV lists, multipart/form-data) are the biggest requests: this bounds them.
     MAX_CONTENT_LENGTH = _env_int("MAX_UPLOAD_MB", 64) * 1024 * 1024
+    # Every other request (a form, JSON) is tiny: a case form with every field full is under
+    # 100 kB. A larger one is refused (413) before it is read (app/security.py).
+    MAX_FORM_BYTES = _env_int("MAX_FORM_KB", 512) * 1024
 
     # SQLite: how long a request waits for the one writer before it gives up (see app/sqlite.py).
     SQLITE_BUSY_TIMEOUT = float(os.environ.get("SQLITE_BUSY_TIMEOUT", 30))

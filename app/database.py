@@ -49,6 +49,11 @@ def chunks(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield chunk
 
 
+# The largest value an Integer column holds on every database we run on (PostgreSQL's
+# integer; SQLite's are wider). A larger number from a request compares with no row, but the
+# driver cannot even send it (OverflowError, "integer out of range"): refuse it first.
+MAX_INTEGER = 2**31 - 1
+
 intpk = Annotated[int, mapped_column(Integer, primary_key=True)]
 str50 = Annotated[str, mapped_column(String(50))]
 str200 = Annotated[str, mapped_column(String(200))]

@@ -1,16 +1,35 @@
 """Extensions are created once, unbound, and initialised in create_app."""
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import flask_sqlalchemy
+from flask import has_request_context, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
-from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.pagination import Pagination
 from flask_wtf.csrf import CSRFProtect
 
 from app.database import Base
+
+# Past any real list (a hundred million pages), and small enough that the offset it makes fits
+# the databases' 64-bit OFFSET whatever the page size.
+MAX_PAGE = 10**8
+
+
+class SQLAlchemy(flask_sqlalchemy.SQLAlchemy):
+    def paginate(self, select: Any, *, page: int | None = None, **kwargs: Any) -> Pagination:
+        """Flask-SQLAlchemy's paginate, with the page number bounded: ``?page=`` with twenty
+        digits made an offset the database driver cannot send, a 500 on every list. A page
+        past the end is empty, as any page past the last one is."""
+        if page is None and has_request_context():
+            page = request.args.get("page", type=int)  # not a number: None, then page 1
+        if page is not None:
+            page = min(page, MAX_PAGE)
+        return super().paginate(select, page=page, **kwargs)
+
 
 db = SQLAlchemy(model_class=Base)
 # Models subclass this name, not ``db.Model``: mypy cannot take a base class from an attribute

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 
-from flask import Flask, Response
+from flask import Flask, Response, current_app, request
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -30,8 +30,9 @@ def add_security_headers(response: Response) -> Response:
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
     response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
-    if response.mimetype == "text/html":
-        # Pages show personal data: never keep them in shared or browser caches.
+    if request.endpoint != "static":
+        # Pages, exports, JSON and redirects carry personal data or lead to it: never kept in
+        # shared or browser caches. Only our own static files (CSS, JS) may be.
         response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -49,7 +50,20 @@ class DropQueryStrings(logging.Filter):
         return True
 
 
+def bound_request_size() -> None:
+    """A request that is not a file upload is held to ``MAX_FORM_BYTES``, far below the upload
+    limit (``MAX_CONTENT_LENGTH``): a 20 MB "circumstances" field was accepted and then shown
+    on every view of the case. Werkzeug refuses the body (413) when it is read."""
+    if request.mimetype == "multipart/form-data":
+        return  # an upload: MAX_CONTENT_LENGTH, and Flask's MAX_FORM_MEMORY_SIZE per text field
+    limit = current_app.config["MAX_FORM_BYTES"]
+    upload_limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    request.max_content_length = limit if upload_limit is None else min(limit, upload_limit)
+
+
 def install(app: Flask) -> None:
+    # First of all hooks: CSRFProtect's reads the form.
+    app.before_request_funcs.setdefault(None, []).insert(0, bound_request_size)
     app.after_request(add_security_headers)
     logging.getLogger("werkzeug").addFilter(DropQueryStrings())
     if app.config.get("SESSION_COOKIE_SECURE"):

@@ -1,5 +1,5 @@
 """Small helpers that views of every feature share: safe redirects, form errors, page sections,
-the application object."""
+numbers from requests, the application object."""
 
 from __future__ import annotations
 
@@ -11,10 +11,15 @@ from blinker import NamedSignal
 from flask import Flask, current_app, flash, url_for
 from flask_wtf import FlaskForm
 from werkzeug.local import LocalProxy
+from werkzeug.routing import IntegerConverter, Map
+
+from app.database import MAX_INTEGER
 
 __all__ = [
+    "DatabaseIntegerConverter",
     "PageSection",
     "current_app_object",
+    "database_int",
     "flash_form_errors",
     "page_sections",
     "safe_local_url",
@@ -26,6 +31,25 @@ def current_app_object() -> Flask:
     background job runs in (the proxy means nothing outside this context)."""
     # Flask declares current_app as a Flask, though it is a proxy to one.
     return cast("LocalProxy[Flask]", current_app)._get_current_object()
+
+
+def database_int(value: str) -> int:
+    """``value`` as an integer to compare with the database's ids, for ``request.args.get(...,
+    type=database_int)`` and form coercion. ValueError (so: no value) for a number too large for
+    the database's integers, which the driver would fail to send (a 500)."""
+    number = int(value)
+    if abs(number) > MAX_INTEGER:
+        raise ValueError("out of the database's integer range")
+    return number
+
+
+class DatabaseIntegerConverter(IntegerConverter):
+    """``<int:...>`` in routes: an id too large for the database matches no route (a 404), where
+    it reached the database and failed there (a 500). Installed as the ``int`` converter."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_INTEGER)
+        super().__init__(map, *args, **kwargs)
 
 
 def safe_local_url(target: str | None, fallback_endpoint: str = "main.index", **values) -> str:

@@ -26,10 +26,17 @@ from app.cases.labels import (
 )
 from app.dates import parse_date
 from app.forms import PrefixedForm, choices, text
+from app.web import database_int
+
+# Free text: a case's story, a contact's outcome, a note. Long enough for pages of it, short
+# enough that a page showing it stays a page (a 20 MB "circumstances" was shown on every view).
+LONG_TEXT = 10000
+MEDIUM_TEXT = 5000
 
 
 def _optional_int(value):
-    return int(value) if value not in (None, "", "None") else None
+    # A number too large for the database is no choice (ValueError), not a failed query.
+    return database_int(value) if value not in (None, "", "None") else None
 
 
 class CaseForm(FlaskForm):
@@ -60,8 +67,10 @@ class CaseForm(FlaskForm):
     last_known_place = StringField(_l("Last known place"), validators=[Length(max=200)])
     region = StringField(_l("Region"), validators=[Length(max=100)])
     last_seen_on = DateField(_l("Date last seen"), validators=[Optional()])
-    circumstances = TextAreaField(_l("Circumstances of separation"))
-    version = HiddenField()
+    circumstances = TextAreaField(
+        _l("Circumstances of separation"), validators=[Length(max=LONG_TEXT)]
+    )
+    version = HiddenField(validators=[Length(max=20)])
     submit = SubmitField(_l("Save case"))
 
     def validate_date_of_birth(self, field):
@@ -162,7 +171,7 @@ class ContactForm(PrefixedForm):
     channel = SelectField(_l("Channel"), choices=choices(CHANNEL_LABELS.items()))
     relative = SelectField(_l("Relative"), coerce=_optional_int, validators=[Optional()])
     with_whom = StringField(_l("With whom"), validators=[Length(max=300)])
-    outcome = TextAreaField(_l("Outcome"), validators=[DataRequired()])
+    outcome = TextAreaField(_l("Outcome"), validators=[DataRequired(), Length(max=MEDIUM_TEXT)])
     next_step = StringField(_l("Next step"), validators=[Length(max=500)])
     next_step_due = DateField(_l("Next step due"), validators=[Optional()])
     submit = SubmitField(_l("Log contact"))
@@ -170,7 +179,7 @@ class ContactForm(PrefixedForm):
 
 class NoteForm(PrefixedForm):
     prefix_name = "note"
-    body = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=10000)])
+    body = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=LONG_TEXT)])
     submit = SubmitField(_l("Add note"))
 
 
@@ -182,7 +191,7 @@ class StatusForm(PrefixedForm):
         choices=choices([("", "—"), *CLOSURE_REASON_LABELS.items()]),
         validators=[Optional()],
     )
-    reason = TextAreaField(_l("Why"), validators=[Length(max=5000)])
+    reason = TextAreaField(_l("Why"), validators=[Length(max=MEDIUM_TEXT)])
     submit = SubmitField(_l("Change status"))
 
 
@@ -222,7 +231,7 @@ class SourceListForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     organisation = StringField(_l("Organisation that sent it"), validators=[Length(max=200)])
     received_on = DateField(_l("Date received"), validators=[Optional()])
-    note = TextAreaField(_l("Note"))
+    note = TextAreaField(_l("Note"), validators=[Length(max=MEDIUM_TEXT)])
     submit = SubmitField(_l("Save source list"))
 
 
@@ -239,10 +248,14 @@ class CaseFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Search"), description=_l("Case number, name or alias, in any script"))
+    q = StringField(
+        _l("Search"),
+        description=_l("Case number, name or alias, in any script"),
+        validators=[Length(max=200)],
+    )
     status = SelectField(_l("Status"), choices=choices([("", _l("Any")), *STATUS_LABELS.items()]))
     source_list = SelectField(_l("Source list"), coerce=_optional_int, validators=[Optional()])
-    region = StringField(_l("Region"))
+    region = StringField(_l("Region"), validators=[Length(max=100)])
     caseworker = SelectField(_l("Caseworker"), validators=[Optional()])
     age_band = SelectField(
         _l("Age"), choices=choices([("", _l("Any")), *((b, b) for b in AGE_BANDS)])

@@ -64,6 +64,7 @@ from app.cases.services import (
     open_case,
     pending_request,
     record_case_read,
+    record_relative_read,
     timeline,
     update_case,
     update_relative,
@@ -73,7 +74,7 @@ from app.extensions import db
 from app.forms import EmptyForm, choices, text
 from app.reports.exports import EXPORT_FORMATS, export_response
 from app.sqlite import reads_only_from_here
-from app.web import current_app_object, flash_form_errors, page_sections
+from app.web import current_app_object, database_int, flash_form_errors, page_sections
 
 bp = Blueprint("cases", __name__)
 
@@ -122,15 +123,23 @@ def _filter_form() -> CaseFilterForm:
     return form
 
 
+def _digits(value: str) -> int | None:
+    try:
+        return database_int(value) if value.isdigit() else None
+    except ValueError:  # too large to be anyone's id
+        return None
+
+
 def _filters(form: CaseFilterForm) -> CaseFilters:
     form.validate()
     caseworker = form.caseworker.data or ""
     return CaseFilters(
-        text=form.q.data or "",
+        # Too long to be a name (the form says so beside the field): no search on it.
+        text="" if form.q.errors else form.q.data or "",
         status=form.status.data or "",
         source_list_id=form.source_list.data,
-        region=text(form.region),
-        assigned_to_id=int(caseworker) if caseworker.isdigit() else None,
+        region="" if form.region.errors else text(form.region),
+        assigned_to_id=_digits(caseworker),
         unassigned=caseworker == "none",
         age_band=form.age_band.data or "",
         stale_days=current_app.config["STALE_CASE_DAYS"] if form.stale.data else None,
@@ -360,6 +369,10 @@ def edit(case_id: int):
             if changed:
                 flash(_("Case saved."), "success")
             return redirect(url_for("cases.detail", case_id=case.id))
+    # The form shows the child's file as the case page does: recorded as a read likewise.
+    record_case_read(case)
+    db.session.commit()
+    reads_only_from_here()
     return render_template("cases/form.html", form=form, case=case, conflict=conflict)
 
 
@@ -412,6 +425,9 @@ def relative_edit(case_id: int, relative_id: int):
             db.session.commit()
             flash(_("Relative saved."), "success")
             return redirect(url_for("cases.detail", case_id=case.id))
+    record_relative_read(relative)
+    db.session.commit()
+    reads_only_from_here()
     return render_template("cases/relative_form.html", form=form, case=case, relative=relative)
 
 

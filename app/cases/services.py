@@ -91,6 +91,12 @@ def record_case_read(case: Case) -> None:
     record(AuditAction.READ, case)
 
 
+def record_relative_read(relative: Relative) -> None:
+    """Reading a relative (their phone, address) is recorded like reading the case, whose id
+    the event carries so that the case's trail finds it."""
+    record(AuditAction.READ, relative, detail={"case_id": relative.case_id})
+
+
 # --- timeline -----------------------------------------------------------------------------
 
 

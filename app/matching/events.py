@@ -23,7 +23,7 @@ from app.imports.events import batch_imported
 from app.imports.models import ImportBatch
 from app.matching import services
 from app.matching.models import MatchingRun
-from app.matching.review import approval_queue, case_candidates, linked_records
+from app.matching.review import approval_queue, case_candidates_for, linked_records
 from app.web import PageSection
 
 
@@ -57,9 +57,16 @@ def _match_import(
 def _case_candidates_section(sender: Any, *, case: Case) -> PageSection | None:
     if not current_user.can(Permission.MATCH_REVIEW):
         return None
+    # A possible duplicate in a case this user may not open is shown as such, with whom to ask,
+    # and never with the other child's name, birth date or place (issue 10, hole 3).
+    candidates, hidden = case_candidates_for(current_user, case)
     return PageSection(
         "matching/_case_candidates.html",
-        {"candidates": case_candidates(case), "linked_records": linked_records(case)},
+        {
+            "candidates": candidates,
+            "hidden_duplicates": hidden,
+            "linked_records": linked_records(case),
+        },
     )
 
 

@@ -16,6 +16,7 @@ The rules (README "Matching"):
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, cast
 
 from flask_babel import gettext as _
@@ -33,11 +34,13 @@ from app.matching.models import CandidateStatus, MatchCandidate
 from app.records.models import PartnerRecord
 
 __all__ = [
+    "HiddenDuplicate",
     "MatchError",
     "approval_queue",
     "can_review",
     "can_see",
     "case_candidates",
+    "case_candidates_for",
     "confirm",
     "decide",
     "linked_records",
@@ -207,6 +210,55 @@ def case_candidates(case: Case) -> list[MatchCandidate]:
             .order_by(*_BEST_FIRST)
         )
     )
+
+
+@dataclass(frozen=True, slots=True)
+class HiddenDuplicate:
+    """A possible duplicate of a case in another case that the reader may not open: that it
+    exists, how strong the match is and whom to ask (``ask``: the other case's caseworker, or
+    None for "a supervisor"), and nothing of the other child: no name, date, place or case
+    number, not even the engine's explanation, which quotes them."""
+
+    id: int
+    score: float
+    likely: bool
+    status: str
+    ask: str | None
+
+    @property
+    def band(self) -> str:
+        return "likely" if self.likely else "possible"
+
+
+def hide_duplicate(candidate: MatchCandidate, case: Case) -> HiddenDuplicate:
+    """What ``candidate``, a pair of ``case`` with a case the reader may not open, may show."""
+    other = candidate.counterpart_of(case)
+    owner = other.assigned_to if other is not None else None
+    return HiddenDuplicate(
+        id=candidate.id,
+        score=candidate.score,
+        likely=candidate.likely,
+        status=candidate.status,
+        ask=owner.name if owner is not None and owner.active else None,
+    )
+
+
+def case_candidates_for(
+    user: User, case: Case
+) -> tuple[list[MatchCandidate], list[HiddenDuplicate]]:
+    """The candidates of ``case`` as ``user`` may see them: the pairs whose every case they may
+    read, best first, and the possible duplicates in cases they may not open, reduced to
+    :class:`HiddenDuplicate` (a settled rejection among those is left out: nobody need ask)."""
+    shown: list[MatchCandidate] = []
+    hidden: list[HiddenDuplicate] = []
+    for candidate in case_candidates(case):
+        # A record candidate of a case the user reads is always visible: only a pair of cases
+        # can be hidden.
+        if can_see(user, candidate):
+            shown.append(candidate)
+        elif candidate.status != CandidateStatus.REJECTED:
+            hidden.append(hide_duplicate(candidate, case))
+    return shown, hidden
 
 
 def linked_records(case: Case) -> list[PartnerRecord]:

@@ -46,7 +46,7 @@ from app.matching.review import (
 )
 from app.records.models import PartnerRecord, PartnerSource
 from app.sqlite import reads_only_from_here
-from app.web import flash_form_errors, safe_local_url
+from app.web import database_int, flash_form_errors, safe_local_url
 
 bp = Blueprint("matching", __name__)
 
@@ -228,7 +228,7 @@ def queue():
     band = form.band.data or "likely"
     status = form.status.data or CandidateStatus.PROPOSED.value
     kind = form.kind.data or None
-    source_id = int(form.source.data) if (form.source.data or "").isdigit() else None
+    source_id = request.args.get("source", type=database_int) or None
     query = review_queue(
         band=None if band == "all" else band, status=status, kind=kind, source_id=source_id
     )
@@ -327,11 +327,6 @@ def given_names():
             return redirect(url_for("matching.given_names"))
     entries = db.session.scalars(services.given_name_entries()).all()
     return render_template("matching/given_names.html", form=form, entries=entries)
-
-
-@bp.app_template_global()
-def may_see_match(candidate: MatchCandidate) -> bool:
-    return can_see(current_user, candidate)
 
 
 @bp.app_template_filter()

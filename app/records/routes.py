@@ -9,6 +9,7 @@ from app.audit.services import record
 from app.auth.permissions import Permission, require
 from app.extensions import db
 from app.records.models import PartnerRecord, PartnerSource
+from app.web import database_int
 
 bp = Blueprint("records", __name__, url_prefix="/records")
 
@@ -19,7 +20,7 @@ def index():
     """Partner records, filtered by source and by the start of the family name."""
     sources = db.session.scalars(select(PartnerSource).order_by(PartnerSource.name)).all()
     query = select(PartnerRecord).order_by(PartnerRecord.family_name, PartnerRecord.id)
-    source_id = request.args.get("source", type=int)
+    source_id = request.args.get("source", type=database_int)
     if source_id:
         query = query.where(PartnerRecord.source_id == source_id)
     family = (request.args.get("q") or "").strip()

@@ -118,7 +118,10 @@ def export_response(
     rows = _read_without_locking(rows)
     if fmt == "csv":
         response = Response(
-            stream_with_context(iter_csv(headers, rows)), mimetype="text/csv; charset=utf-8"
+            # mimetype="text/csv" alone: Werkzeug adds the charset of text types itself (given
+            # a charset too, it wrote "charset=utf-8; charset=utf-8").
+            stream_with_context(iter_csv(headers, rows)),
+            mimetype="text/csv",
         )
         response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response

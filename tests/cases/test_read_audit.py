@@ -1,0 +1,119 @@
+"""Hole 7 (issue 10): every page that shows a case's or a relative's personal data records who
+read it; a refused request records nothing and shows nothing."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from app.audit.models import AuditEvent
+from app.cases.models import Relative
+from app.extensions import db
+from tests.matching.conftest import make_candidate, make_record
+
+
+def _reads(app, object_type: str, object_id: int | None = None) -> list[AuditEvent]:
+    with app.app_context():
+        query = select(AuditEvent).where(
+            AuditEvent.action.in_(("read", "export")), AuditEvent.object_type == object_type
+        )
+        if object_id is not None:
+            query = query.where(AuditEvent.object_id == object_id)
+        return list(db.session.scalars(query))
+
+
+@pytest.fixture
+def world(app, make_case):
+    """The caseworker's case with a relative, a partner record candidate and a duplicate pair
+    with another of their cases."""
+    case_id = make_case(owner="caseworker")
+    twin_id = make_case(owner="caseworker", given_name="Сашко")
+    with app.app_context():
+        relative = Relative(case_id=case_id, relationship_kind="mother", full_name="Ганна Тестова")
+        db.session.add(relative)
+        record = make_record()
+        candidate = make_candidate(case_id, record.id)
+        pair = make_candidate(case_id, other_case_id=twin_id)
+        db.session.commit()
+        return {
+            "case": case_id,
+            "twin": twin_id,
+            "relative": relative.id,
+            "record": record.id,
+            "candidate": candidate.id,
+            "pair": pair.id,
+        }
+
+
+def test_the_case_edit_page_records_a_read(app, caseworker, users, world):
+    response = caseworker.get(f"/cases/{world['case']}/edit")
+    assert response.status_code == 200
+    (event,) = _reads(app, "case_record", world["case"])
+    assert event.action == "read" and event.actor_id == users["caseworker"]
+
+
+def test_a_refused_case_edit_page_records_nothing(app, login, users, make_case):
+    other = make_case(owner="supervisor")
+    response = login(users["caseworker"]).get(f"/cases/{other}/edit")
+    assert response.status_code == 403
+    assert _reads(app, "case_record", other) == []
+
+
+def test_the_case_edit_form_shown_again_with_errors_records_a_read(app, caseworker, world):
+    from tests.conftest import csrf_token
+
+    path = f"/cases/{world['case']}/edit"
+    token = csrf_token(caseworker, path)
+    before = len(_reads(app, "case_record", world["case"]))
+    response = caseworker.post(path, data={"csrf_token": token, "family_name": "", "version": 1})
+    assert response.status_code == 200  # shown again: neither name given
+    assert len(_reads(app, "case_record", world["case"])) == before + 1
+
+
+def test_the_relative_page_records_a_read(app, caseworker, users, world):
+    response = caseworker.get(f"/cases/{world['case']}/relatives/{world['relative']}")
+    assert response.status_code == 200 and "Ганна Тестова" in response.get_data(as_text=True)
+    (event,) = _reads(app, "relative", world["relative"])
+    assert event.actor_id == users["caseworker"]
+    assert event.detail == {"case_id": world["case"]}
+
+
+def test_a_refused_relative_page_records_nothing(app, login, make_case, world):
+    from tests import factories
+
+    with app.app_context():
+        stranger = factories.make_user(role="caseworker")
+        db.session.commit()
+        stranger_id = stranger.id
+    response = login(stranger_id).get(f"/cases/{world['case']}/relatives/{world['relative']}")
+    assert response.status_code == 403
+    assert "Ганна Тестова" not in response.get_data(as_text=True)
+    assert _reads(app, "relative") == []
+
+
+def test_the_candidate_page_records_reads_of_the_case_and_the_record(app, caseworker, world):
+    assert caseworker.get(f"/matches/{world['candidate']}").status_code == 200
+    assert len(_reads(app, "case_record", world["case"])) == 1
+    assert len(_reads(app, "partner_record", world["record"])) == 1
+
+
+def test_a_duplicate_pair_page_records_reads_of_both_cases(app, supervisor, world):
+    assert supervisor.get(f"/matches/{world['pair']}").status_code == 200
+    assert len(_reads(app, "case_record", world["case"])) == 1
+    assert len(_reads(app, "case_record", world["twin"])) == 1
+
+
+def test_the_partner_record_page_records_a_read(app, supervisor, users, world):
+    assert supervisor.get(f"/records/{world['record']}").status_code == 200
+    (event,) = _reads(app, "partner_record", world["record"])
+    assert event.actor_id == users["supervisor"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_the_case_export_records_who_exported_how_many(app, supervisor, users, world, fmt):
+    response = supervisor.get(f"/cases/export.{fmt}")
+    assert response.status_code == 200
+    response.get_data()  # the rows stream after the event is committed
+    (event,) = _reads(app, "case_record", None)
+    assert event.action == "export" and event.actor_id == users["supervisor"]
+    assert event.detail["rows"] == 2 and event.detail["format"] == fmt
