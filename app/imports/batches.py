@@ -109,13 +109,15 @@ def find_previous_import(batch: ImportBatch) -> ImportBatch | None:
     )
 
 
-def start_batch(batch: ImportBatch) -> None:
+def start_batch(batch: ImportBatch, started_by_id: int | None = None) -> None:
     """Mark the batch running; the caller commits before the import is queued (or run). Its
-    runner is set by the process that picks it up. Raises
+    runner is set by the process that picks it up. ``started_by_id`` is who decided to run it
+    (None: the command line); the import's audit event and timeline events name them. Raises
     :class:`app.imports.mapping.ImportRefused` for a mapping that cannot be imported."""
     check_mapping(batch.headers or [], batch.mapping or [])
     batch.status = BatchStatus.RUNNING.value
     batch.started_at = utcnow()
+    batch.started_by_id = started_by_id
     batch.runner = None
 
 
@@ -146,7 +148,7 @@ def can_retry(batch: ImportBatch) -> bool:
     )
 
 
-def retry_batch(batch: ImportBatch) -> None:
+def retry_batch(batch: ImportBatch, started_by_id: int | None = None) -> None:
     """Start an interrupted batch again (the caller commits and queues it)."""
     if not can_retry(batch):
         raise ImportRefused("Only an interrupted import whose file is kept can run again.")
@@ -154,7 +156,7 @@ def retry_batch(batch: ImportBatch) -> None:
         setattr(batch, name, 0)
     batch.error = ""
     batch.finished_at = None
-    start_batch(batch)
+    start_batch(batch, started_by_id)
 
 
 def mark_interrupted_batches() -> int:

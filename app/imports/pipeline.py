@@ -229,7 +229,9 @@ class _CaseTarget:
         self.batch = batch
         assert batch.source_list is not None  # noqa: S101 - a cases batch has one
         self.source_list = batch.source_list
-        self.actor = db.session.get(User, batch.created_by_id) if batch.created_by_id else None
+        # Whoever started the import writes the cases (the uploader may not be the one).
+        actor_id = batch.started_by_id or batch.created_by_id
+        self.actor = db.session.get(User, actor_id) if actor_id else None
         mapped = set(batch.mapping or [])
         if "full_name" in mapped:
             mapped |= {"family_name", "given_name", "patronymic"}
@@ -429,7 +431,7 @@ def _finish(batch: ImportBatch, counts: dict[str, int], status: BatchStatus, err
     record(
         AuditAction.IMPORT,
         batch,
-        actor_id=batch.created_by_id,
+        actor_id=batch.started_by_id or batch.created_by_id,
         detail={
             "kind": batch.kind,
             "status": status.value,
