@@ -312,3 +312,18 @@ def test_the_case_events_name_who_started_the_import_not_the_uploader(app, tmp_p
         assert db.session.get(Case, case_id).assigned_to_id is None
     (imported,) = _audit(app, "import", "import_batch", batch.id)
     assert imported.actor_id == users["supervisor"]
+
+
+def test_start_batch_itself_refuses_a_caseworker_starting_a_cases_batch(app, users):
+    """Whatever path starts a cases batch (a future route, a script), the service refuses."""
+    from app.imports.batches import start_batch
+    from app.imports.mapping import ImportRefused
+
+    batch_id = _pending_batch(app, users["caseworker"], kind="cases")
+    with app.app_context():
+        batch = db.session.get(ImportBatch, batch_id)
+        with pytest.raises(ImportRefused, match="Only supervisors may import cases"):
+            start_batch(batch, users["caseworker"])
+        assert batch.status == "pending"
+        start_batch(batch, users["supervisor"])
+        assert (batch.status, batch.started_by_id) == ("running", users["supervisor"])
