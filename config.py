@@ -30,6 +30,17 @@ class Config:
     # 100 kB. A larger one is refused (413) before it is read (app/security.py).
     MAX_FORM_BYTES = _env_int("MAX_FORM_KB", 512) * 1024
 
+    # What an import reads at most (app/imports/readers.py): a header wider than this, or a row
+    # longer (quoted line breaks included), makes the file unreadable at once; a row with a
+    # longer cell or more cells is rejected with its line. A hostile file cannot take the
+    # server's memory and time.
+    IMPORT_MAX_COLUMNS = _env_int("IMPORT_MAX_COLUMNS", 200)
+    IMPORT_MAX_CELL_CHARS = _env_int("IMPORT_MAX_CELL_CHARS", 10_000)
+    IMPORT_MAX_ROW_CHARS = _env_int("IMPORT_MAX_ROW_CHARS", 1_000_000)
+    # Uploads never started, and the kept files of interrupted imports, are deleted after this
+    # many days (`flask imports purge`, and hourly by the job worker).
+    IMPORT_PURGE_AFTER_DAYS = _env_int("IMPORT_PURGE_AFTER_DAYS", 7)
+
     # SQLite: how long a request waits for the one writer before it gives up (see app/sqlite.py).
     SQLITE_BUSY_TIMEOUT = float(os.environ.get("SQLITE_BUSY_TIMEOUT", 30))
 

@@ -27,7 +27,7 @@ from app.demo.cli import demo_cli
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.forms import EmptyForm
 from app.i18n import select_locale
-from app.imports.cli import cases_cli, records_cli
+from app.imports.cli import cases_cli, imports_cli, records_cli
 from app.imports.routes import bp as imports_bp
 from app.jobs import configure_queue, jobs_cli
 from app.main.routes import bp as main_bp
@@ -87,7 +87,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     for blueprint in (main_bp, auth_bp, admin_bp, cases_bp, imports_bp, records_bp, matching_bp):
         app.register_blueprint(blueprint)
-    for group in (users_cli, demo_cli, records_cli, cases_cli, matches_cli, jobs_cli):
+    for group in (users_cli, demo_cli, records_cli, cases_cli, imports_cli, matches_cli, jobs_cli):
         app.cli.add_command(group)
 
 

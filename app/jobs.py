@@ -8,7 +8,9 @@ every web process and every worker. Tests run jobs at once in the caller's conte
 
 A worker is ``flask jobs worker`` (:func:`run_worker`): it builds the application once and runs
 each job in its application context, with its own database session. Jobs are plain functions
-registered with :func:`job`; calling the returned task enqueues it.
+registered with :func:`job`; calling the returned task enqueues it. A job registered with
+:func:`periodic` is also queued on a schedule by every worker (house-keeping such as
+``imports.purge``); it must therefore be harmless to run twice.
 
 Where things live:
 
@@ -39,7 +41,7 @@ from typing import Any
 import click
 from flask import Flask, has_app_context
 from flask.cli import AppGroup
-from huey import Huey
+from huey import Huey, crontab
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 from sqlalchemy import select
 
@@ -57,6 +59,7 @@ __all__ = [
     "job",
     "jobs_cli",
     "mark_interrupted",
+    "periodic",
     "queue_of",
     "report_progress",
     "run_worker",
@@ -68,6 +71,8 @@ __all__ = [
 # Every job, by name, registered at import; each application's queue knows them all (a worker
 # must know a job before it dequeues one).
 _JOBS: dict[str, Callable[..., Any]] = {}
+# The schedules of the periodic jobs, by name: Huey crontab arguments (minute, hour, ...).
+_SCHEDULES: dict[str, dict[str, str]] = {}
 _EXTENSION = "reunite.queue"
 
 
@@ -91,15 +96,32 @@ def job(fn: Callable[..., Any]) -> Job:
     return Job(name)
 
 
+def periodic(**schedule: str) -> Callable[[Callable[[], Any]], Job]:
+    """Register a job without arguments that workers queue on ``schedule`` (Huey's
+    ``crontab`` arguments, in UTC: ``periodic(minute="17")`` is hourly); calling the result
+    enqueues it at once."""
+
+    def register(fn: Callable[[], Any]) -> Job:
+        registered = job(fn)
+        _SCHEDULES[registered.name] = schedule
+        return registered
+
+    return register
+
+
 class Queue:
     """An application's Huey instance and its tasks, one per registered job."""
 
     def __init__(self, app: Flask, huey: Huey) -> None:
         self.app = app
         self.huey = huey
-        self.tasks = {
-            name: huey.task(name=name)(self._runner(name, fn)) for name, fn in _JOBS.items()
-        }
+        self.tasks = {name: self._task(name, fn) for name, fn in _JOBS.items()}
+
+    def _task(self, name: str, fn: Callable[..., Any]) -> Any:
+        schedule = _SCHEDULES.get(name)
+        if schedule is None:
+            return self.huey.task(name=name)(self._runner(name, fn))
+        return self.huey.periodic_task(crontab(**schedule), name=name)(self._runner(name, fn))
 
     def _runner(self, name: str, fn: Callable[..., Any]) -> Callable[..., None]:
         app = self.app

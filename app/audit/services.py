@@ -68,6 +68,26 @@ def record(
     )
 
 
+def record_many(
+    action: AuditAction | str,
+    object_type: str,
+    events: list[tuple[int, list[str] | None, dict[str, Any] | None]],
+    *,
+    actor_id: int | None = None,
+) -> None:
+    """The bulk twin of :func:`record`: one event per (object id, fields, detail), written in
+    one statement. For bulk writes that bypass the ORM (and so the flush hook), such as a list
+    import that changes hundreds of cases."""
+    if events:
+        db.session.execute(
+            insert(AuditEvent),
+            [
+                _event_row(action, object_type, object_id, fields, detail, actor_id)
+                for object_id, fields, detail in events
+            ],
+        )
+
+
 def _is_audited(obj: Any) -> bool:
     return getattr(obj, "__audited__", False) and hasattr(obj, "__tablename__")
 

@@ -26,7 +26,9 @@ class Permission(StrEnum):
     CASE_APPROVE = "case:approve"
     SOURCE_LIST_VIEW = "source_list:view"
     SOURCE_LIST_MANAGE = "source_list:manage"
-    IMPORT_RUN = "import:run"
+    IMPORT_RUN = "import:run"  # partner records, and one's own batches
+    IMPORT_READ_ALL = "import:read_all"  # every user's batches
+    CASE_IMPORT = "case:import"  # a cases list: writes cases assigned to anyone
     RECORD_READ = "record:read"
     MATCH_REVIEW = "match:review"
     MATCH_APPROVE = "match:approve"
@@ -62,6 +64,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CASE_ASSIGN,
             Permission.CASE_APPROVE,
             Permission.MATCH_APPROVE,
+            Permission.IMPORT_READ_ALL,
+            Permission.CASE_IMPORT,
         }
     ),
     # Admins run the system (users, source lists, audit) but do not read case content.

@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.audit.models import AuditAction
-from app.audit.services import record
+from app.audit.services import record, record_many
 from app.auth.models import User
 from app.auth.permissions import Permission, Role
 from app.bulk import CREATED, UNCHANGED, UPDATED, RowWritten, Written, string_limits, too_long
@@ -407,6 +407,13 @@ def _insert_cases(
         ],
         now,
     )
+    # Core inserts bypass the audit flush hook: the trail gets what a form's save would write.
+    record_many(
+        AuditAction.CREATE,
+        Case.__tablename__,
+        [(new_ids[row.external_id], sorted(row.values), {"batch_id": batch_id}) for row in rows],
+        actor_id=actor.id if actor is not None else None,
+    )
     refresh_name_keys_bulk(new_ids.values())
 
 
@@ -446,6 +453,13 @@ def _update_cases(
         ],
         now,
     )  # fmt: skip
+    # As an edit in the form: who changed which fields of the case (names, never values).
+    record_many(
+        AuditAction.UPDATE,
+        Case.__tablename__,
+        [(old.id, sorted(changed), {"batch_id": batch_id}) for old, _row, changed in updates],
+        actor_id=actor.id if actor is not None else None,
+    )
     refresh_name_keys_bulk(old.id for old, _row, _changed in updates)
 
 

@@ -13,10 +13,12 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from app.auth.models import User
 from app.cases.models import SourceList
 from app.cases.services import get_or_create_source_list
 from app.database import utcnow
 from app.extensions import db
+from app.imports.access import can_run_kind
 from app.imports.mapping import ImportRefused, check_mapping
 from app.imports.models import COUNT_FIELDS, BatchStatus, ImportBatch, ImportKind, ImportProblem
 from app.imports.storage import batch_path, discard_upload
@@ -109,13 +111,21 @@ def find_previous_import(batch: ImportBatch) -> ImportBatch | None:
     )
 
 
-def start_batch(batch: ImportBatch) -> None:
+def start_batch(batch: ImportBatch, started_by_id: int | None = None) -> None:
     """Mark the batch running; the caller commits before the import is queued (or run). Its
-    runner is set by the process that picks it up. Raises
-    :class:`app.imports.mapping.ImportRefused` for a mapping that cannot be imported."""
+    runner is set by the process that picks it up. ``started_by_id`` is who decided to run it
+    (None: the command line); the import's audit event and timeline events name them. Raises
+    :class:`app.imports.mapping.ImportRefused` for a mapping that cannot be imported, or a
+    person who may not import this kind (the routes refuse earlier; this holds for any path)."""
+    starter = db.session.get(User, started_by_id) if started_by_id is not None else None
+    if started_by_id is not None and (starter is None or not can_run_kind(starter, batch.kind)):
+        if batch.kind == ImportKind.CASES:
+            raise ImportRefused("Only supervisors may import cases.")
+        raise ImportRefused("Only caseworkers and supervisors may run an import.")
     check_mapping(batch.headers or [], batch.mapping or [])
     batch.status = BatchStatus.RUNNING.value
     batch.started_at = utcnow()
+    batch.started_by_id = started_by_id
     batch.runner = None
 
 
@@ -146,7 +156,7 @@ def can_retry(batch: ImportBatch) -> bool:
     )
 
 
-def retry_batch(batch: ImportBatch) -> None:
+def retry_batch(batch: ImportBatch, started_by_id: int | None = None) -> None:
     """Start an interrupted batch again (the caller commits and queues it)."""
     if not can_retry(batch):
         raise ImportRefused("Only an interrupted import whose file is kept can run again.")
@@ -154,7 +164,7 @@ def retry_batch(batch: ImportBatch) -> None:
         setattr(batch, name, 0)
     batch.error = ""
     batch.finished_at = None
-    start_batch(batch)
+    start_batch(batch, started_by_id)
 
 
 def mark_interrupted_batches() -> int:

@@ -2,12 +2,13 @@
 
 Both print the same summary as the browser, exit 0 when the batch was imported (or was already
 imported and ``--force`` was not given), 1 when the file cannot be read at all or nothing was
-imported.
+imported. ``flask imports purge`` deletes old uploads (see :mod:`app.imports.purge`).
 """
 
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -24,12 +25,14 @@ from app.imports.batches import (
 from app.imports.mapping import ImportRefused, detect_format, mapping_from_json
 from app.imports.models import BatchStatus, ImportBatch, ImportKind
 from app.imports.pipeline import run_batch
+from app.imports.purge import purge_after, purge_uploads
 from app.imports.readers import UnreadableFile
 from app.imports.storage import file_sha256
 
 records_cli = AppGroup("records", help="Partner records.")
 # If the cases feature adds its own "cases" group, attach import_cases_command to it instead.
 cases_cli = AppGroup("cases", help="Cases.")
+imports_cli = AppGroup("imports", help="Import batches and their uploads.")
 
 PROGRESS_EVERY = 10_000
 
@@ -193,3 +196,21 @@ def import_cases_command(
         all_or_nothing=all_or_nothing,
         match=match,
     )
+
+
+@imports_cli.command("purge")
+@click.option(
+    "--days",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Age in days (default: IMPORT_PURGE_AFTER_DAYS).",
+)
+def purge_command(days: int | None) -> None:
+    """Delete uploads never imported, and interrupted imports' kept files, once old.
+
+    Pending batches fail as "abandoned"; interrupted ones can no longer run again. The job
+    workers do this every hour; this command does it now."""
+    older_than = purge_after() if days is None else timedelta(days=days)
+    purged = purge_uploads(older_than)
+    db.session.commit()
+    click.echo(f"Older than {older_than.days} day(s): {purged.summary()}.")

@@ -69,6 +69,12 @@ class UploadForm(FlaskForm):
     )
     submit = SubmitField(_l("Upload and preview"))
 
+    def __init__(self, *args, kinds: list[ImportKind] | None = None, **kwargs) -> None:
+        """``kinds``: those the user may import (a caseworker is not offered cases)."""
+        super().__init__(*args, **kwargs)
+        if kinds is not None:
+            self.kind.choices = [c for c in self.kind.choices if c.value in kinds]
+
 
 class MappingForm(FlaskForm):
     """Encoding, delimiter and one field per column; columns are added by :func:`mapping_form`."""

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any, BinaryIO
 
+from flask import current_app
+
 from app.imports.fields import FIELDS, guess_mapping
 from app.imports.models import ImportBatch
-from app.imports.readers import Preview, preview
+from app.imports.readers import Limits, Preview, preview
 
 __all__ = [
     "ImportRefused",
@@ -14,6 +16,7 @@ __all__ = [
     "detect_format",
     "mapping_from_headers",
     "mapping_from_json",
+    "read_limits",
     "save_source_mapping",
 ]
 
@@ -24,6 +27,17 @@ class ImportRefused(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+def read_limits() -> Limits:
+    """The reader's limits from the settings (IMPORT_MAX_COLUMNS, IMPORT_MAX_CELL_CHARS,
+    IMPORT_MAX_ROW_CHARS), the same for the preview and the import."""
+    config = current_app.config
+    return Limits(
+        columns=config["IMPORT_MAX_COLUMNS"],
+        cell_chars=config["IMPORT_MAX_CELL_CHARS"],
+        row_chars=config["IMPORT_MAX_ROW_CHARS"],
+    )
 
 
 def mapping_from_headers(headers: list[str], saved: dict[str, Any] | None) -> list[str | None]:
@@ -88,7 +102,13 @@ def detect_format(
 
     Raises :class:`app.imports.readers.UnreadableFile` for a file that cannot be read at all.
     """
-    result = preview(stream, n=rows, encoding=batch.encoding, delimiter=batch.delimiter)
+    result = preview(
+        stream,
+        n=rows,
+        encoding=batch.encoding,
+        delimiter=batch.delimiter,
+        limits=read_limits(),
+    )
     headers_changed = batch.headers != result.headers
     batch.encoding = result.encoding
     batch.delimiter = result.delimiter

@@ -94,13 +94,17 @@ class ImportBatch(Model):
     # "host:pid" of the process running the import, to tell a live import from a killed one.
     runner: Mapped[str | None] = mapped_column(String(100))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # Who started (or last retried) the import: the owner or a supervisor. The audit event and
+    # the cases' timeline name this person, who decided that the rows be written.
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[created_at]
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
 
     partner_source: Mapped[PartnerSource | None] = relationship()
     source_list: Mapped[SourceList | None] = relationship()
-    created_by: Mapped[User | None] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    started_by: Mapped[User | None] = relationship(foreign_keys=[started_by_id])
     problems: WriteOnlyMapped[ImportProblem] = relationship(
         back_populates="batch", cascade="all, delete-orphan", passive_deletes=True
     )

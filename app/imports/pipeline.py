@@ -38,7 +38,7 @@ from app.cases.services import CaseRow, open_cases
 from app.database import chunks, utcnow
 from app.extensions import db
 from app.imports.events import batch_imported
-from app.imports.mapping import ImportRefused
+from app.imports.mapping import ImportRefused, read_limits
 from app.imports.models import (
     COUNT_FIELDS,
     BatchStatus,
@@ -150,7 +150,12 @@ def run_import(
             total_bytes = file_path.stat().st_size
             with (
                 open(file_path, "rb") as stream,
-                open_csv(stream, encoding=batch.encoding, delimiter=batch.delimiter) as source,
+                open_csv(
+                    stream,
+                    encoding=batch.encoding,
+                    delimiter=batch.delimiter,
+                    limits=read_limits(),
+                ) as source,
             ):
                 _stage_rows(batch, source, counts, stream, total_bytes, progress)
             if batch.all_or_nothing and counts["rejected"]:
@@ -229,7 +234,9 @@ class _CaseTarget:
         self.batch = batch
         assert batch.source_list is not None  # noqa: S101 - a cases batch has one
         self.source_list = batch.source_list
-        self.actor = db.session.get(User, batch.created_by_id) if batch.created_by_id else None
+        # Whoever started the import writes the cases (the uploader may not be the one).
+        actor_id = batch.started_by_id or batch.created_by_id
+        self.actor = db.session.get(User, actor_id) if actor_id else None
         mapped = set(batch.mapping or [])
         if "full_name" in mapped:
             mapped |= {"family_name", "given_name", "patronymic"}
@@ -339,10 +346,18 @@ def _stage_rows(
     mapping = list(batch.mapping or [])
     keys = raw_keys(headers)
     list_date = _list_date(batch)
+    limits = source.limits
     for chunk in chunks(source.rows(), CHUNK_SIZE):
         outcomes = [
             convert_row(
-                row.values, row.line_number, headers, mapping, keys=keys, list_date=list_date
+                row.values,
+                row.line_number,
+                headers,
+                mapping,
+                keys=keys,
+                list_date=list_date,
+                max_cells=limits.columns,
+                max_cell_chars=limits.cell_chars,
             )
             for row in chunk
         ]
@@ -429,7 +444,7 @@ def _finish(batch: ImportBatch, counts: dict[str, int], status: BatchStatus, err
     record(
         AuditAction.IMPORT,
         batch,
-        actor_id=batch.created_by_id,
+        actor_id=batch.started_by_id or batch.created_by_id,
         detail={
             "kind": batch.kind,
             "status": status.value,

@@ -6,6 +6,17 @@ reads a sample to detect both, then streams the file row by row, so memory does 
 its length. Every row carries the physical line on which it starts, for error reports that an
 operator can find in the file.
 
+A hostile or broken file must not take the server with it (a million columns once made the
+preview run for minutes and grow past 4 GB). :class:`Limits` bounds what is read: a row longer
+than ``row_chars`` characters (line breaks inside quotes included) or a header with more than
+``columns`` columns makes the file unreadable as soon as the reader meets it, having held no
+more than that row's first ``row_chars`` characters. Rows with more cells, or a cell longer,
+than the limits are for the caller to reject (:func:`app.imports.rows.convert_row`).
+
+U+FEFF (a byte order mark) is dropped wherever it appears, not only at the start: a file
+concatenated from two exports has one at the start of a later line, and ``\ufeff2`` must not
+become another row id than ``2``.
+
 Pure: no Flask, no database.
 """
 
@@ -28,6 +39,7 @@ __all__ = [
     "ENCODINGS",
     "SAMPLE_SIZE",
     "CsvSource",
+    "Limits",
     "Preview",
     "SourceRow",
     "UnreadableFile",
@@ -57,6 +69,50 @@ class UnreadableFile(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """How much of a file is read at most (see the module docstring); settings in config.py."""
+
+    columns: int = 200
+    cell_chars: int = 10_000
+    row_chars: int = 1_000_000
+
+
+class _RowTooLong(Exception):
+    """A row passed ``Limits.row_chars``; ``line`` is the physical line, ``text`` its start."""
+
+    def __init__(self, line: int, text: str) -> None:
+        super().__init__(line)
+        self.line = line
+        self.text = text
+
+
+class _BoundedLines:
+    """The decoded text, line by line, for ``csv.reader``: which would otherwise read a line
+    (or a quoted cell over many lines) of any length. :class:`CsvSource` sets ``row_chars`` to
+    0 before each row; a row that passes the limit raises :class:`_RowTooLong` having read no
+    more than the limit."""
+
+    def __init__(self, text: io.TextIOWrapper, limit: int) -> None:
+        self._text = text
+        self._limit = limit
+        self.row_chars = 0
+        self.lines = 0
+
+    def __iter__(self) -> _BoundedLines:
+        return self
+
+    def __next__(self) -> str:
+        line = self._text.readline(self._limit - self.row_chars + 1)
+        if not line:
+            raise StopIteration
+        self.lines += 1
+        self.row_chars += len(line)
+        if self.row_chars > self._limit:
+            raise _RowTooLong(self.lines, line)
+        return line.replace("\ufeff", "") if "\ufeff" in line else line
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,20 +294,31 @@ class _PrefixedStream(io.RawIOBase):
 class CsvSource:
     """An open CSV file: detected encoding and delimiter, headers, and a one-pass row stream."""
 
-    def __init__(self, text: io.TextIOWrapper, encoding: str, delimiter: str) -> None:
+    def __init__(
+        self,
+        text: io.TextIOWrapper,
+        encoding: str,
+        delimiter: str,
+        limits: Limits | None = None,
+    ) -> None:
         self.encoding = encoding
         self.delimiter = delimiter
+        self.limits = limits or Limits()
         self._text = text
-        self._reader = csv.reader(text, delimiter=delimiter)
+        self._lines = _BoundedLines(text, self.limits.row_chars)
+        self._reader = csv.reader(self._lines, delimiter=delimiter)
         self._consumed = False
         self.headers: list[str] = self._read_headers()
 
     def _next(self) -> list[str] | None:
         start = self._reader.line_num + 1
+        self._lines.row_chars = 0
         try:
             return next(self._reader)
         except StopIteration:
             return None
+        except _RowTooLong as err:
+            raise UnreadableFile(self._too_long(start, err)) from None
         except UnicodeDecodeError as err:
             raise UnreadableFile(
                 f"The file is not valid {self.encoding} text near line {start}; "
@@ -260,12 +327,32 @@ class CsvSource:
         except csv.Error as err:
             raise UnreadableFile(f"Line {start} cannot be read as CSV: {err}.") from err
 
+    def _too_long(self, start: int, err: _RowTooLong) -> str:
+        """Why: too many columns if the part read says so (delimiters, quotes aside), else
+        too long; ``start`` is where the row starts (a quoted cell may span lines)."""
+        columns = self.limits.columns
+        if err.text.count(self.delimiter) >= columns:
+            return (
+                f"Line {start} has more than {columns:,} columns; "
+                f"at most {columns:,} can be imported."
+            )
+        return (
+            f"Line {start} is longer than {self.limits.row_chars:,} characters; a row may "
+            f"have at most {columns:,} cells of {self.limits.cell_chars:,} characters "
+            "(check the delimiter and the quotes)."
+        )
+
     def _read_headers(self) -> list[str]:
         while (row := self._next()) is not None:
             if self._reader.line_num == 1 and _SEP_LINE.fullmatch(self.delimiter.join(row)):
                 continue  # Excel's "sep=;" line
             if any(cell.strip() for cell in row):
-                return [cell.replace("\ufeff", "").strip() for cell in row]
+                if len(row) > self.limits.columns:
+                    raise UnreadableFile(
+                        f"The header has {len(row):,} columns; at most "
+                        f"{self.limits.columns:,} can be imported."
+                    )
+                return [cell.strip() for cell in row]
         raise UnreadableFile("The file is empty: it has no header row.")
 
     def rows(self) -> Iterator[SourceRow]:
@@ -309,13 +396,24 @@ def _check_encoding(encoding: str) -> str:
 
 
 def open_csv(
-    stream: BinaryIO, encoding: str | None = None, delimiter: str | None = None
+    stream: BinaryIO,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    *,
+    limits: Limits | None = None,
 ) -> CsvSource:
     """Open a binary stream as CSV, detecting what is not given.
 
     Reads :data:`SAMPLE_SIZE` bytes for detection and streams the rest; the stream need not be
-    seekable. Raises :class:`UnreadableFile` for binary or undecodable files.
+    seekable. Raises :class:`UnreadableFile` for binary or undecodable files, and (when the
+    reader meets it) for a row or header beyond ``limits``.
     """
+    limits = limits or Limits()
+    # csv's own cap on a cell (131,072 by default) would refuse the whole file over one long
+    # cell; rows are bounded by _BoundedLines instead, and long cells rejected one row at a
+    # time. The setting is per process: it is only ever raised, to the largest row limit.
+    if csv.field_size_limit() < limits.row_chars:
+        csv.field_size_limit(limits.row_chars)
     sample = stream.read(SAMPLE_SIZE)
     if not isinstance(sample, bytes):
         raise TypeError("open_csv needs a binary stream")
@@ -329,7 +427,7 @@ def open_csv(
         raise ValueError(f"delimiter must be one of {DELIMITERS!r}")
     buffered = io.BufferedReader(_PrefixedStream(sample, stream))
     text = io.TextIOWrapper(buffered, encoding=encoding, errors="strict", newline="")
-    return CsvSource(text, encoding, delimiter)
+    return CsvSource(text, encoding, delimiter, limits)
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,12 +445,18 @@ def preview(
     n: int = 10,
     encoding: str | None = None,
     delimiter: str | None = None,
+    *,
+    limits: Limits | None = None,
 ) -> Preview:
-    """Headers and the first ``n`` rows of a CSV stream, with the detected encoding/delimiter."""
-    with open_csv(stream, encoding=encoding, delimiter=delimiter) as source:
+    """Headers and the first ``n`` rows of a CSV stream, with the detected encoding/delimiter.
+    The rows are for showing: their cells are cut at ``limits.cell_chars`` and beyond
+    ``limits.columns``."""
+    with open_csv(stream, encoding=encoding, delimiter=delimiter, limits=limits) as source:
+        most, longest = source.limits.columns, source.limits.cell_chars
         rows: list[SourceRow] = []
         for row in source.rows():
             if len(rows) >= n:
                 break
-            rows.append(row)
+            cells = [cell[:longest] for cell in row.values[:most]]
+            rows.append(SourceRow(row.line_number, cells))
         return Preview(source.encoding, source.delimiter, source.headers, rows)

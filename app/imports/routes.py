@@ -24,6 +24,7 @@ from app.audit.services import record
 from app.auth.permissions import Permission, require
 from app.extensions import db
 from app.forms import EmptyForm
+from app.imports.access import can_run_kind, can_see_batch, importable_kinds, visible_batches
 from app.imports.batches import (
     can_retry,
     count_problems,
@@ -50,17 +51,30 @@ from app.reports.exports import EXPORT_FORMATS, export_response
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
 
-def _load(batch_id: int) -> ImportBatch:
-    return db.get_or_404(ImportBatch, batch_id)
+def _load(batch_id: int, *, to_run: bool = False) -> ImportBatch:
+    """The batch, if the current user may see it (404 otherwise: another caseworker's batch
+    does not exist for them). ``to_run``: the request may start it, which importing its kind
+    needs (403)."""
+    batch = db.get_or_404(ImportBatch, batch_id)
+    if not can_see_batch(current_user, batch):
+        abort(404)
+    if to_run and not can_run_kind(current_user, batch.kind):
+        abort(403)
+    return batch
+
+
+def _record_read(batch: ImportBatch, page: str) -> None:
+    """A page that shows a batch's cell values (people's names and phones) is a read."""
+    record(AuditAction.READ, batch, detail={"page": page})
 
 
 @bp.route("/")
 @require(Permission.IMPORT_RUN)
 def index():
-    """Every batch, newest first."""
+    """The batches the user may see (their own; supervisors every one), newest first."""
     if mark_interrupted_batches():
         db.session.commit()
-    query = select(ImportBatch).order_by(ImportBatch.id.desc())
+    query = visible_batches(current_user).order_by(ImportBatch.id.desc())
     page = db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
     return render_template("imports/index.html", page=page)
 
@@ -68,7 +82,10 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 @require(Permission.IMPORT_RUN)
 def upload():
-    form = UploadForm()
+    kinds = importable_kinds(current_user)
+    if request.method == "POST" and request.form.get("kind", ImportKind.RECORDS) not in kinds:
+        abort(403)  # a forged choice the form did not offer (a caseworker importing cases)
+    form = UploadForm(kinds=kinds)
     sources = db.session.scalars(select(PartnerSource.name).order_by(PartnerSource.name)).all()
     if form.validate_on_submit():
         kind = ImportKind(form.kind.data)
@@ -99,7 +116,7 @@ def upload():
 @require(Permission.IMPORT_RUN)
 def preview(batch_id: int):
     """Detected encoding, delimiter and mapping, with the first rows; the user corrects them."""
-    batch = _load(batch_id)
+    batch = _load(batch_id, to_run=True)
     if batch.status != BatchStatus.PENDING:
         return redirect(url_for("imports.show", batch_id=batch.id))
     path = batch_path(batch)
@@ -145,6 +162,7 @@ def preview(batch_id: int):
             save_source_mapping(batch)
         if _queued(start_batch, batch):
             return redirect(url_for("imports.show", batch_id=batch.id))
+    _record_read(batch, "preview")
     db.session.commit()
     previous = find_previous_import(batch)
     return render_template(
@@ -172,6 +190,9 @@ def show(batch_id: int):
         per_page=50,
         error_out=False,
     )
+    if problems.items:  # their values are cells of the file
+        _record_read(batch, "problems")
+        db.session.commit()
     return render_template(
         "imports/show.html",
         batch=batch,
@@ -186,17 +207,17 @@ def show(batch_id: int):
 @require(Permission.IMPORT_RUN)
 def retry(batch_id: int):
     """Run an interrupted import again, from its kept file."""
-    batch = _load(batch_id)
+    batch = _load(batch_id, to_run=True)
     if EmptyForm().validate_on_submit():
         _queued(retry_batch, batch)
     return redirect(url_for("imports.show", batch_id=batch.id))
 
 
-def _queued(mark_running: Callable[[ImportBatch], None], batch: ImportBatch) -> bool:
-    """Mark the batch running (``start_batch``, ``retry_batch``) and queue its job; or say why
-    it was refused. Returns whether it was queued."""
+def _queued(mark_running: Callable[[ImportBatch, int], None], batch: ImportBatch) -> bool:
+    """Mark the batch running (``start_batch``, ``retry_batch``) as started by the current
+    user, and queue its job; or say why it was refused. Returns whether it was queued."""
     try:
-        mark_running(batch)
+        mark_running(batch, current_user.id)
     except ImportRefused as error:
         flash(error.reason, "error")
         return False
@@ -235,9 +256,11 @@ REPORT_HEADERS = ("line", "column", "value", "severity", "reason")
 @require(Permission.EXPORT_RUN)
 def report(batch_id: int, fmt: str):
     """The rejected rows (and warnings) with line, column, value and reason, as CSV or XLSX."""
+    if not current_user.can(Permission.IMPORT_RUN):
+        abort(403)
     batch = _load(batch_id)
-    if not current_user.can(Permission.IMPORT_RUN) or fmt not in EXPORT_FORMATS:
-        abort(404 if fmt not in EXPORT_FORMATS else 403)
+    if fmt not in EXPORT_FORMATS:
+        abort(404)
     severity = request.args.get("severity")
     if severity not in (None, Severity.REJECTED.value, Severity.WARNING.value):
         abort(400)

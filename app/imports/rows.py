@@ -9,6 +9,9 @@ Pure: no Flask, no database. The rules:
   :func:`app.imports.names.split_full_name`, unless the row also has its own family or given name.
 - An age is kept with the date it was true on: the row's record date when it has one,
   otherwise the date given by the caller (the list's date).
+- A row with more cells than ``max_cells``, or a cell longer than ``max_cell_chars``
+  characters, is *rejected* (the reader's limits, :class:`app.imports.readers.Limits`): such a
+  row is a broken or hostile line, not a child's record, and the rest of the file imports.
 - Rows without a partner row id get a stable one: ``"h:"`` and the first 32 hex digits of the
   SHA-256 of the row's cells (stripped, case-folded, NFKC). Re-importing the same row finds the
   same record; a corrected row without an id becomes a new record, because nothing else
@@ -160,8 +163,13 @@ def convert_row(
     *,
     keys: list[str] | None = None,
     list_date: date | None = None,
+    max_cells: int | None = None,
+    max_cell_chars: int | None = None,
 ) -> RowOutcome:
     """Read one row. ``mapping[i]`` is the field of column ``i`` (None: raw row only)."""
+    oversized = _oversized(cells, line_number, headers, max_cells, max_cell_chars)
+    if oversized is not None:
+        return oversized
     outcome = RowOutcome(line_number, {}, raw_row(cells, keys or raw_keys(headers)))
     values: dict[str, str] = {}
     for index, field_name in enumerate(mapping):
@@ -193,6 +201,30 @@ def convert_row(
     fields["external_id"] = values.get("external_id", "") or row_fingerprint(cells)
     outcome.fields = fields
     return outcome
+
+
+def _oversized(
+    cells: list[str],
+    line_number: int,
+    headers: list[str],
+    max_cells: int | None,
+    max_cell_chars: int | None,
+) -> RowOutcome | None:
+    """A rejected outcome for a row beyond the limits (nothing of it is converted or kept;
+    the report quotes only the start of a long cell), or None."""
+    problems: list[Problem] = []
+    if max_cells is not None and len(cells) > max_cells:
+        reason = f"the row has {len(cells):,} cells; at most {max_cells:,} can be imported"
+        problems.append(Problem(line_number, "", "", reason, "rejected"))
+    elif max_cell_chars is not None and cells and max(map(len, cells)) > max_cell_chars:
+        for index, cell in enumerate(cells):
+            if len(cell) > max_cell_chars:
+                column = headers[index] if index < len(headers) else f"column {index + 1}"
+                reason = f"the cell has {len(cell):,} characters; at most {max_cell_chars:,}"
+                problems.append(Problem(line_number, column, cell[:100] + "…", reason, "rejected"))
+    if not problems:
+        return None
+    return RowOutcome(line_number, {"external_id": ""}, {}, problems)
 
 
 def _warn(outcome: RowOutcome, field_name: str, value: str, reason: str) -> None:

@@ -211,14 +211,16 @@ def test_a_case_list_upload_imports_cases(supervisor, app, uploads):
         assert (batch.status, batch.created) == ("done", 40)
 
 
-def test_progress_reports_a_running_batch(caseworker, app):
+def test_progress_reports_a_running_batch(caseworker, app, users):
     from app.imports import batches
     from app.jobs import report_progress, runner_id
     from app.records import services as record_services
 
     with app.app_context():
         source = record_services.get_or_create_partner_source("Running")
-        batch = batches.create_batch("records", source, "x.csv", "0" * 64, 1)
+        batch = batches.create_batch(
+            "records", source, "x.csv", "0" * 64, 1, user_id=users["caseworker"]
+        )
         batch.headers, batch.mapping = ["№"], ["external_id"]
         batches.start_batch(batch)
         batch.runner = runner_id()  # picked up by a worker: this process
@@ -275,9 +277,9 @@ def test_anonymous_visitors_are_sent_to_login(client):
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
-def test_unknown_report_format_is_404(caseworker, app):
+def test_unknown_report_format_is_404(caseworker, app, users):
     with app.app_context():
-        batch_id = import_file("records_rejects.csv").id
+        batch_id = import_file("records_rejects.csv", user_id=users["caseworker"]).id
     assert caseworker.get(f"/imports/{batch_id}/problems.pdf").status_code == 404
     assert caseworker.get("/imports/999999").status_code == 404
 
