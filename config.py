@@ -8,6 +8,22 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
 DEFAULT_SECRET = "dev-only-insecure-secret"  # noqa: S105 - refused in production, see below
+# A random key of 32 characters or more (hex, base64) has well over 8 distinct ones (a 32-digit
+# hex key has 14 on average; none of 100,000 drawn had fewer than 8); a key with fewer, such as
+# 32 times the same character, or one short pattern repeated, was typed by a person.
+SECRET_MIN_LENGTH = 32
+SECRET_MIN_DISTINCT = 8
+
+
+def weak_secret(secret: str) -> bool:
+    """True when ``secret`` cannot be a random key: the default, too short, too few distinct
+    characters, or a shorter string repeated (``s`` occurs inside ``s + s`` shifted)."""
+    return (
+        secret == DEFAULT_SECRET
+        or len(secret) < SECRET_MIN_LENGTH
+        or len(set(secret)) < SECRET_MIN_DISTINCT
+        or secret in (secret + secret)[1:-1]
+    )
 
 
 def _env_int(name: str, default: int) -> int:
@@ -72,6 +88,11 @@ class Config:
     # "json": one JSON object per log line with a request id (production); else Flask's text.
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
     PASSWORD_MIN_LENGTH = 12
+    # Roles that must sign in with a second factor (an authenticator app) after the password;
+    # other roles may add one from their account page. Comma-separated role names.
+    SECOND_FACTOR_ROLES = os.environ.get("SECOND_FACTOR_ROLES", "supervisor,admin")
+    # How long a session that passed the password may take to give the code.
+    SECOND_FACTOR_WAIT = timedelta(minutes=5)
     STALE_CASE_DAYS = _env_int("STALE_CASE_DAYS", 21)
     PER_PAGE = 25
     # Background jobs (imports, matching) go through a queue that `flask jobs worker` processes
@@ -108,7 +129,7 @@ class ProductionConfig(Config):
     @staticmethod
     def validate(settings) -> None:
         secret = settings.get("SECRET_KEY") or ""
-        if secret == DEFAULT_SECRET or len(secret) < 32:
+        if weak_secret(secret):
             raise RuntimeError(
                 "SECRET_KEY must be set to a random value of at least 32 characters in production"
             )

@@ -1,7 +1,7 @@
 """Imports every feature's models so that Alembic and the audit hook see all of them."""
 
 from app.audit.models import AuditEvent
-from app.auth.models import User
+from app.auth.models import RecoveryCode, User
 from app.cases.models import (
     Case,
     CaseAlias,
@@ -34,6 +34,7 @@ __all__ = [
     "MatchingState",
     "PartnerRecord",
     "PartnerSource",
+    "RecoveryCode",
     "Relative",
     "SourceList",
     "TransitionRequest",

@@ -2,8 +2,9 @@
 
     python scripts/smoke_production.py BASE_URL EMAIL PASSWORD
 
-The health check; a sign-in; a CSV uploaded, mapped and imported by a job worker; the matching
-run that follows it. Exits 1 with the step that failed.
+The health check; a sign-in, with the second factor a new supervisor sets up; a CSV
+uploaded, mapped and imported by a job worker; the matching run that follows it. Exits 1 with
+the step that failed.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+
+import pyotp
 
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 CSV = "№;Прізвище;Ім'я;Дата народження\n1;Коваленко;Марія;05.03.2014\n2;Лисенко;Олександр;2013\n"
@@ -77,9 +80,20 @@ def main(base: str, email: str, password: str) -> None:
     step("request id", bool(headers.get("X-Request-Id")))
 
     token = browser.token("/login")
-    status, url, _, _ = browser.form(
+    status, url, _, page = browser.form(
         "/login", {"csrf_token": token, "email": email, "password": password}
     )
+    # A new supervisor must set up a second factor before anything else: read the key off the
+    # page as a person's authenticator app would, and confirm it with the app's code.
+    step("sign-in asks for a second factor", url.endswith("/account/second-factor"), url)
+    key = re.search(r'data-testid="totp-secret">([A-Z2-7]+)<', page)
+    step("second-factor key shown", key is not None)
+    code = pyotp.TOTP(key[1]).now()
+    status, url, _, page = browser.form(
+        "/account/second-factor", {"csrf_token": TOKEN.search(page)[1], "code": code}
+    )
+    step("second factor confirmed", status == 200 and 'data-testid="recovery-codes"' in page)
+    status, url, _, _ = browser.open("/")
     step("sign-in", status == 200 and "/login" not in url, url)
 
     boundary = uuid.uuid4().hex

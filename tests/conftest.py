@@ -102,9 +102,13 @@ def users(app: Flask) -> dict[str, int]:
 
 
 def _login(client: FlaskClient, user_id: int) -> FlaskClient:
-    """Sign in without the password round trip (argon2 is slow on purpose)."""
+    """Sign in without the password round trip (argon2 is slow on purpose), and past the
+    second factor: the session is fully signed in, as after the code."""
     from flask_login.utils import _create_identifier
 
+    with client.application.app_context():
+        # The session names the user's current session token (see User.get_id).
+        session_id = db.session.get(User, user_id).get_id()
     with client.session_transaction() as session:
         # "strong" session protection compares this identifier on every request.
         with client.application.test_request_context(
@@ -114,7 +118,7 @@ def _login(client: FlaskClient, user_id: int) -> FlaskClient:
             }
         ):
             session["_id"] = _create_identifier()
-        session["_user_id"] = str(user_id)
+        session["_user_id"] = session_id
         session["_fresh"] = True
     return client
 

@@ -26,6 +26,22 @@ def make_user(role: str = "caseworker", password: str = DEFAULT_PASSWORD, **fiel
     return user
 
 
+def make_second_factor(user: User, secret: str | None = None) -> list[str]:
+    """Give ``user`` an authenticator (a known ``secret`` if given) as if they had enrolled;
+    returns their recovery codes."""
+    from app.auth import second_factor
+    from app.auth.models import RecoveryCode
+
+    user.totp_secret = secret or second_factor.new_secret()
+    codes = second_factor.new_recovery_codes()
+    db.session.add_all(
+        RecoveryCode(user_id=user.id, code_hash=second_factor.hash_recovery_code(code))
+        for code in codes
+    )
+    db.session.flush()
+    return codes
+
+
 def make_source_list(name: str | None = None, **fields):
     from app.cases.models import SourceList
 

@@ -9,8 +9,15 @@ from app.admin.forms import AuditFilterForm, UserCreateForm, UserEditForm
 from app.audit.models import AuditEvent
 from app.auth.models import User
 from app.auth.permissions import Permission, require
-from app.auth.services import UserError, create_user, update_user
+from app.auth.services import (
+    UserError,
+    create_user,
+    end_sessions,
+    reset_second_factor,
+    update_user,
+)
 from app.extensions import db
+from app.forms import EmptyForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -60,6 +67,30 @@ def user_edit(user_id: int):
             flash(_("User saved."), "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=user)
+
+
+@bp.route("/users/<int:user_id>/sessions/end", methods=["POST"])
+@require(Permission.USER_MANAGE)
+def user_end_sessions(user_id: int):
+    """Sign the user out everywhere (a lost laptop, a cookie that may have been copied)."""
+    user = db.get_or_404(User, user_id)
+    if EmptyForm().validate_on_submit():
+        end_sessions(user, acting=current_user)
+        db.session.commit()
+        flash(_("The user is signed out everywhere."), "success")
+    return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/second-factor/reset", methods=["POST"])
+@require(Permission.USER_MANAGE)
+def user_reset_second_factor(user_id: int):
+    """A lost phone: remove the user's second factor; they set up a new one at sign-in."""
+    user = db.get_or_404(User, user_id)
+    if EmptyForm().validate_on_submit():
+        reset_second_factor(user, acting=current_user)
+        db.session.commit()
+        flash(_("The second factor is removed; the user sets up a new one."), "success")
+    return redirect(url_for("admin.user_edit", user_id=user.id))
 
 
 @bp.route("/audit/")

@@ -15,6 +15,12 @@ class AuditAction(StrEnum):
     LOGIN = "login"
     LOGIN_FAILED = "login_failed"
     LOGOUT = "logout"
+    SESSIONS_ENDED = "sessions_ended"
+    PASSWORD_CHANGE = "password_change"  # noqa: S105 - an action name, not a password
+    SECOND_FACTOR_ENROLLED = "second_factor_enrolled"
+    SECOND_FACTOR_FAILED = "second_factor_failed"
+    SECOND_FACTOR_RESET = "second_factor_reset"
+    RECOVERY_CODE_USED = "recovery_code_used"
     CREATE = "create"
     UPDATE = "update"
     DELETE = "delete"

@@ -20,7 +20,7 @@ from app.extensions import db
 
 def _actor_id() -> int | None:
     if has_request_context() and current_user and current_user.is_authenticated:
-        return int(current_user.get_id())
+        return current_user.id  # not get_id(): that names the session token too
     return None
 
 

@@ -7,13 +7,17 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from app.auth.second_factor import code_at, current_step
+
 seed_demo: Callable[..., Any] | None
+DEMO_TOTP_SECRET: str | None
 try:
-    from app.demo.services import seed_demo
+    from app.demo.services import DEMO_TOTP_SECRET, seed_demo
 except ModuleNotFoundError as missing:  # Faker is the optional "demo" extra
     if missing.name != "faker":
         raise
     seed_demo = None
+    DEMO_TOTP_SECRET = None
 
 demo_cli = AppGroup("demo", help="Synthetic demonstration data.")
 
@@ -37,3 +41,17 @@ def seed_command(case_count: int, password: str | None) -> None:
         click.echo("Demo logins (synthetic accounts, development only):")
     for email, role in summary.logins:
         click.echo(f"  {role:<11} {email}  password: {password}")
+    if summary.second_factor_secret:
+        click.echo(
+            "The demo supervisor and admin also need a code (second factor). DEMO ONLY key:\n"
+            f"  {summary.second_factor_secret}\n"
+            "Add it to an authenticator app, or print the current code with: flask demo code"
+        )
+
+
+@demo_cli.command("code")
+def code_command() -> None:
+    """Print the current code of the demo staff's second factor (the published demo key)."""
+    if DEMO_TOTP_SECRET is None:
+        raise click.ClickException("demo data needs Faker: pip install -e '.[demo]'")
+    click.echo(code_at(DEMO_TOTP_SECRET, current_step()))

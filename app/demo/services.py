@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from app.auth.models import User
 from app.auth.permissions import Role
-from app.auth.services import create_user
+from app.auth.second_factor import code_at, current_step
+from app.auth.services import create_user, enrol_second_factor
 from app.cases.models import Case, CaseStatus, CaseType, ClosureReason
 from app.cases.services import add_relative, create_source_list, log_contact, open_case
 from app.extensions import db
@@ -27,11 +28,19 @@ DEMO_USERS = [
 ]
 
 
+# DEMO ONLY, published in the README: the authenticator key of the demo supervisor and admin,
+# whose role requires a second factor. Anyone can make their codes; never give it to a real
+# account (real accounts enrol with a random key of their own).
+DEMO_TOTP_SECRET = "REUNITEDEMOONLYXREUNITEDEMOONLYX"  # noqa: S105 - public demo key
+DEMO_SECOND_FACTOR_ROLES = {Role.SUPERVISOR, Role.ADMIN}
+
+
 @dataclass
 class SeedSummary:
     created: bool
     cases: int = 0
     logins: list[tuple[str, str]] = field(default_factory=list)
+    second_factor_secret: str | None = None
 
 
 def seed_demo(password: str, case_count: int = 120, seed: int = 339) -> SeedSummary:
@@ -39,15 +48,26 @@ def seed_demo(password: str, case_count: int = 120, seed: int = 339) -> SeedSumm
     if db.session.scalar(select(User.id).limit(1)) is not None:
         # Never mix demo accounts into a database that has real ones.
         demo_present = db.session.scalar(select(User.id).where(User.email == DEMO_USERS[0][0]))
-        return SeedSummary(created=False, logins=logins if demo_present else [])
+        if not demo_present:
+            return SeedSummary(created=False)
+        return SeedSummary(created=False, logins=logins, second_factor_secret=DEMO_TOTP_SECRET)
     users: dict[Role, list[User]] = {role: [] for role in Role}
     for email, name, role in DEMO_USERS:
-        users[role].append(create_user(email, name, role.value, password))
+        user = create_user(email, name, role.value, password)
+        if role in DEMO_SECOND_FACTOR_ROLES:
+            # Enrolled as a person would, with the previous step's code, so that the code an
+            # app shows right now still signs in (a used step is refused).
+            enrol_second_factor(
+                user, DEMO_TOTP_SECRET, code_at(DEMO_TOTP_SECRET, current_step() - 1)
+            )
+        users[role].append(user)
     cases = _seed_people(users, case_count, seed)
     _seed_partner_records(seed)
     db.session.commit()
     _match_demo_data()
-    return SeedSummary(created=True, cases=cases, logins=logins)
+    return SeedSummary(
+        created=True, cases=cases, logins=logins, second_factor_secret=DEMO_TOTP_SECRET
+    )
 
 
 SOURCE_LISTS = [

@@ -71,8 +71,10 @@ PURE_CORES = [
     "app.matching.scoring",
     "app.matching.engine",
     "app.matching.explain",
+    "app.auth.second_factor",
 ]
 PURE_ALLOWED = {"app", "app.names", "app.imports", "app.cases", "app.matching", "app.records"}
+PURE_ALLOWED |= {"app.auth"}
 PURE_ALLOWED |= {*PURE_CORES, "app.records.fields"}
 
 

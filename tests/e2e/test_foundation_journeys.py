@@ -2,7 +2,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import fresh_code, sign_in
 
 ADMIN = "admin@demo.reunite.test"
 CASEWORKER = "caseworker@demo.reunite.test"
@@ -48,3 +48,48 @@ def test_no_csp_violations_on_pages(page, live_server, screenshot_on_failure):
     for path in ("/", "/admin/users", "/admin/audit/", "/admin/users/new"):
         page.goto(f"{live_server}{path}")
     assert violations == []
+
+
+def test_a_new_supervisor_enrols_a_second_factor_and_signs_in_with_a_code(
+    page, live_server, screenshot_on_failure
+):
+    """The admin creates a supervisor; at their first sign-in they must set up an
+    authenticator (key as text and as a QR code), get recovery codes once, and from then on
+    give a code after the password."""
+    email, password = "new.supervisor@example.org", "violet-kettle-harbour-51"
+    sign_in(page, live_server, ADMIN)
+    page.goto(f"{live_server}/admin/users/new")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Name").fill("New Supervisor")
+    page.get_by_label("Role").select_option("supervisor")
+    page.locator("#password").fill(password)
+    page.get_by_label("Repeat password").fill(password)
+    page.get_by_role("button", name="Create user").click()
+    expect(page).to_have_url(re.compile(r"/admin/users$"))
+    page.get_by_test_id("logout").click()
+
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/account/second-factor$"))
+    expect(page.get_by_role("img", name="QR code")).to_be_visible()
+    secret = page.get_by_test_id("totp-secret").inner_text()
+    page.goto(f"{live_server}/queues")  # the password alone opens nothing
+    expect(page).to_have_url(re.compile(r"/login"))
+    page.goto(f"{live_server}/account/second-factor")
+    assert page.get_by_test_id("totp-secret").inner_text() == secret
+    page.get_by_label("Code").fill(fresh_code(email, secret))
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_test_id("recovery-codes").locator("li")).to_have_count(10)
+    page.get_by_role("button", name="continue").click()
+    expect(page).to_have_url(re.compile(r"/queues$"))
+    page.get_by_test_id("logout").click()
+
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/login/code$"))
+    page.get_by_label("Code").fill(fresh_code(email, secret))
+    page.get_by_role("button", name="Continue").click()
+    expect(page).to_have_url(re.compile(r"/queues$"))
+    expect(page.get_by_test_id("current-user")).to_have_text("New Supervisor")

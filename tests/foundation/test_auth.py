@@ -1,10 +1,13 @@
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from argon2 import PasswordHasher
 from flask_migrate import upgrade
 from sqlalchemy import select
 
 from app.audit.models import AuditEvent
 from app.auth.models import User
+from app.auth.passwords import password_problems
 from app.extensions import db, limiter
 from tests import factories
 from tests.conftest import PASSWORD, app_on, csrf_token
@@ -27,12 +30,12 @@ def test_login_page_renders(client):
 
 
 def test_login_success_redirects_and_records_event(app, client, users):
-    response = _post_login(client, _email(app, users["supervisor"]), PASSWORD)
+    response = _post_login(client, _email(app, users["caseworker"]), PASSWORD)
     assert response.status_code == 302
-    assert client.get("/").headers["Location"] == "/queues"  # supervisors start at the queues
+    assert client.get("/").headers["Location"] == "/my-cases"  # caseworkers start at their cases
     with app.app_context():
         actions = db.session.scalars(
-            select(AuditEvent.action).where(AuditEvent.actor_id == users["supervisor"])
+            select(AuditEvent.action).where(AuditEvent.actor_id == users["caseworker"])
         ).all()
     assert "login" in actions
 
@@ -184,3 +187,121 @@ def test_without_trusted_proxies_a_forged_forwarded_header_is_ignored(app, clien
     _wrong_passwords_from(client, email, "203.0.113.7", 5)
     # Another forged address does not buy more attempts: the limit is on the real peer.
     assert _wrong_passwords_from(client, email, "198.51.100.4", 1) == [429]
+
+
+def _count_verifications(monkeypatch) -> list[str]:
+    """Every argon2 verification made from now on (the hash checked against) is listed."""
+    verified: list[str] = []
+    real_verify = PasswordHasher.verify
+
+    def counting(self, hash, password):
+        verified.append(hash)
+        return real_verify(self, hash, password)
+
+    monkeypatch.setattr(PasswordHasher, "verify", counting)
+    return verified
+
+
+def test_a_failed_sign_in_verifies_one_hash_whether_or_not_the_account_exists(
+    app, client, users, monkeypatch
+):
+    """Hole 6: an unknown or deactivated account used to answer at once (6 ms against 126 ms),
+    which told an attacker which e-mail addresses have accounts. Now every failed sign-in
+    verifies exactly one argon2 hash of the same parameters (timings: bench/login_timing.py)."""
+    with app.app_context():
+        factories.make_user(email="gone@example.org", active=False)
+        db.session.commit()
+    verified = _count_verifications(monkeypatch)
+    attempts = [
+        (_email(app, users["caseworker"]), "wrong-password-123"),  # existing, wrong password
+        ("nobody@example.org", "wrong-password-123"),  # unknown
+        ("gone@example.org", "wrong-password-123"),  # deactivated, wrong password
+        ("gone@example.org", PASSWORD),  # deactivated, right password
+    ]
+    for email, password in attempts:
+        limiter.reset()
+        before = len(verified)
+        assert _post_login(client, email, password).status_code == 401
+        assert len(verified) == before + 1, email
+    # The dummy hash costs what a real one does: the same argon2id parameters.
+    with app.app_context():
+        real = db.session.get(User, users["caseworker"]).password_hash
+    assert verified[1].rsplit("$", 2)[0] == real.rsplit("$", 2)[0]
+
+
+@pytest.mark.parametrize(
+    "password", ["qwerty1234567", "password1234", "111111111111", "abcabcabcabc"]
+)
+def test_guessable_passwords_are_refused_with_advice(app, password):
+    with app.test_request_context():
+        problems = password_problems(password, "olena@example.org")
+    assert problems and "too easy to guess" in problems[0]
+
+
+def test_the_persons_own_email_and_name_make_a_weak_password(app):
+    with app.test_request_context():
+        assert password_problems("olenakovalenko", "x@example.org") == []
+        assert password_problems("olenakovalenko", "x@example.org", "Olena Kovalenko")
+        assert password_problems("my-olena2026-x", "olena2026@example.org")
+
+
+def test_a_strong_passphrase_passes_even_beyond_zxcvbns_length_limit(app):
+    with app.test_request_context():
+        assert password_problems("violet-kettle-harbour-51") == []
+        # zxcvbn refuses more than 72 characters; our policy judges the start instead.
+        assert password_problems("violet-kettle-harbour-51 " * 5) == []
+        assert password_problems("x" * 300)  # too long to hash for nothing
+
+
+def _change_password(client, current, new, confirm=None):
+    return client.post(
+        "/account/password",
+        data={
+            "current_password": current,
+            "password": new,
+            "confirm": confirm or new,
+            "csrf_token": csrf_token(client, "/account/password"),
+        },
+    )
+
+
+def test_users_change_their_own_password_audited(app, caseworker, users):
+    assert "Change password" in caseworker.get("/account").get_data(as_text=True)
+    response = _change_password(caseworker, PASSWORD, "violet-kettle-harbour-51")
+    assert response.status_code == 302 and response.headers["Location"] == "/account"
+    with app.app_context():
+        user = db.session.get(User, users["caseworker"])
+        assert user.check_password("violet-kettle-harbour-51")
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "password_change"))
+        assert (event.actor_id, event.object_id) == (user.id, user.id)
+
+
+@pytest.mark.parametrize(
+    ("current", "new", "confirm", "message"),
+    [
+        ("wrong-password-123", "violet-kettle-harbour-51", None, "current password is wrong"),
+        (PASSWORD, "qwerty1234567", None, "too easy to guess"),
+        (PASSWORD, "violet-kettle-harbour-51", "violet-kettle-harbour-52", "Passwords differ"),
+    ],
+)
+def test_a_refused_password_change_changes_nothing(
+    app, supervisor, users, current, new, confirm, message
+):
+    response = _change_password(supervisor, current, new, confirm)
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(User, users["supervisor"]).check_password(PASSWORD)
+    assert supervisor.get("/queues").status_code == 200
+
+
+def test_password_change_is_rate_limited_like_sign_in(caseworker):
+    for _ in range(5):
+        assert _change_password(caseworker, "wrong-password-123", "x").status_code == 400
+    assert _change_password(caseworker, PASSWORD, "violet-kettle-harbour-51").status_code == 429
+
+
+def test_the_account_pages_need_a_signed_in_user(client):
+    for path in ("/account", "/account/password"):
+        response = client.get(path)
+        assert response.status_code == 302 and "/login" in response.headers["Location"]

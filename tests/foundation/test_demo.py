@@ -7,11 +7,13 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from app.auth.models import User
+from app.auth.second_factor import code_at, current_step
 from app.cases.models import Case
-from app.demo.services import seed_demo
+from app.demo.services import DEMO_TOTP_SECRET, seed_demo
 from app.extensions import db
 from app.matching.models import MatchCandidate, MatchingRun, RunStatus
 from app.records.models import PartnerRecord
+from tests.conftest import csrf_token
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -52,3 +54,35 @@ def test_the_app_runs_without_the_demo_extra():
     )
     assert result.stdout.startswith("1 ")
     assert "pip install -e '.[demo]'" in result.stdout
+
+
+def test_demo_staff_sign_in_with_the_published_demo_key(app, runner):
+    """Supervisors and admins need a second factor; the demo gives theirs a known key, printed
+    by `flask demo seed` and in the README, and `flask demo code` prints the current code."""
+    with app.app_context():
+        summary = seed_demo(password="demo-password-2026", case_count=5)
+        assert summary.second_factor_secret == DEMO_TOTP_SECRET
+        staff = db.session.scalars(select(User).order_by(User.email)).all()
+        enrolled = {user.role for user in staff if user.totp_secret == DEMO_TOTP_SECRET}
+        assert enrolled == {"admin", "supervisor"}
+        assert all(user.totp_secret is None for user in staff if user.role == "caseworker")
+    result = runner.invoke(args=["demo", "code"])
+    assert result.exit_code == 0
+    assert result.output.strip() in {
+        code_at(DEMO_TOTP_SECRET, current_step() + offset) for offset in (-1, 0)
+    }
+    client = app.test_client()
+    token = csrf_token(client, "/login")
+    client.post(
+        "/login",
+        data={
+            "email": "supervisor@demo.reunite.test",
+            "password": "demo-password-2026",
+            "csrf_token": token,
+        },
+    )
+    token = csrf_token(client, "/login/code")
+    code = code_at(DEMO_TOTP_SECRET, current_step())
+    response = client.post("/login/code", data={"code": code, "csrf_token": token})
+    assert response.status_code == 302
+    assert client.get("/queues").status_code == 200

@@ -1,4 +1,5 @@
 import contextlib
+import secrets
 import sqlite3
 import threading
 import time
@@ -33,10 +34,30 @@ def test_production_accepts_long_random_secret():
     settings = type(
         "P",
         (config.ProductionConfig,),
-        {"SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": "sqlite://"},
+        {"SECRET_KEY": secrets.token_hex(16), "SQLALCHEMY_DATABASE_URI": "sqlite://"},
     )
     application = create_app(settings)
     assert application.config["SESSION_COOKIE_SECURE"] is True
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "x" * 40,  # long, one character
+        "abcd" * 10,  # a short pattern repeated
+        "0123456789abcdef" * 2,  # 16 distinct characters, but a pattern
+        "aabbccddaabbccddaabbccddaabbccdX",  # too few distinct characters
+        secrets.token_hex(15),  # random but too short (30 characters)
+    ],
+)
+def test_production_refuses_a_secret_without_variety(secret):
+    settings = type(
+        "P",
+        (config.ProductionConfig,),
+        {"SECRET_KEY": secret, "SQLALCHEMY_DATABASE_URI": "sqlite://"},
+    )
+    with pytest.raises(RuntimeError, match="SECRET_KEY must be set to a random value"):
+        create_app(settings)
 
 
 def test_sqlite_has_foreign_keys_and_wal(app):

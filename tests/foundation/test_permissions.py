@@ -64,7 +64,11 @@ def test_public_routes_are_only_login_language_and_health(app):
         if rule.endpoint != "static"
         and app.view_functions[rule.endpoint].required_permission is Permission.PUBLIC
     }
-    assert public == {"auth.login", "main.set_language", "main.healthz"}
+    # The second step of signing in, and the enrolment a supervisor must finish first, serve a
+    # session that passed the password and is not signed in yet; anyone else goes to /login
+    # (test_second_factor.py::test_the_code_pages_send_strangers_to_sign_in).
+    second_step = {"auth.second_step", "auth.enrol"}
+    assert public == {"auth.login", "main.set_language", "main.healthz", *second_step}
 
 
 @pytest.mark.parametrize("role", list(Role))
