@@ -20,7 +20,7 @@ import calendar
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 MIN_YEAR = 1900
 MAX_YEAR = 2100
@@ -218,24 +218,22 @@ def parse_date(text: str | None) -> DateParse:
     return DateParse(None, UNREADABLE)
 
 
-def _years_before(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February in a year that has none
-        return day.replace(year=day.year - years, day=28)
-
-
 def age_to_birth_year_range(age: int, on: date) -> tuple[int, int]:
     """Birth years possible for someone who was ``age`` full years old on ``on``.
 
     Someone aged 7 on 2024-06-01 was born between 2016-06-02 and 2017-06-01, so (2016, 2017).
-    Only on 31 December does the range collapse to one year.
+    Only on 31 December does the range collapse to one year. Counted in years rather than
+    with dates, so that any day a person can type (``0001-01-01`` in a date field) gives a
+    range instead of an error from the calendar; raises ValueError only for an age outside
+    0-120.
     """
     if not 0 <= age <= MAX_AGE:
         raise ValueError(f"age {age} is outside 0-{MAX_AGE}")
-    latest = _years_before(on, age)
-    earliest = _years_before(on, age + 1) + timedelta(days=1)
-    return earliest.year, latest.year
+    latest = on.year - age
+    # Born after the same day age + 1 years earlier: the day after it is in that year,
+    # unless the day is 31 December.
+    earliest = latest - 1 if (on.month, on.day) != (12, 31) else latest
+    return earliest, latest
 
 
 _AGE = re.compile(

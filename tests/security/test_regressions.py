@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+from types import SimpleNamespace
+
 import pytest
 
+from app.dates import age_to_birth_year_range
+from app.matching.entities import from_case, prepare
 from app.names.text import fold
 
 # --- fold: folding a folded name changes nothing ------------------------------------------
@@ -27,3 +32,29 @@ def test_fold_is_idempotent(text: str) -> None:
 def test_fold_still_repairs_capital_lookalikes_and_drops_stray_apostrophes() -> None:
     assert fold("Kовальов") == "ковальов"  # a Latin capital K, told apart by its case
     assert fold("Олег ' Oleh") == "олег oleh"
+
+
+# --- ages on days the calendar barely reaches -----------------------------------------------
+
+
+def test_birth_years_of_an_age_on_the_first_day_of_the_calendar() -> None:
+    assert age_to_birth_year_range(0, date(1, 1, 1)) == (0, 1)
+    assert age_to_birth_year_range(5, date(3, 12, 31)) == (-2, -2)
+    assert age_to_birth_year_range(7, date(2024, 6, 1)) == (2016, 2017)
+    assert age_to_birth_year_range(7, date(2024, 2, 29)) == (2016, 2017)
+    assert age_to_birth_year_range(7, date(2024, 12, 31)) == (2017, 2017)
+
+
+def test_a_case_aged_on_year_one_is_prepared_for_matching() -> None:
+    """A date field accepts 0001-01-01; such a case stopped every matching run."""
+    case = SimpleNamespace(
+        id=1,
+        family_name="Коваленко",
+        given_name="Олександр",
+        estimated_age=5,
+        age_estimated_on=date(1, 1, 1),
+        dob_year=None,
+        dob_month=None,
+        dob_day=None,
+    )
+    assert prepare(from_case(case)).years == (-5, -4)
