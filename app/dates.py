@@ -27,6 +27,7 @@ MAX_YEAR = 2100
 MAX_AGE = 120
 
 __all__ = [
+    "MAX_DATE_LENGTH",
     "MAX_YEAR",
     "MIN_YEAR",
     "DateParse",
@@ -136,6 +137,10 @@ class DateParse:
 
 
 UNREADABLE = "unreadable date"
+# Longer than any way of writing a date ("05.03.2014 00:00:00.000 року" is 27 characters).
+# Longer text is unreadable without a look: the clean-up expressions below retry at every
+# space of a long run of spaces, so a cell of kilobytes would take minutes.
+MAX_DATE_LENGTH = 60
 
 # Trailing words meaning "year" in the three languages: "2014 р.", "2014 г.", "2014 year",
 # "2014р", "2014 року", "2014 года".
@@ -187,10 +192,14 @@ def parse_date(text: str | None) -> DateParse:
     ``2014-03-05``, ``03.2014``, ``2014-03``, ``2014``, with surrounding spaces, a trailing
     year word (``2014 р.``, ``2014 г.``, ``2014 year``) or a midnight time from Excel.
     Empty text gives ``DateParse(None, None)``; anything else that is not a real date gives
-    ``DateParse(None, warning)``.
+    ``DateParse(None, warning)``, text of more than :data:`MAX_DATE_LENGTH` characters too.
     """
     if text is None:
         return DateParse(None)
+    if len(text) > MAX_DATE_LENGTH:
+        text = text.strip()
+        if len(text) > MAX_DATE_LENGTH:
+            return DateParse(None, UNREADABLE)
     cleaned = _clean(text)
     if not cleaned:
         return DateParse(None)

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from types import SimpleNamespace
 
 import pytest
 
-from app.dates import age_to_birth_year_range
+from app.dates import age_to_birth_year_range, parse_date
 from app.matching.entities import from_case, prepare
 from app.names.text import fold
+
+
+def _fast(function, text: str) -> None:
+    """Kilobytes of one hostile pattern: milliseconds now, seconds to minutes before."""
+    started = time.perf_counter()
+    function(text)
+    assert time.perf_counter() - started < 1.0
+
 
 # --- fold: folding a folded name changes nothing ------------------------------------------
 
@@ -58,3 +67,12 @@ def test_a_case_aged_on_year_one_is_prepared_for_matching() -> None:
         dob_day=None,
     )
     assert prepare(from_case(case)).years == (-5, -4)
+
+
+# --- long hostile text in linear time -------------------------------------------------------
+
+
+def test_a_long_date_cell_is_unreadable_at_once() -> None:
+    _fast(parse_date, "1" + " " * 20_000 + "x")
+    assert parse_date("1" + " " * 200 + "2014").warning == "unreadable date"
+    assert parse_date(" " * 200 + "05.03.2014 00:00 " + " " * 200).value is not None
