@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from app.dates import age_to_birth_year_range, parse_date
+from app.imports.fields import guess_field, normalise_header
 from app.matching.entities import from_case, prepare
 from app.names.text import fold
 
@@ -76,3 +77,26 @@ def test_a_long_date_cell_is_unreadable_at_once() -> None:
     _fast(parse_date, "1" + " " * 20_000 + "x")
     assert parse_date("1" + " " * 200 + "2014").warning == "unreadable date"
     assert parse_date(" " * 200 + "05.03.2014 00:00 " + " " * 200).value is not None
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["a" + " " * 40_000 + "b", "(" * 100_000, "[" * 100_000 + "x", "a" + " :*" * 20_000 + "b"],
+)
+def test_a_long_header_is_normalised_in_linear_time(header: str) -> None:
+    _fast(normalise_header, header)
+
+
+@pytest.mark.parametrize(
+    ("header", "normalised"),
+    [
+        ("Дата народження (дд.мм.рррр)", "дата народження"),
+        ("(a (b) c)", "c)"),  # a hint ends at the first closing bracket, as it did
+        ("[a(b]c)", "c)"),
+        ("(only a hint)", "(only a hint)"),  # nothing but a hint: kept
+        ("ПІБ :* ", "піб"),
+    ],
+)
+def test_headers_normalise_as_before(header: str, normalised: str) -> None:
+    assert normalise_header(header) == normalised
+    assert guess_field("Дата народження (дд.мм.рррр):") == "date_of_birth"
