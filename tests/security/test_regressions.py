@@ -11,6 +11,7 @@ import pytest
 from app.dates import age_to_birth_year_range, parse_date
 from app.imports.fields import guess_field, normalise_header
 from app.matching.entities import from_case, prepare
+from app.names.places import oblast_key, place_candidates, place_key
 from app.names.text import fold
 
 
@@ -100,3 +101,20 @@ def test_a_long_header_is_normalised_in_linear_time(header: str) -> None:
 def test_headers_normalise_as_before(header: str, normalised: str) -> None:
     assert normalise_header(header) == normalised
     assert guess_field("Дата народження (дд.мм.рррр):") == "date_of_birth"
+
+
+@pytest.mark.parametrize(
+    ("function", "text"),
+    [
+        (place_key, " р" * 1_500),
+        (place_candidates, "ь " * 1_500 + "х"),
+        (oblast_key, "Олешки " * 1_500 + "x"),
+    ],
+)
+def test_a_long_place_is_looked_up_in_linear_time(function, text: str) -> None:
+    _fast(function, text)
+
+
+def test_a_word_without_letters_does_not_make_a_place_run_longer() -> None:
+    assert place_candidates("Akmesdzhyt Alchevsk 😀") == place_candidates("Akmesdzhyt Alchevsk")
+    assert place_key("м. Олешки, Херсонська обл.") == place_key("Олешки")
