@@ -20,13 +20,14 @@ import calendar
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 MIN_YEAR = 1900
 MAX_YEAR = 2100
 MAX_AGE = 120
 
 __all__ = [
+    "MAX_DATE_LENGTH",
     "MAX_YEAR",
     "MIN_YEAR",
     "DateParse",
@@ -136,6 +137,10 @@ class DateParse:
 
 
 UNREADABLE = "unreadable date"
+# Longer than any way of writing a date ("05.03.2014 00:00:00.000 року" is 27 characters).
+# Longer text is unreadable without a look: the clean-up expressions below retry at every
+# space of a long run of spaces, so a cell of kilobytes would take minutes.
+MAX_DATE_LENGTH = 60
 
 # Trailing words meaning "year" in the three languages: "2014 р.", "2014 г.", "2014 year",
 # "2014р", "2014 року", "2014 года".
@@ -187,10 +192,14 @@ def parse_date(text: str | None) -> DateParse:
     ``2014-03-05``, ``03.2014``, ``2014-03``, ``2014``, with surrounding spaces, a trailing
     year word (``2014 р.``, ``2014 г.``, ``2014 year``) or a midnight time from Excel.
     Empty text gives ``DateParse(None, None)``; anything else that is not a real date gives
-    ``DateParse(None, warning)``.
+    ``DateParse(None, warning)``, text of more than :data:`MAX_DATE_LENGTH` characters too.
     """
     if text is None:
         return DateParse(None)
+    if len(text) > MAX_DATE_LENGTH:
+        text = text.strip()
+        if len(text) > MAX_DATE_LENGTH:
+            return DateParse(None, UNREADABLE)
     cleaned = _clean(text)
     if not cleaned:
         return DateParse(None)
@@ -218,24 +227,22 @@ def parse_date(text: str | None) -> DateParse:
     return DateParse(None, UNREADABLE)
 
 
-def _years_before(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February in a year that has none
-        return day.replace(year=day.year - years, day=28)
-
-
 def age_to_birth_year_range(age: int, on: date) -> tuple[int, int]:
     """Birth years possible for someone who was ``age`` full years old on ``on``.
 
     Someone aged 7 on 2024-06-01 was born between 2016-06-02 and 2017-06-01, so (2016, 2017).
-    Only on 31 December does the range collapse to one year.
+    Only on 31 December does the range collapse to one year. Counted in years rather than
+    with dates, so that any day a person can type (``0001-01-01`` in a date field) gives a
+    range instead of an error from the calendar; raises ValueError only for an age outside
+    0-120.
     """
     if not 0 <= age <= MAX_AGE:
         raise ValueError(f"age {age} is outside 0-{MAX_AGE}")
-    latest = _years_before(on, age)
-    earliest = _years_before(on, age + 1) + timedelta(days=1)
-    return earliest.year, latest.year
+    latest = on.year - age
+    # Born after the same day age + 1 years earlier: the day after it is in that year,
+    # unless the day is 31 December.
+    earliest = latest - 1 if (on.month, on.day) != (12, 31) else latest
+    return earliest, latest
 
 
 _AGE = re.compile(

@@ -242,9 +242,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
 
 _APOSTROPHES = "'’ʼ‘`´′ʹ"
 _APOSTROPHE_RE = re.compile(f"[{_APOSTROPHES}]")
-_PARENTHESISED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
-_TRAILING_MARKS = re.compile(r"[\s:*]+$")
 _SPACES = re.compile(r"\s+")
+_HINT_ENDS = {"(": ")", "[": "]"}
+_HINT_START = re.compile(r"[(\[]")
 
 # Words that qualify a header without changing its field: "Прізвище дитини", "Child's name".
 _QUALIFIERS = frozenset({"дитини", "ребенка", "ребёнка", "child", "childs", "of", "the"})
@@ -255,13 +255,38 @@ def normalise_header(header: str) -> str:
     # A stray Latin letter in a Cyrillic word ("ПIБ", "Прiзвище") is repaired before casefolding.
     text = repair_mixed_scripts(unicodedata.normalize("NFKC", header).replace("\ufeff", ""))
     text = text.casefold()
-    without_hint = _PARENTHESISED.sub(" ", text)
+    without_hint = _without_hints(text)
     if without_hint.strip():
         text = without_hint
     text = _APOSTROPHE_RE.sub("", text)
     text = text.replace(".", "").replace("_", " ").replace("-", " ")
-    text = _TRAILING_MARKS.sub("", text)
-    return _SPACES.sub(" ", text).strip(" :*")
+    end = len(text)
+    while end and (text[end - 1] in ":*" or text[end - 1].isspace()):
+        end -= 1  # trailing marks and spaces
+    return _SPACES.sub(" ", text[:end]).strip(" :*")
+
+
+def _without_hints(text: str) -> str:
+    """Each "(...)" or "[...]" replaced by a space, leftmost first, a hint ending at the first
+    closing bracket after it. A scan, not a regular expression: the expression tried every
+    opening bracket up to the end of the text, minutes for a header of many "(" (headers come
+    from uploaded files)."""
+    last_closer = {closer: text.rfind(closer) for closer in _HINT_ENDS.values()}
+    parts: list[str] = []
+    kept_from = 0
+    opening = _HINT_START.search(text)
+    while opening:
+        start = opening.start()
+        closer = _HINT_ENDS[opening.group()]
+        if start < last_closer[closer]:
+            end = text.index(closer, start + 1)
+            parts += (text[kept_from:start], " ")
+            kept_from = end + 1
+            opening = _HINT_START.search(text, kept_from)
+        else:
+            opening = _HINT_START.search(text, start + 1)
+    parts.append(text[kept_from:])
+    return "".join(parts)
 
 
 def _build_lookup() -> dict[str, str]:

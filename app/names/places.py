@@ -86,6 +86,8 @@ class _PlaceIndex:
     rows: dict[str, Place]
     # Latin skeleton -> [(rank, file order, key)], rank 0 current names, 1 former names.
     by_latin: dict[str, tuple[tuple[int, int, str], ...]]
+    # The most words a skeleton has: no longer run of words can name a place.
+    most_words: int
 
 
 @lru_cache(maxsize=1)
@@ -115,7 +117,11 @@ def _place_index() -> _PlaceIndex:
                     entries[:] = [
                         (min(r, rank), o, k) if k == place.key else (r, o, k) for r, o, k in entries
                     ]
-    return _PlaceIndex(rows=rows, by_latin={k: tuple(sorted(v)) for k, v in by_latin.items()})
+    return _PlaceIndex(
+        rows=rows,
+        by_latin={k: tuple(sorted(v)) for k, v in by_latin.items()},
+        most_words=max(len(k.split()) for k in by_latin),
+    )
 
 
 def places() -> tuple[Place, ...]:
@@ -168,8 +174,12 @@ def _place_tokens(text: str) -> tuple[list[str], str | None]:
 @lru_cache(maxsize=CACHE_SIZE)
 def _place_entries(text: str) -> tuple[tuple[int, int, str], ...]:
     tokens, oblast = _place_tokens(text)
+    # Only runs of as many words as a gazetteer name can match: trying every run of a long
+    # text took minutes (1,500 words: every one of a million runs spelt out). A token without
+    # a letter of the skeleton (a lone soft sign, an emoji) adds no word to a run's skeleton.
+    tokens = [token for token in tokens if to_latin_key(token)]
     index = _place_index()
-    for size in range(len(tokens), 0, -1):
+    for size in range(min(len(tokens), index.most_words), 0, -1):
         for start in range(len(tokens) - size + 1):
             entries = index.by_latin.get(to_latin_key(" ".join(tokens[start : start + size])))
             if not entries:

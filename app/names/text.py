@@ -123,16 +123,38 @@ def fold(text: str) -> str:
     Apostrophe variants (``’ ʼ ` ʻ ′``) become ``'`` and are dropped at word edges (quotes); dashes
     become ``-`` without spaces around; invisible characters go; Latin look-alikes inside a mostly
     Cyrillic word are made Cyrillic (and the other way round).
+
+    Folding a folded text changes nothing, so a folded value that is stored is found again by
+    folding it. Hence the order: case folding can write new letters (``İ`` is ``i`` and a
+    combining dot), and removing an invisible character or a stray apostrophe can join two
+    words, so the look-alike repair runs again after all three, and spaces are collapsed last.
+    A removed character can also bring a letter next to a mark that NFKC then composes with
+    it, which the rare text that needs it gets from a second pass.
     """
+    folded = _fold_once(text)
+    for _ in range(3):  # one more pass has always been enough; three bound it
+        if unicodedata.is_normalized("NFKC", folded):
+            break
+        folded = _fold_once(folded)
+    return folded
+
+
+def _fold_once(text: str) -> str:
     if not text:
         return ""
+    # Look-alikes are told apart by case (a Latin "K" is a Cyrillic "К", a "k" is not): repaired
+    # before case folding, and again after it for the letters that case folding writes.
     s = repair_mixed_scripts(unicodedata.normalize("NFKC", text))
-    s = s.translate(_FOLD_TABLE).casefold()
+    s = unicodedata.normalize("NFKC", s.casefold())
+    s = s.translate(_FOLD_TABLE)
+    if "'" in s:
+        s = _STRAY_APOSTROPHE_RE.sub("", s)
+    repaired = repair_mixed_scripts(s)
+    if repaired != s:  # a Latin "a" composes with a following grave accent, a Cyrillic "а" not
+        s = unicodedata.normalize("NFKC", repaired)
     s = _SPACES_RE.sub(" ", s).strip()
     if "-" in s:
         s = _HYPHENS_RE.sub("-", s).strip("-").strip()
-    if "'" in s:
-        s = _STRAY_APOSTROPHE_RE.sub("", s)
     return s
 
 
