@@ -1,7 +1,7 @@
 """Who started an import batch
 
 Revision ID: a1fb1a7c66cb
-Revises: b483152a3828
+Revises: 964567415733
 Create Date: 2026-12-01 07:37:27.793514
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "a1fb1a7c66cb"
-down_revision = "b483152a3828"
+down_revision = "964567415733"
 branch_labels = None
 depends_on = None
 
