@@ -101,9 +101,10 @@ def users(app: Flask) -> dict[str, int]:
         return {role: user.id for role, user in created.items()}
 
 
-def _login(client: FlaskClient, user_id: int) -> FlaskClient:
+def _login(client: FlaskClient, user_id: int, remote_addr: str = "127.0.0.1") -> FlaskClient:
     """Sign in without the password round trip (argon2 is slow on purpose), and past the
-    second factor: the session is fully signed in, as after the code."""
+    second factor: the session is fully signed in, as after the code. ``remote_addr``: the
+    address the app sees (behind a trusted proxy, the forwarded one)."""
     from flask_login.utils import _create_identifier
 
     with client.application.app_context():
@@ -113,7 +114,7 @@ def _login(client: FlaskClient, user_id: int) -> FlaskClient:
         # "strong" session protection compares this identifier on every request.
         with client.application.test_request_context(
             environ_base={
-                "REMOTE_ADDR": "127.0.0.1",
+                "REMOTE_ADDR": remote_addr,
                 "HTTP_USER_AGENT": client.environ_base.get("HTTP_USER_AGENT", ""),
             }
         ):

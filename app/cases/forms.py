@@ -70,7 +70,11 @@ class CaseForm(FlaskForm):
     circumstances = TextAreaField(
         _l("Circumstances of separation"), validators=[Length(max=LONG_TEXT)]
     )
-    version = HiddenField(validators=[Length(max=20)])
+    # Text whatever its source: CaseForm(obj=case) fills it with the case's int version when a
+    # post lacks it, and Length() cannot measure an int.
+    version = HiddenField(
+        validators=[Length(max=20)], filters=[lambda v: "" if v is None else str(v)]
+    )
     submit = SubmitField(_l("Save case"))
 
     def validate_date_of_birth(self, field):

@@ -291,15 +291,11 @@ PROXY, CLIENT = "10.0.0.2", "203.0.113.7"
 def _signed_in_behind_proxy(app, user_id):
     """A client signed in through the proxy (Flask-Login's "strong" session protection
     fingerprints the forwarded address too)."""
-    from flask_login.utils import _create_identifier
+    from tests.conftest import _login
 
     client = app.test_client()
     client.environ_base.update({"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": CLIENT})
-    with client.session_transaction() as session:
-        with app.test_request_context(environ_base=dict(client.environ_base)):
-            session["_id"] = _create_identifier()
-        session["_user_id"] = str(user_id)
-        session["_fresh"] = True
+    _login(client, user_id, remote_addr=CLIENT)  # Flask-Login reads X-Forwarded-For itself
     return client
 
 

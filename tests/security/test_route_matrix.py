@@ -62,10 +62,19 @@ EXPECTED: dict[str, dict[str, str]] = {
     "admin.audit": ADMIN,
     "admin.user_edit": ADMIN,
     "admin.user_new": ADMIN,
+    "admin.user_end_sessions": ADMIN,
+    "admin.user_reset_second_factor": ADMIN,
     "admin.users": ADMIN,
+    "auth.account": SIGNED_IN,
+    # Only a sign-in that passed the password and waits for its code (or must set one up) gets
+    # these pages: tests/foundation/test_second_factor.py. Anyone else is sent to sign in;
+    # a signed-in user may add a factor from their account page.
+    "auth.second_step": dict.fromkeys(VISITORS, LOGIN),
+    "auth.enrol": SIGNED_IN,
     "auth.login": PUBLIC,
     # Everyone ends on the sign-in page (signed out, if they were in: tests/foundation/test_auth).
     "auth.logout": dict.fromkeys(VISITORS, LOGIN),
+    "auth.password": SIGNED_IN,
     "cases.alias_add": OWNER,
     "cases.approvals": SUPERVISOR,
     "cases.archive": SUPERVISOR,
