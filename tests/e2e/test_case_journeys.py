@@ -141,3 +141,23 @@ def test_source_list_progress_chart_shows_the_right_numbers(
     for status, count in on_chart.items():
         page.goto(f"{live_server}/cases?status={status}&source_list={list_id}")
         expect(page.get_by_test_id("total")).to_have_attribute("data-total", str(count))
+
+
+PAYLOADS = (
+    "<script>window.__pwned = 'script'</script>",
+    "<img src=x onerror=\"window.__pwned = 'img'\">",
+)
+
+
+def test_stored_payloads_are_shown_as_text_and_never_run(page, live_server, screenshot_on_failure):
+    """Markup typed into a case (or arriving in a partner's list) is text on every page that
+    shows it: escaped by the templates, and the Content-Security-Policy refuses inline script."""
+    sign_in(page, live_server, CASEWORKER)
+    _open_new_case(page, live_server, PAYLOADS[0], PAYLOADS[1])
+    _add_relative(page, "mother", PAYLOADS[1], "+380 00 7778899")
+    expect(page.get_by_test_id("case-title")).to_contain_text(PAYLOADS[0])
+    case_page = page.url
+    for url in (case_page, f"{live_server}/cases", f"{live_server}/my-cases"):
+        page.goto(url)
+        assert page.evaluate("window.__pwned") is None, url
+        assert page.locator("img[src=x]").count() == 0, url
