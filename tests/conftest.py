@@ -149,6 +149,19 @@ def admin(login, users) -> FlaskClient:
     return login(users["admin"])
 
 
+@pytest.fixture
+def other_caseworker(app: Flask, login) -> FlaskClient:
+    """A second caseworker, who owns none of the first one's cases or batches; the client's
+    ``user_id`` names them."""
+    with app.app_context():
+        user = factories.make_user(role="caseworker")
+        db.session.commit()
+        user_id = user.id
+    client = login(user_id)
+    client.user_id = user_id  # type: ignore[attr-defined]
+    return client
+
+
 def csrf_token(client: FlaskClient, path: str) -> str:
     """The CSRF token from a page's form, as a browser would send it."""
     html = client.get(path).get_data(as_text=True)

@@ -25,18 +25,6 @@ from tests.imports.conftest import DATA, import_file
 CASES_FILE = b"external_id,family_name,given_name\n7-001,\xd0\x9a\xd0\xbe\xd0\xb2,Ivan\n"
 
 
-@pytest.fixture
-def other_caseworker(app, login):
-    """A second caseworker, who owns nothing of the first one's."""
-    with app.app_context():
-        user = factories.make_user(role="caseworker")
-        db.session.commit()
-        user_id = user.id
-    client = login(user_id)
-    client.user_id = user_id
-    return client
-
-
 def _upload(client, kind="records", name="records_rejects.csv", data=None):
     token = csrf_token(client, "/imports/new")
     content = data if data is not None else (DATA / name).read_bytes()

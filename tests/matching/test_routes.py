@@ -12,19 +12,8 @@ from app.cases.models import Case
 from app.extensions import db
 from app.jobs import report_progress
 from app.matching.models import CandidateStatus, GivenNameEntry, MatchCandidate, MatchingRun
-from tests import factories
 from tests.conftest import csrf_token
 from tests.matching.conftest import explanation, make_candidate, make_record
-
-
-@pytest.fixture
-def other_caseworker(app, login):
-    """A second caseworker, to whom the test cases are not assigned."""
-    with app.app_context():
-        user = factories.make_user(role="caseworker")
-        db.session.commit()
-        user_id = user.id
-    return login(user_id)
 
 
 @pytest.fixture
