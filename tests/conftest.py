@@ -162,9 +162,11 @@ def other_caseworker(app: Flask, login) -> FlaskClient:
     return client
 
 
-def csrf_token(client: FlaskClient, path: str) -> str:
-    """The CSRF token from a page's form, as a browser would send it."""
-    html = client.get(path).get_data(as_text=True)
+def csrf_token(client: FlaskClient, path: str, *, follow_redirects: bool = False) -> str:
+    """The CSRF token from a page's form, as a browser would send it. The session's token for
+    any visitor: ``csrf_token(client, "/login", follow_redirects=True)`` (the sign-in page, or
+    the signed-in page it leads to)."""
+    html = client.get(path, follow_redirects=follow_redirects).get_data(as_text=True)
     match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
     assert match, f"no CSRF token on {path}"
     return match.group(1)

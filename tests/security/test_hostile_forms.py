@@ -16,7 +16,6 @@ has values for it.
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -42,6 +41,7 @@ from app.imports.models import ImportKind
 from app.imports.storage import store_upload
 from app.names import given as given_names
 from tests import factories
+from tests.conftest import csrf_token
 from tests.matching.conftest import make_candidate, make_record
 from tests.security.conftest import counted, database_settings
 from tests.security.strategies import hostile_text
@@ -302,14 +302,14 @@ class Poster:
                 db.session.commit()
             email = supervisor.email
         client = self.app.test_client()
-        token = _csrf_token(client)
+        token = csrf_token(client, "/login", follow_redirects=True)
         sent = {"email": email, "password": factories.DEFAULT_PASSWORD, "csrf_token": token}
         assert client.post("/login", data=sent).location.endswith("/login/code")
         return client
 
     def post(self, role: str, path: str, data: dict[str, Any]) -> Any:
         client = self.client(role)
-        token = _csrf_token(client)
+        token = csrf_token(client, "/login", follow_redirects=True)
         self.built.clear()
         return client.post(path, data=MultiDict({"csrf_token": token, **data}))
 
@@ -325,14 +325,6 @@ def poster(app: Flask, login, users, monkeypatch) -> Poster:
 
     monkeypatch.setattr(FlaskForm, "__init__", recording)
     return poster
-
-
-def _csrf_token(client: FlaskClient) -> str:
-    """The token of the session, as the sign-in page or the signed-in layout carries it."""
-    html = client.get("/login", follow_redirects=True).get_data(as_text=True)
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
-    assert match, "no CSRF token on the sign-in page or the page it leads to"
-    return match.group(1)
 
 
 def _allowed(response: Any) -> bool:

@@ -17,7 +17,6 @@ any case's, and a refused request changes nothing in the database.
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -37,7 +36,7 @@ from app.imports.models import ImportBatch, ImportKind
 from app.imports.storage import store_upload
 from app.matching.models import MatchCandidate, MatchingRun, RunStatus
 from tests import factories
-from tests.conftest import _login
+from tests.conftest import _login, csrf_token
 from tests.matching.conftest import explanation, make_candidate, make_record
 
 VISITORS = ("anonymous", "deactivated", "owner", "other_caseworker", "supervisor", "admin")
@@ -265,14 +264,6 @@ def _url(rule: Rule, ids: dict[str, int]) -> str:
     return rule.build(values)[1]
 
 
-def _csrf(client: FlaskClient) -> str:
-    """A CSRF token of this client's session, from a page any visitor can open."""
-    html = client.get("/login", follow_redirects=True).get_data(as_text=True)
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
-    assert match, "no CSRF token on the page"
-    return match.group(1)
-
-
 def _fingerprint() -> tuple:
     """What a refused request must leave as it was (the audit trail may record the refusal)."""
     counts = tuple(
@@ -318,7 +309,11 @@ def test_route_answers_each_visitor_as_expected(app, world, endpoint, method):
     url = _url(rule, world.ids)
     for visitor in VISITORS:
         client = world.clients[visitor]()
-        data = {"csrf_token": _csrf(client)} if method == "POST" else None
+        data = (
+            {"csrf_token": csrf_token(client, "/login", follow_redirects=True)}
+            if method == "POST"
+            else None
+        )
         with app.app_context():
             before = _fingerprint()
         response = client.open(url, method=method, data=data)
