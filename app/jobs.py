@@ -51,6 +51,7 @@ from app.web import current_app_object
 
 __all__ = [
     "Job",
+    "JobFailed",
     "Progress",
     "configure_queue",
     "exclusive",
@@ -86,14 +87,38 @@ class Job:
         queue_of(current_app_object()).tasks[self.name](*args)
 
 
-def job(fn: Callable[..., Any]) -> Job:
+@dataclass(frozen=True, slots=True)
+class _Retry:
+    times: int
+    delay: int  # seconds
+
+
+# How the jobs registered with retries are tried again, by name.
+_RETRIES: dict[str, _Retry] = {}
+
+
+class JobFailed(RuntimeError):
+    """A job that is tried again failed; its own error is not carried (it could quote a
+    person's name), only the job's name."""
+
+
+def job(fn: Callable[..., Any] | None = None, *, retries: int = 0, retry_delay: int = 60) -> Any:
     """Register ``fn`` as a job; calling the result enqueues it. The job runs in the worker's
     application context (in the caller's when jobs run inline). It records its own failure
     on its row; here a failure is logged by its class only, since a message or a traceback
-    could quote a person's name."""
-    name = f"{fn.__module__}.{fn.__qualname__}"
-    _JOBS[name] = fn
-    return Job(name)
+    could quote a person's name.
+
+    ``@job(retries=N, retry_delay=S)``: a job with no row to record its failure on (an audit
+    event waiting for SQLite's write lock) is tried again up to N times, S seconds apart."""
+
+    def register(fn: Callable[..., Any]) -> Job:
+        name = f"{fn.__module__}.{fn.__qualname__}"
+        _JOBS[name] = fn
+        if retries:
+            _RETRIES[name] = _Retry(retries, retry_delay)
+        return Job(name)
+
+    return register(fn) if fn is not None else register
 
 
 def periodic(**schedule: str) -> Callable[[Callable[[], Any]], Job]:
@@ -120,7 +145,9 @@ class Queue:
     def _task(self, name: str, fn: Callable[..., Any]) -> Any:
         schedule = _SCHEDULES.get(name)
         if schedule is None:
-            return self.huey.task(name=name)(self._runner(name, fn))
+            retry = _RETRIES.get(name, _Retry(0, 0))
+            task = self.huey.task(name=name, retries=retry.times, retry_delay=retry.delay)
+            return task(self._runner(name, fn))
         return self.huey.periodic_task(crontab(**schedule), name=name)(self._runner(name, fn))
 
     def _runner(self, name: str, fn: Callable[..., Any]) -> Callable[..., None]:
@@ -135,6 +162,8 @@ class Queue:
                         fn(*args)
             except Exception as error:
                 app.logger.error("job %s failed: %s", name, type(error).__name__)
+                if name in _RETRIES:
+                    raise JobFailed(name) from None  # Huey queues it again
 
         return run
 
