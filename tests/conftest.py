@@ -24,6 +24,15 @@ from tests import factories
 PASSWORD = factories.DEFAULT_PASSWORD
 
 
+class ServerLikeClient(FlaskClient):
+    """A test client that reads the whole response and closes it, as a WSGI server does, so
+    that what runs when a response is closed (a list page's audit events) runs in tests too."""
+
+    def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)
+        return super().open(*args, **kwargs)
+
+
 def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
@@ -45,6 +54,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         "SessionTestingConfig", (config.TestingConfig,), {"SQLALCHEMY_DATABASE_URI": url}
     )
     application = create_app(settings)
+    application.test_client_class = ServerLikeClient
     with application.app_context():
         if db.engine.dialect.name == "postgresql":
             _empty_postgres(application)
@@ -234,4 +244,6 @@ def app_on(url: str, **overrides) -> Flask:
     settings = type(
         "OwnDatabaseConfig", (config.TestingConfig,), {"SQLALCHEMY_DATABASE_URI": url, **overrides}
     )
-    return create_app(settings)
+    application = create_app(settings)
+    application.test_client_class = ServerLikeClient
+    return application

@@ -1,4 +1,5 @@
-"""The one audit writer: ``record()`` for explicit events, and a flush hook for every change.
+"""The one audit writer: ``record()`` for explicit events, ``record_list_read()`` for the people
+a list page showed, and a flush hook for every change.
 
 Every model on ``app.database.Base`` is audited unless it sets ``__audited__ = False``; a model can
 name fields whose changes are not worth an event in ``__audit_ignore__``.
@@ -6,9 +7,10 @@ name fields whose changes are not worth an event in ``__audit_ignore__``.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from flask import has_request_context, request
+from flask import after_this_request, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session
@@ -16,6 +18,8 @@ from sqlalchemy.orm import Session
 from app.audit.models import AuditAction, AuditEvent
 from app.database import utcnow
 from app.extensions import db
+from app.jobs import job
+from app.web import current_app_object
 
 
 def _actor_id() -> int | None:
@@ -86,6 +90,58 @@ def record_many(
                 for object_id, fields, detail in events
             ],
         )
+
+
+def record_list_read(*shown: Any) -> None:
+    """Audit that this request's list page showed these objects (cases, records: anything with
+    a table and an id) to its reader: one ``read`` event per object, naming the page
+    (``detail.list``), so that "who saw this child's name" has an answer.
+
+    List pages only read (``reads_only``): they render from a snapshot and must not write, so
+    that on SQLite they are served while an import holds the write lock. The events are
+    therefore queued when the response is closed and written by a job, with the time the
+    page was shown; the job waits its turn for the lock, retried if it has to wait long."""
+    ids: dict[str, set[int]] = {}
+    for obj in shown:
+        if obj is not None:
+            ids.setdefault(obj.__tablename__, set()).add(obj.id)
+    if not ids:
+        return
+    app = current_app_object()
+    sorted_ids = {kind: sorted(values) for kind, values in ids.items()}
+    shown_by = (_actor_id(), _ip(), utcnow(), request.endpoint, sorted_ids)
+
+    def queue(response: Any) -> Any:
+        def write_after_response() -> None:
+            with app.app_context():
+                try:
+                    write_list_read(*shown_by)
+                except Exception as error:  # the queue is down; the page was already sent
+                    app.logger.error("list read not queued: %s", type(error).__name__)
+
+        response.call_on_close(write_after_response)
+        return response
+
+    after_this_request(queue)
+
+
+@job(retries=20, retry_delay=30)
+def write_list_read(
+    actor_id: int | None,
+    ip_address: str | None,
+    at: datetime,
+    page: str | None,
+    ids: dict[str, list[int]],
+) -> None:
+    """The events of :func:`record_list_read`, in one statement."""
+    rows = []
+    for object_type, object_ids in ids.items():
+        for object_id in object_ids:
+            row = _event_row(AuditAction.READ, object_type, object_id, None, {"list": page})
+            row.update(at=at, actor_id=actor_id, ip_address=ip_address)
+            rows.append(row)
+    db.session.execute(insert(AuditEvent), rows)
+    db.session.commit()
 
 
 def _is_audited(obj: Any) -> bool:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.audit.models import AuditAction
-from app.audit.services import record
+from app.audit.services import record, record_list_read
 from app.auth.models import User
 from app.auth.permissions import Permission, Role, require
 from app.cases import queues
@@ -161,6 +161,7 @@ def index():
         query = search_cases(current_user, filters, prefix=True)
         page = db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
         broadened = bool(page.total)
+    record_list_read(*page.items)
     assign_form = None
     if current_user.can(Permission.CASE_ASSIGN):
         assign_form = AssignForm()
@@ -551,6 +552,7 @@ def approvals():
     page = db.paginate(
         queues.pending_transitions(), per_page=current_app.config["PER_PAGE"], error_out=False
     )
+    record_list_read(*(transition.case for transition in page.items))
     return render_template("cases/approvals.html", page=page, form=DecisionForm())
 
 
@@ -599,6 +601,9 @@ def supervisor_home():
         error_out=False,
         page=request.args.get("pending_page", 1, type=int),
     )
+    record_list_read(
+        *unassigned.items, *stale.items, *(transition.case for transition in pending.items)
+    )
     return render_template(
         "cases/supervisor_home.html",
         unassigned=unassigned,
@@ -617,6 +622,7 @@ def my_cases():
     page = db.paginate(
         queues.my_cases(current_user), per_page=current_app.config["PER_PAGE"], error_out=False
     )
+    record_list_read(*page.items)
     due_dates = queues.next_due_dates([case.id for case in page.items])
     return render_template(
         "cases/my_cases.html", page=page, today=date.today(), due_dates=due_dates

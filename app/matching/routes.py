@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.audit.models import AuditAction
-from app.audit.services import record
+from app.audit.services import record, record_list_read
 from app.auth.permissions import Permission, require
 from app.extensions import db
 from app.jobs import get_progress
@@ -206,6 +206,14 @@ def decide_candidate(candidate_id: int):
     return _back(candidate)
 
 
+def _record_candidates_read(page) -> None:
+    """The cases and records a page of candidates names, for the audit trail."""
+    record_list_read(
+        *(candidate.case for candidate in page.items),
+        *(candidate.other_case or candidate.record for candidate in page.items),
+    )
+
+
 def _with_counterparts(query):
     return query.options(
         selectinload(MatchCandidate.case),
@@ -235,6 +243,7 @@ def queue():
     page = db.paginate(
         _with_counterparts(query), per_page=current_app.config["PER_PAGE"], error_out=False
     )
+    _record_candidates_read(page)
     counts = dict(
         db.session.execute(
             select(MatchCandidate.status, func.count()).group_by(MatchCandidate.status)
@@ -254,6 +263,7 @@ def approvals():
         per_page=current_app.config["PER_PAGE"],
         error_out=False,
     )
+    _record_candidates_read(page)
     return render_template("matching/approvals.html", page=page, form=MatchDecisionForm())
 
 

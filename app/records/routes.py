@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.audit.models import AuditAction
-from app.audit.services import record
+from app.audit.services import record, record_list_read
 from app.auth.permissions import Permission, require
 from app.extensions import db
 from app.records.models import PartnerRecord, PartnerSource
@@ -27,6 +27,7 @@ def index():
     if family:
         query = query.where(PartnerRecord.family_name.startswith(family, autoescape=True))
     page = db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
+    record_list_read(*page.items)
     return render_template(
         "records/index.html", page=page, sources=sources, source_id=source_id, q=family
     )

@@ -7,8 +7,9 @@ import pytest
 from sqlalchemy import select
 
 from app.audit.models import AuditEvent
-from app.cases.models import Relative
+from app.cases.models import Case, Relative
 from app.extensions import db
+from app.matching.models import MatchCandidate
 from tests.matching.conftest import make_candidate, make_record
 
 
@@ -117,3 +118,69 @@ def test_the_case_export_records_who_exported_how_many(app, supervisor, users, w
     (event,) = _reads(app, "case_record", None)
     assert event.action == "export" and event.actor_id == users["supervisor"]
     assert event.detail["rows"] == 2 and event.detail["format"] == fmt
+
+
+# The list pages: the last item of issue 10. They only read (a snapshot, served while an import
+# holds SQLite's write lock), so their events are written by a job once the page is sent.
+LIST_PAGES = [
+    ("supervisor", "/cases", "cases.index", {"case"}),
+    ("supervisor", "/cases?q=Коваленко", "cases.index", {"case"}),
+    ("caseworker", "/my-cases", "cases.my_cases", {"case"}),
+    ("supervisor", "/queues", "cases.supervisor_home", {"case"}),
+    ("supervisor", "/matches?band=all", "matching.queue", {"case", "twin", "record"}),
+    ("supervisor", "/records/", "records.index", {"record"}),
+]
+
+
+@pytest.mark.parametrize(("who", "path", "endpoint", "shown"), LIST_PAGES)
+def test_a_list_page_records_a_read_of_every_case_and_record_it_shows(
+    app, login, users, world, who, path, endpoint, shown
+):
+    if who == "supervisor":
+        with app.app_context():  # unassigned, so that the supervisor's queues show it
+            case = db.session.get(Case, world["case"])
+            case.assigned_to_id = None
+            db.session.commit()
+    response = login(users[who]).get(path)
+    assert response.status_code == 200
+    expected = {
+        ("case_record" if name != "record" else "partner_record", world[name]) for name in shown
+    }
+    events = [
+        event
+        for object_type in ("case_record", "partner_record")
+        for event in _reads(app, object_type)
+    ]
+    assert {(event.object_type, event.object_id) for event in events} >= expected
+    assert all(event.detail == {"list": endpoint} for event in events)
+    assert all(event.actor_id == users[who] for event in events)
+    assert all(event.ip_address == "127.0.0.1" for event in events)
+
+
+def test_the_approval_queues_record_reads_of_what_they_show(app, supervisor, users, world):
+    with app.app_context():
+        db.session.get(MatchCandidate, world["candidate"]).status = "awaiting_approval"
+        db.session.commit()
+    assert supervisor.get("/matches/approvals").status_code == 200
+    assert {e.object_id for e in _reads(app, "partner_record")} == {world["record"]}
+    assert {e.detail["list"] for e in _reads(app, "case_record")} == {"matching.approvals"}
+
+
+def test_a_list_page_a_reader_may_not_open_records_nothing(app, caseworker, world):
+    assert caseworker.get("/queues").status_code == 403
+    assert _reads(app, "case_record") == []
+
+
+def test_a_caseworkers_case_list_records_only_the_cases_it_shows(app, login, make_case, world):
+    from tests import factories
+
+    with app.app_context():
+        stranger = factories.make_user(role="caseworker")
+        db.session.commit()
+        stranger_id = stranger.id
+    theirs = make_case(owner=None)
+    with app.app_context():
+        db.session.get(Case, theirs).assigned_to_id = stranger_id
+        db.session.commit()
+    assert login(stranger_id).get("/cases").status_code == 200
+    assert {event.object_id for event in _reads(app, "case_record")} == {theirs}
