@@ -4,7 +4,8 @@
 
 The health check; a sign-in, with the second factor a new supervisor sets up; a CSV
 uploaded, mapped and imported by a job worker; the matching run that follows it. Exits 1 with
-the step that failed.
+the step that failed. The records list last: its read events are checked by
+scripts/check-production in the database.
 """
 
 from __future__ import annotations
@@ -145,6 +146,11 @@ def main(base: str, email: str, password: str) -> None:
 
     state = wait_for(run_done)
     step("matching run after the import", bool(state) and state["status"] == "done", str(state))
+
+    # A list page: its read events are written by the worker after the page is sent
+    # (scripts/check-production then looks for them in the database).
+    status, _, _, page = browser.open("/records/")
+    step("records list", status == 200 and "Лисенко" in page)
 
 
 if __name__ == "__main__":
