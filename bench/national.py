@@ -41,6 +41,8 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+import pyotp
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
@@ -48,6 +50,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 from load import TOKEN, flask, free_port  # noqa: E402 - bench/load.py's, once bench/ is on the path
 
 PASSWORD = "national-bench-password-2026"  # noqa: S105 - synthetic accounts, throwaway data
+# Supervisors need a second factor in production: each bench user's authenticator secret is this
+# one (synthetic accounts, throwaway data); the users compute their codes as an app would.
+TOTP_SECRET = "BENCHNATIONALXBENCHNATIONALXBENC"  # noqa: S105
 CASES_PER_USER = 40
 SINGLE_USER_REQUESTS = 60
 
@@ -89,7 +94,7 @@ from app.auth.services import create_user
 from app.cases.models import Case
 from app.cases.services import assign_cases
 from app.extensions import db
-count, per_user, password = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+count, per_user, password, secret = int(sys.argv[1]), int(sys.argv[2]), *sys.argv[3:5]
 app = create_app()
 with app.app_context():
     ids = db.session.scalars(select(Case.id).order_by(Case.id)).all()
@@ -100,11 +105,12 @@ with app.app_context():
                                password=password)
             db.session.flush()
             assign_cases(ids[n * per_user:(n + 1) * per_user], user, user)
+            user.totp_secret = secret
         db.session.commit()
 """
     started = time.perf_counter()
     subprocess.run(  # noqa: S603 - our own interpreter and script
-        [sys.executable, "-c", script, str(count), str(CASES_PER_USER), PASSWORD],
+        [sys.executable, "-c", script, str(count), str(CASES_PER_USER), PASSWORD, TOTP_SECRET],
         cwd=ROOT, env=env, check=True,
     )  # fmt: skip
     print(f"  {count} supervisors with {CASES_PER_USER} cases each: "
@@ -183,6 +189,18 @@ class Browser:
             "POST", "/login", {"csrf_token": token[1], "email": email, "password": PASSWORD}
         )
         assert status == 302, f"sign-in failed: {status}"
+        # The second step: a code from the authenticator. A code is accepted once; a user
+        # signing in again within its 30 s waits for the next one.
+        totp = pyotp.TOTP(TOTP_SECRET)
+        for _ in range(3):
+            token = TOKEN.search(self.request("GET", "/login/code")[1])
+            status, _ = self.request(
+                "POST", "/login/code", {"csrf_token": token[1], "code": totp.now()}
+            )
+            if status == 302:
+                break
+            time.sleep(30 - time.time() % 30 + 0.5)
+        assert status == 302, f"second factor refused: {status}"
         self.token = TOKEN.search(self.request("GET", "/my-cases")[1])[1]
 
 
