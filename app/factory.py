@@ -25,7 +25,7 @@ from app.cases.labels import label_maps
 from app.cases.routes import bp as cases_bp
 from app.demo.cli import demo_cli
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
-from app.forms import EmptyForm
+from app.forms import EmptyForm, install_fast_widgets
 from app.i18n import select_locale
 from app.imports.cli import cases_cli, imports_cli, records_cli
 from app.imports.routes import bp as imports_bp
@@ -70,6 +70,7 @@ def create_app(config: type | dict[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
+    install_fast_widgets()
     configure_queue(app)
     db.init_app(app)
     migrate.init_app(
