@@ -257,12 +257,18 @@ class CaseFilterForm(FlaskForm):
         description=_l("Case number, name or alias, in any script"),
         validators=[Length(max=200)],
     )
-    status = SelectField(_l("Status"), choices=choices([("", _l("Any")), *STATUS_LABELS.items()]))
+    # Every link to the list (the menu, the queues) leaves most filters out: a filter not given
+    # is "any" (default=""), not a missing choice to complain about.
+    status = SelectField(
+        _l("Status"),
+        choices=choices([("", _l("Any")), *STATUS_LABELS.items()]),
+        default="",
+    )
     source_list = SelectField(_l("Source list"), coerce=_optional_int, validators=[Optional()])
     region = StringField(_l("Region"), validators=[Length(max=100)])
     caseworker = SelectField(_l("Caseworker"), validators=[Optional()])
     age_band = SelectField(
-        _l("Age"), choices=choices([("", _l("Any")), *((b, b) for b in AGE_BANDS)])
+        _l("Age"), choices=choices([("", _l("Any")), *((b, b) for b in AGE_BANDS)]), default=""
     )
     sort = SelectField(_l("Sort"), choices=choices(SORTS.items()), validators=[Optional()])
     stale = BooleanField(_l("Only cases with no recent activity"))

@@ -130,18 +130,24 @@ def _digits(value: str) -> int | None:
         return None
 
 
+def _chosen(field) -> str:
+    """A filter select's value; "" (any) when what was sent is none of its choices: the error
+    beside the field says so, and the list is not narrowed by a value nothing can match."""
+    return "" if field.errors else str(field.data or "")
+
+
 def _filters(form: CaseFilterForm) -> CaseFilters:
     form.validate()
-    caseworker = form.caseworker.data or ""
+    caseworker = _chosen(form.caseworker)
     return CaseFilters(
         # Too long to be a name (the form says so beside the field): no search on it.
         text="" if form.q.errors else form.q.data or "",
-        status=form.status.data or "",
-        source_list_id=form.source_list.data,
+        status=_chosen(form.status),
+        source_list_id=None if form.source_list.errors else form.source_list.data,
         region="" if form.region.errors else text(form.region),
         assigned_to_id=_digits(caseworker),
         unassigned=caseworker == "none",
-        age_band=form.age_band.data or "",
+        age_band=_chosen(form.age_band),
         stale_days=current_app.config["STALE_CASE_DAYS"] if form.stale.data else None,
     )
 
