@@ -17,6 +17,7 @@ from app.cases.access import can_edit_case, can_read_case
 from app.cases.charts import status_bars
 from app.cases.events import case_opened, case_page_shown, supervisor_queues_shown
 from app.cases.forms import (
+    UNASSIGN,
     AliasForm,
     ArchiveForm,
     AssignForm,
@@ -123,6 +124,18 @@ def _filter_form() -> CaseFilterForm:
     return form
 
 
+def _assign_form() -> AssignForm:
+    """Bulk assignment: a placeholder first, so that nothing happens until a person is chosen;
+    "Nobody" last, apart from the people."""
+    form = AssignForm()
+    form.assignee.choices = choices(
+        [("", _("Choose a person…"))]
+        + [(str(u.id), u.name) for u in _assignable_users()]
+        + [(UNASSIGN, _("Nobody (unassign)"))]
+    )
+    return form
+
+
 def _digits(value: str) -> int | None:
     try:
         return database_int(value) if value.isdigit() else None
@@ -168,12 +181,7 @@ def index():
         page = db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
         broadened = bool(page.total)
     record_list_read(*page.items)
-    assign_form = None
-    if current_user.can(Permission.CASE_ASSIGN):
-        assign_form = AssignForm()
-        assign_form.assignee.choices = choices(
-            [("", _("Nobody (unassign)"))] + [(u.id, u.name) for u in _assignable_users()]
-        )
+    assign_form = _assign_form() if current_user.can(Permission.CASE_ASSIGN) else None
     return render_template(
         "cases/index.html", form=form, page=page, assign_form=assign_form, broadened=broadened
     )
@@ -256,13 +264,16 @@ def export(fmt: str):
 @bp.route("/cases/assign", methods=["POST"])
 @require(Permission.CASE_ASSIGN)
 def assign():
-    form = AssignForm()
-    form.assignee.choices = choices([("", "-")] + [(u.id, u.name) for u in _assignable_users()])
+    form = _assign_form()
     case_ids = [int(v) for v in request.form.getlist("case_ids") if v.isdigit()]
-    if not form.validate_on_submit() or not case_ids:
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+        return redirect(request.referrer or url_for("cases.index"))
+    if not case_ids:
         flash(_("Choose at least one case and a person."), "error")
         return redirect(request.referrer or url_for("cases.index"))
-    assignee = db.session.get(User, form.assignee.data) if form.assignee.data else None
+    chosen = form.assignee.data
+    assignee = None if chosen == UNASSIGN else db.session.get(User, int(chosen))
     try:
         changed = assign_cases(case_ids, assignee, current_user)
     except CaseError as error:
