@@ -25,6 +25,7 @@ from app.cases.labels import (
     STATUS_LABELS,
 )
 from app.cases.models import Priority, Sex
+from app.cases.search import OPEN
 from app.dates import parse_date
 from app.forms import PrefixedForm, choices, text
 from app.web import database_int
@@ -277,7 +278,7 @@ class CaseFilterForm(FlaskForm):
     # is "any" (default=""), not a missing choice to complain about.
     status = SelectField(
         _l("Status"),
-        choices=choices([("", _l("Any")), *STATUS_LABELS.items()]),
+        choices=choices([("", _l("Any")), (OPEN, _l("Open (not closed)")), *STATUS_LABELS.items()]),
         default="",
     )
     source_list = SelectField(_l("Source list"), coerce=_optional_int, validators=[Optional()])
