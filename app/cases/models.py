@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    case,
     func,
     select,
 )
@@ -384,10 +385,25 @@ class CaseNameKey(Model):
     case: Mapped[Case] = relationship(back_populates="name_keys")
 
 
-def count_cases_by_status(source_list_id: int) -> dict[str, int]:
+def count_cases_by_progress(source_list_id: int) -> dict[str, int]:
+    """How far a list's cases got: one count per status, each case counted once, where a case
+    closed as reunified counts as reunified. Closing a reunified case files a success away
+    (the workflow's reunified → closed, or a closure with the reason "reunified" straight from
+    an open status); counted under "closed", a list's reunified children would seem to vanish
+    as their files are closed."""
+    progress = case(
+        (
+            and_(
+                Case.status == CaseStatus.CLOSED.value,
+                Case.closure_reason == ClosureReason.REUNIFIED.value,
+            ),
+            CaseStatus.REUNIFIED.value,
+        ),
+        else_=Case.status,
+    ).label("progress")
     rows = db.session.execute(
-        select(Case.status, func.count())
+        select(progress, func.count())
         .where(Case.source_list_id == source_list_id, Case.archived.is_(False))
-        .group_by(Case.status)
+        .group_by(progress)
     ).all()
     return {status: count for status, count in rows}

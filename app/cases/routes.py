@@ -40,7 +40,7 @@ from app.cases.models import (
     Relative,
     SourceList,
     TransitionRequest,
-    count_cases_by_status,
+    count_cases_by_progress,
     format_case_number,
     parse_case_number,
 )
@@ -650,7 +650,7 @@ def my_cases():
 @require(Permission.SOURCE_LIST_VIEW)
 def source_lists():
     lists = db.session.scalars(select(SourceList).order_by(SourceList.name)).all()
-    progress = {sl.id: count_cases_by_status(sl.id) for sl in lists}
+    progress = {sl.id: count_cases_by_progress(sl.id) for sl in lists}
     return render_template("cases/source_lists.html", lists=lists, progress=progress)
 
 
@@ -682,7 +682,7 @@ def source_list_export(source_list_id: int, fmt: str):
     if fmt not in EXPORT_FORMATS:
         abort(404)
     source_list = db.get_or_404(SourceList, source_list_id)
-    counts = count_cases_by_status(source_list.id)
+    counts = count_cases_by_progress(source_list.id)
     record(AuditAction.EXPORT, source_list, detail={"format": fmt, "what": "progress"})
     db.session.commit()
     rows = [
@@ -698,7 +698,7 @@ def source_list_export(source_list_id: int, fmt: str):
 @require(Permission.SOURCE_LIST_VIEW)
 def source_list(source_list_id: int):
     source_list = db.get_or_404(SourceList, source_list_id)
-    counts = count_cases_by_status(source_list.id)
+    counts = count_cases_by_progress(source_list.id)
     return render_template(
         "cases/source_list.html",
         source_list=source_list,
