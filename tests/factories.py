@@ -58,10 +58,12 @@ def make_case(actor: User, source_list=None, **fields):
     fields.setdefault("family_name", "Коваленко")
     fields.setdefault("given_name", "Олександр")
     status = fields.pop("status", None)
+    closure_reason = fields.pop("closure_reason", None)
     assigned_to = fields.pop("assigned_to", None)
     case = open_case(source_list or make_source_list(), actor, **fields)
     if status is not None:
         case.status = status
+        case.closure_reason = closure_reason
     if assigned_to is not None:
         case.assigned_to_id = assigned_to.id
     db.session.flush()

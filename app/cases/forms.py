@@ -24,6 +24,8 @@ from app.cases.labels import (
     SEX_LABELS,
     STATUS_LABELS,
 )
+from app.cases.models import Priority, Sex
+from app.cases.search import OPEN
 from app.dates import parse_date
 from app.forms import PrefixedForm, choices, text
 from app.web import database_int
@@ -43,13 +45,18 @@ class CaseForm(FlaskForm):
     source_list = SelectField(_l("Source list"), coerce=_optional_int)
     external_id = StringField(_l("Number on the source list"), validators=[Length(max=100)])
     case_type = SelectField(_l("Type"), choices=choices(CASE_TYPE_LABELS.items()))
-    priority = SelectField(_l("Priority"), choices=choices(PRIORITY_LABELS.items()))
+    # Defaults that do no harm when left untouched: a guessed sex would count against the
+    # child's true records in matching (which skips an unknown sex), a low priority would hide
+    # the case in the queues.
+    priority = SelectField(
+        _l("Priority"), choices=choices(PRIORITY_LABELS.items()), default=Priority.NORMAL.value
+    )
     family_name = StringField(_l("Family name"), validators=[Length(max=200)])
     given_name = StringField(_l("Given name"), validators=[Length(max=200)])
     patronymic = StringField(_l("Patronymic"), validators=[Length(max=200)])
     family_name_latin = StringField(_l("Family name (Latin)"), validators=[Length(max=200)])
     given_name_latin = StringField(_l("Given name (Latin)"), validators=[Length(max=200)])
-    sex = SelectField(_l("Sex"), choices=choices(SEX_LABELS.items()))
+    sex = SelectField(_l("Sex"), choices=choices(SEX_LABELS.items()), default=Sex.UNKNOWN.value)
     date_of_birth = StringField(
         _l("Date of birth"),
         description=_l("Exact (05.03.2014), month and year (03.2014) or year only (2014)."),
@@ -226,8 +233,18 @@ class ArchiveForm(PrefixedForm):
     submit = SubmitField(_l("Archive case"))
 
 
+# The bulk assignment's "Nobody": unassigning is a choice made on purpose, never what an
+# untouched select sends (that is the empty placeholder, which is refused).
+UNASSIGN = "none"
+
+
 class AssignForm(FlaskForm):
-    assignee = SelectField(_l("Assign to"), coerce=_optional_int, validators=[Optional()])
+    assignee = SelectField(
+        _l("Assign to"),
+        validators=[
+            DataRequired(_l("Choose who gets the selected cases, or “Nobody” to unassign them."))
+        ],
+    )
     submit = SubmitField(_l("Assign selected"))
 
 
@@ -257,12 +274,18 @@ class CaseFilterForm(FlaskForm):
         description=_l("Case number, name or alias, in any script"),
         validators=[Length(max=200)],
     )
-    status = SelectField(_l("Status"), choices=choices([("", _l("Any")), *STATUS_LABELS.items()]))
+    # Every link to the list (the menu, the queues) leaves most filters out: a filter not given
+    # is "any" (default=""), not a missing choice to complain about.
+    status = SelectField(
+        _l("Status"),
+        choices=choices([("", _l("Any")), (OPEN, _l("Open (not closed)")), *STATUS_LABELS.items()]),
+        default="",
+    )
     source_list = SelectField(_l("Source list"), coerce=_optional_int, validators=[Optional()])
     region = StringField(_l("Region"), validators=[Length(max=100)])
     caseworker = SelectField(_l("Caseworker"), validators=[Optional()])
     age_band = SelectField(
-        _l("Age"), choices=choices([("", _l("Any")), *((b, b) for b in AGE_BANDS)])
+        _l("Age"), choices=choices([("", _l("Any")), *((b, b) for b in AGE_BANDS)]), default=""
     )
     sort = SelectField(_l("Sort"), choices=choices(SORTS.items()), validators=[Optional()])
     stale = BooleanField(_l("Only cases with no recent activity"))

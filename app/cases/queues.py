@@ -28,7 +28,7 @@ PRIORITY_RANK = case(
 
 
 def open_cases() -> Select:
-    return select(Case).where(Case.status != CaseStatus.CLOSED.value, Case.archived.is_(False))
+    return select(Case).where(Case.is_open)
 
 
 def next_due_subquery():
@@ -92,7 +92,7 @@ def caseworker_load() -> list[tuple[User, int, int]]:
     today = date.today()
     open_counts = (
         select(Case.assigned_to_id, func.count().label("n"))
-        .where(Case.status != CaseStatus.CLOSED.value, Case.archived.is_(False))
+        .where(Case.is_open)
         .group_by(Case.assigned_to_id)
         .subquery()
     )

@@ -17,6 +17,7 @@ from app.cases.access import can_edit_case, can_read_case
 from app.cases.charts import status_bars
 from app.cases.events import case_opened, case_page_shown, supervisor_queues_shown
 from app.cases.forms import (
+    UNASSIGN,
     AliasForm,
     ArchiveForm,
     AssignForm,
@@ -39,7 +40,7 @@ from app.cases.models import (
     Relative,
     SourceList,
     TransitionRequest,
-    count_cases_by_status,
+    count_cases_by_progress,
     format_case_number,
     parse_case_number,
 )
@@ -123,6 +124,18 @@ def _filter_form() -> CaseFilterForm:
     return form
 
 
+def _assign_form() -> AssignForm:
+    """Bulk assignment: a placeholder first, so that nothing happens until a person is chosen;
+    "Nobody" last, apart from the people."""
+    form = AssignForm()
+    form.assignee.choices = choices(
+        [("", _("Choose a person…"))]
+        + [(str(u.id), u.name) for u in _assignable_users()]
+        + [(UNASSIGN, _("Nobody (unassign)"))]
+    )
+    return form
+
+
 def _digits(value: str) -> int | None:
     try:
         return database_int(value) if value.isdigit() else None
@@ -130,18 +143,24 @@ def _digits(value: str) -> int | None:
         return None
 
 
+def _chosen(field) -> str:
+    """A filter select's value; "" (any) when what was sent is none of its choices: the error
+    beside the field says so, and the list is not narrowed by a value nothing can match."""
+    return "" if field.errors else str(field.data or "")
+
+
 def _filters(form: CaseFilterForm) -> CaseFilters:
     form.validate()
-    caseworker = form.caseworker.data or ""
+    caseworker = _chosen(form.caseworker)
     return CaseFilters(
         # Too long to be a name (the form says so beside the field): no search on it.
         text="" if form.q.errors else form.q.data or "",
-        status=form.status.data or "",
-        source_list_id=form.source_list.data,
+        status=_chosen(form.status),
+        source_list_id=None if form.source_list.errors else form.source_list.data,
         region="" if form.region.errors else text(form.region),
         assigned_to_id=_digits(caseworker),
         unassigned=caseworker == "none",
-        age_band=form.age_band.data or "",
+        age_band=_chosen(form.age_band),
         stale_days=current_app.config["STALE_CASE_DAYS"] if form.stale.data else None,
     )
 
@@ -162,12 +181,7 @@ def index():
         page = db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
         broadened = bool(page.total)
     record_list_read(*page.items)
-    assign_form = None
-    if current_user.can(Permission.CASE_ASSIGN):
-        assign_form = AssignForm()
-        assign_form.assignee.choices = choices(
-            [("", _("Nobody (unassign)"))] + [(u.id, u.name) for u in _assignable_users()]
-        )
+    assign_form = _assign_form() if current_user.can(Permission.CASE_ASSIGN) else None
     return render_template(
         "cases/index.html", form=form, page=page, assign_form=assign_form, broadened=broadened
     )
@@ -250,13 +264,16 @@ def export(fmt: str):
 @bp.route("/cases/assign", methods=["POST"])
 @require(Permission.CASE_ASSIGN)
 def assign():
-    form = AssignForm()
-    form.assignee.choices = choices([("", "-")] + [(u.id, u.name) for u in _assignable_users()])
+    form = _assign_form()
     case_ids = [int(v) for v in request.form.getlist("case_ids") if v.isdigit()]
-    if not form.validate_on_submit() or not case_ids:
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+        return redirect(request.referrer or url_for("cases.index"))
+    if not case_ids:
         flash(_("Choose at least one case and a person."), "error")
         return redirect(request.referrer or url_for("cases.index"))
-    assignee = db.session.get(User, form.assignee.data) if form.assignee.data else None
+    chosen = form.assignee.data
+    assignee = None if chosen == UNASSIGN else db.session.get(User, int(chosen))
     try:
         changed = assign_cases(case_ids, assignee, current_user)
     except CaseError as error:
@@ -633,7 +650,7 @@ def my_cases():
 @require(Permission.SOURCE_LIST_VIEW)
 def source_lists():
     lists = db.session.scalars(select(SourceList).order_by(SourceList.name)).all()
-    progress = {sl.id: count_cases_by_status(sl.id) for sl in lists}
+    progress = {sl.id: count_cases_by_progress(sl.id) for sl in lists}
     return render_template("cases/source_lists.html", lists=lists, progress=progress)
 
 
@@ -665,7 +682,7 @@ def source_list_export(source_list_id: int, fmt: str):
     if fmt not in EXPORT_FORMATS:
         abort(404)
     source_list = db.get_or_404(SourceList, source_list_id)
-    counts = count_cases_by_status(source_list.id)
+    counts = count_cases_by_progress(source_list.id)
     record(AuditAction.EXPORT, source_list, detail={"format": fmt, "what": "progress"})
     db.session.commit()
     rows = [
@@ -681,7 +698,7 @@ def source_list_export(source_list_id: int, fmt: str):
 @require(Permission.SOURCE_LIST_VIEW)
 def source_list(source_list_id: int):
     source_list = db.get_or_404(SourceList, source_list_id)
-    counts = count_cases_by_status(source_list.id)
+    counts = count_cases_by_progress(source_list.id)
     return render_template(
         "cases/source_list.html",
         source_list=source_list,

@@ -18,11 +18,15 @@ from app.cases.name_keys import WORD, word_keys
 from app.database import utcnow
 from app.names.text import to_latin_key
 
+# The status filter's "every status but closed": the queues' open cases, so that a queue's
+# count and the list behind its link are the same cases.
+OPEN = "open"
+
 
 @dataclass
 class CaseFilters:
     text: str = ""
-    status: str = ""
+    status: str = ""  # a CaseStatus, OPEN, or "" for any
     source_list_id: int | None = None
     region: str = ""
     assigned_to_id: int | None = None
@@ -69,7 +73,9 @@ def search_cases(user: User, filters: CaseFilters, prefix: bool = False) -> Sele
             if ids is None:
                 return query.where(Case.id.is_(None))
             query = query.where(Case.id.in_(ids))
-    if filters.status:
+    if filters.status == OPEN:
+        query = query.where(Case.is_open)
+    elif filters.status:
         query = query.where(Case.status == filters.status)
     if filters.source_list_id:
         query = query.where(Case.source_list_id == filters.source_list_id)
