@@ -23,10 +23,10 @@ import config
 from app import create_app
 from app.auth.services import create_user
 from app.cases.models import Case, CaseNameKey, SourceList
-from app.cases.name_keys import keys_for_names
 from app.cases.search import CaseFilters, search_cases
 from app.database import utcnow
 from app.extensions import db
+from app.names.keys import keys_for_names
 
 QUERIES = [
     "Oleksandr Kovalenko",

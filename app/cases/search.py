@@ -7,16 +7,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Select, and_, intersect, or_, select, union
+from sqlalchemy import Select, and_, or_, select, union
 from sqlalchemy.orm import joinedload
 
 from app.auth.models import User
 from app.cases.access import visible_cases
 from app.cases.labels import AGE_BANDS
 from app.cases.models import Case, CaseNameKey, CaseStatus, parse_case_number
-from app.cases.name_keys import WORD, word_keys
 from app.database import utcnow
-from app.names.text import to_latin_key
+from app.name_search import ids_with_names
 
 # The status filter's "every status but closed": the queues' open cases, so that a queue's
 # count and the list behind its link are the same cases.
@@ -36,27 +35,16 @@ class CaseFilters:
     stale_days: int | None = None  # open cases with no activity for this many days
 
 
-def _matching_ids(words: list[str], prefix: bool, external_id: str):
-    """Ids of cases with every word among their name keys, or with this list number.
+def _matching_ids(text: str, prefix: bool):
+    """Ids of cases with every word of ``text`` among their name keys, or with this list number.
 
-    One indexed lookup per word, intersected; a plain ``IN`` of that set lets the planner
-    start from the few matching ids instead of filtering every case."""
-    per_word = []
-    for word in words:
-        if prefix:
-            stem = to_latin_key(word)
-            if len(stem) < 3:
-                return None
-            match = and_(CaseNameKey.key >= stem, CaseNameKey.key < stem + "\uffff")
-        else:
-            match = CaseNameKey.key.in_(sorted(word_keys(word)))
-        per_word.append(select(CaseNameKey.case_id).where(match))
-    if len(per_word) > 1:
-        # SQLite refuses a bare compound inside a compound: wrap the intersection.
-        both = intersect(*per_word).subquery()
-        per_word = [select(both.c.case_id)]
-    by_name = per_word[0]
-    return union(by_name, select(Case.id).where(Case.external_id == external_id))
+    A plain ``IN`` of that set lets the planner start from the few matching ids instead of
+    filtering every case."""
+    by_name = ids_with_names(CaseNameKey.case_id, CaseNameKey.key, text, prefix)
+    by_number = select(Case.id).where(Case.external_id == text)
+    if by_name is None:
+        return None if prefix else by_number
+    return union(by_name, by_number)
 
 
 def search_cases(user: User, filters: CaseFilters, prefix: bool = False) -> Select:
@@ -69,7 +57,7 @@ def search_cases(user: User, filters: CaseFilters, prefix: bool = False) -> Sele
         if case_id is not None:
             query = query.where(or_(Case.id == case_id, Case.external_id == text))
         else:
-            ids = _matching_ids(WORD.findall(text), prefix, text)
+            ids = _matching_ids(text, prefix)
             if ids is None:
                 return query.where(Case.id.is_(None))
             query = query.where(Case.id.in_(ids))

@@ -34,11 +34,11 @@ from app.cases.models import (
     SourceList,
     TransitionRequest,
 )
-from app.cases.name_keys import keys_for_names
 from app.cases.workflow import TransitionError, check_transition, find_transition
 from app.database import utcnow
 from app.dates import date_problem
 from app.extensions import db
+from app.names.keys import keys_for_names
 
 # A person's names as the case holds them (search keys are built from these and the aliases).
 NAME_FIELDS = ("family_name", "given_name", "patronymic", "family_name_latin", "given_name_latin")

@@ -19,6 +19,7 @@ from app.extensions import db
 from app.matching.services import new_run, run_matching
 from app.names.given import given_name_keys, given_names
 from app.records.models import PartnerRecord, PartnerSource
+from app.records.services import file_name_keys
 
 DEMO_USERS = [
     ("admin@demo.reunite.test", "Demo Administrator", Role.ADMIN),
@@ -256,18 +257,19 @@ def _seed_partner_records(seed: int) -> None:
             }
         )
     rng.shuffle(rows)
-    for number, fields in enumerate(rows, start=1):
-        external_id = f"E-{number:04d}"
-        db.session.add(
-            PartnerRecord(
-                source=source,
-                external_id=external_id,
-                raw={k: "" if v is None else str(v) for k, v in fields.items()},
-                row_hash=external_id,
-                **fields,
-            )
+    records = [
+        PartnerRecord(
+            source=source,
+            external_id=f"E-{number:04d}",
+            raw={k: "" if v is None else str(v) for k, v in fields.items()},
+            row_hash=f"E-{number:04d}",
+            **fields,
         )
+        for number, fields in enumerate(rows, start=1)
+    ]
+    db.session.add_all(records)
     db.session.flush()
+    file_name_keys({r.id: [getattr(r, f) for f in PartnerRecord.NAME_FIELDS] for r in records})
 
 
 def _match_demo_data() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -80,6 +80,9 @@ class PartnerRecord(Model):
 
     source: Mapped[PartnerSource] = relationship()
 
+    # The fields whose words are filed in partner_record_name_key for search.
+    NAME_FIELDS: ClassVar[tuple[str, ...]] = ("family_name", "given_name", "patronymic")
+
     @property
     def date_of_birth(self) -> PartialDate | None:
         if self.dob_year is None:
@@ -93,3 +96,23 @@ class PartnerRecord(Model):
 
     def __repr__(self) -> str:
         return f"<PartnerRecord {self.id}>"
+
+
+# A longer key is a run of letters no one types into a search box; it is not filed.
+NAME_KEY_LENGTH = 100
+
+
+class PartnerRecordNameKey(Model):
+    """The normalised keys of a record's names (see :mod:`app.names.keys`), so that search is
+    one indexed lookup per word in any script; written with the record by ``upsert_records``."""
+
+    __tablename__ = "partner_record_name_key"
+    __audited__ = False  # derived data, rebuilt from the record whenever its names are written
+    # No surrogate id (a million records file several million keys): the primary key serves
+    # rebuilding one record's keys, the (key, record) index serves search.
+    __table_args__ = (Index("ix_partner_record_name_key_key_record", "key", "record_id"),)
+
+    record_id: Mapped[int] = mapped_column(
+        ForeignKey("partner_record.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(NAME_KEY_LENGTH), primary_key=True)

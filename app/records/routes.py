@@ -9,27 +9,39 @@ from app.audit.services import record, record_list_read
 from app.auth.permissions import Permission, require
 from app.extensions import db
 from app.records.models import PartnerRecord, PartnerSource
+from app.records.search import search_records
 from app.web import database_int
 
 bp = Blueprint("records", __name__, url_prefix="/records")
+
+QUERY_LENGTH = 200
 
 
 @bp.route("/")
 @require(Permission.RECORD_READ, reads_only=True)
 def index():
-    """Partner records, filtered by source and by the start of the family name."""
+    """Partner records, filtered by source and by names in any script."""
     sources = db.session.scalars(select(PartnerSource).order_by(PartnerSource.name)).all()
-    query = select(PartnerRecord).order_by(PartnerRecord.family_name, PartnerRecord.id)
     source_id = request.args.get("source", type=database_int)
-    if source_id:
-        query = query.where(PartnerRecord.source_id == source_id)
-    family = (request.args.get("q") or "").strip()
-    if family:
-        query = query.where(PartnerRecord.family_name.startswith(family, autoescape=True))
-    page = db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
+    # The field's own limit: a longer text is no name, and each word costs a lookup.
+    text = (request.args.get("q") or "")[:QUERY_LENGTH].strip()
+    per_page = current_app.config["PER_PAGE"]
+    page = db.paginate(search_records(text, source_id), per_page=per_page, error_out=False)
+    broadened = False
+    if page.total == 0 and text:
+        # Nothing matched whole names: try the words as beginnings ("Ковал" → Коваленко).
+        query = search_records(text, source_id, prefix=True)
+        page = db.paginate(query, per_page=per_page, error_out=False)
+        broadened = bool(page.total)
     record_list_read(*page.items)
     return render_template(
-        "records/index.html", page=page, sources=sources, source_id=source_id, q=family
+        "records/index.html",
+        page=page,
+        sources=sources,
+        source_id=source_id,
+        q=text,
+        query_length=QUERY_LENGTH,
+        broadened=broadened,
     )
 
 

@@ -9,18 +9,32 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 
 from app.bulk import CREATED, UNCHANGED, UPDATED, RowWritten, Written, string_limits, too_long
 from app.database import utcnow
 from app.extensions import db
-from app.records.models import RECORD_FIELDS, PartnerRecord, PartnerSource
+from app.names.keys import keys_for_names
+from app.records.models import (
+    NAME_KEY_LENGTH,
+    RECORD_FIELDS,
+    PartnerRecord,
+    PartnerRecordNameKey,
+    PartnerSource,
+)
 
-__all__ = ["RecordRow", "content_hash", "get_or_create_partner_source", "upsert_records"]
+__all__ = [
+    "RecordRow",
+    "content_hash",
+    "file_name_keys",
+    "get_or_create_partner_source",
+    "upsert_records",
+]
 
 
 def get_or_create_partner_source(
@@ -140,10 +154,39 @@ def upsert_records(source_id: int, batch_id: int, rows: list[RecordRow]) -> list
                 }
             )
             results.append(UPDATED)
+    names: dict[int, list[str]] = {}
     if inserts:
-        db.session.execute(insert(t), inserts)
+        created = db.session.execute(
+            insert(t).returning(t.c.id, sort_by_parameter_order=True), inserts
+        ).scalars()
+        for record_id, values in zip(created, inserts, strict=True):
+            names[record_id] = [values[field] for field in PartnerRecord.NAME_FIELDS]
     if updates:
         db.session.execute(_UPDATE, updates)
+        for values in updates:
+            names[values["b_id"]] = [values[f"v_{f}"] for f in PartnerRecord.NAME_FIELDS]
     if touches:
         db.session.execute(_TOUCH, touches)
+    file_name_keys(names)
     return results
+
+
+_KEYS = PartnerRecordNameKey.__table__
+
+
+def file_name_keys(names_by_record: Mapping[int, Iterable[str]]) -> None:
+    """File the search keys of these records' names (family, given, patronymic), replacing
+    the keys filed before: bulk statements, never one per record."""
+    if not names_by_record:
+        return
+    ids = list(names_by_record)
+    for start in range(0, len(ids), 500):  # under SQLite's limit of bound parameters
+        db.session.execute(delete(_KEYS).where(_KEYS.c.record_id.in_(ids[start : start + 500])))
+    rows = [
+        {"record_id": record_id, "key": key}
+        for record_id, record_names in names_by_record.items()
+        for key in sorted(keys_for_names(name for name in record_names if name))
+        if len(key) <= NAME_KEY_LENGTH
+    ]
+    if rows:
+        db.session.execute(insert(_KEYS), rows)

@@ -37,6 +37,7 @@ LAYERS: list[set[str]] = [
     {
         "app.web",
         "app.forms",
+        "app.name_search",
         "app.reports",
         "app.jobs",
         "app.bulk",
@@ -65,7 +66,7 @@ PURE_CORES = [
     "app.imports.fields",
     "app.imports.names",
     "app.imports.rows",
-    "app.cases.name_keys",
+    "app.names.keys",
     "app.matching.entities",
     "app.matching.blocking",
     "app.matching.scoring",

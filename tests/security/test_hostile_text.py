@@ -17,7 +17,6 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from app.cases.name_keys import keys_for_names, word_keys
 from app.dates import (
     MAX_YEAR,
     MIN_YEAR,
@@ -36,6 +35,7 @@ from app.names.given import (
     patronymic_key,
     patronymic_parts,
 )
+from app.names.keys import keys_for_names, word_keys
 from app.names.places import oblast_key, place_candidates, place_key, place_region, place_words
 from app.names.surnames import phonetic_block_key, surname_key
 from app.names.text import fold, language_of, repair_mixed_scripts, script_of, to_latin_key

@@ -1,6 +1,6 @@
-"""The search keys of a case's names: every written word as a surname, as a given name and as
-spelt, so that ``Oleksandr Kovalenko``, ``Александр Коваленко`` and ``коваленко олександр`` meet
-in one index lookup per word. Pure: the keys come from :mod:`app.names`."""
+"""The search keys of a person's names (a case's, a partner record's): every written word as a
+surname, as a given name and as spelt, so that ``Oleksandr Kovalenko``, ``Александр Коваленко``
+and ``коваленко олександр`` meet in one index lookup per word. Pure."""
 
 from __future__ import annotations
 

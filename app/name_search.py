@@ -1,0 +1,49 @@
+"""Name search in SQL: the owners (cases, partner records) of every word of a query, through
+their tables of name keys (see :mod:`app.names.keys`): one indexed lookup per word, the
+lookups intersected, never a scan of the names themselves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, and_, intersect, select
+from sqlalchemy.orm import QueryableAttribute
+
+from app.names.keys import WORD, word_keys
+from app.names.text import to_latin_key
+
+__all__ = ["MIN_PREFIX", "ids_with_names"]
+
+# A shorter beginning would range over a large part of the index and match names by chance.
+MIN_PREFIX = 3
+
+
+def ids_with_names(
+    owner_id: QueryableAttribute[int],
+    key: QueryableAttribute[str],
+    text: str,
+    prefix: bool = False,
+) -> Select[Any] | None:
+    """The ``owner_id`` values of a key table whose keys hold every word of ``text``.
+
+    A word matches by any of its keys (as a surname, a given name, as spelt); with ``prefix``,
+    as the beginning of a key ("Ковал" finds Коваленко). None when nothing can match by name:
+    the text has no word, or a word is too short to look up by its beginning.
+    """
+    per_word = []
+    for word in WORD.findall(text):
+        if prefix:
+            stem = to_latin_key(word)
+            if len(stem) < MIN_PREFIX:
+                return None
+            match = and_(key >= stem, key < stem + "\uffff")
+        else:
+            match = key.in_(sorted(word_keys(word)))
+        per_word.append(select(owner_id).where(match))
+    if not per_word:
+        return None
+    if len(per_word) == 1:
+        return per_word[0]
+    # SQLite refuses a bare compound inside a compound: callers may union this, so wrap it.
+    both = intersect(*per_word).subquery()
+    return select(both.c[0])
