@@ -65,6 +65,7 @@ from app.cases.services import (
     pending_request,
     record_case_read,
     record_relative_read,
+    stale_edit,
     timeline,
     update_case,
     update_relative,
@@ -344,25 +345,28 @@ def edit(case_id: int):
     form.source_list.choices = _source_list_choices()
     conflict = None
     if request.method == "GET":
-        form.version.data = case.version
-        form.date_of_birth.data = case.date_of_birth.isoformat() if case.date_of_birth else ""
-        form.source_list.data = case.source_list_id
+        form.start_from(case)
     form.source_list.data = case.source_list_id  # the list is fixed once a case exists
     if form.validate_on_submit():
         try:
-            raw_version = str(form.version.data or "")
-            expected = int(raw_version) if raw_version.isdigit() else -1  # tampered: conflict
-            changed = update_case(case, current_user, form.case_fields(), expected)
+            changed = update_case(
+                case,
+                current_user,
+                form.case_fields(),
+                form.expected_version(),
+                form.base_values(),
+                form.clash_choices(),
+            )
             db.session.commit()
         except StaleCaseError as error:
             db.session.rollback()
             conflict = error
-            form.version.data = error.case.version  # saving again now overwrites knowingly
         except StaleDataError:
             db.session.rollback()
             case = db.session.get_one(Case, case_id)
-            conflict = StaleCaseError(case, [], form.case_fields())
-            form.version.data = case.version
+            conflict = stale_edit(
+                case, form.case_fields(), form.expected_version(), form.base_values()
+            )
         except CaseError as error:
             db.session.rollback()
             flash(str(error), "error")
@@ -370,11 +374,18 @@ def edit(case_id: int):
             if changed:
                 flash(_("Case saved."), "success")
             return redirect(url_for("cases.detail", case_id=case.id))
+    chosen: dict[str, str] = {}
+    if conflict is not None:
+        form.show_conflict(conflict)
+        # Choices made on this version still stand; after a further save they are asked again.
+        chosen = {} if conflict.stale else form.clash_choices()
     # The form shows the child's file as the case page does: recorded as a read likewise.
     record_case_read(case)
     db.session.commit()
     reads_only_from_here()
-    return render_template("cases/form.html", form=form, case=case, conflict=conflict)
+    return render_template(
+        "cases/form.html", form=form, case=case, conflict=conflict, chosen=chosen
+    )
 
 
 def _case_action(case_id: int, form_class, action, success: str):
