@@ -82,8 +82,11 @@ class CaseForm(FlaskForm):
         validators=[Length(max=20)], filters=[lambda v: "" if v is None else str(v)]
     )
     # What the form started from (edit_snapshot as JSON): a save after someone else's tells
-    # by it which fields this person changed (see merge_edit).
-    base = HiddenField(filters=[lambda v: "" if v is None else str(v)])
+    # by it which fields this person changed (see merge_edit). It holds the circumstances too,
+    # escaped as JSON: room for all of them twice over.
+    base = HiddenField(
+        validators=[Length(max=4 * LONG_TEXT)], filters=[lambda v: "" if v is None else str(v)]
+    )
     submit = SubmitField(_l("Save case"))
 
     def start_from(self, case: Case) -> None:
