@@ -675,7 +675,7 @@ def add_alias(
     note: str = "",
 ) -> CaseAlias:
     if not (family_name.strip() or given_name.strip() or patronymic.strip()):
-        raise CaseError(_("An alias needs at least one name."))
+        raise CaseError(_("An alias needs at least one name."), field="family_name")
     alias = CaseAlias(
         case=case,
         kind=kind,
@@ -693,7 +693,7 @@ def add_alias(
 
 def add_relative(case: Case, actor: User, **fields: Any) -> Relative:
     if not (fields.get("full_name") or "").strip():
-        raise CaseError(_("A relative needs a name."))
+        raise CaseError(_("A relative needs a name."), field="full_name")
     relative = Relative(case=case, **fields)
     db.session.add(relative)
     db.session.flush()
@@ -704,7 +704,7 @@ def add_relative(case: Case, actor: User, **fields: Any) -> Relative:
 def update_relative(relative: Relative, actor: User, **fields: Any) -> list[str]:
     """Change a relative's details (consent and phone numbers change over time)."""
     if not (fields.get("full_name") or "").strip():
-        raise CaseError(_("A relative needs a name."))
+        raise CaseError(_("A relative needs a name."), field="full_name")
     changed = [f for f, v in fields.items() if getattr(relative, f) != v]
     for field in changed:
         setattr(relative, field, fields[field])
@@ -722,7 +722,7 @@ def update_relative(relative: Relative, actor: User, **fields: Any) -> list[str]
 def link_siblings(case: Case, other: Case, actor: User) -> None:
     """Siblings who are both cases point at each other (a sibling relative on each side)."""
     if case.id == other.id:
-        raise CaseError(_("A case cannot be its own sibling."))
+        raise CaseError(_("A case cannot be its own sibling."), field="case_number")
     for this, that in ((case, other), (other, case)):
         already = db.session.scalar(
             select(Relative.id).where(
@@ -750,7 +750,7 @@ def link_siblings(case: Case, other: Case, actor: User) -> None:
 
 def log_contact(case: Case, actor: User, **fields: Any) -> ContactLog:
     if fields.get("next_step_due") and not (fields.get("next_step") or "").strip():
-        raise CaseError(_("A due date needs a next step."))
+        raise CaseError(_("A due date needs a next step."), field="next_step")
     contact = ContactLog(case_id=case.id, created_by_id=actor.id, **fields)
     db.session.add(contact)
     db.session.flush()
@@ -772,7 +772,7 @@ def case_notes(case: Case) -> Sequence[CaseNote]:
 
 def add_note(case: Case, actor: User, body: str) -> CaseNote:
     if not body.strip():
-        raise CaseError(_("The note is empty."))
+        raise CaseError(_("The note is empty."), field="body")
     note = CaseNote(case=case, author_id=actor.id, body=body.strip())
     db.session.add(note)
     db.session.flush()
@@ -926,9 +926,9 @@ def mark_duplicate(duplicate: Case, original: Case, actor: User, reason: str = "
     holds the approval permission) and points at the original; both keep their histories, and
     the original learns the duplicate's names as aliases so search finds it."""
     if duplicate.id == original.id:
-        raise CaseError(_("A case cannot be a duplicate of itself."))
+        raise CaseError(_("A case cannot be a duplicate of itself."), field="case_number")
     if original.duplicate_of_id:
-        raise CaseError(_("The original is itself marked as a duplicate."))
+        raise CaseError(_("The original is itself marked as a duplicate."), field="case_number")
     if not actor.can(Permission.CASE_APPROVE):
         raise CaseError(_("Only a supervisor can merge cases."))
     reason = reason.strip() or _("Duplicate of %(n)s", n=original.case_number)
@@ -987,6 +987,6 @@ def mark_duplicate(duplicate: Case, original: Case, actor: User, reason: str = "
 
 def archive_case(case: Case, actor: User, reason: str) -> None:
     if not reason.strip():
-        raise CaseError(_("Write down why the case is archived."))
+        raise CaseError(_("Write down why the case is archived."), field="reason")
     case.archived = True
     add_event(case, actor, CaseEventKind.ARCHIVED, text=reason.strip())
