@@ -18,6 +18,7 @@ from app.database import MAX_INTEGER
 __all__ = [
     "DatabaseIntegerConverter",
     "PageSection",
+    "add_form_error",
     "current_app_object",
     "database_int",
     "flash_form_errors",
@@ -70,6 +71,16 @@ def flash_form_errors(form: FlaskForm) -> None:
         form_field: Any = getattr(form, name, None)  # WTForms ships no types
         label = form_field.label.text if hasattr(form_field, "label") else name
         flash(f"{label}: {' '.join(map(str, errors))}", "error")
+
+
+def add_form_error(form: FlaskForm, message: str, field_name: str | None = None) -> None:
+    """An error an operation found after the form validated (the service said no): beside the
+    field ``field_name`` when the form has it, else the form's own, shown in its summary."""
+    form_field: Any = getattr(form, field_name, None) if field_name else None
+    if form_field is not None and hasattr(form_field, "errors"):
+        form_field.errors = [*form_field.errors, message]
+    else:
+        form.form_errors.append(message)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,3 +1,7 @@
+import json
+from typing import Any
+
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -24,8 +28,9 @@ from app.cases.labels import (
     SEX_LABELS,
     STATUS_LABELS,
 )
-from app.cases.models import Priority, Sex
+from app.cases.models import Case, Priority, Sex
 from app.cases.search import OPEN
+from app.cases.services import EDIT_FIELDS, EDITABLE_FIELDS, Keep, StaleCaseError, edit_snapshot
 from app.dates import parse_date
 from app.forms import PrefixedForm, choices, text
 from app.web import database_int
@@ -82,7 +87,64 @@ class CaseForm(FlaskForm):
     version = HiddenField(
         validators=[Length(max=20)], filters=[lambda v: "" if v is None else str(v)]
     )
+    # What the form started from (edit_snapshot as JSON): a save after someone else's tells
+    # by it which fields this person changed (see merge_edit). It holds the circumstances too,
+    # escaped as JSON: room for all of them twice over.
+    base = HiddenField(
+        validators=[Length(max=4 * LONG_TEXT)], filters=[lambda v: "" if v is None else str(v)]
+    )
     submit = SubmitField(_l("Save case"))
+
+    def start_from(self, case: Case) -> None:
+        """Show ``case`` as saved, and start from it."""
+        self.show_saved(case, EDIT_FIELDS)
+        self.version.data = str(case.version)
+        self.base.data = json.dumps(edit_snapshot(case), ensure_ascii=False)
+
+    def show_conflict(self, conflict: StaleCaseError) -> None:
+        """The conflict page's form: the editor's values, the other saves' on the fields the
+        editor left alone, and the current version, so that a further save is noticed."""
+        self.show_saved(conflict.case, conflict.merge.kept)
+        self.version.data = str(conflict.case.version)
+        self.base.data = json.dumps(conflict.next_base(), ensure_ascii=False)
+
+    def show_saved(self, case: Case, names) -> None:
+        """Fill the fields ``names`` with the case's saved values, whatever was posted."""
+        for name in names:
+            form_field = self[name]
+            if name == "date_of_birth":
+                form_field.data = case.date_of_birth.isoformat() if case.date_of_birth else ""
+            else:
+                form_field.data = getattr(case, name)
+            form_field.raw_data = None  # else a date or number field shows the posted text
+
+    def expected_version(self) -> int:
+        raw = str(self.version.data or "")
+        return int(raw) if raw.isdigit() else -1  # missing or tampered: a conflict
+
+    def base_values(self) -> dict[str, Any] | None:
+        """What the form started from; None when the post lacks it or it is not what the
+        form sends (then every field saved differently since counts as a clash)."""
+        try:
+            values = json.loads(self.base.data or "")
+        except (ValueError, RecursionError):
+            return None
+        if not isinstance(values, dict):
+            return None
+        return {
+            column: value
+            for column, value in values.items()
+            if column in EDITABLE_FIELDS and (value is None or isinstance(value, str | int))
+        }
+
+    def clash_choices(self) -> dict[str, str]:
+        """The conflict page's choice per clashing field (radios ``resolve-<field>``)."""
+        allowed = {keep.value for keep in Keep}
+        return {
+            name: value
+            for name in EDIT_FIELDS
+            if (value := request.form.get(f"resolve-{name}", "")) in allowed
+        }
 
     def validate_date_of_birth(self, field):
         parsed = parse_date(field.data or "")

@@ -66,16 +66,23 @@ from app.cases.services import (
     pending_request,
     record_case_read,
     record_relative_read,
+    stale_edit,
     timeline,
     update_case,
     update_relative,
 )
 from app.cases.workflow import TransitionError, allowed_targets
 from app.extensions import db
-from app.forms import EmptyForm, choices, text
+from app.forms import EmptyForm, PrefixedForm, choices, text
 from app.reports.exports import EXPORT_FORMATS, export_response
 from app.sqlite import reads_only_from_here
-from app.web import current_app_object, database_int, flash_form_errors, page_sections
+from app.web import (
+    add_form_error,
+    current_app_object,
+    database_int,
+    flash_form_errors,
+    page_sections,
+)
 
 bp = Blueprint("cases", __name__)
 
@@ -315,18 +322,40 @@ def new():
 @bp.route("/cases/<int:case_id>")
 @require(Permission.CASE_READ)
 def detail(case_id: int):
-    case = _load_case(case_id)
+    return _case_page(_load_case(case_id))
+
+
+def _relative_choices(case: Case):
+    return choices([("", "—")] + [(r.id, r.full_name) for r in case.relatives])
+
+
+def _case_page(case: Case, refused: PrefixedForm | None = None):
+    """The case page with blank forms, or with ``refused``, a form of it that was posted and
+    refused, in its place: showing what was typed and, beside each field, what is wrong."""
     record_case_read(case)
     db.session.commit()
     reads_only_from_here()
-    status_form = StatusForm()
-    status_form.target.choices = choices(
+    # formdata=None: on a refused post the other forms stay blank, not filled from the post.
+    forms = {
+        f"{form_class.prefix_name}_form": form_class(formdata=None)
+        for form_class in (
+            StatusForm,
+            ContactForm,
+            RelativeForm,
+            AliasForm,
+            NoteForm,
+            CaseNumberForm,
+            DuplicateForm,
+            ArchiveForm,
+            DecisionForm,
+        )
+    }
+    if refused is not None:
+        forms[f"{refused.prefix_name}_form"] = refused
+    forms["status_form"].target.choices = choices(
         (t.target.value, STATUS_LABELS[t.target]) for t in allowed_targets(case.status)
     )
-    contact_form = ContactForm()
-    contact_form.relative.choices = choices(
-        [("", "—")] + [(r.id, r.full_name) for r in case.relatives]
-    )
+    forms["contact_form"].relative.choices = _relative_choices(case)
     contacts = db.session.scalars(
         case.contacts.select().order_by(ContactLog.contacted_on.desc(), ContactLog.id.desc())
     ).all()
@@ -339,16 +368,8 @@ def detail(case_id: int):
         notes=case_notes(case),
         pending=pending_request(case),
         transitions=allowed_targets(case.status),
-        status_form=status_form,
-        contact_form=contact_form,
-        relative_form=RelativeForm(),
-        alias_form=AliasForm(),
-        note_form=NoteForm(),
-        link_form=CaseNumberForm(),
-        duplicate_form=DuplicateForm(),
-        archive_form=ArchiveForm(),
-        decision_form=DecisionForm(),
         relationship_labels=RELATIONSHIP_LABELS,
+        **forms,
         **page_sections(case_page_shown, current_app_object(), case=case),
     )
 
@@ -361,25 +382,28 @@ def edit(case_id: int):
     form.source_list.choices = _source_list_choices()
     conflict = None
     if request.method == "GET":
-        form.version.data = case.version
-        form.date_of_birth.data = case.date_of_birth.isoformat() if case.date_of_birth else ""
-        form.source_list.data = case.source_list_id
+        form.start_from(case)
     form.source_list.data = case.source_list_id  # the list is fixed once a case exists
     if form.validate_on_submit():
         try:
-            raw_version = str(form.version.data or "")
-            expected = int(raw_version) if raw_version.isdigit() else -1  # tampered: conflict
-            changed = update_case(case, current_user, form.case_fields(), expected)
+            changed = update_case(
+                case,
+                current_user,
+                form.case_fields(),
+                form.expected_version(),
+                form.base_values(),
+                form.clash_choices(),
+            )
             db.session.commit()
         except StaleCaseError as error:
             db.session.rollback()
             conflict = error
-            form.version.data = error.case.version  # saving again now overwrites knowingly
         except StaleDataError:
             db.session.rollback()
             case = db.session.get_one(Case, case_id)
-            conflict = StaleCaseError(case, [], form.case_fields())
-            form.version.data = case.version
+            conflict = stale_edit(
+                case, form.case_fields(), form.expected_version(), form.base_values()
+            )
         except CaseError as error:
             db.session.rollback()
             flash(str(error), "error")
@@ -387,32 +411,43 @@ def edit(case_id: int):
             if changed:
                 flash(_("Case saved."), "success")
             return redirect(url_for("cases.detail", case_id=case.id))
+    chosen: dict[str, str] = {}
+    if conflict is not None:
+        form.show_conflict(conflict)
+        # Choices made on this version still stand; after a further save they are asked again.
+        chosen = {} if conflict.stale else form.clash_choices()
     # The form shows the child's file as the case page does: recorded as a read likewise.
     record_case_read(case)
     db.session.commit()
     reads_only_from_here()
-    return render_template("cases/form.html", form=form, case=case, conflict=conflict)
+    return render_template(
+        "cases/form.html", form=form, case=case, conflict=conflict, chosen=chosen
+    )
 
 
 def _case_action(case_id: int, form_class, action, success: str):
     """The shape every small POST on a case page shares: load, validate, act, commit.
-    When ``action`` returns a string, that message replaces ``success``."""
+    When ``action`` returns a string, that message replaces ``success``. A refused form
+    (invalid, or the operation said no) shows the case page again with the form as posted."""
     case = _load_case(case_id, edit=True)
     form = form_class()
     if hasattr(form, "relative"):
-        form.relative.choices = choices([("", "—")] + [(r.id, r.full_name) for r in case.relatives])
+        form.relative.choices = _relative_choices(case)
     if form.validate_on_submit():
         try:
             message = action(case, form)
         except (CaseError, TransitionError) as error:
             db.session.rollback()
-            flash(str(error), "error")
+            add_form_error(form, str(error), error.field)
         else:
             db.session.commit()
             flash(message if isinstance(message, str) else success, "success")
-    else:
+            return redirect(url_for("cases.detail", case_id=case_id))
+    if not isinstance(form, PrefixedForm):
+        # A button with no fields of its own (a next step's "Done"): nowhere else to say it.
         flash_form_errors(form)
-    return redirect(url_for("cases.detail", case_id=case_id))
+        return redirect(url_for("cases.detail", case_id=case_id))
+    return _case_page(case, refused=form)
 
 
 @bp.route("/cases/<int:case_id>/relatives", methods=["POST"])
@@ -537,7 +572,9 @@ def _case_by_number(text: str) -> Case:
     other_id = parse_case_number(text)
     other = db.session.get(Case, other_id) if other_id else None
     if other is None or not can_read_case(current_user, other):
-        raise CaseError(_("No case with number %(n)s that you can see.", n=text))
+        raise CaseError(
+            _("No case with number %(n)s that you can see.", n=text), field="case_number"
+        )
     return other
 
 

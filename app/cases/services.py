@@ -7,6 +7,7 @@ import dataclasses
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
 from flask_babel import gettext as _
@@ -36,7 +37,7 @@ from app.cases.models import (
 )
 from app.cases.workflow import TransitionError, check_transition, find_transition
 from app.database import utcnow
-from app.dates import date_problem
+from app.dates import PartialDate, date_problem
 from app.extensions import db
 from app.names.keys import keys_for_names
 
@@ -64,26 +65,165 @@ EDITABLE_FIELDS = (
 
 
 class CaseError(ValueError):
-    """A refused operation; the message is for the user."""
+    """A refused operation; the message is for the user. ``field`` names the form field the
+    message is about, where there is one, so that the page shows it beside that field."""
+
+    def __init__(self, message: str = "", field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+# The case form's fields as case columns. A clash between two editors is decided per field as
+# they see it: a date of birth is one field, though three columns.
+EDIT_FIELDS: dict[str, tuple[str, ...]] = {
+    ("date_of_birth" if column.startswith("dob_") else column): (
+        ("dob_year", "dob_month", "dob_day") if column.startswith("dob_") else (column,)
+    )
+    for column in EDITABLE_FIELDS
+}
+
+
+class Keep(StrEnum):
+    """Which value an editor keeps where they and another save changed a field differently."""
+
+    THEIRS = "theirs"
+    MINE = "mine"
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def edit_snapshot(case: Case) -> dict[str, Any]:
+    """The case's editable columns as JSON carries them: what an edit form starts from, sent
+    back with the form so that a later save can tell the editor's changes from other saves'."""
+    return {column: _plain(getattr(case, column)) for column in EDITABLE_FIELDS}
+
+
+@dataclass(frozen=True, slots=True)
+class EditMerge:
+    """An editor's values merged field by field with the saved case (see :func:`merge_edit`)."""
+
+    changes: dict[str, Any]  # the columns to write: where the editor's value wins
+    changed_by_others: list[str]  # fields saved differently since the editor's form was made
+    kept: list[str]  # fields the editor did not touch that another save changed: theirs stays
+    clashes: list[str]  # fields both changed, to different values
+    unresolved: list[str]  # clashes the editor has not yet chosen a value for
+
+
+def merge_edit(
+    base: Mapping[str, Any] | None,
+    mine: Mapping[str, Any],
+    saved: Mapping[str, Any],
+    choices: Mapping[str, str],
+    changed_since: Iterable[str] = (),
+) -> EditMerge:
+    """A three-way merge of one edit, per field of :data:`EDIT_FIELDS`.
+
+    ``base`` holds the columns as the editor's form started from them (None: not known),
+    ``mine`` the editor's values (columns they did not send are not edited), ``saved`` the
+    case now (both as :func:`edit_snapshot` gives them) and ``choices`` a :class:`Keep` per
+    field. A field the editor left as it was keeps the saved value; a field only the editor
+    changed takes theirs; a field both changed to different values is a clash, settled only
+    by a choice, never silently in either direction. Without a base every difference is a
+    clash; ``changed_since`` (columns) then tells which fields other saves changed."""
+    changes: dict[str, Any] = {}
+    changed_by_others: list[str] = []
+    kept: list[str] = []
+    clashes: list[str] = []
+    unresolved: list[str] = []
+    missing = object()
+    since = set(changed_since)
+    for name, columns in EDIT_FIELDS.items():
+        if not all(column in mine for column in columns):
+            continue
+        ours = tuple(_plain(mine[column]) for column in columns)
+        now = tuple(saved[column] for column in columns)
+        start = None if base is None else tuple(base.get(column, missing) for column in columns)
+        others_changed = start != now if start is not None else bool(since & set(columns))
+        if others_changed:
+            changed_by_others.append(name)
+        if ours == now:
+            continue
+        if start is not None and start == now:
+            changes.update((column, mine[column]) for column in columns)
+        elif start is not None and ours == start and name not in choices:
+            kept.append(name)
+        else:
+            clashes.append(name)
+            choice = choices.get(name)
+            if choice == Keep.MINE:
+                changes.update((column, mine[column]) for column in columns)
+            elif choice != Keep.THEIRS:
+                unresolved.append(name)
+    return EditMerge(changes, changed_by_others, kept, clashes, unresolved)
+
+
+@dataclass(frozen=True, slots=True)
+class FieldDifference:
+    """One row of the conflict page: a field as saved now and as the editor sent it."""
+
+    name: str
+    saved: Any
+    yours: Any
+    changed_by_other: bool
+    clash: bool
+    unresolved: bool
 
 
 class StaleCaseError(CaseError):
-    """Someone saved the case after this user opened it."""
+    """Someone saved the case after this user opened it, or a clash waits for a choice."""
 
-    def __init__(self, case: Case, changed_fields: list[str], submitted: Mapping[str, Any]):
+    def __init__(
+        self,
+        case: Case,
+        merge: EditMerge,
+        submitted: Mapping[str, Any],
+        base: Mapping[str, Any] | None,
+        stale: bool = True,
+    ):
         super().__init__(_("Someone else saved this case while you were editing it."))
+        # stale: the form was made on an older version (else: a clash still waits for a choice).
+        self.stale = stale
         self.case = case
-        self.changed_fields = changed_fields
+        self.merge = merge
         self.submitted = dict(submitted)
+        self.base = base
+        self.changed_fields = merge.changed_by_others
 
-    def differences(self) -> list[tuple[str, Any, Any, bool]]:
-        """(field, saved value, submitted value, changed by the other save) where they differ."""
-        rows = []
-        for name, yours in self.submitted.items():
-            saved = getattr(self.case, name)
-            if (saved if saved is not None else "") != (yours if yours is not None else ""):
-                rows.append((name, saved, yours, name in self.changed_fields))
-        return rows
+    def next_base(self) -> dict[str, Any]:
+        """What the conflict page's form starts from: the case as saved now, except that a
+        clash keeps the editor's first base, so that saving again asks for a choice still."""
+        saved = edit_snapshot(self.case)
+        for name in self.merge.clashes:
+            for column in EDIT_FIELDS[name]:
+                if self.base is not None and column in self.base:
+                    saved[column] = self.base[column]
+                else:
+                    del saved[column]  # not known: a clash until chosen
+        return saved
+
+    def differences(self) -> list[FieldDifference]:
+        """The fields another save changed and those both changed differently."""
+        merge = self.merge
+        return [
+            FieldDifference(
+                name,
+                _shown(name, [getattr(self.case, column) for column in columns]),
+                _shown(name, [self.submitted.get(column) for column in columns]),
+                name in merge.changed_by_others,
+                name in merge.clashes,
+                name in merge.unresolved,
+            )
+            for name, columns in EDIT_FIELDS.items()
+            if name in merge.changed_by_others or name in merge.clashes
+        ]
+
+
+def _shown(name: str, values: list[Any]) -> Any:
+    if name == "date_of_birth":
+        return PartialDate(*values).isoformat() if values[0] is not None else None
+    return values[0]
 
 
 def record_case_read(case: Case) -> None:
@@ -241,14 +381,24 @@ def open_case(
 
 
 def update_case(
-    case: Case, actor: User, changes: Mapping[str, Any], expected_version: int
+    case: Case,
+    actor: User,
+    changes: Mapping[str, Any],
+    expected_version: int,
+    base: Mapping[str, Any] | None = None,
+    choices: Mapping[str, str] | None = None,
 ) -> list[str]:
-    """Apply the form's values. Refuses a save based on an older version of the case."""
+    """Apply the form's values, merged with the saves made since the form was opened
+    (:func:`merge_edit`; ``base``: the columns the form started from).
+
+    Refuses with :class:`StaleCaseError` a save based on an older version of the case (the
+    person sees the merge before it is saved) and a save that leaves a clash unchosen."""
     _check_fields(changes)
-    if case.version != expected_version:
-        changed = _fields_changed_since(case, expected_version)
-        raise StaleCaseError(case, changed, changes)
-    changed = [f for f, v in changes.items() if getattr(case, f) != v]
+    merge = _merge(case, changes, expected_version, base, choices or {})
+    stale = case.version != expected_version
+    if stale or merge.unresolved:
+        raise StaleCaseError(case, merge, changes, base, stale)
+    changed = [f for f, v in merge.changes.items() if getattr(case, f) != v]
     if not changed:
         return []
     for field in changed:
@@ -258,6 +408,29 @@ def update_case(
     if set(changed) & set(NAME_FIELDS):
         refresh_name_keys(case)
     return changed
+
+
+def _merge(
+    case: Case,
+    changes: Mapping[str, Any],
+    version: int,
+    base: Mapping[str, Any] | None,
+    choices: Mapping[str, str],
+) -> EditMerge:
+    stale = case.version != version
+    if base is None and not stale:
+        base = edit_snapshot(case)  # without a base, the version vouches for the form's start
+    since = _fields_changed_since(case, version) if base is None else ()
+    # A choice was made against the values the page showed; after a further save it is moot.
+    return merge_edit(base, changes, edit_snapshot(case), {} if stale else choices, since)
+
+
+def stale_edit(
+    case: Case, changes: Mapping[str, Any], version: int, base: Mapping[str, Any] | None
+) -> StaleCaseError:
+    """The conflict to show for an edit based on ``version`` that lost a race with another
+    save past the version check (the database refused it: StaleDataError)."""
+    return StaleCaseError(case, _merge(case, changes, version, base, {}), changes, base)
 
 
 def _fields_changed_since(case: Case, version: int) -> list[str]:
@@ -502,7 +675,7 @@ def add_alias(
     note: str = "",
 ) -> CaseAlias:
     if not (family_name.strip() or given_name.strip() or patronymic.strip()):
-        raise CaseError(_("An alias needs at least one name."))
+        raise CaseError(_("An alias needs at least one name."), field="family_name")
     alias = CaseAlias(
         case=case,
         kind=kind,
@@ -520,7 +693,7 @@ def add_alias(
 
 def add_relative(case: Case, actor: User, **fields: Any) -> Relative:
     if not (fields.get("full_name") or "").strip():
-        raise CaseError(_("A relative needs a name."))
+        raise CaseError(_("A relative needs a name."), field="full_name")
     relative = Relative(case=case, **fields)
     db.session.add(relative)
     db.session.flush()
@@ -531,7 +704,7 @@ def add_relative(case: Case, actor: User, **fields: Any) -> Relative:
 def update_relative(relative: Relative, actor: User, **fields: Any) -> list[str]:
     """Change a relative's details (consent and phone numbers change over time)."""
     if not (fields.get("full_name") or "").strip():
-        raise CaseError(_("A relative needs a name."))
+        raise CaseError(_("A relative needs a name."), field="full_name")
     changed = [f for f, v in fields.items() if getattr(relative, f) != v]
     for field in changed:
         setattr(relative, field, fields[field])
@@ -549,7 +722,7 @@ def update_relative(relative: Relative, actor: User, **fields: Any) -> list[str]
 def link_siblings(case: Case, other: Case, actor: User) -> None:
     """Siblings who are both cases point at each other (a sibling relative on each side)."""
     if case.id == other.id:
-        raise CaseError(_("A case cannot be its own sibling."))
+        raise CaseError(_("A case cannot be its own sibling."), field="case_number")
     for this, that in ((case, other), (other, case)):
         already = db.session.scalar(
             select(Relative.id).where(
@@ -577,7 +750,7 @@ def link_siblings(case: Case, other: Case, actor: User) -> None:
 
 def log_contact(case: Case, actor: User, **fields: Any) -> ContactLog:
     if fields.get("next_step_due") and not (fields.get("next_step") or "").strip():
-        raise CaseError(_("A due date needs a next step."))
+        raise CaseError(_("A due date needs a next step."), field="next_step")
     contact = ContactLog(case_id=case.id, created_by_id=actor.id, **fields)
     db.session.add(contact)
     db.session.flush()
@@ -599,7 +772,7 @@ def case_notes(case: Case) -> Sequence[CaseNote]:
 
 def add_note(case: Case, actor: User, body: str) -> CaseNote:
     if not body.strip():
-        raise CaseError(_("The note is empty."))
+        raise CaseError(_("The note is empty."), field="body")
     note = CaseNote(case=case, author_id=actor.id, body=body.strip())
     db.session.add(note)
     db.session.flush()
@@ -753,9 +926,9 @@ def mark_duplicate(duplicate: Case, original: Case, actor: User, reason: str = "
     holds the approval permission) and points at the original; both keep their histories, and
     the original learns the duplicate's names as aliases so search finds it."""
     if duplicate.id == original.id:
-        raise CaseError(_("A case cannot be a duplicate of itself."))
+        raise CaseError(_("A case cannot be a duplicate of itself."), field="case_number")
     if original.duplicate_of_id:
-        raise CaseError(_("The original is itself marked as a duplicate."))
+        raise CaseError(_("The original is itself marked as a duplicate."), field="case_number")
     if not actor.can(Permission.CASE_APPROVE):
         raise CaseError(_("Only a supervisor can merge cases."))
     reason = reason.strip() or _("Duplicate of %(n)s", n=original.case_number)
@@ -814,6 +987,6 @@ def mark_duplicate(duplicate: Case, original: Case, actor: User, reason: str = "
 
 def archive_case(case: Case, actor: User, reason: str) -> None:
     if not reason.strip():
-        raise CaseError(_("Write down why the case is archived."))
+        raise CaseError(_("Write down why the case is archived."), field="reason")
     case.archived = True
     add_event(case, actor, CaseEventKind.ARCHIVED, text=reason.strip())

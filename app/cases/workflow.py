@@ -56,7 +56,12 @@ _BY_PAIR = {(t.source, t.target): t for t in TRANSITIONS}
 
 
 class TransitionError(ValueError):
-    """An illegal or incomplete status change; the message is shown to the user."""
+    """An illegal or incomplete status change; the message is shown to the user, beside the
+    status form's field ``field`` where it names one."""
+
+    def __init__(self, message: str = "", field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 def find_transition(source: str, target: str) -> Transition | None:
@@ -81,13 +86,16 @@ def check_transition(
                 "A case cannot go from “%(source)s” to “%(target)s”.",
                 source=STATUS_LABELS.get(source, source),
                 target=STATUS_LABELS.get(target, target),
-            )
+            ),
+            field="target",
         )
     if transition.needs_reason and not reason.strip():
-        raise TransitionError(_("Write down why the status changes."))
+        raise TransitionError(_("Write down why the status changes."), field="reason")
     if target == S.CLOSED:
         if closure_reason not in {r.value for r in ClosureReason}:
-            raise TransitionError(_("Choose why the case is closed."))
+            raise TransitionError(_("Choose why the case is closed."), field="closure_reason")
     elif closure_reason:
-        raise TransitionError(_("Only closing a case takes a closure reason."))
+        raise TransitionError(
+            _("Only closing a case takes a closure reason."), field="closure_reason"
+        )
     return transition

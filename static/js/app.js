@@ -16,6 +16,9 @@ document.addEventListener("DOMContentLoaded", () => {
       });
     });
   });
+  // A refused form's error summary takes the focus, so that a screen reader reads it first.
+  const summary = document.querySelector("[data-error-summary]");
+  if (summary) summary.focus();
   // Progress bars that poll a JSON endpoint: data-progress-url, data-done-url.
   document.querySelectorAll("[data-progress-url]").forEach((bar) => {
     const label = document.getElementById(bar.dataset.progressLabel || "");

@@ -315,7 +315,7 @@ def test_relative_contact_and_done(app, caseworker, own_case):
     assert "Коваленко Ганна" in html and "will call back" in html
 
 
-def test_invalid_small_form_flashes_error(caseworker, own_case):
+def test_invalid_small_form_shows_error(caseworker, own_case):
     response = caseworker.post(
         f"/cases/{own_case}/contacts",
         data={"contact-channel": "phone", "csrf_token": _any_token(caseworker)},
