@@ -17,11 +17,13 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     case,
+    event,
     func,
+    inspect,
     select,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
-from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, WriteOnlyMapped, mapped_column, relationship
 
 from app.database import TZDateTime, created_at, intpk, utcnow
 from app.dates import PartialDate
@@ -133,7 +135,9 @@ class Case(Model):
         Index("ix_case_record_assigned_queue", "assigned_to_id", "status", "archived", "priority"),
     )
     # Bookkeeping columns whose changes are not worth an audit event of their own.
-    __audit_ignore__ = frozenset({"version", "last_activity_at", "updated_at"})
+    __audit_ignore__ = frozenset(
+        {"version", "last_activity_at", "updated_at", "identity_changed_at"}
+    )
 
     id: Mapped[intpk]
     source_list_id: Mapped[int] = mapped_column(ForeignKey("source_list.id"), index=True)
@@ -162,7 +166,11 @@ class Case(Model):
     circumstances: Mapped[str] = mapped_column(Text, default="")
     current_location: Mapped[str] = mapped_column(String(300), default="")
 
-    status: Mapped[str] = mapped_column(String(30), default=CaseStatus.NEW.value, index=True)
+    # active_history: the status a case leaves decides whether matching must look at it again
+    # (identity_changed), so it is loaded before being replaced.
+    status: Mapped[str] = mapped_column(
+        String(30), default=CaseStatus.NEW.value, index=True, active_history=True
+    )
     closure_reason: Mapped[str | None] = mapped_column(String(20))
     assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("case_record.id"))
@@ -174,6 +182,10 @@ class Case(Model):
     created_at: Mapped[created_at]
     updated_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow, onupdate=utcnow)
     last_activity_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    # When a field the matcher reads last changed (MATCHED_FIELDS, an alias): an incremental
+    # matching run re-links the cases changed since the last run, and a contact, a note or an
+    # assignment (which move updated_at and last_activity_at) must not make it re-link them.
+    identity_changed_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
 
     source_list: Mapped[SourceList] = relationship(back_populates="cases")
     assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id])
@@ -229,6 +241,65 @@ class Case(Model):
 
     def __repr__(self) -> str:
         return f"<Case {self.case_number}>"
+
+
+# What the matcher reads of a case (app.matching.entities.from_case, with the aliases) and what
+# decides whether it is searched at all (app.matching.services, with SEARCHED_STATUSES): a
+# change to any of them makes the case "changed" for the next incremental matching run.
+MATCHED_FIELDS = frozenset(
+    {
+        "family_name",
+        "given_name",
+        "patronymic",
+        "family_name_latin",
+        "given_name_latin",
+        "sex",
+        "dob_year",
+        "dob_month",
+        "dob_day",
+        "estimated_age",
+        "age_estimated_on",
+        "place_of_birth",
+        "last_known_place",
+        "region",
+        "archived",
+        "duplicate_of_id",
+    }
+)
+# Statuses in which a case is still looked for: closed and reunified cases are not matched.
+SEARCHED_STATUSES = frozenset(
+    status.value for status in CaseStatus if status not in (CaseStatus.CLOSED, CaseStatus.REUNIFIED)
+)
+
+
+def identity_changed(case: Case) -> bool:
+    """Whether this pending change of ``case`` touches a field the matcher reads, or moves it
+    into or out of the searched statuses (new → under investigation changes nothing)."""
+    state = inspect(case)
+    if any(state.attrs[name].history.has_changes() for name in MATCHED_FIELDS):
+        return True
+    status = state.attrs["status"].history
+    searched = {value in SEARCHED_STATUSES for value in (*status.deleted, *status.added)}
+    return status.has_changes() and searched == {True, False}
+
+
+@event.listens_for(Session, "before_flush")
+def _note_identity_changes(session: Session, flush_context: Any, instances: Any) -> None:
+    now = utcnow()
+    for obj in session.dirty:
+        if isinstance(obj, Case) and identity_changed(obj):
+            obj.identity_changed_at = now
+    aliases = [
+        obj
+        for obj in (*session.new, *session.dirty, *session.deleted)
+        if isinstance(obj, CaseAlias)
+    ]
+    for alias in aliases:
+        # A new alias may name its case by id only; the case is then loaded to be marked.
+        with session.no_autoflush:
+            owner = alias.case if "case" in alias.__dict__ else session.get(Case, alias.case_id)
+        if owner is not None and owner not in session.new and owner not in session.deleted:
+            owner.identity_changed_at = now
 
 
 class CaseAlias(Model):

@@ -21,6 +21,7 @@ from app.auth.models import User
 from app.auth.permissions import Permission, Role
 from app.bulk import CREATED, UNCHANGED, UPDATED, RowWritten, Written, string_limits, too_long
 from app.cases.models import (
+    MATCHED_FIELDS,
     ApprovalState,
     Case,
     CaseAlias,
@@ -489,7 +490,13 @@ def open_cases(
     existing = {
         row.external_id: row
         for row in db.session.execute(
-            select(t.c.id, t.c.external_id, t.c.version, *(t.c[c] for c in columns)).where(
+            select(
+                t.c.id,
+                t.c.external_id,
+                t.c.version,
+                t.c.identity_changed_at,
+                *(t.c[c] for c in columns),
+            ).where(
                 t.c.source_list_id == source_list.id,
                 t.c.external_id.in_({row.external_id for row in rows}),
             )
@@ -595,9 +602,14 @@ def _update_cases(
 ) -> None:
     t = _CASES
     by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for old, row, _changed in updates:
+    for old, row, changed in updates:
         values = {f"v_{column}": value for column, value in row.values.items()}
-        by_columns.setdefault(tuple(sorted(row.values)), []).append({"b_id": old.id, **values})
+        # Only a change the matcher reads makes the case "changed" for the next matching run.
+        touched = MATCHED_FIELDS.intersection(changed) or "status" in changed
+        identity_at = now if touched else old.identity_changed_at
+        by_columns.setdefault(tuple(sorted(row.values)), []).append(
+            {"b_id": old.id, "b_identity_at": identity_at, **values}
+        )
     for columns, params in by_columns.items():
         # The version bump is what the form's optimistic locking relies on.
         statement = (
@@ -609,6 +621,7 @@ def _update_cases(
                     "version": t.c.version + 1,
                     "updated_at": now,
                     "last_activity_at": now,
+                    "identity_changed_at": bindparam("b_identity_at"),
                 }
             )
         )

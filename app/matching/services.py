@@ -39,7 +39,7 @@ from sqlalchemy.orm import selectinload
 from app.audit.models import AuditAction
 from app.audit.services import record as audit
 from app.auth.models import User
-from app.cases.models import Case, CaseStatus
+from app.cases.models import SEARCHED_STATUSES, Case
 from app.database import chunks, utcnow
 from app.extensions import db
 from app.imports.models import BatchStatus, ImportBatch
@@ -80,8 +80,6 @@ __all__ = [
 # A case saved in a request gets its timestamp a moment before its commit.
 SLACK = timedelta(seconds=5)
 STREAM_CHUNK = 5000
-# Statuses in which a case is still looked for (closed and reunified cases are not).
-_SEARCHED = [s.value for s in CaseStatus if s not in (CaseStatus.CLOSED, CaseStatus.REUNIFIED)]
 _RECORD_COLUMNS = tuple(getattr(PartnerRecord, name) for name in RECORD_ROW)
 
 Pair = tuple[int, int]  # (case_id, record_id) or (older case_id, newer case_id)
@@ -172,7 +170,7 @@ def _open_cases() -> list[Case]:
             .where(
                 Case.archived.is_(False),
                 Case.duplicate_of_id.is_(None),
-                Case.status.in_(_SEARCHED),
+                Case.status.in_(sorted(SEARCHED_STATUSES)),
             )
             .options(selectinload(Case.aliases))
             .order_by(Case.id)
@@ -344,7 +342,9 @@ def _prepared(rows: Iterable[Any]) -> Iterator[Features]:
 
 
 def _is_changed(case: Case, since: datetime) -> bool:
-    return case.created_at >= since or case.updated_at >= since
+    # Not updated_at: a contact, a note or an assignment moves it and changes nothing the
+    # matcher reads (issue 12: a day of casework made the next run re-link every case).
+    return case.created_at >= since or case.identity_changed_at >= since
 
 
 class _Scope:

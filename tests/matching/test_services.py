@@ -419,3 +419,74 @@ def test_two_people_deciding_one_match_do_not_overwrite_each_other(lysenko, ctx,
             review.confirm(candidate, ctx["supervisor"], "same birth certificate")
         else:
             review.reject(candidate, ctx["supervisor"], "other mother")
+
+
+# Issue 12, item 3: a day of casework (contacts, notes, assignments, a status moving along the
+# workflow) made every touched case "changed", so the next run re-linked it against every record.
+def test_casework_that_changes_nothing_the_matcher_reads_leaves_a_case_unchanged(lysenko, ctx):
+    from app.cases.services import add_note, assign_cases, change_status, log_contact
+
+    _run(full=True)
+    case, supervisor = lysenko["case"], ctx["supervisor"]
+    log_contact(case, supervisor, contacted_on=case.created_at.date(), channel="phone",
+                outcome="Called the mother.")  # fmt: skip
+    add_note(case, supervisor, "The aunt may know more.")
+    assign_cases([case.id], ctx["caseworker"], supervisor)
+    change_status(case, supervisor, "under_investigation", "Started")
+    case.document_number = "AB-123"  # the matcher does not read it
+    db.session.commit()
+    run = _run()
+    assert not run.full and run.cases_checked == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("given_name", "Сашко"), ("dob_day", 13), ("last_known_place", "Херсон"), ("sex", "female")],
+)
+def test_a_change_the_matcher_reads_makes_a_case_changed(lysenko, field, value):
+    _run(full=True)
+    setattr(lysenko["case"], field, value)
+    db.session.commit()
+    assert _run().cases_checked == 1
+
+
+def test_a_new_alias_makes_its_case_changed(lysenko, ctx):
+    from app.cases.services import add_alias
+
+    _run(full=True)
+    add_alias(lysenko["case"], ctx["supervisor"], "adoption", "Петренко", "Олександр")
+    db.session.commit()
+    assert _run().cases_checked == 1
+
+
+def test_a_status_change_counts_only_into_or_out_of_the_searched_statuses(lysenko, ctx):
+    from app.cases.models import identity_changed
+
+    _run(full=True)
+    case = lysenko["case"]
+    case.status = "under_investigation"
+    assert not identity_changed(case)  # one searched status to another
+    case.status = "closed"
+    assert identity_changed(case)
+    db.session.rollback()
+
+
+@pytest.mark.parametrize(
+    ("values", "changed"),
+    [({"current_location": "Ростов-на-Дону", "priority": "high"}, 0),
+     ({"given_name": "Сашко"}, 1)],
+)  # fmt: skip
+def test_a_list_import_makes_a_case_changed_only_by_what_the_matcher_reads(
+    lysenko, ctx, values, changed
+):
+    from app.cases.services import CaseRow, open_cases
+
+    _run(full=True)
+    case = lysenko["case"]
+    open_cases(
+        case.source_list, ctx["supervisor"], [CaseRow(2, "C-17", values)], batch_id=1, seen={}
+    )
+    db.session.commit()
+    db.session.refresh(case)
+    assert case.version == 2, "the import did write the row"
+    assert _run().cases_checked == changed
