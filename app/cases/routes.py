@@ -54,6 +54,7 @@ from app.cases.services import (
     add_relative,
     archive_case,
     assign_cases,
+    case_contacts,
     case_notes,
     change_status,
     complete_next_step,
@@ -72,6 +73,7 @@ from app.cases.services import (
     update_relative,
 )
 from app.cases.workflow import TransitionError, allowed_targets
+from app.database import utcnow
 from app.extensions import db
 from app.forms import EmptyForm, PrefixedForm, choices, text
 from app.reports.exports import EXPORT_FORMATS, export_response
@@ -356,9 +358,7 @@ def _case_page(case: Case, refused: PrefixedForm | None = None):
         (t.target.value, STATUS_LABELS[t.target]) for t in allowed_targets(case.status)
     )
     forms["contact_form"].relative.choices = _relative_choices(case)
-    contacts = db.session.scalars(
-        case.contacts.select().order_by(ContactLog.contacted_on.desc(), ContactLog.id.desc())
-    ).all()
+    contacts = case_contacts(case)
     return render_template(
         "cases/detail.html",
         case=case,
@@ -371,6 +371,26 @@ def _case_page(case: Case, refused: PrefixedForm | None = None):
         relationship_labels=RELATIONSHIP_LABELS,
         **forms,
         **page_sections(case_page_shown, current_app_object(), case=case),
+    )
+
+
+@bp.route("/cases/<int:case_id>/print")
+@require(Permission.CASE_READ)
+def print_summary(case_id: int):
+    """A summary of the case on paper, to hand over or file: no forms, a confidentiality line,
+    who printed it and when, and a signature block. Recorded as a read, like the case page."""
+    case = _load_case(case_id)
+    record_case_read(case, page="print")
+    db.session.commit()
+    reads_only_from_here()
+    contacts = case_contacts(case)
+    return render_template(
+        "cases/print.html",
+        case=case,
+        contacts=contacts,
+        notes=case_notes(case),
+        printed_at=utcnow(),
+        relationship_labels=RELATIONSHIP_LABELS,
     )
 
 

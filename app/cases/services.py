@@ -227,9 +227,10 @@ def _shown(name: str, values: list[Any]) -> Any:
     return values[0]
 
 
-def record_case_read(case: Case) -> None:
-    """Reading a case is recorded: who looked at which child's file, and when."""
-    record(AuditAction.READ, case)
+def record_case_read(case: Case, page: str | None = None) -> None:
+    """Reading a case is recorded: who looked at which child's file, and when; ``page`` names
+    a page other than the case page (the printed summary)."""
+    record(AuditAction.READ, case, detail={"page": page} if page else None)
 
 
 def record_relative_read(relative: Relative) -> None:
@@ -774,6 +775,13 @@ def log_contact(case: Case, actor: User, **fields: Any) -> ContactLog:
 def complete_next_step(contact: ContactLog, actor: User) -> None:
     contact.next_step_done = True
     add_event(contact.case, actor, CaseEventKind.CONTACT, completed_contact_id=contact.id)
+
+
+def case_contacts(case: Case) -> Sequence[ContactLog]:
+    """The case's contacts, latest first."""
+    return db.session.scalars(
+        case.contacts.select().order_by(ContactLog.contacted_on.desc(), ContactLog.id.desc())
+    ).all()
 
 
 def case_notes(case: Case) -> Sequence[CaseNote]:

@@ -82,6 +82,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "cases.contact_done": OWNER,
     "cases.decide": SUPERVISOR,
     "cases.detail": OWNER,
+    "cases.print_summary": OWNER,
     "cases.duplicate": SUPERVISOR,
     "cases.edit": OWNER,
     "cases.export": STAFF,
