@@ -1,9 +1,12 @@
 """Both catalogues are complete, and the language switch changes the interface."""
 
+import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import extract_from_file
 from babel.messages.pofile import read_po
 
 from tests.conftest import csrf_token
@@ -12,14 +15,27 @@ ROOT = Path(__file__).resolve().parents[2]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
 
 
+# Every file that may hold user-visible text, walked here file by file (no directory is skipped):
+# the truth the extraction of scripts/i18n is checked against.
+SOURCES = (("templates", "*.html", "jinja2"), ("app", "*.py", "python"))
+
+
 def _source_messages() -> set[str]:
-    method_map = [("app/**.py", "python"), ("templates/**.html", "jinja2")]
     found = set()
-    for _file, _line, message, _comments, _context in extract_from_dir(
-        str(ROOT), method_map=method_map, keywords=KEYWORDS
-    ):
-        found.add(message if isinstance(message, str) else message[0])
+    for folder, pattern, method in SOURCES:
+        for path in sorted((ROOT / folder).rglob(pattern)):
+            for _line, message, _comments, _context in extract_from_file(
+                method, str(path), keywords=KEYWORDS
+            ):
+                found.add(message if isinstance(message, str) else message[0])
     return found
+
+
+def _extract_command() -> list[str]:
+    """The ``pybabel extract`` command line of scripts/i18n (continuation lines joined)."""
+    script = (ROOT / "scripts" / "i18n").read_text().replace("\\\n", " ")
+    line = next(line for line in script.splitlines() if "pybabel extract" in line)
+    return shlex.split(line.split(">", 1)[0])
 
 
 def _catalog(locale: str):
@@ -41,6 +57,20 @@ def test_catalogue_has_every_source_string_translated(locale):
     assert len(source) > 50
     missing = sorted(m for m in source if not translated.get(m))
     assert missing == [], f"run scripts/i18n and translate: {missing}"
+
+
+def test_extraction_sees_every_template_and_module(tmp_path):
+    """scripts/i18n extracts every string the sources hold, templates/_macros included (the
+    pager's "Page 1 of 2" and "Next" were missing: pybabel skips "_" directories by default)."""
+    command = _extract_command()
+    command[0] = str(Path(sys.executable).parent / "pybabel")  # this venv's, wherever it is
+    command[command.index("-o") + 1] = str(tmp_path / "messages.pot")
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)  # noqa: S603 - our script
+    with open(tmp_path / "messages.pot", "rb") as f:
+        extracted = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id}
+    source = _source_messages()
+    assert {"Next", "Previous", "Page %(page)d of %(pages)d"} <= source
+    assert sorted(source - extracted) == []
 
 
 def test_ukrainian_plural_forms_are_declared():
