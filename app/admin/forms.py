@@ -5,7 +5,6 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     IntegerField,
     PasswordField,
@@ -19,7 +18,7 @@ from app.audit.models import AuditAction, AuditEvent
 from app.auth.forms import ROLE_LABELS, PasswordPolicy
 from app.auth.models import User
 from app.extensions import db
-from app.forms import choices
+from app.forms import DayField, choices
 
 
 class AuditFilterForm(FlaskForm):
@@ -32,8 +31,8 @@ class AuditFilterForm(FlaskForm):
     action = SelectField(_l("Action"), validators=[Optional()])
     object_type = SelectField(_l("Object type"), validators=[Optional()])
     object_id = IntegerField(_l("Object id"), validators=[Optional()])
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
+    date_from = DayField(_l("From"), validators=[Optional()])
+    date_to = DayField(_l("To"), validators=[Optional()])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
