@@ -33,7 +33,7 @@ from app.matching.forms import (
     RunForm,
 )
 from app.matching.models import CandidateStatus, MatchCandidate, MatchingRun, RunStatus
-from app.matching.notes import render_capped, render_note, render_value
+from app.matching.notes import render_capped, render_date, render_note, render_value
 from app.matching.review import (
     MatchError,
     approval_queue,
@@ -348,6 +348,7 @@ def top_notes(candidate: MatchCandidate, n: int = 3) -> list[dict]:
 
 bp.add_app_template_filter(render_note, "match_note")
 bp.add_app_template_filter(render_value, "match_value")
+bp.add_app_template_filter(render_date, "match_date")
 bp.add_app_template_filter(render_capped, "match_capped")
 
 
