@@ -11,7 +11,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_decimal
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -310,7 +310,9 @@ def run_progress(run_id: int):
         payload["message"] = _("Finished.")
     else:
         done = state.items if state else 0
-        payload["message"] = _("%(n)s records compared", n=format_decimal(done))
+        payload["message"] = ngettext(
+            "%(n)s record compared", "%(n)s records compared", done, n=format_decimal(done)
+        )
     return jsonify(payload)
 
 

@@ -1,5 +1,6 @@
 """Both catalogues are complete, and the language switch changes the interface."""
 
+import re
 import shlex
 import subprocess
 import sys
@@ -8,6 +9,7 @@ from pathlib import Path
 import pytest
 from babel.messages.extract import extract_from_file
 from babel.messages.pofile import read_po
+from flask_babel import force_locale, ngettext
 
 from tests.conftest import csrf_token
 
@@ -104,3 +106,52 @@ def test_unknown_language_is_ignored(caseworker):
         data={"csrf_token": csrf_token(caseworker, "/my-cases"), "next": "/my-cases"},
     )
     assert "Sign out" in caseworker.get("/my-cases").get_data(as_text=True)
+
+
+# A count before a plural noun: "%(n)d cases", "%(rows)s rows read" ("1 cases" in English, and
+# one form of three in Ukrainian). Such a message must be an ngettext pair.
+COUNTED_NOUN = re.compile(r"%\(\w+\)[ds] (?:\w+ )?\w{2,}s\b")
+# Counts that are not whole numbers ("2.5 bits"): no plural form fits them better.
+NOT_COUNTS = {"%(bits)s bits of evidence, prior %(prior)s bits"}
+
+
+def _singular_messages() -> set[str]:
+    found = set()
+    for folder, pattern, method in SOURCES:
+        for path in sorted((ROOT / folder).rglob(pattern)):
+            for _line, message, _comments, _context in extract_from_file(
+                method, str(path), keywords=KEYWORDS
+            ):
+                if isinstance(message, str):
+                    found.add(message)
+    return found
+
+
+def test_every_counted_noun_uses_ngettext():
+    counted = sorted(m for m in _singular_messages() - NOT_COUNTS if COUNTED_NOUN.search(m))
+    assert counted == [], "use ngettext for these"
+
+
+@pytest.mark.parametrize(
+    ("singular", "plural"),
+    [
+        ("%(num)d item", "%(num)d items"),
+        ("%(num)d case assigned.", "%(num)d cases assigned."),
+        ("about %(num)d year", "about %(num)d years"),
+    ],
+)
+def test_ukrainian_has_three_plural_forms(app, singular, plural):
+    """1 and 21 take the first form, 2 the second, 5 the third (11 the third too)."""
+    message = _catalog("uk")[singular]
+    assert message is not None and message.pluralizable, f"{singular!r} is not in the catalogue"
+    forms = list(message.string)
+    assert len(forms) == 3 and all(forms), forms
+    with app.test_request_context(), force_locale("uk"):
+        shown = {n: ngettext(singular, plural, n) for n in (1, 2, 5, 11, 21)}
+    assert shown == {n: forms[index] % {"num": n} for n, index in PLURAL_INDEX.items()}
+    with app.test_request_context(), force_locale("en"):
+        assert ngettext(singular, plural, 1) == singular % {"num": 1}
+        assert ngettext(singular, plural, 21) == plural % {"num": 21}
+
+
+PLURAL_INDEX = {1: 0, 2: 1, 5: 2, 11: 2, 21: 0}
