@@ -14,6 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
+from app.audit.labels import ACTION_LABELS, OBJECT_TYPE_LABELS
 from app.audit.models import AuditAction, AuditEvent
 from app.auth.forms import ROLE_LABELS, PasswordPolicy
 from app.auth.models import User
@@ -38,11 +39,14 @@ class AuditFilterForm(FlaskForm):
         super().__init__(*args, **kwargs)
         users = db.session.execute(select(User.id, User.email).order_by(User.email)).all()
         self.actor.choices = choices([("", _l("Anyone"))] + [(u.id, u.email) for u in users])
-        self.action.choices = choices([("", _l("Any"))] + [(a.value, a.value) for a in AuditAction])
+        actions = [(a.value, ACTION_LABELS.get(a, a.value)) for a in AuditAction]
+        self.action.choices = choices([("", _l("Any")), *actions])
         types = db.session.scalars(
             select(AuditEvent.object_type).distinct().order_by(AuditEvent.object_type)
         ).all()
-        self.object_type.choices = choices([("", _l("Any"))] + [(t, t) for t in types if t])
+        self.object_type.choices = choices(
+            [("", _l("Any"))] + [(t, OBJECT_TYPE_LABELS.get(t, t)) for t in types if t]
+        )
 
 
 class UserCreateForm(FlaskForm):
