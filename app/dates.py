@@ -34,6 +34,7 @@ __all__ = [
     "PartialDate",
     "age_to_birth_year_range",
     "date_problem",
+    "input_text",
     "parse_age",
     "parse_date",
 ]
@@ -126,6 +127,19 @@ class PartialDate:
 
 
 _ISO_PARTIAL = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+
+
+def input_text(value: PartialDate | date | None) -> str:
+    """A date as a form field shows it, in both languages: day first with dots, the way the
+    hints write it and :func:`parse_date` reads it back (``05.03.2014``, ``03.2014``, ``2014``)."""
+    if value is None or (isinstance(value, PartialDate) and value.year is None):
+        return ""
+    parts = (value.day, value.month, value.year)  # a date or a partial date alike
+    return ".".join(
+        f"{part:04d}" if index == 2 else f"{part:02d}"
+        for index, part in enumerate(parts)
+        if part is not None
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,7 @@ from app.cases.labels import label_maps
 from app.cases.routes import bp as cases_bp
 from app.demo.cli import demo_cli
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+from app.formats import register_filters
 from app.forms import EmptyForm, install_fast_widgets
 from app.i18n import select_locale
 from app.imports.cli import cases_cli, imports_cli, records_cli
@@ -79,6 +80,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    register_filters(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None  # the login page explains itself

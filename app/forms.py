@@ -1,13 +1,16 @@
 """Form helpers shared by every feature."""
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from wtforms import SelectChoice, SubmitField
+from wtforms import SelectChoice, StringField, SubmitField
 from wtforms.widgets import core as widgets_core
+
+from app.dates import MAX_DATE_LENGTH, PartialDate, input_text, parse_date
 
 
 class EmptyForm(FlaskForm):
@@ -35,6 +38,56 @@ def choices(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
 def text(field) -> str:
     """A text field's value, stripped; '' when the field was not sent at all."""
     return (field.data or "").strip()
+
+
+class PartialDateField(StringField):
+    """A date of birth typed as the hint shows it (``05.03.2014``, ``03.2014``, ``2014``); the
+    form validates it with :func:`app.dates.parse_date`. A stored value (a
+    :class:`PartialDate` or its ISO text) is shown the same way, so what a person reads in
+    the field is what they would type."""
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        if isinstance(self.data, PartialDate):
+            return input_text(self.data)
+        try:
+            return input_text(PartialDate.from_iso(self.data or ""))
+        except ValueError:
+            return str(self.data)
+
+
+class DayField(StringField):
+    """A full date as a text field in one format for both languages (``05.03.2014``), read
+    by :func:`app.dates.parse_date` (which takes ``2014-03-05`` too).
+
+    Bounded by :data:`app.dates.MAX_DATE_LENGTH` (longer text is unreadable), so it needs no
+    ``Length`` validator (which could not measure the date it holds).
+
+    Not ``<input type="date">``: the browser shows that in its own locale (mm/dd/yyyy in an
+    English browser), never in the format the hints and the pages use."""
+
+    data: date | None
+
+    def __init__(self, label=None, validators=None, **kwargs: Any) -> None:
+        kwargs.setdefault("description", _l("Day.month.year, e.g. 05.03.2014"))
+        render_kw = {"autocomplete": "off", "inputmode": "numeric", **kwargs.pop("render_kw", {})}
+        super().__init__(label, validators, render_kw=render_kw, **kwargs)
+
+    def _value(self) -> str:
+        if self.raw_data:  # shown back to be corrected; longer text is refused as unreadable
+            return str(self.raw_data[0])[:MAX_DATE_LENGTH]
+        return input_text(self.data)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        text = str(valuelist[0]).strip() if valuelist else ""
+        self.data = None
+        if not text:
+            return
+        parsed = parse_date(text)
+        if parsed.value is None or parsed.value.precision != "day":
+            raise ValueError(_l("Write the date as day.month.year, e.g. 05.03.2014."))
+        self.data = parsed.value.to_date()
 
 
 _wtforms_html_params = widgets_core.html_params

@@ -5,7 +5,6 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     IntegerField,
     PasswordField,
@@ -15,11 +14,12 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
+from app.audit.labels import ACTION_LABELS, OBJECT_TYPE_LABELS
 from app.audit.models import AuditAction, AuditEvent
 from app.auth.forms import ROLE_LABELS, PasswordPolicy
 from app.auth.models import User
 from app.extensions import db
-from app.forms import choices
+from app.forms import DayField, choices
 
 
 class AuditFilterForm(FlaskForm):
@@ -32,18 +32,21 @@ class AuditFilterForm(FlaskForm):
     action = SelectField(_l("Action"), validators=[Optional()])
     object_type = SelectField(_l("Object type"), validators=[Optional()])
     object_id = IntegerField(_l("Object id"), validators=[Optional()])
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
+    date_from = DayField(_l("From"), validators=[Optional()])
+    date_to = DayField(_l("To"), validators=[Optional()])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         users = db.session.execute(select(User.id, User.email).order_by(User.email)).all()
         self.actor.choices = choices([("", _l("Anyone"))] + [(u.id, u.email) for u in users])
-        self.action.choices = choices([("", _l("Any"))] + [(a.value, a.value) for a in AuditAction])
+        actions = [(a.value, ACTION_LABELS.get(a, a.value)) for a in AuditAction]
+        self.action.choices = choices([("", _l("Any")), *actions])
         types = db.session.scalars(
             select(AuditEvent.object_type).distinct().order_by(AuditEvent.object_type)
         ).all()
-        self.object_type.choices = choices([("", _l("Any"))] + [(t, t) for t in types if t])
+        self.object_type.choices = choices(
+            [("", _l("Any"))] + [(t, OBJECT_TYPE_LABELS.get(t, t)) for t in types if t]
+        )
 
 
 class UserCreateForm(FlaskForm):

@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.admin.forms import AuditFilterForm, UserCreateForm, UserEditForm
+from app.audit.labels import ACTION_LABELS, OBJECT_TYPE_LABELS
 from app.audit.models import AuditEvent
 from app.auth.models import User
 from app.auth.permissions import Permission, require
@@ -114,4 +115,10 @@ def audit():
         if form.date_to.data:
             query = query.where(AuditEvent.at <= datetime.combine(form.date_to.data, time.max, UTC))
     page = db.paginate(query, per_page=50, error_out=False)
-    return render_template("admin/audit.html", form=form, page=page)
+    return render_template(
+        "admin/audit.html",
+        form=form,
+        page=page,
+        action_labels=ACTION_LABELS,
+        object_type_labels=OBJECT_TYPE_LABELS,
+    )

@@ -8,6 +8,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from zxcvbn import zxcvbn
 
 # Tests log in hundreds of times; a cheap profile keeps them fast. Production uses the
@@ -63,9 +64,19 @@ def password_problems(password: str, email: str = "", name: str = "") -> list[st
     min_length = current_app.config.get("PASSWORD_MIN_LENGTH", 12) if has_app_context() else 12
     problems = []
     if len(password) < min_length:
-        problems.append(str(_l("Use at least %(n)d characters.", n=min_length)))
+        problems.append(
+            ngettext(
+                "Use at least %(num)d character.", "Use at least %(num)d characters.", min_length
+            )
+        )
     if len(password) > MAX_PASSWORD_LENGTH:
-        problems.append(str(_l("Use at most %(n)d characters.", n=MAX_PASSWORD_LENGTH)))
+        problems.append(
+            ngettext(
+                "Use at most %(num)d character.",
+                "Use at most %(num)d characters.",
+                MAX_PASSWORD_LENGTH,
+            )
+        )
     local_part = email.split("@")[0].lower()
     if len(local_part) >= 4 and local_part in password.lower():
         problems.append(str(_l("Do not use your e-mail address in the password.")))

@@ -12,6 +12,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response as Redirect
 
@@ -123,9 +124,10 @@ def second_step():
         if factor is not None:
             if factor == "recovery":
                 flash(
-                    _(
-                        "You signed in with a recovery code; %(n)d remain.",
-                        n=unused_recovery_codes(user),
+                    ngettext(
+                        "You signed in with a recovery code; %(num)d remains.",
+                        "You signed in with a recovery code; %(num)d remain.",
+                        unused_recovery_codes(user),
                     ),
                     "warning",
                 )

@@ -6,7 +6,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     HiddenField,
     IntegerField,
@@ -32,7 +31,7 @@ from app.cases.models import Case, Priority, Sex
 from app.cases.search import OPEN
 from app.cases.services import EDIT_FIELDS, EDITABLE_FIELDS, Keep, StaleCaseError, edit_snapshot
 from app.dates import parse_date
-from app.forms import PrefixedForm, choices, text
+from app.forms import DayField, PartialDateField, PrefixedForm, choices, text
 from app.web import database_int
 
 # Free text: a case's story, a contact's outcome, a note. Long enough for pages of it, short
@@ -62,7 +61,7 @@ class CaseForm(FlaskForm):
     family_name_latin = StringField(_l("Family name (Latin)"), validators=[Length(max=200)])
     given_name_latin = StringField(_l("Given name (Latin)"), validators=[Length(max=200)])
     sex = SelectField(_l("Sex"), choices=choices(SEX_LABELS.items()), default=Sex.UNKNOWN.value)
-    date_of_birth = StringField(
+    date_of_birth = PartialDateField(
         _l("Date of birth"),
         description=_l("Exact (05.03.2014), month and year (03.2014) or year only (2014)."),
         validators=[Length(max=30)],
@@ -70,7 +69,7 @@ class CaseForm(FlaskForm):
     estimated_age = IntegerField(
         _l("Estimated age"), validators=[Optional(), NumberRange(min=0, max=120)]
     )
-    age_estimated_on = DateField(_l("Age estimated on"), validators=[Optional()])
+    age_estimated_on = DayField(_l("Age estimated on"), validators=[Optional()])
     place_of_birth = StringField(_l("Place of birth"), validators=[Length(max=200)])
     nationality = StringField(_l("Nationality"), validators=[Length(max=100)])
     document_number = StringField(
@@ -78,7 +77,7 @@ class CaseForm(FlaskForm):
     )
     last_known_place = StringField(_l("Last known place"), validators=[Length(max=200)])
     region = StringField(_l("Region"), validators=[Length(max=100)])
-    last_seen_on = DateField(_l("Date last seen"), validators=[Optional()])
+    last_seen_on = DayField(_l("Date last seen"), validators=[Optional()])
     circumstances = TextAreaField(
         _l("Circumstances of separation"), validators=[Length(max=LONG_TEXT)]
     )
@@ -199,7 +198,7 @@ class RelativeForm(PrefixedForm):
         _l("Relationship"), choices=choices(RELATIONSHIP_LABELS.items())
     )
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=300)])
-    date_of_birth = StringField(_l("Date of birth"), validators=[Length(max=30)])
+    date_of_birth = PartialDateField(_l("Date of birth"), validators=[Length(max=30)])
     address = StringField(_l("Address"), validators=[Length(max=300)])
     phone = StringField(_l("Phone"), validators=[Length(max=50)])
     email = EmailField(
@@ -240,13 +239,13 @@ class AliasForm(PrefixedForm):
 
 class ContactForm(PrefixedForm):
     prefix_name = "contact"
-    contacted_on = DateField(_l("Date"), validators=[DataRequired()])
+    contacted_on = DayField(_l("Date"), validators=[DataRequired()])
     channel = SelectField(_l("Channel"), choices=choices(CHANNEL_LABELS.items()))
     relative = SelectField(_l("Relative"), coerce=_optional_int, validators=[Optional()])
     with_whom = StringField(_l("With whom"), validators=[Length(max=300)])
     outcome = TextAreaField(_l("Outcome"), validators=[DataRequired(), Length(max=MEDIUM_TEXT)])
     next_step = StringField(_l("Next step"), validators=[Length(max=500)])
-    next_step_due = DateField(_l("Next step due"), validators=[Optional()])
+    next_step_due = DayField(_l("Next step due"), validators=[Optional()])
     submit = SubmitField(_l("Log contact"))
 
 
@@ -313,7 +312,7 @@ class AssignForm(FlaskForm):
 class SourceListForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     organisation = StringField(_l("Organisation that sent it"), validators=[Length(max=200)])
-    received_on = DateField(_l("Date received"), validators=[Optional()])
+    received_on = DayField(_l("Date received"), validators=[Optional()])
     note = TextAreaField(_l("Note"), validators=[Length(max=MEDIUM_TEXT)])
     submit = SubmitField(_l("Save source list"))
 

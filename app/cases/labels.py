@@ -1,9 +1,12 @@
 """Translatable labels for the case vocabularies (values stay English in the database)."""
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
-from app.cases.models import CaseStatus, CaseType, ClosureReason, Priority, Sex
+from app.cases.models import CaseStatus, CaseType, ClosureReason, Priority, Sex, SystemReason
 
 # Keyed by str: a stored status (a plain string) finds its label as a CaseStatus does.
 STATUS_LABELS: dict[str, LazyString] = {
@@ -59,6 +62,27 @@ ALIAS_KIND_LABELS = {
     "adoption": _l("Surname after adoption"),
     "other": _l("Other"),
 }
+# The parameters are the event's data["why_params"] and, as "reason", the event's text.
+SYSTEM_REASON_LABELS: dict[str, LazyString] = {
+    SystemReason.MATCH_CONFIRMED: _l("Match confirmed: %(reason)s"),
+    SystemReason.DUPLICATE_OF: _l("Duplicate of %(n)s"),
+}
+
+
+def event_text(text: str, data: Mapping[str, Any] | None) -> str:
+    """A timeline event's text in the reader's language: a system reason worded from its code,
+    anything else (what a person wrote, or an old English sentence) as it was written."""
+    why = (data or {}).get("why")
+    template = SYSTEM_REASON_LABELS.get(why) if isinstance(why, str) else None
+    if template is None:
+        return text
+    params = (data or {}).get("why_params")
+    try:
+        return str(template) % {**(params if isinstance(params, Mapping) else {}), "reason": text}
+    except (KeyError, TypeError, ValueError):
+        return text
+
+
 AGE_BANDS = {
     "0-4": (0, 4),
     "5-9": (5, 9),
@@ -78,4 +102,5 @@ def label_maps() -> dict:
         "relationship_labels": RELATIONSHIP_LABELS,
         "channel_labels": CHANNEL_LABELS,
         "alias_kind_labels": ALIAS_KIND_LABELS,
+        "event_text": event_text,
     }

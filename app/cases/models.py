@@ -392,6 +392,16 @@ class CaseEventKind(StrEnum):
     IMPORTED = "imported"
 
 
+class SystemReason(StrEnum):
+    """Why the system changed a status, stored as a code in the event's ``data["why"]`` (with
+    its parameters in ``data["why_params"]``) and worded when shown, in the reader's language
+    (app.cases.labels.SYSTEM_REASON_LABELS); the event's text keeps what a person wrote. Events
+    from before these codes keep their English sentence as text, shown as written."""
+
+    MATCH_CONFIRMED = "match_confirmed"  # the text is the reviewer's reason
+    DUPLICATE_OF = "duplicate_of"  # n: the original's case number
+
+
 class CaseEvent(Model):
     """The case timeline: every change, contact, status change and match, in order."""
 

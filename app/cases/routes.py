@@ -3,6 +3,7 @@ from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -289,7 +290,7 @@ def assign():
         flash(str(error), "error")
     else:
         db.session.commit()
-        flash(_("%(n)d cases assigned.", n=changed), "success")
+        flash(ngettext("%(num)d case assigned.", "%(num)d cases assigned.", changed), "success")
     return redirect(request.referrer or url_for("cases.index"))
 
 

@@ -34,6 +34,7 @@ from app.cases.models import (
     ContactLog,
     Relative,
     SourceList,
+    SystemReason,
     TransitionRequest,
 )
 from app.cases.workflow import TransitionError, check_transition, find_transition
@@ -820,7 +821,11 @@ def _apply_status(
     closure_reason: str | None,
     reason: str,
     approved_by: User | None = None,
+    why: SystemReason | None = None,
+    why_params: dict[str, Any] | None = None,
 ) -> None:
+    """``why``: the system's reason, a code worded when shown (``reason`` is then what a person
+    wrote, if anything)."""
     source = case.status
     case.status = target
     case.closure_reason = closure_reason if target == CaseStatus.CLOSED else None
@@ -833,12 +838,18 @@ def _apply_status(
         target=target,
         closure_reason=closure_reason,
         approved_by=approved_by.id if approved_by else None,
+        **({"why": why.value, "why_params": why_params or {}} if why else {}),
     )
     record(AuditAction.STATUS_CHANGE, case, detail={"from": source, "to": target})
 
 
 def change_status(
-    case: Case, actor: User, target: str, reason: str = "", closure_reason: str | None = None
+    case: Case,
+    actor: User,
+    target: str,
+    reason: str = "",
+    closure_reason: str | None = None,
+    why: SystemReason | None = None,
 ) -> TransitionRequest | None:
     """Move the case along the workflow. Returns the pending request when approval is needed."""
     transition = check_transition(case.status, target, reason, closure_reason)
@@ -866,11 +877,17 @@ def change_status(
         )
         return request
     approved_by = actor if transition.needs_approval else None
-    _apply_status(case, actor, target, closure_reason, reason.strip(), approved_by)
+    _apply_status(case, actor, target, closure_reason, reason.strip(), approved_by, why)
     return None
 
 
-def advance_while_free(case: Case, actor: User, path: list[CaseStatus], reason: str) -> None:
+def advance_while_free(
+    case: Case,
+    actor: User,
+    path: list[CaseStatus],
+    reason: str,
+    why: SystemReason | None = None,
+) -> None:
     """Move a case forward along ``path`` (for example new -> under investigation -> located)
     through :func:`change_status`, as far as steps need no approval and no change is waiting
     for one; stop quietly where the workflow says otherwise."""
@@ -879,7 +896,7 @@ def advance_while_free(case: Case, actor: User, path: list[CaseStatus], reason: 
         transition = find_transition(case.status, target)
         if transition is None or transition.needs_approval or pending_request(case) is not None:
             return
-        change_status(case, actor, target.value, reason)
+        change_status(case, actor, target.value, reason, why=why)
 
 
 def decide_transition(
@@ -952,12 +969,16 @@ def mark_duplicate(duplicate: Case, original: Case, actor: User, reason: str = "
         raise CaseError(_("The original is itself marked as a duplicate."), field="case_number")
     if not actor.can(Permission.CASE_APPROVE):
         raise CaseError(_("Only a supervisor can merge cases."))
-    reason = reason.strip() or _("Duplicate of %(n)s", n=original.case_number)
+    # Without a reason of their own, the system's is stored as a code (shown translated).
+    reason = reason.strip()
+    why = None if reason else SystemReason.DUPLICATE_OF
     if duplicate.status != CaseStatus.CLOSED:
         if pending_request(duplicate) is not None:
             raise CaseError(_("This case already has a status change waiting for approval."))
         try:
-            check_transition(duplicate.status, CaseStatus.CLOSED, reason, ClosureReason.DUPLICATE)
+            # The system's reason stands in for a person's: closing needs one.
+            given = reason or str(why)
+            check_transition(duplicate.status, CaseStatus.CLOSED, given, ClosureReason.DUPLICATE)
         except TransitionError as error:
             raise CaseError(str(error)) from error
         _apply_status(
@@ -967,6 +988,8 @@ def mark_duplicate(duplicate: Case, original: Case, actor: User, reason: str = "
             ClosureReason.DUPLICATE.value,
             reason,
             approved_by=actor,
+            why=why,
+            why_params={"n": original.case_number},
         )
     duplicate.duplicate_of_id = original.id
     known = {(a.family_name, a.given_name, a.patronymic) for a in original.aliases}

@@ -3,10 +3,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.forms import choices
+from app.forms import DayField, choices
 from app.imports.fields import FIELDS
 from app.imports.models import ImportKind
 
@@ -59,7 +59,7 @@ class UploadForm(FlaskForm):
     )
     organisation = StringField(_l("Organisation (new partner sources)"), [Length(max=200)])
     list_name = StringField(_l("List name (new partner sources)"), [Length(max=200)])
-    received_on = DateField(_l("Date of the list (new partner sources)"), [Optional()])
+    received_on = DayField(_l("Date of the list (new partner sources)"), [Optional()])
     file = FileField(
         _l("CSV file"),
         validators=[

@@ -14,7 +14,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_decimal
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -244,7 +244,9 @@ def progress(batch_id: int):
         payload["message"] = _("Finished.")
     else:
         rows = state.items if state else 0
-        payload["message"] = _("%(rows)s rows read", rows=format_decimal(rows))
+        payload["message"] = ngettext(
+            "%(rows)s row read", "%(rows)s rows read", rows, rows=format_decimal(rows)
+        )
     payload["status"] = batch.status
     return jsonify(payload)
 

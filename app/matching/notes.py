@@ -12,13 +12,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask_babel import LazyString
+from flask_babel import LazyString, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app.formats import format_day
 from app.matching.explain import Cap, Code, Flag, Note
+from app.names.given import given_name_row
+from app.names.places import place_row
 
-__all__ = ["render_capped", "render_note", "render_value"]
+__all__ = ["render_capped", "render_date", "render_note", "render_value"]
 
 # One template per code; the parameters are the note's (see app.matching.explain.Code).
 REASONS: dict[str, LazyString] = {
@@ -91,13 +94,58 @@ def render_note(note: Mapping[str, Any] | str | None) -> str:
     reason = _reason(parsed)
     if not parsed.sign:
         return reason
-    return f"{render_value(parsed.left)} {parsed.sign} {render_value(parsed.right)}: {reason}"
+    show = render_date if parsed.code in DATE_CODES else render_value
+    return f"{show(parsed.left)} {parsed.sign} {show(parsed.right)}: {reason}"
+
+
+# The notes on dates of birth, whose values are ISO partial dates ("2014-03-12", "2014-03").
+DATE_CODES = frozenset(
+    {
+        Code.SAME_DATE_OF_BIRTH,
+        Code.DAY_MONTH_SWAPPED,
+        Code.YEAR_OFF_BY_ONE,
+        Code.DAY_OR_MONTH_DIFFERS,
+        Code.ONE_DIGIT_DIFFERS,
+        Code.DIFFERENT_DATES_OF_BIRTH,
+        Code.SAME_YEAR,
+        Code.SAME_MONTH_AND_YEAR,
+        Code.AGE_FITS_YEAR,
+        Code.YEARS_A_YEAR_APART,
+        Code.YEARS_FAR_APART,
+    }
+)
+
+
+def _given_name(key: object) -> object:
+    """A given-name key of the table ("serhii") as the name it stands for (Сергій): keys are
+    for matching, not for people."""
+    row = given_name_row(key) if isinstance(key, str) else None
+    return row.variants[0] if row is not None and row.variants else key
+
+
+def _place(key: object) -> object:
+    """A gazetteer key ("oleshky") as the place's name in the reader's language."""
+    place = place_row(key) if isinstance(key, str) else None
+    if place is None:
+        return key
+    locale = get_locale()
+    return place.uk if locale is None or locale.language == "uk" else place.en
+
+
+# Parameters that hold keys, and how each is shown.
+_KEY_PARAMS = {
+    "father": _given_name,
+    "father_left": _given_name,
+    "father_right": _given_name,
+    "place_left": _place,
+    "place_right": _place,
+}
 
 
 def _reason(note: Note) -> str:
     if note.code == Code.TEXT:
         return str(note.params.get("text", ""))
-    params = dict(note.params)
+    params = {name: _KEY_PARAMS.get(name, _same)(value) for name, value in note.params.items()}
     also = params.pop("also", None)
     parts = [_format(REASONS.get(note.code), params) or _unknown(note.code, params)]
     if Flag.OTHER_GENDER in note.flags:
@@ -108,6 +156,10 @@ def _reason(note: Note) -> str:
         parts.append(str(FLAGS[Flag.ALIAS]))
     parts.extend(f" ({flag})" for flag in sorted(note.flags - set(FLAGS)))
     return "".join(parts)
+
+
+def _same(value: object) -> object:
+    return value
 
 
 def _format(template: LazyString | None, params: Mapping[str, Any]) -> str | None:
@@ -134,6 +186,11 @@ def render_capped(code: object) -> str:
     return str(template) if template is not None else str(code)
 
 
+def render_date(value: object) -> str:
+    """A compared date of birth (ISO, partial) or age, in the reader's format."""
+    return format_day(value) if isinstance(value, str) else render_value(value)
+
+
 def render_value(value: object) -> str:
     """A compared value: text as written, an age on a day in the current language."""
     if value is None:
@@ -141,7 +198,7 @@ def render_value(value: object) -> str:
     if isinstance(value, Mapping):
         if "age" in value:
             if value.get("on"):
-                return _("age %(age)s on %(on)s", age=value["age"], on=value["on"])
+                return _("age %(age)s on %(on)s", age=value["age"], on=format_day(value["on"]))
             return _("age %(age)s", age=value["age"])
         return ", ".join(f"{name}: {part}" for name, part in value.items())
     return str(value)

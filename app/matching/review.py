@@ -26,7 +26,7 @@ from sqlalchemy.orm import selectinload
 from app.auth.models import User
 from app.auth.permissions import Permission
 from app.cases.access import can_edit_case, can_read_case
-from app.cases.models import Case, CaseEventKind, CaseStatus
+from app.cases.models import Case, CaseEventKind, CaseStatus, SystemReason
 from app.cases.services import CaseError, add_event, advance_while_free, mark_duplicate
 from app.database import utcnow
 from app.extensions import db
@@ -183,7 +183,7 @@ def _apply(candidate: MatchCandidate, actor: User, approved_by: User) -> None:
             state="confirmed", record=record.id, source=record.source.name,
         )  # fmt: skip
         if candidate.advance_status:
-            advance_while_free(case, actor, _TO_LOCATED, _("Match confirmed: %(r)s", r=reason))
+            advance_while_free(case, actor, _TO_LOCATED, reason, SystemReason.MATCH_CONFIRMED)
         return
     older, newer = candidate.case, candidate.other_case
     _on_timelines(candidate, actor, "confirmed", reason)

@@ -11,7 +11,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_decimal
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -33,7 +33,7 @@ from app.matching.forms import (
     RunForm,
 )
 from app.matching.models import CandidateStatus, MatchCandidate, MatchingRun, RunStatus
-from app.matching.notes import render_capped, render_note, render_value
+from app.matching.notes import render_capped, render_date, render_note, render_value
 from app.matching.review import (
     MatchError,
     approval_queue,
@@ -310,7 +310,9 @@ def run_progress(run_id: int):
         payload["message"] = _("Finished.")
     else:
         done = state.items if state else 0
-        payload["message"] = _("%(n)s records compared", n=format_decimal(done))
+        payload["message"] = ngettext(
+            "%(n)s record compared", "%(n)s records compared", done, n=format_decimal(done)
+        )
     return jsonify(payload)
 
 
@@ -348,6 +350,7 @@ def top_notes(candidate: MatchCandidate, n: int = 3) -> list[dict]:
 
 bp.add_app_template_filter(render_note, "match_note")
 bp.add_app_template_filter(render_value, "match_value")
+bp.add_app_template_filter(render_date, "match_date")
 bp.add_app_template_filter(render_capped, "match_capped")
 
 

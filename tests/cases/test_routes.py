@@ -415,7 +415,8 @@ def test_my_cases_shows_overdue_next_step(app, caseworker, users, own_case):
         )
         db.session.commit()
     html = caseworker.get("/my-cases").get_data(as_text=True)
-    assert f'<span class="badge badge-danger" title="Overdue">{overdue.isoformat()}</span>' in html
+    shown = f"{overdue.day} {overdue:%b %Y}"  # the English date format
+    assert f'<span class="badge badge-danger" title="Overdue">{shown}</span>' in html
 
 
 def test_relative_is_edited_and_consent_withdrawn(app, caseworker, supervisor, make_case):

@@ -1,9 +1,11 @@
 from datetime import date, timedelta
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from app.cases import queues
+from app.cases.labels import event_text
 from app.cases.models import Case, CaseNameKey, CaseStatus
 from app.cases.search import CaseFilters, search_cases
 from app.cases.services import (
@@ -248,7 +250,13 @@ def test_mark_duplicate_closes_through_the_workflow_with_a_status_event(app, peo
         assert (data["source"], data["target"]) == ("new", "closed")
         assert data["closure_reason"] == "duplicate"
         assert data["approved_by"] == people["supervisor"].id
-        assert changes[0].text == f"Duplicate of {original.case_number}"  # a reason is required
+        # The system's reason is a code, worded in the reader's language when shown.
+        assert changes[0].text == ""
+        assert data["why"] == "duplicate_of"
+        assert data["why_params"] == {"n": original.case_number}
+        with app.test_request_context(), force_locale("en"):
+            shown = event_text(changes[0].text, data)
+        assert shown == f"Duplicate of {original.case_number}"
 
 
 def test_mark_duplicate_respects_a_pending_status_change(app, people):

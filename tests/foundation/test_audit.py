@@ -108,3 +108,15 @@ def test_request_events_record_actor_and_address(app, admin, users):
         assert event.ip_address == "127.0.0.1"
         assert event.fields == ["name"]
         assert db.session.get(User, users["caseworker"]).name == "X Y"
+
+
+def test_audit_page_names_actions_and_objects_in_words(app, admin, users):
+    """It showed the stored codes ("status_change", "case_record") in every language."""
+    with app.app_context():
+        record("status_change", object_type="case_record", object_id=5, actor_id=users["admin"])
+        db.session.commit()
+    page = admin.get("/admin/audit/?action=status_change").get_data(as_text=True)
+    table = page[page.index("<tbody>") :]
+    assert "Status changed" in table and "Case 5" in table
+    assert "status_change" not in table and "case_record" not in table
+    assert '<option selected value="status_change">Status changed</option>' in page

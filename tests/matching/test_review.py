@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
+from app.cases.labels import event_text
 from app.cases.models import Case, CaseEvent, CaseEventKind, CaseStatus
 from app.cases.services import change_status, pending_request
 from app.extensions import db
@@ -301,3 +303,25 @@ def test_review_queue_filters(people, make_case):
     assert ids(kind="case") == [duplicate.id]
     assert ids(kind="record") == [likely.id, elsewhere.id]
     assert ids(source_id=other_source.id) == [elsewhere.id]
+
+
+def test_the_status_reason_of_a_confirmed_match_is_a_code_shown_in_the_readers_language(
+    app, people, match
+):
+    """It was stored as the confirming person's English ("Match confirmed: Same child.")."""
+    candidate = _get(MatchCandidate, match["candidate"])
+    confirm(candidate, people["caseworker"], "Та сама дитина.")
+    decide(candidate, people["supervisor"], approve=True, note="Так.")
+    changes = _events(match["case"], CaseEventKind.STATUS_CHANGED)
+    assert {(e.text, e.data["why"]) for e in changes} == {("Та сама дитина.", "match_confirmed")}
+    with app.test_request_context(), force_locale("en"):
+        assert event_text(changes[0].text, changes[0].data) == "Match confirmed: Та сама дитина."
+    with app.test_request_context(), force_locale("uk"):
+        shown = event_text(changes[0].text, changes[0].data)
+    assert shown.endswith(": Та сама дитина.") and not shown.startswith("Match")
+
+
+def test_an_old_english_status_reason_is_shown_as_written():
+    assert event_text("Match confirmed: Same child.", {"source": "new"}) == (
+        "Match confirmed: Same child."
+    )

@@ -158,8 +158,8 @@ def test_candidate_page_in_ukrainian_explains_in_ukrainian(app, caseworker, make
     html = caseworker.get(f"/matches/{made['candidate']}").get_data(as_text=True)
     assert "ЛЫСЕНКО ≈ Лисенко: російське написання українського імені" in html
     assert "Херсон / Олешки: різні місця" in html
-    assert "вік 7 станом на 2021-05-01 / 2014-03-12: день і місяць переставлено" in html
-    assert "<td>вік 7 станом на 2021-05-01</td>" in html
+    assert "вік 7 станом на 01.05.2021 / 12.03.2014: день і місяць переставлено" in html
+    assert "<td>вік 7 станом на 01.05.2021</td>" in html
     capped = re.search(r'data-testid="match-capped">([^<]*)<', html)
     assert capped and "різні дати народження: у тезок усе інше збігається" in capped[1]
     assert "namesakes" not in html and "Russian spelling" not in html

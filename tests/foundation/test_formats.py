@@ -1,0 +1,109 @@
+"""One date format per language, through two filters, and date fields that read what they show."""
+
+import re
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from flask_babel import force_locale
+from flask_wtf import FlaskForm
+
+from app.cases.models import ContactLog
+from app.dates import PartialDate
+from app.extensions import db
+from app.formats import format_day, format_moment
+from app.forms import DayField
+from tests.conftest import csrf_token
+
+ROOT = Path(__file__).resolve().parents[2]
+MOMENT = datetime(2026, 11, 30, 19, 13, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("locale", "day", "month", "moment"),
+    [
+        ("uk", "05.03.2014", "03.2014", "30.11.2026 19:13"),
+        ("en", "5 Mar 2014", "Mar 2014", "30 Nov 2026, 19:13"),
+    ],
+)
+def test_one_format_per_language(app, locale, day, month, moment):
+    with app.test_request_context(), force_locale(locale):
+        assert format_day(date(2014, 3, 5)) == day
+        assert format_day(PartialDate(2014, 3, 5)) == day
+        assert format_day("2014-03-05") == day  # a partial date as stored
+        assert format_day(PartialDate(2014, 3)) == format_day("2014-03") == month
+        assert format_day("2014") == "2014"
+        assert format_day(None) == format_day("") == ""
+        assert format_day("about 2014") == "about 2014"  # free text stays as written
+        assert format_moment(MOMENT) == moment
+        assert format_day(MOMENT) == {"uk": "30.11.2026", "en": "30 Nov 2026"}[locale]
+
+
+def test_templates_show_dates_only_through_the_two_filters():
+    """Babel's "short" formats and hand-written ISO dates mixed "11/30/26, 7:13 PM" with
+    "2026-11-30" on one page."""
+    pattern = re.compile(r"datetimeformat|dateformat|\.isoformat\(|strftime")
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in sorted((ROOT / "templates").rglob("*.html"))
+        if pattern.search(path.read_text())
+    ]
+    assert offenders == []
+
+
+def test_a_date_field_is_text_in_the_hints_format(app):
+    class DayForm(FlaskForm):
+        class Meta:
+            csrf = False
+
+        day = DayField("Day")
+
+    with app.test_request_context(), force_locale("en"):
+        form = DayForm(data={"day": date(2014, 3, 5)})
+        html = str(form.day())
+        assert 'type="text"' in html and 'value="05.03.2014"' in html
+        assert "05.03.2014" in str(form.day.description)
+    for typed in ("05.03.2014", "5.3.2014", "2014-03-05", " 05/03/2014 "):
+        with app.test_request_context(method="POST", data={"day": typed}):
+            form = DayForm()
+            assert form.validate(), form.errors
+            assert form.day.data == date(2014, 3, 5)
+    for typed in ("2014", "03.2014", "31.02.2014", "3/5/14", "x" * 1000):
+        with app.test_request_context(method="POST", data={"day": typed}), force_locale("en"):
+            form = DayForm()
+            assert not form.validate()
+            assert form.day.errors == ["Write the date as day.month.year, e.g. 05.03.2014."]
+            assert len(form.day._value()) <= 60
+
+
+def test_a_contact_date_round_trips_through_the_case_page(app, caseworker, make_case):
+    case_id = make_case()
+    path = f"/cases/{case_id}"
+    caseworker.post(
+        f"{path}/contacts",
+        data={
+            "csrf_token": csrf_token(caseworker, path),
+            "contact-contacted_on": "05.03.2026",
+            "contact-channel": "phone",
+            "contact-with_whom": "мати",
+            "contact-outcome": "дзвінок",
+            "contact-next_step": "ще раз",
+            "contact-next_step_due": "2026-03-12",
+        },
+    )
+    with app.app_context():
+        contact = db.session.scalar(db.select(ContactLog).where(ContactLog.case_id == case_id))
+        assert contact is not None
+        assert (contact.contacted_on, contact.next_step_due) == (
+            date(2026, 3, 5),
+            date(2026, 3, 12),
+        )
+    html = caseworker.get(path).get_data(as_text=True)
+    assert "5 Mar 2026" in html and "12 Mar 2026" in html
+    assert 'type="date"' not in html
+
+
+def test_the_case_form_shows_the_date_of_birth_as_typed(caseworker, make_case):
+    case_id = make_case(dob_year=2014, dob_month=3, dob_day=5)
+    html = caseworker.get(f"/cases/{case_id}/edit").get_data(as_text=True)
+    assert 'value="05.03.2014"' in html and "2014-03-05" not in html
