@@ -6,7 +6,9 @@ Builds a fresh SQLite file with synthetic cases and partner records from ``bench
 (written with bulk inserts, not timed), then times, through ``app.matching.services``:
 
   full run         every open case against every record (what `flask matches run --all` does)
-  incremental run  after ``--new`` more records arrive (what runs after an import)
+  incremental run  after a day of casework (a contact and a note on every case, which change
+                   nothing the matcher reads) and ``--new`` more records (what runs after an
+                   import): it scores the new records, and re-links no case
 
 and prints seconds, records streamed, pairs scored, candidates stored and peak RSS.
 ``DATABASE_URL`` chooses another database (an empty one: the script migrates it).
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import secrets
 import shutil
 import sys
 import tempfile
@@ -91,9 +94,29 @@ def _insert(table, rows: list[dict], age: timedelta = timedelta(0)) -> None:
     stamp = utcnow() - age
     for row in rows:
         row["created_at"] = row["updated_at"] = stamp
+        if table.name == "case_record":
+            row["identity_changed_at"] = row["last_activity_at"] = stamp
     for start in range(0, len(rows), 5000):
         db.session.execute(insert(table), rows[start : start + 5000])
     db.session.commit()
+
+
+def _casework(case_model) -> int:
+    """A day's work on every case: a contact logged and a note added, through the services.
+    They change nothing the matcher reads, so the next run must not re-link these cases."""
+    from sqlalchemy import select
+
+    from app.auth.services import create_user
+    from app.cases.services import add_note, log_contact
+    from app.extensions import db
+
+    worker = create_user("bench@bench.reunite.test", "Bench", "caseworker", secrets.token_hex(16))
+    cases = db.session.scalars(select(case_model)).all()
+    for case in cases:
+        log_contact(case, worker, contacted_on=date.today(), channel="phone", outcome="No news.")
+        add_note(case, worker, "Asked the neighbours again.")
+    db.session.commit()
+    return len(cases)
 
 
 def _rss_mb() -> float:
@@ -157,6 +180,10 @@ def main() -> None:
             f"in {time.perf_counter() - start:.0f} s ({db.engine.dialect.name})"
         )
         print(_timed_run(full=True))
+        started = time.perf_counter()
+        touched = _casework(Case)
+        print(f"casework: a contact and a note on each of {touched} cases "
+              f"({time.perf_counter() - started:.0f} s)")  # fmt: skip
         offset = len(data.records)
         _insert(
             PartnerRecord.__table__,
