@@ -1,7 +1,23 @@
 // Small progressive enhancements. No inline scripts: the CSP allows only files from 'self'.
 "use strict";
 
+// The main menu is a <details> (it folds and unfolds without JavaScript). On a wide screen it
+// stays open: CSS shows it where ::details-content is known, this opens it everywhere else. On
+// a phone, Escape folds it and gives the focus back to "Menu".
+function enhanceSiteMenu(menu) {
+  const wide = window.matchMedia("(min-width: 768px)");
+  const fit = () => { menu.open = wide.matches; };
+  fit();
+  wide.addEventListener("change", fit);
+  menu.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape" || wide.matches || !menu.open) return;
+    menu.open = false;
+    menu.querySelector("summary").focus();
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-site-menu]").forEach(enhanceSiteMenu);
   // Buttons that need a second thought carry data-confirm="question".
   document.querySelectorAll("[data-confirm]").forEach((el) => {
     el.addEventListener("click", (event) => {
