@@ -16,8 +16,21 @@ function enhanceSiteMenu(menu) {
   });
 }
 
+// A table wider than the screen scrolls inside its .table-scroll box. While it does, the box
+// takes the focus so the arrow keys can scroll it (a table without links has nothing else to
+// focus); while it fits, it stays out of the Tab order.
+function focusWhileScrolling(box) {
+  const fit = () => {
+    if (box.scrollWidth > box.clientWidth) box.tabIndex = 0;
+    else box.removeAttribute("tabindex");
+  };
+  fit();
+  new ResizeObserver(fit).observe(box);
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("[data-site-menu]").forEach(enhanceSiteMenu);
+  document.querySelectorAll(".table-scroll").forEach(focusWhileScrolling);
   // Buttons that need a second thought carry data-confirm="question".
   document.querySelectorAll("[data-confirm]").forEach((el) => {
     el.addEventListener("click", (event) => {
