@@ -255,18 +255,21 @@ class _Demo:
             if role:
                 self.showcase[role] = case
                 self.keep_fresh.add(case.id)
-        # Reported twice: a hotline call about a child already on the list of children,
-        # written down the caller's way (Russian given name and town, the month unknown).
-        children = [c for c in self.by_list["children"] if c.id not in self.keep_fresh]
+        # Reported twice: a hotline call about a child of the list of children who is still
+        # looked for, written down the caller's way (Russian given name and town, the day or
+        # also the month unknown).
+        children = [
+            c for c in self.by_list["children"] if c.id not in self.keep_fresh and c.status in _OPEN
+        ]
         for offset, original in enumerate(children[:duplicates]):
-            twin = self.people[original.id]
+            first = self.people[original.id]
             person = Person(
-                twin.family_name, _other_spelling(twin.given_name, rng), twin.patronymic,
-                twin.sex, twin.dob_year, twin.dob_month if offset % 2 else None, None, twin.place,
+                first.family_name, _other_spelling(first.given_name, rng), first.patronymic,
+                first.sex, first.dob_year, first.dob_month if offset % 2 else None, None,
+                first.place,
             )  # fmt: skip
             case = self._open("hotline", len(plan) + offset + 1, CaseType.CHILD.value, person,
-                              CaseStatus.NEW, place_text=twin.place.ru)  # fmt: skip
-            original.status = CaseStatus.UNDER_INVESTIGATION.value
+                              CaseStatus.NEW, place_text=first.place.ru)  # fmt: skip
             self.keep_fresh |= {case.id, original.id}
         if showcase:
             twin_a, twin_b = self.showcase["twin_a"], self.showcase["twin_b"]
