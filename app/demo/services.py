@@ -490,7 +490,7 @@ class _Demo:
         if style == "full":
             row["patronymic"] = person.patronymic
             month, day = person.dob_month, person.dob_day
-            if month and day and day <= 12 and rng.random() < 0.25:
+            if month and day and day <= 12 and rng.random() < 0.5:
                 month, day = day, month  # the other side's habit: month first
             row["date_of_birth"] = _written(person.dob_year, month, day)
             row["place_of_origin"] = person.place.ru
