@@ -1,4 +1,5 @@
-"""Fill Ukrainian translations given as a JSON object {msgid: msgstr} into the catalogue.
+"""Fill Ukrainian translations given as a JSON object {msgid: msgstr} into the catalogue; a plural
+message is keyed by its singular msgid, with its three Ukrainian forms as a list.
 
 Usage: .venv/bin/python scripts/translate.py FILE.json   (then scripts/i18n compiles)
 Only entries that exist in the catalogue are filled; others are reported.
@@ -20,10 +21,14 @@ for msgid, msgstr in wanted.items():
     if message is None:
         print(f"not in the catalogue: {msgid!r}")
         continue
-    message.string = msgstr
+    message.string = tuple(msgstr) if isinstance(msgstr, list) else msgstr
 with open(PATH, "wb") as f:
     write_po(f, catalog, width=100, omit_header=False, no_location=True)
-empty = [m.id for m in catalog if m.id and not m.string]
+empty = [
+    m.id
+    for m in catalog
+    if m.id and not (all(m.string) if isinstance(m.string, tuple) else m.string)
+]
 print(f"{len(empty)} Ukrainian entries still empty")
 for msgid in empty:
     print(f"  {msgid!r}")

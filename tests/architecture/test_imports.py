@@ -45,6 +45,7 @@ LAYERS: list[set[str]] = [
         "app.errors",
         "app.security",
         "app.i18n",
+        "app.formats",
         "app.logs",
         "app.backup",
     },

@@ -70,7 +70,7 @@ def test_upload_correct_mapping_watch_progress_download_report(
 
     # The corrected column landed in the records.
     page.get_by_role("link", name="Records of this source").click()
-    page.get_by_label("Family name starts with").fill("Бондаренко")
+    page.get_by_label("Search", exact=True).fill("Бондаренко")
     page.get_by_role("button", name="Filter").click()
     page.get_by_role("link", name="Бондаренко Олена").click()
     expect(page.get_by_text("с. Вигадане").first).to_be_visible()
