@@ -38,7 +38,7 @@ class ExchangeForm(FlaskForm):
     document_refs = TextAreaField(
         _l("Documents' reference numbers"), validators=[Length(max=REASON_TEXT)]
     )
-    categories = TextAreaField(
+    categories_text = TextAreaField(
         _l("Categories"),
         description=_l("One a line, with its quota after “=”: seriously wounded = 50"),
         validators=[Length(max=REASON_TEXT)],

@@ -75,7 +75,7 @@ def new():
     form = ExchangeForm()
     if form.validate_on_submit():
         try:
-            categories = services.parse_categories(form.categories.data or "")
+            categories = services.parse_categories(form.categories_text.data or "")
             exchange = services.create_exchange(
                 current_user, categories=categories, **form.exchange_fields()
             )
@@ -95,12 +95,12 @@ def edit(exchange_id: int):
     exchange = _load(exchange_id)
     form = ExchangeForm(obj=exchange)
     if request.method == "GET":
-        form.categories.data = "\n".join(
+        form.categories_text.data = "\n".join(
             f"{c.name} = {c.quota}" if c.quota is not None else c.name for c in exchange.categories
         )
     if form.validate_on_submit():
         try:
-            categories = services.parse_categories(form.categories.data or "")
+            categories = services.parse_categories(form.categories_text.data or "")
             services.update_exchange(
                 exchange, current_user, categories=categories, **form.exchange_fields()
             )

@@ -95,14 +95,14 @@ def parse_categories(text: str) -> list[tuple[str, int | None]]:
             name, quota_text = name.strip(), quota_text.strip()
             if not quota_text.isdigit() or len(quota_text) > 6:
                 raise ExchangeError(
-                    _("Line %(n)d: the quota is not a whole number.", n=number), "categories"
+                    _("Line %(n)d: the quota is not a whole number.", n=number), "categories_text"
                 )
             quota = int(quota_text)
         if not name or len(name) > 200:
-            raise ExchangeError(_("Line %(n)d: name the category.", n=number), "categories")
+            raise ExchangeError(_("Line %(n)d: name the category.", n=number), "categories_text")
         if name.casefold() in seen:
             raise ExchangeError(
-                _("Line %(n)d: this category is named twice.", n=number), "categories"
+                _("Line %(n)d: this category is named twice.", n=number), "categories_text"
             )
         seen.add(name.casefold())
         categories.append((name, quota))
@@ -288,7 +288,7 @@ def _set_categories(exchange: Exchange, categories: list[tuple[str, int | None]]
         ):
             raise ExchangeError(
                 _("People are listed in “%(name)s”; it cannot be removed.", name=category.name),
-                "categories",
+                "categories_text",
             )
         exchange.categories.remove(category)
     for name, quota in categories:
