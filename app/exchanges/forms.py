@@ -7,15 +7,13 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     HiddenField,
-    IntegerField,
     SelectField,
     StringField,
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
-from app.database import MAX_INTEGER
 from app.exchanges.labels import KIND_LABELS, LINE_STATE_LABELS, STATUS_LABELS
 from app.forms import PrefixedForm, choices
 
@@ -67,9 +65,8 @@ class ExchangeStatusForm(PrefixedForm):
 class LineAddForm(PrefixedForm):
     prefix_name = "line"
     case_number = StringField(_l("Case number"), validators=[Length(max=20)])
-    record_id = IntegerField(
-        _l("Partner record number"), validators=[Optional(), NumberRange(1, MAX_INTEGER)]
-    )
+    # Text, read by app.web.database_int: a number too large for the database is no record.
+    record_id = StringField(_l("Partner record number"), validators=[Length(max=20)])
     category = SelectField(_l("Category"), choices=[], validators=[Optional()])
     submit = SubmitField(_l("Add person"))
 

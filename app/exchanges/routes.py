@@ -222,8 +222,9 @@ def line_add(exchange_id: int):
             case = db.session.get(Case, case_id) if case_id else None
             if case is None:
                 raise ExchangeError(_("No such case."), "case_number")
-        if form.record_id.data:
-            partner_record = db.session.get(PartnerRecord, form.record_id.data)
+        if (form.record_id.data or "").strip():
+            record_id = _number(form.record_id.data)
+            partner_record = db.session.get(PartnerRecord, record_id) if record_id else None
             if partner_record is None:
                 raise ExchangeError(_("No such partner record."), "record_id")
         category = int(form.category.data) if (form.category.data or "").isdigit() else None
@@ -232,6 +233,13 @@ def line_add(exchange_id: int):
         )
 
     return _act(exchange_id, LineAddForm, act, _("Person added."))
+
+
+def _number(value: str) -> int | None:
+    try:
+        return database_int(value.strip())
+    except ValueError:
+        return None
 
 
 def _line_action(
