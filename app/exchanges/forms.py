@@ -78,7 +78,7 @@ class LineStateForm(PrefixedForm):
         _l("The other side's reason"), validators=[Length(max=REASON_TEXT)]
     )
     reason = TextAreaField(_l("Note"), validators=[Length(max=REASON_TEXT)])
-    version = HiddenField()
+    version = HiddenField(validators=[Length(max=20)])
     submit = SubmitField(_l("Change state"))
 
     def expected_version(self) -> int | None:
@@ -91,7 +91,7 @@ class DeceasedProposalForm(PrefixedForm):
         _l("Why you believe the person is deceased"),
         validators=[DataRequired(), Length(max=REASON_TEXT)],
     )
-    version = HiddenField()
+    version = HiddenField(validators=[Length(max=20)])
     submit = SubmitField(_l("Propose as deceased"))
 
     def expected_version(self) -> int | None:
@@ -103,7 +103,7 @@ class DeceasedDecisionForm(PrefixedForm):
     reason = TextAreaField(_l("Why"), validators=[DataRequired(), Length(max=REASON_TEXT)])
     family_step = StringField(_l("How the family is told"), validators=[Length(max=500)])
     family_step_due = DateField(_l("Tell the family by"), validators=[Optional()])
-    version = HiddenField()
+    version = HiddenField(validators=[Length(max=20)])
     approve = SubmitField(_l("Confirm the death"))
     reject = SubmitField(_l("Reject"))
 
