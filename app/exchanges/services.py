@@ -349,6 +349,7 @@ def change_exchange_status(exchange: Exchange, actor: User, target: str, reason:
         source=source,
         target=target,
     )
+    _flush()
     record(AuditAction.STATUS_CHANGE, exchange, detail={"from": source, "to": target})
     _flush()
 
@@ -439,6 +440,9 @@ def _move_line(
         source=source,
         target=target,
     )
+    # Flushed here, not by the audit insert's autoflush: a line someone else changed meanwhile
+    # is then refused as such (on PostgreSQL the second UPDATE finds the version gone).
+    _flush()
     record(
         AuditAction.STATUS_CHANGE,
         line,
@@ -522,8 +526,8 @@ def decide_deceased(
             reason.strip(),
             line_id=line.id,
         )
-        record(AuditAction.REJECT, line, detail={"proposal": "deceased"})
         _flush()
+        record(AuditAction.REJECT, line, detail={"proposal": "deceased"})
         return
     check_line_move(line.state, LineState.DECEASED, proposal, two_person=True)
     _move_line(line, proposer or actor, LineState.DECEASED, proposal, reason, approved_by=actor)
