@@ -24,6 +24,8 @@ from app.auth.routes import bp as auth_bp
 from app.cases.labels import label_maps
 from app.cases.routes import bp as cases_bp
 from app.demo.cli import demo_cli
+from app.exchanges import events as exchanges_events
+from app.exchanges.routes import bp as exchanges_bp
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.formats import register_filters
 from app.forms import EmptyForm, install_fast_widgets
@@ -66,6 +68,7 @@ def create_app(config: type | dict[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     _install_hooks(app)
     matching_events.subscribe()
+    exchanges_events.subscribe()
     check_every_route_declares_permission(app)
     return app
 
@@ -90,6 +93,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     for blueprint in (main_bp, auth_bp, admin_bp, cases_bp, imports_bp, records_bp, matching_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(exchanges_bp)
     for group in (users_cli, demo_cli, records_cli, cases_cli, imports_cli, matches_cli, jobs_cli):
         app.cli.add_command(group)
 

@@ -13,6 +13,13 @@ from app.cases.models import (
     SourceList,
     TransitionRequest,
 )
+from app.exchanges.models import (
+    Exchange,
+    ExchangeCategory,
+    ExchangeEvent,
+    ExchangeLine,
+    ExchangeLineEvent,
+)
 from app.imports.models import ImportBatch, ImportProblem, ImportRow
 from app.matching.models import GivenNameEntry, MatchCandidate, MatchingRun, MatchingState
 from app.records.models import PartnerRecord, PartnerSource
@@ -25,6 +32,11 @@ __all__ = [
     "CaseNameKey",
     "CaseNote",
     "ContactLog",
+    "Exchange",
+    "ExchangeCategory",
+    "ExchangeEvent",
+    "ExchangeLine",
+    "ExchangeLineEvent",
     "GivenNameEntry",
     "ImportBatch",
     "ImportProblem",

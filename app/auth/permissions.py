@@ -33,6 +33,8 @@ class Permission(StrEnum):
     MATCH_REVIEW = "match:review"
     MATCH_APPROVE = "match:approve"
     EXPORT_RUN = "export:run"
+    EXCHANGE_READ = "exchange:read"  # exchanges that hold a case the user reads
+    EXCHANGE_MANAGE = "exchange:manage"  # record exchanges, their lines and their outcomes
     USER_MANAGE = "user:manage"
     AUDIT_READ = "audit:read"
 
@@ -53,6 +55,7 @@ _CASEWORKER = {
     Permission.RECORD_READ,
     Permission.MATCH_REVIEW,
     Permission.EXPORT_RUN,
+    Permission.EXCHANGE_READ,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -66,6 +69,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MATCH_APPROVE,
             Permission.IMPORT_READ_ALL,
             Permission.CASE_IMPORT,
+            Permission.EXCHANGE_MANAGE,
         }
     ),
     # Admins run the system (users, source lists, audit) but do not read case content.

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from app.cases.labels import STATUS_LABELS
 from app.cases.models import CaseStatus
@@ -24,15 +26,21 @@ BAR_AREA = 360
 
 
 def status_bars(counts: dict[str, int]) -> dict:
-    """One horizontal bar per status, in workflow order, scaled to the largest count."""
+    """One horizontal bar per case status, in workflow order, scaled to the largest count."""
+    return ordered_bars(((status.value, STATUS_LABELS[status]) for status in CaseStatus), counts)
+
+
+def ordered_bars(order: Iterable[tuple[str, Any]], counts: dict[str, int]) -> dict:
+    """One horizontal bar per (value, label) of ``order``, in that order, scaled to the largest
+    count: any feature's states (an exchange's lines) drawn as the case statuses are."""
     largest = max(counts.values(), default=0) or 1
     bars = []
-    for index, status in enumerate(CaseStatus):
-        count = counts.get(status.value, 0)
+    for index, (value, label) in enumerate(order):
+        count = counts.get(value, 0)
         bars.append(
             Bar(
-                status=status.value,
-                label=str(STATUS_LABELS[status]),
+                status=value,
+                label=str(label),
                 count=count,
                 y=index * (BAR_HEIGHT + GAP),
                 width=round(BAR_AREA * count / largest, 1),

@@ -28,7 +28,7 @@ LAYERS: list[set[str]] = [
     {"app.models"},  # every model, for Alembic
     {"app.demo"},
     {"app.main", "app.admin"},
-    {"app.matching"},
+    {"app.matching", "app.exchanges"},
     {"app.imports"},
     {"app.cases", "app.records"},
     {"app.auth"},

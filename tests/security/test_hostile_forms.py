@@ -42,6 +42,7 @@ from app.imports.storage import store_upload
 from app.names import given as given_names
 from tests import factories
 from tests.conftest import csrf_token
+from tests.exchanges.conftest import exchange_ids
 from tests.matching.conftest import make_candidate, make_record
 from tests.security.conftest import counted, database_settings
 from tests.security.strategies import hostile_text
@@ -187,6 +188,17 @@ TARGETS: dict[str, Callable[[World], str]] = {
     "cases.sibling_link": _path("/cases/{case}/siblings", case="case"),
     "cases.source_list_new": _path("/source-lists/new"),
     "cases.status": _path("/cases/{case}/status", case="case"),
+    "exchanges.deceased_decide": _path(
+        "/exchanges/{x}/lines/{l}/deceased/decide", x="exchange", l="line"
+    ),
+    "exchanges.deceased_propose": _path(
+        "/exchanges/{x}/lines/{l}/deceased", x="exchange", l="line"
+    ),
+    "exchanges.edit": _path("/exchanges/{x}/edit", x="exchange"),
+    "exchanges.line_add": _path("/exchanges/{x}/lines", x="exchange"),
+    "exchanges.line_state": _path("/exchanges/{x}/lines/{l}/state", x="exchange", l="line"),
+    "exchanges.new": _path("/exchanges/new"),
+    "exchanges.status": _path("/exchanges/{x}/status", x="exchange"),
     "imports.preview": lambda world: f"/imports/{world.new_batch()}/preview",
     "imports.retry": _path("/imports/{batch}/retry", batch="batch"),
     "imports.upload": _path("/imports/new"),
@@ -257,6 +269,8 @@ def world(app: Flask, users: dict[str, int], make_case, tmp_path, monkeypatch) -
         record = make_record()
         candidate = make_candidate(case_id, record.id)
         other_user = factories.make_user(role="caseworker")
+        supervisor = db.session.get(User, users["supervisor"])
+        exchange = exchange_ids(supervisor, case, db.session.get(Case, world.ids["other_case"]))
         db.session.commit()
         world.ids.update(
             relative=relative.id,
@@ -264,6 +278,8 @@ def world(app: Flask, users: dict[str, int], make_case, tmp_path, monkeypatch) -
             request=request.id,
             candidate=candidate.id,
             other_user=other_user.id,
+            exchange=exchange["exchange_id"],
+            line=exchange["line_id"],
         )
     world.ids["batch"] = world.new_batch()
     return world

@@ -37,6 +37,7 @@ from app.imports.storage import store_upload
 from app.matching.models import MatchCandidate, MatchingRun, RunStatus
 from tests import factories
 from tests.conftest import _login, csrf_token
+from tests.exchanges.conftest import exchange_ids
 from tests.matching.conftest import explanation, make_candidate, make_record
 
 VISITORS = ("anonymous", "deactivated", "owner", "other_caseworker", "supervisor", "admin")
@@ -99,6 +100,15 @@ EXPECTED: dict[str, dict[str, str]] = {
     "cases.source_lists": LISTS,
     "cases.status": OWNER,
     "cases.supervisor_home": SUPERVISOR,
+    "exchanges.deceased_decide": SUPERVISOR,
+    "exchanges.deceased_propose": OWNER,  # the line of the owner's case
+    "exchanges.edit": SUPERVISOR,
+    "exchanges.index": STAFF,
+    "exchanges.line_add": SUPERVISOR,
+    "exchanges.line_state": SUPERVISOR,
+    "exchanges.new": SUPERVISOR,
+    "exchanges.show": STAFF,  # it holds a case of each caseworker; each sees only their own
+    "exchanges.status": SUPERVISOR,
     "imports.index": STAFF,
     "imports.preview": OWNER,
     "imports.progress": OWNER,
@@ -216,6 +226,7 @@ def world(app: Flask, users, tmp_path, monkeypatch) -> World:
             "batch_id": batch.id,
             "source_list_id": owned.source_list_id,
             "user_id": other.id,
+            **exchange_ids(supervisor, owned, foreign),
         }
         user_ids = {
             "owner": owner.id,

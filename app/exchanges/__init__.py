@@ -1,0 +1,1 @@
+"""Exchanges between the sides: lists handed over and answered, prisoner exchanges, remains."""

@@ -1,0 +1,124 @@
+"""The forms of the exchange pages."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    HiddenField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional
+
+from app.exchanges.labels import KIND_LABELS, LINE_STATE_LABELS, STATUS_LABELS
+from app.forms import PrefixedForm, choices
+
+REASON_TEXT = 5000
+
+
+def _version(form_field: HiddenField) -> int | None:
+    """The version the form was shown with, or None when it did not come back a number."""
+    data = (form_field.data or "").strip()
+    return int(data) if data.isdigit() and len(data) < 10 else None
+
+
+class ExchangeForm(FlaskForm):
+    kind = SelectField(_l("Kind"), choices=choices(KIND_LABELS.items()))
+    side_a = StringField(_l("First side"), validators=[DataRequired(), Length(max=200)])
+    side_b = StringField(_l("Second side"), validators=[DataRequired(), Length(max=200)])
+    held_on = DateField(_l("Date"), validators=[Optional()])
+    place = StringField(_l("Place"), validators=[Length(max=200)])
+    stage = StringField(_l("Stage"), validators=[Length(max=50)])
+    document_refs = TextAreaField(
+        _l("Documents' reference numbers"), validators=[Length(max=REASON_TEXT)]
+    )
+    categories_text = TextAreaField(
+        _l("Categories"),
+        description=_l("One a line, with its quota after “=”: seriously wounded = 50"),
+        validators=[Length(max=REASON_TEXT)],
+    )
+    submit = SubmitField(_l("Save exchange"))
+
+    def exchange_fields(self) -> dict:
+        return {
+            "kind": self.kind.data,
+            "side_a": (self.side_a.data or "").strip(),
+            "side_b": (self.side_b.data or "").strip(),
+            "held_on": self.held_on.data,
+            "place": (self.place.data or "").strip(),
+            "stage": (self.stage.data or "").strip(),
+            "document_refs": (self.document_refs.data or "").strip(),
+        }
+
+
+class ExchangeStatusForm(PrefixedForm):
+    prefix_name = "status"
+    target = SelectField(_l("New status"), choices=choices(STATUS_LABELS.items()))
+    reason = TextAreaField(_l("Why"), validators=[Length(max=REASON_TEXT)])
+    submit = SubmitField(_l("Change status"))
+
+
+class LineAddForm(PrefixedForm):
+    prefix_name = "line"
+    case_number = StringField(_l("Case number"), validators=[Length(max=20)])
+    # Text, read by app.web.database_int: a number too large for the database is no record.
+    record_id = StringField(_l("Partner record number"), validators=[Length(max=20)])
+    category = SelectField(_l("Category"), choices=[], validators=[Optional()])
+    submit = SubmitField(_l("Add person"))
+
+
+class LineStateForm(PrefixedForm):
+    prefix_name = "state"
+    target = SelectField(_l("New state"), choices=choices(LINE_STATE_LABELS.items()))
+    other_side_reason = TextAreaField(
+        _l("The other side's reason"), validators=[Length(max=REASON_TEXT)]
+    )
+    reason = TextAreaField(_l("Note"), validators=[Length(max=REASON_TEXT)])
+    version = HiddenField(validators=[Length(max=20)])
+    submit = SubmitField(_l("Change state"))
+
+    def expected_version(self) -> int | None:
+        return _version(self.version)
+
+
+class DeceasedProposalForm(PrefixedForm):
+    prefix_name = "deceased"
+    reason = TextAreaField(
+        _l("Why you believe the person is deceased"),
+        validators=[DataRequired(), Length(max=REASON_TEXT)],
+    )
+    version = HiddenField(validators=[Length(max=20)])
+    submit = SubmitField(_l("Propose as deceased"))
+
+    def expected_version(self) -> int | None:
+        return _version(self.version)
+
+
+class DeceasedDecisionForm(PrefixedForm):
+    prefix_name = "decision"
+    reason = TextAreaField(_l("Why"), validators=[DataRequired(), Length(max=REASON_TEXT)])
+    family_step = StringField(_l("How the family is told"), validators=[Length(max=500)])
+    family_step_due = DateField(_l("Tell the family by"), validators=[Optional()])
+    version = HiddenField(validators=[Length(max=20)])
+    approve = SubmitField(_l("Confirm the death"))
+    reject = SubmitField(_l("Reject"))
+
+    def expected_version(self) -> int | None:
+        return _version(self.version)
+
+
+class LineFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    state = SelectField(
+        _l("State"),
+        choices=choices([("", _l("Any")), *LINE_STATE_LABELS.items()]),
+        default="",
+        validators=[Optional()],
+    )
+    category = SelectField(_l("Category"), choices=[], default="", validators=[Optional()])

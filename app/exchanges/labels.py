@@ -1,0 +1,51 @@
+"""Translatable labels for the exchange vocabularies (values stay English in the database)."""
+
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+
+from app.exchanges.models import ExchangeEventKind, ExchangeKind, ExchangeStatus, LineState
+
+KIND_LABELS: dict[str, LazyString] = {
+    ExchangeKind.LIST_HANDOVER: _l("List handed over"),
+    ExchangeKind.PRISONER_EXCHANGE: _l("Prisoner exchange"),
+    ExchangeKind.REMAINS_REPATRIATION: _l("Repatriation of remains"),
+}
+STATUS_LABELS: dict[str, LazyString] = {
+    ExchangeStatus.PROPOSED: _l("Proposed"),
+    ExchangeStatus.AGREED: _l("Agreed"),
+    ExchangeStatus.SCHEDULED: _l("Scheduled"),
+    ExchangeStatus.CARRIED_OUT: _l("Carried out"),
+    ExchangeStatus.PARTLY_CARRIED_OUT: _l("Partly carried out"),
+    ExchangeStatus.FAILED: _l("Failed"),
+}
+LINE_STATE_LABELS: dict[str, LazyString] = {
+    LineState.LISTED: _l("Listed"),
+    LineState.ACKNOWLEDGED: _l("Acknowledged"),
+    LineState.ANSWERED: _l("Answered"),
+    LineState.HANDED_OVER: _l("Handed over"),
+    LineState.RETURNED: _l("Returned"),
+    LineState.REUNIFIED: _l("Reunified"),
+    LineState.REFUSED: _l("Refused"),
+    LineState.NOT_FOUND: _l("Not found"),
+    LineState.DECEASED: _l("Deceased"),
+}
+EVENT_LABELS: dict[str, LazyString] = {
+    ExchangeEventKind.CREATED: _l("Exchange recorded"),
+    ExchangeEventKind.UPDATED: _l("Details changed"),
+    ExchangeEventKind.STATUS_CHANGED: _l("Status changed"),
+    ExchangeEventKind.LINE_ADDED: _l("Person added"),
+    ExchangeEventKind.LINE_CHANGED: _l("Person's state changed"),
+    ExchangeEventKind.DECEASED_PROPOSED: _l("Proposed as deceased"),
+    ExchangeEventKind.DECEASED_APPROVED: _l("Death confirmed by a second person"),
+    ExchangeEventKind.DECEASED_REJECTED: _l("Death proposal rejected"),
+}
+
+
+def template_context() -> dict[str, dict[str, LazyString]]:
+    """The labels every exchange template words values with."""
+    return {
+        "kind_labels": KIND_LABELS,
+        "exchange_status_labels": STATUS_LABELS,
+        "line_state_labels": LINE_STATE_LABELS,
+        "exchange_event_labels": EVENT_LABELS,
+    }

@@ -1,0 +1,218 @@
+"""Exchanges between the sides: lists handed over and answered, prisoner exchanges, repatriated
+remains. An exchange holds lines, one per person (a case of ours, or a partner record the other
+side listed), each moving along its own states."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
+
+from app.database import TZDateTime, created_at, intpk, utcnow
+from app.extensions import Model
+
+if TYPE_CHECKING:
+    from app.auth.models import User
+    from app.cases.models import Case
+    from app.records.models import PartnerRecord
+
+
+class ExchangeKind(StrEnum):
+    LIST_HANDOVER = "list_handover"
+    PRISONER_EXCHANGE = "prisoner_exchange"
+    REMAINS_REPATRIATION = "remains_repatriation"
+
+
+class ExchangeStatus(StrEnum):
+    PROPOSED = "proposed"
+    AGREED = "agreed"
+    SCHEDULED = "scheduled"
+    CARRIED_OUT = "carried_out"
+    PARTLY_CARRIED_OUT = "partly_carried_out"
+    FAILED = "failed"
+
+
+class LineState(StrEnum):
+    LISTED = "listed"
+    ACKNOWLEDGED = "acknowledged"
+    ANSWERED = "answered"
+    HANDED_OVER = "handed_over"
+    RETURNED = "returned"
+    REUNIFIED = "reunified"
+    REFUSED = "refused"
+    NOT_FOUND = "not_found"
+    DECEASED = "deceased"
+
+
+class ExchangeEventKind(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    STATUS_CHANGED = "status_changed"
+    LINE_ADDED = "line_added"
+    LINE_CHANGED = "line_changed"
+    DECEASED_PROPOSED = "deceased_proposed"
+    DECEASED_APPROVED = "deceased_approved"
+    DECEASED_REJECTED = "deceased_rejected"
+
+
+def _sql_in(column: str, enum: type[StrEnum]) -> str:
+    return f"{column} IN ({', '.join(repr(str(v)) for v in enum)})"
+
+
+class Exchange(Model):
+    """One exchange (or one list handed over) between two sides, with its own status."""
+
+    __tablename__ = "exchange"
+    __table_args__ = (
+        CheckConstraint(_sql_in("kind", ExchangeKind), name="kind_known"),
+        CheckConstraint(_sql_in("status", ExchangeStatus), name="status_known"),
+    )
+    __audit_ignore__ = frozenset({"version", "updated_at"})
+
+    id: Mapped[intpk]
+    kind: Mapped[str] = mapped_column(String(30))
+    side_a: Mapped[str] = mapped_column(String(200))
+    side_b: Mapped[str] = mapped_column(String(200))
+    held_on: Mapped[date | None] = mapped_column(Date)
+    place: Mapped[str] = mapped_column(String(200), default="")
+    # Talks name their rounds in words ("third stage") as often as in numbers.
+    stage: Mapped[str] = mapped_column(String(50), default="")
+    # The reference numbers of the documents (protocols, notes verbales), as written on them.
+    document_refs: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(
+        String(20), default=ExchangeStatus.PROPOSED.value, index=True
+    )
+    status_reason: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[created_at]
+    updated_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__ = {"version_id_col": version}
+
+    categories: Mapped[list[ExchangeCategory]] = relationship(
+        back_populates="exchange", cascade="all, delete-orphan", order_by="ExchangeCategory.id"
+    )
+    lines: WriteOnlyMapped[ExchangeLine] = relationship(back_populates="exchange")
+    events: WriteOnlyMapped[ExchangeEvent] = relationship(back_populates="exchange")
+    created_by: Mapped[User | None] = relationship()
+
+    @property
+    def title(self) -> str:
+        return f"{self.side_a} – {self.side_b}"
+
+    def __repr__(self) -> str:
+        return f"<Exchange {self.id}>"
+
+
+class ExchangeCategory(Model):
+    """Who the sides agreed to exchange, and how many: "seriously wounded", 50."""
+
+    __tablename__ = "exchange_category"
+    __table_args__ = (
+        UniqueConstraint("exchange_id", "name", name="uq_exchange_category_exchange_name"),
+        CheckConstraint("quota IS NULL OR quota >= 0", name="quota_not_negative"),
+    )
+
+    id: Mapped[intpk]
+    exchange_id: Mapped[int] = mapped_column(ForeignKey("exchange.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    # No quota: "all for all".
+    quota: Mapped[int | None]
+
+    exchange: Mapped[Exchange] = relationship(back_populates="categories")
+
+
+class ExchangeLine(Model):
+    """One person in an exchange: a case of ours or a partner record the other side listed."""
+
+    __tablename__ = "exchange_line"
+    __table_args__ = (
+        CheckConstraint("(case_id IS NULL) != (record_id IS NULL)", name="one_person"),
+        CheckConstraint(_sql_in("state", LineState), name="state_known"),
+        UniqueConstraint("exchange_id", "case_id", name="uq_exchange_line_exchange_case"),
+        UniqueConstraint("exchange_id", "record_id", name="uq_exchange_line_exchange_record"),
+        Index("ix_exchange_line_case_id", "case_id"),
+        Index("ix_exchange_line_record_id", "record_id"),
+    )
+    __audit_ignore__ = frozenset({"version", "updated_at"})
+
+    id: Mapped[intpk]
+    exchange_id: Mapped[int] = mapped_column(ForeignKey("exchange.id", ondelete="CASCADE"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_record.id"))
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("partner_record.id"))
+    category_id: Mapped[int | None] = mapped_column(
+        ForeignKey("exchange_category.id", ondelete="SET NULL")
+    )
+    state: Mapped[str] = mapped_column(String(20), default=LineState.LISTED.value)
+    # What the other side said last (why they refused, where they did not find the person).
+    other_side_reason: Mapped[str] = mapped_column(Text, default="")
+    state_changed_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    # A caseworker's proposal that the person is deceased, waiting for a second person.
+    deceased_proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    deceased_proposed_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    deceased_proposal_reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[created_at]
+    updated_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow, onupdate=utcnow)
+    # Two people changing one line at once: the later save is refused, not silently lost.
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__ = {"version_id_col": version}
+
+    exchange: Mapped[Exchange] = relationship(back_populates="lines")
+    case: Mapped[Case | None] = relationship()
+    record: Mapped[PartnerRecord | None] = relationship()
+    category: Mapped[ExchangeCategory | None] = relationship()
+    deceased_proposed_by: Mapped[User | None] = relationship()
+    events: WriteOnlyMapped[ExchangeLineEvent] = relationship(back_populates="line")
+
+    @property
+    def deceased_pending(self) -> bool:
+        return self.deceased_proposed_by_id is not None
+
+    def __repr__(self) -> str:
+        return f"<ExchangeLine {self.id}>"
+
+
+class ExchangeEvent(Model):
+    """The exchange's timeline: what happened, who did it, when."""
+
+    __tablename__ = "exchange_event"
+    __audited__ = False  # it is itself a history; the audit trail records the underlying change
+    __table_args__ = (Index("ix_exchange_event_exchange_at", "exchange_id", "at"),)
+
+    id: Mapped[intpk]
+    exchange_id: Mapped[int] = mapped_column(ForeignKey("exchange.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    kind: Mapped[str] = mapped_column(String(30))
+    # Small structured facts (statuses, line ids); the template words them.
+    data: Mapped[dict[str, Any] | None]
+    text: Mapped[str] = mapped_column(Text, default="")
+
+    exchange: Mapped[Exchange] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+
+class ExchangeLineEvent(Model):
+    """Each state change of a line, with when, who, and the reasons given."""
+
+    __tablename__ = "exchange_line_event"
+    __audited__ = False  # a history of the line; the audit trail records the line's changes
+    __table_args__ = (Index("ix_exchange_line_event_line_at", "line_id", "at"),)
+
+    id: Mapped[intpk]
+    line_id: Mapped[int] = mapped_column(ForeignKey("exchange_line.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    source: Mapped[str | None] = mapped_column(String(20))
+    target: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    other_side_reason: Mapped[str] = mapped_column(Text, default="")
+    # The second person of a two-person decision (declaring a person deceased).
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    line: Mapped[ExchangeLine] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])

@@ -1,0 +1,303 @@
+"""Exchange pages: the list, one exchange with its people, and the forms that change them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.audit.models import AuditAction
+from app.audit.services import record, record_list_read
+from app.auth.permissions import Permission, require
+from app.cases.access import can_read_case
+from app.cases.charts import ordered_bars
+from app.cases.models import Case, parse_case_number
+from app.exchanges import services
+from app.exchanges.forms import (
+    DeceasedDecisionForm,
+    DeceasedProposalForm,
+    ExchangeForm,
+    ExchangeStatusForm,
+    LineAddForm,
+    LineFilterForm,
+    LineStateForm,
+)
+from app.exchanges.labels import LINE_STATE_LABELS, STATUS_LABELS, template_context
+from app.exchanges.models import Exchange, ExchangeLine, LineState
+from app.exchanges.workflow import ExchangeError, exchange_targets, line_targets
+from app.extensions import db
+from app.forms import PrefixedForm, choices
+from app.records.models import PartnerRecord
+from app.sqlite import reads_only_from_here
+from app.web import add_form_error, database_int
+
+bp = Blueprint("exchanges", __name__)
+
+
+def _load(exchange_id: int) -> Exchange:
+    """Load, 404 when missing, 403 when this user may not read it."""
+    exchange = db.get_or_404(Exchange, exchange_id)
+    if not services.can_read_exchange(current_user, exchange):
+        abort(403)
+    return exchange
+
+
+def _load_line(exchange_id: int, line_id: int) -> ExchangeLine:
+    """A line of a readable exchange; 404 for a line of another exchange, 403 for a line of a
+    case this reader may not open (its existence is no secret: the page counts it)."""
+    exchange = _load(exchange_id)
+    line = db.session.get(ExchangeLine, line_id)
+    if line is None or line.exchange_id != exchange.id:
+        abort(404)
+    if line.case is not None and not can_read_case(current_user, line.case):
+        abort(403)
+    return line
+
+
+def _category_choices(exchange: Exchange, blank: str) -> list:
+    return choices([("", blank), *((str(c.id), c.name) for c in exchange.categories)])
+
+
+@bp.route("/exchanges")
+@require(Permission.EXCHANGE_READ, reads_only=True)
+def index():
+    page = db.paginate(services.visible_exchanges(current_user), per_page=50, error_out=False)
+    return render_template("exchanges/index.html", page=page, **template_context())
+
+
+@bp.route("/exchanges/new", methods=["GET", "POST"])
+@require(Permission.EXCHANGE_MANAGE)
+def new():
+    form = ExchangeForm()
+    if form.validate_on_submit():
+        try:
+            categories = services.parse_categories(form.categories_text.data or "")
+            exchange = services.create_exchange(
+                current_user, categories=categories, **form.exchange_fields()
+            )
+        except ExchangeError as error:
+            db.session.rollback()
+            add_form_error(form, str(error), error.field)
+        else:
+            db.session.commit()
+            flash(_("Exchange recorded."), "success")
+            return redirect(url_for("exchanges.show", exchange_id=exchange.id))
+    return render_template("exchanges/form.html", form=form, exchange=None)
+
+
+@bp.route("/exchanges/<int:exchange_id>/edit", methods=["GET", "POST"])
+@require(Permission.EXCHANGE_MANAGE)
+def edit(exchange_id: int):
+    exchange = _load(exchange_id)
+    form = ExchangeForm(obj=exchange)
+    if request.method == "GET":
+        form.categories_text.data = "\n".join(
+            f"{c.name} = {c.quota}" if c.quota is not None else c.name for c in exchange.categories
+        )
+    if form.validate_on_submit():
+        try:
+            categories = services.parse_categories(form.categories_text.data or "")
+            services.update_exchange(
+                exchange, current_user, categories=categories, **form.exchange_fields()
+            )
+        except ExchangeError as error:
+            db.session.rollback()
+            add_form_error(form, str(error), error.field)
+        else:
+            db.session.commit()
+            flash(_("Exchange saved."), "success")
+            return redirect(url_for("exchanges.show", exchange_id=exchange.id))
+    return render_template("exchanges/form.html", form=form, exchange=exchange)
+
+
+@bp.route("/exchanges/<int:exchange_id>")
+@require(Permission.EXCHANGE_READ)
+def show(exchange_id: int):
+    exchange = _load(exchange_id)
+    return _exchange_page(exchange)
+
+
+def _exchange_page(exchange: Exchange, refused: PrefixedForm | None = None):
+    """The exchange with the people this reader may see; refused: a posted form shown again
+    with its errors."""
+    filters = LineFilterForm(request.args)
+    filters.category.choices = _category_choices(exchange, _("Any"))
+    state = filters.state.data if filters.state.data in set(LineState) else None
+    category = request.args.get("category", type=database_int)
+    lines = services.exchange_lines(current_user, exchange, state, category)
+    # Who read which person's name on this page, like any list of cases.
+    record(AuditAction.READ, exchange)
+    db.session.commit()
+    reads_only_from_here()
+    record_list_read(*(line.case or line.record for line in lines.shown))
+    counts = services.state_counts(exchange)
+    forms: dict[str, Any] = {
+        form_class.prefix_name + "_form": form_class(formdata=None)
+        for form_class in (
+            ExchangeStatusForm,
+            LineAddForm,
+            LineStateForm,
+            DeceasedProposalForm,
+            DeceasedDecisionForm,
+        )
+    }
+    if refused is not None:
+        forms[refused.prefix_name + "_form"] = refused
+    forms["status_form"].target.choices = choices(
+        (m.target, STATUS_LABELS[m.target]) for m in exchange_targets(exchange.status)
+    )
+    forms["line_form"].category.choices = _category_choices(exchange, "—")
+    forms["decision_form"].family_step_due.data = date.today() + timedelta(
+        days=services.FAMILY_CONTACT_DAYS
+    )
+    if not forms["decision_form"].family_step.data:
+        forms["decision_form"].family_step.data = _("Tell the family in person")
+    return render_template(
+        "exchanges/show.html",
+        exchange=exchange,
+        lines=lines,
+        filters=filters,
+        counts=counts,
+        total=sum(counts.values()),
+        chart=ordered_bars(LINE_STATE_LABELS.items(), counts),
+        categories=services.category_counts(exchange),
+        events=services.exchange_timeline(current_user, exchange),
+        line_moves={line.id: line_targets(line.state) for line in lines.shown},
+        may_propose={
+            line.id: services.can_propose_deceased(current_user, line) for line in lines.shown
+        },
+        **forms,
+        **template_context(),
+    )
+
+
+def _act(
+    exchange_id: int,
+    form_class: type[PrefixedForm],
+    action: Callable[[Exchange, Any], None],
+    success: str,
+):
+    """The shape of every small POST on an exchange page: load, validate, act, commit; a
+    refused form shows the page again with what was typed and what is wrong."""
+    exchange = _load(exchange_id)
+    form = form_class()
+    if hasattr(form, "category"):
+        form.category.choices = _category_choices(exchange, "—")
+    if form.validate_on_submit():
+        try:
+            action(exchange, form)
+        except ExchangeError as error:
+            db.session.rollback()
+            add_form_error(form, str(error), error.field)
+        else:
+            db.session.commit()
+            flash(success, "success")
+            return redirect(url_for("exchanges.show", exchange_id=exchange_id))
+    return _exchange_page(db.get_or_404(Exchange, exchange_id), refused=form)
+
+
+@bp.route("/exchanges/<int:exchange_id>/status", methods=["POST"])
+@require(Permission.EXCHANGE_MANAGE)
+def status(exchange_id: int):
+    def act(exchange: Exchange, form: ExchangeStatusForm) -> None:
+        services.change_exchange_status(
+            exchange, current_user, form.target.data, form.reason.data or ""
+        )
+
+    return _act(exchange_id, ExchangeStatusForm, act, _("Status changed."))
+
+
+@bp.route("/exchanges/<int:exchange_id>/lines", methods=["POST"])
+@require(Permission.EXCHANGE_MANAGE)
+def line_add(exchange_id: int):
+    def act(exchange: Exchange, form: LineAddForm) -> None:
+        case = partner_record = None
+        number = (form.case_number.data or "").strip()
+        if number:
+            case_id = parse_case_number(number)
+            case = db.session.get(Case, case_id) if case_id else None
+            if case is None:
+                raise ExchangeError(_("No such case."), "case_number")
+        if (form.record_id.data or "").strip():
+            record_id = _number(form.record_id.data)
+            partner_record = db.session.get(PartnerRecord, record_id) if record_id else None
+            if partner_record is None:
+                raise ExchangeError(_("No such partner record."), "record_id")
+        category = int(form.category.data) if (form.category.data or "").isdigit() else None
+        services.add_line(
+            exchange, current_user, case=case, partner_record=partner_record, category_id=category
+        )
+
+    return _act(exchange_id, LineAddForm, act, _("Person added."))
+
+
+def _number(value: str) -> int | None:
+    try:
+        return database_int(value.strip())
+    except ValueError:
+        return None
+
+
+def _line_action(
+    exchange_id: int,
+    line_id: int,
+    form_class: type[PrefixedForm],
+    action: Callable[[ExchangeLine, Any], None],
+    success: str,
+):
+    line = _load_line(exchange_id, line_id)
+    return _act(exchange_id, form_class, lambda _exchange, form: action(line, form), success)
+
+
+@bp.route("/exchanges/<int:exchange_id>/lines/<int:line_id>/state", methods=["POST"])
+@require(Permission.EXCHANGE_MANAGE)
+def line_state(exchange_id: int, line_id: int):
+    def act(line: ExchangeLine, form: LineStateForm) -> None:
+        services.change_line_state(
+            line,
+            current_user,
+            form.target.data,
+            reason=form.reason.data or "",
+            other_side_reason=form.other_side_reason.data or "",
+            expected_version=form.expected_version(),
+        )
+
+    return _line_action(exchange_id, line_id, LineStateForm, act, _("State changed."))
+
+
+@bp.route("/exchanges/<int:exchange_id>/lines/<int:line_id>/deceased", methods=["POST"])
+@require(Permission.EXCHANGE_READ)
+def deceased_propose(exchange_id: int, line_id: int):
+    def act(line: ExchangeLine, form: DeceasedProposalForm) -> None:
+        services.propose_deceased(
+            line, current_user, form.reason.data or "", form.expected_version()
+        )
+
+    return _line_action(
+        exchange_id,
+        line_id,
+        DeceasedProposalForm,
+        act,
+        _("Proposed as deceased; a second person must confirm it."),
+    )
+
+
+@bp.route("/exchanges/<int:exchange_id>/lines/<int:line_id>/deceased/decide", methods=["POST"])
+@require(Permission.EXCHANGE_MANAGE)
+def deceased_decide(exchange_id: int, line_id: int):
+    def act(line: ExchangeLine, form: DeceasedDecisionForm) -> None:
+        services.decide_deceased(
+            line,
+            current_user,
+            approve=bool(form.approve.data),
+            reason=form.reason.data or "",
+            family_step=form.family_step.data or "",
+            family_step_due=form.family_step_due.data,
+            expected_version=form.expected_version(),
+        )
+
+    return _line_action(exchange_id, line_id, DeceasedDecisionForm, act, _("Decision saved."))

@@ -1,0 +1,36 @@
+"""Exchanges for the tests: one with a line for each given case."""
+
+from __future__ import annotations
+
+from app.auth.models import User
+from app.cases.models import Case
+from app.exchanges.models import Exchange, ExchangeLine
+from app.exchanges.services import add_line, create_exchange
+from app.extensions import db
+
+
+def make_exchange(supervisor: User, *cases: Case, **fields) -> Exchange:
+    """A prisoner exchange between two synthetic sides, with the cases listed in it."""
+    fields.setdefault("kind", "prisoner_exchange")
+    fields.setdefault("side_a", "Сторона А")
+    fields.setdefault("side_b", "Сторона Б")
+    categories = fields.pop("categories", [("seriously wounded", 50), ("all for all", None)])
+    exchange = create_exchange(supervisor, categories=categories, **fields)
+    for case in cases:
+        add_line(exchange, supervisor, case=case, category_id=exchange.categories[0].id)
+    return exchange
+
+
+def exchange_ids(supervisor: User, owned: Case, foreign: Case) -> dict[str, int]:
+    """For the route matrix and the hostile forms: an exchange holding a case of each
+    caseworker; ``line_id`` is the line of ``owned``."""
+    exchange = make_exchange(supervisor, owned, foreign)
+    line = db.session.scalars(exchange.lines.select().where(ExchangeLine.case_id == owned.id)).one()
+    return {"exchange_id": exchange.id, "line_id": line.id}
+
+
+def line_of(exchange: Exchange, case_id: int) -> ExchangeLine:
+    return db.session.scalars(exchange.lines.select().where(ExchangeLine.case_id == case_id)).one()
+
+
+__all__ = ["exchange_ids", "line_of", "make_exchange"]
