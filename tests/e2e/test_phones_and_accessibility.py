@@ -265,7 +265,7 @@ def test_caseworker_signs_in_opens_a_case_and_logs_a_contact_by_keyboard(browser
         if not page.evaluate("document.activeElement.parentElement.open"):
             page.keyboard.press("Enter")
         _tab_to(page, "el.name === 'contact-contacted_on'")
-        page.keyboard.type("11202026")  # Chromium's en-US date field: month, day, year
+        page.keyboard.type("20.11.2026")  # the date as the hint shows it: day.month.year
         _tab_to(page, "el.name === 'contact-channel'")
         page.keyboard.press("ArrowDown")  # a select changes with the arrows, as on any page
         _tab_to(page, "el.name === 'contact-outcome'")
