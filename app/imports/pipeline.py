@@ -33,7 +33,7 @@ from app.audit.models import AuditAction
 from app.audit.services import record
 from app.auth.models import User
 from app.bulk import RowWritten, StatisticsRefresher, Written
-from app.cases.models import Case
+from app.cases.models import Case, CaseNameKey
 from app.cases.services import CaseRow, open_cases
 from app.database import chunks, utcnow
 from app.extensions import db
@@ -60,7 +60,7 @@ from app.imports.rows import (
 )
 from app.imports.storage import batch_path, discard_upload
 from app.jobs import job, report_progress, runner_id, running
-from app.records.models import RECORD_FIELDS, PartnerRecord
+from app.records.models import RECORD_FIELDS, PartnerRecord, PartnerRecordNameKey
 from app.records.services import RecordRow, upsert_records
 from app.web import current_app_object
 
@@ -187,7 +187,8 @@ def run_import(
 class _RecordTarget:
     """Rows of a partner list become partner records."""
 
-    table_name = PartnerRecord.__tablename__
+    # The tables an import of this kind grows, whose statistics it keeps fresh (PostgreSQL).
+    table_names = (PartnerRecord.__tablename__, PartnerRecordNameKey.__tablename__)
     row_id_name = "partner row id"
 
     def __init__(self, batch: ImportBatch) -> None:
@@ -210,7 +211,7 @@ class _CaseTarget:
     """Rows of a case list become cases of a source list; the parents' names and the contact
     phone become relatives. Only the fields the file has are written to existing cases."""
 
-    table_name = Case.__tablename__
+    table_names = (Case.__tablename__, CaseNameKey.__tablename__)
     row_id_name = "case number"
     # Import field -> case column, for the text fields.
     COLUMNS = {
@@ -385,7 +386,7 @@ def _write_staged(batch: ImportBatch, counts: dict[str, int]) -> list[Problem]:
     """Phase two, one transaction: the staged rows go to their table's owner in file order.
     Returns the problems of the rows the owner refused (duplicates, values too long)."""
     target = _target(batch)
-    statistics = StatisticsRefresher(db.session, target.table_name)
+    statistics = StatisticsRefresher(db.session, *target.table_names)
     keys = raw_keys(batch.headers or [])
     columns = field_columns(batch.headers or [], list(batch.mapping or []))
     t = _STAGED
