@@ -45,7 +45,7 @@ from app.cases.models import (
     format_case_number,
     parse_case_number,
 )
-from app.cases.search import CaseFilters, case_sort, search_cases
+from app.cases.search import CaseFilters, case_sort, readable_case_by_number, search_cases
 from app.cases.services import (
     NAME_FIELDS,
     CaseError,
@@ -174,6 +174,13 @@ def _filters(form: CaseFilterForm) -> CaseFilters:
 def index():
     form = _filter_form()
     filters = _filters(form)
+    # The header's search box sends the text alone: a case number there goes straight to the
+    # case. The filter bar sends all its fields, and there a number lists the case (to select
+    # it for assignment, say).
+    if request.args.keys() == {"q"}:
+        found = readable_case_by_number(current_user, filters.text)
+        if found is not None:
+            return redirect(url_for("cases.detail", case_id=found.id))
     per_page = page_size()
     page = db.paginate(search_cases(current_user, filters), per_page=per_page, error_out=False)
     broadened = False

@@ -11,11 +11,12 @@ from sqlalchemy import Select, and_, or_, select, union
 from sqlalchemy.orm import joinedload
 
 from app.auth.models import User
-from app.cases.access import visible_cases
+from app.cases.access import can_read_case, visible_cases
 from app.cases.labels import AGE_BANDS
 from app.cases.models import Case, CaseNameKey, CaseStatus, parse_case_number
 from app.cases.queues import CASE_SORTS
 from app.database import utcnow
+from app.extensions import db
 from app.name_search import ids_with_names
 from app.sorting import Sort, ordering, parse_sort
 
@@ -100,3 +101,14 @@ def search_cases(user: User, filters: CaseFilters, prefix: bool = False) -> Sele
     if not filters.include_archived:
         query = query.where(Case.archived.is_(False))
     return query.order_by(*ordering(CASE_SORTS, filters.sort))
+
+
+def readable_case_by_number(user: User, text: str) -> Case | None:
+    """The case whose number ``text`` is (``RU-000123``, ``123``), if this user may read it;
+    None otherwise, exactly as for a number no case has, so that a search tells nobody that a
+    case they may not open exists."""
+    case_id = parse_case_number(text)
+    if case_id is None:
+        return None
+    case = db.session.get(Case, case_id)
+    return case if case is not None and can_read_case(user, case) else None

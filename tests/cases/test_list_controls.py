@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import update
 
 from app.auth.models import User
-from app.cases.models import Case
+from app.cases.models import Case, format_case_number
 from app.cases.services import log_contact
 from app.database import utcnow
 from app.extensions import db
@@ -259,3 +259,56 @@ def test_my_cases_page_sizes(caseworker, app, many_cases, users):
     html = caseworker.get("/my-cases?per_page=100&sort=name").get_data(as_text=True)
     assert len(rows(html)) == 100
     assert link_query(html, 'rel="next"') == {"per_page": ["100"], "sort": ["name"], "page": ["2"]}
+
+
+# --- the header's search box ---------------------------------------------------------------
+
+
+def test_header_search_is_on_every_page_for_those_who_read_cases(caseworker, admin):
+    html = caseworker.get("/my-cases").get_data(as_text=True)
+    assert re.search(r'<form method="get" action="/cases" class="header-search">', html)
+    assert '<label for="header-search" class="visually-hidden">Find a case</label>' in html
+    assert "header-search" not in admin.get("/account").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("typed", ["{number}", "{lower}", "{id}", " {number} "])
+def test_a_case_number_goes_straight_to_the_owners_case(caseworker, make_case, typed):
+    case_id = make_case(owner="caseworker")
+    number = format_case_number(case_id)
+    text = typed.format(number=number, lower=number.lower().replace("-", " "), id=case_id)
+    response = caseworker.get("/cases", query_string={"q": text})
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/cases/{case_id}"
+
+
+def test_a_number_of_a_case_one_may_not_open_finds_nothing(caseworker, make_case):
+    hidden = make_case(owner=None, family_name="Таємниця")
+    for text in (format_case_number(hidden), str(hidden)):
+        response = caseworker.get("/cases", query_string={"q": text})
+        assert response.status_code == 200
+        html = response.get_data(as_text=True)
+        assert rows(html) == []
+        assert "Таємниця" not in html
+        assert f"/cases/{hidden}" not in html
+
+
+def test_a_number_no_case_has_finds_nothing(caseworker):
+    response = caseworker.get("/cases?q=RU-999999")
+    assert response.status_code == 200
+    assert 'data-total="0"' in response.get_data(as_text=True)
+
+
+def test_the_header_search_finds_by_name(caseworker, make_case):
+    wanted = make_case(family_name="Шевчук", given_name="Марія")
+    make_case(family_name="Бондар")
+    response = caseworker.get("/cases?q=Шевчук")
+    assert response.status_code == 200
+    assert rows(response.get_data(as_text=True)) == [wanted]
+
+
+def test_the_filter_bar_lists_a_case_by_number_instead_of_leaving(supervisor, make_case):
+    """From the filter bar a supervisor searches a number to select the case, not to leave."""
+    case_id = make_case(owner=None)
+    response = supervisor.get(f"/cases?q={format_case_number(case_id)}&status=&sort=number")
+    assert response.status_code == 200
+    assert rows(response.get_data(as_text=True)) == [case_id]
