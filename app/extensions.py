@@ -3,7 +3,7 @@
 from typing import TYPE_CHECKING, Any
 
 import flask_sqlalchemy
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -17,6 +17,16 @@ from app.database import Base
 # Past any real list (a hundred million pages), and small enough that the offset it makes fits
 # the databases' 64-bit OFFSET whatever the page size.
 MAX_PAGE = 10**8
+# The rows per page a list offers (?per_page=): a fixed few, so that no URL asks for a page of a
+# million rows, and the database's plans and caches see the same LIMITs.
+PAGE_SIZES = (25, 50, 100)
+
+
+def page_size() -> int:
+    """The rows per page this request asks for: one of PAGE_SIZES, else the configured default
+    (a bogus or huge ``per_page`` is no error: the list shows as it would without it)."""
+    size = request.args.get("per_page", type=int)
+    return size if size in PAGE_SIZES else current_app.config["PER_PAGE"]
 
 
 class SQLAlchemy(flask_sqlalchemy.SQLAlchemy):

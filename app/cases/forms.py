@@ -317,15 +317,6 @@ class SourceListForm(FlaskForm):
     submit = SubmitField(_l("Save source list"))
 
 
-SORTS = {
-    "activity": _l("Recent activity"),
-    "oldest": _l("Oldest activity"),
-    "name": _l("Name"),
-    "number": _l("Case number"),
-    "priority": _l("Priority"),
-}
-
-
 class CaseFilterForm(FlaskForm):
     class Meta:
         csrf = False
@@ -348,5 +339,4 @@ class CaseFilterForm(FlaskForm):
     age_band = SelectField(
         _l("Age"), choices=choices([("", _l("Any")), *((b, b) for b in AGE_BANDS)]), default=""
     )
-    sort = SelectField(_l("Sort"), choices=choices(SORTS.items()), validators=[Optional()])
     stale = BooleanField(_l("Only cases with no recent activity"))

@@ -45,7 +45,7 @@ from app.cases.models import (
     format_case_number,
     parse_case_number,
 )
-from app.cases.search import CaseFilters, search_cases
+from app.cases.search import CaseFilters, case_sort, readable_case_by_number, search_cases
 from app.cases.services import (
     NAME_FIELDS,
     CaseError,
@@ -75,9 +75,10 @@ from app.cases.services import (
 )
 from app.cases.workflow import TransitionError, allowed_targets
 from app.database import utcnow
-from app.extensions import db
+from app.extensions import PAGE_SIZES, db, page_size
 from app.forms import EmptyForm, PrefixedForm, choices, text
 from app.reports.exports import EXPORT_FORMATS, export_response
+from app.sorting import parse_sort
 from app.sqlite import reads_only_from_here
 from app.web import (
     add_form_error,
@@ -88,14 +89,6 @@ from app.web import (
 )
 
 bp = Blueprint("cases", __name__)
-
-SORT_ORDER = {
-    "activity": (Case.last_activity_at.desc(), Case.id.desc()),
-    "oldest": (Case.last_activity_at.asc(), Case.id),
-    "name": (Case.family_name, Case.given_name, Case.id),
-    "number": (Case.id,),
-    "priority": (queues.PRIORITY_RANK, Case.id),
-}
 
 
 def _load_case(case_id: int, edit: bool = False) -> Case:
@@ -172,6 +165,7 @@ def _filters(form: CaseFilterForm) -> CaseFilters:
         unassigned=caseworker == "none",
         age_band=_chosen(form.age_band),
         stale_days=current_app.config["STALE_CASE_DAYS"] if form.stale.data else None,
+        sort=case_sort(request.args.get("sort")),
     )
 
 
@@ -180,20 +174,31 @@ def _filters(form: CaseFilterForm) -> CaseFilters:
 def index():
     form = _filter_form()
     filters = _filters(form)
-    query = search_cases(current_user, filters)
-    sort = form.sort.data if form.sort.data in SORT_ORDER else "activity"
-    query = query.order_by(None).order_by(*SORT_ORDER[sort])
-    page = db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
+    # The header's search box sends the text alone: a case number there goes straight to the
+    # case. The filter bar sends all its fields, and there a number lists the case (to select
+    # it for assignment, say).
+    if request.args.keys() == {"q"}:
+        found = readable_case_by_number(current_user, filters.text)
+        if found is not None:
+            return redirect(url_for("cases.detail", case_id=found.id))
+    per_page = page_size()
+    page = db.paginate(search_cases(current_user, filters), per_page=per_page, error_out=False)
     broadened = False
     if page.total == 0 and filters.text and not parse_case_number(filters.text):
         # Nothing matched whole names: try the words as beginnings ("Ковал" → Коваленко).
         query = search_cases(current_user, filters, prefix=True)
-        page = db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
+        page = db.paginate(query, per_page=per_page, error_out=False)
         broadened = bool(page.total)
     record_list_read(*page.items)
     assign_form = _assign_form() if current_user.can(Permission.CASE_ASSIGN) else None
     return render_template(
-        "cases/index.html", form=form, page=page, assign_form=assign_form, broadened=broadened
+        "cases/index.html",
+        form=form,
+        page=page,
+        assign_form=assign_form,
+        broadened=broadened,
+        sort=filters.sort,
+        page_sizes=PAGE_SIZES,
     )
 
 
@@ -694,13 +699,17 @@ def supervisor_home():
 @bp.route("/my-cases")
 @require(Permission.CASE_READ, reads_only=True)
 def my_cases():
-    page = db.paginate(
-        queues.my_cases(current_user), per_page=current_app.config["PER_PAGE"], error_out=False
-    )
+    sort = parse_sort(request.args.get("sort"), queues.MY_CASES_SORTS, queues.DEFAULT_MY_CASES_SORT)
+    page = db.paginate(queues.my_cases(current_user, sort), per_page=page_size(), error_out=False)
     record_list_read(*page.items)
     due_dates = queues.next_due_dates([case.id for case in page.items])
     return render_template(
-        "cases/my_cases.html", page=page, today=date.today(), due_dates=due_dates
+        "cases/my_cases.html",
+        page=page,
+        today=date.today(),
+        due_dates=due_dates,
+        sort=sort,
+        page_sizes=PAGE_SIZES,
     )
 
 

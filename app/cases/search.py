@@ -4,22 +4,32 @@ one index lookup per word, never a scan in Python."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import Select, and_, or_, select, union
 from sqlalchemy.orm import joinedload
 
 from app.auth.models import User
-from app.cases.access import visible_cases
+from app.cases.access import can_read_case, visible_cases
 from app.cases.labels import AGE_BANDS
 from app.cases.models import Case, CaseNameKey, CaseStatus, parse_case_number
+from app.cases.queues import CASE_SORTS
 from app.database import utcnow
+from app.extensions import db
 from app.name_search import ids_with_names
+from app.sorting import Sort, ordering, parse_sort
 
 # The status filter's "every status but closed": the queues' open cases, so that a queue's
 # count and the list behind its link are the same cases.
 OPEN = "open"
+
+DEFAULT_CASE_SORT = "-activity"
+
+
+def case_sort(value: str | None) -> Sort:
+    """The case list's order from its ``sort`` parameter; anything unknown is the default."""
+    return parse_sort(value, CASE_SORTS, DEFAULT_CASE_SORT)
 
 
 @dataclass
@@ -33,6 +43,7 @@ class CaseFilters:
     age_band: str = ""
     include_archived: bool = False
     stale_days: int | None = None  # open cases with no activity for this many days
+    sort: Sort = field(default_factory=lambda: case_sort(DEFAULT_CASE_SORT))
 
 
 def _matching_ids(text: str, prefix: bool):
@@ -49,7 +60,7 @@ def _matching_ids(text: str, prefix: bool):
 
 def search_cases(user: User, filters: CaseFilters, prefix: bool = False) -> Select:
     """The cases this user may see that match, each with its caseworker (the list shows
-    who holds it); ordered by most recent activity."""
+    who holds it); in ``filters.sort`` order."""
     query = visible_cases(user).options(joinedload(Case.assigned_to))
     text = filters.text.strip()
     if text:
@@ -89,4 +100,15 @@ def search_cases(user: User, filters: CaseFilters, prefix: bool = False) -> Sele
         )
     if not filters.include_archived:
         query = query.where(Case.archived.is_(False))
-    return query.order_by(Case.last_activity_at.desc(), Case.id.desc())
+    return query.order_by(*ordering(CASE_SORTS, filters.sort))
+
+
+def readable_case_by_number(user: User, text: str) -> Case | None:
+    """The case whose number ``text`` is (``RU-000123``, ``123``), if this user may read it;
+    None otherwise, exactly as for a number no case has, so that a search tells nobody that a
+    case they may not open exists."""
+    case_id = parse_case_number(text)
+    if case_id is None:
+        return None
+    case = db.session.get(Case, case_id)
+    return case if case is not None and can_read_case(user, case) else None

@@ -1,15 +1,15 @@
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.audit.models import AuditAction
 from app.audit.services import record, record_list_read
 from app.auth.permissions import Permission, require
-from app.extensions import db
+from app.extensions import PAGE_SIZES, db, page_size
 from app.records.models import PartnerRecord, PartnerSource
-from app.records.search import search_records
+from app.records.search import record_sort, search_records
 from app.web import database_int
 
 bp = Blueprint("records", __name__, url_prefix="/records")
@@ -25,12 +25,15 @@ def index():
     source_id = request.args.get("source", type=database_int)
     # The field's own limit: a longer text is no name, and each word costs a lookup.
     text = (request.args.get("q") or "")[:QUERY_LENGTH].strip()
-    per_page = current_app.config["PER_PAGE"]
-    page = db.paginate(search_records(text, source_id), per_page=per_page, error_out=False)
+    sort = record_sort(request.args.get("sort"))
+    per_page = page_size()
+    page = db.paginate(
+        search_records(text, source_id, sort=sort), per_page=per_page, error_out=False
+    )
     broadened = False
     if page.total == 0 and text:
         # Nothing matched whole names: try the words as beginnings ("Ковал" → Коваленко).
-        query = search_records(text, source_id, prefix=True)
+        query = search_records(text, source_id, prefix=True, sort=sort)
         page = db.paginate(query, per_page=per_page, error_out=False)
         broadened = bool(page.total)
     record_list_read(*page.items)
@@ -42,6 +45,8 @@ def index():
         q=text,
         query_length=QUERY_LENGTH,
         broadened=broadened,
+        sort=sort,
+        page_sizes=PAGE_SIZES,
     )
 
 

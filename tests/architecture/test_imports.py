@@ -50,7 +50,7 @@ LAYERS: list[set[str]] = [
         "app.backup",
     },
     {"app.extensions"},
-    {"app.database", "app.dates", "app.names"},
+    {"app.database", "app.dates", "app.names", "app.sorting"},
 ]
 CORE_LAYERS = {len(LAYERS) - 3, len(LAYERS) - 1}  # these import each other as they need
 
@@ -58,6 +58,7 @@ CORE_LAYERS = {len(LAYERS) - 3, len(LAYERS) - 1}  # these import each other as t
 # and none of our modules but these.
 PURE_CORES = [
     "app.dates",
+    "app.sorting",
     "app.names.tables",
     "app.names.text",
     "app.names.surnames",

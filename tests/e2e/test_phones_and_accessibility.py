@@ -186,6 +186,9 @@ def test_phone_menu_is_collapsed_and_opens_with_mouse_and_keyboard(caseworker_pa
     page.keyboard.press("Space")
     expect(cases_link).to_be_hidden()
     page.keyboard.press("Space")
+    page.keyboard.press("Tab")  # the case search comes first, then its button, then the links
+    expect(page.get_by_role("searchbox", name="Find a case")).to_be_focused()
+    page.keyboard.press("Tab")
     page.keyboard.press("Tab")
     expect(page.get_by_role("link", name="My cases")).to_be_focused()
     page.keyboard.press("Escape")  # folds the menu and goes back to its button

@@ -300,6 +300,8 @@ PAGES = [
     Page("my cases", "caseworker", "/my-cases"),
     Page("supervisor queues", "supervisor", "/queues"),
     Page("case list, filtered and sorted", "supervisor", "/cases?status=new&sort=priority"),
+    Page("case list by name, 100 a page", "supervisor", "/cases?sort=-name&per_page=100"),
+    Page("my cases by next step, reversed", "caseworker", "/my-cases?sort=-due&per_page=50"),
     Page("case page", "caseworker", "/cases/{case}"),
     Page("cross-script search", "supervisor", "/cases?q=Oleksandr Kovalenko"),
     Page("candidate page", "caseworker", "/matches/{candidate}", shows_more=False),
