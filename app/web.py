@@ -92,14 +92,21 @@ class PageSection:
 
     template: str
     context: dict[str, Any] = field(default_factory=dict)
+    #: A small template for the page's summary header (the case page's count of open match
+    #: candidates), given the same values: what the section says in brief, next to it.
+    header_item: str | None = None
 
 
 def page_sections(signal: NamedSignal, sender: Any, **kwargs: Any) -> dict[str, Any]:
     """Ask ``signal``'s receivers for their sections: the templates to include, in the order
     the receivers answered, and the values they need, as keyword arguments for
-    ``render_template`` (``sections`` holds the template names)."""
+    ``render_template`` (``sections`` holds the template names, ``header_items`` those of
+    the sections' header items)."""
     sections = [rv for _, rv in signal.send(sender, **kwargs) if isinstance(rv, PageSection)]
-    context: dict[str, Any] = {"sections": [section.template for section in sections]}
+    context: dict[str, Any] = {
+        "sections": [section.template for section in sections],
+        "header_items": [section.header_item for section in sections if section.header_item],
+    }
     for section in sections:
         context.update(section.context)
     return context

@@ -6,7 +6,15 @@ from typing import Any
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
-from app.cases.models import CaseStatus, CaseType, ClosureReason, Priority, Sex, SystemReason
+from app.cases.models import (
+    ActivityKind,
+    CaseStatus,
+    CaseType,
+    ClosureReason,
+    Priority,
+    Sex,
+    SystemReason,
+)
 
 # Keyed by str: a stored status (a plain string) finds its label as a CaseStatus does.
 STATUS_LABELS: dict[str, LazyString] = {
@@ -62,6 +70,14 @@ ALIAS_KIND_LABELS = {
     "adoption": _l("Surname after adoption"),
     "other": _l("Other"),
 }
+# The case page's activity filter.
+ACTIVITY_KIND_LABELS: dict[str, LazyString] = {
+    ActivityKind.ALL: _l("All"),
+    ActivityKind.CONTACTS: _l("Contacts"),
+    ActivityKind.NOTES: _l("Notes"),
+    ActivityKind.STATUS: _l("Status"),
+    ActivityKind.MATCHES: _l("Matches"),
+}
 # The parameters are the event's data["why_params"] and, as "reason", the event's text.
 SYSTEM_REASON_LABELS: dict[str, LazyString] = {
     SystemReason.MATCH_CONFIRMED: _l("Match confirmed: %(reason)s"),
@@ -102,5 +118,6 @@ def label_maps() -> dict:
         "relationship_labels": RELATIONSHIP_LABELS,
         "channel_labels": CHANNEL_LABELS,
         "alias_kind_labels": ALIAS_KIND_LABELS,
+        "activity_kind_labels": ACTIVITY_KIND_LABELS,
         "event_text": event_text,
     }

@@ -361,6 +361,11 @@ class ContactLog(Model):
     relative: Mapped[Relative | None] = relationship()
     created_by: Mapped[User | None] = relationship()
 
+    @property
+    def whom(self) -> str:
+        """Who was reached: the relative on file and what was written in "with whom"."""
+        return " ".join(p for p in (self.relative and self.relative.full_name, self.with_whom) if p)
+
 
 class CaseNote(Model):
     __tablename__ = "case_note"
@@ -390,6 +395,38 @@ class CaseEventKind(StrEnum):
     MERGED = "merged"
     ARCHIVED = "archived"
     IMPORTED = "imported"
+
+
+class ActivityKind(StrEnum):
+    """What the case page's activity stream can be narrowed to (its ``activity`` parameter)."""
+
+    ALL = "all"
+    CONTACTS = "contacts"
+    NOTES = "notes"
+    STATUS = "status"
+    MATCHES = "matches"
+
+    @classmethod
+    def parse(cls, value: str | None) -> ActivityKind:
+        """The kind a request asked for; ALL for anything else (a stale or hostile link shows
+        the whole stream rather than an error)."""
+        try:
+            return cls(value or cls.ALL)
+        except ValueError:
+            return cls.ALL
+
+
+# The timeline's event kinds behind each filter; ALL is every event, these and the rest.
+ACTIVITY_EVENT_KINDS: dict[ActivityKind, tuple[CaseEventKind, ...]] = {
+    ActivityKind.CONTACTS: (CaseEventKind.CONTACT,),
+    ActivityKind.NOTES: (CaseEventKind.NOTE,),
+    ActivityKind.STATUS: (
+        CaseEventKind.STATUS_CHANGED,
+        CaseEventKind.TRANSITION_REQUESTED,
+        CaseEventKind.TRANSITION_REJECTED,
+    ),
+    ActivityKind.MATCHES: (CaseEventKind.MATCH,),
+}
 
 
 class SystemReason(StrEnum):

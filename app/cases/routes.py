@@ -35,6 +35,7 @@ from app.cases.forms import (
 )
 from app.cases.labels import RELATIONSHIP_LABELS, STATUS_LABELS
 from app.cases.models import (
+    ActivityKind,
     Case,
     CaseStatus,
     ContactLog,
@@ -55,6 +56,7 @@ from app.cases.services import (
     add_relative,
     archive_case,
     assign_cases,
+    case_activity,
     case_contacts,
     case_notes,
     change_status,
@@ -64,12 +66,12 @@ from app.cases.services import (
     link_siblings,
     log_contact,
     mark_duplicate,
+    next_open_step,
     open_case,
     pending_request,
     record_case_read,
     record_relative_read,
     stale_edit,
-    timeline,
     update_case,
     update_relative,
 )
@@ -333,6 +335,17 @@ def detail(case_id: int):
     return _case_page(_load_case(case_id))
 
 
+# The activity stream shows this many items, and this many more for each "Show more", up to
+# ACTIVITY_MAX (a case's whole history is the printed summary's and the audit trail's job).
+ACTIVITY_STEP = 20
+ACTIVITY_MAX = 500
+
+
+def _activity_shown(asked: int | None) -> int:
+    """How many stream items to show: what the "Show more" link asked for, within bounds."""
+    return min(max(asked or ACTIVITY_STEP, ACTIVITY_STEP), ACTIVITY_MAX)
+
+
 def _relative_choices(case: Case):
     return choices([("", "—")] + [(r.id, r.full_name) for r in case.relatives])
 
@@ -365,13 +378,19 @@ def _case_page(case: Case, refused: PrefixedForm | None = None):
     )
     forms["contact_form"].relative.choices = _relative_choices(case)
     contacts = case_contacts(case)
+    activity_kind = ActivityKind.parse(request.args.get("activity"))
+    shown = _activity_shown(request.args.get("shown", type=int))
     return render_template(
         "cases/detail.html",
         case=case,
         can_edit=can_edit_case(current_user, case),
-        events=timeline(case),
+        activity=case_activity(case, activity_kind, shown),
+        activity_kind=activity_kind,
+        activity_shown=shown,
+        activity_step=ACTIVITY_STEP,
         contacts=contacts,
-        notes=case_notes(case),
+        latest_contact=contacts[0] if contacts else None,
+        next_step=next_open_step(contacts, date.today()),
         pending=pending_request(case),
         transitions=allowed_targets(case.status),
         relationship_labels=RELATIONSHIP_LABELS,

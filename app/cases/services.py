@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import Select, bindparam, delete, insert, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -21,7 +21,9 @@ from app.auth.models import User
 from app.auth.permissions import Permission, Role
 from app.bulk import CREATED, UNCHANGED, UPDATED, RowWritten, Written, string_limits, too_long
 from app.cases.models import (
+    ACTIVITY_EVENT_KINDS,
     MATCHED_FIELDS,
+    ActivityKind,
     ApprovalState,
     Case,
     CaseAlias,
@@ -268,14 +270,82 @@ def add_event(
     return event
 
 
+def _latest_events(case: Case, limit: int, kinds: Iterable[str] | None = None) -> Select:
+    query = case.events.select().options(joinedload(CaseEvent.actor))
+    if kinds is not None:
+        query = query.where(CaseEvent.kind.in_(list(kinds)))
+    return query.order_by(CaseEvent.at.desc(), CaseEvent.id.desc()).limit(limit)
+
+
 def timeline(case: Case, limit: int = 200) -> Sequence[CaseEvent]:
     """The case's latest events, newest first, each with who did it."""
-    return db.session.scalars(
-        case.events.select()
-        .options(joinedload(CaseEvent.actor))
-        .order_by(CaseEvent.at.desc(), CaseEvent.id.desc())
-        .limit(limit)
+    return db.session.scalars(_latest_events(case, limit)).all()
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityItem:
+    """One line of the activity stream: a timeline event with the note or contact it records
+    (None for other kinds, and for events written before they carried the row's id)."""
+
+    event: CaseEvent
+    note: CaseNote | None = None
+    contact: ContactLog | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    items: list[ActivityItem]
+    more: bool  # older items exist beyond ``limit``
+
+
+def case_activity(case: Case, kind: ActivityKind = ActivityKind.ALL, limit: int = 20) -> Activity:
+    """The case's activity stream, newest first: its timeline events of ``kind``, the latest
+    ``limit``, each contact and note event with its row so the stream shows what was said.
+
+    Built from the timeline rather than a store of its own: every note, contact, status
+    change and match decision already writes an event (:func:`add_event`). Three statements
+    whatever the number of events: the events with their actors, then the notes and the
+    contacts they name."""
+    kinds = ACTIVITY_EVENT_KINDS.get(kind)
+    events = db.session.scalars(
+        _latest_events(case, limit + 1, None if kinds is None else [k.value for k in kinds])
     ).all()
+    more, events = len(events) > limit, events[:limit]
+    note_ids = {_event_ref(event, "note_id") for event in events} - {None}
+    contact_ids = {_contact_ref(event) for event in events} - {None}
+    notes = {
+        note.id: note
+        for note in db.session.scalars(case.notes.select().where(CaseNote.id.in_(note_ids)))
+    }
+    contacts = {
+        contact.id: contact
+        for contact in db.session.scalars(
+            case.contacts.select()
+            .options(joinedload(ContactLog.relative))
+            .where(ContactLog.id.in_(contact_ids))
+        )
+    }
+    items = [
+        ActivityItem(
+            event,
+            note=notes.get(_event_ref(event, "note_id") or 0),
+            contact=contacts.get(_contact_ref(event) or 0),
+        )
+        for event in events
+    ]
+    return Activity(items, more)
+
+
+def _event_ref(event: CaseEvent, key: str) -> int | None:
+    """An id an event's data names, or None (events are JSON: never trust its type)."""
+    value = (event.data or {}).get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _contact_ref(event: CaseEvent) -> int | None:
+    """The contact a contact event records: the one logged, or the one whose next step was
+    done."""
+    return _event_ref(event, "contact_id") or _event_ref(event, "completed_contact_id")
 
 
 # --- search keys --------------------------------------------------------------------------
@@ -783,6 +853,23 @@ def case_contacts(case: Case) -> Sequence[ContactLog]:
     return db.session.scalars(
         case.contacts.select().order_by(ContactLog.contacted_on.desc(), ContactLog.id.desc())
     ).all()
+
+
+@dataclass(frozen=True, slots=True)
+class NextStep:
+    contact: ContactLog
+    overdue: bool
+
+
+def next_open_step(contacts: Iterable[ContactLog], today: date) -> NextStep | None:
+    """The open next step to do first, from a case's contacts: the earliest due (as the
+    caseworker's list sorts them), else the oldest one without a date. Overdue when its due
+    date has passed; a step due today is not yet overdue."""
+    open_steps = [c for c in contacts if c.next_step and not c.next_step_done]
+    if not open_steps:
+        return None
+    first = min(open_steps, key=lambda c: (c.next_step_due is None, c.next_step_due or today, c.id))
+    return NextStep(first, first.next_step_due is not None and first.next_step_due < today)
 
 
 def case_notes(case: Case) -> Sequence[CaseNote]:

@@ -22,7 +22,7 @@ from app.extensions import db
 from app.imports.events import batch_imported
 from app.imports.models import ImportBatch
 from app.matching import services
-from app.matching.models import MatchingRun
+from app.matching.models import CandidateStatus, MatchingRun
 from app.matching.review import approval_queue, case_candidates_for, linked_records
 from app.web import PageSection
 
@@ -60,13 +60,20 @@ def _case_candidates_section(sender: Any, *, case: Case) -> PageSection | None:
     # A possible duplicate in a case this user may not open is shown as such, with whom to ask,
     # and never with the other child's name, birth date or place (issue 10, hole 3).
     candidates, hidden = case_candidates_for(current_user, case)
+    # Waiting for someone's decision: what the case page's header counts.
+    settled = (CandidateStatus.CONFIRMED, CandidateStatus.REJECTED)
+    open_count = sum(c.status not in settled for c in candidates) + sum(
+        c.status not in settled for c in hidden
+    )
     return PageSection(
         "matching/_case_candidates.html",
         {
             "candidates": candidates,
             "hidden_duplicates": hidden,
             "linked_records": linked_records(case),
+            "open_candidates_count": open_count,
         },
+        header_item="matching/_case_candidates_count.html",
     )
 
 

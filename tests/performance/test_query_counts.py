@@ -359,3 +359,52 @@ def test_query_count_does_not_grow_with_data(
 
 def _first_lines(statements: list[str]) -> list[str]:
     return [" ".join(statement.split())[:160] for statement in statements]
+
+
+@pytest.mark.parametrize("activity", ["", "?activity=contacts", "?activity=notes&shown=60"])
+def test_the_case_page_runs_as_many_statements_for_5_events_as_for_50(
+    app: Flask, users: dict[str, int], caseworker: FlaskClient, activity: str
+) -> None:
+    """The activity stream shows each note and contact with its row: fetched for all the
+    stream's events at once, not one statement per event. Written through the services, so
+    that the events name their notes and contacts as in real use."""
+    from app.cases.services import add_note, complete_next_step, log_contact
+
+    with app.app_context():
+        worker = db.session.get_one(User, users["caseworker"])
+        case = factories.make_case(worker, assigned_to=worker)
+        case_id = case.id
+        db.session.commit()
+
+    def add_events(n: int) -> None:
+        with app.app_context():
+            case = db.session.get_one(Case, case_id)
+            worker = db.session.get_one(User, users["caseworker"])
+            for i in range(n):
+                if i % 3 == 0:
+                    add_note(case, worker, f"Note {i}")
+                else:
+                    contact = log_contact(
+                        case,
+                        worker,
+                        contacted_on=date.today(),
+                        channel="phone",
+                        with_whom=f"Person {i}",
+                        next_step="Call again",
+                    )
+                    if i % 3 == 2:
+                        complete_next_step(contact, worker)
+            db.session.commit()
+
+    def measure() -> tuple[int, str]:
+        with _statements(app) as statements:
+            response = caseworker.get(f"/cases/{case_id}{activity}")
+        assert response.status_code == 200
+        return len(statements), response.get_data(as_text=True)
+
+    add_events(4)  # with the case's "created" event: five
+    small, small_html = measure()
+    add_events(45)
+    large, large_html = measure()
+    assert len(large_html) > len(small_html)
+    assert large == small, f"{small} statements for 5 events, {large} for 50"
