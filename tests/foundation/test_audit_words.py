@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from app.audit.services import record
 from app.extensions import db
 from tests.conftest import csrf_token
@@ -11,7 +13,9 @@ from tests.pseudo_locale import pseudo_ukrainian  # noqa: F401 - a fixture
 
 
 def _row_cells(html: str, column: str) -> list[str]:
-    return [" ".join(c.split()) for c in re.findall(rf'<td class="{column}">(.*?)</td>', html, re.S)]
+    return [
+        " ".join(c.split()) for c in re.findall(rf'<td class="{column}">(.*?)</td>', html, re.S)
+    ]
 
 
 def _events(app, users):
@@ -51,7 +55,8 @@ def test_fields_and_details_are_in_words(app, admin, users):
     assert "from=new" not in html
 
 
-def test_fields_and_details_are_in_the_readers_language(app, admin, users, pseudo_ukrainian):
+@pytest.mark.usefixtures("pseudo_ukrainian")
+def test_fields_and_details_are_in_the_readers_language(app, admin, users):
     _events(app, users)
     path = "/admin/audit/"
     admin.post("/language/uk", data={"csrf_token": csrf_token(admin, path), "next": path})

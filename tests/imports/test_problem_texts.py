@@ -118,17 +118,14 @@ def test_each_kind_of_problem_is_worded_in_english(app, problem_batch):
     assert _reasons_by_line(app, problem_batch) == ENGLISH
 
 
-def test_the_batch_page_words_each_problem_in_the_readers_language(
-    app, caseworker, problem_batch, pseudo_ukrainian
-):
+@pytest.mark.usefixtures("pseudo_ukrainian")
+def test_the_batch_page_words_each_problem_in_the_readers_language(app, caseworker, problem_batch):
     path = f"/imports/{problem_batch}"
     english = caseworker.get(path).get_data(as_text=True)
     assert "the same partner row id appears twice in this file (first on line 2)" in english
     assert "date left empty" in english
 
-    caseworker.post(
-        "/language/uk", data={"csrf_token": csrf_token(caseworker, path), "next": path}
-    )
+    caseworker.post("/language/uk", data={"csrf_token": csrf_token(caseworker, path), "next": path})
     html = caseworker.get(path).get_data(as_text=True)
     reasons = re.findall(r'<td class="cell-reason">(.*?)</td>', html, re.S)
     assert len(reasons) == sum(map(len, ENGLISH.values()))
@@ -157,11 +154,14 @@ def test_an_old_problem_stored_as_text_is_shown_as_stored(app, caseworker, probl
     assert "an old English reason" in html
 
 
+@pytest.mark.usefixtures("pseudo_ukrainian")
 def test_the_csv_report_has_a_code_and_the_reason_in_the_readers_language(
-    app, caseworker, problem_batch, pseudo_ukrainian
+    app, caseworker, problem_batch
 ):
     path = f"/imports/{problem_batch}/problems.csv"
-    rows = list(csv.reader(io.StringIO(caseworker.get(path).get_data(as_text=True).lstrip("\ufeff"))))
+    rows = list(
+        csv.reader(io.StringIO(caseworker.get(path).get_data(as_text=True).lstrip("\ufeff")))
+    )
     assert rows[0] == ["line", "column", "value", "severity", "code", "reason"]
     duplicate = next(row for row in rows if row[4] == "duplicate_id")
     assert duplicate[:4] == ["6", "ID", "1", "rejected"]
@@ -171,13 +171,16 @@ def test_the_csv_report_has_a_code_and_the_reason_in_the_readers_language(
         "/language/uk",
         data={"csrf_token": csrf_token(caseworker, f"/imports/{problem_batch}"), "next": "/"},
     )
-    rows = list(csv.reader(io.StringIO(caseworker.get(path).get_data(as_text=True).lstrip("\ufeff"))))
+    rows = list(
+        csv.reader(io.StringIO(caseworker.get(path).get_data(as_text=True).lstrip("\ufeff")))
+    )
     assert rows[0] == ["line", "column", "value", "severity", "code", "reason"]
     assert all(row[5].startswith("⟦") for row in rows[1:])
 
 
+@pytest.mark.usefixtures("pseudo_ukrainian")
 def test_a_failed_all_or_nothing_batch_says_why_in_the_readers_language(
-    app, caseworker, users, tmp_path, pseudo_ukrainian
+    app, caseworker, users, tmp_path
 ):
     path = tmp_path / "aon.csv"
     path.write_text("ID;Прізвище\n1;Коваль\n1;Дубль\n", encoding="utf-8")
