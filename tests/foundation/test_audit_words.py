@@ -61,7 +61,7 @@ def test_fields_and_details_are_in_the_readers_language(app, admin, users):
     path = "/admin/audit/"
     admin.post("/language/uk", data={"csrf_token": csrf_token(admin, path), "next": path})
     html = admin.get(path).get_data(as_text=True)
-    assert "⟦Status⟧: ⟦New⟧ → ⟦Closed⟧" in _row_cells(html, "audit-detail")
+    assert "⟦Status: ⟦New⟧ → ⟦Closed⟧⟧" in _row_cells(html, "audit-detail")
     fields = _row_cells(html, "audit-fields")
     assert "⟦Family name⟧, ⟦Date of birth⟧, mystery_column" in fields
     assert "⟦Phone⟧, ⟦Full name⟧" in fields

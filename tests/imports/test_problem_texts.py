@@ -23,6 +23,15 @@ from tests.imports.conftest import import_file
 from tests.pseudo_locale import pseudo_ukrainian  # noqa: F401 - a fixture
 
 HEADER = "ID;Прізвище;Ім'я;Стать;Дата народження;Вік;Дата запису"
+MAPPING = {
+    "ID": "external_id",
+    "Прізвище": "family_name",
+    "Ім'я": "given_name",
+    "Стать": "sex",
+    "Дата народження": "date_of_birth",
+    "Вік": "age",
+    "Дата запису": "record_date",
+}
 ROWS = [
     "1;Коваль;Олена;x;31.02.2014;;",  # sex unknown; no such day in the month
     "2;Коваль;Іван;ч;05.03.14;;",  # two-digit year
@@ -71,15 +80,7 @@ def problem_batch(app, tmp_path, monkeypatch, users):
         batch = import_file(
             path,
             "Problem register",
-            mapping={
-                "ID": "external_id",
-                "Прізвище": "family_name",
-                "Ім'я": "given_name",
-                "Стать": "sex",
-                "Дата народження": "date_of_birth",
-                "Вік": "age",
-                "Дата запису": "record_date",
-            },
+            mapping=MAPPING,
             user_id=users["caseworker"],
         )
         assert batch.status == "done"
