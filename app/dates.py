@@ -34,6 +34,8 @@ __all__ = [
     "MAX_DATE_LENGTH",
     "MAX_YEAR",
     "MIN_YEAR",
+    "TWO_DIGIT_YEAR",
+    "UNREADABLE",
     "DateParse",
     "DateWarning",
     "PartialDate",
