@@ -38,10 +38,10 @@ DATE_WARNINGS: dict[str, LazyString] = {
     WarningCode.NO_YEAR: _l("impossible date: a month or day is given without a year"),
     WarningCode.NO_MONTH: _l("impossible date: a day is given without a month"),
     WarningCode.YEAR_OUT_OF_RANGE: _l("impossible date: year %(year)s is outside %(min)s-%(max)s"),
-    WarningCode.NO_SUCH_MONTH: _l("impossible date: month %(month)s does not exist"),
-    WarningCode.NO_SUCH_DAY: _l("impossible date: day %(day)s does not exist"),
+    WarningCode.NO_SUCH_MONTH: _l("impossible date: there is no month %(month)s"),
+    WarningCode.NO_SUCH_DAY: _l("impossible date: there is no day %(day)s"),
     WarningCode.NO_SUCH_DAY_IN_MONTH: _l(
-        "impossible date: day %(day)s does not exist in month %(month)s"
+        "impossible date: there is no day %(day)s in month %(month)s"
     ),
     WarningCode.NOT_A_LEAP_YEAR: _l(
         "impossible date: day 29 does not exist in month 2 of %(year)s (not a leap year)"

@@ -49,7 +49,7 @@ ROWS = [
 ENGLISH = {
     2: {
         "sex value not recognised; left empty",
-        "impossible date: day 31 does not exist in month 2; date left empty",
+        "impossible date: there is no day 31 in month 2; date left empty",
     },
     3: {"two-digit year not accepted: write the year in full (e.g. 2014); date left empty"},
     4: {
@@ -63,8 +63,8 @@ ENGLISH = {
     8: {"impossible date: day 29 does not exist in month 2 of 2015 (not a leap year); "
         "date left empty"},
     9: {"impossible date: year 1899 is outside 1900-2100; date left empty"},
-    10: {"impossible date: month 13 does not exist; date left empty"},
-    11: {"impossible date: day 32 does not exist; date left empty"},
+    10: {"impossible date: there is no month 13; date left empty"},
+    11: {"impossible date: there is no day 32; date left empty"},
     12: {"the row has 11 cells; at most 10 can be imported"},
     13: {"the cell has 300 characters; at most 250"},
 }  # fmt: skip
