@@ -16,8 +16,8 @@ from flask_babel import force_locale
 from sqlalchemy import insert, select
 
 from app.extensions import db
-from app.imports.models import ImportProblem
-from app.imports.problems import problem_text
+from app.imports.models import ImportBatch, ImportProblem
+from app.imports.problems import _STORED_ERRORS, batch_error_text, problem_text
 from tests.conftest import csrf_token
 from tests.imports.conftest import import_file
 from tests.pseudo_locale import pseudo_ukrainian  # noqa: F401 - a fixture
@@ -196,3 +196,15 @@ def test_a_failed_all_or_nothing_batch_says_why_in_the_readers_language(
     html = caseworker.get(page).get_data(as_text=True)
     error = re.search(r'data-testid="batch-error">(.*?)</p>', html, re.S)[1]
     assert "⟦1 row rejected; nothing was imported (all or nothing)⟧" in error
+
+
+def test_the_stored_failure_markers_are_worded_and_kept_in_step(app):
+    """Interrupted, abandoned and expired batches are still found by their stored sentence;
+    the page words that sentence, whose English must stay the stored one."""
+    with app.test_request_context(), force_locale("en"):
+        for stored, message in _STORED_ERRORS.items():
+            assert str(message) == stored
+            assert batch_error_text(ImportBatch(error=stored)) == stored
+        assert batch_error_text(ImportBatch(error="The file is not a text file.")) == (
+            "The file is not a text file."
+        )
