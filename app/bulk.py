@@ -36,13 +36,15 @@ class Written(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class RowWritten:
-    """The outcome of one row. ``field`` and ``reason`` say why a row was refused;
-    ``first_line`` where a duplicate's row id was first seen (None when not known)."""
+    """The outcome of one row. ``field`` and ``reason`` say why a row was refused: a code of
+    :class:`app.imports.rows.ProblemCode` with its ``params``, or a sentence of the table's
+    owner; ``first_line`` where a duplicate's row id was first seen (None when not known)."""
 
     outcome: Written
     field: str = ""
     reason: str = ""
     first_line: int | None = None
+    params: dict[str, Any] | None = None
 
 
 UNCHANGED = RowWritten(Written.UNCHANGED)
@@ -66,7 +68,7 @@ def too_long(external_id: str, values: dict[str, Any], limits: dict[str, int]) -
     for column, limit in limits.items():
         value = external_id if column == "external_id" else values.get(column)
         if value and len(value) > limit:
-            return RowWritten(Written.REFUSED, column, f"longer than {limit} characters")
+            return RowWritten(Written.REFUSED, column, "too_long", params={"limit": limit})
     return None
 
 

@@ -12,6 +12,9 @@ date is reported as impossible so that a person looks at it. A date with the yea
 
 Two-digit years (``05.03.14``) are refused with a warning: for children's records a wrong century
 is worse than no date.
+
+Warnings are codes with parameters (:class:`DateWarning`), never sentences: they are stored with
+import problems and shown in the reader's language by :func:`app.formats.date_warning_text`.
 """
 
 from __future__ import annotations
@@ -19,8 +22,9 @@ from __future__ import annotations
 import calendar
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 
 MIN_YEAR = 1900
 MAX_YEAR = 2100
@@ -30,8 +34,12 @@ __all__ = [
     "MAX_DATE_LENGTH",
     "MAX_YEAR",
     "MIN_YEAR",
+    "TWO_DIGIT_YEAR",
+    "UNREADABLE",
     "DateParse",
+    "DateWarning",
     "PartialDate",
+    "WarningCode",
     "age_to_birth_year_range",
     "date_problem",
     "input_text",
@@ -40,32 +48,60 @@ __all__ = [
 ]
 
 
-def date_problem(year: int | None, month: int | None = None, day: int | None = None) -> str | None:
-    """Say what is wrong with a (partial) date, or return None when it exists.
+class WarningCode(StrEnum):
+    """Why a date was not read; the values are stored (import problems), so never rename one."""
 
-    The message completes the sentence "impossible date: ...".
-    """
+    UNREADABLE = "unreadable"
+    TWO_DIGIT_YEAR = "two_digit_year"
+    NO_YEAR = "no_year"  # a month or day without a year
+    NO_MONTH = "no_month"  # a day without a month
+    YEAR_OUT_OF_RANGE = "year_out_of_range"  # year, min, max
+    NO_SUCH_MONTH = "no_such_month"  # month
+    NO_SUCH_DAY = "no_such_day"  # day
+    NO_SUCH_DAY_IN_MONTH = "no_such_day_in_month"  # day, month
+    NOT_A_LEAP_YEAR = "not_a_leap_year"  # year (the day is 29 February)
+
+
+@dataclass(frozen=True, slots=True)
+class DateWarning:
+    """What is wrong with a date: a code and its parameters (plain numbers)."""
+
+    code: WarningCode
+    params: dict[str, int] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        """For logs and exceptions only; people read :func:`app.formats.date_warning_text`."""
+        params = ", ".join(f"{name}={value}" for name, value in self.params.items())
+        return f"{self.code.value}({params})" if params else self.code.value
+
+
+def date_problem(
+    year: int | None, month: int | None = None, day: int | None = None
+) -> DateWarning | None:
+    """Say what is wrong with a (partial) date, or return None when it exists."""
     if year is None:
         if month is not None or day is not None:
-            return "a month or day is given without a year"
+            return DateWarning(WarningCode.NO_YEAR)
         return None
     if not MIN_YEAR <= year <= MAX_YEAR:
-        return f"year {year} is outside {MIN_YEAR}-{MAX_YEAR}"
+        return DateWarning(
+            WarningCode.YEAR_OUT_OF_RANGE, {"year": year, "min": MIN_YEAR, "max": MAX_YEAR}
+        )
     if month is None:
         if day is not None:
-            return "a day is given without a month"
+            return DateWarning(WarningCode.NO_MONTH)
         return None
     if not 1 <= month <= 12:
-        return f"month {month} does not exist"
+        return DateWarning(WarningCode.NO_SUCH_MONTH, {"month": month})
     if day is None:
         return None
     if day < 1 or day > 31:
-        return f"day {day} does not exist"
+        return DateWarning(WarningCode.NO_SUCH_DAY, {"day": day})
     last_day = calendar.monthrange(year, month)[1]
     if day > last_day:
         if month == 2 and day == 29:
-            return f"day 29 does not exist in month 2 of {year} (not a leap year)"
-        return f"day {day} does not exist in month {month}"
+            return DateWarning(WarningCode.NOT_A_LEAP_YEAR, {"year": year})
+        return DateWarning(WarningCode.NO_SUCH_DAY_IN_MONTH, {"day": day, "month": month})
     return None
 
 
@@ -144,13 +180,14 @@ def input_text(value: PartialDate | date | None) -> str:
 
 @dataclass(frozen=True, slots=True)
 class DateParse:
-    """Result of :func:`parse_date`: a value, or None with an English warning (or neither)."""
+    """Result of :func:`parse_date`: a value, or None with a warning (or neither)."""
 
     value: PartialDate | None
-    warning: str | None = None
+    warning: DateWarning | None = None
 
 
-UNREADABLE = "unreadable date"
+UNREADABLE = DateWarning(WarningCode.UNREADABLE)
+TWO_DIGIT_YEAR = DateWarning(WarningCode.TWO_DIGIT_YEAR)
 # Longer than any way of writing a date ("05.03.2014 00:00:00.000 року" is 27 characters).
 # Longer text is unreadable without a look: the clean-up expressions below retry at every
 # space of a long run of spaces, so a cell of kilobytes would take minutes.
@@ -187,13 +224,13 @@ def _clean(text: str) -> str:
 def _build(year: int, month: int | None = None, day: int | None = None) -> DateParse:
     problem = date_problem(year, month, day)
     if problem:
-        return DateParse(None, f"impossible date: {problem}")
+        return DateParse(None, problem)
     return DateParse(PartialDate(year, month, day))
 
 
-def _year_or_warning(year_text: str) -> str | None:
+def _year_or_warning(year_text: str) -> DateWarning | None:
     if len(year_text) == 2:
-        return "two-digit year not accepted: write the year in full (e.g. 2014)"
+        return TWO_DIGIT_YEAR
     if len(year_text) != 4:
         return UNREADABLE
     return None

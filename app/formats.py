@@ -9,18 +9,44 @@ templates; these two filters are the only way a page shows a date (``|date``) or
 A partial date (a date of birth known to the month or the year) keeps its precision:
 ``03.2014`` / ``Mar 2014``, ``2014``. Times are shown in the configured time zone
 (``BABEL_DEFAULT_TIMEZONE``).
+
+:func:`date_warning_text` words what :func:`app.dates.parse_date` found wrong with a date (a
+code, so that a stored warning is read in the language of whoever reads it).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
+from typing import Any
 
 from flask import Flask
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import LazyString, format_date, format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
 
-from app.dates import PartialDate
+from app.dates import DateWarning, PartialDate, WarningCode
 
-__all__ = ["PATTERNS", "format_day", "format_moment", "register_filters"]
+__all__ = ["DATE_WARNINGS", "PATTERNS", "date_warning_text", "format_day", "format_moment"]
+__all__ += ["register_filters"]
+
+# One sentence per code of app.dates.WarningCode; the parameters are the warning's.
+DATE_WARNINGS: dict[str, LazyString] = {
+    WarningCode.UNREADABLE: _l("unreadable date"),
+    WarningCode.TWO_DIGIT_YEAR: _l(
+        "two-digit year not accepted: write the year in full (e.g. 2014)"
+    ),
+    WarningCode.NO_YEAR: _l("impossible date: a month or day is given without a year"),
+    WarningCode.NO_MONTH: _l("impossible date: a day is given without a month"),
+    WarningCode.YEAR_OUT_OF_RANGE: _l("impossible date: year %(year)s is outside %(min)s-%(max)s"),
+    WarningCode.NO_SUCH_MONTH: _l("impossible date: there is no month %(month)s"),
+    WarningCode.NO_SUCH_DAY: _l("impossible date: there is no day %(day)s"),
+    WarningCode.NO_SUCH_DAY_IN_MONTH: _l(
+        "impossible date: there is no day %(day)s in month %(month)s"
+    ),
+    WarningCode.NOT_A_LEAP_YEAR: _l(
+        "impossible date: day 29 does not exist in month 2 of %(year)s (not a leap year)"
+    ),
+}
 
 # (day, month and year, moment) per language, as Babel (CLDR) patterns.
 PATTERNS: dict[str, tuple[str, str, str]] = {
@@ -63,6 +89,22 @@ def format_moment(value: datetime | None) -> str:
     if value is None:
         return ""
     return format_datetime(value, _patterns()[2])
+
+
+def date_warning_text(warning: DateWarning | str, params: Mapping[str, Any] | None = None) -> str:
+    """A date warning in the reader's language: a :class:`app.dates.DateWarning`, or a stored
+    code with its parameters. A code this version does not know shows as the code."""
+    if isinstance(warning, DateWarning):
+        code, params = warning.code.value, warning.params
+    else:
+        code = warning
+    template = DATE_WARNINGS.get(code)
+    if template is None:
+        return code
+    try:
+        return str(template) % dict(params or {})
+    except (KeyError, TypeError, ValueError):  # parameters of another version
+        return code
 
 
 def register_filters(app: Flask) -> None:

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import SelectChoice, StringField, SubmitField
+from wtforms.fields.core import UnboundField
 from wtforms.widgets import core as widgets_core
 
 from app.dates import MAX_DATE_LENGTH, PartialDate, input_text, parse_date
@@ -110,3 +111,16 @@ def html_params(**kwargs: Any) -> Markup:
 def install_fast_widgets() -> None:
     """Every WTForms widget renders its attributes with :func:`html_params`."""
     widgets_core.html_params = html_params
+
+
+def field_labels(form_class: type[FlaskForm]) -> dict[str, Any]:
+    """{field name: label} of a form class, the labels people see when they edit the field;
+    pages that name a changed column (the audit trail) use them, so there is one wording."""
+    labels = {}
+    for name in dir(form_class):
+        field = getattr(form_class, name, None)
+        if isinstance(field, UnboundField):
+            label = field.kwargs.get("label", field.args[0] if field.args else None)
+            if label:
+                labels[name] = label
+    return labels

@@ -5,8 +5,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from app.admin.audit_words import FIELD_LABELS, STATUS_LABELS_BY_TYPE
 from app.admin.forms import AuditFilterForm, UserCreateForm, UserEditForm
-from app.audit.labels import ACTION_LABELS, OBJECT_TYPE_LABELS
+from app.audit.labels import ACTION_LABELS, OBJECT_TYPE_LABELS, event_details, event_fields
 from app.audit.models import AuditEvent
 from app.auth.models import User
 from app.auth.permissions import Permission, require
@@ -121,4 +122,8 @@ def audit():
         page=page,
         action_labels=ACTION_LABELS,
         object_type_labels=OBJECT_TYPE_LABELS,
+        fields_text=lambda event: event_fields(event.object_type, event.fields, FIELD_LABELS),
+        details_text=lambda event: event_details(
+            event.object_type, event.detail, STATUS_LABELS_BY_TYPE
+        ),
     )

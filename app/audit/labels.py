@@ -1,6 +1,10 @@
 """The audit trail's vocabularies in the reader's language (stored values stay English codes)."""
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask_babel import LazyString
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.audit.models import AuditAction
@@ -47,3 +51,47 @@ OBJECT_TYPE_LABELS: dict[str, LazyString] = {
     "matching_run": _l("Matching run"),
     "given_name_entry": _l("Given name"),
 }
+
+# Keys of an event's details, where a page words them; other keys are shown as stored.
+DETAIL_LABELS: dict[str, LazyString] = {
+    "kind": _l("Kind"),
+    "status": _l("Status"),
+    "rows_read": _l("Rows read"),
+    "created": _l("Created"),
+    "updated": _l("Updated"),
+    "rejected": _l("Rejected"),
+    "warnings": _l("Warnings"),
+}
+
+# The vocabularies of the features, by object type: {column: label} and {status: label}.
+# The audit trail sits below the features, so the page that shows it passes them in.
+Labels = Mapping[str, Mapping[str, Any]]
+
+
+def event_fields(object_type: str | None, fields: list[str] | None, field_labels: Labels) -> str:
+    """The changed fields of an event in words (a field without a label as stored)."""
+    labels = field_labels.get(object_type or "", {})
+    return ", ".join(str(labels.get(name, name)) for name in fields or [])
+
+
+def event_details(
+    object_type: str | None, detail: Mapping[str, Any] | None, statuses: Labels
+) -> str:
+    """An event's details in words: a status change as "Status: New → Closed" (in the
+    object's status labels), known keys by their label, anything else as stored."""
+    detail = dict(detail or {})
+    parts = []
+    if "from" in detail and "to" in detail:
+        labels = statuses.get(object_type or "", {})
+        source, target = detail.pop("from"), detail.pop("to")
+        parts.append(
+            _(
+                "Status: %(source)s → %(target)s",
+                source=labels.get(source, source),
+                target=labels.get(target, target),
+            )
+        )
+    for key, value in detail.items():
+        label = DETAIL_LABELS.get(key)
+        parts.append(f"{label}: {value}" if label is not None else f"{key}={value}")
+    return "; ".join(parts)

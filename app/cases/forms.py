@@ -31,6 +31,7 @@ from app.cases.models import Case, Priority, Sex
 from app.cases.search import OPEN
 from app.cases.services import EDIT_FIELDS, EDITABLE_FIELDS, Keep, StaleCaseError, edit_snapshot
 from app.dates import parse_date
+from app.formats import date_warning_text
 from app.forms import DayField, PartialDateField, PrefixedForm, choices, text
 from app.web import database_int
 
@@ -148,7 +149,7 @@ class CaseForm(FlaskForm):
     def validate_date_of_birth(self, field):
         parsed = parse_date(field.data or "")
         if parsed.warning:
-            raise ValidationError(parsed.warning)
+            raise ValidationError(date_warning_text(parsed.warning))
         field.partial_date = parsed.value
 
     def validate_family_name(self, field):
@@ -211,7 +212,7 @@ class RelativeForm(PrefixedForm):
     def validate_date_of_birth(self, field):
         parsed = parse_date(field.data or "")
         if parsed.warning:
-            raise ValidationError(parsed.warning)
+            raise ValidationError(date_warning_text(parsed.warning))
         field.partial_date = parsed.value
 
     def relative_fields(self) -> dict:

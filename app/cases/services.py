@@ -43,6 +43,7 @@ from app.cases.workflow import TransitionError, check_transition, find_transitio
 from app.database import utcnow
 from app.dates import PartialDate, date_problem
 from app.extensions import db
+from app.formats import date_warning_text
 from app.names.keys import keys_for_names
 
 # A person's names as the case holds them (search keys are built from these and the aliases).
@@ -420,7 +421,7 @@ def _check_fields(fields: Mapping[str, Any], allowed: Iterable[str] = EDITABLE_F
     if fields.get("dob_year"):
         problem = date_problem(fields["dob_year"], fields.get("dob_month"), fields.get("dob_day"))
         if problem:
-            raise CaseError(_("Date of birth: %(problem)s", problem=problem))
+            raise CaseError(_("Date of birth: %(problem)s", problem=date_warning_text(problem)))
 
 
 def _first_assignee(actor: User | None) -> int | None:

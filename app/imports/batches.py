@@ -133,7 +133,7 @@ def fail_batch(batch: ImportBatch, reason: str) -> None:
     """A file that cannot be imported at all: the batch fails with ``reason`` and its upload is
     deleted (nothing of it is kept)."""
     batch.status = BatchStatus.FAILED.value
-    batch.error = reason
+    batch.error, batch.error_code, batch.error_params = reason, None, None
     batch.finished_at = utcnow()
     discard_upload(batch)
 
@@ -162,7 +162,7 @@ def retry_batch(batch: ImportBatch, started_by_id: int | None = None) -> None:
         raise ImportRefused("Only an interrupted import whose file is kept can run again.")
     for name in COUNT_FIELDS:
         setattr(batch, name, 0)
-    batch.error = ""
+    batch.error, batch.error_code, batch.error_params = "", None, None
     batch.finished_at = None
     start_batch(batch, started_by_id)
 

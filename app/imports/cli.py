@@ -25,6 +25,7 @@ from app.imports.batches import (
 from app.imports.mapping import ImportRefused, detect_format, mapping_from_json
 from app.imports.models import BatchStatus, ImportBatch, ImportKind
 from app.imports.pipeline import run_batch
+from app.imports.problems import batch_error_text
 from app.imports.purge import purge_after, purge_uploads
 from app.imports.readers import UnreadableFile
 from app.imports.storage import file_sha256
@@ -48,8 +49,8 @@ def summary_lines(batch: ImportBatch) -> list[str]:
         f"  rejected:  {batch.rejected}",
         f"  warnings:  {batch.warnings}",
     ]
-    if batch.error:
-        lines.append(f"  error: {batch.error}")
+    if batch.error or batch.error_code:
+        lines.append(f"  error: {batch_error_text(batch)}")
     return lines
 
 

@@ -90,7 +90,12 @@ class ImportBatch(Model):
     unchanged: Mapped[int] = mapped_column(default=0)
     rejected: Mapped[int] = mapped_column(default=0)
     warnings: Mapped[int] = mapped_column(default=0)
+    # Why the batch failed: a code of app.imports.problems.BatchError with its parameters,
+    # worded when shown. ``error`` holds the reader's own sentence for a file that cannot be
+    # read, and older versions' sentences; shown as written when there is no code.
     error: Mapped[str] = mapped_column(Text, default="")
+    error_code: Mapped[str | None] = mapped_column(String(40))
+    error_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # "host:pid" of the process running the import, to tell a live import from a killed one.
     runner: Mapped[str | None] = mapped_column(String(100))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -127,7 +132,11 @@ class ImportBatch(Model):
 
 
 class ImportProblem(Model):
-    """A rejected row or a warning on an imported row: where, which column, what value, why."""
+    """A rejected row or a warning on an imported row: where, which column, what value, why.
+
+    Why is a code (:class:`app.imports.rows.ProblemCode`) with its parameters, worded in the
+    reader's language by :func:`app.imports.problems.problem_text`; rows written before the
+    codes have only the English sentence in ``reason`` (and no code), shown as written."""
 
     __tablename__ = "import_problem"
     __audited__ = False  # derived from the file; the batch's import event covers it
@@ -141,7 +150,9 @@ class ImportProblem(Model):
     line_number: Mapped[int]
     column_name: Mapped[str] = mapped_column(String(200), default="")
     value: Mapped[str] = mapped_column(Text, default="")
-    reason: Mapped[str] = mapped_column(String(300))
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    reason_code: Mapped[str | None] = mapped_column(String(40))
+    reason_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     severity: Mapped[str] = mapped_column(String(10))
 
     batch: Mapped[ImportBatch] = relationship(back_populates="problems")

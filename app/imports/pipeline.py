@@ -48,10 +48,12 @@ from app.imports.models import (
     ImportRow,
     Severity,
 )
+from app.imports.problems import BatchError
 from app.imports.readers import CsvSource, UnreadableFile, open_csv
 from app.imports.rows import (
     CONVERTED_FIELDS,
     Problem,
+    ProblemCode,
     RowOutcome,
     convert_row,
     field_columns,
@@ -163,14 +165,14 @@ def run_import(
             refused = _write_staged(batch, counts)
             if batch.all_or_nothing and refused:
                 raise _AllOrNothingRejected(refused)
-            _finish(batch, counts, BatchStatus.DONE, "")
+            _finish(batch, counts, BatchStatus.DONE)
             db.session.commit()
         except _AllOrNothingRejected as rejected:
             db.session.rollback()
             batch = _fail(
                 batch_id,
                 counts,
-                f"{counts['rejected']} row(s) rejected; nothing was imported (all or nothing)",
+                (BatchError.ALL_OR_NOTHING, {"rejected": counts["rejected"]}),
                 keep_problems=rejected.problems,
             )
         except (UnreadableFile, ImportRefused) as error:
@@ -178,7 +180,7 @@ def run_import(
             batch = _fail(batch_id, counts, error.reason)
         except BaseException:
             db.session.rollback()
-            _fail(batch_id, counts, "the import failed on our side; nothing was saved")
+            _fail(batch_id, counts, (BatchError.FAILED_ON_OUR_SIDE, {}))
             raise
     discard_upload(batch)
     return batch
@@ -189,7 +191,7 @@ class _RecordTarget:
 
     # The tables an import of this kind grows, whose statistics it keeps fresh (PostgreSQL).
     table_names = (PartnerRecord.__tablename__, PartnerRecordNameKey.__tablename__)
-    row_id_name = "partner row id"
+    row_id = "partner_row_id"  # what a duplicate's problem calls the row id
 
     def __init__(self, batch: ImportBatch) -> None:
         self.batch = batch
@@ -212,7 +214,7 @@ class _CaseTarget:
     phone become relatives. Only the fields the file has are written to existing cases."""
 
     table_names = (Case.__tablename__, CaseNameKey.__tablename__)
-    row_id_name = "case number"
+    row_id = "case_number"
     # Import field -> case column, for the text fields.
     COLUMNS = {
         "family_name": "family_name",
@@ -320,11 +322,16 @@ def _record_outcome(
     field = target.field_of(written.field)
     column = outcome.columns.get(field, field)
     if written.outcome is Written.DUPLICATE:
-        where = f" (first on line {written.first_line})" if written.first_line else ""
-        reason = f"the same {target.row_id_name} appears twice in this file{where}"
-        outcome.reject(column, outcome.external_id, reason)
-    else:
-        outcome.reject(column, str(outcome.fields.get(field, ""))[:1000], written.reason)
+        params: dict[str, Any] = {"id": target.row_id}
+        if written.first_line:
+            params["first_line"] = written.first_line
+        outcome.reject(column, outcome.external_id, ProblemCode.DUPLICATE_ID, params)
+        return
+    value = str(outcome.fields.get(field, ""))[:1000]
+    if written.reason in set(ProblemCode):
+        outcome.reject(column, value, ProblemCode(written.reason), written.params)
+    else:  # the owner's own words (a rule of the table's owner that has no code)
+        outcome.reject(column, value, ProblemCode.REFUSED, {"text": written.reason[:300]})
 
 
 def _target(batch: ImportBatch) -> _Target:
@@ -436,11 +443,21 @@ def _write_problems(batch_id: int, problems: list[Problem], counts: dict[str, in
         )
 
 
-def _finish(batch: ImportBatch, counts: dict[str, int], status: BatchStatus, error: str) -> None:
+# Why a batch failed: one of ours as a code with parameters, or the reader's sentence.
+Failure = tuple[BatchError, dict[str, Any]] | str
+
+
+def _finish(
+    batch: ImportBatch, counts: dict[str, int], status: BatchStatus, error: Failure = ""
+) -> None:
     for name in COUNT_FIELDS:
         setattr(batch, name, counts[name])
     batch.status = status.value
-    batch.error = error
+    if isinstance(error, str):
+        batch.error, batch.error_code, batch.error_params = error, None, None
+    else:
+        batch.error = ""
+        batch.error_code, batch.error_params = error[0].value, error[1] or None
     batch.finished_at = utcnow()
     record(
         AuditAction.IMPORT,
@@ -458,7 +475,7 @@ def _finish(batch: ImportBatch, counts: dict[str, int], status: BatchStatus, err
 def _fail(
     batch_id: int,
     counts: dict[str, int],
-    error: str,
+    error: Failure,
     *,
     keep_problems: list[Problem] | None = None,
 ) -> ImportBatch:

@@ -14,7 +14,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_decimal, ngettext
+from flask_babel import format_decimal, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -42,6 +42,7 @@ from app.imports.forms import UploadForm, mapping_form
 from app.imports.mapping import ImportRefused, detect_format, save_source_mapping
 from app.imports.models import BatchStatus, ImportBatch, ImportKind, ImportProblem, Severity
 from app.imports.pipeline import run_batch_job
+from app.imports.problems import batch_error_text, problem_text
 from app.imports.readers import UnreadableFile
 from app.imports.storage import batch_path, store_upload
 from app.jobs import get_progress
@@ -251,7 +252,9 @@ def progress(batch_id: int):
     return jsonify(payload)
 
 
-REPORT_HEADERS = ("line", "column", "value", "severity", "reason")
+# The report is read by the person who downloads it: the reason is in their language. The
+# headers, the severity and the code stay stable English keys, for the programs that read it.
+REPORT_HEADERS = ("line", "column", "value", "severity", "code", "reason")
 
 
 @bp.route("/<int:batch_id>/problems.<fmt>")
@@ -268,8 +271,11 @@ def report(batch_id: int, fmt: str):
         abort(400)
     record(AuditAction.EXPORT, batch, detail={"report": "import_problems", "format": fmt})
     db.session.commit()
+    # The reasons are worded while the file streams, after the commit has expired the user
+    # whose language they are in: choose the language now (it is kept for the request).
+    get_locale()
     rows = (
-        (p.line_number, p.column_name, p.value, p.severity, p.reason)
+        (p.line_number, p.column_name, p.value, p.severity, p.reason_code or "", problem_text(p))
         for p in problem_rows(batch, severity)
     )
     return export_response(f"import-{batch.id}-problems", REPORT_HEADERS, rows, fmt)
@@ -283,4 +289,6 @@ def labels() -> dict:
             ImportKind.CASES.value: _("Cases"),
         },
         "delimiter_labels": {",": _("comma"), ";": _("semicolon"), "\t": _("tab")},
+        "problem_text": problem_text,
+        "batch_error_text": batch_error_text,
     }

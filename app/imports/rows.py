@@ -16,6 +16,9 @@ Pure: no Flask, no database. The rules:
   SHA-256 of the row's cells (stripped, case-folded, NFKC). Re-importing the same row finds the
   same record; a corrected row without an id becomes a new record, because nothing else
   identifies it.
+
+A problem's reason is a code with parameters (:class:`ProblemCode`), never a sentence: it is
+stored and read in the language of whoever reads it (:mod:`app.imports.problems` words it).
 """
 
 from __future__ import annotations
@@ -24,9 +27,11 @@ import hashlib
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 from functools import lru_cache
 from typing import Any, cast
 
+from app.dates import DateWarning
 from app.dates import parse_age as _parse_age
 from app.dates import parse_date as _parse_date
 from app.imports.fields import FIELDS
@@ -41,6 +46,7 @@ detect_sex_value = lru_cache(maxsize=1024)(_detect_sex_value)
 __all__ = [
     "CONVERTED_FIELDS",
     "Problem",
+    "ProblemCode",
     "RowOutcome",
     "convert_row",
     "field_columns",
@@ -69,6 +75,23 @@ CONVERTED_FIELDS = (
 )
 
 
+class ProblemCode(StrEnum):
+    """Why a row was rejected or warned about; the values are stored, so never rename one.
+    The comments name each code's parameters."""
+
+    EXTRA_CELLS = "extra_cells"  # extra: how many cells beyond the header
+    TOO_MANY_CELLS = "too_many_cells"  # cells, limit
+    CELL_TOO_LONG = "cell_too_long"  # chars, limit
+    SEX_NOT_RECOGNISED = "sex_not_recognised"
+    DATE_LEFT_EMPTY = "date_left_empty"  # warning: an app.dates.WarningCode, and its parameters
+    RECORD_DATE_NOT_FULL = "record_date_not_full"
+    AGE_NOT_READABLE = "age_not_readable"
+    # id: "partner_row_id" or "case_number"; first_line when known.
+    DUPLICATE_ID = "duplicate_id"
+    TOO_LONG = "too_long"  # limit: a value longer than its column holds
+    REFUSED = "refused"  # text: the table owner's own words, for a refusal without a code
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """Something wrong on one row; ``severity`` is "warning" (imported) or "rejected"."""
@@ -76,7 +99,8 @@ class Problem:
     line_number: int
     column: str
     value: str
-    reason: str
+    code: ProblemCode
+    params: dict[str, Any] = field(default_factory=dict)
     severity: str = "warning"
 
     def as_row(self, batch_id: int) -> dict[str, Any]:
@@ -85,7 +109,10 @@ class Problem:
             "line_number": self.line_number,
             "column_name": self.column[:200],
             "value": self.value,
-            "reason": self.reason[:300],
+            # The code is the reason; the text column holds only what older versions wrote.
+            "reason": "",
+            "reason_code": self.code.value,
+            "reason_params": self.params or None,
             "severity": self.severity,
         }
 
@@ -105,8 +132,12 @@ class RowOutcome:
     def external_id(self) -> str:
         return cast(str, self.fields["external_id"])  # always a str, see convert_row
 
-    def reject(self, column: str, value: str, reason: str) -> None:
-        self.problems.append(Problem(self.line_number, column, value, reason, "rejected"))
+    def reject(
+        self, column: str, value: str, code: ProblemCode, params: dict[str, Any] | None = None
+    ) -> None:
+        self.problems.append(
+            Problem(self.line_number, column, value, code, params or {}, "rejected")
+        )
 
     @property
     def rejected(self) -> bool:
@@ -179,12 +210,7 @@ def convert_row(
     if len(cells) > len(headers):
         extra = len(cells) - len(headers)
         outcome.problems.append(
-            Problem(
-                line_number,
-                "",
-                "",
-                f"{extra} more cell(s) than the header has columns; kept in the raw row",
-            )
+            Problem(line_number, "", "", ProblemCode.EXTRA_CELLS, {"extra": extra})
         )
 
     fields: dict[str, Any] = {name: values.get(name, "") for name in TEXT_FIELDS}
@@ -214,22 +240,43 @@ def _oversized(
     the report quotes only the start of a long cell), or None."""
     problems: list[Problem] = []
     if max_cells is not None and len(cells) > max_cells:
-        reason = f"the row has {len(cells):,} cells; at most {max_cells:,} can be imported"
-        problems.append(Problem(line_number, "", "", reason, "rejected"))
+        params = {"cells": len(cells), "limit": max_cells}
+        problems.append(
+            Problem(line_number, "", "", ProblemCode.TOO_MANY_CELLS, params, "rejected")
+        )
     elif max_cell_chars is not None and cells and max(map(len, cells)) > max_cell_chars:
         for index, cell in enumerate(cells):
             if len(cell) > max_cell_chars:
                 column = headers[index] if index < len(headers) else f"column {index + 1}"
-                reason = f"the cell has {len(cell):,} characters; at most {max_cell_chars:,}"
-                problems.append(Problem(line_number, column, cell[:100] + "…", reason, "rejected"))
+                params = {"chars": len(cell), "limit": max_cell_chars}
+                problems.append(
+                    Problem(
+                        line_number,
+                        column,
+                        cell[:100] + "…",
+                        ProblemCode.CELL_TOO_LONG,
+                        params,
+                        "rejected",
+                    )
+                )
     if not problems:
         return None
     return RowOutcome(line_number, {"external_id": ""}, {}, problems)
 
 
-def _warn(outcome: RowOutcome, field_name: str, value: str, reason: str) -> None:
+def _warn(
+    outcome: RowOutcome,
+    field_name: str,
+    value: str,
+    code: ProblemCode,
+    params: dict[str, Any] | None = None,
+) -> None:
     column = outcome.columns.get(field_name, field_name)
-    outcome.problems.append(Problem(outcome.line_number, column, value, reason))
+    outcome.problems.append(Problem(outcome.line_number, column, value, code, params or {}))
+
+
+def _date_left_empty(warning: DateWarning) -> dict[str, Any]:
+    return {"warning": warning.code.value, **warning.params}
 
 
 def _read_sex(outcome: RowOutcome, text: str) -> str:
@@ -237,7 +284,7 @@ def _read_sex(outcome: RowOutcome, text: str) -> str:
         return "unknown"
     sex = detect_sex_value(text)
     if sex is None:
-        _warn(outcome, "sex", text, "sex value not recognised; left empty")
+        _warn(outcome, "sex", text, ProblemCode.SEX_NOT_RECOGNISED)
         return "unknown"
     return sex
 
@@ -256,23 +303,26 @@ def _read_birth(
         fields["dob_month"] = parsed.value.month
         fields["dob_day"] = parsed.value.day
     elif parsed.warning:
-        _warn(outcome, "date_of_birth", text, f"{parsed.warning}; date left empty")
+        params = _date_left_empty(parsed.warning)
+        _warn(outcome, "date_of_birth", text, ProblemCode.DATE_LEFT_EMPTY, params)
 
     record_date: date | None = None
     record_text = values.get("record_date", "")
     if record_text:
         record = parse_date(record_text)
         record_date = record.value.to_date() if record.value else None
-        if record_date is None:
-            reason = record.warning or "record date is not a full date"
-            _warn(outcome, "record_date", record_text, f"{reason}; date left empty")
+        if record.warning is not None:
+            params = _date_left_empty(record.warning)
+            _warn(outcome, "record_date", record_text, ProblemCode.DATE_LEFT_EMPTY, params)
+        elif record_date is None:
+            _warn(outcome, "record_date", record_text, ProblemCode.RECORD_DATE_NOT_FULL)
 
     fields["age"] = fields["age_on"] = None
     age_text = values.get("age", "")
     if age_text:
         age = parse_age(age_text)
         if age is None:
-            _warn(outcome, "age", age_text, "age not readable as years; left empty")
+            _warn(outcome, "age", age_text, ProblemCode.AGE_NOT_READABLE)
         else:
             fields["age"] = age
             fields["age_on"] = record_date or list_date

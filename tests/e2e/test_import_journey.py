@@ -62,10 +62,10 @@ def test_upload_correct_mapping_watch_progress_download_report(
     assert download.suggested_filename.endswith(".csv")
     text = download.path().read_text(encoding="utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == ["line", "column", "value", "severity", "reason"]
+    assert rows[0] == ["line", "column", "value", "severity", "code", "reason"]
     rejected = [row for row in rows[1:] if row[3] == "rejected"]
     assert [row[0] for row in rejected] == ["4", "5"]
-    assert "first on line 3" in rejected[0][4]
+    assert rejected[0][4] == "duplicate_id" and "first on line 3" in rejected[0][5]
     assert next(r for r in rows if r[0] == "7")[:3] == ["7", "Дата народження", "'=1+2"]
 
     # The corrected column landed in the records.

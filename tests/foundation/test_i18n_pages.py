@@ -7,6 +7,8 @@ with anything) and is not deliberately the same in Ukrainian was shown untransla
 English words are looked for as well, in case a text never went through gettext at all.
 """
 
+import csv
+import io
 import re
 from html.parser import HTMLParser
 
@@ -16,6 +18,8 @@ from app.audit.services import record
 from app.extensions import db
 from tests.conftest import csrf_token
 from tests.foundation.test_i18n import _catalog, _source_messages
+from tests.imports.conftest import import_file
+from tests.imports.test_problem_texts import HEADER, MAPPING, ROWS
 
 # Words of the interface that no page of test data shows in English otherwise.
 ENGLISH_WORDS = re.compile(r"\b(?:Page|Next|Previous|items?|Search|Status|Filter|Save)\b")
@@ -108,6 +112,27 @@ def test_the_admin_pages_are_ukrainian(app, admin, users, english_messages):
         words = ENGLISH_WORDS.findall(" ".join(visible_texts(html)))
         if shown or words:
             problems[path] = shown + words
+    assert problems == {}
+
+
+def test_the_import_pages_are_ukrainian(app, caseworker, users, tmp_path, english_messages):
+    """The batch page and its problems report word every problem in Ukrainian."""
+    path = tmp_path / "problems.csv"
+    path.write_text("\n".join([HEADER, *ROWS]) + "\n", encoding="utf-8")
+    with app.app_context():
+        batch = import_file(path, "Problem register", mapping=MAPPING, user_id=users["caseworker"])
+        batch_id = batch.id
+    client = _in_ukrainian(caseworker, f"/imports/{batch_id}")
+    problems = {}
+    page = client.get(f"/imports/{batch_id}").get_data(as_text=True)
+    shown = untranslated(page, english_messages)
+    if shown:
+        problems["page"] = shown
+    report = client.get(f"/imports/{batch_id}/problems.csv").get_data(as_text=True)
+    reasons = [row[-1] for row in list(csv.reader(io.StringIO(report.lstrip("\ufeff"))))[1:]]
+    shown = untranslated("".join(f"<p>{reason}</p>" for reason in reasons), english_messages)
+    if shown:
+        problems["report"] = shown
     assert problems == {}
 
 

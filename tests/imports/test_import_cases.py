@@ -114,5 +114,8 @@ def test_a_case_number_twice_in_one_file_is_rejected_with_the_first_line(app, tm
         assert (batch.created, batch.rejected) == (2, 1)
         (problem,) = db.session.scalars(select(ImportProblem)).all()
         assert problem.line_number == 4
-        assert problem.reason == "the same case number appears twice in this file (first on line 2)"
+        assert (problem.reason_code, problem.reason_params) == (
+            "duplicate_id",
+            {"id": "case_number", "first_line": 2},
+        )
         assert _cases(batch)["9-001"].family_name == "Коваленко"

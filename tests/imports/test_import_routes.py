@@ -111,7 +111,7 @@ def test_the_report_downloads_as_csv_and_xlsx_neutralised_and_audited(caseworker
     assert response.status_code == 200
     assert "attachment" in response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
-    assert rows[0] == ["line", "column", "value", "severity", "reason"]
+    assert rows[0] == ["line", "column", "value", "severity", "code", "reason"]
     assert ["4", "№", "2", "rejected"] in [row[:4] for row in rows]
     formula = next(r for r in rows if r[0] == "7" and r[1] == "Дата народження")
     assert formula[2] == "'=1+2"
@@ -120,7 +120,7 @@ def test_the_report_downloads_as_csv_and_xlsx_neutralised_and_audited(caseworker
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.data)).active
     values = list(sheet.values)
-    assert values[0] == ("line", "column", "value", "severity", "reason")
+    assert values[0] == ("line", "column", "value", "severity", "code", "reason")
     assert {row[3] for row in values[1:]} == {"rejected"}
     assert len(values) == 3
 

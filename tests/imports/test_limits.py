@@ -100,7 +100,7 @@ def test_convert_row_rejects_an_oversized_cell_with_its_line_and_column():
     (problem,) = outcome.problems
     assert outcome.rejected
     assert (problem.line_number, problem.column) == (7, "name")
-    assert problem.reason == "the cell has 10,001 characters; at most 10,000"
+    assert (problem.code, problem.params) == ("cell_too_long", {"chars": 10_001, "limit": 10_000})
     assert problem.value == "z" * 100 + "…"  # the report quotes the start only
     fine = convert_row(["8", "z" * 10_000], 8, headers, mapping, max_cell_chars=10_000)
     assert not fine.rejected and fine.fields["family_name"] == "z" * 10_000
@@ -109,7 +109,10 @@ def test_convert_row_rejects_an_oversized_cell_with_its_line_and_column():
 def test_convert_row_rejects_a_row_with_more_cells_than_the_limit():
     outcome = convert_row(["1"] * 5, 3, ["id"], ["external_id"], max_cells=4)
     assert outcome.rejected
-    assert outcome.problems[0].reason == "the row has 5 cells; at most 4 can be imported"
+    assert (outcome.problems[0].code, outcome.problems[0].params) == (
+        "too_many_cells",
+        {"cells": 5, "limit": 4},
+    )
 
 
 def test_an_oversized_cell_rejects_its_row_and_the_rest_imports(app, tmp_path):
@@ -127,7 +130,10 @@ def test_an_oversized_cell_rejects_its_row_and_the_rest_imports(app, tmp_path):
             "family_name",
             "rejected",
         )
-        assert problem.reason == "the cell has 20,000 characters; at most 10,000"
+        assert (problem.reason_code, problem.reason_params) == (
+            "cell_too_long",
+            {"chars": 20_000, "limit": 10_000},
+        )
         assert len(problem.value) == 101
 
 
@@ -139,14 +145,14 @@ def test_the_limits_are_settings(app, tmp_path, monkeypatch):
     with app.app_context():
         batch = import_file(path, "Narrow register")
         assert (batch.created, batch.rejected) == (1, 2)
-        reasons = db.session.scalars(
-            select(ImportProblem.reason)
+        reasons = db.session.execute(
+            select(ImportProblem.reason_code, ImportProblem.reason_params)
             .where(ImportProblem.batch_id == batch.id)
             .order_by(ImportProblem.line_number)
         ).all()
-        assert reasons == [
-            "the cell has 4 characters; at most 3",
-            "the row has 3 cells; at most 2 can be imported",
+        assert [tuple(reason) for reason in reasons] == [
+            ("cell_too_long", {"chars": 4, "limit": 3}),
+            ("too_many_cells", {"cells": 3, "limit": 2}),
         ]
     path.write_text("a,b,c\n1,2,3\n", encoding="utf-8")
     with app.app_context(), pytest.raises(UnreadableFile, match="The header has 3 columns"):

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from app.imports.fields import FIELDS
 from app.imports.readers import SAMPLE_SIZE, UnreadableFile, open_csv, preview
-from app.imports.rows import CONVERTED_FIELDS, convert_row, raw_keys
+from app.imports.rows import CONVERTED_FIELDS, ProblemCode, convert_row, raw_keys
 from tests.security.conftest import counted
 from tests.security.strategies import hostile_text
 
@@ -231,8 +231,8 @@ def test_converting_any_row_gives_fields_and_problems_with_line_and_reason(
         assert outcome.fields[name] is None or isinstance(outcome.fields[name], int)
     for problem in outcome.problems:
         assert problem.line_number == line
-        assert problem.reason.strip()
+        assert problem.code in set(ProblemCode)
         assert problem.severity in ("warning", "rejected")
         row = problem.as_row(batch_id=1)
-        assert len(row["column_name"]) <= 200 and len(row["reason"]) <= 300
+        assert len(row["column_name"]) <= 200 and len(row["reason_code"]) <= 40
     assert len(outcome.raw) == len(cells)  # every cell kept, under a unique key
