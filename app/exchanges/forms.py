@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     HiddenField,
     SelectField,
     StringField,
@@ -15,7 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.exchanges.labels import KIND_LABELS, LINE_STATE_LABELS, STATUS_LABELS
-from app.forms import PrefixedForm, choices
+from app.forms import DayField, PrefixedForm, choices
 
 REASON_TEXT = 5000
 
@@ -30,7 +29,7 @@ class ExchangeForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=choices(KIND_LABELS.items()))
     side_a = StringField(_l("First side"), validators=[DataRequired(), Length(max=200)])
     side_b = StringField(_l("Second side"), validators=[DataRequired(), Length(max=200)])
-    held_on = DateField(_l("Date"), validators=[Optional()])
+    held_on = DayField(_l("Date"), validators=[Optional()])
     place = StringField(_l("Place"), validators=[Length(max=200)])
     stage = StringField(_l("Stage"), validators=[Length(max=50)])
     document_refs = TextAreaField(
@@ -102,7 +101,7 @@ class DeceasedDecisionForm(PrefixedForm):
     prefix_name = "decision"
     reason = TextAreaField(_l("Why"), validators=[DataRequired(), Length(max=REASON_TEXT)])
     family_step = StringField(_l("How the family is told"), validators=[Length(max=500)])
-    family_step_due = DateField(_l("Tell the family by"), validators=[Optional()])
+    family_step_due = DayField(_l("Tell the family by"), validators=[Optional()])
     version = HiddenField(validators=[Length(max=20)])
     approve = SubmitField(_l("Confirm the death"))
     reject = SubmitField(_l("Reject"))
