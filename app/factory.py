@@ -38,7 +38,7 @@ from app.matching import events as matching_events
 from app.matching.cli import matches_cli
 from app.matching.routes import bp as matching_bp
 from app.records.routes import bp as records_bp
-from app.web import DatabaseIntegerConverter
+from app.web import CleanRequest, DatabaseIntegerConverter
 
 # Imported for their side effects: every model known to Alembic; the SQLite connection hooks;
 # `flask db backup` and `flask db restore`.
@@ -48,6 +48,7 @@ _LOADED = (models, sqlite, backup)
 def create_app(config: type | dict[str, Any] | None = None) -> Flask:
     """Build the application. ``config`` is a config class or a mapping of overrides."""
     app = Flask("app", template_folder="../templates", static_folder="../static")
+    app.request_class = CleanRequest  # no NUL characters in form fields and query values
     # Before any route: ids in addresses are bounded by what the database can compare.
     app.url_map.converters["int"] = DatabaseIntegerConverter
     config_class = config if isinstance(config, type) else config_module.config_from_env()

@@ -4,18 +4,21 @@ numbers from requests, the application object."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, cast
 from urllib.parse import urlsplit
 
 from blinker import NamedSignal
-from flask import Flask, current_app, flash, url_for
+from flask import Flask, Request, current_app, flash, url_for
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.local import LocalProxy
 from werkzeug.routing import IntegerConverter, Map
 
 from app.database import MAX_INTEGER
 
 __all__ = [
+    "CleanRequest",
     "DatabaseIntegerConverter",
     "PageSection",
     "add_form_error",
@@ -110,3 +113,26 @@ def page_sections(signal: NamedSignal, sender: Any, **kwargs: Any) -> dict[str, 
     for section in sections:
         context.update(section.context)
     return context
+
+
+def _without_nul(values: MultiDict[str, Any]) -> ImmutableMultiDict[str, Any]:
+    return ImmutableMultiDict(
+        (key.replace("\x00", ""), value.replace("\x00", "") if isinstance(value, str) else value)
+        for key, value in values.items(multi=True)
+    )
+
+
+class CleanRequest(Request):
+    """A request whose form fields and query values hold no NUL character. No person types
+    one; PostgreSQL cannot store one in text (the insert fails: a 500 on any form), and a
+    search with one failed the same way. Uploaded files are left as they are (the importer
+    refuses binary files itself)."""
+
+    @cached_property
+    def args(self) -> ImmutableMultiDict[str, str]:
+        return _without_nul(super().args)
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        if any("\x00" in key or "\x00" in value for key, value in self.form.items(multi=True)):
+            self.form = _without_nul(self.form)

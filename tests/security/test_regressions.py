@@ -7,8 +7,10 @@ from datetime import date
 from types import SimpleNamespace
 
 import pytest
+from sqlalchemy import select
 
 from app.dates import UNREADABLE, age_to_birth_year_range, parse_date
+from app.extensions import db
 from app.imports.fields import guess_field, normalise_header
 from app.matching.entities import from_case, prepare
 from app.names.places import oblast_key, place_candidates, place_key
@@ -133,3 +135,27 @@ def test_a_case_edit_post_without_its_version_field_is_a_conflict_not_a_500(
         path, data={"csrf_token": csrf_token(caseworker, path), "family_name": "Коваленко"}
     )
     assert response.status_code < 500
+
+
+def test_a_nul_character_in_a_form_or_a_search_is_dropped_not_a_500(app, caseworker, make_case):
+    """PostgreSQL cannot store NUL in text: an alias whose patronymic was "\\x00" gave a 500
+    there (found by test_hostile_forms on PostgreSQL); SQLite stored it."""
+    from app.cases.models import CaseAlias
+    from tests.conftest import csrf_token
+
+    case_id = make_case()
+    path = f"/cases/{case_id}/aliases"
+    response = caseworker.post(
+        path,
+        data={
+            "csrf_token": csrf_token(caseworker, f"/cases/{case_id}"),
+            "alias-kind": "spelling",
+            "alias-family_name": "Коваль\x00чук",
+            "alias-patronymic": "\x00",
+        },
+    )
+    assert response.status_code < 500
+    with app.app_context():
+        (alias,) = db.session.scalars(select(CaseAlias).where(CaseAlias.case_id == case_id))
+        assert alias.family_name == "Ковальчук" and alias.patronymic == ""
+    assert caseworker.get("/cases?q=Коваль%00чук&region=%00").status_code == 200
