@@ -97,7 +97,7 @@ def test_an_empty_query_lists_every_record_and_the_source_filter_stays(caseworke
         "\\",
         "<script>alert(1)</script>",
         ";,/",
-        "\x00",
+        # (A NUL is dropped from every query before a view sees it: test_regressions.py.)
         "я" * 200,
     ],
 )
