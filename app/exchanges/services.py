@@ -15,10 +15,11 @@ Every operation flushes and never commits; the flush hook audits the rows it cha
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, exists, false, func, select
@@ -313,6 +314,35 @@ def create_exchange(
     return exchange
 
 
+def _flush() -> None:
+    """Flush; a row another request changed since it was loaded is refused, not overwritten."""
+    try:
+        db.session.flush()
+    except StaleDataError as error:
+        raise ExchangeError(_("Someone else changed this meanwhile; reload the page.")) from error
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _refusing_stale_saves(operation: Callable[_P, _R]) -> Callable[_P, _R]:
+    """The same refusal when the stale row surfaces in an autoflush before :func:`_flush`
+    (loading ``line.exchange`` after the line changed): on PostgreSQL the second of two
+    simultaneous saves waits for the first and then finds the version gone, wherever it flushes."""
+
+    @functools.wraps(operation)
+    def refusing(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return operation(*args, **kwargs)
+        except StaleDataError as error:
+            message = _("Someone else changed this meanwhile; reload the page.")
+            raise ExchangeError(message) from error
+
+    return refusing
+
+
+@_refusing_stale_saves
 def update_exchange(
     exchange: Exchange,
     actor: User,
@@ -335,6 +365,7 @@ def update_exchange(
     return changed
 
 
+@_refusing_stale_saves
 def change_exchange_status(exchange: Exchange, actor: User, target: str, reason: str = "") -> None:
     """Move the exchange along its table (app.exchanges.workflow.EXCHANGE_MOVES)."""
     check_exchange_move(exchange.status, target, reason)
@@ -357,6 +388,7 @@ def change_exchange_status(exchange: Exchange, actor: User, target: str, reason:
 # --- lines ------------------------------------------------------------------------------------
 
 
+@_refusing_stale_saves
 def add_line(
     exchange: Exchange,
     actor: User,
@@ -398,14 +430,6 @@ def _check_version(line: ExchangeLine, expected_version: int | None) -> None:
         raise ExchangeError(
             _("Someone else changed this person's line meanwhile; reload the page.")
         )
-
-
-def _flush() -> None:
-    """Flush; a row another request changed since it was loaded is refused, not overwritten."""
-    try:
-        db.session.flush()
-    except StaleDataError as error:
-        raise ExchangeError(_("Someone else changed this meanwhile; reload the page.")) from error
 
 
 def _move_line(
@@ -450,6 +474,7 @@ def _move_line(
     )
 
 
+@_refusing_stale_saves
 def change_line_state(
     line: ExchangeLine,
     actor: User,
@@ -470,6 +495,7 @@ def change_line_state(
     _flush()
 
 
+@_refusing_stale_saves
 def propose_deceased(
     line: ExchangeLine, actor: User, reason: str, expected_version: int | None = None
 ) -> None:
@@ -489,6 +515,7 @@ def propose_deceased(
     _flush()
 
 
+@_refusing_stale_saves
 def decide_deceased(
     line: ExchangeLine,
     actor: User,
