@@ -12,14 +12,23 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, bindparam, delete, insert, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.audit.models import AuditAction
 from app.audit.services import record, record_many
 from app.auth.models import User
 from app.auth.permissions import Permission, Role
-from app.bulk import CREATED, UNCHANGED, UPDATED, RowWritten, Written, string_limits, too_long
+from app.bulk import (
+    CREATED,
+    UNCHANGED,
+    UPDATED,
+    RowWritten,
+    Written,
+    insert_rows,
+    string_limits,
+    too_long,
+)
 from app.cases.models import (
     ACTIVITY_EVENT_KINDS,
     MATCHED_FIELDS,
@@ -374,12 +383,25 @@ def refresh_name_keys(case: Case) -> None:
 
 
 def refresh_name_keys_bulk(case_ids: Iterable[int]) -> None:
-    """The same for many cases at once (imports)."""
+    """The same for many cases at once (imports): per chunk of 500 cases one statement to
+    load them with their aliases, one to delete their keys and one bulk insert (COPY on
+    PostgreSQL), not two statements per case."""
     ids = list(case_ids)
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        for case in db.session.scalars(select(Case).where(Case.id.in_(chunk))):
-            refresh_name_keys(case)
+        cases = db.session.scalars(
+            select(Case).where(Case.id.in_(chunk)).options(selectinload(Case.aliases))
+        ).all()
+        db.session.execute(delete(CaseNameKey).where(CaseNameKey.case_id.in_(chunk)))
+        insert_rows(
+            db.session,
+            CaseNameKey.__table__,
+            [
+                {"case_id": case.id, "key": key}
+                for case in cases
+                for key in sorted(keys_for_names(_name_texts(case)))
+            ],
+        )
 
 
 # --- source lists -------------------------------------------------------------------------
