@@ -10,14 +10,17 @@ frequencies.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 
 from app.matching.blocking import BlockIndex
+from app.matching.calibration import BitsHistogram, PriorEstimate, estimate_prior
 from app.matching.entities import Features, MatchEntity, prepare
 from app.matching.scoring import (
     POSSIBLE,
+    PRIOR_BITS,
     Frequencies,
     Match,
     compare,
@@ -43,6 +46,7 @@ class LinkResult:
     compared: int  # pairs scored
     right_seen: int  # entities streamed
     frequencies: Frequencies
+    prior: PriorEstimate
 
 
 def link(
@@ -55,6 +59,8 @@ def link(
     skip: Callable[[Hashable, Hashable], bool] | None = None,
     progress: Callable[[int], None] | None = None,
     family_rules: bool = True,
+    prior_bits: float | None = None,
+    known_true: int = 0,
 ) -> LinkResult:
     """Candidates of every ``left`` entity among ``right``, scored, best first.
 
@@ -62,9 +68,16 @@ def link(
     new records counts the whole population once, elsewhere). ``skip(left_key, right_key)``
     drops a pair before scoring (rejected pairs, a case against itself). ``progress`` is
     called with the number of ``right`` entities seen, every 10,000.
+
+    ``prior_bits``: the prior odds to score with; None estimates them from the pairs
+    themselves (:mod:`app.matching.calibration`), counting ``known_true`` confirmed pairs that
+    ``skip`` keeps out. Pairs are therefore scored in two steps: their bits first, the prior
+    from all of them, then the scores.
     """
     index = BlockIndex()
+    left_count = 0
     for item in left:
+        left_count += 1
         index.add(item if isinstance(item, Features) else prepare(item))
     counting = frequencies is None
     freq = Frequencies() if frequencies is None else frequencies
@@ -80,7 +93,11 @@ def link(
             pairs[id(features)] = (features, hits)
         if progress and seen % 10000 == 0:
             progress(seen)
-    candidates: dict[Hashable, list[Candidate]] = defaultdict(list)
+    histogram = BitsHistogram()
+    # Pairs that could reach the threshold under the most optimistic prior; the rest only
+    # count towards the estimate.
+    floor = _bits_for(threshold) - (PRIOR_BITS if prior_bits is None else prior_bits)
+    kept: list[tuple[Features, Features, float, bool]] = []
     compared = 0
     for features, hits in pairs.values():
         for other in hits:
@@ -89,12 +106,32 @@ def link(
                 continue
             compared += 1
             # Score from the left entity's side: its names are the reference in explanations.
-            score = to_score(quick_bits(other, features, freq, family_rules))
-            if score >= threshold:
-                match = compare(other, features, freq, family_rules) if explain else None
-                candidates[lkey].append(Candidate(lkey, rkey, score, match=match))
+            bits, capped = quick_bits(other, features, freq, family_rules)
+            histogram.add(bits, capped)
+            if bits >= floor:
+                kept.append((other, features, bits, capped))
+    if prior_bits is None:
+        prior = estimate_prior(histogram, left_count, seen, known_true)
+    else:
+        prior = PriorEstimate(prior_bits, 0.0, left_count * seen, prior_bits, False)
+    candidates: dict[Hashable, list[Candidate]] = defaultdict(list)
+    for other, features, bits, capped in kept:
+        score = to_score(bits, prior.bits, capped)
+        if score >= threshold:
+            lkey, rkey = other.entity.key, features.entity.key
+            match = compare(other, features, freq, family_rules, prior.bits) if explain else None
+            candidates[lkey].append(Candidate(lkey, rkey, score, match=match))
     for found in candidates.values():
         found.sort(key=lambda c: (-c.score, str(c.right)))
         for rank, candidate in enumerate(found, start=1):
             candidate.rank = rank
-    return LinkResult(dict(candidates), compared, seen, freq)
+    return LinkResult(dict(candidates), compared, seen, freq, prior)
+
+
+def _bits_for(score: float) -> float:
+    """The log2 odds of a score (minus infinity for 0: every pair is kept)."""
+    if score <= 0:
+        return -math.inf
+    if score >= 1:
+        return math.inf
+    return math.log2(score / (1 - score))

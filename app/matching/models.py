@@ -142,6 +142,9 @@ class MatchingRun(Model):
     removed: Mapped[int] = mapped_column(default=0)
     seconds: Mapped[float] = mapped_column(default=0.0)
     error: Mapped[str] = mapped_column(Text, default="")
+    # What the run learnt from its data and scored with: the prior odds and the expected number
+    # of true pairs they came from (app.matching.calibration.PriorEstimate.as_dict()).
+    calibration: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     started_by: Mapped[User | None] = relationship()
 
@@ -172,7 +175,8 @@ class MatchingRun(Model):
 
 class MatchingState(Model):
     """What incremental runs need from the last full one: how common each name and place is
-    among partner records (the ``u`` of the scoring). One row."""
+    among partner records (the ``u`` of the scoring), and how many true pairs a case has (the
+    prior). One row."""
 
     __tablename__ = "matching_state"
     __audited__ = False
@@ -180,6 +184,9 @@ class MatchingState(Model):
     id: Mapped[intpk]
     frequencies: Mapped[dict[str, Any]] = mapped_column(JSON)
     records_counted: Mapped[int] = mapped_column(default=0)
+    # True pairs per open case that the last full run estimated: an incremental run's prior is
+    # this rate over today's number of records (app.matching.calibration.prior_for_rate).
+    true_pairs_per_case: Mapped[float | None]
     updated_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow, onupdate=utcnow)
 
 

@@ -5,7 +5,13 @@ different, ...). A level has two probabilities: ``m``, how often a true pair sho
 how often two strangers show it. The field contributes ``log2(m / u)`` bits: positive when the
 level is more typical of the same person, negative when more typical of strangers, zero when a
 value is missing. The bits add up (fields are treated as independent) and the sum plus the prior
-odds becomes a probability in 0..1: ``score = 1 / (1 + 2 ** -(bits + PRIOR_BITS))``.
+odds becomes a probability in 0..1: ``score = 1 / (1 + 2 ** -(bits + prior_bits))``.
+
+The prior is the chance that a case and a record taken at random are the same person: it falls
+as the lists grow (a case has about the same few true records among 20,000 as among 1,000,000).
+A run estimates it from its own pairs (:mod:`app.matching.calibration`), so that a *likely*
+means the same at any size; ``PRIOR_BITS`` is its ceiling, the prior of about 20,000 records,
+which small data never exceeds (a handful of records cannot tell the rate apart from noise).
 
 Where the numbers come from
     ``m`` (true pairs): the rates at which the sources we see garble a field — script and
@@ -63,6 +69,8 @@ __all__ = [
 
 LIKELY = 0.9
 POSSIBLE = 0.25
+# The most optimistic prior odds a run uses (log2): 1 in 16,384, the prior of the ~20,000-record
+# lists on which the m and u below were set.
 PRIOR_BITS = -14.0
 # Score a capped pair can reach at most (just inside the possible band's upper part).
 CAP_SCORE = 0.6
@@ -242,6 +250,7 @@ class Match:
     bits: float
     fields: list[FieldResult]
     capped: str = ""  # a Cap, or "" when the pair was not capped
+    prior_bits: float = PRIOR_BITS
 
     @property
     def band(self) -> str | None:
@@ -255,7 +264,7 @@ class Match:
         return {
             "score": round(self.score, 4),
             "bits": round(self.bits, 2),
-            "prior_bits": PRIOR_BITS,
+            "prior_bits": round(self.prior_bits, 2),
             "capped": str(self.capped),
             "fields": [f.as_dict() for f in self.fields],
         }
@@ -270,11 +279,12 @@ def band(score: float) -> str | None:
     return None
 
 
-def to_score(bits: float) -> float:
-    exponent = -(bits + PRIOR_BITS)
-    if exponent > 60:
-        return 0.0
-    return 1 / (1 + 2**exponent)
+def to_score(bits: float, prior_bits: float = PRIOR_BITS, capped: bool = False) -> float:
+    """The probability of a pair with ``bits`` of evidence at ``prior_bits`` prior odds; a
+    capped pair (siblings, namesakes) never scores above ``CAP_SCORE``."""
+    exponent = -(bits + prior_bits)
+    score = 0.0 if exponent > 60 else 1 / (1 + 2**exponent)
+    return min(score, CAP_SCORE) if capped else score
 
 
 # --- field comparisons --------------------------------------------------------------------
@@ -423,7 +433,6 @@ def _given_conflict(a: Features, b: Features, g_level: str) -> bool:
 
 
 _DOB_CONFLICTS = ("different", "year_far")
-_CAP_BITS = -PRIOR_BITS + math.log2(CAP_SCORE / (1 - CAP_SCORE))
 
 
 def _score(
@@ -490,15 +499,19 @@ def _score(
 
 def quick_bits(
     a: Features, b: Features, freq: Frequencies = NO_FREQUENCIES, family_rules: bool = True
-) -> float:
-    """The total bits of :func:`compare` without the explanation (the inner loop), with the
-    caps applied as a bit ceiling."""
+) -> tuple[float, bool]:
+    """The total bits of :func:`compare` and whether a cap applies, without the explanation
+    (the inner loop)."""
     bits, capped = _score(a, b, freq, family_rules, None)
-    return min(bits, _CAP_BITS) if capped else bits
+    return bits, bool(capped)
 
 
 def compare(
-    a: Features, b: Features, freq: Frequencies = NO_FREQUENCIES, family_rules: bool = True
+    a: Features,
+    b: Features,
+    freq: Frequencies = NO_FREQUENCIES,
+    family_rules: bool = True,
+    prior_bits: float = PRIOR_BITS,
 ) -> Match:
     """Score a pair and explain every field (used for the pairs worth storing).
 
@@ -509,8 +522,8 @@ def compare(
     sibling's)."""
     fields: list[FieldResult] = []
     bits, capped = _score(a, b, freq, family_rules, fields)
-    score = to_score(min(bits, _CAP_BITS) if capped else bits)
-    return Match(score=score, bits=bits, fields=fields, capped=capped)
+    score = to_score(bits, prior_bits, bool(capped))
+    return Match(score=score, bits=bits, fields=fields, capped=capped, prior_bits=prior_bits)
 
 
 # --- explanation --------------------------------------------------------------------------

@@ -44,6 +44,7 @@ from app.database import chunks, utcnow
 from app.extensions import db
 from app.imports.models import BatchStatus, ImportBatch
 from app.jobs import exclusive, job, mark_interrupted, report_progress, runner_id, running
+from app.matching.calibration import DEFAULT_TRUE_PER_CASE, PriorEstimate, prior_for_rate
 from app.matching.engine import Candidate, link
 from app.matching.entities import RECORD_ROW, Features, from_case, from_record_row, prepare
 from app.matching.explain import swap_sides
@@ -208,18 +209,39 @@ def _decided_pairs() -> set[Pair]:
     return {(case_id, other) for case_id, other in rows}
 
 
-def _load_state() -> Frequencies | None:
+def _load_state() -> tuple[Frequencies, float] | None:
+    """The last full run's frequencies and true pairs per case (None: no full run yet)."""
     state = db.session.get(MatchingState, 1)
-    return Frequencies.from_dict(state.frequencies) if state else None
+    if state is None:
+        return None
+    rate = state.true_pairs_per_case
+    return Frequencies.from_dict(state.frequencies), DEFAULT_TRUE_PER_CASE if rate is None else rate
 
 
-def _save_state(freq: Frequencies) -> None:
+def _save_state(freq: Frequencies, true_per_case: float | None) -> None:
     state = db.session.get(MatchingState, 1)
     if state is None:
         state = MatchingState(id=1, frequencies={})
         db.session.add(state)
     state.frequencies = freq.to_dict()
     state.records_counted = freq.total
+    if true_per_case is not None:
+        state.true_pairs_per_case = true_per_case
+
+
+def _confirmed_record_pairs() -> int:
+    """Case–record pairs reviewers confirmed: true pairs that runs no longer score."""
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(MatchCandidate)
+            .where(
+                MatchCandidate.status == CandidateStatus.CONFIRMED.value,
+                MatchCandidate.record_id.is_not(None),
+            )
+        )
+        or 0
+    )
 
 
 class _Collector:
@@ -372,13 +394,16 @@ class _Outcome:
     records_checked: int
     cases_checked: int
     pairs_scored: int
+    prior: PriorEstimate
+    true_per_case: float | None  # estimated by a full run, for the incremental ones after it
 
 
 def _score(run_id: int, full: bool, report: Progress) -> _Outcome:
     """Read and score; changes nothing in the database."""
     load_given_names()
-    freq = None if full else _load_state()
-    full = freq is None
+    state = None if full else _load_state()
+    full = state is None
+    freq = None if state is None else state[0]
     since = None if full else _since(run_id)
     cases = _open_cases()
     features = {case.id: prepare(from_case(case)) for case in cases}
@@ -391,22 +416,35 @@ def _score(run_id: int, full: bool, report: Progress) -> _Outcome:
 
     collector = _Collector()
     new_record_ids: set[int] = set()
-    if freq is None:
+    true_per_case: float | None = None
+    if state is None:
+        # The prior comes from this run's own pairs (app.matching.calibration).
         total = _count_records()
         result = link(
             features.values(), _prepared(_stream_records()), explain=True, skip=skip,
-            progress=lambda seen: report(seen, total),
+            progress=lambda seen: report(seen, total), known_true=_confirmed_record_pairs(),
         )  # fmt: skip
-        freq = result.frequencies
+        freq, prior = result.frequencies, result.prior
+        true_per_case = prior.expected_true / len(features) if features else None
         collector.add(result.candidates, result.compared)
         records_checked = result.right_seen
     else:
+        freq, rate = state
         new_records = list(_prepared(_stream_records(since)))
         new_record_ids = {_entity_key(f.entity.key)[1] for f in new_records}
         total = len(new_records) + (_count_records() if changed else 0)
         for item in new_records:
             freq.add(item)
-        result = link(features.values(), new_records, explain=True, skip=skip, frequencies=freq)
+        # A few new records say little about the rate of true pairs: the last full run's
+        # rate over today's population.
+        prior_bits = prior_for_rate(rate, freq.total)
+        prior = PriorEstimate(
+            prior_bits, rate * len(features), len(features) * freq.total, prior_bits, False
+        )
+        result = link(
+            features.values(), new_records, explain=True, skip=skip, frequencies=freq,
+            prior_bits=prior_bits,
+        )  # fmt: skip
         collector.add(result.candidates, result.compared)
         records_checked = len(new_records)
         report(len(new_records), total)
@@ -415,11 +453,16 @@ def _score(run_id: int, full: bool, report: Progress) -> _Outcome:
             result = link(
                 changed, _prepared(_stream_records()), explain=True, skip=skip,
                 frequencies=freq, progress=lambda seen: report(done + seen, total),
+                prior_bits=prior_bits,
             )  # fmt: skip
             collector.add(result.candidates, result.compared)
             records_checked += result.right_seen
     # Duplicate reports: changed cases (every case, in a full run) against every open case.
-    result = link(changed, features.values(), explain=True, skip=skip, frequencies=freq)
+    # A case has at most about one duplicate: generous, as every proposal is looked at.
+    result = link(
+        changed, features.values(), explain=True, skip=skip, frequencies=freq,
+        prior_bits=prior_for_rate(DEFAULT_TRUE_PER_CASE, len(features)),
+    )  # fmt: skip
     collector.add(result.candidates, result.compared)
     changed_ids = {_entity_key(f.entity.key)[1] for f in changed}
     return _Outcome(
@@ -431,6 +474,8 @@ def _score(run_id: int, full: bool, report: Progress) -> _Outcome:
         records_checked=records_checked,
         cases_checked=len(changed),
         pairs_scored=collector.pairs_scored,
+        prior=prior,
+        true_per_case=true_per_case,
     )
 
 
@@ -442,8 +487,9 @@ def _write(run: MatchingRun, outcome: _Outcome) -> None:
     run.records_checked = outcome.records_checked
     run.cases_checked = outcome.cases_checked
     run.pairs_scored = outcome.pairs_scored
+    run.calibration = outcome.prior.as_dict()
     db.session.flush()  # the first statement writes: the write lock is waited for, not refused
-    _save_state(outcome.freq)
+    _save_state(outcome.freq, outcome.true_per_case)
     _store(run, values, outcome.scope)
 
 

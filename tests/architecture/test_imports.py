@@ -72,6 +72,7 @@ PURE_CORES = [
     "app.matching.entities",
     "app.matching.blocking",
     "app.matching.scoring",
+    "app.matching.calibration",
     "app.matching.engine",
     "app.matching.explain",
     "app.auth.second_factor",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from datetime import timedelta
 
 import pytest
@@ -490,3 +491,35 @@ def test_a_list_import_makes_a_case_changed_only_by_what_the_matcher_reads(
     db.session.refresh(case)
     assert case.version == 2, "the import did write the row"
     assert _run().cases_checked == changed
+
+
+def test_a_run_keeps_the_prior_it_scored_with_and_incremental_runs_reuse_its_rate(
+    lysenko, monkeypatch
+):
+    from app.matching.models import MatchingState
+    from app.matching.scoring import PRIOR_BITS
+
+    full = _run(full=True)
+    # Three records: the data alone would give very high odds; the ceiling holds.
+    assert full.calibration["bits"] == PRIOR_BITS and full.calibration["capped"]
+    assert full.calibration["pairs"] == 1 * 3
+    best = _candidates(case_id=lysenko["case"].id)[0]
+    assert best.explanation["prior_bits"] == PRIOR_BITS
+    state = db.session.get(MatchingState, 1)
+    assert state.true_pairs_per_case == pytest.approx(full.calibration["expected_true"])
+    # As if a million records had been counted: the next run's prior is the rate over them.
+    state.true_pairs_per_case = 1.5
+    frequencies = dict(state.frequencies, total=1_000_000)
+    state.frequencies = frequencies
+    db.session.commit()
+    make_record(external_id="R-9", family_name="Лисенко", given_name="Олександр", dob_year=2014)
+    db.session.commit()
+    incremental = _run()
+    assert not incremental.full
+    expected = math.log2(1.5 / (1_000_001 - 1.5))
+    assert incremental.calibration["bits"] == pytest.approx(expected, abs=1e-3)
+    new = _candidates(case_id=lysenko["case"].id)
+    rescored = [c for c in new if c.explanation.get("prior_bits") != PRIOR_BITS]
+    assert rescored and all(
+        c.explanation["prior_bits"] == pytest.approx(expected, abs=0.01) for c in rescored
+    )
