@@ -21,13 +21,13 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import Flask
-from flask_babel import LazyString, format_date, format_datetime, get_locale
+from flask_babel import LazyString, format_date, format_datetime, format_percent, get_locale
 from flask_babel import lazy_gettext as _l
 
 from app.dates import DateWarning, PartialDate, WarningCode
 
 __all__ = ["DATE_WARNINGS", "PATTERNS", "date_warning_text", "format_day", "format_moment"]
-__all__ += ["register_filters"]
+__all__ += ["format_share", "register_filters"]
 
 # One sentence per code of app.dates.WarningCode; the parameters are the warning's.
 DATE_WARNINGS: dict[str, LazyString] = {
@@ -107,6 +107,12 @@ def date_warning_text(warning: DateWarning | str, params: Mapping[str, Any] | No
         return code
 
 
+def format_share(share: float) -> str:
+    """A share (0..1) as a percentage in the reader's language: "75%", "75 %"."""
+    return format_percent(share)
+
+
 def register_filters(app: Flask) -> None:
     app.add_template_filter(format_day, "date")
     app.add_template_filter(format_moment, "datetime")
+    app.add_template_filter(format_share, "percent")

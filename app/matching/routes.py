@@ -34,6 +34,7 @@ from app.matching.forms import (
 )
 from app.matching.models import CandidateStatus, MatchCandidate, MatchingRun, RunStatus
 from app.matching.notes import render_capped, render_date, render_note, render_value
+from app.matching.quality import reviewed_precision
 from app.matching.review import (
     MatchError,
     approval_queue,
@@ -281,7 +282,9 @@ def runs():
         flash_form_errors(form)
     if services.mark_interrupted_runs():
         db.session.commit()
-    return render_template("matching/runs.html", runs=services.latest_runs(), form=form)
+    return render_template(
+        "matching/runs.html", runs=services.latest_runs(), form=form, reviewed=reviewed_precision()
+    )
 
 
 @bp.route("/matches/runs/<int:run_id>")
