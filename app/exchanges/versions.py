@@ -168,7 +168,9 @@ def version_rows(
     query = version.rows.select().order_by(Person.position)
     if user is not None:
         query = query.where(_readable(user))
-    for person in db.session.scalars(query.execution_options(yield_per=500)):
+    # Fetched whole, not streamed: a reader that stops half-way (the diff, an export that
+    # fails) would leave PostgreSQL's server-side cursor open; a list is thousands, not millions.
+    for person in db.session.scalars(query).all():
         yield row_of(person)
 
 
