@@ -251,7 +251,7 @@ def make_version(
     number = previous.number if previous else 0
     if expected_latest is not None and number != expected_latest:
         raise ExchangeError(
-            _("Version %(n)d was handed over meanwhile; reload the page.", n=number)
+            _("Someone else handed over version %(n)d meanwhile; reload the page.", n=number)
         )
     lines = db.session.scalars(
         exchange.lines.select()
@@ -263,6 +263,8 @@ def make_version(
         .order_by(ExchangeLine.id)
     ).all()
     identities = [_identity(line) for line in lines]
+    # Through the same row_of as stored rows (on unsaved rows), so both sides of the diff
+    # have one shape.
     new_rows = [
         row_of(Person(position=position, **identity))
         for position, identity in enumerate(identities, start=1)
