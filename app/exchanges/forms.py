@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -121,3 +123,29 @@ class LineFilterForm(FlaskForm):
         validators=[Optional()],
     )
     category = SelectField(_l("Category"), choices=[], default="", validators=[Optional()])
+
+
+class VersionForm(PrefixedForm):
+    prefix_name = "version"
+    handed_over_on = DayField(_l("Handed over on"), validators=[Optional()], default=date.today)
+    note = TextAreaField(
+        _l("Document reference"),
+        description=_l("The protocol or note the list went with"),
+        validators=[Length(max=REASON_TEXT)],
+    )
+    # The number of the latest version the page showed: another made meanwhile is not missed.
+    latest = HiddenField(validators=[Length(max=20)])
+    submit = SubmitField(_l("Hand over this list as a new version"))
+
+    def expected_latest(self) -> int | None:
+        return _version(self.latest)
+
+
+class VersionPairForm(FlaskForm):
+    """The two versions to compare (a GET form: no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    old = SelectField(_l("From version"), choices=[], validators=[Optional()])
+    new = SelectField(_l("To version"), choices=[], validators=[Optional()])

@@ -38,6 +38,7 @@ EVENT_LABELS: dict[str, LazyString] = {
     ExchangeEventKind.DECEASED_PROPOSED: _l("Proposed as deceased"),
     ExchangeEventKind.DECEASED_APPROVED: _l("Death confirmed by a second person"),
     ExchangeEventKind.DECEASED_REJECTED: _l("Death proposal rejected"),
+    ExchangeEventKind.VERSION_MADE: _l("List version handed over"),
 }
 
 
@@ -49,3 +50,21 @@ def template_context() -> dict[str, dict[str, LazyString]]:
         "line_state_labels": LINE_STATE_LABELS,
         "exchange_event_labels": EVENT_LABELS,
     }
+
+
+# The identity fields of a list version (app.exchanges.listdiff.COMPARED_FIELDS), as the
+# version and comparison pages name them.
+VERSION_FIELD_LABELS: dict[str, LazyString] = {
+    "family_name": _l("Family name"),
+    "given_name": _l("Given name"),
+    "patronymic": _l("Patronymic"),
+    "family_name_latin": _l("Family name (Latin)"),
+    "given_name_latin": _l("Given name (Latin)"),
+    "date_of_birth": _l("Date of birth"),
+    "sex": _l("Sex"),
+    "place_of_birth": _l("Place of birth"),
+    "last_known_place": _l("Last known place"),
+    "region": _l("Region"),
+    "document_number": _l("Document number"),
+    "category": _l("Category"),
+}

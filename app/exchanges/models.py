@@ -8,8 +8,17 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import Mapped, Session, WriteOnlyMapped, mapped_column, relationship
 
 from app.database import TZDateTime, created_at, intpk, utcnow
 from app.extensions import Model
@@ -56,6 +65,7 @@ class ExchangeEventKind(StrEnum):
     DECEASED_PROPOSED = "deceased_proposed"
     DECEASED_APPROVED = "deceased_approved"
     DECEASED_REJECTED = "deceased_rejected"
+    VERSION_MADE = "version_made"
 
 
 def _sql_in(column: str, enum: type[StrEnum]) -> str:
@@ -216,3 +226,103 @@ class ExchangeLineEvent(Model):
     line: Mapped[ExchangeLine] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
     approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
+
+
+class ExchangeListVersion(Model):
+    """The exchange's list as it was handed over at one moment, numbered 1, 2, ... per exchange.
+    Immutable once made (the ORM and database triggers refuse updates and deletes): a later
+    correction is a new version, and the old one stays as it was handed over."""
+
+    __tablename__ = "list_version"
+    __audited__ = False  # making one writes one explicit event, with its number and count
+    __table_args__ = (
+        UniqueConstraint("exchange_id", "number", name="uq_list_version_exchange_number"),
+        CheckConstraint("number >= 1", name="number_positive"),
+        CheckConstraint(
+            "people >= 0 AND added >= 0 AND removed >= 0 AND corrected >= 0",
+            name="counts_not_negative",
+        ),
+    )
+
+    id: Mapped[intpk]
+    # No cascade: an exchange with versions handed over cannot be deleted with them.
+    exchange_id: Mapped[int] = mapped_column(ForeignKey("exchange.id"))
+    number: Mapped[int]
+    handed_over_on: Mapped[date | None] = mapped_column(Date)
+    # The document it was handed over with (a protocol's or a note's reference), as written.
+    note: Mapped[str] = mapped_column(Text, default="")
+    made_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    made_at: Mapped[created_at]
+    # The counts of the person rows and of the changes since the previous version, frozen
+    # with them: the exchange page lists every version without reading their rows.
+    people: Mapped[int] = mapped_column(default=0)
+    added: Mapped[int] = mapped_column(default=0)
+    removed: Mapped[int] = mapped_column(default=0)
+    corrected: Mapped[int] = mapped_column(default=0)
+
+    exchange: Mapped[Exchange] = relationship()
+    made_by: Mapped[User | None] = relationship()
+    rows: WriteOnlyMapped[ExchangeListVersionPerson] = relationship(back_populates="version")
+
+    def __repr__(self) -> str:
+        return f"<ExchangeListVersion {self.exchange_id}/{self.number}>"
+
+
+class ExchangeListVersionPerson(Model):
+    """One person of a version, with the identity as handed over (copied, not referenced: a
+    later edit of the case changes no version)."""
+
+    __tablename__ = "list_version_person"
+    __audited__ = False  # written only with its version, whose event counts them
+    __table_args__ = (
+        CheckConstraint("(case_id IS NULL) != (record_id IS NULL)", name="one_person"),
+        UniqueConstraint("version_id", "position", name="uq_list_version_person_position"),
+        UniqueConstraint("version_id", "case_id", name="uq_list_version_person_case"),
+        UniqueConstraint("version_id", "record_id", name="uq_list_version_person_record"),
+        Index("ix_list_version_person_case_id", "case_id"),
+    )
+
+    id: Mapped[intpk]
+    version_id: Mapped[int] = mapped_column(ForeignKey("list_version.id"))
+    position: Mapped[int]
+    # Who the row is, to follow the person from version to version and to check who may read
+    # the row; everything shown comes from the columns below.
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_record.id"))
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("partner_record.id"))
+    # The case number, or the partner's own row id.
+    reference: Mapped[str] = mapped_column(String(100), default="")
+    family_name: Mapped[str] = mapped_column(String(200), default="")
+    given_name: Mapped[str] = mapped_column(String(200), default="")
+    patronymic: Mapped[str] = mapped_column(String(200), default="")
+    family_name_latin: Mapped[str] = mapped_column(String(200), default="")
+    given_name_latin: Mapped[str] = mapped_column(String(200), default="")
+    # As stored: a year, a month or a day.
+    dob_year: Mapped[int | None]
+    dob_month: Mapped[int | None]
+    dob_day: Mapped[int | None]
+    sex: Mapped[str] = mapped_column(String(10), default="unknown")
+    place_of_birth: Mapped[str] = mapped_column(String(200), default="")
+    last_known_place: Mapped[str] = mapped_column(String(300), default="")
+    region: Mapped[str] = mapped_column(String(100), default="")
+    document_number: Mapped[str] = mapped_column(String(100), default="")
+    category: Mapped[str] = mapped_column(String(200), default="")
+
+    version: Mapped[ExchangeListVersion] = relationship(back_populates="rows")
+    case: Mapped[Case | None] = relationship()
+    record: Mapped[PartnerRecord | None] = relationship()
+
+    @property
+    def key(self) -> str:
+        """Names the person across versions."""
+        return f"case:{self.case_id}" if self.case_id is not None else f"record:{self.record_id}"
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_version_changes(session: Session, flush_context: Any, instances: Any) -> None:
+    """Versions are what was handed over: never changed, never deleted (the database's
+    triggers refuse it too, for statements that bypass the ORM)."""
+    for obj in (*session.dirty, *session.deleted):
+        if isinstance(obj, ExchangeListVersion | ExchangeListVersionPerson) and (
+            obj in session.deleted or session.is_modified(obj, include_collections=False)
+        ):
+            raise PermissionError("a list version is never changed")

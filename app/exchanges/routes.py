@@ -15,8 +15,9 @@ from app.audit.services import record, record_list_read
 from app.auth.permissions import Permission, require
 from app.cases.access import can_read_case
 from app.cases.charts import ordered_bars
+from app.cases.labels import SEX_LABELS
 from app.cases.models import Case, parse_case_number
-from app.exchanges import services
+from app.exchanges import services, versions
 from app.exchanges.forms import (
     DeceasedDecisionForm,
     DeceasedProposalForm,
@@ -25,9 +26,16 @@ from app.exchanges.forms import (
     LineAddForm,
     LineFilterForm,
     LineStateForm,
+    VersionForm,
+    VersionPairForm,
 )
-from app.exchanges.labels import LINE_STATE_LABELS, STATUS_LABELS, template_context
-from app.exchanges.models import Exchange, ExchangeLine, LineState
+from app.exchanges.labels import (
+    LINE_STATE_LABELS,
+    STATUS_LABELS,
+    VERSION_FIELD_LABELS,
+    template_context,
+)
+from app.exchanges.models import Exchange, ExchangeLine, ExchangeListVersion, LineState
 from app.exchanges.workflow import ExchangeError, exchange_targets, line_targets
 from app.extensions import db
 from app.forms import PrefixedForm, choices
@@ -143,6 +151,7 @@ def _exchange_page(exchange: Exchange, refused: PrefixedForm | None = None):
             LineStateForm,
             DeceasedProposalForm,
             DeceasedDecisionForm,
+            VersionForm,
         )
     }
     if refused is not None:
@@ -170,6 +179,7 @@ def _exchange_page(exchange: Exchange, refused: PrefixedForm | None = None):
         may_propose={
             line.id: services.can_propose_deceased(current_user, line) for line in lines.shown
         },
+        list_versions=versions.list_versions(exchange),
         **forms,
         **template_context(),
     )
@@ -301,3 +311,101 @@ def deceased_decide(exchange_id: int, line_id: int):
         )
 
     return _line_action(exchange_id, line_id, DeceasedDecisionForm, act, _("Decision saved."))
+
+
+# --- list versions (app.exchanges.versions) ---------------------------------------------------
+
+
+def _load_version(exchange_id: int, version_id: int) -> ExchangeListVersion:
+    """A version of a readable exchange; 404 for a version of another exchange."""
+    exchange = _load(exchange_id)
+    version = db.session.get(ExchangeListVersion, version_id)
+    if version is None or version.exchange_id != exchange.id:
+        abort(404)
+    return version
+
+
+def _version_labels() -> dict[str, Any]:
+    return {"field_labels": VERSION_FIELD_LABELS, "sex_labels": SEX_LABELS, **template_context()}
+
+
+@bp.route("/exchanges/<int:exchange_id>/versions", methods=["POST"])
+@require(Permission.EXCHANGE_MANAGE)
+def version_make(exchange_id: int):
+    def act(exchange: Exchange, form: VersionForm) -> None:
+        versions.make_version(
+            exchange,
+            current_user,
+            handed_over_on=form.handed_over_on.data,
+            note=form.note.data or "",
+            expected_latest=form.expected_latest(),
+        )
+
+    return _act(exchange_id, VersionForm, act, _("List version handed over."))
+
+
+@bp.route("/exchanges/<int:exchange_id>/versions/<int:version_id>")
+@require(Permission.EXCHANGE_READ)
+def version(exchange_id: int, version_id: int):
+    made = _load_version(exchange_id, version_id)
+    record(AuditAction.READ, made)
+    db.session.commit()
+    reads_only_from_here()
+    people = versions.version_people(current_user, made)
+    record_list_read(*(person.case or person.record for person in people.shown))
+    return render_template(
+        "exchanges/version.html",
+        exchange=made.exchange,
+        version=made,
+        people=people,
+        rows={person.id: versions.row_of(person) for person in people.shown},
+        **_version_labels(),
+    )
+
+
+def _version_pair(
+    exchange: Exchange,
+) -> tuple[ExchangeListVersion | None, ExchangeListVersion | None]:
+    """The versions ``?old=&new=`` name (ids; 404 for another exchange's), by default the
+    latest and the one before ``new``."""
+    new_id = request.args.get("new", type=database_int)
+    old_id = request.args.get("old", type=database_int)
+    new = (
+        _load_version(exchange.id, new_id)
+        if new_id is not None
+        else versions.latest_version(exchange)
+    )
+    if old_id is not None:
+        return _load_version(exchange.id, old_id), new
+    return (versions.previous_version(new) if new else None), new
+
+
+@bp.route("/exchanges/<int:exchange_id>/versions/compare")
+@require(Permission.EXCHANGE_READ)
+def version_compare(exchange_id: int):
+    exchange = _load(exchange_id)
+    old, new = _version_pair(exchange)
+    pair = VersionPairForm(formdata=None)
+    numbers = [(str(v.id), str(v.number)) for v in versions.list_versions(exchange)]
+    pair.old.choices = choices([("", "—"), *numbers])
+    pair.new.choices = choices(numbers)
+    pair.old.data = str(old.id) if old else None
+    pair.new.data = str(new.id) if new else None
+    if new is not None:
+        record(AuditAction.READ, new, detail={"compared_with": old.id if old else None})
+    db.session.commit()
+    reads_only_from_here()
+    comparison = versions.compare_versions(current_user, old, new) if new else None
+    if comparison is not None:
+        shown = comparison.diff
+        rows = [*shown.added, *shown.removed, *(c.new for c in shown.corrected)]
+        record_list_read(*versions.people_read(rows))
+    return render_template(
+        "exchanges/version_compare.html",
+        exchange=exchange,
+        old=old,
+        new=new,
+        pair=pair,
+        comparison=comparison,
+        **_version_labels(),
+    )

@@ -76,9 +76,10 @@ PURE_CORES = [
     "app.matching.engine",
     "app.matching.explain",
     "app.auth.second_factor",
+    "app.exchanges.listdiff",
 ]
 PURE_ALLOWED = {"app", "app.names", "app.imports", "app.cases", "app.matching", "app.records"}
-PURE_ALLOWED |= {"app.auth"}
+PURE_ALLOWED |= {"app.auth", "app.exchanges"}
 PURE_ALLOWED |= {*PURE_CORES, "app.records.fields"}
 
 

@@ -6,6 +6,7 @@ from app.auth.models import User
 from app.cases.models import Case
 from app.exchanges.models import Exchange, ExchangeLine
 from app.exchanges.services import add_line, create_exchange
+from app.exchanges.versions import make_version
 from app.extensions import db
 
 
@@ -23,10 +24,11 @@ def make_exchange(supervisor: User, *cases: Case, **fields) -> Exchange:
 
 def exchange_ids(supervisor: User, owned: Case, foreign: Case) -> dict[str, int]:
     """For the route matrix and the hostile forms: an exchange holding a case of each
-    caseworker; ``line_id`` is the line of ``owned``."""
+    caseworker; ``line_id`` is the line of ``owned``, ``version_id`` a list version of both."""
     exchange = make_exchange(supervisor, owned, foreign)
     line = db.session.scalars(exchange.lines.select().where(ExchangeLine.case_id == owned.id)).one()
-    return {"exchange_id": exchange.id, "line_id": line.id}
+    version = make_version(exchange, supervisor)
+    return {"exchange_id": exchange.id, "line_id": line.id, "version_id": version.id}
 
 
 def line_of(exchange: Exchange, case_id: int) -> ExchangeLine:

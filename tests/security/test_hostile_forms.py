@@ -199,6 +199,7 @@ TARGETS: dict[str, Callable[[World], str]] = {
     "exchanges.line_state": _path("/exchanges/{x}/lines/{l}/state", x="exchange", l="line"),
     "exchanges.new": _path("/exchanges/new"),
     "exchanges.status": _path("/exchanges/{x}/status", x="exchange"),
+    "exchanges.version_make": _path("/exchanges/{x}/versions", x="exchange"),
     "imports.preview": lambda world: f"/imports/{world.new_batch()}/preview",
     "imports.retry": _path("/imports/{batch}/retry", batch="batch"),
     "imports.upload": _path("/imports/new"),

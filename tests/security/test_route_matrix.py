@@ -109,6 +109,10 @@ EXPECTED: dict[str, dict[str, str]] = {
     "exchanges.new": SUPERVISOR,
     "exchanges.show": STAFF,  # it holds a case of each caseworker; each sees only their own
     "exchanges.status": SUPERVISOR,
+    # A list version of that exchange: each caseworker sees only their own people in it.
+    "exchanges.version": STAFF,
+    "exchanges.version_compare": STAFF,
+    "exchanges.version_make": SUPERVISOR,
     "imports.index": STAFF,
     "imports.preview": OWNER,
     "imports.progress": OWNER,
