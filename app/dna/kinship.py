@@ -29,6 +29,7 @@ With θ = 0 both are exact.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Mapping, Sequence
@@ -96,14 +97,14 @@ class Settings:
 # --- genotype indexing --------------------------------------------------------------------
 
 
+@functools.cache
 def genotype_pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Allele indices (i <= j) of genotype k = j(j+1)/2 + i, for n alleles."""
-    firsts, seconds = [], []
-    for j in range(n):
-        for i in range(j + 1):
-            firsts.append(i)
-            seconds.append(j)
-    return np.array(firsts, dtype=np.intp), np.array(seconds, dtype=np.intp)
+    """Allele indices (i <= j) of genotype k = j(j+1)/2 + i, for n alleles. Cached (every
+    family's every locus asks), so read-only."""
+    seconds, firsts = np.tril_indices(n)  # row j >= column i, in the order of k
+    firsts.flags.writeable = False
+    seconds.flags.writeable = False
+    return firsts, seconds
 
 
 def genotype_index(locus: Locus, typed: Genotype) -> int:
