@@ -21,8 +21,9 @@ from app.dna.screening import Band, Candidate
 
 R = Relationship
 # (parent, child) pairs implied by the pedigree: both relationships are to the missing person.
+# A half-sibling of unknown side may be either parent's child, so neither can exclude them.
 _PARENT_OF = {
-    R.MOTHER: {R.FULL_SIBLING, R.MATERNAL_HALF_SIBLING, R.HALF_SIBLING},
+    R.MOTHER: {R.FULL_SIBLING, R.MATERNAL_HALF_SIBLING},
     R.FATHER: {R.FULL_SIBLING, R.PATERNAL_HALF_SIBLING},
     R.SPOUSE: {R.CHILD},
 }

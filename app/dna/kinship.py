@@ -8,8 +8,9 @@ That table (log10) is what screening gathers from, so a remains profile costs on
 locus and family.
 
 The pedigree (see Relationship): parents A (mother) and B (father) of the MP, full siblings
-(children of A and B), half-siblings (a child of A or of B and of an untyped other parent of
-their own), children of the MP (all with one other parent: the spouse, typed or not).
+(children of A and B), half-siblings (a child of A, of B, or of either with probability one
+half, and of an untyped other parent of their own), children of the MP (all with one other
+parent: the spouse, typed or not).
 
 Computation without enumerating joint genotypes: the MP's alleles come one from A and one from
 B. With transmission matrix T[G, a] (the probability that a parent of genotype G passes allele
@@ -42,6 +43,7 @@ from app.dna.frequencies import Locus
 from app.dna.markers import Genotype, Profile, allele_value
 
 MAX_FULL_SIBLINGS = 8  # 2^8 assignments per locus at most; more adds nothing a person needs
+MAX_UNKNOWN_SIDE = 4  # half-siblings of unknown side: 2^4 side assignments at most
 LOG10_FLOOR = -30.0  # log10 of a zero probability (only reached when mutation is turned off)
 
 
@@ -51,7 +53,7 @@ class Relationship(StrEnum):
     FULL_SIBLING = "full_sibling"
     MATERNAL_HALF_SIBLING = "maternal_half_sibling"
     PATERNAL_HALF_SIBLING = "paternal_half_sibling"
-    HALF_SIBLING = "half_sibling"  # side unknown: computed as maternal (see docs/dna.md)
+    HALF_SIBLING = "half_sibling"  # side unknown: either parent's child, half each
     CHILD = "child"
     SPOUSE = "spouse"  # the other parent of the MP's children; only through a shared child
 
@@ -82,6 +84,8 @@ class Family:
             found.append("a spouse without a shared child says nothing about the missing person")
         if counts[Relationship.FULL_SIBLING] > MAX_FULL_SIBLINGS:
             found.append(f"more than {MAX_FULL_SIBLINGS} full siblings")
+        if counts[Relationship.HALF_SIBLING] > MAX_UNKNOWN_SIDE:
+            found.append(f"more than {MAX_UNKNOWN_SIDE} half siblings of unknown side")
         if not self.references:
             found.append("no reference samples")
         return found
@@ -224,23 +228,32 @@ def locus_log10_lr(
         return prior.copy()
 
     weight_a, weight_b = slot(Relationship.MOTHER), slot(Relationship.FATHER)
-    maternal = typed[Relationship.MATERNAL_HALF_SIBLING] + typed[Relationship.HALF_SIBLING]
-    for half in maternal:
+    for half in typed[Relationship.MATERNAL_HALF_SIBLING]:
         weight_a *= _child_given(trans, half, passed)
     for half in typed[Relationship.PATERNAL_HALF_SIBLING]:
         weight_b *= _child_given(trans, half, passed)
+    # A half-sibling of unknown side is the mother's child or the father's, half each: the
+    # joint probability is the average over every assignment of sides.
+    unknown = [_child_given(trans, half, passed) for half in typed[Relationship.HALF_SIBLING]]
+    sides = list(itertools.product((0, 1), repeat=len(unknown)))
 
     # Q[x, y]: A passes x and B passes y to the MP, with the full siblings' data.
     siblings = typed[Relationship.FULL_SIBLING]
     q = np.zeros((n, n))
     options = [[(x, y)] if x == y else [(x, y), (y, x)] for x, y in siblings]
-    for assignment in itertools.product(*options):
-        from_a = weight_a.copy()
-        from_b = weight_b.copy()
-        for x, y in assignment:
-            from_a *= trans[:, x]
-            from_b *= trans[:, y]
-        q += np.outer(from_a @ trans, from_b @ trans)
+    for side in sides:
+        side_a, side_b = weight_a / len(sides), weight_b.copy()
+        for on_b, factor in zip(side, unknown, strict=True):
+            if on_b:
+                side_b *= factor
+            else:
+                side_a *= factor
+        for assignment in itertools.product(*options):
+            from_a, from_b = side_a.copy(), side_b.copy()
+            for x, y in assignment:
+                from_a *= trans[:, x]
+                from_b *= trans[:, y]
+            q += np.outer(from_a @ trans, from_b @ trans)
     first, second = genotype_pairs(n)
     joint = np.where(first == second, q[first, second], q[first, second] + q[second, first])
 

@@ -78,7 +78,28 @@ def lr_table(
     rate: float,
     decay: float,
 ) -> list[float]:
-    """LR for every genotype of the MP (genotypes(alleles) order)."""
+    """LR for every genotype of the MP (genotypes(alleles) order). A half-sibling of unknown
+    side is each side's with probability one half: average the joint over both readings."""
+    gens = genotypes(alleles)
+    typed_pairs = [g for _, g in references]
+    unknown = [k for k, (r, _) in enumerate(references) if r == "half_sibling"]
+    numerator = np.zeros(len(gens))
+    for sides in itertools.product(["maternal", "paternal"], repeat=len(unknown)):
+        resolved = list(references)
+        for k, side in zip(unknown, sides, strict=True):
+            resolved[k] = (f"{side}_half_sibling", references[k][1])
+        numerator += joint_numerator(alleles, p, resolved, theta, rate, decay) / 2 ** len(unknown)
+    total = numerator.sum()
+    return [
+        float(numerator[k] / total / unrelated_probability(g, p, typed_pairs, theta))
+        if total > 0
+        else 0.0
+        for k, g in enumerate(gens)
+    ]
+
+
+def joint_numerator(alleles, p, references, theta, rate, decay) -> np.ndarray:
+    """P(MP = g, the references' genotypes) over g, up to the typed founders' probabilities."""
     gens = genotypes(alleles)
     typed_pairs = [g for _, g in references]
     fp = founder_frequencies(p, typed_pairs, theta)
@@ -141,11 +162,4 @@ def lr_table(
             [parent, other],
             lambda m, o, g=g: child_probability(g, m, o, alleles, rate, decay),
         )
-    numerator = joint.reshape(len(gens), -1).sum(axis=1)
-    total = numerator.sum()
-    return [
-        float(numerator[k] / total / unrelated_probability(g, p, typed_pairs, theta))
-        if total > 0
-        else 0.0
-        for k, g in enumerate(gens)
-    ]
+    return joint.reshape(len(gens), -1).sum(axis=1)

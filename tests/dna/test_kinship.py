@@ -119,6 +119,18 @@ def test_half_sibling_index(role, mp, sib):
     assert lr([(role, sib)], mp) == pytest.approx(ibd_lr(0.5, 0.5, 0.0, mp, sib))
 
 
+def test_a_half_sibling_of_unknown_side_excluded_by_the_mother_is_the_fathers_child():
+    """Mother 8,8 cannot have a child 11,11: of the two readings only 'paternal' remains, and
+    the average over both sides, normalised, is that reading."""
+    mother = (R.MOTHER, ("8", "8"))
+    unknown = locus_log10_lr(LOCUS, [mother, (R.HALF_SIBLING, ("11", "11"))], PLAIN)
+    paternal = locus_log10_lr(LOCUS, [mother, (R.PATERNAL_HALF_SIBLING, ("11", "11"))], PLAIN)
+    maternal = locus_log10_lr(LOCUS, [mother, (R.MATERNAL_HALF_SIBLING, ("11", "11"))], PLAIN)
+    assert unknown is not None and paternal is not None and maternal is not None
+    assert unknown == pytest.approx(paternal)
+    assert np.all(maternal == LOG10_FLOOR)  # read as the mother's child, nothing fits
+
+
 def test_full_sibling_closed_forms():
     """Wenk et al.: ab/ab (1 + pa + pb + 2 pa pb) / (8 pa pb); aa/aa (1 + pa)^2 / (4 pa^2)."""
     assert lr([(R.FULL_SIBLING, ("9", "10"))], ("9", "10")) == pytest.approx(
