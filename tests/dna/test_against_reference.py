@@ -9,7 +9,15 @@ import numpy as np
 import pytest
 
 from app.dna.frequencies import Locus
-from app.dna.kinship import LOG10_FLOOR, Relationship, Settings, locus_log10_lr
+from app.dna.kinship import (
+    LOG10_FLOOR,
+    Family,
+    Reference,
+    Relationship,
+    Settings,
+    family_log10_lr,
+    locus_log10_lr,
+)
 from tests.dna import reference_impl
 
 R = Relationship
@@ -76,3 +84,44 @@ def test_a_hundred_random_cases_per_seed_agree(seed):
                 assert value == pytest.approx(np.log10(expected), abs=1e-9)
         compared += 1
     assert compared == 100
+
+
+def test_multi_locus_pairs_agree_with_missing_loci_skipped():
+    """Whole pairs: a family typed at some loci, remains typed at others; the LR of the pair is
+    the product over the loci typed on both sides, as the reference computes it locus by locus."""
+    rng = random.Random(99)
+    for _ in range(50):
+        cases = [random_case(rng) for _ in range(4)]
+        settings = cases[0][2]
+        loci = {f"L{k}": locus for k, (locus, _, _) in enumerate(cases)}
+        relationships = [r for r, _ in cases[0][1]]
+        references = []
+        for number, relationship in enumerate(relationships):
+            profile = {}
+            for k, (locus, _, _) in enumerate(cases):
+                if rng.random() < 0.8:
+                    profile[f"L{k}"] = tuple(sorted(rng.choices(locus.alleles, k=2), key=float))
+            references.append(Reference(f"r{number}", relationship, profile))
+        family = Family("F", tuple(references))
+        remains = {
+            f"L{k}": tuple(sorted(rng.choices(locus.alleles, k=2), key=float))
+            for k, (locus, _, _) in enumerate(cases)
+            if rng.random() < 0.8
+        }
+        expected = 0.0
+        for marker, locus in loci.items():
+            typed = [(str(r.relationship), r.profile[marker]) for r in references
+                     if marker in r.profile]  # fmt: skip
+            if marker not in remains or not typed:
+                continue
+            table = reference_impl.lr_table(
+                list(locus.alleles),
+                dict(zip(locus.alleles, locus.p, strict=True)),
+                typed,
+                settings.theta,
+                settings.mutation_rate,
+                settings.mutation_decay,
+            )
+            value = table[reference_impl.genotypes(list(locus.alleles)).index(remains[marker])]
+            expected += max(np.log10(value), LOG10_FLOOR) if value > 0 else LOG10_FLOOR
+        assert family_log10_lr(remains, family, loci, settings) == pytest.approx(expected, abs=1e-9)
