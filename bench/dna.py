@@ -165,7 +165,7 @@ def roc_svg(
     )
     yticks = "".join(
         f'<text x="{left - 8}" y="{height - bottom - v * (height - bottom - 20) + 4:.0f}" '
-        f'font-size="11" text-anchor="end">{v:.1f}</text>'
+        f'font-size="11" text-anchor="end">{v:g}</text>'
         for v in (0, 0.25, 0.5, 0.75, 1.0)
     )
     path.write_text(
