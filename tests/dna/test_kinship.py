@@ -176,6 +176,17 @@ def test_direct_match_multiplies_loci_and_an_difference_excludes():
     assert compared == ["TOY"] and rmp == pytest.approx(2 * pa * pb)
 
 
+@pytest.mark.parametrize("theta", [0.01, 0.03])
+def test_paternity_index_with_theta_worked_by_hand(theta):
+    """Father aa, MP ab, mother untyped. Seen: a, a. Numerator: the father gives a, the
+    mother's allele b is drawn after them, (1-θ)p_b / (1+θ). Denominator: an unrelated ab
+    after a, a: 2 (2θ + (1-θ)p_a)/(1+θ) · (1-θ)p_b/(1+2θ). LR = (1+2θ) / (2 (2θ + (1-θ)p_a)),
+    1/(2 p_a) at θ = 0."""
+    expected = (1 + 2 * theta) / (2 * (2 * theta + (1 - theta) * pa))
+    value = lr([(R.FATHER, ("9", "9"))], ("9", "10"), Settings(theta=theta, mutation_rate=0))
+    assert value == pytest.approx(expected)
+
+
 def test_theta_lowers_the_lr_of_a_shared_rare_allele():
     refs = [(R.FATHER, ("8", "8"))]
     assert lr(refs, ("8", "9"), Settings(theta=0.03, mutation_rate=0)) < lr(refs, ("8", "9"))
