@@ -48,6 +48,7 @@ LAYERS: list[set[str]] = [
         "app.formats",
         "app.logs",
         "app.backup",
+        "app.dna",
     },
     {"app.extensions"},
     {"app.database", "app.dates", "app.names", "app.sorting"},
@@ -77,9 +78,15 @@ PURE_CORES = [
     "app.matching.explain",
     "app.auth.second_factor",
     "app.exchanges.listdiff",
+    "app.dna.markers",
+    "app.dna.frequencies",
+    "app.dna.kinship",
+    "app.dna.screening",
+    "app.dna.explain",
+    "app.dna.checks",
 ]
 PURE_ALLOWED = {"app", "app.names", "app.imports", "app.cases", "app.matching", "app.records"}
-PURE_ALLOWED |= {"app.auth", "app.exchanges"}
+PURE_ALLOWED |= {"app.auth", "app.exchanges", "app.dna"}
 PURE_ALLOWED |= {*PURE_CORES, "app.records.fields"}
 
 

@@ -1,0 +1,174 @@
+"""Screening at scale: every remains profile against every family, ranked by likelihood ratio.
+
+Each family's per-locus tables (log10 LR over every genotype of the locus, from kinship.py)
+are stacked into one float32 matrix with a row per (locus, genotype) and a column per family,
+plus a last row of zeros. A remains profile is a list of row numbers, one per locus (the zero
+row where the remains are untyped); a family untyped at a locus has zeros in that locus's rows.
+Scoring a block of remains against all families is then a gather of rows and a sum over loci.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+
+from app.dna.frequencies import FrequencyTable, Locus
+from app.dna.kinship import (
+    Family,
+    Settings,
+    genotype_index,
+    locus_log10_lr,
+    transmission_matrix,
+    typed_references,
+)
+from app.dna.markers import Profile
+
+
+class Band(StrEnum):
+    PROPOSED = "proposed"  # a proposed identification, for a DNA reviewer to confirm
+    POSSIBLE = "possible"  # supportive, not enough alone
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    proposed_lr: float = 1e6
+    proposed_posterior: float = 0.999
+    possible_lr: float = 1e2
+
+
+@dataclass(frozen=True)
+class Candidate:
+    remains_id: str
+    family_id: str
+    log10_lr: float
+    posterior: float
+    band: Band
+    rank: int  # 1 = the family with the highest LR for these remains
+
+
+@dataclass(frozen=True)
+class FamilyTables:
+    loci: dict[str, Locus]
+    offsets: dict[str, int]  # first row of each locus
+    rows: np.ndarray  # float32 (sum of genotype counts + 1, families); last row zeros
+    family_ids: list[str]
+    skipped: dict[str, list[str]]  # family id -> why it cannot be screened
+
+
+def build_loci(table: FrequencyTable, profiles: Iterable[Profile]) -> dict[str, Locus]:
+    """Every marker of the table, with the alleles any profile shows added at the minimum
+    frequency (so every genotype of every profile has a row)."""
+    observed: dict[str, set[str]] = {marker: set() for marker in table.markers}
+    for profile in profiles:
+        for marker, pair in profile.items():
+            if marker in observed:
+                observed[marker].update(pair)
+    return {marker: table.locus(marker, observed[marker]) for marker in sorted(table.markers)}
+
+
+def prepare_families(
+    families: Sequence[Family], loci: Mapping[str, Locus], settings: Settings
+) -> FamilyTables:
+    offsets, total = {}, 0
+    for marker, locus in loci.items():
+        offsets[marker] = total
+        total += locus.genotype_count
+    usable = [family for family in families if not family.problems()]
+    skipped = {family.id: family.problems() for family in families if family.problems()}
+    rows = np.zeros((total + 1, len(usable)), dtype=np.float32)
+    for marker, locus in loci.items():
+        trans = transmission_matrix(locus, settings)
+        start = offsets[marker]
+        for column, family in enumerate(usable):
+            table = locus_log10_lr(locus, typed_references(family, marker), settings, trans)
+            if table is not None:
+                rows[start : start + len(table), column] = table
+    return FamilyTables(dict(loci), offsets, rows, [f.id for f in usable], skipped)
+
+
+def encode_remains(profiles: Sequence[Profile], tables: FamilyTables) -> np.ndarray:
+    """(remains, loci) row numbers into tables.rows; untyped loci point at the zero row.
+    An allele outside the loci (a profile added after build_loci) makes the locus skipped."""
+    zero = tables.rows.shape[0] - 1
+    codes = np.full((len(profiles), len(tables.loci)), zero, dtype=np.intp)
+    for r, profile in enumerate(profiles):
+        for column, (marker, locus) in enumerate(tables.loci.items()):
+            pair = profile.get(marker)
+            if pair and pair[0] in locus.index and pair[1] in locus.index:
+                codes[r, column] = tables.offsets[marker] + genotype_index(locus, pair)
+    return codes
+
+
+def score_blocks(
+    codes: np.ndarray, tables: FamilyTables, block: int = 64
+) -> Iterator[tuple[int, np.ndarray]]:
+    """(first remains, log10 LR of the block's remains x all families), block by block.
+    Summing locus by locus keeps memory at one block x families."""
+    for start in range(0, codes.shape[0], block):
+        part = codes[start : start + block]
+        total = tables.rows[part[:, 0]].copy()
+        for column in range(1, part.shape[1]):
+            total += tables.rows[part[:, column]]
+        yield start, total
+
+
+def posterior(log10_lr: float | np.ndarray, prior: float) -> np.ndarray:
+    """P(H1 | data) from the LR and the prior, in logs so a 10^40 LR does not overflow."""
+    log_odds = np.asarray(log10_lr, dtype=np.float64) + math.log10(prior / (1 - prior))
+    return 1 / (1 + 10 ** np.clip(-log_odds, -300, 300))
+
+
+def band(log10_lr: float, post: float, thresholds: Thresholds) -> Band:
+    if log10_lr >= math.log10(thresholds.proposed_lr) and post >= thresholds.proposed_posterior:
+        return Band.PROPOSED
+    if log10_lr >= math.log10(thresholds.possible_lr):
+        return Band.POSSIBLE
+    return Band.NONE
+
+
+def screen(
+    remains_ids: Sequence[str],
+    codes: np.ndarray,
+    tables: FamilyTables,
+    prior: float,
+    thresholds: Thresholds | None = None,
+    keep: int = 3,
+) -> list[Candidate]:
+    """For each remains, its families at or above the 'possible' threshold, best first, at
+    most `keep` each. The prior is one over the open missing persons of the group, or a
+    user's."""
+    if not 0 < prior < 1:
+        raise ValueError("the prior must be between 0 and 1")
+    thresholds = thresholds or Thresholds()
+    floor = math.log10(thresholds.possible_lr)
+    found: list[Candidate] = []
+    for start, scores in score_blocks(codes, tables):
+        if scores.shape[1] == 0:
+            break
+        count = min(keep, scores.shape[1])
+        top = np.argpartition(-scores, count - 1, axis=1)[:, :count]
+        for offset, columns in enumerate(top):
+            row = scores[offset]
+            ordered = columns[np.argsort(-row[columns])]
+            for rank, column in enumerate(ordered, start=1):
+                value = float(row[column])
+                if value < floor:
+                    break
+                post = float(posterior(value, prior))
+                found.append(
+                    Candidate(
+                        remains_ids[start + offset],
+                        tables.family_ids[column],
+                        value,
+                        post,
+                        band(value, post, thresholds),
+                        rank,
+                    )
+                )
+    found.sort(key=lambda c: -c.log10_lr)
+    return found

@@ -1,0 +1,1 @@
+"""Tests of the pure DNA kinship core (app/dna)."""
