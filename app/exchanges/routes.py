@@ -28,6 +28,7 @@ from app.exchanges.forms import (
 )
 from app.exchanges.labels import LINE_STATE_LABELS, STATUS_LABELS, template_context
 from app.exchanges.models import Exchange, ExchangeLine, LineState
+from app.exchanges.unanswered import unanswered_count
 from app.exchanges.workflow import ExchangeError, exchange_targets, line_targets
 from app.extensions import db
 from app.forms import PrefixedForm, choices
@@ -170,6 +171,7 @@ def _exchange_page(exchange: Exchange, refused: PrefixedForm | None = None):
         may_propose={
             line.id: services.can_propose_deceased(current_user, line) for line in lines.shown
         },
+        unanswered=unanswered_count(current_user, exchange.id),
         **forms,
         **template_context(),
     )

@@ -28,6 +28,7 @@ LAYERS: list[set[str]] = [
     {"app.models"},  # every model, for Alembic
     {"app.demo"},
     {"app.main", "app.admin"},
+    {"app.answers"},  # an exchange's answer files, paired by the matching engine
     {"app.matching", "app.exchanges"},
     {"app.imports"},
     {"app.cases", "app.records"},
@@ -75,9 +76,10 @@ PURE_CORES = [
     "app.matching.engine",
     "app.matching.explain",
     "app.auth.second_factor",
+    "app.answers.words",
 ]
 PURE_ALLOWED = {"app", "app.names", "app.imports", "app.cases", "app.matching", "app.records"}
-PURE_ALLOWED |= {"app.auth"}
+PURE_ALLOWED |= {"app.auth", "app.answers"}
 PURE_ALLOWED |= {*PURE_CORES, "app.records.fields"}
 
 
