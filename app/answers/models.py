@@ -71,16 +71,12 @@ class ExchangeAnswer(Model):
         ForeignKey("exchange.id", ondelete="CASCADE"), index=True
     )
     record_id: Mapped[int] = mapped_column(ForeignKey("partner_record.id", ondelete="CASCADE"))
-    batch_id: Mapped[int | None] = mapped_column(
-        ForeignKey("import_batch.id", ondelete="SET NULL")
-    )
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id", ondelete="SET NULL"))
     # The word as the other side wrote it, and what it means (None: a word we do not know).
     answer_text: Mapped[str] = mapped_column(String(200), default="")
     answer: Mapped[str | None] = mapped_column(String(20))
     reason: Mapped[str] = mapped_column(Text, default="")
-    line_id: Mapped[int | None] = mapped_column(
-        ForeignKey("exchange_line.id", ondelete="SET NULL")
-    )
+    line_id: Mapped[int | None] = mapped_column(ForeignKey("exchange_line.id", ondelete="SET NULL"))
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     confirmed_at: Mapped[datetime | None] = mapped_column(TZDateTime)
     created_at: Mapped[created_at]

@@ -84,9 +84,9 @@ def index(exchange_id: int):
     record(AuditAction.READ, exchange, detail={"page": "answers"})
     db.session.commit()
     reads_only_from_here()
-    shown_cases = [p.line.case for p in pairings if may_review[p.id] and p.line.case]
-    shown_cases += [a.line.case for a in answers if may_see_line.get(a.id) and a.line]
-    record_list_read(*(answer.record for answer in answers), *shown_cases)
+    shown_cases = [p.line.case for p in pairings if may_review[p.id]]
+    shown_cases += [a.line.case for a in answers if a.line is not None and may_see_line[a.id]]
+    record_list_read(*(answer.record for answer in answers), *filter(None, shown_cases))
     return render_template(
         "answers/index.html",
         exchange=exchange,
@@ -94,6 +94,7 @@ def index(exchange_id: int):
         batches=batches,
         may_review=may_review,
         may_see_line=may_see_line,
+        waiting_states=services.WAITING_STATES,
         form=PairingForm(),
         answer_labels=ANSWER_LABELS,
         **template_context(),
@@ -111,7 +112,7 @@ def decide(exchange_id: int, pairing_id: int):
     if not services.can_review(current_user, pairing):
         abort(403)
     form = PairingForm()
-    if not form.validate_on_submit():
+    if not form.validate_on_submit() or not (form.confirm.data or form.reject.data):
         flash_form_errors(form)
         return redirect(url_for("answers.index", exchange_id=exchange_id))
     try:

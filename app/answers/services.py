@@ -25,7 +25,7 @@ from datetime import date
 from typing import Any, BinaryIO, cast
 
 from flask_babel import gettext as _
-from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -163,9 +163,10 @@ def file_answers(batch: ImportBatch) -> int:
     ):
         raw = partner_record.raw or {}
         text = str(raw.get(columns.get("answer", ""), "")).strip()
-        reason = str(raw.get(columns.get("answer_reason", ""), "") or "").strip() or str(
-            raw.get(columns.get("notes", ""), "")
-        ).strip()
+        reason = (
+            str(raw.get(columns.get("answer_reason", ""), "") or "").strip()
+            or str(raw.get(columns.get("notes", ""), "")).strip()
+        )
         read = read_answer(text)
         values: dict[str, Any] = {
             "answer_text": text[:200],
@@ -319,15 +320,6 @@ def confirm_pairing(pairing: AnswerPairing, actor: User, note: str = "") -> None
         answer.confirmed_by_id = actor.id
         answer.confirmed_at = utcnow()
         db.session.flush()
-        # The answer and the line are settled: their other proposals are moot.
-        db.session.execute(
-            delete(AnswerPairing)
-            .where(
-                AnswerPairing.status == PairingStatus.PROPOSED,
-                (AnswerPairing.answer_id == answer.id) | (AnswerPairing.line_id == line.id),
-            )
-            .execution_options(synchronize_session=False)
-        )
         if answer.answer == Answer.DECEASED and can_propose_deceased(actor, line):
             propose_deceased(line, actor, answer.reason or answer.answer_text or answer.answer)
         record(

@@ -117,16 +117,17 @@ def waiting(lines: Sequence[ExchangeLine]) -> list[WaitingLine]:
     exchange_ids = {line.exchange_id for line in lines if line.state == LineState.LISTED}
     carried_out: dict[int, datetime] = {}
     if exchange_ids:
-        carried_out = dict(
-            db.session.execute(
+        carried_out = {
+            exchange_id: at
+            for exchange_id, at in db.session.execute(
                 select(ExchangeEvent.exchange_id, func.max(ExchangeEvent.at))
                 .where(
                     ExchangeEvent.exchange_id.in_(exchange_ids),
                     ExchangeEvent.kind == ExchangeEventKind.STATUS_CHANGED.value,
                 )
                 .group_by(ExchangeEvent.exchange_id)
-            ).all()
-        )
+            )
+        }
     return [
         WaitingLine(
             line,

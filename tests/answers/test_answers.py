@@ -103,9 +103,7 @@ def test_a_russian_windows_1251_answer_file_is_imported_and_paired(app, users, w
         assert lines == {world["mine"], world["theirs"]}
 
 
-def test_a_broken_row_is_reported_with_its_line_number_and_loses_nothing_else(
-    app, users, world
-):
+def test_a_broken_row_is_reported_with_its_line_number_and_loses_nothing_else(app, users, world):
     batch_id = _imported(
         app,
         users,
@@ -207,10 +205,14 @@ def test_a_line_takes_one_answer(app, users, world):
         first, second = db.session.scalars(
             select(AnswerPairing).where(AnswerPairing.line_id == world["line"])
         ).all()
-        second_id = second.id
         confirm_pairing(first, supervisor)
         db.session.commit()
-        assert db.session.get(AnswerPairing, second_id) is None  # moot once the line is answered
+        with pytest.raises(AnswerError, match="already has an answer"):
+            confirm_pairing(second, supervisor)
+        db.session.rollback()
+        # The next pairing run drops the proposals of a line no longer waiting.
+        propose_pairings(db.session.get(Exchange, world["exchange"]))
+        assert db.session.get(AnswerPairing, second.id) is None
 
 
 # --- pages ------------------------------------------------------------------------------------
