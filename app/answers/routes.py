@@ -101,16 +101,42 @@ def index(exchange_id: int):
     )
 
 
-@bp.route("/exchanges/<int:exchange_id>/answers/pairings/<int:pairing_id>", methods=["POST"])
-@require(Permission.EXCHANGE_READ)
-def decide(exchange_id: int, pairing_id: int):
-    """Confirm or reject one pairing; refused decisions are said, never a server error."""
+def _load_pairing(exchange_id: int, pairing_id: int) -> AnswerPairing:
+    """A pairing of a readable exchange (404 for another exchange's), whose line's case this
+    reader may read (403)."""
     exchange = _load(exchange_id)
     pairing = db.session.get(AnswerPairing, pairing_id)
     if pairing is None or pairing.answer.exchange_id != exchange.id:
         abort(404)
     if not services.can_review(current_user, pairing):
         abort(403)
+    return pairing
+
+
+@bp.route("/exchanges/<int:exchange_id>/answers/pairings/<int:pairing_id>")
+@require(Permission.EXCHANGE_READ)
+def pairing(exchange_id: int, pairing_id: int):
+    """The other side's row and our case side by side, field by field, as a match is shown."""
+    shown = _load_pairing(exchange_id, pairing_id)
+    record(AuditAction.READ, shown.line.case)
+    record(AuditAction.READ, shown.answer.record)
+    db.session.commit()
+    reads_only_from_here()
+    return render_template(
+        "answers/pairing.html",
+        pairing=shown,
+        form=PairingForm(),
+        answer_labels=ANSWER_LABELS,
+        waiting_states=services.WAITING_STATES,
+        **template_context(),
+    )
+
+
+@bp.route("/exchanges/<int:exchange_id>/answers/pairings/<int:pairing_id>/decide", methods=["POST"])
+@require(Permission.EXCHANGE_READ)
+def decide(exchange_id: int, pairing_id: int):
+    """Confirm or reject one pairing; refused decisions are said, never a server error."""
+    pairing = _load_pairing(exchange_id, pairing_id)
     form = PairingForm()
     if not form.validate_on_submit() or not (form.confirm.data or form.reject.data):
         flash_form_errors(form)

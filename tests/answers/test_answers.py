@@ -259,19 +259,27 @@ def test_the_journey_through_the_pages(caseworker, supervisor, app, world):
     with app.app_context():
         pairing_id = _pairing_for(world["line"]).id
         their_pairing = _pairing_for(world["their_line"]).id
-    token = csrf_token(caseworker, f"/exchanges/{exchange_id}/answers")
     path = f"/exchanges/{exchange_id}/answers/pairings"
-    refused = caseworker.post(f"{path}/{their_pairing}", data={"csrf_token": token, "confirm": "1"})
+    side_by_side = caseworker.get(f"{path}/{pairing_id}").get_data(as_text=True)
+    assert 'data-testid="match-fields"' in side_by_side and "Лысенко" in side_by_side
+    assert caseworker.get(f"{path}/{their_pairing}").status_code == 403
+    token = csrf_token(caseworker, f"/exchanges/{exchange_id}/answers")
+    refused = caseworker.post(
+        f"{path}/{their_pairing}/decide", data={"csrf_token": token, "confirm": "1"}
+    )
     assert refused.status_code == 403
     response = caseworker.post(
-        f"{path}/{pairing_id}", data={"csrf_token": token, "confirm": "1", "note": "Сверено"}
+        f"{path}/{pairing_id}/decide",
+        data={"csrf_token": token, "confirm": "1", "note": "Сверено"},
     )
     assert response.status_code == 302
     with app.app_context():
         assert db.session.get(ExchangeLine, world["line"]).state == "answered"
     # The second click on a stale page is told, not a server error.
     again = caseworker.post(
-        f"{path}/{pairing_id}", data={"csrf_token": token, "confirm": "1"}, follow_redirects=True
+        f"{path}/{pairing_id}/decide",
+        data={"csrf_token": token, "confirm": "1"},
+        follow_redirects=True,
     )
     assert again.status_code == 200 and "already been decided" in again.get_data(as_text=True)
     # The supervisor sees both children and the answer recorded.

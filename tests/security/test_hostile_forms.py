@@ -165,7 +165,9 @@ TARGETS: dict[str, Callable[[World], str]] = {
     "admin.user_reset_second_factor": _path(
         "/admin/users/{user}/second-factor/reset", user="other_user"
     ),
-    "answers.decide": _path("/exchanges/{x}/answers/pairings/{p}", x="exchange", p="pairing"),
+    "answers.decide": _path(
+        "/exchanges/{x}/answers/pairings/{p}/decide", x="exchange", p="pairing"
+    ),
     "answers.upload": _path("/exchanges/{x}/answers/upload", x="exchange"),
     "auth.enrol": _path("/account/second-factor"),
     "auth.password": _path("/account/password"),

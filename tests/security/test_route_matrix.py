@@ -68,6 +68,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "admin.users": ADMIN,
     "answers.decide": OWNER,  # a pairing with the line of the owner's case
     "answers.index": STAFF,  # the exchange holds a case of each caseworker
+    "answers.pairing": OWNER,
     "answers.unanswered": STAFF,  # each caseworker's own people
     "answers.upload": STAFF,  # whoever imports partner lists and reads the exchange
     "auth.account": SIGNED_IN,
