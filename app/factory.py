@@ -17,6 +17,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import config as config_module
 from app import backup, errors, logs, models, security, sqlite
 from app.admin.routes import bp as admin_bp
+from app.answers import events as answers_events
+from app.answers.routes import bp as answers_bp
 from app.auth.cli import users_cli
 from app.auth.forms import ROLE_LABELS
 from app.auth.permissions import Permission, check_every_route_declares_permission
@@ -70,6 +72,7 @@ def create_app(config: type | dict[str, Any] | None = None) -> Flask:
     _install_hooks(app)
     matching_events.subscribe()
     exchanges_events.subscribe()
+    answers_events.subscribe()
     check_every_route_declares_permission(app)
     return app
 
@@ -95,6 +98,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (main_bp, auth_bp, admin_bp, cases_bp, imports_bp, records_bp, matching_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(exchanges_bp)
+    app.register_blueprint(answers_bp)
     for group in (users_cli, demo_cli, records_cli, cases_cli, imports_cli, matches_cli, jobs_cli):
         app.cli.add_command(group)
 

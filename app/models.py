@@ -1,5 +1,6 @@
 """Imports every feature's models so that Alembic and the audit hook see all of them."""
 
+from app.answers.models import AnswerBatch, AnswerPairing, ExchangeAnswer
 from app.audit.models import AuditEvent
 from app.auth.models import RecoveryCode, User
 from app.cases.models import (
@@ -25,6 +26,8 @@ from app.matching.models import GivenNameEntry, MatchCandidate, MatchingRun, Mat
 from app.records.models import PartnerRecord, PartnerSource
 
 __all__ = [
+    "AnswerBatch",
+    "AnswerPairing",
     "AuditEvent",
     "Case",
     "CaseAlias",
@@ -33,6 +36,7 @@ __all__ = [
     "CaseNote",
     "ContactLog",
     "Exchange",
+    "ExchangeAnswer",
     "ExchangeCategory",
     "ExchangeEvent",
     "ExchangeLine",

@@ -36,6 +36,7 @@ from app.exchanges.labels import (
     template_context,
 )
 from app.exchanges.models import Exchange, ExchangeLine, ExchangeListVersion, LineState
+from app.exchanges.unanswered import unanswered_count
 from app.exchanges.workflow import ExchangeError, exchange_targets, line_targets
 from app.extensions import db
 from app.forms import PrefixedForm, choices
@@ -180,6 +181,7 @@ def _exchange_page(exchange: Exchange, refused: PrefixedForm | None = None):
             line.id: services.can_propose_deceased(current_user, line) for line in lines.shown
         },
         list_versions=versions.list_versions(exchange),
+        unanswered=unanswered_count(current_user, exchange.id),
         **forms,
         **template_context(),
     )

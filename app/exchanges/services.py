@@ -65,6 +65,7 @@ __all__ = [
     "exchange_timeline",
     "parse_categories",
     "propose_deceased",
+    "record_answer",
     "state_counts",
     "update_exchange",
     "visible_exchanges",
@@ -598,3 +599,26 @@ def line_history(line: ExchangeLine) -> Sequence[ExchangeLineEvent]:
         .options(selectinload(ExchangeLineEvent.actor), selectinload(ExchangeLineEvent.approved_by))
         .order_by(ExchangeLineEvent.at, ExchangeLineEvent.id)
     ).all()
+
+
+@_refusing_stale_saves
+def record_answer(
+    line: ExchangeLine,
+    actor: User,
+    targets: Sequence[str],
+    other_side_reason: str,
+    *,
+    note: str = "",
+    expected_version: int | None = None,
+) -> None:
+    """The other side's answer for this person, confirmed by a person who may read the line:
+    the line walks through ``targets`` (each a move of LINE_MOVES, e.g. acknowledged then
+    answered) with the other side's reason. Who may is the caller's rule
+    (app.answers.services); a line changed since it was loaded is refused."""
+    _check_version(line, expected_version)
+    if not targets:
+        raise ExchangeError(_("This answer does not move the person's line."))
+    for target in targets:
+        check_line_move(line.state, target, other_side_reason or note)
+        _move_line(line, actor, target, note, other_side_reason)
+    _flush()

@@ -27,6 +27,7 @@ from app.names.text import repair_mixed_scripts
 
 __all__ = [
     "ALIASES",
+    "ANSWER_FIELDS",
     "FIELDS",
     "FIELD_LABELS",
     "guess_field",
@@ -54,7 +55,14 @@ FIELDS: list[str] = [
     "contact_phone",
     "record_date",
     "notes",
+    # The other side's answer to a list we handed over (answer files, see app/answers): kept in
+    # the raw row only, read by the exchange the file answers.
+    "answer",
+    "answer_reason",
 ]
+
+# Not converted into a record's fields: an exchange reads them from the raw row (app/answers).
+ANSWER_FIELDS = ("answer", "answer_reason")
 
 FIELD_LABELS: dict[str, str] = {
     "external_id": "Source ID",
@@ -75,6 +83,8 @@ FIELD_LABELS: dict[str, str] = {
     "contact_phone": "Contact phone",
     "record_date": "Record date",
     "notes": "Notes",
+    "answer": "The other side's answer",
+    "answer_reason": "The other side's reason",
 }
 
 # Aliases as people write them; they are normalised when the lookup table is built. The
@@ -237,6 +247,34 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "Note",
         "Comment",
         "Comments",
+    ),
+    "answer": (
+        "Ответ",
+        "Відповідь",
+        "Answer",
+        "Статус",
+        "Status",
+        "Результат",
+        "Result",
+        "Результат розыска",
+        "Результат розшуку",
+        "Search result",
+        "Ответ стороны",
+        "Відповідь сторони",
+    ),
+    "answer_reason": (
+        "Причина",
+        "Причина отказа",
+        "Причина відмови",
+        "Підстава",
+        "Основание",
+        "Пояснение",
+        "Пояснення",
+        "Reason",
+        "Reason given",
+        "Комментарий к ответу",
+        "Коментар до відповіді",
+        "Answer comment",
     ),
 }
 

@@ -30,6 +30,8 @@ FIELD_CHOICE_LABELS = {
     "contact_phone": _l("Contact phone"),
     "record_date": _l("Record date"),
     "notes": _l("Notes"),
+    "answer": _l("The other side's answer"),
+    "answer_reason": _l("The other side's reason"),
 }
 
 ENCODING_CHOICES = [

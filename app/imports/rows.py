@@ -34,7 +34,7 @@ from typing import Any, cast
 from app.dates import DateWarning
 from app.dates import parse_age as _parse_age
 from app.dates import parse_date as _parse_date
-from app.imports.fields import FIELDS
+from app.imports.fields import ANSWER_FIELDS, FIELDS
 from app.imports.names import detect_sex_value as _detect_sex_value
 from app.imports.names import split_full_name
 
@@ -61,6 +61,7 @@ TEXT_FIELDS = tuple(
     name
     for name in FIELDS
     if name not in {"external_id", "full_name", "sex", "date_of_birth", "age", "record_date"}
+    and name not in ANSWER_FIELDS
 )
 # What convert_row() gives for every row: its id, the text fields, and the parsed values.
 CONVERTED_FIELDS = (

@@ -28,6 +28,7 @@ LAYERS: list[set[str]] = [
     {"app.models"},  # every model, for Alembic
     {"app.demo"},
     {"app.main", "app.admin"},
+    {"app.answers"},  # an exchange's answer files, paired by the matching engine
     {"app.matching", "app.exchanges"},
     {"app.imports"},
     {"app.cases", "app.records"},
@@ -84,9 +85,10 @@ PURE_CORES = [
     "app.dna.screening",
     "app.dna.explain",
     "app.dna.checks",
+    "app.answers.words",
 ]
 PURE_ALLOWED = {"app", "app.names", "app.imports", "app.cases", "app.matching", "app.records"}
-PURE_ALLOWED |= {"app.auth", "app.exchanges", "app.dna"}
+PURE_ALLOWED |= {"app.auth", "app.exchanges", "app.dna", "app.answers"}
 PURE_ALLOWED |= {*PURE_CORES, "app.records.fields"}
 
 

@@ -41,6 +41,7 @@ from app.imports.models import ImportKind
 from app.imports.storage import store_upload
 from app.names import given as given_names
 from tests import factories
+from tests.answers.conftest import answer_ids
 from tests.conftest import csrf_token
 from tests.exchanges.conftest import exchange_ids
 from tests.matching.conftest import make_candidate, make_record
@@ -164,6 +165,10 @@ TARGETS: dict[str, Callable[[World], str]] = {
     "admin.user_reset_second_factor": _path(
         "/admin/users/{user}/second-factor/reset", user="other_user"
     ),
+    "answers.decide": _path(
+        "/exchanges/{x}/answers/pairings/{p}/decide", x="exchange", p="pairing"
+    ),
+    "answers.upload": _path("/exchanges/{x}/answers/upload", x="exchange"),
     "auth.enrol": _path("/account/second-factor"),
     "auth.password": _path("/account/password"),
     "auth.second_step": _path("/login/code"),
@@ -272,6 +277,7 @@ def world(app: Flask, users: dict[str, int], make_case, tmp_path, monkeypatch) -
         other_user = factories.make_user(role="caseworker")
         supervisor = db.session.get(User, users["supervisor"])
         exchange = exchange_ids(supervisor, case, db.session.get(Case, world.ids["other_case"]))
+        answer = answer_ids(exchange["exchange_id"], exchange["line_id"])
         db.session.commit()
         world.ids.update(
             relative=relative.id,
@@ -281,6 +287,7 @@ def world(app: Flask, users: dict[str, int], make_case, tmp_path, monkeypatch) -
             other_user=other_user.id,
             exchange=exchange["exchange_id"],
             line=exchange["line_id"],
+            pairing=answer["pairing_id"],
         )
     world.ids["batch"] = world.new_batch()
     return world

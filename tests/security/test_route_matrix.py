@@ -36,6 +36,7 @@ from app.imports.models import ImportBatch, ImportKind
 from app.imports.storage import store_upload
 from app.matching.models import MatchCandidate, MatchingRun, RunStatus
 from tests import factories
+from tests.answers.conftest import answer_ids
 from tests.conftest import _login, csrf_token
 from tests.exchanges.conftest import exchange_ids
 from tests.matching.conftest import explanation, make_candidate, make_record
@@ -65,6 +66,11 @@ EXPECTED: dict[str, dict[str, str]] = {
     "admin.user_end_sessions": ADMIN,
     "admin.user_reset_second_factor": ADMIN,
     "admin.users": ADMIN,
+    "answers.decide": OWNER,  # a pairing with the line of the owner's case
+    "answers.index": STAFF,  # the exchange holds a case of each caseworker
+    "answers.pairing": OWNER,
+    "answers.unanswered": STAFF,  # each caseworker's own people
+    "answers.upload": STAFF,  # whoever imports partner lists and reads the exchange
     "auth.account": SIGNED_IN,
     # Only a sign-in that passed the password and waits for its code (or must set one up) gets
     # these pages: tests/foundation/test_second_factor.py. Anyone else is sent to sign in;
@@ -216,6 +222,7 @@ def world(app: Flask, users, tmp_path, monkeypatch) -> World:
             stored_name=stored_name,
             user_id=owner.id,
         )
+        exchange = exchange_ids(supervisor, owned, foreign)
         relative = db.session.scalars(select(Relative).where(Relative.case_id == owned.id)).one()
         contact = db.session.scalars(select(ContactLog).where(ContactLog.case_id == owned.id)).one()
         db.session.flush()
@@ -230,7 +237,8 @@ def world(app: Flask, users, tmp_path, monkeypatch) -> World:
             "batch_id": batch.id,
             "source_list_id": owned.source_list_id,
             "user_id": other.id,
-            **exchange_ids(supervisor, owned, foreign),
+            **exchange,
+            **answer_ids(exchange["exchange_id"], exchange["line_id"]),
         }
         user_ids = {
             "owner": owner.id,
