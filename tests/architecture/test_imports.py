@@ -69,6 +69,7 @@ PURE_CORES = [
     "app.imports.names",
     "app.imports.rows",
     "app.names.keys",
+    "app.names.scripts",
     "app.matching.entities",
     "app.matching.blocking",
     "app.matching.scoring",
