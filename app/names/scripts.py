@@ -61,7 +61,13 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Literal
 
-from app.names.given import GivenName, given_name_keys, given_name_row, patronymic_parts
+from app.names.given import (
+    GivenName,
+    given_name_keys,
+    given_name_row,
+    given_names_version,
+    patronymic_parts,
+)
 from app.names.text import CACHE_SIZE, fold, has_cyrillic, language_of
 
 __all__ = [
@@ -286,9 +292,14 @@ def _word_to_russian(word: str, part: NamePart) -> str:
     return _restore_case(word, _letters_to_russian(word.lower(), surname=True))
 
 
-@lru_cache(maxsize=CACHE_SIZE)
 def to_russian(text: str, part: NamePart) -> str:
     """One name field in Russian conventions (module docstring)."""
+    return _to_russian(text, part, given_names_version())
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _to_russian(text: str, part: NamePart, _table_version: int) -> str:
+    # Cached per version of the given-name table: a row an admin adds is used at once.
     return _WORD_RE.sub(lambda match: _word_to_russian(match.group(), part), text)
 
 

@@ -145,3 +145,16 @@ def test_convert_name_chooses_the_script():
     assert convert_name("Миколайович", "patronymic", "latin_bgn") == "Nikolayevich"
     with pytest.raises(ValueError):
         convert_name("Микола", "given", "klingon")
+
+
+def test_a_given_name_an_admin_adds_is_used_at_once():
+    from app.names import given
+
+    assert to_russian("Тестослав", "given") == "Тестослав"
+    try:
+        given.extend_given_names([("testoslav", "m", ["Тестослав", "Тестослов"], [])])
+        assert to_russian("Тестослав", "given") == "Тестослов"
+    finally:
+        given._EXTRA_GIVEN_NAMES.clear()
+        given.extend_given_names([])
+    assert to_russian("Тестослав", "given") == "Тестослав"
