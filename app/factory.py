@@ -27,6 +27,7 @@ from app.cases.labels import label_maps
 from app.cases.routes import bp as cases_bp
 from app.demo.cli import demo_cli
 from app.exchanges import events as exchanges_events
+from app.exchanges.report_routes import bp as exchange_reports_bp
 from app.exchanges.routes import bp as exchanges_bp
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.formats import register_filters
@@ -99,6 +100,7 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.register_blueprint(exchanges_bp)
     app.register_blueprint(answers_bp)
+    app.register_blueprint(exchange_reports_bp)
     for group in (users_cli, demo_cli, records_cli, cases_cli, imports_cli, matches_cli, jobs_cli):
         app.cli.add_command(group)
 

@@ -31,6 +31,7 @@ from app.sqlite import long_read
 __all__ = [
     "EXPORT_FORMATS",
     "FORMULA_PREFIXES",
+    "download_filename",
     "export_response",
     "iter_csv",
     "neutralise",
@@ -96,7 +97,8 @@ def write_xlsx(
     workbook.save(out)
 
 
-def _filename(stem: str, fmt: str) -> str:
+def download_filename(stem: str, fmt: str) -> str:
+    """A safe attachment name: the stem in ASCII, the time of the export, the extension."""
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", stem).strip("-") or "export"
     return f"{safe}-{datetime.now(UTC):%Y%m%d-%H%M}.{fmt}"
 
@@ -114,7 +116,7 @@ def export_response(
     first: the rows are then read in a transaction of their own that holds no write lock."""
     if fmt not in EXPORT_FORMATS:
         raise ValueError(f"unknown export format {fmt!r}")
-    filename = _filename(filename_stem, fmt)
+    filename = download_filename(filename_stem, fmt)
     rows = _read_without_locking(rows)
     if fmt == "csv":
         response = Response(

@@ -71,6 +71,7 @@ PURE_CORES = [
     "app.imports.names",
     "app.imports.rows",
     "app.names.keys",
+    "app.names.scripts",
     "app.matching.entities",
     "app.matching.blocking",
     "app.matching.scoring",

@@ -106,6 +106,13 @@ EXPECTED: dict[str, dict[str, str]] = {
     "cases.source_lists": LISTS,
     "cases.status": OWNER,
     "cases.supervisor_home": SUPERVISOR,
+    # Numbers and lists for the other side: each caseworker's lists hold only their own cases.
+    "exchange_reports.exchange_export": STAFF,
+    "exchange_reports.exchange_page": STAFF,
+    "exchange_reports.exchange_report_csv": STAFF,
+    "exchange_reports.list_export": STAFF,
+    "exchange_reports.list_page": STAFF,
+    "exchange_reports.list_report_csv": STAFF,
     "exchanges.deceased_decide": SUPERVISOR,
     "exchanges.deceased_propose": OWNER,  # the line of the owner's case
     "exchanges.edit": SUPERVISOR,

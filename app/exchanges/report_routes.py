@@ -1,0 +1,254 @@
+"""Reports on exchanges and lists for the other side: per exchange and per source list, a page
+with charts and an export form, the report as CSV, and the people as CSV, XLSX or PDF."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.audit.models import AuditAction
+from app.audit.services import record
+from app.auth.permissions import Permission, require
+from app.cases.charts import ordered_bars
+from app.cases.models import SourceList
+from app.exchanges import services
+from app.exchanges.exports import (
+    FORMATS,
+    OPEN_STATES,
+    Heading,
+    exchange_heading,
+    export_people,
+    people_of_lines,
+    people_of_source_list,
+)
+from app.exchanges.labels import LINE_STATE_LABELS, template_context
+from app.exchanges.models import Exchange, LineState
+from app.exchanges.report_forms import OPEN, ExportForm
+from app.exchanges.reports import BUCKETS, ExchangeReport, exchange_report, source_list_report
+from app.extensions import db
+from app.forms import choices
+from app.names.scripts import Script
+from app.reports.exports import export_response
+from app.reports.pdf import Signatory
+
+bp = Blueprint("exchange_reports", __name__)
+
+
+def _load(exchange_id: int) -> Exchange:
+    exchange = db.get_or_404(Exchange, exchange_id)
+    if not services.can_read_exchange(current_user, exchange):
+        abort(403)
+    return exchange
+
+
+def _export_form(exchange: Exchange | None, formdata: Any = None) -> ExportForm:
+    form = ExportForm(formdata=formdata)
+    categories = exchange.categories if exchange is not None else []
+    form.category.choices = choices([("", _("Any")), *((str(c.id), c.name) for c in categories)])
+    if formdata is None:
+        form.signer_name.data = current_user.name
+    return form
+
+
+def _valid_export_form(exchange: Exchange | None) -> ExportForm:
+    """The export's choices from the query string; 400 when one is not on offer (an unknown
+    script, another exchange's category)."""
+    form = _export_form(exchange, request.args)
+    if not form.validate():
+        abort(400)
+    return form
+
+
+def _signatories(form: ExportForm) -> list[Signatory]:
+    pairs = (
+        (form.signer_name.data, form.signer_position.data),
+        (form.second_signer_name.data, form.second_signer_position.data),
+    )
+    return [
+        Signatory((name or "").strip(), (position or "").strip())
+        for name, position in pairs
+        if (name or "").strip() or (position or "").strip()
+    ]
+
+
+def _charts(report: ExchangeReport) -> dict[str, Any]:
+    buckets = {
+        "week": _("Up to 7 days"),
+        "month": _("8 to 30 days"),
+        "quarter": _("31 to 90 days"),
+        "longer": _("Over 90 days"),
+    }
+    order = [(key, buckets[key]) for key, _bound in BUCKETS]
+    categories = [
+        (str(i), name or _("No category")) for i, (name, _n) in enumerate(report.categories)
+    ]
+    return {
+        "state_chart": ordered_bars(LINE_STATE_LABELS.items(), report.states),
+        "category_chart": ordered_bars(
+            categories, {str(i): n for i, (_name, n) in enumerate(report.categories)}
+        ),
+        "answer_chart": ordered_bars(order, report.to_answer_buckets),
+        "handover_chart": ordered_bars(order, report.to_handover_buckets),
+    }
+
+
+def _report_rows(report: ExchangeReport) -> list[tuple[str, str, str, Any]]:
+    rows: list[tuple[str, str, str, Any]] = [
+        ("state", state.value, str(LINE_STATE_LABELS[state]), report.states.get(state, 0))
+        for state in LineState
+    ]
+    rows += [("category", name, name or _("No category"), n) for name, n in report.categories]
+    for measure, spread in (
+        ("days_listing_to_answer", report.to_answer),
+        ("days_answer_to_handover", report.to_handover),
+    ):
+        for key in ("count", "median", "lower_quartile", "upper_quartile", "shortest", "longest"):
+            value = getattr(spread, key)
+            rows.append((measure, key, "", "" if value is None else value))
+    return rows
+
+
+REPORT_HEADERS = ("measure", "key", "label", "value")
+
+
+# --- one exchange -----------------------------------------------------------------------------
+
+
+@bp.route("/exchanges/<int:exchange_id>/report")
+@require(Permission.EXCHANGE_READ, reads_only=True)
+def exchange_page(exchange_id: int):
+    """Numbers only (as the exchange page's progress), and the form of an export."""
+    exchange = _load(exchange_id)
+    report = exchange_report(exchange)
+    return render_template(
+        "exchanges/report.html",
+        exchange=exchange,
+        source_list=None,
+        report=report,
+        form=_export_form(exchange),
+        **_charts(report),
+        **template_context(),
+    )
+
+
+@bp.route("/exchanges/<int:exchange_id>/report.csv")
+@require(Permission.EXPORT_RUN)
+def exchange_report_csv(exchange_id: int):
+    exchange = _load(exchange_id)
+    report = exchange_report(exchange)
+    record(AuditAction.EXPORT, exchange, detail={"what": "report", "format": "csv"})
+    db.session.commit()
+    return export_response(
+        f"exchange-{exchange.id}-report", REPORT_HEADERS, _report_rows(report), "csv"
+    )
+
+
+@bp.route("/exchanges/<int:exchange_id>/export.<fmt>")
+@require(Permission.EXPORT_RUN)
+def exchange_export(exchange_id: int, fmt: str):
+    """The people of the exchange this user may read, filtered as chosen, for the other side."""
+    if fmt not in FORMATS:
+        abort(404)
+    exchange = _load(exchange_id)
+    form = _valid_export_form(exchange)
+    state = form.state.data or ""
+    category = int(form.category.data) if form.category.data else None
+    lines = services.exchange_lines(
+        current_user, exchange, state if state in set(LineState) else None, category
+    ).shown
+    if state == OPEN:
+        lines = [line for line in lines if line.state in OPEN_STATES]
+    # Read before the commit below expires the lines: the download is built from plain rows.
+    people = list(people_of_lines(lines))
+    record(
+        AuditAction.EXPORT,
+        exchange,
+        detail={
+            "what": "people",
+            "format": fmt,
+            "script": form.script.data,
+            "state": state,
+            "category": category,
+            "rows": len(people),
+            "cases": sorted(p.case_id for p in people if p.case_id),
+            "records": sorted(p.record_id for p in people if p.record_id),
+        },
+    )
+    db.session.commit()
+    return export_people(
+        people,
+        fmt,
+        Script(form.script.data),
+        exchange_heading(exchange, _signatories(form)),
+        f"exchange-{exchange.id}",
+    )
+
+
+# --- one source list --------------------------------------------------------------------------
+
+
+@bp.route("/source-lists/<int:source_list_id>/exchange-report")
+@require(Permission.EXCHANGE_READ, reads_only=True)
+def list_page(source_list_id: int):
+    """Over every exchange the list's cases were in, as far as this reader may read them."""
+    source_list = db.get_or_404(SourceList, source_list_id)
+    report = source_list_report(current_user, source_list)
+    return render_template(
+        "exchanges/report.html",
+        exchange=None,
+        source_list=source_list,
+        report=report,
+        form=_export_form(None),
+        **_charts(report),
+        **template_context(),
+    )
+
+
+@bp.route("/source-lists/<int:source_list_id>/exchange-report.csv")
+@require(Permission.EXPORT_RUN)
+def list_report_csv(source_list_id: int):
+    if not current_user.can(Permission.EXCHANGE_READ):
+        abort(403)
+    source_list = db.get_or_404(SourceList, source_list_id)
+    report = source_list_report(current_user, source_list)
+    record(AuditAction.EXPORT, source_list, detail={"what": "exchange_report", "format": "csv"})
+    db.session.commit()
+    return export_response(
+        f"list-{source_list.id}-exchange-report", REPORT_HEADERS, _report_rows(report), "csv"
+    )
+
+
+@bp.route("/source-lists/<int:source_list_id>/people.<fmt>")
+@require(Permission.EXPORT_RUN)
+def list_export(source_list_id: int, fmt: str):
+    """The list's cases this user may read, each with its latest exchange line."""
+    if fmt not in FORMATS:
+        abort(404)
+    if not (current_user.can(Permission.EXCHANGE_READ) and current_user.can(Permission.CASE_READ)):
+        abort(403)
+    source_list = db.get_or_404(SourceList, source_list_id)
+    form = _valid_export_form(None)
+    people = people_of_source_list(current_user, source_list)
+    record(
+        AuditAction.EXPORT,
+        source_list,
+        detail={
+            "what": "people",
+            "format": fmt,
+            "script": form.script.data,
+            "rows": len(people),
+            "cases": sorted(p.case_id for p in people if p.case_id),
+        },
+    )
+    db.session.commit()
+    heading = Heading(
+        _("List of people: %(name)s", name=source_list.name),
+        [source_list.organisation] if source_list.organisation else [],
+        _signatories(form),
+    )
+    return export_people(
+        people, fmt, Script(form.script.data), heading, f"list-{source_list.id}-people"
+    )
