@@ -54,6 +54,12 @@ FIELDS: list[str] = [
     "contact_phone",
     "record_date",
     "notes",
+    # A prisoner list's columns (case lists; a partner records import keeps them in the raw row).
+    "service_number",
+    "rank",
+    "unit",
+    "captured_on",
+    "place_of_capture",
 ]
 
 FIELD_LABELS: dict[str, str] = {
@@ -75,6 +81,11 @@ FIELD_LABELS: dict[str, str] = {
     "contact_phone": "Contact phone",
     "record_date": "Record date",
     "notes": "Notes",
+    "service_number": "Service number",
+    "rank": "Rank",
+    "unit": "Unit",
+    "captured_on": "Date of capture",
+    "place_of_capture": "Place of capture",
 }
 
 # Aliases as people write them; they are normalised when the lookup table is built. The
@@ -237,6 +248,51 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "Note",
         "Comment",
         "Comments",
+    ),
+    "service_number": (
+        "Особистий номер",
+        "Особовий номер",
+        "Личный номер",
+        "Номер жетона",
+        "Service number",
+        "Service No",
+        "Personal number",
+    ),
+    "rank": (
+        "Звання",
+        "Військове звання",
+        "Звание",
+        "Воинское звание",
+        "Rank",
+        "Military rank",
+    ),
+    "unit": (
+        "Військова частина",
+        "Воинская часть",
+        "В/ч",
+        "Підрозділ",
+        "Подразделение",
+        "Unit",
+        "Military unit",
+    ),
+    "captured_on": (
+        "Дата полону",
+        "Дата потрапляння в полон",
+        "Дата захоплення в полон",
+        "Дата пленения",
+        "Дата попадания в плен",
+        "Date of capture",
+        "Capture date",
+        "Captured on",
+    ),
+    "place_of_capture": (
+        "Місце полону",
+        "Місце потрапляння в полон",
+        "Місце захоплення в полон",
+        "Место пленения",
+        "Место попадания в плен",
+        "Place of capture",
+        "Captured at",
     ),
 }
 

@@ -30,6 +30,11 @@ FIELD_CHOICE_LABELS = {
     "contact_phone": _l("Contact phone"),
     "record_date": _l("Record date"),
     "notes": _l("Notes"),
+    "service_number": _l("Service number"),
+    "rank": _l("Rank"),
+    "unit": _l("Unit"),
+    "captured_on": _l("Date of capture"),
+    "place_of_capture": _l("Place of capture"),
 }
 
 ENCODING_CHOICES = [
