@@ -16,6 +16,7 @@ from app.auth.permissions import Permission, require
 from app.cases.access import can_read_case
 from app.cases.charts import ordered_bars
 from app.cases.models import Case, parse_case_number
+from app.dates import InRange
 from app.exchanges import services
 from app.exchanges.forms import (
     DeceasedDecisionForm,
@@ -25,9 +26,10 @@ from app.exchanges.forms import (
     LineAddForm,
     LineFilterForm,
     LineStateForm,
+    WhereHeldForm,
 )
 from app.exchanges.labels import LINE_STATE_LABELS, STATUS_LABELS, template_context
-from app.exchanges.models import Exchange, ExchangeLine, LineState
+from app.exchanges.models import Exchange, ExchangeKind, ExchangeLine, LineState
 from app.exchanges.workflow import ExchangeError, exchange_targets, line_targets
 from app.extensions import db
 from app.forms import PrefixedForm, choices
@@ -128,7 +130,8 @@ def _exchange_page(exchange: Exchange, refused: PrefixedForm | None = None):
     filters.category.choices = _category_choices(exchange, _("Any"))
     state = filters.state.data if filters.state.data in set(LineState) else None
     category = request.args.get("category", type=database_int)
-    lines = services.exchange_lines(current_user, exchange, state, category)
+    as_of, keep = _prisoner_filters(exchange, filters)
+    lines = services.exchange_lines(current_user, exchange, state, category, keep)
     # Who read which person's name on this page, like any list of cases.
     record(AuditAction.READ, exchange)
     db.session.commit()
@@ -143,6 +146,7 @@ def _exchange_page(exchange: Exchange, refused: PrefixedForm | None = None):
             LineStateForm,
             DeceasedProposalForm,
             DeceasedDecisionForm,
+            WhereHeldForm,
         )
     }
     if refused is not None:
@@ -170,6 +174,8 @@ def _exchange_page(exchange: Exchange, refused: PrefixedForm | None = None):
         may_propose={
             line.id: services.can_propose_deceased(current_user, line) for line in lines.shown
         },
+        as_of=as_of,
+        young_ages=services.line_age_flags(lines.shown, as_of) if as_of else {},
         **forms,
         **template_context(),
     )
@@ -301,3 +307,41 @@ def deceased_decide(exchange_id: int, line_id: int):
         )
 
     return _line_action(exchange_id, line_id, DeceasedDecisionForm, act, _("Decision saved."))
+
+
+def _prisoner_filters(
+    exchange: Exchange, filters: LineFilterForm
+) -> tuple[date | None, Callable[[ExchangeLine], bool] | None]:
+    """A prisoner exchange's lines are also filtered by whether the person is 18 to 25 on the
+    exchange's date (today while it has none), and by the case's health category. Returns that
+    date (None: not a prisoner exchange) and the filter (None: nothing to filter)."""
+    if exchange.kind != ExchangeKind.PRISONER_EXCHANGE:
+        return None, None
+    as_of = exchange.held_on or date.today()
+    young, health = filters.young.data or "", filters.health.data or ""
+    young = young if young in set(InRange) else ""  # a stale or hostile link: any age
+    if not (young or health):
+        return as_of, None
+
+    def keep(line: ExchangeLine) -> bool:
+        if young and services.line_age_flag(line, as_of) != young:
+            return False
+        # A partner record has no health category: it is in no category but "any".
+        return not health or (line.case is not None and line.case.health_category == health)
+
+    return as_of, keep
+
+
+@bp.route("/exchanges/<int:exchange_id>/lines/<int:line_id>/held", methods=["POST"])
+@require(Permission.EXCHANGE_MANAGE)
+def line_where_held(exchange_id: int, line_id: int):
+    def act(line: ExchangeLine, form: WhereHeldForm) -> None:
+        services.report_where_held(
+            line,
+            current_user,
+            form.where_held.data or "",
+            form.reported_on.data,
+            form.expected_version(),
+        )
+
+    return _line_action(exchange_id, line_id, WhereHeldForm, act, _("Where held saved."))
