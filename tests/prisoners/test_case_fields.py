@@ -9,7 +9,14 @@ from sqlalchemy import select
 
 from app.audit.models import AuditEvent
 from app.cases.models import Case, CaseEvent
-from app.cases.services import EDIT_FIELDS, POW_FIELDS, CaseError, merge_edit, update_case
+from app.cases.services import (
+    EDIT_FIELDS,
+    POW_FIELDS,
+    CaseError,
+    get_or_create_source_list,
+    merge_edit,
+    update_case,
+)
 from app.extensions import db
 from tests.cases.test_edit_conflict import _open, _save, _saved, form_values
 from tests.conftest import csrf_token
@@ -45,8 +52,6 @@ def test_every_prisoner_field_is_merged_like_the_others():
 
 def test_the_new_case_form_saves_a_prisoner(app, caseworker, users):
     with app.app_context():
-        from app.cases.services import get_or_create_source_list
-
         source_list_id = get_or_create_source_list("Список полонених").id
         db.session.commit()
     html = caseworker.get("/cases/new").get_data(as_text=True)
