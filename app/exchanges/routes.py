@@ -16,7 +16,6 @@ from app.auth.permissions import Permission, require
 from app.cases.access import can_read_case
 from app.cases.charts import ordered_bars
 from app.cases.models import Case, parse_case_number
-from app.dates import InRange
 from app.exchanges import services
 from app.exchanges.forms import (
     DeceasedDecisionForm,
@@ -312,24 +311,13 @@ def deceased_decide(exchange_id: int, line_id: int):
 def _prisoner_filters(
     exchange: Exchange, filters: LineFilterForm
 ) -> tuple[date | None, Callable[[ExchangeLine], bool] | None]:
-    """A prisoner exchange's lines are also filtered by whether the person is 18 to 25 on the
-    exchange's date (today while it has none), and by the case's health category. Returns that
-    date (None: not a prisoner exchange) and the filter (None: nothing to filter)."""
+    """A prisoner exchange's lines are also filtered by the 18-25 flag on the exchange's date
+    (today while it has none) and the health category. Returns that date (None: not a prisoner
+    exchange) and the filter (None: nothing to filter)."""
     if exchange.kind != ExchangeKind.PRISONER_EXCHANGE:
         return None, None
     as_of = exchange.held_on or date.today()
-    young, health = filters.young.data or "", filters.health.data or ""
-    young = young if young in set(InRange) else ""  # a stale or hostile link: any age
-    if not (young or health):
-        return as_of, None
-
-    def keep(line: ExchangeLine) -> bool:
-        if young and services.line_age_flag(line, as_of) != young:
-            return False
-        # A partner record has no health category: it is in no category but "any".
-        return not health or (line.case is not None and line.case.health_category == health)
-
-    return as_of, keep
+    return as_of, services.prisoner_filter(as_of, filters.young.data, filters.health.data)
 
 
 @bp.route("/exchanges/<int:exchange_id>/lines/<int:line_id>/held", methods=["POST"])

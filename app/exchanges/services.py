@@ -69,6 +69,7 @@ __all__ = [
     "line_age_flag",
     "line_age_flags",
     "parse_categories",
+    "prisoner_filter",
     "propose_deceased",
     "report_where_held",
     "state_counts",
@@ -632,6 +633,24 @@ def line_age_flag(line: ExchangeLine, on: date) -> InRange:
 def line_age_flags(lines: Sequence[ExchangeLine], on: date) -> dict[int, InRange]:
     """:func:`line_age_flag` for each line, by line id."""
     return {line.id: line_age_flag(line, on) for line in lines}
+
+
+def prisoner_filter(
+    on: date, young: str | None, health: str | None
+) -> Callable[[ExchangeLine], bool] | None:
+    """The test of a prisoner exchange's lines filtered by the 18-25 flag on ``on`` (an
+    :class:`InRange` value; anything else is no filter) and the case's health category (a
+    partner record has none: it is in no category). None when nothing is filtered."""
+    young = young if young in set(InRange) else None  # a stale or hostile link: any age
+    if not (young or health):
+        return None
+
+    def keep(line: ExchangeLine) -> bool:
+        if young and line_age_flag(line, on) != young:
+            return False
+        return not health or (line.case is not None and line.case.health_category == health)
+
+    return keep
 
 
 def latest_where_held(lines: Sequence[ExchangeLine]) -> ExchangeLine | None:
