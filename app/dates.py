@@ -38,8 +38,11 @@ __all__ = [
     "UNREADABLE",
     "DateParse",
     "DateWarning",
+    "InRange",
     "PartialDate",
     "WarningCode",
+    "age_in_range",
+    "age_range_on",
     "age_to_birth_year_range",
     "date_problem",
     "input_text",
@@ -294,6 +297,73 @@ def age_to_birth_year_range(age: int, on: date) -> tuple[int, int]:
     # unless the day is 31 December.
     earliest = latest - 1 if (on.month, on.day) != (12, 31) else latest
     return earliest, latest
+
+
+class InRange(StrEnum):
+    """Whether a person's age is within a range: "unknown" when what is known of the birth
+    allows both answers (a year of birth, and the day decides)."""
+
+    YES = "yes"
+    NO = "no"
+    UNKNOWN = "unknown"
+
+
+def _full_years(on: date, year: int, month: int, day: int) -> int:
+    """Full years on ``on`` of someone born on that day. Compared as (month, day), never built
+    as a date, so a 29 February birthday comes on 1 March in other years."""
+    return on.year - year - ((on.month, on.day) < (month, day))
+
+
+def age_range_on(
+    on: date,
+    date_of_birth: PartialDate | None = None,
+    estimated_age: int | None = None,
+    estimated_on: date | None = None,
+) -> tuple[int, int] | None:
+    """The youngest and oldest full age a person can have on ``on``: one age from a full date
+    of birth; from a month or a year of birth, the ages of someone born on its last and first
+    day; from an age estimated on a day (and no date of birth), someone ``estimated_age`` years
+    old that day was born after the same day ``estimated_age + 1`` years earlier and at the
+    latest on that day ``estimated_age`` years earlier. None when nothing is known."""
+    if date_of_birth is not None and date_of_birth.year is not None:
+        year, month, day = date_of_birth.year, date_of_birth.month, date_of_birth.day
+        if month is not None and day is not None:
+            age = _full_years(on, year, month, day)
+            return age, age
+        if month is not None:
+            last = calendar.monthrange(year, month)[1]
+            return _full_years(on, year, month, last), _full_years(on, year, month, 1)
+        return _full_years(on, year, 12, 31), _full_years(on, year, 1, 1)
+    if estimated_age is None or estimated_on is None:
+        return None
+    latest = estimated_on.year - estimated_age
+    month, day = estimated_on.month, estimated_on.day
+    youngest = _full_years(on, latest, month, day)
+    # Born the day after (latest - 1, month, day): a birthday past once that day is past.
+    oldest = on.year - latest - ((on.month, on.day) <= (month, day)) + 1
+    return youngest, oldest
+
+
+def age_in_range(
+    low: int,
+    high: int,
+    on: date,
+    date_of_birth: PartialDate | None = None,
+    estimated_age: int | None = None,
+    estimated_on: date | None = None,
+) -> InRange:
+    """Whether the person is ``low`` to ``high`` full years old (both included) on ``on``, by
+    :func:`age_range_on`: yes when every possible age is inside, no when none is, else unknown.
+    18 to 25: yes from the 18th birthday, no from the day of the 26th."""
+    ages = age_range_on(on, date_of_birth, estimated_age, estimated_on)
+    if ages is None:
+        return InRange.UNKNOWN
+    youngest, oldest = ages
+    if low <= youngest and oldest <= high:
+        return InRange.YES
+    if oldest < low or youngest > high:
+        return InRange.NO
+    return InRange.UNKNOWN
 
 
 _AGE = re.compile(

@@ -22,12 +22,13 @@ from app.cases.labels import (
     CASE_TYPE_LABELS,
     CHANNEL_LABELS,
     CLOSURE_REASON_LABELS,
+    HEALTH_CATEGORY_LABELS,
     PRIORITY_LABELS,
     RELATIONSHIP_LABELS,
     SEX_LABELS,
     STATUS_LABELS,
 )
-from app.cases.models import Case, Priority, Sex
+from app.cases.models import Case, HealthCategory, Priority, Sex
 from app.cases.search import OPEN
 from app.cases.services import EDIT_FIELDS, EDITABLE_FIELDS, Keep, StaleCaseError, edit_snapshot
 from app.dates import parse_date
@@ -81,6 +82,18 @@ class CaseForm(FlaskForm):
     last_seen_on = DayField(_l("Date last seen"), validators=[Optional()])
     circumstances = TextAreaField(
         _l("Circumstances of separation"), validators=[Length(max=LONG_TEXT)]
+    )
+    # A prisoner of war's facts (the page shows them for that type; see POW_FIELDS).
+    service_number = StringField(_l("Service number"), validators=[Length(max=50)])
+    rank = StringField(_l("Rank"), validators=[Length(max=100)])
+    unit = StringField(_l("Unit"), validators=[Length(max=200)])
+    captured_on = DayField(_l("Date of capture"), validators=[Optional()])
+    place_of_capture = StringField(_l("Place of capture"), validators=[Length(max=200)])
+    health_category = SelectField(
+        _l("Health category"),
+        description=_l("For sanitary exchanges: the seriously wounded and seriously ill."),
+        choices=choices(HEALTH_CATEGORY_LABELS.items()),
+        default=HealthCategory.NONE.value,
     )
     # Text whatever its source: CaseForm(obj=case) fills it with the case's int version when a
     # post lacks it, and Length() cannot measure an int.
@@ -177,6 +190,10 @@ class CaseForm(FlaskForm):
                 "last_known_place",
                 "region",
                 "circumstances",
+                "service_number",
+                "rank",
+                "unit",
+                "place_of_capture",
             )
         }
         fields.update(
@@ -189,6 +206,8 @@ class CaseForm(FlaskForm):
             estimated_age=self.estimated_age.data,
             age_estimated_on=self.age_estimated_on.data,
             last_seen_on=self.last_seen_on.data,
+            captured_on=self.captured_on.data,
+            health_category=self.health_category.data,
         )
         return fields
 

@@ -11,6 +11,7 @@ from app.cases.models import (
     CaseStatus,
     CaseType,
     ClosureReason,
+    HealthCategory,
     Priority,
     Sex,
     SystemReason,
@@ -37,6 +38,12 @@ PRIORITY_LABELS = {
     Priority.NORMAL: _l("Normal"),
     Priority.HIGH: _l("High"),
     Priority.URGENT: _l("Urgent"),
+}
+HEALTH_CATEGORY_LABELS: dict[str, LazyString] = {
+    HealthCategory.NONE: _l("None"),
+    HealthCategory.SERIOUSLY_WOUNDED: _l("Seriously wounded"),
+    HealthCategory.SERIOUSLY_ILL: _l("Seriously ill"),
+    HealthCategory.OTHER: _l("Other"),
 }
 SEX_LABELS = {Sex.FEMALE: _l("Female"), Sex.MALE: _l("Male"), Sex.UNKNOWN: _l("Unknown")}
 CLOSURE_REASON_LABELS = {
@@ -114,6 +121,7 @@ def label_maps() -> dict:
         "case_type_labels": CASE_TYPE_LABELS,
         "priority_labels": PRIORITY_LABELS,
         "sex_labels": SEX_LABELS,
+        "health_category_labels": HEALTH_CATEGORY_LABELS,
         "closure_reason_labels": CLOSURE_REASON_LABELS,
         "relationship_labels": RELATIONSHIP_LABELS,
         "channel_labels": CHANNEL_LABELS,

@@ -40,6 +40,16 @@ class CaseType(StrEnum):
     OTHER = "other"
 
 
+class HealthCategory(StrEnum):
+    """A prisoner of war's health as sanitary exchanges sort people: the seriously wounded and
+    the seriously ill are exchanged first, whatever the other categories' quotas."""
+
+    NONE = "none"
+    SERIOUSLY_WOUNDED = "seriously_wounded"
+    SERIOUSLY_ILL = "seriously_ill"
+    OTHER = "other"
+
+
 class Priority(StrEnum):
     LOW = "low"
     NORMAL = "normal"
@@ -121,6 +131,7 @@ class Case(Model):
         CheckConstraint(_sql_in("priority", Priority), name="priority_known"),
         CheckConstraint(_sql_in("sex", Sex), name="sex_known"),
         CheckConstraint(_sql_in("status", CaseStatus), name="status_known"),
+        CheckConstraint(_sql_in("health_category", HealthCategory), name="health_category_known"),
         CheckConstraint(
             f"closure_reason IS NULL OR {_sql_in('closure_reason', ClosureReason)}",
             name="closure_reason_known",
@@ -165,6 +176,18 @@ class Case(Model):
     last_seen_on: Mapped[date | None] = mapped_column(Date)
     circumstances: Mapped[str] = mapped_column(Text, default="")
     current_location: Mapped[str] = mapped_column(String(300), default="")
+
+    # A prisoner of war's facts, what an exchange needs (empty for the other types). Columns of
+    # the case rather than a 1:1 table: the edit form, its three-way merge (EDITABLE_FIELDS),
+    # the optimistic version, the audit hook and the bulk list import all work on case_record
+    # rows, and a second table would need a second version and a second write path in each.
+    # Where the person is held is the other side's word, per exchange: ExchangeLine.where_held.
+    service_number: Mapped[str] = mapped_column(String(50), default="")
+    rank: Mapped[str] = mapped_column(String(100), default="")
+    unit: Mapped[str] = mapped_column(String(200), default="")
+    captured_on: Mapped[date | None] = mapped_column(Date)
+    place_of_capture: Mapped[str] = mapped_column(String(200), default="")
+    health_category: Mapped[str] = mapped_column(String(20), default=HealthCategory.NONE.value)
 
     # active_history: the status a case leaves decides whether matching must look at it again
     # (identity_changed), so it is loaded before being replaced.

@@ -43,6 +43,7 @@ from app.cases.models import (
     CaseStatus,
     ClosureReason,
     ContactLog,
+    HealthCategory,
     Relative,
     SourceList,
     SystemReason,
@@ -57,6 +58,15 @@ from app.names.keys import keys_for_names
 
 # A person's names as the case holds them (search keys are built from these and the aliases).
 NAME_FIELDS = ("family_name", "given_name", "patronymic", "family_name_latin", "given_name_latin")
+# A prisoner of war's facts (app.cases.models.Case); the form shows them for that type.
+POW_FIELDS = (
+    "service_number",
+    "rank",
+    "unit",
+    "captured_on",
+    "place_of_capture",
+    "health_category",
+)
 # Fields a caseworker edits on the case form (everything else changes through operations).
 EDITABLE_FIELDS = (
     "case_type",
@@ -75,6 +85,7 @@ EDITABLE_FIELDS = (
     "region",
     "last_seen_on",
     "circumstances",
+    *POW_FIELDS,
 )
 
 
@@ -440,6 +451,8 @@ def _check_fields(fields: Mapping[str, Any], allowed: Iterable[str] = EDITABLE_F
         raise CaseError(_("A birth month or day needs a birth year."))
     if fields.get("dob_day") and not fields.get("dob_month"):
         raise CaseError(_("A birth day needs a birth month."))
+    if "health_category" in fields and fields["health_category"] not in set(HealthCategory):
+        raise CaseError(_("Choose a health category from the list."), "health_category")
     if fields.get("dob_year"):
         problem = date_problem(fields["dob_year"], fields.get("dob_month"), fields.get("dob_day"))
         if problem:
@@ -631,7 +644,7 @@ def _refusal(row: CaseRow) -> RowWritten | None:
     try:
         _check_fields(row.values, allowed=LIST_FIELDS)
     except CaseError as error:
-        return RowWritten(Written.REFUSED, "date_of_birth", str(error))
+        return RowWritten(Written.REFUSED, error.field or "date_of_birth", str(error))
     return too_long(row.external_id, row.values, _CASE_LIMITS)
 
 

@@ -13,7 +13,7 @@ from app.auth.permissions import Permission
 from app.cases.events import case_page_shown
 from app.cases.models import Case
 from app.exchanges.labels import template_context
-from app.exchanges.services import case_lines
+from app.exchanges.services import case_lines, latest_where_held
 from app.web import PageSection
 
 
@@ -25,8 +25,12 @@ def _case_exchanges_section(sender: Any, *, case: Case) -> PageSection | None:
     lines = case_lines(case)
     if not lines:
         return None
+    # Where the other side last said it holds the person: in the page's summary header.
+    held = latest_where_held(lines)
     return PageSection(
-        "exchanges/_case_exchanges.html", {"exchange_lines": lines, **template_context()}
+        "exchanges/_case_exchanges.html",
+        {"exchange_lines": lines, "latest_where_held": held, **template_context()},
+        header_item="exchanges/_case_where_held.html" if held is not None else None,
     )
 
 

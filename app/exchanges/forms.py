@@ -15,7 +15,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.exchanges.labels import KIND_LABELS, LINE_STATE_LABELS, STATUS_LABELS
+from app.cases.labels import HEALTH_CATEGORY_LABELS
+from app.exchanges.labels import KIND_LABELS, LINE_STATE_LABELS, STATUS_LABELS, YOUNG_AGE_LABELS
 from app.forms import DayField, PrefixedForm, choices
 
 REASON_TEXT = 5000
@@ -149,3 +150,31 @@ class VersionPairForm(FlaskForm):
 
     old = SelectField(_l("From version"), choices=[], validators=[Optional()])
     new = SelectField(_l("To version"), choices=[], validators=[Optional()])
+    # A prisoner exchange's lines only.
+    young = SelectField(
+        _l("Aged 18 to 25"),
+        choices=choices([("", _l("Any")), *YOUNG_AGE_LABELS.items()]),
+        default="",
+        validators=[Optional()],
+    )
+    health = SelectField(
+        _l("Health category"),
+        choices=choices([("", _l("Any")), *HEALTH_CATEGORY_LABELS.items()]),
+        default="",
+        validators=[Optional()],
+    )
+
+
+class WhereHeldForm(PrefixedForm):
+    """Where the other side says it holds a prisoner, and the day it said so."""
+
+    prefix_name = "held"
+    where_held = StringField(
+        _l("Where held, as the other side reports"), validators=[DataRequired(), Length(max=300)]
+    )
+    reported_on = DayField(_l("Reported on"), validators=[Optional()])
+    version = HiddenField(validators=[Length(max=20)])
+    submit = SubmitField(_l("Save where held"))
+
+    def expected_version(self) -> int | None:
+        return _version(self.version)

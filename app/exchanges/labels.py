@@ -3,6 +3,7 @@
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
+from app.dates import InRange
 from app.exchanges.models import ExchangeEventKind, ExchangeKind, ExchangeStatus, LineState
 
 KIND_LABELS: dict[str, LazyString] = {
@@ -39,6 +40,13 @@ EVENT_LABELS: dict[str, LazyString] = {
     ExchangeEventKind.DECEASED_APPROVED: _l("Death confirmed by a second person"),
     ExchangeEventKind.DECEASED_REJECTED: _l("Death proposal rejected"),
     ExchangeEventKind.VERSION_MADE: _l("List version handed over"),
+    ExchangeEventKind.WHERE_HELD_REPORTED: _l("Where held, as the other side reports"),
+}
+# Whether a prisoner is 18 to 25 years old on the exchange's date (services.YOUNG_AGES).
+YOUNG_AGE_LABELS: dict[str, LazyString] = {
+    InRange.YES: _l("Yes"),
+    InRange.NO: _l("No"),
+    InRange.UNKNOWN: _l("Cannot tell"),
 }
 
 
@@ -49,6 +57,7 @@ def template_context() -> dict[str, dict[str, LazyString]]:
         "exchange_status_labels": STATUS_LABELS,
         "line_state_labels": LINE_STATE_LABELS,
         "exchange_event_labels": EVENT_LABELS,
+        "young_age_labels": YOUNG_AGE_LABELS,
     }
 
 

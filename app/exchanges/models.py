@@ -66,6 +66,7 @@ class ExchangeEventKind(StrEnum):
     DECEASED_APPROVED = "deceased_approved"
     DECEASED_REJECTED = "deceased_rejected"
     VERSION_MADE = "version_made"
+    WHERE_HELD_REPORTED = "where_held_reported"
 
 
 def _sql_in(column: str, enum: type[StrEnum]) -> str:
@@ -159,6 +160,10 @@ class ExchangeLine(Model):
     state: Mapped[str] = mapped_column(String(20), default=LineState.LISTED.value)
     # What the other side said last (why they refused, where they did not find the person).
     other_side_reason: Mapped[str] = mapped_column(Text, default="")
+    # Where the other side says it holds the person (a prisoner of war), and the day it said so:
+    # their word for this exchange, which another exchange's list may contradict.
+    where_held: Mapped[str] = mapped_column(String(300), default="")
+    where_held_reported_on: Mapped[date | None] = mapped_column(Date)
     state_changed_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
     # A caseworker's proposal that the person is deceased, waiting for a second person.
     deceased_proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

@@ -28,6 +28,7 @@ from app.exchanges.forms import (
     LineStateForm,
     VersionForm,
     VersionPairForm,
+    WhereHeldForm,
 )
 from app.exchanges.labels import (
     LINE_STATE_LABELS,
@@ -35,7 +36,13 @@ from app.exchanges.labels import (
     VERSION_FIELD_LABELS,
     template_context,
 )
-from app.exchanges.models import Exchange, ExchangeLine, ExchangeListVersion, LineState
+from app.exchanges.models import (
+    Exchange,
+    ExchangeKind,
+    ExchangeLine,
+    ExchangeListVersion,
+    LineState,
+)
 from app.exchanges.unanswered import unanswered_count
 from app.exchanges.workflow import ExchangeError, exchange_targets, line_targets
 from app.extensions import db
@@ -137,7 +144,8 @@ def _exchange_page(exchange: Exchange, refused: PrefixedForm | None = None):
     filters.category.choices = _category_choices(exchange, _("Any"))
     state = filters.state.data if filters.state.data in set(LineState) else None
     category = request.args.get("category", type=database_int)
-    lines = services.exchange_lines(current_user, exchange, state, category)
+    as_of, keep = _prisoner_filters(exchange, filters)
+    lines = services.exchange_lines(current_user, exchange, state, category, keep)
     # Who read which person's name on this page, like any list of cases.
     record(AuditAction.READ, exchange)
     db.session.commit()
@@ -153,6 +161,7 @@ def _exchange_page(exchange: Exchange, refused: PrefixedForm | None = None):
             DeceasedProposalForm,
             DeceasedDecisionForm,
             VersionForm,
+            WhereHeldForm,
         )
     }
     if refused is not None:
@@ -182,6 +191,8 @@ def _exchange_page(exchange: Exchange, refused: PrefixedForm | None = None):
         },
         list_versions=versions.list_versions(exchange),
         unanswered=unanswered_count(current_user, exchange.id),
+        as_of=as_of,
+        young_ages=services.line_age_flags(lines.shown, as_of) if as_of else {},
         **forms,
         **template_context(),
     )
@@ -411,3 +422,30 @@ def version_compare(exchange_id: int):
         comparison=comparison,
         **_version_labels(),
     )
+
+
+def _prisoner_filters(
+    exchange: Exchange, filters: LineFilterForm
+) -> tuple[date | None, Callable[[ExchangeLine], bool] | None]:
+    """A prisoner exchange's lines are also filtered by the 18-25 flag on the exchange's date
+    (today while it has none) and the health category. Returns that date (None: not a prisoner
+    exchange) and the filter (None: nothing to filter)."""
+    if exchange.kind != ExchangeKind.PRISONER_EXCHANGE:
+        return None, None
+    as_of = exchange.held_on or date.today()
+    return as_of, services.prisoner_filter(as_of, filters.young.data, filters.health.data)
+
+
+@bp.route("/exchanges/<int:exchange_id>/lines/<int:line_id>/held", methods=["POST"])
+@require(Permission.EXCHANGE_MANAGE)
+def line_where_held(exchange_id: int, line_id: int):
+    def act(line: ExchangeLine, form: WhereHeldForm) -> None:
+        services.report_where_held(
+            line,
+            current_user,
+            form.where_held.data or "",
+            form.reported_on.data,
+            form.expected_version(),
+        )
+
+    return _line_action(exchange_id, line_id, WhereHeldForm, act, _("Where held saved."))

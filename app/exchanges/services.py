@@ -35,6 +35,7 @@ from app.cases.models import Case, CaseStatus, ClosureReason
 from app.cases.services import change_status, log_contact
 from app.cases.workflow import TransitionError
 from app.database import utcnow
+from app.dates import InRange, age_in_range
 from app.exchanges.models import (
     Exchange,
     ExchangeCategory,
@@ -51,6 +52,7 @@ from app.records.models import PartnerRecord
 __all__ = [
     "EXCHANGE_FIELDS",
     "FAMILY_CONTACT_DAYS",
+    "YOUNG_AGES",
     "ExchangeLines",
     "add_line",
     "can_propose_deceased",
@@ -63,14 +65,21 @@ __all__ = [
     "decide_deceased",
     "exchange_lines",
     "exchange_timeline",
+    "latest_where_held",
+    "line_age_flag",
+    "line_age_flags",
     "parse_categories",
+    "prisoner_filter",
     "propose_deceased",
     "record_answer",
+    "report_where_held",
     "state_counts",
     "update_exchange",
     "visible_exchanges",
 ]
 
+# The ages, in full years on the exchange's date, that prisoner exchanges single out.
+YOUNG_AGES = (18, 25)
 EXCHANGE_FIELDS = ("kind", "side_a", "side_b", "held_on", "place", "stage", "document_refs")
 # How soon the family is to be told once a death is confirmed: the default of the approval form.
 FAMILY_CONTACT_DAYS = 3
@@ -177,10 +186,15 @@ class ExchangeLines:
 
 
 def exchange_lines(
-    user: User, exchange: Exchange, state: str | None = None, category_id: int | None = None
+    user: User,
+    exchange: Exchange,
+    state: str | None = None,
+    category_id: int | None = None,
+    keep: Callable[[ExchangeLine], bool] | None = None,
 ) -> ExchangeLines:
-    """The exchange's lines for this reader, filtered by state and category; the lines of
-    cases they may not open only counted (never their names)."""
+    """The exchange's lines for this reader, filtered by state and category (and ``keep``, a
+    test on the loaded line); the lines of cases they may not open only counted (never their
+    names)."""
     query = (
         exchange.lines.select()
         .options(
@@ -195,7 +209,7 @@ def exchange_lines(
         query = query.where(ExchangeLine.state == state)
     if category_id:
         query = query.where(ExchangeLine.category_id == category_id)
-    lines = db.session.scalars(query).all()
+    lines = [line for line in db.session.scalars(query) if keep is None or keep(line)]
     shown = [line for line in lines if _may_see_line(user, line)]
     return ExchangeLines(shown=shown, hidden=len(lines) - len(shown))
 
@@ -621,4 +635,81 @@ def record_answer(
     for target in targets:
         check_line_move(line.state, target, other_side_reason or note)
         _move_line(line, actor, target, note, other_side_reason)
+
+
+# --- prisoners of war -------------------------------------------------------------------------
+
+
+def line_age_flag(line: ExchangeLine, on: date) -> InRange:
+    """Whether the line's person is within :data:`YOUNG_AGES` on ``on``: from the case's (or
+    the partner record's) date of birth, else its estimated age."""
+    person: Case | PartnerRecord | None = line.case or line.record
+    if person is None:
+        return InRange.UNKNOWN
+    if isinstance(person, Case):
+        estimated, estimated_on = person.estimated_age, person.age_estimated_on
+    else:
+        estimated, estimated_on = person.age, person.age_on
+    return age_in_range(*YOUNG_AGES, on, person.date_of_birth, estimated, estimated_on)
+
+
+def line_age_flags(lines: Sequence[ExchangeLine], on: date) -> dict[int, InRange]:
+    """:func:`line_age_flag` for each line, by line id."""
+    return {line.id: line_age_flag(line, on) for line in lines}
+
+
+def prisoner_filter(
+    on: date, young: str | None, health: str | None
+) -> Callable[[ExchangeLine], bool] | None:
+    """The test of a prisoner exchange's lines filtered by the 18-25 flag on ``on`` (an
+    :class:`InRange` value; anything else is no filter) and the case's health category (a
+    partner record has none: it is in no category). None when nothing is filtered."""
+    young = young if young in set(InRange) else None  # a stale or hostile link: any age
+    if not (young or health):
+        return None
+
+    def keep(line: ExchangeLine) -> bool:
+        if young and line_age_flag(line, on) != young:
+            return False
+        return not health or (line.case is not None and line.case.health_category == health)
+
+    return keep
+
+
+def latest_where_held(lines: Sequence[ExchangeLine]) -> ExchangeLine | None:
+    """The line whose report of where the person is held is the latest (by the day reported,
+    then the line's order): what the case page shows."""
+    reported = [line for line in lines if line.where_held]
+    if not reported:
+        return None
+    return max(reported, key=lambda line: (line.where_held_reported_on or date.min, line.id))
+
+
+@_refusing_stale_saves
+def report_where_held(
+    line: ExchangeLine,
+    actor: User,
+    where_held: str,
+    reported_on: date | None,
+    expected_version: int | None = None,
+) -> None:
+    """Record where the other side says it holds the line's person, and on which day it said
+    so (a supervisor's entry, like the other side's reasons)."""
+    if not actor.can(Permission.EXCHANGE_MANAGE):
+        raise ExchangeError(_("Only a supervisor records what the other side reports."))
+    _check_version(line, expected_version)
+    where_held = where_held.strip()
+    if not where_held:
+        raise ExchangeError(_("Say where the person is held."), "where_held")
+    if reported_on is not None and reported_on > date.today():
+        raise ExchangeError(_("The day it was reported cannot be in the future."), "reported_on")
+    line.where_held = where_held
+    line.where_held_reported_on = reported_on
+    _event(
+        line.exchange,
+        actor,
+        ExchangeEventKind.WHERE_HELD_REPORTED,
+        where_held,
+        line_id=line.id,
+    )
     _flush()

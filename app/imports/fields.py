@@ -59,6 +59,12 @@ FIELDS: list[str] = [
     # the raw row only, read by the exchange the file answers.
     "answer",
     "answer_reason",
+    # A prisoner list's columns (case lists; a partner records import keeps them in the raw row).
+    "service_number",
+    "rank",
+    "unit",
+    "captured_on",
+    "place_of_capture",
 ]
 
 # Not converted into a record's fields: an exchange reads them from the raw row (app/answers).
@@ -85,6 +91,11 @@ FIELD_LABELS: dict[str, str] = {
     "notes": "Notes",
     "answer": "The other side's answer",
     "answer_reason": "The other side's reason",
+    "service_number": "Service number",
+    "rank": "Rank",
+    "unit": "Unit",
+    "captured_on": "Date of capture",
+    "place_of_capture": "Place of capture",
 }
 
 # Aliases as people write them; they are normalised when the lookup table is built. The
@@ -275,6 +286,51 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "Комментарий к ответу",
         "Коментар до відповіді",
         "Answer comment",
+    ),
+    "service_number": (
+        "Особистий номер",
+        "Особовий номер",
+        "Личный номер",
+        "Номер жетона",
+        "Service number",
+        "Service No",
+        "Personal number",
+    ),
+    "rank": (
+        "Звання",
+        "Військове звання",
+        "Звание",
+        "Воинское звание",
+        "Rank",
+        "Military rank",
+    ),
+    "unit": (
+        "Військова частина",
+        "Воинская часть",
+        "В/ч",
+        "Підрозділ",
+        "Подразделение",
+        "Unit",
+        "Military unit",
+    ),
+    "captured_on": (
+        "Дата полону",
+        "Дата потрапляння в полон",
+        "Дата захоплення в полон",
+        "Дата пленения",
+        "Дата попадания в плен",
+        "Date of capture",
+        "Capture date",
+        "Captured on",
+    ),
+    "place_of_capture": (
+        "Місце полону",
+        "Місце потрапляння в полон",
+        "Місце захоплення в полон",
+        "Место пленения",
+        "Место попадания в плен",
+        "Place of capture",
+        "Captured at",
     ),
 }
 

@@ -32,6 +32,11 @@ FIELD_CHOICE_LABELS = {
     "notes": _l("Notes"),
     "answer": _l("The other side's answer"),
     "answer_reason": _l("The other side's reason"),
+    "service_number": _l("Service number"),
+    "rank": _l("Rank"),
+    "unit": _l("Unit"),
+    "captured_on": _l("Date of capture"),
+    "place_of_capture": _l("Place of capture"),
 }
 
 ENCODING_CHOICES = [

@@ -161,7 +161,7 @@ class ImportProblem(Model):
 def _staged_column(name: str) -> Column[Any]:
     if name in ("dob_year", "dob_month", "dob_day", "age"):
         return Column(name, Integer)
-    if name == "age_on":
+    if name in ("age_on", "captured_on"):
         return Column(name, Date)
     return Column(name, Text, nullable=False, default="")
 

@@ -225,12 +225,17 @@ class _CaseTarget:
         "region": "region",
         "current_location": "current_location",
         "notes": "circumstances",
+        "service_number": "service_number",
+        "rank": "rank",
+        "unit": "unit",
+        "place_of_capture": "place_of_capture",
     }
     # Import fields that fill several case columns from the converted row.
     DERIVED = {
         "sex": ("sex",),
         "date_of_birth": ("dob_year", "dob_month", "dob_day"),
         "age": ("estimated_age", "age_estimated_on"),
+        "captured_on": ("captured_on",),
     }
 
     def __init__(self, batch: ImportBatch) -> None:
@@ -262,6 +267,7 @@ class _CaseTarget:
             dob_day=fields["dob_day"],
             estimated_age=fields["age"],
             age_estimated_on=fields["age_on"],
+            captured_on=fields["captured_on"],
         )
         return {column: values[column] for column in self.columns}
 

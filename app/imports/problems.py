@@ -100,6 +100,7 @@ _SENTENCES: dict[str, LazyString] = {
     ProblemCode.SEX_NOT_RECOGNISED: _l("sex value not recognised; left empty"),
     ProblemCode.RECORD_DATE_NOT_FULL: _l("record date is not a full date; date left empty"),
     ProblemCode.AGE_NOT_READABLE: _l("age not readable as years; left empty"),
+    ProblemCode.DATE_NOT_FULL: _l("not a full date (day, month and year); left empty"),
 }
 
 

@@ -60,7 +60,8 @@ __all__ = [
 TEXT_FIELDS = tuple(
     name
     for name in FIELDS
-    if name not in {"external_id", "full_name", "sex", "date_of_birth", "age", "record_date"}
+    if name
+    not in {"external_id", "full_name", "sex", "date_of_birth", "age", "record_date", "captured_on"}
     and name not in ANSWER_FIELDS
 )
 # What convert_row() gives for every row: its id, the text fields, and the parsed values.
@@ -73,6 +74,7 @@ CONVERTED_FIELDS = (
     "dob_day",
     "age",
     "age_on",
+    "captured_on",
 )
 
 
@@ -86,6 +88,7 @@ class ProblemCode(StrEnum):
     SEX_NOT_RECOGNISED = "sex_not_recognised"
     DATE_LEFT_EMPTY = "date_left_empty"  # warning: an app.dates.WarningCode, and its parameters
     RECORD_DATE_NOT_FULL = "record_date_not_full"
+    DATE_NOT_FULL = "date_not_full"  # a date that must be a day (captured on) gave less
     AGE_NOT_READABLE = "age_not_readable"
     # id: "partner_row_id" or "case_number"; first_line when known.
     DUPLICATE_ID = "duplicate_id"
@@ -225,6 +228,7 @@ def convert_row(
 
     fields["sex"] = _read_sex(outcome, values.get("sex", ""))
     _read_birth(outcome, fields, values, list_date)
+    fields["captured_on"] = _read_day(outcome, "captured_on", values.get("captured_on", ""))
     fields["external_id"] = values.get("external_id", "") or row_fingerprint(cells)
     outcome.fields = fields
     return outcome
@@ -288,6 +292,22 @@ def _read_sex(outcome: RowOutcome, text: str) -> str:
         _warn(outcome, "sex", text, ProblemCode.SEX_NOT_RECOGNISED)
         return "unknown"
     return sex
+
+
+def _read_day(outcome: RowOutcome, field_name: str, text: str) -> date | None:
+    """A date that is a day or nothing (a prisoner's date of capture): unreadable, impossible
+    or given only as a month or a year, it is left empty with a warning."""
+    if not text:
+        return None
+    parsed = parse_date(text)
+    if parsed.warning is not None:
+        params = _date_left_empty(parsed.warning)
+        _warn(outcome, field_name, text, ProblemCode.DATE_LEFT_EMPTY, params)
+        return None
+    day = parsed.value.to_date() if parsed.value else None
+    if day is None:
+        _warn(outcome, field_name, text, ProblemCode.DATE_NOT_FULL)
+    return day
 
 
 def _read_birth(

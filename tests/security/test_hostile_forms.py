@@ -202,6 +202,7 @@ TARGETS: dict[str, Callable[[World], str]] = {
     "exchanges.edit": _path("/exchanges/{x}/edit", x="exchange"),
     "exchanges.line_add": _path("/exchanges/{x}/lines", x="exchange"),
     "exchanges.line_state": _path("/exchanges/{x}/lines/{l}/state", x="exchange", l="line"),
+    "exchanges.line_where_held": _path("/exchanges/{x}/lines/{l}/held", x="exchange", l="line"),
     "exchanges.new": _path("/exchanges/new"),
     "exchanges.status": _path("/exchanges/{x}/status", x="exchange"),
     "exchanges.version_make": _path("/exchanges/{x}/versions", x="exchange"),

@@ -119,6 +119,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "exchanges.index": STAFF,
     "exchanges.line_add": SUPERVISOR,
     "exchanges.line_state": SUPERVISOR,
+    "exchanges.line_where_held": SUPERVISOR,
     "exchanges.new": SUPERVISOR,
     "exchanges.show": STAFF,  # it holds a case of each caseworker; each sees only their own
     "exchanges.status": SUPERVISOR,
