@@ -41,6 +41,7 @@ from app.matching.review import (
     can_see,
     confirm,
     decide,
+    queue_sort,
     reject,
     review_queue,
 )
@@ -237,8 +238,13 @@ def queue():
     status = form.status.data or CandidateStatus.PROPOSED.value
     kind = form.kind.data or None
     source_id = request.args.get("source", type=database_int) or None
+    sort = queue_sort(request.args.get("sort"))
     query = review_queue(
-        band=None if band == "all" else band, status=status, kind=kind, source_id=source_id
+        band=None if band == "all" else band,
+        status=status,
+        kind=kind,
+        source_id=source_id,
+        sort=sort,
     )
     page = db.paginate(
         _with_counterparts(query), per_page=current_app.config["PER_PAGE"], error_out=False
@@ -251,7 +257,7 @@ def queue():
         .tuples()
         .all()
     )
-    return render_template("matching/queue.html", form=form, page=page, counts=counts)
+    return render_template("matching/queue.html", form=form, page=page, counts=counts, sort=sort)
 
 
 @bp.route("/matches/approvals")
