@@ -20,7 +20,6 @@ Pure: no Flask, no database.
 from __future__ import annotations
 
 import unicodedata
-from functools import lru_cache
 
 __all__ = ["NAME_COLLATION", "alphabet_key", "compare"]
 
@@ -57,16 +56,28 @@ def _letter(char: str) -> str:
     return _TABLE.get(base, char)
 
 
-@lru_cache(maxsize=65_536)
+# Keys already made: SQLite calls compare() for every comparison of a sort, and a list page
+# compares the same few thousand names over and over. Cleared when it grows past its size.
+_KEYS: dict[str, str] = {}
+_KEYS_KEPT = 100_000
+
+
 def alphabet_key(text: str) -> str:
     """A string whose code-point order is the alphabet's order of ``text``."""
-    folded = text.casefold()
-    return "".join(_letter(char) for char in folded if char not in _APOSTROPHES)
+    key = _KEYS.get(text)
+    if key is None:
+        if len(_KEYS) >= _KEYS_KEPT:
+            _KEYS.clear()
+        folded = text.casefold()
+        key = _KEYS[text] = "".join(_letter(char) for char in folded if char not in _APOSTROPHES)
+    return key
 
 
 def compare(left: str | None, right: str | None) -> int:
     """-1, 0 or 1, as SQLite's ``create_collation`` wants; ties broken by the text itself, so
     that two spellings are never equal unless they are the same."""
-    a = (alphabet_key(left or ""), left or "")
-    b = (alphabet_key(right or ""), right or "")
-    return (a > b) - (a < b)
+    left, right = left or "", right or ""
+    a, b = alphabet_key(left), alphabet_key(right)
+    if a == b:
+        a, b = left, right
+    return -1 if a < b else (1 if a > b else 0)
