@@ -180,21 +180,28 @@ _READ_ERRORS: dict[str, Callable[[Mapping[str, Any]], str]] = {
         line=_number(params, "line"),
         detail=params["detail"],
     ),
-    ReadError.TOO_MANY_COLUMNS: lambda params: _(
-        "Line %(line)s has more than %(columns)s columns; at most %(columns)s can be imported.",
+    ReadError.TOO_MANY_COLUMNS: lambda params: ngettext(
+        "Line %(line)s has more than %(limit)s column; at most %(limit)s can be imported.",
+        "Line %(line)s has more than %(limit)s columns; at most %(limit)s can be imported.",
+        params["columns"],
         line=_number(params, "line"),
-        columns=_number(params, "columns"),
+        limit=_number(params, "columns"),
     ),
-    ReadError.LINE_TOO_LONG: lambda params: _(
-        "Line %(line)s is longer than %(chars)s characters; a row may have at most "
+    ReadError.LINE_TOO_LONG: lambda params: ngettext(
+        "Line %(line)s is longer than %(limit)s character; a row may have at most "
         "%(columns)s cells of %(cell_chars)s characters (check the delimiter and the quotes).",
+        "Line %(line)s is longer than %(limit)s characters; a row may have at most "
+        "%(columns)s cells of %(cell_chars)s characters (check the delimiter and the quotes).",
+        params["row_chars"],
         line=_number(params, "line"),
-        chars=_number(params, "row_chars"),
+        limit=_number(params, "row_chars"),
         columns=_number(params, "columns"),
         cell_chars=_number(params, "cell_chars"),
     ),
-    ReadError.HEADER_TOO_WIDE: lambda params: _(
+    ReadError.HEADER_TOO_WIDE: lambda params: ngettext(
+        "The header has %(count)s column; at most %(columns)s can be imported.",
         "The header has %(count)s columns; at most %(columns)s can be imported.",
+        params["count"],
         count=_number(params, "count"),
         columns=_number(params, "columns"),
     ),
