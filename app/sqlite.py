@@ -36,6 +36,8 @@ from flask import Flask, current_app, g, has_app_context, has_request_context, r
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from app.alphabet import NAME_COLLATION, compare
+
 __all__ = ["ReadOnlyViolation", "install", "long_read", "reads_only_from_here"]
 
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
@@ -59,9 +61,11 @@ def long_read() -> Iterator[None]:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
-    """Foreign keys and WAL on SQLite; the pysqlite BEGIN fix so SAVEPOINTs work."""
+    """Foreign keys and WAL on SQLite; the pysqlite BEGIN fix so SAVEPOINTs work; names in the
+    alphabet's order (:mod:`app.alphabet`)."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself (below)
+        dbapi_connection.create_collation(NAME_COLLATION, compare)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from app.admin.audit_words import FIELD_LABELS, STATUS_LABELS_BY_TYPE
 from app.admin.forms import AuditFilterForm, UserCreateForm, UserEditForm
+from app.alphabet import NAME_COLLATION
 from app.audit.labels import ACTION_LABELS, OBJECT_TYPE_LABELS, event_details, event_fields
 from app.audit.models import AuditEvent
 from app.auth.models import User
@@ -20,15 +21,28 @@ from app.auth.services import (
 )
 from app.extensions import db
 from app.forms import EmptyForm
+from app.sorting import ordering, parse_sort
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+# The users list's sortable columns; a few hundred people, sorted as they are read.
+USER_SORTS = {
+    "email": (User.email,),
+    "name": (User.name.collate(NAME_COLLATION), User.id),
+    "role": (User.role, User.id),
+    "status": (User.active, User.id),
+    "last_sign_in": (User.last_login_at, User.id),
+}
 
 
 @bp.route("/users")
 @require(Permission.USER_MANAGE)
 def users():
-    page = db.paginate(select(User).order_by(User.email), per_page=50, error_out=False)
-    return render_template("admin/users.html", page=page)
+    sort = parse_sort(request.args.get("sort"), USER_SORTS, "email")
+    page = db.paginate(
+        select(User).order_by(*ordering(USER_SORTS, sort)), per_page=50, error_out=False
+    )
+    return render_template("admin/users.html", page=page, sort=sort)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])

@@ -52,15 +52,44 @@ OBJECT_TYPE_LABELS: dict[str, LazyString] = {
     "given_name_entry": _l("Given name"),
 }
 
-# Keys of an event's details, where a page words them; other keys are shown as stored.
+# Keys of an event's details, in words: every key the code writes has one (a test walks the
+# calls of record() for them); a key of another version is shown as stored. "from" and "to"
+# are worded together, as a status change.
 DETAIL_LABELS: dict[str, LazyString] = {
     "kind": _l("Kind"),
     "status": _l("Status"),
     "rows_read": _l("Rows read"),
     "created": _l("Created"),
     "updated": _l("Updated"),
+    "unchanged": _l("Unchanged"),
     "rejected": _l("Rejected"),
     "warnings": _l("Warnings"),
+    "target_id": _l("Source list or partner source"),
+    "page": _l("Page"),
+    "list": _l("List"),
+    "case_id": _l("Case"),
+    "cases": _l("Cases"),
+    "assignee": _l("Assigned to"),
+    "into": _l("Merged into"),
+    "rows": _l("Rows"),
+    "format": _l("Format"),
+    "filtered": _l("Filtered"),
+    "what": _l("What"),
+    "report": _l("Report"),
+    "export": _l("Export"),
+    "second_factor": _l("Second factor"),
+    "batch_id": _l("Import"),
+    "matching": _l("Matching run"),
+    "cases_checked": _l("Cases checked"),
+    "records_checked": _l("Records checked"),
+    "pairs_scored": _l("Pairs scored"),
+    "removed": _l("Removed"),
+    "abandoned": _l("Abandoned uploads"),
+    "expired": _l("Expired uploads"),
+    "orphans": _l("Files no import names"),
+    "older_than_days": _l("Older than (days)"),
+    "proposal": _l("Proposal"),
+    "exchange_id": _l("Exchange"),
 }
 
 # The vocabularies of the features, by object type: {column: label} and {status: label}.

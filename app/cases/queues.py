@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, case, extract, func, select
 from sqlalchemy.orm import joinedload
 
+from app.alphabet import NAME_COLLATION
 from app.auth.models import User
 from app.auth.permissions import Role
 from app.cases.models import (
@@ -26,20 +28,46 @@ PRIORITY_RANK = case(
     value=Case.priority,
     else_=3,
 )
+# Statuses in the order of the workflow, as the status filter lists them.
+STATUS_RANK = case(
+    {status.value: rank for rank, status in enumerate(CaseStatus)}, value=Case.status
+)
+
+# The year the Born column shows: the date of birth's, else the one an estimated age gives.
+BIRTH_YEAR = func.coalesce(
+    Case.dob_year, extract("year", Case.age_estimated_on) - Case.estimated_age
+)
+BIRTH_DAY = (Case.dob_month, Case.dob_day)
+
+
+def by_name(column: Any) -> Any:
+    """A name column in the alphabet's order (app/alphabet.py), not by code point."""
+    return column.collate(NAME_COLLATION)
+
+
+CASEWORKER_NAME = by_name(select(User.name).where(User.id == Case.assigned_to_id).scalar_subquery())
 
 # The case lists' sortable columns (``sort=name``, ``sort=-name``), each ending in the id so that
 # a page boundary never splits equal rows differently between two requests. The case list's
 # default (recent activity) reads ix_case_record_last_activity backwards; number is the primary
-# key; name reads ix_case_record_status_name when the list is filtered by one status, and a
-# caseworker's own cases come from ix_case_record_assigned_queue first (a few hundred at most).
-# Name over every status, and priority (a CASE over the column, ranked as the queues rank it),
-# sort the filtered rows: at national scale (20,000 cases) a supervisor's unfiltered list
-# sorted so is one sort of those rows per page.
+# key. Name (in the alphabet's order, app/alphabet.py, which no index holds), priority (a CASE
+# over the column, ranked as the queues rank it) and the other columns sort the filtered rows:
+# at national scale (20,000 cases) a supervisor's unfiltered list sorted so is one sort of
+# those rows per page; a caseworker's own cases are a few hundred at most.
 CASE_SORTS = {
     "activity": (Case.last_activity_at, Case.id),
     "number": (Case.id,),
-    "name": (Case.family_name, Case.given_name, Case.id),
+    "name": (by_name(Case.family_name), by_name(Case.given_name), Case.id),
+    # Unknown dates last both ways, as the next step's date does in My cases.
+    "born": (Fixed(case((BIRTH_YEAR.is_(None), 1), else_=0)), BIRTH_YEAR, *BIRTH_DAY, Case.id),
+    "place": (by_name(Case.last_known_place), Case.id),
+    "status": (STATUS_RANK, Case.id),
     "priority": (PRIORITY_RANK, Case.id),
+    "caseworker": (
+        Fixed(case((Case.assigned_to_id.is_(None), 1), else_=0)),
+        CASEWORKER_NAME,
+        Case.id,
+    ),
 }
 
 
@@ -85,19 +113,26 @@ def next_due_dates(case_ids: list[int]) -> dict[int, date]:
     return {case_id: due_date for case_id, due_date in rows}
 
 
-def unassigned_cases() -> Select:
-    return open_cases().where(Case.assigned_to_id.is_(None)).order_by(PRIORITY_RANK, Case.id)
+# The queues' default orders: the most urgent first; the longest untouched first.
+DEFAULT_UNASSIGNED_SORT = "priority"
+DEFAULT_STALE_SORT = "activity"
 
 
-def stale_cases(days: int) -> Select:
+def unassigned_cases(sort: Sort | None = None) -> Select:
+    sort = sort or Sort(DEFAULT_UNASSIGNED_SORT)
+    return open_cases().where(Case.assigned_to_id.is_(None)).order_by(*ordering(CASE_SORTS, sort))
+
+
+def stale_cases(days: int, sort: Sort | None = None) -> Select:
     """Open cases nobody has touched for ``days``, each with its caseworker (the one queue
     whose cases are held by different people)."""
     threshold = utcnow() - timedelta(days=days)
+    sort = sort or Sort(DEFAULT_STALE_SORT)
     return (
         open_cases()
         .options(joinedload(Case.assigned_to))
         .where(Case.last_activity_at < threshold)
-        .order_by(Case.last_activity_at.asc(), Case.id)
+        .order_by(*ordering(CASE_SORTS, sort))
     )
 
 
@@ -136,7 +171,7 @@ def caseworker_load() -> list[tuple[User, int, int]]:
         .outerjoin(open_counts, open_counts.c.assigned_to_id == User.id)
         .outerjoin(overdue_counts, overdue_counts.c.assigned_to_id == User.id)
         .where(User.active.is_(True), User.role.in_([Role.CASEWORKER.value, Role.SUPERVISOR.value]))
-        .order_by(func.coalesce(open_counts.c.n, 0).desc(), User.name)
+        .order_by(func.coalesce(open_counts.c.n, 0).desc(), by_name(User.name))
     ).all()
     return [(user, n_open, n_overdue) for user, n_open, n_overdue in rows]
 

@@ -682,14 +682,20 @@ def decide(request_id: int):
 def supervisor_home():
     days = current_app.config["STALE_CASE_DAYS"]
     per_page = 10
+    unassigned_sort = parse_sort(
+        request.args.get("unassigned_sort"), queues.CASE_SORTS, queues.DEFAULT_UNASSIGNED_SORT
+    )
+    stale_sort = parse_sort(
+        request.args.get("stale_sort"), queues.CASE_SORTS, queues.DEFAULT_STALE_SORT
+    )
     unassigned = db.paginate(
-        queues.unassigned_cases(),
+        queues.unassigned_cases(unassigned_sort),
         per_page=per_page,
         error_out=False,
         page=request.args.get("unassigned_page", 1, type=int),
     )
     stale = db.paginate(
-        queues.stale_cases(days),
+        queues.stale_cases(days, stale_sort),
         per_page=per_page,
         error_out=False,
         page=request.args.get("stale_page", 1, type=int),
@@ -706,7 +712,9 @@ def supervisor_home():
     return render_template(
         "cases/supervisor_home.html",
         unassigned=unassigned,
+        unassigned_sort=unassigned_sort,
         stale=stale,
+        stale_sort=stale_sort,
         pending=pending,
         load=queues.caseworker_load(),
         stale_days=days,

@@ -19,8 +19,9 @@ from app.cases.services import get_or_create_source_list
 from app.database import utcnow
 from app.extensions import db
 from app.imports.access import can_run_kind
-from app.imports.mapping import ImportRefused, check_mapping
+from app.imports.mapping import ImportRefused, Refusal, check_mapping
 from app.imports.models import COUNT_FIELDS, BatchStatus, ImportBatch, ImportKind, ImportProblem
+from app.imports.readers import UnreadableFile
 from app.imports.storage import batch_path, discard_upload
 from app.jobs import mark_interrupted
 from app.records.models import PartnerSource
@@ -120,8 +121,8 @@ def start_batch(batch: ImportBatch, started_by_id: int | None = None) -> None:
     starter = db.session.get(User, started_by_id) if started_by_id is not None else None
     if started_by_id is not None and (starter is None or not can_run_kind(starter, batch.kind)):
         if batch.kind == ImportKind.CASES:
-            raise ImportRefused("Only supervisors may import cases.")
-        raise ImportRefused("Only caseworkers and supervisors may run an import.")
+            raise ImportRefused(Refusal.CASES_NEED_SUPERVISOR)
+        raise ImportRefused(Refusal.NOT_AN_IMPORTER)
     check_mapping(batch.headers or [], batch.mapping or [])
     batch.status = BatchStatus.RUNNING.value
     batch.started_at = utcnow()
@@ -129,11 +130,16 @@ def start_batch(batch: ImportBatch, started_by_id: int | None = None) -> None:
     batch.runner = None
 
 
-def fail_batch(batch: ImportBatch, reason: str) -> None:
-    """A file that cannot be imported at all: the batch fails with ``reason`` and its upload is
-    deleted (nothing of it is kept)."""
+def fail_batch(batch: ImportBatch, error: UnreadableFile | ImportRefused | str) -> None:
+    """A file that cannot be imported at all: the batch fails with the error's code and
+    parameters (worded when shown), or with one of the stored markers (``ABANDONED``), and its
+    upload is deleted (nothing of it is kept)."""
     batch.status = BatchStatus.FAILED.value
-    batch.error, batch.error_code, batch.error_params = reason, None, None
+    if isinstance(error, str):
+        batch.error, batch.error_code, batch.error_params = error, None, None
+    else:
+        batch.error = ""
+        batch.error_code, batch.error_params = error.code.value, error.params or None
     batch.finished_at = utcnow()
     discard_upload(batch)
 
@@ -159,7 +165,7 @@ def can_retry(batch: ImportBatch) -> bool:
 def retry_batch(batch: ImportBatch, started_by_id: int | None = None) -> None:
     """Start an interrupted batch again (the caller commits and queues it)."""
     if not can_retry(batch):
-        raise ImportRefused("Only an interrupted import whose file is kept can run again.")
+        raise ImportRefused(Refusal.CANNOT_RUN_AGAIN)
     for name in COUNT_FIELDS:
         setattr(batch, name, 0)
     batch.error, batch.error_code, batch.error_params = "", None, None

@@ -25,7 +25,7 @@ from app.imports.batches import (
 from app.imports.mapping import ImportRefused, detect_format, mapping_from_json
 from app.imports.models import BatchStatus, ImportBatch, ImportKind
 from app.imports.pipeline import run_batch
-from app.imports.problems import batch_error_text
+from app.imports.problems import batch_error_text, error_text
 from app.imports.purge import purge_after, purge_uploads
 from app.imports.readers import UnreadableFile
 from app.imports.storage import file_sha256
@@ -96,9 +96,9 @@ def _run(
             batch.mapping = mapping_from_json(batch.headers or [], mapping_data)
         start_batch(batch)
     except (UnreadableFile, ImportRefused) as error:
-        fail_batch(batch, error.reason)
+        fail_batch(batch, error)
         db.session.commit()
-        raise click.ClickException(error.reason) from error
+        raise click.ClickException(error_text(error)) from error
     db.session.commit()
     click.echo(
         f"Importing {Path(path).name} ({batch.encoding}, delimiter {batch.delimiter!r}) "

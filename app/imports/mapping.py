@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any, BinaryIO
 
 from flask import current_app
@@ -12,6 +13,7 @@ from app.imports.readers import Limits, Preview, preview
 
 __all__ = [
     "ImportRefused",
+    "Refusal",
     "check_mapping",
     "detect_format",
     "mapping_from_headers",
@@ -21,12 +23,35 @@ __all__ = [
 ]
 
 
-class ImportRefused(Exception):
-    """A mapping or request that cannot be imported; ``reason`` is an English sentence."""
+class Refusal(StrEnum):
+    """Why an import was refused; stored in ``import_batch.error_code``, so never renamed.
+    :func:`app.imports.problems.read_error_text` words each; the comments name the
+    parameters."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    MAPPING_LENGTH = "mapping_length"
+    UNKNOWN_FIELD = "unknown_field"  # field, column
+    FIELD_TWICE = "field_twice"  # field, first, second (the two columns)
+    UNKNOWN_FIELD_IN_FILE = "unknown_field_in_mapping_file"  # field
+    CASES_NEED_SUPERVISOR = "cases_need_supervisor"
+    NOT_AN_IMPORTER = "not_an_importer"
+    CANNOT_RUN_AGAIN = "cannot_run_again"
+    NO_FILE = "no_file"
+    HEADERS_CHANGED = "headers_changed"
+
+
+class ImportRefused(Exception):
+    """A mapping or request that cannot be imported: a :class:`Refusal` and its parameters,
+    worded for people by the caller (:func:`app.imports.problems.read_error_text`)."""
+
+    def __init__(self, code: Refusal, **params: Any) -> None:
+        super().__init__(code, params)
+        self.code = code
+        self.params = params
+
+    def __str__(self) -> str:
+        """For logs and tracebacks only."""
+        params = ", ".join(f"{name}={value!r}" for name, value in self.params.items())
+        return f"{self.code.value}({params})"
 
 
 def read_limits() -> Limits:
@@ -64,17 +89,15 @@ def mapping_from_headers(headers: list[str], saved: dict[str, Any] | None) -> li
 def check_mapping(headers: list[str], mapping: list[str | None]) -> None:
     """Refuse unknown fields and fields given to two columns."""
     if len(mapping) != len(headers):
-        raise ImportRefused("The mapping does not have one entry per column.")
+        raise ImportRefused(Refusal.MAPPING_LENGTH)
     seen: dict[str, str] = {}
     for header, field in zip(headers, mapping, strict=True):
         if field is None:
             continue
         if field not in FIELDS:
-            raise ImportRefused(f"Unknown field {field!r} for column {header!r}.")
+            raise ImportRefused(Refusal.UNKNOWN_FIELD, field=field, column=header)
         if field in seen:
-            raise ImportRefused(
-                f"Field {field!r} is given to two columns: {seen[field]!r} and {header!r}."
-            )
+            raise ImportRefused(Refusal.FIELD_TWICE, field=field, first=seen[field], second=header)
         seen[field] = header
 
 
@@ -82,7 +105,7 @@ def mapping_from_json(headers: list[str], data: dict[str, Any]) -> list[str | No
     """A {header: field} mapping file applied to the headers; other headers are guessed."""
     for field in data.values():
         if field and field not in FIELDS:
-            raise ImportRefused(f"Unknown field {field!r} in the mapping file.")
+            raise ImportRefused(Refusal.UNKNOWN_FIELD_IN_FILE, field=str(field))
     mapping = mapping_from_headers(headers, data)
     check_mapping(headers, mapping)
     return mapping

@@ -38,7 +38,7 @@ from app.cases.services import CaseRow, open_cases
 from app.database import chunks, utcnow
 from app.extensions import db
 from app.imports.events import batch_imported
-from app.imports.mapping import ImportRefused, read_limits
+from app.imports.mapping import ImportRefused, Refusal, read_limits
 from app.imports.models import (
     COUNT_FIELDS,
     BatchStatus,
@@ -49,7 +49,7 @@ from app.imports.models import (
     Severity,
 )
 from app.imports.problems import BatchError
-from app.imports.readers import CsvSource, UnreadableFile, open_csv
+from app.imports.readers import CsvSource, ReadError, UnreadableFile, open_csv
 from app.imports.rows import (
     CONVERTED_FIELDS,
     Problem,
@@ -145,7 +145,7 @@ def run_import(
         raise LookupError(f"no import batch {batch_id}")
     file_path = Path(path) if path is not None else batch_path(batch)
     if file_path is None:
-        raise ImportRefused("This batch has no file.")
+        raise ImportRefused(Refusal.NO_FILE)
     counts = dict.fromkeys((*COUNT_FIELDS, "rejected_problems"), 0)
     with running(batch.job_key):
         try:
@@ -177,7 +177,7 @@ def run_import(
             )
         except (UnreadableFile, ImportRefused) as error:
             db.session.rollback()
-            batch = _fail(batch_id, counts, error.reason)
+            batch = _fail(batch_id, counts, (error.code, error.params))
         except BaseException:
             db.session.rollback()
             _fail(batch_id, counts, (BatchError.FAILED_ON_OUR_SIDE, {}))
@@ -355,7 +355,7 @@ def _stage_rows(
     """Phase one: read and convert the file; stage the readable rows and report the problems,
     one short transaction per chunk."""
     if source.headers != batch.headers:
-        raise ImportRefused("The file's headers differ from the confirmed mapping.")
+        raise ImportRefused(Refusal.HEADERS_CHANGED)
     headers = source.headers
     mapping = list(batch.mapping or [])
     keys = raw_keys(headers)
@@ -449,8 +449,8 @@ def _write_problems(batch_id: int, problems: list[Problem], counts: dict[str, in
         )
 
 
-# Why a batch failed: one of ours as a code with parameters, or the reader's sentence.
-Failure = tuple[BatchError, dict[str, Any]] | str
+# Why a batch failed: a code (ours, the reader's or a refusal) with parameters; "" for none.
+Failure = tuple[BatchError | ReadError | Refusal, dict[str, Any]] | str
 
 
 def _finish(

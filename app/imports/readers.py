@@ -29,7 +29,8 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, BinaryIO
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
@@ -41,6 +42,7 @@ __all__ = [
     "CsvSource",
     "Limits",
     "Preview",
+    "ReadError",
     "SourceRow",
     "UnreadableFile",
     "detect_encoding",
@@ -63,12 +65,38 @@ _SEP_LINE = re.compile(r"sep=(.)\r?\n?")
 _WORD = re.compile(r"\w+")
 
 
-class UnreadableFile(Exception):
-    """The upload cannot be read as a CSV file; ``reason`` is an English sentence for the UI."""
+class ReadError(StrEnum):
+    """Why a file cannot be read; stored in ``import_batch.error_code``, so never renamed.
+    :func:`app.imports.problems.read_error_text` words each in the reader's language; the
+    comments name the parameters."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    UTF16 = "utf16"
+    NUL_BYTES = "nul_bytes"
+    CONTROL_CHARACTERS = "control_characters"
+    NOT_UTF8_AFTER_BOM = "not_utf8_after_bom"
+    UNSUPPORTED_ENCODING = "unsupported_encoding"  # looks_like (optional): a guessed encoding
+    NOT_VALID_TEXT = "not_valid_text"  # encoding, line
+    NOT_CSV = "not_csv"  # line, detail (the csv module's words)
+    TOO_MANY_COLUMNS = "too_many_columns"  # line, columns
+    LINE_TOO_LONG = "line_too_long"  # line, row_chars, columns, cell_chars
+    HEADER_TOO_WIDE = "header_too_wide"  # count, columns
+    EMPTY = "empty"
+    SETTINGS_DO_NOT_FIT = "settings_do_not_fit"  # an encoding or delimiter that is not offered
+
+
+class UnreadableFile(Exception):
+    """The upload cannot be read as a CSV file: a :class:`ReadError` and its parameters (plain
+    numbers and short texts), worded for people by the caller, not here."""
+
+    def __init__(self, code: ReadError, **params: Any) -> None:
+        super().__init__(code, params)
+        self.code = code
+        self.params = params
+
+    def __str__(self) -> str:
+        """For logs and tracebacks; people read :func:`app.imports.problems.read_error_text`."""
+        params = ", ".join(f"{name}={value!r}" for name, value in self.params.items())
+        return f"{self.code.value}({params})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,9 +170,7 @@ def _check_not_binary(text: str) -> None:
         1 for char in text if char not in "\t\n\r\f\v" and unicodedata.category(char) == "Cc"
     )
     if text and controls > _MAX_CONTROL_SHARE * len(text):
-        raise UnreadableFile(
-            "This is not a text file (it contains control characters); upload a CSV file."
-        )
+        raise UnreadableFile(ReadError.CONTROL_CHARACTERS)
 
 
 def _looks_like_cp1251(text: str) -> bool:
@@ -185,15 +211,13 @@ def detect_encoding(sample: bytes) -> str:
     Cyrillic and ASCII. Raises :class:`UnreadableFile` for binary data and other encodings.
     """
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise UnreadableFile(
-            "The file is saved as UTF-16 (Unicode text); save it as CSV UTF-8 and upload again."
-        )
+        raise UnreadableFile(ReadError.UTF16)
     if b"\x00" in sample:
-        raise UnreadableFile("This is not a text file (it contains NUL bytes); upload a CSV file.")
+        raise UnreadableFile(ReadError.NUL_BYTES)
     if sample.startswith(codecs.BOM_UTF8):
         text = _decode_utf8(sample[len(codecs.BOM_UTF8) :])
         if text is None:
-            raise UnreadableFile("The file starts as UTF-8 but contains bytes that are not UTF-8.")
+            raise UnreadableFile(ReadError.NOT_UTF8_AFTER_BOM)
         _check_not_binary(text)
         return "utf-8-sig"
     text = _decode_utf8(sample)
@@ -209,11 +233,9 @@ def detect_encoding(sample: bytes) -> str:
         if _looks_like_cp1251(text):
             return "cp1251"
     hint = _encoding_hint(sample)
-    looks_like = f" (it looks like {hint})" if hint else ""
-    raise UnreadableFile(
-        f"The file is not in a supported text encoding{looks_like}; "
-        "save it as CSV UTF-8 or Windows-1251 (Cyrillic) and upload again."
-    )
+    if hint:
+        raise UnreadableFile(ReadError.UNSUPPORTED_ENCODING, looks_like=hint)
+    raise UnreadableFile(ReadError.UNSUPPORTED_ENCODING)
 
 
 def _complete_lines(sample: str) -> str:
@@ -318,28 +340,26 @@ class CsvSource:
         except StopIteration:
             return None
         except _RowTooLong as err:
-            raise UnreadableFile(self._too_long(start, err)) from None
+            raise self._too_long(start, err) from None
         except UnicodeDecodeError as err:
             raise UnreadableFile(
-                f"The file is not valid {self.encoding} text near line {start}; "
-                "choose its encoding explicitly."
+                ReadError.NOT_VALID_TEXT, encoding=self.encoding, line=start
             ) from err
         except csv.Error as err:
-            raise UnreadableFile(f"Line {start} cannot be read as CSV: {err}.") from err
+            raise UnreadableFile(ReadError.NOT_CSV, line=start, detail=str(err)) from err
 
-    def _too_long(self, start: int, err: _RowTooLong) -> str:
+    def _too_long(self, start: int, err: _RowTooLong) -> UnreadableFile:
         """Why: too many columns if the part read says so (delimiters, quotes aside), else
         too long; ``start`` is where the row starts (a quoted cell may span lines)."""
         columns = self.limits.columns
         if err.text.count(self.delimiter) >= columns:
-            return (
-                f"Line {start} has more than {columns:,} columns; "
-                f"at most {columns:,} can be imported."
-            )
-        return (
-            f"Line {start} is longer than {self.limits.row_chars:,} characters; a row may "
-            f"have at most {columns:,} cells of {self.limits.cell_chars:,} characters "
-            "(check the delimiter and the quotes)."
+            return UnreadableFile(ReadError.TOO_MANY_COLUMNS, line=start, columns=columns)
+        return UnreadableFile(
+            ReadError.LINE_TOO_LONG,
+            line=start,
+            row_chars=self.limits.row_chars,
+            columns=columns,
+            cell_chars=self.limits.cell_chars,
         )
 
     def _read_headers(self) -> list[str]:
@@ -349,11 +369,10 @@ class CsvSource:
             if any(cell.strip() for cell in row):
                 if len(row) > self.limits.columns:
                     raise UnreadableFile(
-                        f"The header has {len(row):,} columns; at most "
-                        f"{self.limits.columns:,} can be imported."
+                        ReadError.HEADER_TOO_WIDE, count=len(row), columns=self.limits.columns
                     )
                 return [cell.strip() for cell in row]
-        raise UnreadableFile("The file is empty: it has no header row.")
+        raise UnreadableFile(ReadError.EMPTY)
 
     def rows(self) -> Iterator[SourceRow]:
         """Yield data rows in order, skipping rows whose cells are all blank.

@@ -42,8 +42,8 @@ from app.imports.forms import UploadForm, mapping_form
 from app.imports.mapping import ImportRefused, detect_format, save_source_mapping
 from app.imports.models import BatchStatus, ImportBatch, ImportKind, ImportProblem, Severity
 from app.imports.pipeline import run_batch_job
-from app.imports.problems import batch_error_text, problem_text
-from app.imports.readers import UnreadableFile
+from app.imports.problems import batch_error_text, error_text, problem_text
+from app.imports.readers import ReadError, UnreadableFile
 from app.imports.storage import batch_path, store_upload
 from app.jobs import get_progress
 from app.records.models import PartnerSource
@@ -126,17 +126,25 @@ def preview(batch_id: int):
     try:
         with open(path, "rb") as stream:
             result = detect_format(batch, stream)
-    except (UnreadableFile, ValueError) as error:
-        reason = getattr(error, "reason", str(error))
+    except (UnreadableFile, ValueError) as raised:
+        # open_csv refuses an encoding or delimiter it does not offer with a ValueError.
+        error = (
+            raised
+            if isinstance(raised, UnreadableFile)
+            else UnreadableFile(ReadError.SETTINGS_DO_NOT_FIT)
+        )
         if batch.encoding is not None and request.method == "GET":
             # Settings the user chose do not fit the file: back to what detection finds.
             forget_format(batch)
             db.session.commit()
-            flash(_("The file cannot be read that way: %(reason)s", reason=reason), "error")
+            flash(
+                _("The file cannot be read that way: %(reason)s", reason=error_text(error)),
+                "error",
+            )
             return redirect(url_for("imports.preview", batch_id=batch.id))
-        fail_batch(batch, reason)
+        fail_batch(batch, error)
         db.session.commit()
-        flash(_("The file cannot be read: %(reason)s", reason=batch.error), "error")
+        flash(_("The file cannot be read: %(reason)s", reason=error_text(error)), "error")
         return redirect(url_for("imports.show", batch_id=batch.id))
 
     form = mapping_form(
@@ -220,7 +228,7 @@ def _queued(mark_running: Callable[[ImportBatch, int], None], batch: ImportBatch
     try:
         mark_running(batch, current_user.id)
     except ImportRefused as error:
-        flash(error.reason, "error")
+        flash(error_text(error), "error")
         return False
     db.session.commit()
     run_batch_job(batch.id)

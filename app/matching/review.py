@@ -32,6 +32,7 @@ from app.database import utcnow
 from app.extensions import db
 from app.matching.models import CandidateStatus, MatchCandidate
 from app.records.models import PartnerRecord
+from app.sorting import Sort, ordering, parse_sort
 
 __all__ = [
     "HiddenDuplicate",
@@ -44,6 +45,7 @@ __all__ = [
     "confirm",
     "decide",
     "linked_records",
+    "queue_sort",
     "reject",
     "review_queue",
 ]
@@ -195,6 +197,19 @@ def _apply(candidate: MatchCandidate, actor: User, approved_by: User) -> None:
 
 _BEST_FIRST = (MatchCandidate.score.desc(), MatchCandidate.id)
 
+# The queue's sortable columns: by score (best first by default) or by case, best first within
+# each (``-score`` reverses the tie-breaker too, so a page boundary splits rows the same way).
+QUEUE_SORTS = {
+    "score": (MatchCandidate.score, MatchCandidate.id),
+    "case": (MatchCandidate.case_id, MatchCandidate.score, MatchCandidate.id),
+}
+DEFAULT_QUEUE_SORT = "-score"
+
+
+def queue_sort(value: str | None) -> Sort:
+    """The match queue's order from its ``sort`` parameter; anything unknown is best first."""
+    return parse_sort(value, QUEUE_SORTS, DEFAULT_QUEUE_SORT)
+
 
 def case_candidates(case: Case) -> list[MatchCandidate]:
     """Every candidate of a case (records and other cases), best first."""
@@ -280,8 +295,10 @@ def review_queue(
     status: str | None = CandidateStatus.PROPOSED.value,
     kind: str | None = None,
     source_id: int | None = None,
+    sort: Sort | None = None,
 ) -> Select:
-    """Candidates across all cases for supervisors: by default likely proposals, best first."""
+    """Candidates across all cases for supervisors: by default likely proposals, best first
+    (``sort``: :data:`QUEUE_SORTS`)."""
     query = select(MatchCandidate)
     if band == "likely":
         query = query.where(MatchCandidate.likely.is_(True))
@@ -297,7 +314,7 @@ def review_queue(
         query = query.join(PartnerRecord, MatchCandidate.record_id == PartnerRecord.id).where(
             PartnerRecord.source_id == source_id
         )
-    return query.order_by(*_BEST_FIRST)
+    return query.order_by(*ordering(QUEUE_SORTS, sort or queue_sort(None)))
 
 
 def approval_queue() -> Select:

@@ -42,6 +42,7 @@ from app.matching.review import (
     can_see,
     confirm,
     decide,
+    queue_sort,
     reject,
     review_queue,
 )
@@ -126,7 +127,16 @@ def _back(candidate: MatchCandidate):
 @require(Permission.MATCH_REVIEW)
 def show(candidate_id: int):
     """The case and the record (or the two cases) side by side, field by field."""
-    candidate = _load(candidate_id)
+    return _candidate_page(_load(candidate_id))
+
+
+def _candidate_page(
+    candidate: MatchCandidate,
+    confirm_form: ConfirmForm | None = None,
+    reject_form: RejectForm | None = None,
+):
+    """The candidate page, with a refused confirmation or rejection as it was typed (its
+    errors at the top and beside the reason), so that nothing written is lost."""
     for case in (candidate.case, candidate.other_case):
         if case is not None:
             record(AuditAction.READ, case)
@@ -140,8 +150,8 @@ def show(candidate_id: int):
         fields=candidate.explanation.get("fields") or [],
         may_review=can_review(current_user, candidate),
         may_approve=current_user.can(Permission.MATCH_APPROVE),
-        confirm_form=ConfirmForm(),
-        reject_form=RejectForm(),
+        confirm_form=confirm_form or ConfirmForm(formdata=None),
+        reject_form=reject_form or RejectForm(formdata=None),
         decision_form=MatchDecisionForm(),
     )
 
@@ -152,8 +162,7 @@ def confirm_candidate(candidate_id: int):
     candidate = _load(candidate_id, review=True)
     form = ConfirmForm()
     if not form.validate_on_submit():
-        flash_form_errors(form)
-        return _back(candidate)
+        return _candidate_page(candidate, confirm_form=form)
     try:
         confirm(candidate, current_user, form.reason.data, advance_status=form.advance_status.data)
     except MatchError as error:
@@ -174,8 +183,7 @@ def reject_candidate(candidate_id: int):
     candidate = _load(candidate_id, review=True)
     form = RejectForm()
     if not form.validate_on_submit():
-        flash_form_errors(form)
-        return _back(candidate)
+        return _candidate_page(candidate, reject_form=form)
     try:
         reject(candidate, current_user, form.reason.data)
     except MatchError as error:
@@ -238,8 +246,13 @@ def queue():
     status = form.status.data or CandidateStatus.PROPOSED.value
     kind = form.kind.data or None
     source_id = request.args.get("source", type=database_int) or None
+    sort = queue_sort(request.args.get("sort"))
     query = review_queue(
-        band=None if band == "all" else band, status=status, kind=kind, source_id=source_id
+        band=None if band == "all" else band,
+        status=status,
+        kind=kind,
+        source_id=source_id,
+        sort=sort,
     )
     page = db.paginate(
         _with_counterparts(query), per_page=current_app.config["PER_PAGE"], error_out=False
@@ -252,7 +265,7 @@ def queue():
         .tuples()
         .all()
     )
-    return render_template("matching/queue.html", form=form, page=page, counts=counts)
+    return render_template("matching/queue.html", form=form, page=page, counts=counts, sort=sort)
 
 
 @bp.route("/matches/approvals")

@@ -3,18 +3,30 @@ of the query meet the keys filed for each record's names (``partner_record_name_
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, case, select
 
 from app.name_search import ids_with_names
 from app.records.models import PartnerRecord, PartnerRecordNameKey
-from app.sorting import Sort, ordering, parse_sort
+from app.sorting import Fixed, Sort, ordering, parse_sort
 
 __all__ = ["RECORD_SORTS", "record_sort", "search_records"]
 
-# The records list sorts by name only, either way: ix_partner_record_family_name read forwards
-# or backwards. The partner lists are the largest table; no other column of it has an index
-# to sort a page from.
-RECORD_SORTS = {"name": (PartnerRecord.family_name, PartnerRecord.id)}
+# The partner lists are the largest table (a million rows), so the records list sorts only by
+# what an index holds or a person needs: name reads ix_partner_record_family_name (so by code
+# point, not app/alphabet.py's order, which no index holds here), the partner's own row id reads
+# uq_partner_record_source_external (source by source). The date of birth (an ISO text) sorts
+# the filtered rows, unknown dates last both ways: one sort per page over a whole register.
+RECORD_SORTS = {
+    "name": (PartnerRecord.family_name, PartnerRecord.id),
+    "born": (
+        Fixed(case((PartnerRecord.dob_year.is_(None), 1), else_=0)),
+        PartnerRecord.dob_year,
+        PartnerRecord.dob_month,
+        PartnerRecord.dob_day,
+        PartnerRecord.id,
+    ),
+    "source_id": (PartnerRecord.source_id, PartnerRecord.external_id),
+}
 
 
 def record_sort(value: str | None) -> Sort:

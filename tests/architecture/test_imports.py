@@ -52,13 +52,14 @@ LAYERS: list[set[str]] = [
         "app.dna",
     },
     {"app.extensions"},
-    {"app.database", "app.dates", "app.names", "app.sorting"},
+    {"app.database", "app.dates", "app.names", "app.sorting", "app.alphabet"},
 ]
 CORE_LAYERS = {len(LAYERS) - 3, len(LAYERS) - 1}  # these import each other as they need
 
 # Pure cores: plain values in, plain values out; importing one loads no Flask, no SQLAlchemy
 # and none of our modules but these.
 PURE_CORES = [
+    "app.alphabet",
     "app.dates",
     "app.sorting",
     "app.names.tables",

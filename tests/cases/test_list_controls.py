@@ -91,13 +91,41 @@ def test_a_default_that_is_no_key_is_a_programming_error():
 @pytest.fixture
 def four_cases(app, make_case):
     """Four of the caseworker's cases, each column ordering them differently; by id:
-    a (Бондар, normal, touched 3 days ago), b (Андрієнко, urgent, 1 day), c (Гнатюк, high,
-    4 days), d (Вовк, low, 2 days)."""
+    a (Бондар, normal, touched 3 days ago, born 2012, in Дубно, located),
+    b (Андрієнко, urgent, 1 day, born 2010, in Ірпінь, new),
+    c (Гнатюк, high, 4 days, born 2014, in Ґалич, under investigation),
+    d (Вовк, low, 2 days, born 2011-03, in Єнакієве, contact established)."""
     made = {
-        "a": make_case(family_name="Бондар", priority="normal"),
-        "b": make_case(family_name="Андрієнко", priority="urgent"),
-        "c": make_case(family_name="Гнатюк", priority="high"),
-        "d": make_case(family_name="Вовк", priority="low"),
+        "a": make_case(
+            family_name="Бондар",
+            priority="normal",
+            dob_year=2012,
+            last_known_place="Дубно",
+            status="located",
+        ),
+        "b": make_case(
+            family_name="Андрієнко",
+            priority="urgent",
+            dob_year=2010,
+            dob_month=5,
+            dob_day=1,
+            last_known_place="Ірпінь",
+        ),
+        "c": make_case(
+            family_name="Гнатюк",
+            priority="high",
+            dob_year=2014,
+            last_known_place="Ґалич",
+            status="under_investigation",
+        ),
+        "d": make_case(
+            family_name="Вовк",
+            priority="low",
+            dob_year=2011,
+            dob_month=3,
+            last_known_place="Єнакієве",
+            status="contact_established",
+        ),
     }
     days = {"a": 3, "b": 1, "c": 4, "d": 2}
     with app.app_context():
@@ -116,6 +144,10 @@ ORDERS = {  # each sort's rows, ascending
     "name": "badc",  # Андрієнко, Бондар, Вовк, Гнатюк
     "priority": "bcad",  # urgent, high, normal, low
     "activity": "cadb",  # least recently touched first
+    "born": "bdac",  # 2010, 2011, 2012, 2014
+    "place": "cadb",  # Ґалич, Дубно, Єнакієве, Ірпінь: by code point Є І Д Ґ
+    "status": "bcad",  # new, under investigation, located, contact established (the workflow)
+    "caseworker": "abcd",  # all the caseworker's: by number
 }
 
 
@@ -144,7 +176,7 @@ def test_each_column_sorts_both_ways(
 
 def test_case_list_is_by_recent_activity_by_default_and_for_unknown_sorts(supervisor, four_cases):
     recent_first = [four_cases[letter] for letter in "bdac"]
-    for query in ["", "?sort=", "?sort=sideways", "?sort=-", "?sort=status", "?sort=-due"]:
+    for query in ["", "?sort=", "?sort=sideways", "?sort=-", "?sort=colour", "?sort=-due"]:
         response = supervisor.get(f"/cases{query}")
         assert response.status_code == 200, query
         html = response.get_data(as_text=True)

@@ -1,13 +1,15 @@
 """Phones and accessibility: the main pages at 390 px, a collapsible menu, keyboard-only
 journeys and axe-core in the browser.
 
-Set E2E_SCREENSHOTS=/some/dir to keep a full-page screenshot of each main page at 390 px and
-1280 px for a person to look at.
+A full-page screenshot of each main page at 390 px and 1280 px is kept for a person to look at,
+in tmp/e2e-screenshots (not committed) or the folder E2E_SCREENSHOTS names;
+the tests at the end check them.
 """
 
 from __future__ import annotations
 
 import os
+import struct
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,13 +17,13 @@ import pytest
 from axe_playwright_python.base import AXE_SCRIPT
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import DEMO_PASSWORD, sign_in
+from tests.e2e.conftest import DEMO_PASSWORD, ROOT, sign_in
 
 CASEWORKER = "caseworker@demo.reunite.test"
 SUPERVISOR = "supervisor@demo.reunite.test"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
-SCREENSHOTS = os.environ.get("E2E_SCREENSHOTS")
+SCREENSHOTS = os.environ.get("E2E_SCREENSHOTS") or str(ROOT / "tmp" / "e2e-screenshots")
 
 # axe-core's impacts that fail the build; "moderate" and "minor" are reported, not enforced.
 BLOCKING_IMPACTS = {"serious", "critical"}
@@ -100,10 +102,11 @@ def _visit(page: Page, url: str, viewport: dict) -> None:
     page.wait_for_load_state()
 
 
-def _shoot(page: Page, name: str, viewport: dict, full_page: bool = True) -> None:
-    if SCREENSHOTS:
-        Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=f"{SCREENSHOTS}/{name}-{viewport['width']}.png", full_page=full_page)
+def _shoot(page: Page, name: str, viewport: dict, full_page: bool = True) -> Path:
+    Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+    path = Path(SCREENSHOTS) / f"{name}-{viewport['width']}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
 
 
 def test_sign_in_page_passes_axe_and_fits_a_phone(browser, live_server):
@@ -281,3 +284,83 @@ def test_caseworker_signs_in_opens_a_case_and_logs_a_contact_by_keyboard(browser
         expect(page.get_by_test_id("contacts")).to_contain_text("Rang the aunt by keyboard only.")
     finally:
         context.close()
+
+
+# --- screenshots of the main journeys, checked ------------------------------------------
+# Each main page at 1280 and 390 px with a screenshot that is checked, not only kept: the
+# picture is as wide as the screen (a full-page screenshot is as wide as the page, so nothing
+# sticks out sideways), it is no blank page, the heading and the main action are on the first
+# screen, and the menu is folded on the phone and open on the desktop.
+
+# Each main page's main action: what a person came to the page to press.
+MAIN_ACTIONS = {
+    "my-cases": lambda page: page.locator(".case-table tbody a.case-number").first,
+    "case-list": lambda page: page.get_by_role("button", name="Search"),
+    "case-page": lambda page: page.get_by_test_id("case-actions"),
+    "records": lambda page: page.get_by_role("button", name="Filter"),
+    "imports": lambda page: page.get_by_test_id("new-import"),
+    "queues": lambda page: page.get_by_test_id("count-unassigned"),
+    "match-queue": lambda page: page.get_by_test_id("match-table").locator("a").first,
+    "candidate": lambda page: page.get_by_test_id("match-fields"),
+}
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    """Width and height from a PNG's header (its IHDR chunk comes first)."""
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n", path
+    return struct.unpack(">II", header[16:24])
+
+
+def _on_first_screen(page: Page, locator, viewport: dict) -> bool:
+    box = locator.bounding_box()
+    # Its start, that is: a wide table scrolls inside its frame.
+    return box is not None and 0 <= box["x"] < viewport["width"] and box["y"] < viewport["height"]
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390px", "1280px"])
+def test_each_main_page_looks_right_on_a_phone_and_a_desktop(main_pages, viewport):
+    wrong: dict[str, list[str]] = {}
+    for name, page, url in main_pages:
+        _visit(page, url, viewport)
+        shot = _shoot(page, name, viewport)
+        problems = []
+        width, height = _png_size(shot)
+        if width != viewport["width"]:
+            problems.append(f"the page is {width} px wide")
+        if page.evaluate("document.documentElement.scrollWidth") > viewport["width"]:
+            problems.append("the page scrolls sideways")
+        if height < 300 or shot.stat().st_size < 5_000:
+            problems.append("the screenshot is blank")
+        if not _on_first_screen(page, page.get_by_role("heading", level=1).first, viewport):
+            problems.append("the heading is not on the first screen")
+        action = MAIN_ACTIONS[name](page)
+        if not action.is_visible() or not _on_first_screen(page, action, viewport):
+            problems.append("the main action is not on the first screen")
+        menu = page.get_by_test_id("menu-button")
+        nav_link = page.get_by_role("navigation", name="Main").get_by_role(
+            "link", name="Cases", exact=True
+        )
+        if viewport is PHONE and (not menu.is_visible() or nav_link.is_visible()):
+            problems.append("the menu is not folded behind its button")
+        if viewport is DESKTOP and (menu.is_visible() or not nav_link.is_visible()):
+            problems.append("the menu is not open")
+        if problems:
+            wrong[name] = problems
+    assert not wrong, wrong
+
+
+def test_a_journey_on_a_phone_opens_a_case_from_the_folded_menu(caseworker_page, live_server):
+    """Menu → My cases → a case → its actions, at 390 px, a screenshot at each step."""
+    page = caseworker_page
+    _visit(page, f"{live_server}/cases", PHONE)
+    page.get_by_test_id("menu-button").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="My cases").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("My cases")
+    assert _png_size(_shoot(page, "journey-1-my-cases", PHONE))[0] == PHONE["width"]
+    page.locator(".case-table tbody a.case-number").first.click()
+    expect(page.get_by_test_id("case-title")).to_be_visible()
+    actions = page.get_by_test_id("case-actions")
+    expect(actions).to_be_in_viewport()
+    assert _png_size(_shoot(page, "journey-2-case", PHONE))[0] == PHONE["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

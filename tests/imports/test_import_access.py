@@ -310,7 +310,7 @@ def test_start_batch_itself_refuses_a_caseworker_starting_a_cases_batch(app, use
     batch_id = _pending_batch(app, users["caseworker"], kind="cases")
     with app.app_context():
         batch = db.session.get(ImportBatch, batch_id)
-        with pytest.raises(ImportRefused, match="Only supervisors may import cases"):
+        with pytest.raises(ImportRefused, match="cases_need_supervisor"):
             start_batch(batch, users["caseworker"])
         assert batch.status == "pending"
         start_batch(batch, users["supervisor"])

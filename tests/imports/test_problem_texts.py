@@ -16,8 +16,16 @@ from flask_babel import force_locale
 from sqlalchemy import insert, select
 
 from app.extensions import db
+from app.imports.mapping import ImportRefused, Refusal
 from app.imports.models import ImportBatch, ImportProblem
-from app.imports.problems import _STORED_ERRORS, batch_error_text, problem_text
+from app.imports.problems import (
+    _STORED_ERRORS,
+    batch_error_text,
+    error_text,
+    problem_text,
+    read_error_text,
+)
+from app.imports.readers import ReadError, UnreadableFile
 from tests.conftest import csrf_token
 from tests.imports.conftest import import_file
 from tests.pseudo_locale import pseudo_ukrainian  # noqa: F401 - a fixture
@@ -208,3 +216,89 @@ def test_the_stored_failure_markers_are_worded_and_kept_in_step(app):
         assert batch_error_text(ImportBatch(error="The file is not a text file.")) == (
             "The file is not a text file."
         )
+
+
+# One example of each reason a file cannot be read or an import is refused, with the
+# parameters its raiser gives, and the English it must read as.
+READ_ERRORS = {
+    ReadError.UTF16: ({}, "saved as UTF-16"),
+    ReadError.NUL_BYTES: ({}, "it contains NUL bytes"),
+    ReadError.CONTROL_CHARACTERS: ({}, "it contains control characters"),
+    ReadError.NOT_UTF8_AFTER_BOM: ({}, "starts as UTF-8"),
+    ReadError.UNSUPPORTED_ENCODING: ({"looks_like": "cp1252"}, "(it looks like cp1252)"),
+    ReadError.NOT_VALID_TEXT: ({"encoding": "utf-8", "line": 4400}, "utf-8 text near line 4,400"),
+    ReadError.NOT_CSV: ({"line": 3, "detail": "unexpected end"}, "Line 3 cannot be read as CSV"),
+    ReadError.TOO_MANY_COLUMNS: ({"line": 1, "columns": 200}, "at most 200 can be imported"),
+    ReadError.LINE_TOO_LONG: (
+        {"line": 3, "row_chars": 1_000_000, "columns": 200, "cell_chars": 10_000},
+        "Line 3 is longer than 1,000,000 characters; a row may have at most 200 cells of "
+        "10,000 characters",
+    ),
+    ReadError.HEADER_TOO_WIDE: ({"count": 201, "columns": 200}, "The header has 201 columns"),
+    ReadError.EMPTY: ({}, "The file is empty"),
+    ReadError.SETTINGS_DO_NOT_FIT: ({}, "encoding or delimiter"),
+    Refusal.MAPPING_LENGTH: ({}, "one entry per column"),
+    Refusal.UNKNOWN_FIELD: ({"field": "x", "column": "Y"}, "Unknown field “x” for column “Y”"),
+    Refusal.FIELD_TWICE: (
+        {"field": "sex", "first": "A", "second": "B"},
+        "Field “sex” is given to two columns: “A” and “B”",
+    ),
+    Refusal.UNKNOWN_FIELD_IN_FILE: ({"field": "x"}, "Unknown field “x” in the mapping file"),
+    Refusal.CASES_NEED_SUPERVISOR: ({}, "Only supervisors may import cases"),
+    Refusal.NOT_AN_IMPORTER: ({}, "Only caseworkers and supervisors"),
+    Refusal.CANNOT_RUN_AGAIN: ({}, "Only an interrupted import"),
+    Refusal.NO_FILE: ({}, "no file"),
+    Refusal.HEADERS_CHANGED: ({}, "headers differ"),
+}
+
+
+def test_every_reason_a_file_cannot_be_read_has_words():
+    assert set(READ_ERRORS) == {*ReadError, *Refusal}
+
+
+@pytest.mark.usefixtures("pseudo_ukrainian")
+@pytest.mark.parametrize("code", list(READ_ERRORS))
+def test_a_reason_a_file_cannot_be_read_is_worded_in_the_readers_language(app, code):
+    params, english = READ_ERRORS[code]
+    error = (UnreadableFile if code in set(ReadError) else ImportRefused)(code, **params)
+    with app.test_request_context(), force_locale("en"):
+        assert english in error_text(error)
+        assert not error_text(error).startswith("⟦")
+    with app.test_request_context(), force_locale("uk"):
+        assert error_text(error).startswith("⟦")
+
+
+def test_a_reason_of_another_version_shows_its_code(app):
+    with app.test_request_context(), force_locale("en"):
+        assert read_error_text("a_future_code", {}) is None
+        assert read_error_text(ReadError.HEADER_TOO_WIDE, {"count": 3}) is None  # no columns
+        batch = ImportBatch(error="", error_code="a_future_code")
+        assert batch_error_text(batch) == "a_future_code"
+
+
+@pytest.mark.usefixtures("pseudo_ukrainian")
+def test_an_unreadable_upload_is_stored_as_a_code_and_worded_in_the_readers_language(
+    app, caseworker, uploads
+):
+    """The reader's reasons were English sentences in the Ukrainian UI (issue 11)."""
+    token = csrf_token(caseworker, "/imports/new")
+    caseworker.post("/language/uk", data={"csrf_token": token, "next": "/"})
+    response = caseworker.post(
+        "/imports/new",
+        data={
+            "csrf_token": csrf_token(caseworker, "/imports/new"),
+            "kind": "records",
+            "target": "Empty register",
+            "file": (io.BytesIO(b"\n\n"), "empty.csv"),
+        },
+        content_type="multipart/form-data",
+    )
+    batch_id = int(re.search(r"/imports/(\d+)", response.headers["Location"])[1])
+    html = caseworker.get(f"/imports/{batch_id}/preview", follow_redirects=True).get_data(
+        as_text=True
+    )
+    assert "⟦The file is empty: it has no header row.⟧" in html
+    assert "The file is empty" not in html.replace("⟦The file is empty", "")
+    with app.app_context():
+        batch = db.session.get(ImportBatch, batch_id)
+        assert (batch.status, batch.error_code, batch.error) == ("failed", "empty", "")

@@ -10,6 +10,7 @@ from app.dates import parse_date
 from app.imports.readers import (
     SAMPLE_SIZE,
     CsvSource,
+    ReadError,
     SourceRow,
     UnreadableFile,
     detect_encoding,
@@ -129,8 +130,8 @@ def test_bad_dates_file_rows_cells_and_warnings():
 def test_binary_fixture_is_refused():
     with (DATA / "binary.csv").open("rb") as stream, pytest.raises(UnreadableFile) as caught:
         open_csv(stream)
-    assert "not a text file" in caught.value.reason
-    assert str(caught.value) == caught.value.reason
+    assert caught.value.code is ReadError.NUL_BYTES
+    assert str(caught.value) == "nul_bytes()"
 
 
 def test_cases_sample_has_canonical_headers_and_forty_rows():
@@ -181,24 +182,24 @@ def test_detect_encoding(data, encoding):
 
 
 @pytest.mark.parametrize(
-    ("data", "reason"),
+    ("data", "code"),
     [
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "NUL bytes"),
-        (b"name\x00value", "NUL bytes"),
-        (bytes(range(1, 32)) * 20, "control characters"),
-        (codecs.BOM_UTF16_LE + "Прізвище".encode("utf-16-le"), "UTF-16"),
-        (codecs.BOM_UTF16_BE + "Прізвище".encode("utf-16-be"), "UTF-16"),
-        (codecs.BOM_UTF8 + b"name\xff\xfe", "not UTF-8"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", ReadError.NUL_BYTES),
+        (b"name\x00value", ReadError.NUL_BYTES),
+        (bytes(range(1, 32)) * 20, ReadError.CONTROL_CHARACTERS),
+        (codecs.BOM_UTF16_LE + "Прізвище".encode("utf-16-le"), ReadError.UTF16),
+        (codecs.BOM_UTF16_BE + "Прізвище".encode("utf-16-be"), ReadError.UTF16),
+        (codecs.BOM_UTF8 + b"name\xff\xfe", ReadError.NOT_UTF8_AFTER_BOM),
         # Latin-1 is not one of ours: read as cp1251 it puts Cyrillic letters in Latin words.
-        ("Müller;Café;Straße;Jürgen;Señor\n".encode("latin-1"), "not in a supported"),
+        ("Müller;Café;Straße;Jürgen;Señor\n".encode("latin-1"), ReadError.UNSUPPORTED_ENCODING),
         # 0x98 is the one byte that cp1251 leaves undefined.
-        (b"\x98\x98\x98abc", "not in a supported"),
+        (b"\x98\x98\x98abc", ReadError.UNSUPPORTED_ENCODING),
     ],
 )
-def test_detect_encoding_refuses(data, reason):
+def test_detect_encoding_refuses(data, code):
     with pytest.raises(UnreadableFile) as caught:
         detect_encoding(data)
-    assert reason in caught.value.reason
+    assert caught.value.code is code
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1251"])
@@ -245,7 +246,9 @@ def test_invalid_utf8_after_the_sample_is_reported_with_a_line():
         with pytest.raises(UnreadableFile) as caught:
             for _row in source.rows():
                 pass
-    assert "not valid utf-8 text near line" in caught.value.reason
+    assert caught.value.code is ReadError.NOT_VALID_TEXT
+    assert caught.value.params["encoding"] == "utf-8"
+    assert caught.value.params["line"] > SAMPLE_SIZE // 15
 
 
 # --- delimiters ------------------------------------------------------------------------------
@@ -323,8 +326,9 @@ def test_no_trailing_newline():
 
 @pytest.mark.parametrize("data", [b"", b"\n\n", b"\r\n  \r\n", codecs.BOM_UTF8])
 def test_empty_file(data):
-    with pytest.raises(UnreadableFile, match="empty"):
+    with pytest.raises(UnreadableFile) as caught:
         open_csv(io.BytesIO(data))
+    assert caught.value.code is ReadError.EMPTY
 
 
 def test_rows_can_be_read_once():

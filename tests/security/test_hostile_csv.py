@@ -99,7 +99,7 @@ def test_any_bytes_give_rows_or_a_reason(data: bytes) -> None:
     try:
         headers, rows = _read_all(data)
     except UnreadableFile as refusal:
-        assert refusal.reason.strip()
+        assert refusal.code
         return
     _check_rows(headers, rows)
 
@@ -117,7 +117,7 @@ def test_any_bytes_read_as_the_chosen_format_give_rows_or_a_reason(
     try:
         headers, rows = _read_all(data, encoding=encoding, delimiter=delimiter)
     except UnreadableFile as refusal:
-        assert refusal.reason.strip()
+        assert refusal.code
         return
     _check_rows(headers, rows)
 
@@ -128,7 +128,7 @@ def test_preview_gives_at_most_n_rows_or_a_reason(data: bytes, n: int) -> None:
     try:
         result = preview(io.BytesIO(data), n=n)
     except UnreadableFile as refusal:
-        assert refusal.reason.strip()
+        assert refusal.code
         return
     assert len(result.rows) <= n
     assert result.encoding in ("utf-8", "utf-8-sig", "cp1251")
