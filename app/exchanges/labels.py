@@ -38,6 +38,16 @@ EVENT_LABELS: dict[str, LazyString] = {
     ExchangeEventKind.DECEASED_PROPOSED: _l("Proposed as deceased"),
     ExchangeEventKind.DECEASED_APPROVED: _l("Death confirmed by a second person"),
     ExchangeEventKind.DECEASED_REJECTED: _l("Death proposal rejected"),
+    ExchangeEventKind.REMAINS_ADDED: _l("Remains recorded"),
+    ExchangeEventKind.REMAINS_LINK_PROPOSED: _l("Remains proposed as a case's person"),
+    ExchangeEventKind.REMAINS_LINK_APPROVED: _l("Remains linked to a case by a second person"),
+    ExchangeEventKind.REMAINS_LINK_REJECTED: _l("Link of remains rejected"),
+}
+# Where remains stand on the way to a case (app.exchanges.remains.LinkState).
+REMAINS_LINK_LABELS: dict[str, LazyString] = {
+    "unlinked": _l("Unlinked"),
+    "proposed": _l("Link proposed"),
+    "linked": _l("Linked to a case"),
 }
 
 
@@ -48,4 +58,5 @@ def template_context() -> dict[str, dict[str, LazyString]]:
         "exchange_status_labels": STATUS_LABELS,
         "line_state_labels": LINE_STATE_LABELS,
         "exchange_event_labels": EVENT_LABELS,
+        "remains_link_labels": REMAINS_LINK_LABELS,
     }

@@ -35,6 +35,7 @@ from werkzeug.datastructures import MultiDict
 from app.auth.models import User
 from app.cases.models import TransitionRequest
 from app.cases.services import add_relative, log_contact
+from app.exchanges.models import ExchangeRemains
 from app.extensions import db, limiter
 from app.imports.batches import create_batch, import_target
 from app.imports.models import ImportKind
@@ -42,7 +43,7 @@ from app.imports.storage import store_upload
 from app.names import given as given_names
 from tests import factories
 from tests.conftest import csrf_token
-from tests.exchanges.conftest import exchange_ids
+from tests.exchanges.conftest import exchange_ids, remains_ids
 from tests.matching.conftest import make_candidate, make_record
 from tests.security.conftest import counted, database_settings
 from tests.security.strategies import hostile_text
@@ -198,6 +199,9 @@ TARGETS: dict[str, Callable[[World], str]] = {
     "exchanges.line_add": _path("/exchanges/{x}/lines", x="exchange"),
     "exchanges.line_state": _path("/exchanges/{x}/lines/{l}/state", x="exchange", l="line"),
     "exchanges.new": _path("/exchanges/new"),
+    "exchanges.remains_add": _path("/exchanges/{x}/remains", x="repatriation"),
+    "exchanges.remains_decide": _path("/exchanges/remains/{r}/link/decide", r="remains"),
+    "exchanges.remains_link": _path("/exchanges/remains/{r}/link", r="remains"),
     "exchanges.status": _path("/exchanges/{x}/status", x="exchange"),
     "imports.preview": lambda world: f"/imports/{world.new_batch()}/preview",
     "imports.retry": _path("/imports/{batch}/retry", batch="batch"),
@@ -271,6 +275,7 @@ def world(app: Flask, users: dict[str, int], make_case, tmp_path, monkeypatch) -
         other_user = factories.make_user(role="caseworker")
         supervisor = db.session.get(User, users["supervisor"])
         exchange = exchange_ids(supervisor, case, db.session.get(Case, world.ids["other_case"]))
+        found = db.session.get(ExchangeRemains, remains_ids(supervisor)["remains_id"])
         db.session.commit()
         world.ids.update(
             relative=relative.id,
@@ -280,6 +285,8 @@ def world(app: Flask, users: dict[str, int], make_case, tmp_path, monkeypatch) -
             other_user=other_user.id,
             exchange=exchange["exchange_id"],
             line=exchange["line_id"],
+            remains=found.id,
+            repatriation=found.exchange_id,
         )
     world.ids["batch"] = world.new_batch()
     return world

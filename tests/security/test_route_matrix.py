@@ -37,7 +37,7 @@ from app.imports.storage import store_upload
 from app.matching.models import MatchCandidate, MatchingRun, RunStatus
 from tests import factories
 from tests.conftest import _login, csrf_token
-from tests.exchanges.conftest import exchange_ids
+from tests.exchanges.conftest import exchange_ids, remains_ids
 from tests.matching.conftest import explanation, make_candidate, make_record
 
 VISITORS = ("anonymous", "deactivated", "owner", "other_caseworker", "supervisor", "admin")
@@ -107,6 +107,11 @@ EXPECTED: dict[str, dict[str, str]] = {
     "exchanges.line_add": SUPERVISOR,
     "exchanges.line_state": SUPERVISOR,
     "exchanges.new": SUPERVISOR,
+    # Unidentified remains are every caseworker's to read and to propose for one of their cases.
+    "exchanges.remains_add": SUPERVISOR,  # on a prisoner exchange: refused beside the form
+    "exchanges.remains_decide": SUPERVISOR,
+    "exchanges.remains_link": STAFF,
+    "exchanges.remains_show": STAFF,
     "exchanges.show": STAFF,  # it holds a case of each caseworker; each sees only their own
     "exchanges.status": SUPERVISOR,
     "imports.index": STAFF,
@@ -227,6 +232,7 @@ def world(app: Flask, users, tmp_path, monkeypatch) -> World:
             "source_list_id": owned.source_list_id,
             "user_id": other.id,
             **exchange_ids(supervisor, owned, foreign),
+            **remains_ids(supervisor),
         }
         user_ids = {
             "owner": owner.id,
