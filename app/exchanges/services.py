@@ -268,7 +268,11 @@ def case_lines(case: Case) -> Sequence[ExchangeLine]:
     return db.session.scalars(
         select(ExchangeLine)
         .where(ExchangeLine.case_id == case.id)
-        .options(joinedload(ExchangeLine.exchange), joinedload(ExchangeLine.category))
+        .options(
+            joinedload(ExchangeLine.exchange),
+            joinedload(ExchangeLine.category),
+            joinedload(ExchangeLine.remains),
+        )
         .order_by(ExchangeLine.id.desc())
     ).all()
 

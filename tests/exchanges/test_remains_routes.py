@@ -57,6 +57,7 @@ def test_the_repatriation_page_lists_remains_with_counts_and_filters(supervisor,
     body = supervisor.get(path).get_data(as_text=True)
     assert 'data-testid="remains"' in body and "Т-001" in body and "Т-002" in body
     assert 'data-testid="remains-counts"' in body and 'data-testid="remains-add-form"' in body
+    assert 'data-link="unlinked">2<' in body and 'data-link="linked">0<' in body
     seen = caseworker.get(path)
     assert seen.status_code == 200
     assert "Т-001" in seen.get_data(as_text=True)
