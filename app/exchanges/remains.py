@@ -25,6 +25,7 @@ from enum import StrEnum
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -128,7 +129,14 @@ def check_remains_fields(fields: dict[str, Any]) -> dict[str, Any]:
     low, high = clean.get("age_min"), clean.get("age_max")
     for name, age in (("age_min", low), ("age_max", high)):
         if age is not None and not 0 <= age <= MAX_AGE:
-            raise ExchangeError(_("An age is between 0 and %(n)d years.", n=MAX_AGE), name)
+            raise ExchangeError(
+                ngettext(
+                    "An age is between 0 and %(num)d year.",
+                    "An age is between 0 and %(num)d years.",
+                    MAX_AGE,
+                ),
+                name,
+            )
     if low is not None and high is not None and low > high:
         raise ExchangeError(_("The lowest age is above the highest."), "age_max")
     return clean
