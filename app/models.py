@@ -20,6 +20,7 @@ from app.exchanges.models import (
     ExchangeEvent,
     ExchangeLine,
     ExchangeLineEvent,
+    ExchangeRemains,
 )
 from app.imports.models import ImportBatch, ImportProblem, ImportRow
 from app.matching.models import GivenNameEntry, MatchCandidate, MatchingRun, MatchingState
@@ -41,6 +42,7 @@ __all__ = [
     "ExchangeEvent",
     "ExchangeLine",
     "ExchangeLineEvent",
+    "ExchangeRemains",
     "GivenNameEntry",
     "ImportBatch",
     "ImportProblem",

@@ -8,15 +8,23 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     HiddenField,
+    IntegerField,
     SelectField,
     StringField,
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from app.cases.labels import HEALTH_CATEGORY_LABELS
-from app.exchanges.labels import KIND_LABELS, LINE_STATE_LABELS, STATUS_LABELS, YOUNG_AGE_LABELS
+from app.cases.labels import HEALTH_CATEGORY_LABELS, SEX_LABELS
+from app.exchanges.labels import (
+    KIND_LABELS,
+    LINE_STATE_LABELS,
+    REMAINS_LINK_LABELS,
+    STATUS_LABELS,
+    YOUNG_AGE_LABELS,
+)
+from app.exchanges.remains import REMAINS_FIELDS
 from app.forms import DayField, PrefixedForm, choices
 
 REASON_TEXT = 5000
@@ -25,7 +33,8 @@ REASON_TEXT = 5000
 def _version(form_field: HiddenField) -> int | None:
     """The version the form was shown with, or None when it did not come back a number."""
     data = (form_field.data or "").strip()
-    return int(data) if data.isdigit() and len(data) < 10 else None
+    # isascii: "²" and "٣" are digits to str.isdigit, not to int().
+    return int(data) if data.isascii() and data.isdigit() and len(data) < 10 else None
 
 
 class ExchangeForm(FlaskForm):
@@ -124,6 +133,19 @@ class LineFilterForm(FlaskForm):
         validators=[Optional()],
     )
     category = SelectField(_l("Category"), choices=[], default="", validators=[Optional()])
+    # A prisoner exchange's lines only.
+    young = SelectField(
+        _l("Aged 18 to 25"),
+        choices=choices([("", _l("Any")), *YOUNG_AGE_LABELS.items()]),
+        default="",
+        validators=[Optional()],
+    )
+    health = SelectField(
+        _l("Health category"),
+        choices=choices([("", _l("Any")), *HEALTH_CATEGORY_LABELS.items()]),
+        default="",
+        validators=[Optional()],
+    )
 
 
 class VersionForm(PrefixedForm):
@@ -150,19 +172,6 @@ class VersionPairForm(FlaskForm):
 
     old = SelectField(_l("From version"), choices=[], validators=[Optional()])
     new = SelectField(_l("To version"), choices=[], validators=[Optional()])
-    # A prisoner exchange's lines only.
-    young = SelectField(
-        _l("Aged 18 to 25"),
-        choices=choices([("", _l("Any")), *YOUNG_AGE_LABELS.items()]),
-        default="",
-        validators=[Optional()],
-    )
-    health = SelectField(
-        _l("Health category"),
-        choices=choices([("", _l("Any")), *HEALTH_CATEGORY_LABELS.items()]),
-        default="",
-        validators=[Optional()],
-    )
 
 
 class WhereHeldForm(PrefixedForm):
@@ -178,3 +187,71 @@ class WhereHeldForm(PrefixedForm):
 
     def expected_version(self) -> int | None:
         return _version(self.version)
+
+
+# --- remains (app/exchanges/remains.py) -------------------------------------------------------
+
+
+class RemainsForm(PrefixedForm):
+    """Remains as the other side handed them over; the claimed identity as they wrote it."""
+
+    prefix_name = "remains"
+    body_number = StringField(_l("Body number"), validators=[DataRequired(), Length(max=50)])
+    recovery_region = StringField(_l("Region of recovery"), validators=[Length(max=200)])
+    recovered_on = DayField(_l("Date of recovery"), validators=[Optional()])
+    claimed_family_name = StringField(_l("Claimed family name"), validators=[Length(max=200)])
+    claimed_given_name = StringField(_l("Claimed given name"), validators=[Length(max=200)])
+    claimed_patronymic = StringField(_l("Claimed patronymic"), validators=[Length(max=200)])
+    claimed_service_number = StringField(_l("Claimed service number"), validators=[Length(max=50)])
+    sex = SelectField(_l("Sex"), choices=choices(SEX_LABELS.items()), default="unknown")
+    age_min = IntegerField(
+        _l("Age from (years)"), validators=[Optional(), NumberRange(min=0, max=120)]
+    )
+    age_max = IntegerField(
+        _l("Age to (years)"), validators=[Optional(), NumberRange(min=0, max=120)]
+    )
+    personal_effects = TextAreaField(_l("Personal effects"), validators=[Length(max=REASON_TEXT)])
+    lab_sample_number = StringField(_l("Laboratory sample number"), validators=[Length(max=50)])
+    submit = SubmitField(_l("Add remains"))
+
+    def remains_fields(self) -> dict:
+        return {name: getattr(self, name).data for name in REMAINS_FIELDS}
+
+
+class RemainsLinkForm(PrefixedForm):
+    prefix_name = "link"
+    case_number = StringField(_l("Case number"), validators=[DataRequired(), Length(max=20)])
+    reason = TextAreaField(
+        _l("Why you believe these are the person"),
+        validators=[DataRequired(), Length(max=REASON_TEXT)],
+    )
+    version = HiddenField(validators=[Length(max=20)])
+    submit = SubmitField(_l("Propose the link"))
+
+    def expected_version(self) -> int | None:
+        return _version(self.version)
+
+
+class RemainsDecisionForm(PrefixedForm):
+    prefix_name = "link_decision"
+    reason = TextAreaField(_l("Why"), validators=[DataRequired(), Length(max=REASON_TEXT)])
+    family_step = StringField(_l("How the family is told"), validators=[Length(max=500)])
+    family_step_due = DayField(_l("Tell the family by"), validators=[Optional()])
+    version = HiddenField(validators=[Length(max=20)])
+    approve = SubmitField(_l("Confirm the link"))
+    reject = SubmitField(_l("Reject"))
+
+    def expected_version(self) -> int | None:
+        return _version(self.version)
+
+
+class RemainsFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    remains = SelectField(
+        _l("Link"),
+        choices=choices([("", _l("Any")), *REMAINS_LINK_LABELS.items()]),
+        default="",
+        validators=[Optional()],
+    )

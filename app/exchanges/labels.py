@@ -41,12 +41,22 @@ EVENT_LABELS: dict[str, LazyString] = {
     ExchangeEventKind.DECEASED_REJECTED: _l("Death proposal rejected"),
     ExchangeEventKind.VERSION_MADE: _l("List version handed over"),
     ExchangeEventKind.WHERE_HELD_REPORTED: _l("Where held, as the other side reports"),
+    ExchangeEventKind.REMAINS_ADDED: _l("Remains recorded"),
+    ExchangeEventKind.REMAINS_LINK_PROPOSED: _l("Remains proposed as a case's person"),
+    ExchangeEventKind.REMAINS_LINK_APPROVED: _l("Remains linked to a case by a second person"),
+    ExchangeEventKind.REMAINS_LINK_REJECTED: _l("Link of remains rejected"),
 }
 # Whether a prisoner is 18 to 25 years old on the exchange's date (services.YOUNG_AGES).
 YOUNG_AGE_LABELS: dict[str, LazyString] = {
     InRange.YES: _l("Yes"),
     InRange.NO: _l("No"),
     InRange.UNKNOWN: _l("Cannot tell"),
+}
+# Where remains stand on the way to a case (app.exchanges.remains.LinkState).
+REMAINS_LINK_LABELS: dict[str, LazyString] = {
+    "unlinked": _l("Unlinked"),
+    "proposed": _l("Link proposed"),
+    "linked": _l("Linked to a case"),
 }
 
 
@@ -58,6 +68,7 @@ def template_context() -> dict[str, dict[str, LazyString]]:
         "line_state_labels": LINE_STATE_LABELS,
         "exchange_event_labels": EVENT_LABELS,
         "young_age_labels": YOUNG_AGE_LABELS,
+        "remains_link_labels": REMAINS_LINK_LABELS,
     }
 
 

@@ -17,9 +17,11 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
 )
 from sqlalchemy.orm import Mapped, Session, WriteOnlyMapped, mapped_column, relationship
 
+from app.cases.models import Sex
 from app.database import TZDateTime, created_at, intpk, utcnow
 from app.extensions import Model
 
@@ -67,6 +69,10 @@ class ExchangeEventKind(StrEnum):
     DECEASED_REJECTED = "deceased_rejected"
     VERSION_MADE = "version_made"
     WHERE_HELD_REPORTED = "where_held_reported"
+    REMAINS_ADDED = "remains_added"
+    REMAINS_LINK_PROPOSED = "remains_link_proposed"
+    REMAINS_LINK_APPROVED = "remains_link_approved"
+    REMAINS_LINK_REJECTED = "remains_link_rejected"
 
 
 def _sql_in(column: str, enum: type[StrEnum]) -> str:
@@ -137,11 +143,18 @@ class ExchangeCategory(Model):
 
 
 class ExchangeLine(Model):
-    """One person in an exchange: a case of ours or a partner record the other side listed."""
+    """One person in an exchange: a case of ours or a partner record the other side listed, or
+    repatriated remains (``is_remains``, facts in :class:`ExchangeRemains`)."""
 
     __tablename__ = "exchange_line"
     __table_args__ = (
-        CheckConstraint("(case_id IS NULL) != (record_id IS NULL)", name="one_person"),
+        # Remains arrive unidentified: neither a case nor a record until two people link them to
+        # a case (app/exchanges/remains.py). Only they may name nobody.
+        CheckConstraint(
+            "(case_id IS NULL) != (record_id IS NULL)"
+            " OR (is_remains AND case_id IS NULL AND record_id IS NULL)",
+            name="one_person",
+        ),
         CheckConstraint(_sql_in("state", LineState), name="state_known"),
         UniqueConstraint("exchange_id", "case_id", name="uq_exchange_line_exchange_case"),
         UniqueConstraint("exchange_id", "record_id", name="uq_exchange_line_exchange_record"),
@@ -169,6 +182,7 @@ class ExchangeLine(Model):
     deceased_proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     deceased_proposed_at: Mapped[datetime | None] = mapped_column(TZDateTime)
     deceased_proposal_reason: Mapped[str] = mapped_column(Text, default="")
+    is_remains: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[created_at]
     updated_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow, onupdate=utcnow)
     # Two people changing one line at once: the later save is refused, not silently lost.
@@ -181,6 +195,7 @@ class ExchangeLine(Model):
     category: Mapped[ExchangeCategory | None] = relationship()
     deceased_proposed_by: Mapped[User | None] = relationship()
     events: WriteOnlyMapped[ExchangeLineEvent] = relationship(back_populates="line")
+    remains: Mapped[ExchangeRemains | None] = relationship(back_populates="line")
 
     @property
     def deceased_pending(self) -> bool:
@@ -331,3 +346,79 @@ def _refuse_version_changes(session: Session, flush_context: Any, instances: Any
             obj in session.deleted or session.is_modified(obj, include_collections=False)
         ):
             raise PermissionError("a list version is never changed")
+
+
+class ExchangeRemains(Model):
+    """Repatriated remains: what the other side handed over with one body, and the proposal (then
+    the approval) that they are the person of one of our cases.
+
+    Kept in their own table, one to one with an :class:`ExchangeLine` (``is_remains``), rather
+    than as columns of the line: the line table, shared by every kind of exchange, stays narrow,
+    while remains reuse the line's states, its version, its history and its case link unchanged.
+    The linked case is the line's ``case_id``, set only when a second person approves."""
+
+    __tablename__ = "exchange_remains"
+    __table_args__ = (
+        UniqueConstraint("line_id", name="uq_exchange_remains_line"),
+        UniqueConstraint("exchange_id", "body_number", name="uq_exchange_remains_body_number"),
+        CheckConstraint(_sql_in("sex", Sex), name="sex_known"),
+        CheckConstraint("age_min IS NULL OR age_min BETWEEN 0 AND 120", name="age_min_range"),
+        CheckConstraint("age_max IS NULL OR age_max BETWEEN 0 AND 120", name="age_max_range"),
+        CheckConstraint(
+            "age_min IS NULL OR age_max IS NULL OR age_min <= age_max", name="age_ordered"
+        ),
+        Index("ix_exchange_remains_proposed_case_id", "proposed_case_id"),
+    )
+    __audit_ignore__ = frozenset({"version", "updated_at"})
+
+    id: Mapped[intpk]
+    line_id: Mapped[int] = mapped_column(ForeignKey("exchange_line.id", ondelete="CASCADE"))
+    # The line's exchange again, so that the database keeps body numbers unique per exchange.
+    exchange_id: Mapped[int] = mapped_column(ForeignKey("exchange.id", ondelete="CASCADE"))
+    # The other side's number for the body, as they wrote it.
+    body_number: Mapped[str] = mapped_column(String(50))
+    recovery_region: Mapped[str] = mapped_column(String(200), default="")
+    recovered_on: Mapped[date | None] = mapped_column(Date)
+    # Who the other side says it is, as written on their papers (never normalised: a claim).
+    claimed_family_name: Mapped[str] = mapped_column(String(200), default="")
+    claimed_given_name: Mapped[str] = mapped_column(String(200), default="")
+    claimed_patronymic: Mapped[str] = mapped_column(String(200), default="")
+    claimed_service_number: Mapped[str] = mapped_column(String(50), default="")
+    sex: Mapped[str] = mapped_column(String(10), default=Sex.UNKNOWN.value)
+    # The forensic estimate, a range of whole years; either end may be unknown.
+    age_min: Mapped[int | None]
+    age_max: Mapped[int | None]
+    personal_effects: Mapped[str] = mapped_column(Text, default="")
+    lab_sample_number: Mapped[str] = mapped_column(String(50), default="")
+    # The first person of two: "these remains are case X", with why.
+    proposed_case_id: Mapped[int | None] = mapped_column(ForeignKey("case_record.id"))
+    link_proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    link_proposed_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    link_proposal_reason: Mapped[str] = mapped_column(Text, default="")
+    # The second person, a different supervisor, and their reason.
+    link_approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    link_approved_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    link_approval_reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[created_at]
+    updated_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow, onupdate=utcnow)
+    # Two supervisors deciding one proposal at once: the later is refused, not applied twice.
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__ = {"version_id_col": version}
+
+    line: Mapped[ExchangeLine] = relationship(back_populates="remains")
+    exchange: Mapped[Exchange] = relationship()
+    proposed_case: Mapped[Case | None] = relationship()
+    link_proposed_by: Mapped[User | None] = relationship(foreign_keys=[link_proposed_by_id])
+    link_approved_by: Mapped[User | None] = relationship(foreign_keys=[link_approved_by_id])
+
+    @property
+    def claimed_name(self) -> str:
+        parts = (self.claimed_family_name, self.claimed_given_name, self.claimed_patronymic)
+        return " ".join(part for part in parts if part)
+
+    @property
+    def link_pending(self) -> bool:
+        return self.proposed_case_id is not None and self.line.case_id is None
+
+    def __repr__(self) -> str:
+        return f"<ExchangeRemains {self.id}>"

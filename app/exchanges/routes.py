@@ -17,7 +17,7 @@ from app.cases.access import can_read_case
 from app.cases.charts import ordered_bars
 from app.cases.labels import SEX_LABELS
 from app.cases.models import Case, parse_case_number
-from app.exchanges import services, versions
+from app.exchanges import remains, services, versions
 from app.exchanges.forms import (
     DeceasedDecisionForm,
     DeceasedProposalForm,
@@ -26,6 +26,10 @@ from app.exchanges.forms import (
     LineAddForm,
     LineFilterForm,
     LineStateForm,
+    RemainsDecisionForm,
+    RemainsFilterForm,
+    RemainsForm,
+    RemainsLinkForm,
     VersionForm,
     VersionPairForm,
     WhereHeldForm,
@@ -41,6 +45,7 @@ from app.exchanges.models import (
     ExchangeKind,
     ExchangeLine,
     ExchangeListVersion,
+    ExchangeRemains,
     LineState,
 )
 from app.exchanges.unanswered import unanswered_count
@@ -162,6 +167,7 @@ def _exchange_page(exchange: Exchange, refused: PrefixedForm | None = None):
             DeceasedDecisionForm,
             VersionForm,
             WhereHeldForm,
+            RemainsForm,
         )
     }
     if refused is not None:
@@ -194,6 +200,7 @@ def _exchange_page(exchange: Exchange, refused: PrefixedForm | None = None):
         as_of=as_of,
         young_ages=services.line_age_flags(lines.shown, as_of) if as_of else {},
         **forms,
+        **_remains_section(exchange),
         **template_context(),
     )
 
@@ -449,3 +456,129 @@ def line_where_held(exchange_id: int, line_id: int):
         )
 
     return _line_action(exchange_id, line_id, WhereHeldForm, act, _("Where held saved."))
+
+
+# --- remains (app/exchanges/remains.py) -------------------------------------------------------
+
+
+def _remains_section(exchange: Exchange) -> dict[str, Any]:
+    """A repatriation's page lists its remains, filtered by link, with the counts."""
+    if exchange.kind != ExchangeKind.REMAINS_REPATRIATION:
+        return {"remains_list": None}
+    filters = RemainsFilterForm(request.args)
+    shown = remains.remains_list(current_user, exchange, filters.remains.data)
+    record_list_read(*(r.line.case for r in shown.shown))
+    return {
+        "remains_list": shown,
+        "remains_filters": filters,
+        "remains_counts": remains.remains_counts(exchange),
+    }
+
+
+@bp.route("/exchanges/<int:exchange_id>/remains", methods=["POST"])
+@require(Permission.EXCHANGE_MANAGE)
+def remains_add(exchange_id: int):
+    def act(exchange: Exchange, form: RemainsForm) -> None:
+        remains.add_remains(exchange, current_user, **form.remains_fields())
+
+    return _act(exchange_id, RemainsForm, act, _("Remains recorded."))
+
+
+def _load_remains(remains_id: int) -> ExchangeRemains:
+    """Remains of a readable exchange; 403 when linked to a case this reader may not open."""
+    found = db.get_or_404(ExchangeRemains, remains_id)
+    _load(found.exchange_id)
+    if found.line.case is not None and not can_read_case(current_user, found.line.case):
+        abort(403)
+    return found
+
+
+def _remains_page(found: ExchangeRemains, refused: PrefixedForm | None = None):
+    record(AuditAction.READ, found)
+    db.session.commit()
+    reads_only_from_here()
+    forms: dict[str, Any] = {
+        form_class.prefix_name + "_form": form_class(formdata=None)
+        for form_class in (RemainsLinkForm, RemainsDecisionForm)
+    }
+    if refused is not None:
+        forms[refused.prefix_name + "_form"] = refused
+    decision = forms["link_decision_form"]
+    if decision.family_step_due.data is None:
+        decision.family_step_due.data = date.today() + timedelta(days=services.FAMILY_CONTACT_DAYS)
+    if not decision.family_step.data:
+        decision.family_step.data = _("Tell the family in person")
+    proposed = found.proposed_case
+    return render_template(
+        "exchanges/remains.html",
+        remains=found,
+        exchange=found.exchange,
+        link_state=remains.link_state(found),
+        proposed_readable=proposed is not None and can_read_case(current_user, proposed),
+        may_propose=remains.can_propose_link(current_user),
+        history=remains.remains_history(current_user, found),
+        sex_labels=SEX_LABELS,
+        **forms,
+        **template_context(),
+    )
+
+
+@bp.route("/exchanges/remains/<int:remains_id>")
+@require(Permission.EXCHANGE_READ)
+def remains_show(remains_id: int):
+    return _remains_page(_load_remains(remains_id))
+
+
+def _remains_act(
+    remains_id: int,
+    form_class: type[PrefixedForm],
+    action: Callable[[ExchangeRemains, Any], None],
+    success: str,
+):
+    """The shape of a POST on a remains page, as :func:`_act` for an exchange's."""
+    found = _load_remains(remains_id)
+    form = form_class()
+    if form.validate_on_submit():
+        try:
+            action(found, form)
+        except ExchangeError as error:
+            db.session.rollback()
+            add_form_error(form, str(error), error.field)
+        else:
+            db.session.commit()
+            flash(success, "success")
+            return redirect(url_for("exchanges.remains_show", remains_id=remains_id))
+    return _remains_page(db.get_or_404(ExchangeRemains, remains_id), refused=form)
+
+
+@bp.route("/exchanges/remains/<int:remains_id>/link", methods=["POST"])
+@require(Permission.EXCHANGE_READ)
+def remains_link(remains_id: int):
+    def act(found: ExchangeRemains, form: RemainsLinkForm) -> None:
+        case_id = parse_case_number(form.case_number.data or "")
+        case = db.session.get(Case, case_id) if case_id else None
+        if case is None:
+            raise ExchangeError(_("No such case."), "case_number")
+        remains.propose_link(
+            found, current_user, case, form.reason.data or "", form.expected_version()
+        )
+
+    message = _("Link proposed; a supervisor must confirm it.")
+    return _remains_act(remains_id, RemainsLinkForm, act, message)
+
+
+@bp.route("/exchanges/remains/<int:remains_id>/link/decide", methods=["POST"])
+@require(Permission.EXCHANGE_MANAGE)
+def remains_decide(remains_id: int):
+    def act(found: ExchangeRemains, form: RemainsDecisionForm) -> None:
+        remains.decide_link(
+            found,
+            current_user,
+            approve=bool(form.approve.data),
+            reason=form.reason.data or "",
+            family_step=form.family_step.data or "",
+            family_step_due=form.family_step_due.data,
+            expected_version=form.expected_version(),
+        )
+
+    return _remains_act(remains_id, RemainsDecisionForm, act, _("Decision saved."))

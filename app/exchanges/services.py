@@ -41,6 +41,7 @@ from app.exchanges.models import (
     ExchangeCategory,
     ExchangeEvent,
     ExchangeEventKind,
+    ExchangeKind,
     ExchangeLine,
     ExchangeLineEvent,
     LineState,
@@ -139,13 +140,23 @@ def visible_exchanges(user: User) -> Select:
         ExchangeLine.exchange_id == Exchange.id,
         ExchangeLine.case_id.in_(_readable_case_ids(user)),
     )
-    return query.where(touches)
+    return query.where(touches | _remains_for_everyone(user))
+
+
+def _remains_for_everyone(user: User) -> Any:
+    """Unidentified remains are no one's case yet: every caseworker who reads partner records
+    reads a repatriation, to recognise their missing person (app/exchanges/remains.py)."""
+    if not user.can(Permission.RECORD_READ):
+        return false()
+    return Exchange.kind == ExchangeKind.REMAINS_REPATRIATION
 
 
 def can_read_exchange(user: User, exchange: Exchange) -> bool:
     if not user.can(Permission.EXCHANGE_READ):
         return False
     if user.can(Permission.EXCHANGE_MANAGE) or can_read_all(user):
+        return True
+    if exchange.kind == ExchangeKind.REMAINS_REPATRIATION and user.can(Permission.RECORD_READ):
         return True
     return bool(
         db.session.scalar(
@@ -205,6 +216,8 @@ def exchange_lines(
         )
         .order_by(ExchangeLine.id)
     )
+    # Remains have their own list, with their own facts (app/exchanges/remains.py).
+    query = query.where(ExchangeLine.is_remains.is_(False))
     if state:
         query = query.where(ExchangeLine.state == state)
     if category_id:
@@ -251,7 +264,17 @@ def exchange_timeline(user: User, exchange: Exchange, limit: int = 200) -> list[
         .order_by(ExchangeEvent.at.desc(), ExchangeEvent.id.desc())
         .limit(limit)
     ).all()
-    return [event for event in events if (event.data or {}).get("line_id") not in hidden]
+    # A proposal to link remains names a case: kept from those who may not read that case.
+    named = {(e.data or {}).get("case_id") for e in events} - {None}
+    unreadable = named - set(
+        db.session.scalars(_readable_case_ids(user).where(Case.id.in_(named))) if named else ()
+    )
+    return [
+        event
+        for event in events
+        if (event.data or {}).get("line_id") not in hidden
+        and (event.data or {}).get("case_id") not in unreadable
+    ]
 
 
 def case_lines(case: Case) -> Sequence[ExchangeLine]:
@@ -260,7 +283,11 @@ def case_lines(case: Case) -> Sequence[ExchangeLine]:
     return db.session.scalars(
         select(ExchangeLine)
         .where(ExchangeLine.case_id == case.id)
-        .options(joinedload(ExchangeLine.exchange), joinedload(ExchangeLine.category))
+        .options(
+            joinedload(ExchangeLine.exchange),
+            joinedload(ExchangeLine.category),
+            joinedload(ExchangeLine.remains),
+        )
         .order_by(ExchangeLine.id.desc())
     ).all()
 

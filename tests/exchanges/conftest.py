@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from app.auth.models import User
 from app.cases.models import Case
-from app.exchanges.models import Exchange, ExchangeLine
+from app.exchanges.models import Exchange, ExchangeLine, ExchangeRemains
+from app.exchanges.remains import add_remains
 from app.exchanges.services import add_line, create_exchange
 from app.exchanges.versions import make_version
 from app.extensions import db
@@ -35,4 +36,41 @@ def line_of(exchange: Exchange, case_id: int) -> ExchangeLine:
     return db.session.scalars(exchange.lines.select().where(ExchangeLine.case_id == case_id)).one()
 
 
-__all__ = ["exchange_ids", "line_of", "make_exchange"]
+def make_repatriation(supervisor: User, *body_numbers: str, **fields) -> Exchange:
+    """A repatriation of remains with one unidentified body per number given."""
+    fields.setdefault("kind", "remains_repatriation")
+    fields.setdefault("categories", [])
+    exchange = make_exchange(supervisor, **fields)
+    for number in body_numbers:
+        make_remains(exchange, supervisor, body_number=number)
+    return exchange
+
+
+def make_remains(exchange: Exchange, supervisor: User, **fields) -> ExchangeRemains:
+    fields.setdefault("body_number", "Т-001")
+    fields.setdefault("recovery_region", "Північна область")
+    fields.setdefault("claimed_family_name", "Вигаданенко")
+    fields.setdefault("claimed_given_name", "Остап")
+    fields.setdefault("sex", "male")
+    fields.setdefault("age_min", 25)
+    fields.setdefault("age_max", 35)
+    return add_remains(exchange, supervisor, **fields)
+
+
+def remains_ids(supervisor: User) -> dict[str, int]:
+    """For the route matrix and the hostile forms: unidentified remains of a repatriation."""
+    exchange = make_repatriation(supervisor, "МАТРИЦЯ-1", side_a="Репатріація")
+    remains = db.session.scalars(
+        exchange.lines.select().where(ExchangeLine.is_remains.is_(True))
+    ).one()
+    return {"remains_id": remains.remains.id}  # type: ignore[union-attr]
+
+
+__all__ = [
+    "exchange_ids",
+    "line_of",
+    "make_exchange",
+    "make_remains",
+    "make_repatriation",
+    "remains_ids",
+]

@@ -35,6 +35,7 @@ from werkzeug.datastructures import MultiDict
 from app.auth.models import User
 from app.cases.models import TransitionRequest
 from app.cases.services import add_relative, log_contact
+from app.exchanges.models import ExchangeRemains
 from app.extensions import db, limiter
 from app.imports.batches import create_batch, import_target
 from app.imports.models import ImportKind
@@ -43,7 +44,7 @@ from app.names import given as given_names
 from tests import factories
 from tests.answers.conftest import answer_ids
 from tests.conftest import csrf_token
-from tests.exchanges.conftest import exchange_ids
+from tests.exchanges.conftest import exchange_ids, remains_ids
 from tests.matching.conftest import make_candidate, make_record
 from tests.security.conftest import counted, database_settings
 from tests.security.strategies import hostile_text
@@ -204,6 +205,9 @@ TARGETS: dict[str, Callable[[World], str]] = {
     "exchanges.line_state": _path("/exchanges/{x}/lines/{l}/state", x="exchange", l="line"),
     "exchanges.line_where_held": _path("/exchanges/{x}/lines/{l}/held", x="exchange", l="line"),
     "exchanges.new": _path("/exchanges/new"),
+    "exchanges.remains_add": _path("/exchanges/{x}/remains", x="repatriation"),
+    "exchanges.remains_decide": _path("/exchanges/remains/{r}/link/decide", r="remains"),
+    "exchanges.remains_link": _path("/exchanges/remains/{r}/link", r="remains"),
     "exchanges.status": _path("/exchanges/{x}/status", x="exchange"),
     "exchanges.version_make": _path("/exchanges/{x}/versions", x="exchange"),
     "imports.preview": lambda world: f"/imports/{world.new_batch()}/preview",
@@ -279,6 +283,7 @@ def world(app: Flask, users: dict[str, int], make_case, tmp_path, monkeypatch) -
         supervisor = db.session.get(User, users["supervisor"])
         exchange = exchange_ids(supervisor, case, db.session.get(Case, world.ids["other_case"]))
         answer = answer_ids(exchange["exchange_id"], exchange["line_id"])
+        found = db.session.get(ExchangeRemains, remains_ids(supervisor)["remains_id"])
         db.session.commit()
         world.ids.update(
             relative=relative.id,
@@ -289,6 +294,8 @@ def world(app: Flask, users: dict[str, int], make_case, tmp_path, monkeypatch) -
             exchange=exchange["exchange_id"],
             line=exchange["line_id"],
             pairing=answer["pairing_id"],
+            remains=found.id,
+            repatriation=found.exchange_id,
         )
     world.ids["batch"] = world.new_batch()
     return world

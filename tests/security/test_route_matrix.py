@@ -38,7 +38,7 @@ from app.matching.models import MatchCandidate, MatchingRun, RunStatus
 from tests import factories
 from tests.answers.conftest import answer_ids
 from tests.conftest import _login, csrf_token
-from tests.exchanges.conftest import exchange_ids
+from tests.exchanges.conftest import exchange_ids, remains_ids
 from tests.matching.conftest import explanation, make_candidate, make_record
 
 VISITORS = ("anonymous", "deactivated", "owner", "other_caseworker", "supervisor", "admin")
@@ -121,6 +121,11 @@ EXPECTED: dict[str, dict[str, str]] = {
     "exchanges.line_state": SUPERVISOR,
     "exchanges.line_where_held": SUPERVISOR,
     "exchanges.new": SUPERVISOR,
+    # Unidentified remains are every caseworker's to read and to propose for one of their cases.
+    "exchanges.remains_add": SUPERVISOR,  # on a prisoner exchange: refused beside the form
+    "exchanges.remains_decide": SUPERVISOR,
+    "exchanges.remains_link": STAFF,
+    "exchanges.remains_show": STAFF,
     "exchanges.show": STAFF,  # it holds a case of each caseworker; each sees only their own
     "exchanges.status": SUPERVISOR,
     # A list version of that exchange: each caseworker sees only their own people in it.
@@ -247,6 +252,7 @@ def world(app: Flask, users, tmp_path, monkeypatch) -> World:
             "user_id": other.id,
             **exchange,
             **answer_ids(exchange["exchange_id"], exchange["line_id"]),
+            **remains_ids(supervisor),
         }
         user_ids = {
             "owner": owner.id,
