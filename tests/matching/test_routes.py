@@ -409,7 +409,7 @@ def test_run_matching_now_redirects_to_the_run(app, supervisor):
     html = supervisor.get(f"/matches/runs/{run_id}").get_data(as_text=True)
     assert 'data-testid="run-summary"' in html
     # The prior the run scored with, and where it came from.
-    assert 'data-testid="run-prior"' in html and "16,384" in html and "-14.0 bits" in html
+    assert 'data-testid="run-prior"' in html and "16,384" in html and "-14.0" in html
     progress = supervisor.get(f"/matches/runs/{run_id}/progress").get_json()
     assert progress["finished"] is True and progress["status"] == "done"
     assert f"/matches/runs/{run_id}" in supervisor.get("/matches/runs").get_data(as_text=True)
