@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from app.audit.models import AuditAction
 from app.audit.services import record, record_list_read
@@ -119,20 +120,16 @@ def edit(exchange_id: int):
         form.categories_text.data = "\n".join(
             f"{c.name} = {c.quota}" if c.quota is not None else c.name for c in exchange.categories
         )
-    if form.validate_on_submit():
-        try:
-            categories = services.parse_categories(form.categories_text.data or "")
-            services.update_exchange(
-                exchange, current_user, categories=categories, **form.exchange_fields()
-            )
-        except ExchangeError as error:
-            db.session.rollback()
-            add_form_error(form, str(error), error.field)
-        else:
-            db.session.commit()
-            flash(_("Exchange saved."), "success")
-            return redirect(url_for("exchanges.show", exchange_id=exchange.id))
-    return render_template("exchanges/form.html", form=form, exchange=exchange)
+
+    def act() -> None:
+        categories = services.parse_categories(form.categories_text.data or "")
+        services.update_exchange(
+            exchange, current_user, categories=categories, **form.exchange_fields()
+        )
+
+    done = url_for("exchanges.show", exchange_id=exchange.id)
+    response = _submitted(form, act, _("Exchange saved."), done)
+    return response or render_template("exchanges/form.html", form=form, exchange=exchange)
 
 
 @bp.route("/exchanges/<int:exchange_id>")
@@ -217,17 +214,25 @@ def _act(
     form = form_class()
     if hasattr(form, "category"):
         form.category.choices = _category_choices(exchange, "—")
+    done = url_for("exchanges.show", exchange_id=exchange_id)
+    response = _submitted(form, lambda: action(exchange, form), success, done)
+    return response or _exchange_page(db.get_or_404(Exchange, exchange_id), refused=form)
+
+
+def _submitted(form: FlaskForm, act: Callable[[], None], success: str, done: str):
+    """Validate, act, commit and go to ``done``; None when the form was refused (the caller
+    shows its page again, with what was typed and what is wrong)."""
     if form.validate_on_submit():
         try:
-            action(exchange, form)
+            act()
         except ExchangeError as error:
             db.session.rollback()
             add_form_error(form, str(error), error.field)
         else:
             db.session.commit()
             flash(success, "success")
-            return redirect(url_for("exchanges.show", exchange_id=exchange_id))
-    return _exchange_page(db.get_or_404(Exchange, exchange_id), refused=form)
+            return redirect(done)
+    return None
 
 
 @bp.route("/exchanges/<int:exchange_id>/status", methods=["POST"])
@@ -538,17 +543,9 @@ def _remains_act(
     """The shape of a POST on a remains page, as :func:`_act` for an exchange's."""
     found = _load_remains(remains_id)
     form = form_class()
-    if form.validate_on_submit():
-        try:
-            action(found, form)
-        except ExchangeError as error:
-            db.session.rollback()
-            add_form_error(form, str(error), error.field)
-        else:
-            db.session.commit()
-            flash(success, "success")
-            return redirect(url_for("exchanges.remains_show", remains_id=remains_id))
-    return _remains_page(db.get_or_404(ExchangeRemains, remains_id), refused=form)
+    done = url_for("exchanges.remains_show", remains_id=remains_id)
+    response = _submitted(form, lambda: action(found, form), success, done)
+    return response or _remains_page(db.get_or_404(ExchangeRemains, remains_id), refused=form)
 
 
 @bp.route("/exchanges/remains/<int:remains_id>/link", methods=["POST"])
