@@ -12,18 +12,22 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
 
 from app.matching.blocking import BlockIndex
 from app.matching.calibration import BitsHistogram, PriorEstimate, estimate_prior
 from app.matching.entities import Features, MatchEntity, prepare
+from app.matching.learning import LearntSource, Observations, learn
 from app.matching.scoring import (
+    DEFAULT_PARAMETERS,
     POSSIBLE,
     PRIOR_BITS,
     Frequencies,
     Match,
+    Parameters,
     compare,
+    observe,
     quick_bits,
     to_score,
 )
@@ -47,6 +51,8 @@ class LinkResult:
     right_seen: int  # entities streamed
     frequencies: Frequencies
     prior: PriorEstimate
+    # What each right-side source taught the run (``learn=True``), by source.
+    learnt: dict[Hashable, LearntSource] = field(default_factory=dict)
 
 
 def link(
@@ -58,9 +64,11 @@ def link(
     frequencies: Frequencies | None = None,
     skip: Callable[[Hashable, Hashable], bool] | None = None,
     progress: Callable[[int], None] | None = None,
-    family_rules: bool = True,
     prior_bits: float | None = None,
     known_true: int = 0,
+    parameters: Parameters = DEFAULT_PARAMETERS,
+    by_source: Mapping[Hashable, Parameters] | None = None,
+    learn_sources: bool = False,
 ) -> LinkResult:
     """Candidates of every ``left`` entity among ``right``, scored, best first.
 
@@ -73,6 +81,11 @@ def link(
     themselves (:mod:`app.matching.calibration`), counting ``known_true`` confirmed pairs that
     ``skip`` keeps out. Pairs are therefore scored in two steps: their bits first, the prior
     from all of them, then the scores.
+
+    ``parameters``: the m and caps a pair is scored with; ``by_source``: those of particular
+    sources (a right entity's ``source``). ``learn_sources`` learns them first from the pairs
+    themselves, for every source (:mod:`app.matching.learning`, starting from
+    ``by_source`` or ``parameters``): parameters first, then the prior from the bits they give.
     """
     index = BlockIndex()
     left_count = 0
@@ -93,6 +106,10 @@ def link(
             pairs[id(features)] = (features, hits)
         if progress and seen % 10000 == 0:
             progress(seen)
+    learnt: dict[Hashable, LearntSource] = {}
+    if learn_sources:
+        learnt = _learn(pairs.values(), left_count, freq, skip, parameters, by_source or {})
+        by_source = {source: found.parameters for source, found in learnt.items()}
     histogram = BitsHistogram()
     # Pairs that could reach the threshold under the most optimistic prior; the rest only
     # count towards the estimate.
@@ -100,13 +117,14 @@ def link(
     kept: list[tuple[Features, Features, float, bool]] = []
     compared = 0
     for features, hits in pairs.values():
+        params = by_source.get(features.entity.source, parameters) if by_source else parameters
         for other in hits:
             lkey, rkey = other.entity.key, features.entity.key
             if lkey == rkey or (skip is not None and skip(lkey, rkey)):
                 continue
             compared += 1
             # Score from the left entity's side: its names are the reference in explanations.
-            bits, capped = quick_bits(other, features, freq, family_rules)
+            bits, capped = quick_bits(other, features, freq, params)
             histogram.add(bits, capped)
             if bits >= floor:
                 kept.append((other, features, bits, capped))
@@ -119,13 +137,40 @@ def link(
         score = to_score(bits, prior.bits, capped)
         if score >= threshold:
             lkey, rkey = other.entity.key, features.entity.key
-            match = compare(other, features, freq, family_rules, prior.bits) if explain else None
+            match = None
+            if explain:
+                params = (
+                    by_source.get(features.entity.source, parameters) if by_source else parameters
+                )
+                match = compare(other, features, freq, params, prior.bits)
             candidates[lkey].append(Candidate(lkey, rkey, score, match=match))
     for found in candidates.values():
         found.sort(key=lambda c: (-c.score, str(c.right)))
         for rank, candidate in enumerate(found, start=1):
             candidate.rank = rank
-    return LinkResult(dict(candidates), compared, seen, freq, prior)
+    return LinkResult(dict(candidates), compared, seen, freq, prior, learnt)
+
+
+def _learn(
+    pairs: Iterable[tuple[Features, list[Features]]],
+    cases: int,
+    freq: Frequencies,
+    skip: Callable[[Hashable, Hashable], bool] | None,
+    parameters: Parameters,
+    by_source: Mapping[Hashable, Parameters],
+) -> dict[Hashable, LearntSource]:
+    """Each right-side source's parameters, learnt from its blocked pairs. The levels are read
+    with the starting parameters (the m change the bits, not the levels)."""
+    observations = Observations()
+    for features, hits in pairs:
+        source = features.entity.source
+        params = by_source.get(source, parameters)
+        for other in hits:
+            lkey, rkey = other.entity.key, features.entity.key
+            if lkey == rkey or (skip is not None and skip(lkey, rkey)):
+                continue
+            observations.add(source, lkey, rkey, observe(other, features, freq, params))
+    return learn(observations, cases, parameters)
 
 
 def _bits_for(score: float) -> float:

@@ -60,6 +60,9 @@ class MatchEntity:
     region: str = ""
     # Further fields compared as plain strings (a benchmark's street or postcode).
     extra: dict[str, str] = field(default_factory=dict)
+    # The list it came from (a partner source's id): each source is scored with the m learnt
+    # from its own pairs (app.matching.learning). None: a case, or a source not told apart.
+    source: Hashable = None
 
 
 @dataclass(slots=True)

@@ -187,6 +187,9 @@ class MatchingState(Model):
     # True pairs per open case that the last full run estimated: an incremental run's prior is
     # this rate over today's number of records (app.matching.calibration.prior_for_rate).
     true_pairs_per_case: Mapped[float | None]
+    # What the last full run learnt from each partner source, by source id: its m and family
+    # caps and from how many pairs (app.matching.learning); incremental runs score with them.
+    parameters: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow, onupdate=utcnow)
 
 

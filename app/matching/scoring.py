@@ -20,8 +20,8 @@ Where the numbers come from
     diminutives, partial dates (a third of partner rows give only a year or an age), day and
     month swapped (~3 %), a year off by one (~3 %) and plainly wrong dates (~1 %). These are
     the rates ``bench/synth.py`` generates and they agree with a hand count of the noise kinds
-    in the issue; ``bench/matching.py --em`` re-estimates them by EM on unlabelled data
-    and prints both.
+    in the issue. They are the defaults (:class:`Parameters`): a full run re-learns them for
+    each partner source from its own unlabelled pairs (:mod:`app.matching.learning`).
     ``u`` (strangers): for names and places, the share of the population with that exact key,
     counted in the data being matched (:class:`Frequencies`): agreeing on "Шевчишин" says far
     more than agreeing on "Коваленко", and on "Ярема" more than on "Олександр". Other levels use
@@ -33,6 +33,8 @@ Two rules sit above the sum, because independence fails for families:
       into the *possible* band, for a person to look at), however much else agrees;
     * a pair whose dates of birth are both complete and plainly different is likewise never
       *likely* (namesakes).
+    Each applies where a source shows relatives or namesakes (``Parameters.sibling_cap`` and
+    ``namesake_cap``, decided per source by :mod:`app.matching.learning`; on by default).
 
 Bands: **likely** at ``LIKELY`` and above (the system's own call that it is the same person),
 **possible** from ``POSSIBLE`` (worth a look); below that nothing is stored. The thresholds were
@@ -44,8 +46,8 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, cast
 
 from rapidfuzz.distance import OSA, JaroWinkler
 
@@ -57,11 +59,13 @@ from app.names.surnames import surname_key
 from app.names.text import fold
 
 __all__ = [
+    "DEFAULT_PARAMETERS",
     "LIKELY",
     "POSSIBLE",
     "FieldResult",
     "Frequencies",
     "Match",
+    "Parameters",
     "band",
     "compare",
     "quick_bits",
@@ -128,8 +132,101 @@ U_PLACE = {"oblast": 0.2, "close": 0.005, "different": 0.75}
 # Further fields compared as strings (benchmarks: street, postcode, an identity number).
 M_EXTRA = {"same": 0.9, "close": 0.06, "different": 0.04}
 U_EXTRA = {"same": 0.01, "close": 0.005, "different": 0.985}
-# Per-field m of further fields, when estimated (bench/matching.py's EM fills it).
-M_EXTRA_BY_FIELD: dict[str, dict[str, float]] = {}
+
+# Levels of the date of birth when both dates are complete, and when one is partial: the
+# partial levels depend on which parts each side knows, so they are not one distribution and
+# are never learnt (see app.matching.learning).
+DOB_FULL_LEVELS = ("exact", "swapped", "year_off", "one_part", "typo", "different")
+
+
+@dataclass(frozen=True, slots=True)
+class Parameters:
+    """What a pair is scored with besides the counted frequencies: the ``m`` of every field's
+    levels and whether the family caps apply. A value, so that each partner source of one run
+    can be scored with what was learnt from it (:mod:`app.matching.learning`); the tables are
+    never changed in place (:meth:`with_m` makes a new value).
+
+    ``dob`` holds the complete-date levels (:data:`DOB_FULL_LEVELS`), ``dob_partial`` those of
+    partial dates and ages; ``extra`` is the m of a further field that has no table of its own
+    in ``extra_by_field``."""
+
+    surname: dict[str, float] = field(default_factory=lambda: dict(M_SURNAME))
+    given: dict[str, float] = field(default_factory=lambda: dict(M_GIVEN))
+    patronymic: dict[str, float] = field(default_factory=lambda: dict(M_PATRONYMIC))
+    dob: dict[str, float] = field(
+        default_factory=lambda: {level: M_DOB[level] for level in DOB_FULL_LEVELS}
+    )
+    dob_partial: dict[str, float] = field(
+        default_factory=lambda: {
+            **M_PARTIAL,
+            "one_part": M_DOB["one_part"],
+            "year_near": M_YEAR_NEAR,
+            "year_far": M_YEAR_FAR,
+        }
+    )
+    sex: dict[str, float] = field(default_factory=lambda: dict(M_SEX))
+    place: dict[str, float] = field(default_factory=lambda: dict(M_PLACE))
+    extra: dict[str, float] = field(default_factory=lambda: dict(M_EXTRA))
+    extra_by_field: dict[str, dict[str, float]] = field(default_factory=dict)
+    sibling_cap: bool = True
+    namesake_cap: bool = True
+
+    def table(self, name: str) -> dict[str, float]:
+        """The m table of a field as explanations name it (``family_name``, an extra field)."""
+        fixed = _TABLES.get(name)
+        if fixed is not None:
+            return cast(dict[str, float], getattr(self, fixed))
+        return self.extra_by_field.get(name, self.extra)
+
+    def with_m(self, tables: dict[str, dict[str, float]], **changes: Any) -> Parameters:
+        """A copy with the m tables of the fields in ``tables`` replaced (and ``changes``)."""
+        values: dict[str, Any] = {}
+        extra_by_field = dict(self.extra_by_field)
+        for name, m in tables.items():
+            fixed = _TABLES.get(name)
+            if fixed is not None:
+                values[fixed] = {**getattr(self, fixed), **m}
+            else:
+                extra_by_field[name] = {**self.extra, **m}
+        return replace(self, **values, extra_by_field=extra_by_field, **changes)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-able, for the run and the state kept between runs."""
+        return {
+            **{name: dict(getattr(self, attr)) for name, attr in _TABLES.items()},
+            "extra": dict(self.extra),
+            "extra_by_field": {k: dict(v) for k, v in self.extra_by_field.items()},
+            "sibling_cap": self.sibling_cap,
+            "namesake_cap": self.namesake_cap,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Parameters:
+        """The inverse of :meth:`as_dict`; missing levels keep their defaults."""
+        default = cls()
+        tables = {name: data[name] for name in _TABLES if isinstance(data.get(name), dict)}
+        tables.update(
+            {k: v for k, v in (data.get("extra_by_field") or {}).items() if isinstance(v, dict)}
+        )
+        return default.with_m(
+            tables,
+            sibling_cap=bool(data.get("sibling_cap", True)),
+            namesake_cap=bool(data.get("namesake_cap", True)),
+        )
+
+
+# Field names (as explanations and learning name them) -> the attribute holding their m.
+_TABLES = {
+    "family_name": "surname",
+    "given_name": "given",
+    "patronymic": "patronymic",
+    "date_of_birth": "dob",
+    "date_of_birth_partial": "dob_partial",
+    "sex": "sex",
+    "place": "place",
+}
+
+DEFAULT_PARAMETERS = Parameters()
 
 CLOSE = 0.92  # Jaro–Winkler on Latin skeletons: one typo in a name
 SIMILAR = 0.84
@@ -318,18 +415,26 @@ def _name_level(
     return "different", shared
 
 
-def _surname_bits(level: str, shared: frozenset[str], freq: Frequencies) -> float:
-    u = freq.u("surname", shared) if level == "same" else U_SURNAME[level]
-    return _bits(M_SURNAME[level], u)
+def _surname_u(level: str, shared: frozenset[str], freq: Frequencies) -> float:
+    return freq.u("surname", shared) if level == "same" else U_SURNAME[level]
 
 
-def _given_bits(level: str, shared: frozenset[str], freq: Frequencies) -> float:
-    u = freq.u("given", shared) if level == "same" else U_GIVEN[level]
-    return _bits(M_GIVEN[level], u)
+def _given_u(level: str, shared: frozenset[str], freq: Frequencies) -> float:
+    return freq.u("given", shared) if level == "same" else U_GIVEN[level]
+
+
+def _surname_bits(
+    level: str, shared: frozenset[str], freq: Frequencies, params: Parameters
+) -> float:
+    return _bits(params.surname[level], _surname_u(level, shared, freq))
+
+
+def _given_bits(level: str, shared: frozenset[str], freq: Frequencies, params: Parameters) -> float:
+    return _bits(params.given[level], _given_u(level, shared, freq))
 
 
 def _names(
-    a: Features, b: Features, freq: Frequencies
+    a: Features, b: Features, freq: Frequencies, params: Parameters
 ) -> tuple[float, str, str, frozenset[str], frozenset[str], bool]:
     """Bits of family + given name, reading b's names across when that fits better.
 
@@ -340,9 +445,9 @@ def _names(
     g_level, g_shared = _name_level(a.given, b.given, a.given_latin, b.given_latin)
     bits = 0.0
     if a.surnames and b.surnames:
-        bits += _surname_bits(s_level, s_shared, freq)
+        bits += _surname_bits(s_level, s_shared, freq, params)
     if a.given and b.given:
-        bits += _given_bits(g_level, g_shared, freq)
+        bits += _given_bits(g_level, g_shared, freq, params)
     # Only when neither name agrees as written (if one does, reading across cannot do better).
     if s_level != "same" and g_level != "same" and b.surnames_from_given and b.given_from_family:
         s2_level, s2 = _name_level(
@@ -351,7 +456,9 @@ def _names(
         g2_level, g2 = _name_level(a.given, b.given_from_family, a.given_latin, b.surname_latin)
         if "same" in (s2_level, g2_level) or "different" not in (s2_level, g2_level):
             swapped = (
-                _surname_bits(s2_level, s2, freq) + _given_bits(g2_level, g2, freq) + SWAP_BITS
+                _surname_bits(s2_level, s2, freq, params)
+                + _given_bits(g2_level, g2, freq, params)
+                + SWAP_BITS
             )
             if swapped > bits:
                 return swapped, s2_level, g2_level, s2, g2, True
@@ -373,46 +480,47 @@ def _place_known(f: Features) -> bool:
     return bool(f.place_keys or f.oblasts or f.place_latin)
 
 
-def _dob_level(a: Features, b: Features) -> tuple[str, float]:
-    """The date-of-birth level and its bits; ("", 0) when either side knows nothing."""
+def _dob_level(a: Features, b: Features) -> tuple[str, bool]:
+    """The date-of-birth level and whether both dates were complete; ("", False) when either
+    side knows nothing."""
     ea, eb = a.entity, b.entity
     if a.years is None or b.years is None:
-        return "", 0.0
+        return "", False
     if ea.dob_year is None or eb.dob_year is None:
         # At least one side has only an age: do the year ranges overlap?
         (lo_a, hi_a), (lo_b, hi_b) = a.years, b.years
         gap = max(lo_a - hi_b, lo_b - hi_a, 0)
         if gap == 0:
-            return "age", _bits(M_PARTIAL["age"], U_PARTIAL["age"])
+            return "age", False
         if gap == 1:
-            return "year_near", _bits(M_YEAR_NEAR, U_YEAR_NEAR)
-        return "year_far", _bits(M_YEAR_FAR, U_YEAR_FAR)
+            return "year_near", False
+        return "year_far", False
     ya, ma, da = ea.dob_year, ea.dob_month, ea.dob_day
     yb, mb, db_ = eb.dob_year, eb.dob_month, eb.dob_day
     if ma is not None and da is not None and mb is not None and db_ is not None:
         if (ya, ma, da) == (yb, mb, db_):
-            return "exact", _bits(M_DOB["exact"], U_DOB["exact"])
+            return "exact", True
         if ya == yb and ma == db_ and da == mb:
-            return "swapped", _bits(M_DOB["swapped"], U_DOB["swapped"])
+            return "swapped", True
         if abs(ya - yb) == 1 and (ma, da) == (mb, db_):
-            return "year_off", _bits(M_DOB["year_off"], U_DOB["year_off"])
+            return "year_off", True
         if ya == yb and (ma == mb or da == db_):
-            return "one_part", _bits(M_DOB["one_part"], U_DOB["one_part"])
+            return "one_part", True
         written_a = f"{da:02d}{ma:02d}{ya:04d}"
         written_b = f"{db_:02d}{mb:02d}{yb:04d}"
         if OSA.distance(written_a, written_b) <= 1:
-            return "typo", _bits(M_DOB["typo"], U_DOB["typo"])
-        return "different", _bits(M_DOB["different"], U_DOB["different"])
+            return "typo", True
+        return "different", True
     # Partial: compare the parts both know.
     if ya != yb:
         if abs(ya - yb) == 1:
-            return "year_near", _bits(M_YEAR_NEAR, U_YEAR_NEAR)
-        return "year_far", _bits(M_YEAR_FAR, U_YEAR_FAR)
+            return "year_near", False
+        return "year_far", False
     if ma is not None and mb is not None:
         if ma == mb:
-            return "month", _bits(M_PARTIAL["month"], U_PARTIAL["month"])
-        return "one_part", _bits(M_DOB["one_part"], U_DOB["one_part"])
-    return "year", _bits(M_PARTIAL["year"], U_PARTIAL["year"])
+            return "month", False
+        return "one_part", False
+    return "year", False
 
 
 def _similar_level(x: str, y: str) -> str:
@@ -433,97 +541,180 @@ def _given_conflict(a: Features, b: Features, g_level: str) -> bool:
 
 
 _DOB_CONFLICTS = ("different", "year_far")
+# u of the date levels, whichever table their m is in.
+_U_DOB_ALL = {
+    **U_DOB,
+    **U_PARTIAL,
+    "year_near": U_YEAR_NEAR,
+    "year_far": U_YEAR_FAR,
+}
+# An observation of one field of a pair for learning m: (field, level, u).
+Observation = tuple[str, str, float]
 
 
 def _score(
     a: Features,
     b: Features,
     freq: Frequencies,
-    family_rules: bool,
+    params: Parameters,
     fields: list[FieldResult] | None,
+    observed: list[Observation] | None = None,
 ) -> tuple[float, str]:
     """The uncapped bits of a pair and the :class:`Cap` that applies ("" if none).
 
     The one place where fields are compared: :func:`quick_bits` calls it without ``fields``
-    (the inner loop), :func:`compare` with a list that receives each field's explanation."""
-    bits, s_level, g_level, s_shared, g_shared, swapped = _names(a, b, freq)
+    (the inner loop), :func:`compare` with a list that receives each field's explanation, and
+    :func:`observe` with a list that receives each field's level and ``u`` (for learning m)."""
+    bits, s_level, g_level, s_shared, g_shared, swapped = _names(a, b, freq, params)
     if fields is not None:
-        _explain_names(a, b, freq, fields, s_level, g_level, s_shared, g_shared, swapped)
+        _explain_names(a, b, freq, params, fields, s_level, g_level, s_shared, g_shared, swapped)
+    if observed is not None:
+        _observe_names(a, b, freq, observed, s_level, g_level, s_shared, g_shared, swapped)
     if a.patronymic and b.patronymic:
         level = _similar_level(a.patronymic, b.patronymic)
         u = freq.u("patronymic", (a.patronymic,)) if level == "same" else U_PATRONYMIC[level]
-        field_bits = _bits(M_PATRONYMIC[level], u)
+        field_bits = _bits(params.patronymic[level], u)
         bits += field_bits
         if fields is not None:
             x, y = a.entity.patronymic, b.entity.patronymic
             note = _name_note("patronymic", level, y, x)
             fields.append(FieldResult("patronymic", x, y, level, note, field_bits))
-    dob_level, dob_bits = _dob_level(a, b)
-    bits += dob_bits
-    if fields is not None and dob_level:
-        dob_x, dob_y = _dob_value(a), _dob_value(b)
-        note = Note(_DOB_NOTES[dob_level], dob_y, dob_x, "/")
-        fields.append(FieldResult("date_of_birth", dob_x, dob_y, dob_level, note, dob_bits))
+        if observed is not None:
+            observed.append(("patronymic", level, u))
+    dob_level, dob_full = _dob_level(a, b)
+    if dob_level:
+        u = _U_DOB_ALL[dob_level]
+        dob_bits = _bits((params.dob if dob_full else params.dob_partial)[dob_level], u)
+        bits += dob_bits
+        if fields is not None:
+            dob_x, dob_y = _dob_value(a), _dob_value(b)
+            note = Note(_DOB_NOTES[dob_level], dob_y, dob_x, "/")
+            fields.append(FieldResult("date_of_birth", dob_x, dob_y, dob_level, note, dob_bits))
+        if observed is not None:
+            name = "date_of_birth" if dob_full else "date_of_birth_partial"
+            observed.append((name, dob_level, u))
     if a.sex and b.sex:
         level = "same" if a.sex == b.sex else "different"
-        field_bits = _bits(M_SEX[level], U_SEX[level])
+        field_bits = _bits(params.sex[level], U_SEX[level])
         bits += field_bits
         if fields is not None:
             note = Note(Code.SAME_SEX if level == "same" else Code.DIFFERENT_SEX)
             fields.append(FieldResult("sex", a.sex, b.sex, level, note, field_bits))
+        if observed is not None:
+            observed.append(("sex", level, U_SEX[level]))
     if _place_known(a) and _place_known(b):
         level, shared = _place_level(a, b)
         u = freq.u("place", shared) if level == "same" else U_PLACE[level]
-        field_bits = _bits(M_PLACE[level], u)
+        field_bits = _bits(params.place[level], u)
         bits += field_bits
         if fields is not None:
             fields.append(_explain_place(a, b, level, shared, field_bits))
+        if observed is not None:
+            observed.append(("place", level, u))
     for name, x in a.extra.items():
         y = b.extra.get(name, "")
         if y:
             level = _similar_level(x, y)
             u = freq.u_extra(name, x) if level == "same" else U_EXTRA[level]
-            field_bits = _bits(M_EXTRA_BY_FIELD.get(name, M_EXTRA)[level], u)
+            field_bits = _bits(params.extra_by_field.get(name, params.extra)[level], u)
             bits += field_bits
             if fields is not None:
                 note = Note(_EXTRA_NOTES[level], y, x, _SIGNS[level])
                 fields.append(FieldResult(name, x, y, level, note, field_bits))
+            if observed is not None:
+                observed.append((name, level, u))
     capped = ""
-    if family_rules:
-        if _given_conflict(a, b, g_level):
-            capped = Cap.SIBLINGS
-        elif dob_level in _DOB_CONFLICTS:
-            capped = Cap.NAMESAKES
+    if params.sibling_cap and _given_conflict(a, b, g_level):
+        capped = Cap.SIBLINGS
+    elif params.namesake_cap and dob_level in _DOB_CONFLICTS:
+        capped = Cap.NAMESAKES
     return bits, capped
 
 
 def quick_bits(
-    a: Features, b: Features, freq: Frequencies = NO_FREQUENCIES, family_rules: bool = True
+    a: Features,
+    b: Features,
+    freq: Frequencies = NO_FREQUENCIES,
+    params: Parameters = DEFAULT_PARAMETERS,
 ) -> tuple[float, bool]:
     """The total bits of :func:`compare` and whether a cap applies, without the explanation
     (the inner loop)."""
-    bits, capped = _score(a, b, freq, family_rules, None)
+    bits, capped = _score(a, b, freq, params, None)
     return bits, bool(capped)
+
+
+@dataclass(slots=True)
+class Observed:
+    """What learning needs of one pair: each field's level and ``u`` (the ``m`` are what is
+    learnt), the bits the names read across add, and the family signs the caps weigh."""
+
+    fields: list[Observation]
+    swap_bits: float
+    family: bool  # surname agrees, and the place or the patronymic too
+    given_conflict: bool  # both given names known and plainly different (a sibling?)
+    namesake: bool  # surname and given name agree (a namesake, or the same person)
+    dob_conflict: bool  # both dates complete (or years) and plainly different
+
+
+def observe(
+    a: Features,
+    b: Features,
+    freq: Frequencies = NO_FREQUENCIES,
+    params: Parameters = DEFAULT_PARAMETERS,
+) -> Observed:
+    """The levels of a pair as :func:`compare` sees them, for :mod:`app.matching.learning`."""
+    observed: list[Observation] = []
+    _score(a, b, freq, params, None, observed)
+    levels = {name: level for name, level, _u in observed}
+    surname, given = levels.get("family_name", ""), levels.get("given_name", "")
+    dob = levels.get("date_of_birth", levels.get("date_of_birth_partial", ""))
+    swapped = any(name == "names_swapped" for name, _l, _u in observed)
+    return Observed(
+        fields=[o for o in observed if o[0] != "names_swapped"],
+        swap_bits=SWAP_BITS if swapped else 0.0,
+        family=surname == "same" and "same" in (levels.get("place"), levels.get("patronymic")),
+        given_conflict=bool(given) and _given_conflict(a, b, given),
+        namesake=surname == "same" and given == "same",
+        dob_conflict=dob in _DOB_CONFLICTS,
+    )
 
 
 def compare(
     a: Features,
     b: Features,
     freq: Frequencies = NO_FREQUENCIES,
-    family_rules: bool = True,
+    params: Parameters = DEFAULT_PARAMETERS,
     prior_bits: float = PRIOR_BITS,
 ) -> Match:
     """Score a pair and explain every field (used for the pairs worth storing).
 
     ``a`` is the reference (the case): each note names ``b``'s spelling first, as in
     "Лысенко ≈ Лисенко: Russian spelling of the Ukrainian name" once :mod:`app.matching.notes`
-    renders its code. ``family_rules=False`` drops the sibling and namesake caps (for data
-    without families, such as FEBRL4, where a given name is replaced at random rather than by a
-    sibling's)."""
+    renders its code. ``params`` are those of ``b``'s source (its m, and whether the family
+    caps apply there: :mod:`app.matching.learning`)."""
     fields: list[FieldResult] = []
-    bits, capped = _score(a, b, freq, family_rules, fields)
+    bits, capped = _score(a, b, freq, params, fields)
     score = to_score(bits, prior_bits, bool(capped))
     return Match(score=score, bits=bits, fields=fields, capped=capped, prior_bits=prior_bits)
+
+
+def _observe_names(
+    a: Features,
+    b: Features,
+    freq: Frequencies,
+    observed: list[Observation],
+    s_level: str,
+    g_level: str,
+    s_shared: frozenset[str],
+    g_shared: frozenset[str],
+    swapped: bool,
+) -> None:
+    if a.surnames and (b.surnames_from_given if swapped else b.surnames):
+        observed.append(("family_name", s_level, _surname_u(s_level, s_shared, freq)))
+    if a.given and (b.given_from_family if swapped else b.given):
+        observed.append(("given_name", g_level, _given_u(g_level, g_shared, freq)))
+    if swapped:
+        observed.append(("names_swapped", "", 1.0))
 
 
 # --- explanation --------------------------------------------------------------------------
@@ -575,6 +766,7 @@ def _explain_names(
     a: Features,
     b: Features,
     freq: Frequencies,
+    params: Parameters,
     fields: list[FieldResult],
     s_level: str,
     g_level: str,
@@ -594,7 +786,7 @@ def _explain_names(
     )
     if a.surnames and (b.surnames_from_given if swapped else b.surnames):
         x, y = _pick_texts(fam_a, fam_b, _surname_keys)
-        bits = _surname_bits(s_level, s_shared, freq)
+        bits = _surname_bits(s_level, s_shared, freq, params)
         note = _name_note("surname", s_level, y, x)
         if swapped:
             bits += SWAP_BITS
@@ -607,7 +799,7 @@ def _explain_names(
         note = _name_note("given", g_level, y, x)
         if x not in (a.entity.given_name, a.entity.given_name_latin):
             note = note.with_flag(Flag.ALIAS)
-        bits = _given_bits(g_level, g_shared, freq)
+        bits = _given_bits(g_level, g_shared, freq, params)
         fields.append(FieldResult("given_name", x, y, g_level, note, bits))
 
 

@@ -48,6 +48,7 @@ from app.matching.calibration import DEFAULT_TRUE_PER_CASE, PriorEstimate, prior
 from app.matching.engine import Candidate, link
 from app.matching.entities import RECORD_ROW, Features, from_case, from_record_row, prepare
 from app.matching.explain import swap_sides
+from app.matching.learning import LearntSource
 from app.matching.models import (
     CandidateStatus,
     GivenNameEntry,
@@ -57,7 +58,7 @@ from app.matching.models import (
     RunStatus,
 )
 from app.matching.review import MatchError
-from app.matching.scoring import LIKELY, Frequencies
+from app.matching.scoring import LIKELY, Frequencies, Parameters
 from app.names.given import extend_given_names
 from app.names.text import fold
 from app.records.models import PartnerRecord, PartnerSource
@@ -81,7 +82,11 @@ __all__ = [
 # A case saved in a request gets its timestamp a moment before its commit.
 SLACK = timedelta(seconds=5)
 STREAM_CHUNK = 5000
-_RECORD_COLUMNS = tuple(getattr(PartnerRecord, name) for name in RECORD_ROW)
+# The record's source last: each source is scored with what was learnt from it.
+_RECORD_COLUMNS = (
+    *(getattr(PartnerRecord, name) for name in RECORD_ROW),
+    PartnerRecord.source_id,
+)
 
 Pair = tuple[int, int]  # (case_id, record_id) or (older case_id, newer case_id)
 # How from_case and from_record key the entities of a run: ("case", id) or ("record", id).
@@ -209,16 +214,38 @@ def _decided_pairs() -> set[Pair]:
     return {(case_id, other) for case_id, other in rows}
 
 
-def _load_state() -> tuple[Frequencies, float] | None:
-    """The last full run's frequencies and true pairs per case (None: no full run yet)."""
+@dataclass
+class _State:
+    """What the last full run left for the incremental ones: the population's frequencies,
+    true pairs per case (the prior) and what each source taught it (kept as stored)."""
+
+    freq: Frequencies
+    true_per_case: float
+    sources: dict[str, dict[str, Any]]
+
+    def by_source(self) -> dict[Hashable, Parameters]:
+        return {
+            int(source): Parameters.from_dict(found.get("parameters") or {})
+            for source, found in self.sources.items()
+        }
+
+
+def _load_state() -> _State | None:
+    """The last full run's state (None: no full run yet)."""
     state = db.session.get(MatchingState, 1)
     if state is None:
         return None
     rate = state.true_pairs_per_case
-    return Frequencies.from_dict(state.frequencies), DEFAULT_TRUE_PER_CASE if rate is None else rate
+    return _State(
+        Frequencies.from_dict(state.frequencies),
+        DEFAULT_TRUE_PER_CASE if rate is None else rate,
+        dict(state.parameters or {}),
+    )
 
 
-def _save_state(freq: Frequencies, true_per_case: float | None) -> None:
+def _save_state(
+    freq: Frequencies, true_per_case: float | None, sources: dict[str, dict[str, Any]] | None
+) -> None:
     state = db.session.get(MatchingState, 1)
     if state is None:
         state = MatchingState(id=1, frequencies={})
@@ -227,6 +254,17 @@ def _save_state(freq: Frequencies, true_per_case: float | None) -> None:
     state.records_counted = freq.total
     if true_per_case is not None:
         state.true_pairs_per_case = true_per_case
+    if sources is not None:
+        state.parameters = sources
+
+
+def _learnt_sources(learnt: dict[Hashable, LearntSource]) -> dict[str, dict[str, Any]]:
+    """What a full run learnt, as kept in the state and shown with the run: per source id."""
+    return {
+        str(source): {**found.as_dict(), "parameters": found.parameters.as_dict()}
+        for source, found in learnt.items()
+        if source is not None
+    }
 
 
 def _confirmed_record_pairs() -> int:
@@ -360,7 +398,9 @@ def _run_matching(run_id: int, progress: Progress | None) -> MatchingRun:
 
 def _prepared(rows: Iterable[Any]) -> Iterator[Features]:
     for row in rows:
-        yield prepare(from_record_row(row))
+        entity = from_record_row(row[:-1])
+        entity.source = row[-1]
+        yield prepare(entity)
 
 
 def _is_changed(case: Case, since: datetime) -> bool:
@@ -396,6 +436,8 @@ class _Outcome:
     pairs_scored: int
     prior: PriorEstimate
     true_per_case: float | None  # estimated by a full run, for the incremental ones after it
+    # Per source id: what a full run learnt, or what an incremental run reused.
+    sources: dict[str, dict[str, Any]]
 
 
 def _score(run_id: int, full: bool, report: Progress) -> _Outcome:
@@ -403,7 +445,6 @@ def _score(run_id: int, full: bool, report: Progress) -> _Outcome:
     load_given_names()
     state = None if full else _load_state()
     full = state is None
-    freq = None if state is None else state[0]
     since = None if full else _since(run_id)
     cases = _open_cases()
     features = {case.id: prepare(from_case(case)) for case in cases}
@@ -420,16 +461,23 @@ def _score(run_id: int, full: bool, report: Progress) -> _Outcome:
     if state is None:
         # The prior comes from this run's own pairs (app.matching.calibration).
         total = _count_records()
+        # Each source's m and caps are learnt from its own pairs first, then the prior from
+        # the bits they give (app.matching.learning).
         result = link(
             features.values(), _prepared(_stream_records()), explain=True, skip=skip,
             progress=lambda seen: report(seen, total), known_true=_confirmed_record_pairs(),
+            learn_sources=True,
         )  # fmt: skip
         freq, prior = result.frequencies, result.prior
+        sources = _learnt_sources(result.learnt)
         true_per_case = prior.expected_true / len(features) if features else None
         collector.add(result.candidates, result.compared)
         records_checked = result.right_seen
     else:
-        freq, rate = state
+        freq, rate, sources = state.freq, state.true_per_case, state.sources
+        # What the last full run learnt per source; a source it never saw scores with the
+        # defaults until the next full run.
+        by_source = state.by_source()
         new_records = list(_prepared(_stream_records(since)))
         new_record_ids = {_entity_key(f.entity.key)[1] for f in new_records}
         total = len(new_records) + (_count_records() if changed else 0)
@@ -443,7 +491,7 @@ def _score(run_id: int, full: bool, report: Progress) -> _Outcome:
         )
         result = link(
             features.values(), new_records, explain=True, skip=skip, frequencies=freq,
-            prior_bits=prior_bits,
+            prior_bits=prior_bits, by_source=by_source,
         )  # fmt: skip
         collector.add(result.candidates, result.compared)
         records_checked = len(new_records)
@@ -453,7 +501,7 @@ def _score(run_id: int, full: bool, report: Progress) -> _Outcome:
             result = link(
                 changed, _prepared(_stream_records()), explain=True, skip=skip,
                 frequencies=freq, progress=lambda seen: report(done + seen, total),
-                prior_bits=prior_bits,
+                prior_bits=prior_bits, by_source=by_source,
             )  # fmt: skip
             collector.add(result.candidates, result.compared)
             records_checked += result.right_seen
@@ -476,6 +524,7 @@ def _score(run_id: int, full: bool, report: Progress) -> _Outcome:
         pairs_scored=collector.pairs_scored,
         prior=prior,
         true_per_case=true_per_case,
+        sources=sources,
     )
 
 
@@ -487,10 +536,33 @@ def _write(run: MatchingRun, outcome: _Outcome) -> None:
     run.records_checked = outcome.records_checked
     run.cases_checked = outcome.cases_checked
     run.pairs_scored = outcome.pairs_scored
-    run.calibration = outcome.prior.as_dict()
+    run.calibration = {
+        **outcome.prior.as_dict(),
+        "sources": _source_rows(outcome.sources, learnt_here=outcome.full),
+    }
     db.session.flush()  # the first statement writes: the write lock is waited for, not refused
-    _save_state(outcome.freq, outcome.true_per_case)
+    _save_state(outcome.freq, outcome.true_per_case, outcome.sources if outcome.full else None)
     _store(run, values, outcome.scope)
+
+
+def _source_rows(sources: dict[str, dict[str, Any]], learnt_here: bool) -> list[dict[str, Any]]:
+    """The run page's table of what was learnt per source (without the full m tables)."""
+    names: dict[int, str] = {
+        source_id: name
+        for source_id, name in db.session.execute(
+            select(PartnerSource.id, PartnerSource.name).where(
+                PartnerSource.id.in_([int(s) for s in sources])
+            )
+        )
+    }
+    return [
+        {
+            "source": names.get(int(source), source),
+            "learnt_here": learnt_here,
+            **{k: v for k, v in found.items() if k != "parameters"},
+        }
+        for source, found in sorted(sources.items(), key=lambda item: int(item[0]))
+    ]
 
 
 def _stored_values(found: dict[Pair, Candidate]) -> dict[Pair, dict[str, Any]]:

@@ -77,6 +77,7 @@ PURE_CORES = [
     "app.matching.blocking",
     "app.matching.scoring",
     "app.matching.calibration",
+    "app.matching.learning",
     "app.matching.engine",
     "app.matching.explain",
     "app.auth.second_factor",

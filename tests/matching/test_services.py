@@ -24,7 +24,7 @@ from app.matching.services import (
 from app.names import given as normalize
 from app.records.models import PartnerRecord
 from tests import factories
-from tests.matching.conftest import make_record
+from tests.matching.conftest import make_record, make_source
 
 
 @pytest.fixture
@@ -523,3 +523,67 @@ def test_a_run_keeps_the_prior_it_scored_with_and_incremental_runs_reuse_its_rat
     assert rescored and all(
         c.explanation["prior_bits"] == pytest.approx(expected, abs=0.01) for c in rescored
     )
+
+
+def test_a_full_run_learns_each_source_and_its_page_shows_what(lysenko, supervisor):
+    from app.matching.models import MatchingState
+    from app.matching.scoring import DEFAULT_PARAMETERS
+
+    other = make_source("Tracing list (test)")
+    make_record(source=other, external_id="T-1", family_name="Lysenko", given_name="Oleksandr",
+                dob_year=2014)  # fmt: skip
+    db.session.commit()
+    full = _run(full=True)
+    rows = {row["source"]: row for row in full.calibration["sources"]}
+    assert set(rows) == {"Evacuation register (test)", "Tracing list (test)"}
+    register = rows["Evacuation register (test)"]
+    assert register["pairs"] >= 1 and register["learnt_here"]
+    # A handful of records: what was learnt is near the defaults, and the caps stay.
+    assert register["sibling_cap"] and register["namesake_cap"]
+    state = db.session.get(MatchingState, 1)
+    kept = state.parameters[str(lysenko["true"].source_id)]
+    assert kept["parameters"]["given_name"]["same"] == pytest.approx(
+        DEFAULT_PARAMETERS.given["same"], abs=0.05
+    )
+    page = supervisor.get(f"/matches/runs/{full.id}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'data-testid="run-sources"' in html and "Tracing list (test)" in html
+
+
+def test_an_incremental_run_scores_with_what_the_last_full_run_learnt(lysenko, monkeypatch):
+    from app.matching.models import MatchingState
+    from app.matching.scoring import Parameters
+
+    _run(full=True)
+    state = db.session.get(MatchingState, 1)
+    source_id = str(lysenko["true"].source_id)
+    # As if the register had shown no families: its caps lifted.
+    learnt = dict(state.parameters)
+    learnt[source_id] = {
+        **learnt[source_id],
+        "parameters": {**learnt[source_id]["parameters"], "sibling_cap": False},
+    }
+    state.parameters = learnt
+    db.session.commit()
+    seen: list[dict] = []
+    real_link = services.link
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("by_source") or {})
+        return real_link(*args, **kwargs)
+
+    monkeypatch.setattr(services, "link", spy)
+    # The sister's record again, with the case's given name garbled beyond recognition.
+    make_record(external_id="R-8", family_name="Лысенко", given_name="Мирослав",
+                patronymic="Сергеевич", dob_year=2014, dob_month=3, dob_day=12,
+                place_of_origin="Алешки")  # fmt: skip
+    db.session.commit()
+    incremental = _run()
+    assert not incremental.full
+    used = seen[0][int(source_id)]
+    assert isinstance(used, Parameters) and not used.sibling_cap
+    assert incremental.calibration["sources"][0]["learnt_here"] is False
+    record = db.session.scalar(select(PartnerRecord).where(PartnerRecord.external_id == "R-8"))
+    found = _candidates(case_id=lysenko["case"].id, record_id=record.id)
+    assert found and found[0].explanation["capped"] == ""

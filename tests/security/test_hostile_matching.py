@@ -27,6 +27,7 @@ from app.matching.scoring import (
     NO_FREQUENCIES,
     POSSIBLE,
     Frequencies,
+    Parameters,
     band,
     compare,
     quick_bits,
@@ -119,20 +120,21 @@ def _render_everything(explanation: dict[str, Any]) -> list[str]:
     case=cases(),
     row=record_rows(key=1),
     kind=st.sampled_from(["none", "few", "population"]),
-    family_rules=st.booleans(),
+    caps=st.booleans(),
 )
 @counted
 def test_any_pair_scores_a_finite_probability_and_explains_itself(
-    app, case: Any, row: tuple[Any, ...], kind: str, family_rules: bool
+    app, case: Any, row: tuple[Any, ...], kind: str, caps: bool
 ) -> None:
     a, b = _features(case, row)
     freq = _frequencies(kind, [a, b])
-    match = compare(a, b, freq, family_rules)
+    params = Parameters(sibling_cap=caps, namesake_cap=caps)
+    match = compare(a, b, freq, params)
     assert math.isfinite(match.bits) and math.isfinite(match.score)
     assert 0.0 <= match.score <= 1.0
     assert match.band == band(match.score) in ("likely", "possible", None)
     # The inner loop stores the same score the explanation shows.
-    bits, capped = quick_bits(a, b, freq, family_rules)
+    bits, capped = quick_bits(a, b, freq, params)
     assert to_score(bits, capped=capped) == match.score
     explanation = json.loads(json.dumps(match.explanation(), ensure_ascii=False))
     with app.test_request_context():
