@@ -34,6 +34,8 @@ __all__ = [
 
 # True pairs per case before any full run has estimated it: about one record per case.
 DEFAULT_TRUE_PER_CASE = 1.0
+# Expected true pairs from which a run trusts its own estimate of the prior over the ceiling.
+TRUSTED_TRUE_PAIRS = 100
 
 # Quarter-bit bins: the score of a pair changes by at most 9 % of its odds within a bin.
 _BIN = 4
@@ -93,14 +95,18 @@ def _log2_odds(rate: float) -> float:
 
 
 def prior_for_rate(
-    true_per_left: float, right_population: int, ceiling: float = PRIOR_BITS
+    true_per_left: float, right_population: int, left: int = 0, ceiling: float = PRIOR_BITS
 ) -> float:
     """The prior of ``true_per_left`` true pairs per left entity among ``right_population``
-    right entities (an incremental run: the rate of the last full run, today's population)."""
+    right entities (an incremental run: the rate of the last full run, today's population).
+    The ceiling holds unless the rate stands for ``TRUSTED_TRUE_PAIRS`` over ``left``
+    entities, as in :func:`estimate_prior`."""
     if right_population <= 0 or true_per_left <= 0:
         return ceiling
-    rate = min(true_per_left / right_population, 0.5)
-    return min(_log2_odds(rate), ceiling)
+    estimated = _log2_odds(min(true_per_left / right_population, 0.5))
+    if true_per_left * left >= TRUSTED_TRUE_PAIRS:
+        return estimated
+    return min(estimated, ceiling)
 
 
 def estimate_prior(
@@ -114,8 +120,10 @@ def estimate_prior(
 
     ``left`` x ``right``: every pair there is, compared or not. ``known_true``: pairs a
     reviewer confirmed, which the run no longer scores but which are true pairs all the same.
-    The prior used never exceeds ``ceiling``: on small data (tests, a first list of a few
-    hundred) the m and u of the scoring are those of ~20,000 records and the estimate is noise.
+    On small data (tests, a first list of a few hundred: fewer than ``TRUSTED_TRUE_PAIRS``
+    expected true pairs) the estimate is noise and the prior used never exceeds ``ceiling``;
+    with more, the data's own rate is used, also where every record has its case (FEBRL4: one
+    in 5,000, -12.3 bits).
     """
     pairs = left * right
     if pairs <= 0:
@@ -131,10 +139,11 @@ def estimate_prior(
             break
         rate = new_rate
     estimated = _log2_odds(rate)
+    capped = estimated > ceiling and expected < TRUSTED_TRUE_PAIRS
     return PriorEstimate(
-        bits=min(estimated, ceiling),
+        bits=ceiling if capped else estimated,
         expected_true=expected,
         pairs=pairs,
         estimated_bits=estimated,
-        capped=estimated > ceiling,
+        capped=capped,
     )

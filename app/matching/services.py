@@ -485,7 +485,7 @@ def _score(run_id: int, full: bool, report: Progress) -> _Outcome:
             freq.add(item)
         # A few new records say little about the rate of true pairs: the last full run's
         # rate over today's population.
-        prior_bits = prior_for_rate(rate, freq.total)
+        prior_bits = prior_for_rate(rate, freq.total, len(features))
         prior = PriorEstimate(
             prior_bits, rate * len(features), len(features) * freq.total, prior_bits, False
         )

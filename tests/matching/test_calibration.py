@@ -126,3 +126,15 @@ def test_the_engine_estimates_its_prior_and_keeps_likely_precise_as_strangers_gr
     assert bits_small - bits_big == pytest.approx(math.log2(10), abs=0.6)
     assert p_small >= 0.97
     assert p_big >= 0.97
+
+
+def test_enough_true_pairs_lift_the_ceiling() -> None:
+    """FEBRL4-like: every record has its case, so the prior is far above the ceiling."""
+    histogram = _mixture(true_pairs=5_000, strangers=60_000)
+    estimate = estimate_prior(histogram, left=5_000, right=5_000)
+    assert not estimate.capped
+    assert estimate.bits == pytest.approx(math.log2(5_000 / (5_000 * 5_000)), abs=0.1)
+    assert estimate.bits > PRIOR_BITS
+    # An incremental run trusts a rate that stands for enough true pairs, too.
+    assert prior_for_rate(1.0, 5_000, left=5_000) == pytest.approx(math.log2(1 / 4_999))
+    assert prior_for_rate(1.0, 5_000, left=50) == PRIOR_BITS
