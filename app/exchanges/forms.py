@@ -124,6 +124,19 @@ class LineFilterForm(FlaskForm):
         validators=[Optional()],
     )
     category = SelectField(_l("Category"), choices=[], default="", validators=[Optional()])
+    # A prisoner exchange's lines only.
+    young = SelectField(
+        _l("Aged 18 to 25"),
+        choices=choices([("", _l("Any")), *YOUNG_AGE_LABELS.items()]),
+        default="",
+        validators=[Optional()],
+    )
+    health = SelectField(
+        _l("Health category"),
+        choices=choices([("", _l("Any")), *HEALTH_CATEGORY_LABELS.items()]),
+        default="",
+        validators=[Optional()],
+    )
 
 
 class VersionForm(PrefixedForm):
@@ -150,19 +163,6 @@ class VersionPairForm(FlaskForm):
 
     old = SelectField(_l("From version"), choices=[], validators=[Optional()])
     new = SelectField(_l("To version"), choices=[], validators=[Optional()])
-    # A prisoner exchange's lines only.
-    young = SelectField(
-        _l("Aged 18 to 25"),
-        choices=choices([("", _l("Any")), *YOUNG_AGE_LABELS.items()]),
-        default="",
-        validators=[Optional()],
-    )
-    health = SelectField(
-        _l("Health category"),
-        choices=choices([("", _l("Any")), *HEALTH_CATEGORY_LABELS.items()]),
-        default="",
-        validators=[Optional()],
-    )
 
 
 class WhereHeldForm(PrefixedForm):
