@@ -201,6 +201,9 @@ def test_an_exchange_from_the_339_list_answered_in_russian_and_exported(
     timeline = page.get_by_test_id("exchange-timeline")
     expect(timeline).to_contain_text("Answered → Handed over")
     expect(timeline).to_contain_text("Listed → Not found")
+    # "Found" answers the person: their list was acknowledged on the way.
+    expect(timeline).to_contain_text("Listed → Acknowledged")
+    expect(timeline).to_contain_text("Acknowledged → Answered")
     expect(timeline).to_contain_text("Listed → Refused")
     expect(timeline).to_contain_text("Carried out")
 
