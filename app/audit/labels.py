@@ -102,6 +102,10 @@ DETAIL_LABELS: dict[str, LazyString] = {
     "older_than_days": _l("Older than (days)"),
     "proposal": _l("Proposal"),
     "exchange_id": _l("Exchange"),
+    # A whole source list added to an exchange (app.exchanges.services.add_source_list).
+    "source_list_id": _l("Source list"),
+    "category_id": _l("Category"),
+    "added": _l("Added"),
 }
 
 # The vocabularies of the features, by object type: {column: label} and {status: label}.

@@ -2,9 +2,9 @@
 lines) written in the other side's script, as CSV, XLSX or a printable, signed PDF.
 
 :func:`export_people` takes any iterable of :class:`ExportPerson`, so a list, a version of a
-list or an exchange's open lines are all exported by it; :func:`people_of_lines` and
-:func:`people_of_source_list` make them. The caller checks permission and audits first, as for
-every export (app/reports/exports.py).
+list or an exchange's open lines are all exported by it; :func:`people_of_lines`,
+:func:`people_of_source_list` and :func:`people_of_version` make them. The caller checks
+permission and audits first, as for every export (app/reports/exports.py).
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ from app.cases.access import visible_cases
 from app.cases.models import Case, SourceList
 from app.dates import PartialDate, input_text
 from app.exchanges.labels import LINE_STATE_LABELS
-from app.exchanges.models import Exchange, ExchangeLine, LineState
+from app.exchanges.models import Exchange, ExchangeLine, ExchangeListVersion, LineState
+from app.exchanges.versions import version_rows
 from app.extensions import db
 from app.names.scripts import Script, convert_name
 from app.records.models import PartnerRecord
@@ -40,6 +41,8 @@ __all__ = [
     "export_people",
     "people_of_lines",
     "people_of_source_list",
+    "people_of_version",
+    "version_heading",
 ]
 
 FORMATS = ("csv", "xlsx", "pdf")
@@ -111,6 +114,27 @@ def people_of_source_list(user: User, source_list: SourceList) -> list[ExportPer
     return [_person(case, latest.get(case.id), case.case_number) for case in cases]
 
 
+def people_of_version(user: User, version: ExchangeListVersion) -> list[ExportPerson]:
+    """A list version's people this user may read, as they were handed over (a later edit of
+    a case changes nothing here), in the version's order. A version freezes who was listed,
+    not what became of them: its rows carry no state."""
+    return [
+        ExportPerson(
+            reference=row["reference"],
+            family_name=row["family_name"],
+            given_name=row["given_name"],
+            patronymic=row["patronymic"],
+            date_of_birth=PartialDate.from_iso(row["date_of_birth"])
+            if row["date_of_birth"]
+            else None,
+            category=row["category"],
+            case_id=row["case_id"],
+            record_id=row["record_id"],
+        )
+        for row in version_rows(version, user)
+    ]
+
+
 SCRIPT_LABELS: dict[str, LazyString] = {
     Script.AS_WRITTEN: _l("As written"),
     Script.RUSSIAN: _l("Russian Cyrillic"),
@@ -171,6 +195,21 @@ def exchange_heading(exchange: Exchange, signatories: Sequence[Signatory]) -> He
         ),
     ]
     return Heading(_("List of people"), about, signatories)
+
+
+def version_heading(version: ExchangeListVersion, signatories: Sequence[Signatory]) -> Heading:
+    """The exchange's heading, titled with the version's number and saying when and with
+    which document it was handed over."""
+    about = [
+        *exchange_heading(version.exchange, signatories).about,
+        *(
+            [_("Handed over on: %(day)s", day=input_text(version.handed_over_on))]
+            if version.handed_over_on
+            else []
+        ),
+        *([_("Document reference: %(note)s", note=version.note)] if version.note else []),
+    ]
+    return Heading(_("List of people, version %(n)d", n=version.number), about, signatories)
 
 
 def export_people(

@@ -82,6 +82,15 @@ class LineAddForm(PrefixedForm):
     submit = SubmitField(_l("Add person"))
 
 
+class SourceListLinesForm(PrefixedForm):
+    """Every case of a source list as lines of the exchange, at once."""
+
+    prefix_name = "from_list"
+    source_list = SelectField(_l("Source list"), choices=[], validators=[DataRequired()])
+    category = SelectField(_l("Category"), choices=[], validators=[Optional()])
+    submit = SubmitField(_l("Add everyone on this list"))
+
+
 class LineStateForm(PrefixedForm):
     prefix_name = "state"
     target = SelectField(_l("New state"), choices=choices(LINE_STATE_LABELS.items()))

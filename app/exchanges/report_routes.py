@@ -23,9 +23,11 @@ from app.exchanges.exports import (
     export_people,
     people_of_lines,
     people_of_source_list,
+    people_of_version,
+    version_heading,
 )
 from app.exchanges.labels import LINE_STATE_LABELS, template_context
-from app.exchanges.models import Exchange, LineState
+from app.exchanges.models import Exchange, ExchangeListVersion, LineState
 from app.exchanges.report_forms import OPEN, ExportForm
 from app.exchanges.reports import BUCKETS, ExchangeReport, exchange_report, source_list_report
 from app.extensions import db
@@ -184,6 +186,42 @@ def exchange_export(exchange_id: int, fmt: str):
         Script(form.script.data),
         exchange_heading(exchange, _signatories(form)),
         f"exchange-{exchange.id}",
+    )
+
+
+@bp.route("/exchanges/<int:exchange_id>/versions/<int:version_id>/export.<fmt>")
+@require(Permission.EXPORT_RUN)
+def version_export(exchange_id: int, version_id: int, fmt: str):
+    """A list version's people as handed over, those this user may read, for the other side."""
+    if fmt not in FORMATS:
+        abort(404)
+    exchange = _load(exchange_id)
+    version = db.session.get(ExchangeListVersion, version_id)
+    if version is None or version.exchange_id != exchange.id:
+        abort(404)
+    form = _valid_export_form(None)
+    people = people_of_version(current_user, version)
+    record(
+        AuditAction.EXPORT,
+        version,
+        detail={
+            "what": "people",
+            "format": fmt,
+            "script": form.script.data,
+            "exchange_id": exchange.id,
+            "number": version.number,
+            "rows": len(people),
+            "cases": sorted(p.case_id for p in people if p.case_id),
+            "records": sorted(p.record_id for p in people if p.record_id),
+        },
+    )
+    db.session.commit()
+    return export_people(
+        people,
+        fmt,
+        Script(form.script.data),
+        version_heading(version, _signatories(form)),
+        f"exchange-{exchange.id}-version-{version.number}",
     )
 
 

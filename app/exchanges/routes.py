@@ -8,8 +8,10 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy import select
 
 from app.audit.models import AuditAction
 from app.audit.services import record, record_list_read
@@ -17,7 +19,7 @@ from app.auth.permissions import Permission, require
 from app.cases.access import can_read_case
 from app.cases.charts import ordered_bars
 from app.cases.labels import SEX_LABELS
-from app.cases.models import Case, parse_case_number
+from app.cases.models import Case, SourceList, parse_case_number
 from app.exchanges import remains, services, versions
 from app.exchanges.forms import (
     DeceasedDecisionForm,
@@ -31,6 +33,7 @@ from app.exchanges.forms import (
     RemainsFilterForm,
     RemainsForm,
     RemainsLinkForm,
+    SourceListLinesForm,
     VersionForm,
     VersionPairForm,
     WhereHeldForm,
@@ -49,6 +52,7 @@ from app.exchanges.models import (
     ExchangeRemains,
     LineState,
 )
+from app.exchanges.report_forms import ExportForm
 from app.exchanges.unanswered import unanswered_count
 from app.exchanges.workflow import ExchangeError, exchange_targets, line_targets
 from app.extensions import db
@@ -82,6 +86,11 @@ def _load_line(exchange_id: int, line_id: int) -> ExchangeLine:
 
 def _category_choices(exchange: Exchange, blank: str) -> list:
     return choices([("", blank), *((str(c.id), c.name) for c in exchange.categories)])
+
+
+def _source_list_choices() -> list:
+    lists = db.session.scalars(select(SourceList).order_by(SourceList.name)).all()
+    return choices([("", "—"), *((str(s.id), s.name) for s in lists)])
 
 
 @bp.route("/exchanges")
@@ -159,6 +168,7 @@ def _exchange_page(exchange: Exchange, refused: PrefixedForm | None = None):
         for form_class in (
             ExchangeStatusForm,
             LineAddForm,
+            SourceListLinesForm,
             LineStateForm,
             DeceasedProposalForm,
             DeceasedDecisionForm,
@@ -173,6 +183,9 @@ def _exchange_page(exchange: Exchange, refused: PrefixedForm | None = None):
         (m.target, STATUS_LABELS[m.target]) for m in exchange_targets(exchange.status)
     )
     forms["line_form"].category.choices = _category_choices(exchange, "—")
+    forms["from_list_form"].category.choices = _category_choices(exchange, "—")
+    if current_user.can(Permission.EXCHANGE_MANAGE):
+        forms["from_list_form"].source_list.choices = _source_list_choices()
     forms["decision_form"].family_step_due.data = date.today() + timedelta(
         days=services.FAMILY_CONTACT_DAYS
     )
@@ -206,22 +219,28 @@ def _act(
     exchange_id: int,
     form_class: type[PrefixedForm],
     action: Callable[[Exchange, Any], None],
-    success: str,
+    success: str | Callable[[], str],
 ):
     """The shape of every small POST on an exchange page: load, validate, act, commit; a
-    refused form shows the page again with what was typed and what is wrong."""
+    refused form shows the page again with what was typed and what is wrong. ``success``:
+    the message, or a function that words it once the action is done."""
     exchange = _load(exchange_id)
     form = form_class()
     if hasattr(form, "category"):
         form.category.choices = _category_choices(exchange, "—")
+    if hasattr(form, "source_list"):
+        form.source_list.choices = _source_list_choices()
     done = url_for("exchanges.show", exchange_id=exchange_id)
     response = _submitted(form, lambda: action(exchange, form), success, done)
     return response or _exchange_page(db.get_or_404(Exchange, exchange_id), refused=form)
 
 
-def _submitted(form: FlaskForm, act: Callable[[], None], success: str, done: str):
+def _submitted(
+    form: FlaskForm, act: Callable[[], None], success: str | Callable[[], str], done: str
+):
     """Validate, act, commit and go to ``done``; None when the form was refused (the caller
-    shows its page again, with what was typed and what is wrong)."""
+    shows its page again, with what was typed and what is wrong). ``success``: the message,
+    or a function that words it once the action is done."""
     if form.validate_on_submit():
         try:
             act()
@@ -230,7 +249,7 @@ def _submitted(form: FlaskForm, act: Callable[[], None], success: str, done: str
             add_form_error(form, str(error), error.field)
         else:
             db.session.commit()
-            flash(success, "success")
+            flash(success() if callable(success) else success, "success")
             return redirect(done)
     return None
 
@@ -268,6 +287,29 @@ def line_add(exchange_id: int):
         )
 
     return _act(exchange_id, LineAddForm, act, _("Person added."))
+
+
+@bp.route("/exchanges/<int:exchange_id>/lines/source-list", methods=["POST"])
+@require(Permission.EXCHANGE_MANAGE)
+def lines_from_source_list(exchange_id: int):
+    """Everyone on a source list (the 339 children) as lines; again: only the newcomers."""
+    added: list[ExchangeLine] = []
+
+    def act(exchange: Exchange, form: SourceListLinesForm) -> None:
+        source_list = db.session.get(SourceList, int(form.source_list.data))
+        if source_list is None:
+            raise ExchangeError(_("No such source list."), "source_list")
+        category = int(form.category.data) if (form.category.data or "").isdigit() else None
+        added.extend(
+            services.add_source_list(exchange, current_user, source_list, category_id=category)
+        )
+
+    def said() -> str:
+        if not added:
+            return _("Everyone on this list is already listed.")
+        return ngettext("%(num)d person added.", "%(num)d people added.", len(added))
+
+    return _act(exchange_id, SourceListLinesForm, act, said)
 
 
 def _number(value: str) -> int | None:
@@ -384,8 +426,16 @@ def version(exchange_id: int, version_id: int):
         version=made,
         people=people,
         rows={person.id: versions.row_of(person) for person in people.shown},
+        export_form=_version_export_form(),
         **_version_labels(),
     )
+
+
+def _version_export_form() -> ExportForm:
+    """The export form of a version: the script and who signs (a version has no states)."""
+    form = ExportForm(formdata=None)
+    form.signer_name.data = current_user.name
+    return form
 
 
 def _version_pair(

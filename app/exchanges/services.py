@@ -31,7 +31,7 @@ from app.audit.services import record
 from app.auth.models import User
 from app.auth.permissions import Permission
 from app.cases.access import can_edit_case, can_read_all, can_read_case, visible_cases
-from app.cases.models import Case, CaseStatus, ClosureReason
+from app.cases.models import Case, CaseStatus, ClosureReason, SourceList
 from app.cases.services import change_status, log_contact
 from app.cases.workflow import TransitionError
 from app.database import utcnow
@@ -56,6 +56,7 @@ __all__ = [
     "YOUNG_AGES",
     "ExchangeLines",
     "add_line",
+    "add_source_list",
     "can_propose_deceased",
     "can_read_exchange",
     "case_lines",
@@ -465,6 +466,48 @@ def add_line(
     _event(exchange, actor, ExchangeEventKind.LINE_ADDED, line_id=line.id)
     db.session.flush()
     return line
+
+
+def add_source_list(
+    exchange: Exchange,
+    actor: User,
+    source_list: SourceList,
+    *,
+    category_id: int | None = None,
+) -> list[ExchangeLine]:
+    """List every case of a source list (the 339 children) in the exchange, each as
+    :func:`add_line` would: the cases the actor may read, not archived, in the list's order.
+    Cases already listed are left as they are, so adding a list again adds only its newcomers.
+    Returns the new lines; one audit event names the list and the cases added."""
+    if not actor.can(Permission.EXCHANGE_MANAGE):
+        raise ExchangeError(_("Only a supervisor adds a whole list."), "source_list")
+    if category_id is not None and category_id not in {c.id for c in exchange.categories}:
+        raise ExchangeError(_("Choose one of this exchange's categories."), "category")
+    listed = select(ExchangeLine.case_id).where(
+        ExchangeLine.exchange_id == exchange.id, ExchangeLine.case_id.is_not(None)
+    )
+    cases = db.session.scalars(
+        visible_cases(actor)
+        .where(
+            Case.source_list_id == source_list.id,
+            Case.archived.is_(False),
+            Case.id.not_in(listed),
+        )
+        .order_by(Case.id)
+    ).all()
+    lines = [add_line(exchange, actor, case=case, category_id=category_id) for case in cases]
+    record(
+        AuditAction.UPDATE,
+        exchange,
+        detail={
+            "what": "source_list_added",
+            "source_list_id": source_list.id,
+            "category_id": category_id,
+            "added": len(lines),
+            "cases": [line.case_id for line in lines],
+        },
+    )
+    return lines
 
 
 def _check_version(line: ExchangeLine, expected_version: int | None) -> None:

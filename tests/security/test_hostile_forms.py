@@ -202,6 +202,7 @@ TARGETS: dict[str, Callable[[World], str]] = {
     ),
     "exchanges.edit": _path("/exchanges/{x}/edit", x="exchange"),
     "exchanges.line_add": _path("/exchanges/{x}/lines", x="exchange"),
+    "exchanges.lines_from_source_list": _path("/exchanges/{x}/lines/source-list", x="exchange"),
     "exchanges.line_state": _path("/exchanges/{x}/lines/{l}/state", x="exchange", l="line"),
     "exchanges.line_where_held": _path("/exchanges/{x}/lines/{l}/held", x="exchange", l="line"),
     "exchanges.new": _path("/exchanges/new"),

@@ -113,11 +113,13 @@ EXPECTED: dict[str, dict[str, str]] = {
     "exchange_reports.list_export": STAFF,
     "exchange_reports.list_page": STAFF,
     "exchange_reports.list_report_csv": STAFF,
+    "exchange_reports.version_export": STAFF,  # each caseworker's file: their own people only
     "exchanges.deceased_decide": SUPERVISOR,
     "exchanges.deceased_propose": OWNER,  # the line of the owner's case
     "exchanges.edit": SUPERVISOR,
     "exchanges.index": STAFF,
     "exchanges.line_add": SUPERVISOR,
+    "exchanges.lines_from_source_list": SUPERVISOR,
     "exchanges.line_state": SUPERVISOR,
     "exchanges.line_where_held": SUPERVISOR,
     "exchanges.new": SUPERVISOR,
