@@ -4,8 +4,8 @@
     .venv/bin/python bench/calibration.py --sizes 20000 200000 --svg /tmp/r.svg
 
 The same 500 cases (bench/synth.py: Cyrillic and Latin spellings, partial dates, siblings,
-twins, namesakes) against lists that grow with strangers only, linked with the engine's
-defaults, as a run does (the prior estimated from the run's own pairs). For each size it prints
+twins, namesakes) against lists that grow with strangers only, linked as a full run links
+them (m learnt per source, then the prior from the run's own pairs). For each size it prints
 the likely band's precision and recall, recall@5, the prior the run estimated against the one
 the true pairs give, and a reliability table: pairs binned by score, the mean score of a bin
 against the share of true pairs in it. It writes the diagram as an SVG image (one line per
@@ -41,7 +41,7 @@ COLOURS = ("#1b6ca8", "#d9822b", "#3a9a4a", "#a83279")
 def measure(cases: int, records: int, seed: int) -> dict:
     data = Generator(seed).dataset(cases, records)
     start = time.perf_counter()
-    result = link(data.cases, data.records, threshold=EDGES[0], explain=True)
+    result = link(data.cases, data.records, threshold=EDGES[0], explain=True, learn_sources=True)
     seconds = time.perf_counter() - start
     truth = data.true_pairs
     scored = {k: [(c.right, c.score) for c in found] for k, found in result.candidates.items()}
