@@ -17,7 +17,12 @@ from app.dna.frequencies import FrequencyTable, read_table
 from app.dna.markers import Profile, genotype
 from app.exchanges.models import ExchangeRemains
 from app.extensions import db
-from app.identification.models import RemainsProfile
+from app.identification.models import (
+    IdentificationProposal,
+    RemainsProfile,
+    RunStatus,
+    ScreeningRun,
+)
 from app.identification.services import (
     add_frequency_table,
     add_reference_sample,
@@ -109,3 +114,46 @@ def long_form(profiles: dict[str, Profile]) -> bytes:
     for number, profile in profiles.items():
         lines += [f"{number};{marker};{a};{b}" for marker, (a, b) in profile.items()]
     return ("\n".join(lines) + "\n").encode()
+
+
+# Alleles no real kit calls (so no page shows them by chance): the matrix's guarded profile.
+DNA_SECRET = "41.3, 47.2"
+_SECRET_PROFILE = {"D8S1179": ["41.3", "47.2"], "VWA": ["14", "17"]}
+
+
+def dna_ids(supervisor: User, case: Case, remains_id: int) -> dict[str, int]:
+    """For the route matrix and the hostile forms: a profiled reference sample on ``case``,
+    a profile for the remains, and a screening's proposal pairing them."""
+    sample = add_reference_sample(
+        case,
+        supervisor,
+        relative=None,
+        relationship_kind="mother",
+        lab_sample_number="MATRIX-REF-1",
+        consent_given_on=date(2026, 11, 2),
+    )
+    sample.profile = dict(_SECRET_PROFILE)
+    db.session.add(RemainsProfile(remains_id=remains_id, profile=dict(_SECRET_PROFILE)))
+    run = ScreeningRun(status=RunStatus.DONE.value, started_by_id=supervisor.id)
+    db.session.add(run)
+    db.session.flush()
+    note = {
+        "marker": "D8S1179",
+        "status": "compared",
+        "remains": ["41.3", "47.2"],
+        "log10_lr": 2.5,
+        "shared": {str(sample.id): 2},
+        "mutation": False,
+    }
+    proposal = IdentificationProposal(
+        run_id=run.id,
+        remains_id=remains_id,
+        case_id=case.id,
+        log10_lr=7.5,
+        posterior=0.9995,
+        band="proposed",
+        explanation=[note],
+    )
+    db.session.add(proposal)
+    db.session.flush()
+    return {"sample_id": sample.id, "proposal_id": proposal.id}
