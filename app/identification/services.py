@@ -43,7 +43,7 @@ from app.identification.models import (
     RunStatus,
     ScreeningRun,
 )
-from app.jobs import job
+from app.jobs import exclusive, job
 
 # The relationships a case's sample may have (app.dna.kinship's pedigree).
 RELATIONSHIPS = tuple(Relationship)
@@ -312,8 +312,10 @@ def start_screening(actor: User) -> ScreeningRun:
 
 @job
 def run_screening_job(run_id: int) -> None:
-    """The queued job of a screening run (the screening page's button)."""
-    run_screening(run_id)
+    """The queued job of a screening run (the screening page's button). Runs take turns
+    across every process: two at once would only do the same work twice."""
+    with exclusive("dna-screening"):
+        run_screening(run_id)
 
 
 def _families() -> tuple[list[Family], list[ReferenceSample]]:
