@@ -19,6 +19,7 @@ from app.identification.models import (
     ReferenceSample,
     ScreeningRun,
 )
+from app.identification.services import run_screening, start_screening
 from tests import factories
 from tests.conftest import csrf_token
 from tests.identification.conftest import TABLE_FILE, long_form, make_scene
@@ -191,3 +192,36 @@ def test_the_command_loads_the_shared_table(app, runner):
     assert "in use" in result.output
     with app.app_context():
         assert db.session.scalars(select(FrequencyTableRecord)).one().name == "FBI"
+
+
+def test_a_proposal_is_handed_on_once(app, reviewer, login, users, scene):
+    with app.app_context():
+        db.session.execute(db.update(ReferenceSample).values(profile={"D8S1179": ["12", "15"]}))
+        run = start_screening(db.session.get(User, users["dna_reviewer"]))
+        db.session.commit()
+        run_id = run_screening(run.id).id
+    # A second reviewer, at the same time as the first: one proposal, one refusal.
+    with app.app_context():
+        other = factories.make_user(role="dna_reviewer")
+        db.session.commit()
+        other_id = other.id
+    with app.app_context():
+        # One-locus profiles propose nothing: a proposal made by hand on the screened run.
+        proposal = IdentificationProposal(
+            run_id=run_id,
+            remains_id=scene["remains"],
+            case_id=scene["case"],
+            log10_lr=8.0,
+            posterior=0.9999,
+            band="proposed",
+            explanation=[],
+        )
+        db.session.add(proposal)
+        db.session.commit()
+        proposal_id = proposal.id
+    second = login(other_id)
+    url = f"/dna/proposals/{proposal_id}/forward"
+    assert _post(reviewer, url, {"note": ""}).status_code == 302
+    refused = _post(second, url, {"note": ""})
+    assert refused.status_code == 400
+    assert "already handed on" in refused.get_data(as_text=True)
