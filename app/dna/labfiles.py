@@ -33,6 +33,12 @@ _MARKER_HEADERS = {"marker", "locus", "loci"}
 _ALLELE_HEADER = re.compile(r"^allele[\s_-]*\d*$")
 # A wide column's pair suffix: "_1"/"_2", " a"/" b", "-1".
 _PAIR_SUFFIX = re.compile(r"^(.+?)[\s_\-.]+([12ab])$", re.IGNORECASE)
+# What a wide file's marker column is called once normalised: STR loci, amelogenin, Y markers.
+# Other columns (a kit, a date, a comment) are not read as alleles; the report names them.
+_MARKER_NAME = re.compile(
+    r"^(D\d{1,2}S\d{2,4}[A-Z]?|VWA|TH0?1|TPOX|CSF1PO|FGA|SE33|PENTA_[A-Z]|F13A0?1|F13B|"
+    r"FESFPS|FES|LPL|AMEL.*|DYS\d+.*|DXYS.*|Y_?INDEL|YINDEL|Y_?GATA.*)$"
+)
 
 
 class Layout(StrEnum):
@@ -47,6 +53,7 @@ class ProblemCode(StrEnum):
     TOO_MANY_ALLELES = "too_many_alleles"  # detail: marker
     CONFLICT = "conflict"  # a marker of a sample given twice, differently; detail: marker
     NO_MARKER = "no_marker"  # a long-form row without a marker name
+    IGNORED_COLUMN = "ignored_column"  # a wide-form column that names no marker; detail: its name
 
 
 @dataclass(frozen=True)
@@ -115,10 +122,19 @@ def read_lab_file(data: bytes) -> LabFile:
         _read_long(reader, result, sample_column, marker_column, alleles)
     else:
         columns: dict[str, list[int]] = {}
+        ignored: list[str] = []
         for i, name in enumerate(header):
-            if i != sample_column and name.strip():
-                columns.setdefault(_marker_of_column(name)[0], []).append(i)
+            if i == sample_column or not name.strip():
+                continue
+            marker = _marker_of_column(name)[0]
+            if _MARKER_NAME.match(marker):
+                columns.setdefault(marker, []).append(i)
+            else:
+                ignored.append(name.strip())
         result = LabFile(Layout.WIDE)
+        result.problems.extend(
+            LabProblem(header_line, ProblemCode.IGNORED_COLUMN, detail=name) for name in ignored
+        )
         _read_wide(reader, result, sample_column, columns)
     return result
 

@@ -24,6 +24,7 @@ PROBLEM_LABELS = {
     ProblemCode.TOO_MANY_ALLELES: _l("More than two alleles"),
     ProblemCode.CONFLICT: _l("This marker is given twice with different genotypes"),
     ProblemCode.NO_MARKER: _l("Alleles without a marker name"),
+    ProblemCode.IGNORED_COLUMN: _l("A column that names no marker, not read"),
     services.UNKNOWN_SAMPLE: _l("No reference sample or remains has this sample number."),
     services.AMBIGUOUS_SAMPLE: _l("Several samples or remains have this number: not attached."),
     services.EMPTY_PROFILE: _l("No locus of this sample could be read."),

@@ -74,3 +74,16 @@ def test_a_file_without_a_sample_column_is_refused():
     result = read_lab_file(b"\n\nname,D8S1179\nx,12\n")
     assert result.layout is None
     assert [(p.line, p.code) for p in result.problems] == [(3, ProblemCode.NO_HEADER)]
+
+
+def test_wide_form_columns_that_name_no_marker_are_reported_not_read():
+    data = (
+        b"Sample,Kit,D8S1179_1,D8S1179_2,Run date,TH01,TH01\n"
+        b"S1,GlobalFiler,12,13,01.02.2026,6,9.3\n"
+    )
+    result = read_lab_file(data)
+    assert result.profiles == {"S1": {"D8S1179": ("12", "13"), "TH01": ("6", "9.3")}}
+    assert [(p.line, p.code, p.detail) for p in result.problems] == [
+        (1, ProblemCode.IGNORED_COLUMN, "Kit"),
+        (1, ProblemCode.IGNORED_COLUMN, "Run date"),
+    ]
