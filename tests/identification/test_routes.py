@@ -110,6 +110,7 @@ def test_from_a_lab_file_to_an_approved_identification(
         assert (case.status, case.closure_reason) == ("closed", "found_deceased")
     case_page = caseworker.get(f"/cases/{scene['case']}").get_data(as_text=True)
     assert 'data-approved="yes"' in case_page
+    assert "link approved" in reviewer.get("/dna/proposals").get_data(as_text=True)
     assert _alleles_shown(case_page, scene["profiles"]) == []
     remains_page = caseworker.get(f"/exchanges/remains/{scene['remains']}")
     assert _alleles_shown(remains_page.get_data(as_text=True), scene["profiles"]) == []
