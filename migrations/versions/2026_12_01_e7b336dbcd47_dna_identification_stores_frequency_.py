@@ -117,7 +117,14 @@ def upgrade():
 
 
 def downgrade():
-    op.execute("DELETE FROM user_account WHERE role = 'dna_reviewer'")
+    # The old schema has no DNA reviewer. Their rows stay (the audit trail names them), as
+    # deactivated caseworkers: never a role that reads more than they did.
+    users = sa.table('user_account', sa.column('role', sa.String), sa.column('active', sa.Boolean))
+    op.execute(
+        users.update()
+        .where(users.c.role == 'dna_reviewer')
+        .values(role='caseworker', active=sa.false())
+    )
     with op.batch_alter_table('user_account', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_user_account_role_known'), type_='check')
         batch_op.create_check_constraint(
