@@ -90,7 +90,9 @@ class Config:
     PASSWORD_MIN_LENGTH = 12
     # Roles that must sign in with a second factor (an authenticator app) after the password;
     # other roles may add one from their account page. Comma-separated role names.
-    SECOND_FACTOR_ROLES = os.environ.get("SECOND_FACTOR_ROLES", "supervisor,admin")
+    SECOND_FACTOR_ROLES = os.environ.get(
+        "SECOND_FACTOR_ROLES", "supervisor,admin,dna_reviewer"
+    )  # DNA reviewers read profiles, more sensitive than names
     # How long a session that passed the password may take to give the code.
     SECOND_FACTOR_WAIT = timedelta(minutes=5)
     STALE_CASE_DAYS = _env_int("STALE_CASE_DAYS", 21)

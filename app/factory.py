@@ -33,6 +33,9 @@ from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.formats import register_filters
 from app.forms import EmptyForm, install_fast_widgets
 from app.i18n import select_locale
+from app.identification import events as identification_events
+from app.identification.cli import dna_cli
+from app.identification.routes import bp as identification_bp
 from app.imports.cli import cases_cli, imports_cli, records_cli
 from app.imports.routes import bp as imports_bp
 from app.jobs import configure_queue, jobs_cli
@@ -74,6 +77,7 @@ def create_app(config: type | dict[str, Any] | None = None) -> Flask:
     matching_events.subscribe()
     exchanges_events.subscribe()
     answers_events.subscribe()
+    identification_events.subscribe()
     check_every_route_declares_permission(app)
     return app
 
@@ -101,8 +105,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(exchanges_bp)
     app.register_blueprint(answers_bp)
     app.register_blueprint(exchange_reports_bp)
+    app.register_blueprint(identification_bp)
     for group in (users_cli, demo_cli, records_cli, cases_cli, imports_cli, matches_cli, jobs_cli):
         app.cli.add_command(group)
+    app.cli.add_command(dna_cli)
 
 
 def _install_hooks(app: Flask) -> None:

@@ -22,6 +22,13 @@ from app.exchanges.models import (
     ExchangeLineEvent,
     ExchangeRemains,
 )
+from app.identification.models import (
+    FrequencyTableRecord,
+    IdentificationProposal,
+    ReferenceSample,
+    RemainsProfile,
+    ScreeningRun,
+)
 from app.imports.models import ImportBatch, ImportProblem, ImportRow
 from app.matching.models import GivenNameEntry, MatchCandidate, MatchingRun, MatchingState
 from app.records.models import PartnerRecord, PartnerSource
@@ -43,7 +50,9 @@ __all__ = [
     "ExchangeLine",
     "ExchangeLineEvent",
     "ExchangeRemains",
+    "FrequencyTableRecord",
     "GivenNameEntry",
+    "IdentificationProposal",
     "ImportBatch",
     "ImportProblem",
     "ImportRow",
@@ -53,7 +62,10 @@ __all__ = [
     "PartnerRecord",
     "PartnerSource",
     "RecoveryCode",
+    "ReferenceSample",
     "Relative",
+    "RemainsProfile",
+    "ScreeningRun",
     "SourceList",
     "TransitionRequest",
     "User",

@@ -50,6 +50,12 @@ OBJECT_TYPE_LABELS: dict[str, LazyString] = {
     "match_candidate": _l("Match"),
     "matching_run": _l("Matching run"),
     "given_name_entry": _l("Given name"),
+    "dna_reference_sample": _l("DNA reference sample"),
+    "dna_remains_profile": _l("DNA profile of remains"),
+    "dna_screening_run": _l("DNA screening"),
+    "dna_proposal": _l("DNA proposal"),
+    "dna_frequency_table": _l("Allele frequency table"),
+    "dna_lab_file": _l("Laboratory file"),
 }
 
 # Keys of an event's details, in words: every key the code writes has one (a test walks the
@@ -106,6 +112,15 @@ DETAIL_LABELS: dict[str, LazyString] = {
     "source_list_id": _l("Source list"),
     "category_id": _l("Category"),
     "added": _l("Added"),
+    # DNA identification (app.identification)
+    "dna": _l("DNA"),
+    "filename": _l("File"),
+    "attached": _l("Profiles attached"),
+    "problems": _l("Problems"),
+    "screening": _l("Screening"),
+    "remains": _l("Remains"),
+    "families": _l("Families"),
+    "proposals": _l("Proposals"),
 }
 
 # The vocabularies of the features, by object type: {column: label} and {status: label}.

@@ -10,6 +10,7 @@ ROLE_LABELS = {
     Role.CASEWORKER: _l("Caseworker"),
     Role.SUPERVISOR: _l("Supervisor"),
     Role.ADMIN: _l("Administrator"),
+    Role.DNA_REVIEWER: _l("DNA reviewer"),
 }
 
 

@@ -21,7 +21,9 @@ def new_session_token() -> str:
 class User(UserMixin, Model):
     __tablename__ = "user_account"
     __table_args__ = (
-        CheckConstraint("role IN ('caseworker', 'supervisor', 'admin')", name="role_known"),
+        CheckConstraint(
+            "role IN ('caseworker', 'supervisor', 'admin', 'dna_reviewer')", name="role_known"
+        ),
     )
     # Logging in updates these; they are not changes anyone needs in the audit trail. Rotating
     # the session token and using a code have explicit audit events of their own.

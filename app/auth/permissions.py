@@ -37,12 +37,20 @@ class Permission(StrEnum):
     EXCHANGE_MANAGE = "exchange:manage"  # record exchanges, their lines and their outcomes
     USER_MANAGE = "user:manage"
     AUDIT_READ = "audit:read"
+    # DNA identification (app.identification). Profiles are more sensitive than names: only
+    # DNA reviewers read them; caseworkers see results on their cases, never profiles.
+    DNA_PROFILE_READ = "dna:profile:read"
+    DNA_PROFILE_IMPORT = "dna:profile:import"  # laboratory files
+    DNA_SCREENING_RUN = "dna:screening:run"
+    DNA_IDENTIFICATION_PROPOSE = "dna:identification:propose"  # hand a result to the link
+    DNA_FREQUENCIES_MANAGE = "dna:frequencies:manage"  # allele frequency tables
 
 
 class Role(StrEnum):
     CASEWORKER = "caseworker"
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
+    DNA_REVIEWER = "dna_reviewer"
 
 
 _CASEWORKER = {
@@ -80,6 +88,18 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.AUDIT_READ,
             Permission.SOURCE_LIST_VIEW,
             Permission.SOURCE_LIST_MANAGE,
+            Permission.DNA_FREQUENCIES_MANAGE,
+        }
+    ),
+    # DNA reviewers read profiles and results, not cases: a proposal names its case by number
+    # and the family by the relationships of its samples, which is all the review needs.
+    Role.DNA_REVIEWER: frozenset(
+        {
+            Permission.APP_USE,
+            Permission.DNA_PROFILE_READ,
+            Permission.DNA_PROFILE_IMPORT,
+            Permission.DNA_SCREENING_RUN,
+            Permission.DNA_IDENTIFICATION_PROPOSE,
         }
     ),
 }

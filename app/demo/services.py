@@ -63,14 +63,15 @@ DEMO_USERS = [
     ("supervisor@demo.reunite.test", "Demo Supervisor", Role.SUPERVISOR),
     ("caseworker@demo.reunite.test", "Demo Caseworker", Role.CASEWORKER),
     ("caseworker2@demo.reunite.test", "Demo Caseworker Two", Role.CASEWORKER),
+    ("dna@demo.reunite.test", "Demo DNA Reviewer", Role.DNA_REVIEWER),
 ]
 
 
-# DEMO ONLY, published in the README: the authenticator key of the demo supervisor and admin,
-# whose role requires a second factor. Anyone can make their codes; never give it to a real
-# account (real accounts enrol with a random key of their own).
+# DEMO ONLY, published in the README: the authenticator key of the demo supervisor, admin and
+# DNA reviewer, whose roles require a second factor. Anyone can make their codes; never give it
+# to a real account (real accounts enrol with a random key of their own).
 DEMO_TOTP_SECRET = "REUNITEDEMOONLYXREUNITEDEMOONLYX"  # noqa: S105 - public demo key
-DEMO_SECOND_FACTOR_ROLES = {Role.SUPERVISOR, Role.ADMIN}
+DEMO_SECOND_FACTOR_ROLES = {Role.SUPERVISOR, Role.ADMIN, Role.DNA_REVIEWER}
 
 
 @dataclass

@@ -65,6 +65,7 @@ __all__ = [
     "decide_link",
     "link_state",
     "propose_link",
+    "record_link_proposal",
     "remains_counts",
     "remains_history",
     "remains_list",
@@ -293,6 +294,21 @@ def propose_link(
         raise ExchangeError(_("You may not propose this."))
     if not can_read_case(actor, case):
         raise ExchangeError(_("No such case."), "case_number")
+    record_link_proposal(remains, actor, case, reason, expected_version)
+
+
+@_refusing_stale_saves
+def record_link_proposal(
+    remains: ExchangeRemains,
+    actor: User,
+    case: Case,
+    reason: str,
+    expected_version: int | None = None,
+) -> None:
+    """The proposal itself, for a caller that has decided ``actor`` may propose ``case``:
+    :func:`propose_link` (a reader of the case), or a DNA identification's handoff
+    (app.identification: a DNA reviewer proposes the case a screening found, without being
+    given the case to read). The second person's decision is the same either way."""
     _check_version(remains, expected_version)
     if remains.line.case_id is not None:
         raise ExchangeError(_("These remains are already linked to a case."))

@@ -28,6 +28,7 @@ LAYERS: list[set[str]] = [
     {"app.models"},  # every model, for Alembic
     {"app.demo"},
     {"app.main", "app.admin"},
+    {"app.identification"},  # DNA identification's pages, on remains and cases
     {"app.answers"},  # an exchange's answer files, paired by the matching engine
     {"app.matching", "app.exchanges"},
     {"app.imports"},
@@ -88,6 +89,7 @@ PURE_CORES = [
     "app.dna.screening",
     "app.dna.explain",
     "app.dna.checks",
+    "app.dna.labfiles",
     "app.answers.words",
 ]
 PURE_ALLOWED = {"app", "app.names", "app.imports", "app.cases", "app.matching", "app.records"}

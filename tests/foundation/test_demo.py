@@ -39,8 +39,13 @@ def test_seed_fills_an_empty_database_once(app):
     with app.app_context():
         summary = seed_demo(password="demo-password-2026", case_count=40)
         assert summary.created and summary.cases == 40
-        assert {role for _email, role in summary.logins} == {"admin", "supervisor", "caseworker"}
-        assert db.session.scalar(select(func.count(User.id))) == 4
+        assert {role for _email, role in summary.logins} == {
+            "admin",
+            "supervisor",
+            "caseworker",
+            "dna_reviewer",
+        }
+        assert db.session.scalar(select(func.count(User.id))) == 5
         assert db.session.scalar(select(func.count(Case.id))) == 40
         records = db.session.scalar(select(func.count(PartnerRecord.id)))
         assert records >= 120  # strangers, plus children seen again and siblings
@@ -194,7 +199,7 @@ def test_demo_staff_sign_in_with_the_published_demo_key(app, runner):
         assert summary.second_factor_secret == DEMO_TOTP_SECRET
         staff = db.session.scalars(select(User).order_by(User.email)).all()
         enrolled = {user.role for user in staff if user.totp_secret == DEMO_TOTP_SECRET}
-        assert enrolled == {"admin", "supervisor"}
+        assert enrolled == {"admin", "supervisor", "dna_reviewer"}
         assert all(user.totp_secret is None for user in staff if user.role == "caseworker")
     result = runner.invoke(args=["demo", "code"])
     assert result.exit_code == 0

@@ -3,10 +3,10 @@
 Driven by the application itself. Each route that takes a POST is found in ``app.url_map``;
 a first post (only a valid CSRF token) shows which forms its view builds (every FlaskForm
 constructed during the request is recorded) and which role may use it (the first of
-anonymous, caseworker, supervisor and administrator that is neither sent to sign in nor
-refused). Hypothesis then fills each field of those forms by its type, out of range, in odd
-Unicode, kilobytes long, repeated, or left out, and posts it as that role with a valid CSRF
-token. GET filter forms (no CSRF) get the same in the query string.
+anonymous, caseworker, supervisor, administrator and DNA reviewer that is neither sent to
+sign in nor refused). Hypothesis then fills each field of those forms by its type, out of
+range, in odd Unicode, kilobytes long, repeated, or left out, and posts it as that role with a
+valid CSRF token. GET filter forms (no CSRF) get the same in the query string.
 
 A new POST route fails :func:`test_every_post_route_has_a_target` until it is given a place
 to post to in :data:`TARGETS`; a form field of a new type fails until :data:`FIELD_VALUES`
@@ -45,12 +45,13 @@ from tests import factories
 from tests.answers.conftest import answer_ids
 from tests.conftest import csrf_token
 from tests.exchanges.conftest import exchange_ids, remains_ids
+from tests.identification.conftest import dna_ids
 from tests.matching.conftest import make_candidate, make_record
 from tests.security.conftest import counted, database_settings
 from tests.security.strategies import hostile_text
 
 # "pending": a supervisor who passed the password and waits for the second step.
-ROLES = ("anonymous", "pending", "caseworker", "supervisor", "admin")
+ROLES = ("anonymous", "pending", "caseworker", "supervisor", "admin", "dna_reviewer")
 
 # --- what a field may be sent ---------------------------------------------------------------
 
@@ -194,6 +195,11 @@ TARGETS: dict[str, Callable[[World], str]] = {
     "cases.sibling_link": _path("/cases/{case}/siblings", case="case"),
     "cases.source_list_new": _path("/source-lists/new"),
     "cases.status": _path("/cases/{case}/status", case="case"),
+    "dna.frequencies": _path("/dna/frequencies"),
+    "dna.lab_upload": _path("/dna/lab-files"),
+    "dna.proposal_forward": _path("/dna/proposals/{p}/forward", p="proposal"),
+    "dna.sample_new": _path("/cases/{case}/dna/samples/new", case="case"),
+    "dna.screening": _path("/dna/screening"),
     "exchanges.deceased_decide": _path(
         "/exchanges/{x}/lines/{l}/deceased/decide", x="exchange", l="line"
     ),
@@ -285,6 +291,7 @@ def world(app: Flask, users: dict[str, int], make_case, tmp_path, monkeypatch) -
         exchange = exchange_ids(supervisor, case, db.session.get(Case, world.ids["other_case"]))
         answer = answer_ids(exchange["exchange_id"], exchange["line_id"])
         found = db.session.get(ExchangeRemains, remains_ids(supervisor)["remains_id"])
+        dna = dna_ids(supervisor, case, found.id)
         db.session.commit()
         world.ids.update(
             relative=relative.id,
@@ -297,6 +304,7 @@ def world(app: Flask, users: dict[str, int], make_case, tmp_path, monkeypatch) -
             pairing=answer["pairing_id"],
             remains=found.id,
             repatriation=found.exchange_id,
+            proposal=dna["proposal_id"],
         )
     world.ids["batch"] = world.new_batch()
     return world

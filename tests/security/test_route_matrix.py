@@ -7,11 +7,13 @@ The routes come from ``app.url_map``: a new route without an entry in :data:`EXP
 - ``deactivated``: signed in, then deactivated by an admin;
 - ``owner``: the caseworker assigned to the case (and who uploaded the batch) the URL points at;
 - ``other_caseworker``: a caseworker who owns nothing the URL points at;
-- ``supervisor`` and ``admin``.
+- ``supervisor`` and ``admin``;
+- ``dna_reviewer``: reads DNA profiles and results, and no case.
 
 Besides the status code, the matrix checks what a response *shows*: a caseworker's responses never
-contain the names or the family's phone of another caseworker's case, an admin's never contain
-any case's, and a refused request changes nothing in the database.
+contain the names or the family's phone of another caseworker's case, an admin's and a DNA
+reviewer's never contain any case's, nobody but a DNA reviewer ever sees a DNA profile's alleles,
+and a refused request changes nothing in the database.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from app.auth.models import User
 from app.cases.models import Case, CaseStatus, ContactLog, Relative, TransitionRequest
 from app.cases.services import add_relative, log_contact
 from app.extensions import db
+from app.identification.models import IdentificationProposal, ReferenceSample
 from app.imports.batches import create_batch, import_target
 from app.imports.models import ImportBatch, ImportKind
 from app.imports.storage import store_upload
@@ -39,9 +42,18 @@ from tests import factories
 from tests.answers.conftest import answer_ids
 from tests.conftest import _login, csrf_token
 from tests.exchanges.conftest import exchange_ids, remains_ids
+from tests.identification.conftest import DNA_SECRET, dna_ids
 from tests.matching.conftest import explanation, make_candidate, make_record
 
-VISITORS = ("anonymous", "deactivated", "owner", "other_caseworker", "supervisor", "admin")
+VISITORS = (
+    "anonymous",
+    "deactivated",
+    "owner",
+    "other_caseworker",
+    "supervisor",
+    "admin",
+    "dna_reviewer",
+)
 
 # What each visitor gets. ALLOW: the page or its redirect (a form may answer 400 or 409 to an
 # empty submission); DENY: 403 or 404, and nothing changes; LOGIN: a redirect to the sign-in page.
@@ -51,13 +63,16 @@ _SIGNED_OUT = {"anonymous": LOGIN, "deactivated": LOGIN}
 PUBLIC = dict.fromkeys(VISITORS, ALLOW)
 SIGNED_IN = {**_SIGNED_OUT, **dict.fromkeys(VISITORS[2:], ALLOW)}
 # Caseworkers and supervisors; lists that each caseworker sees filtered to their own cases.
-STAFF = {**SIGNED_IN, "admin": DENY}
+STAFF = {**SIGNED_IN, "admin": DENY, "dna_reviewer": DENY}
 # The case (candidate, batch) the URL names belongs to "owner"; supervisors see every one.
 OWNER = {**STAFF, "other_caseworker": DENY}
 SUPERVISOR = {**STAFF, "owner": DENY, "other_caseworker": DENY}
-ADMIN = {**_SIGNED_OUT, **dict.fromkeys(VISITORS[2:5], DENY), "admin": ALLOW}
-# Source lists are the admin's to manage; every signed-in role sees their progress.
-LISTS = SIGNED_IN
+ADMIN = {**_SIGNED_OUT, **dict.fromkeys(VISITORS[2:], DENY), "admin": ALLOW}
+# DNA profiles and results: DNA reviewers only; caseworkers and supervisors see results on cases.
+DNA = {**_SIGNED_OUT, **dict.fromkeys(VISITORS[2:], DENY), "dna_reviewer": ALLOW}
+# Source lists are the admin's to manage; every signed-in role but the DNA reviewer (who
+# works on profiles, not on lists of people) sees their progress.
+LISTS = {**SIGNED_IN, "dna_reviewer": DENY}
 
 EXPECTED: dict[str, dict[str, str]] = {
     "admin.audit": ADMIN,
@@ -107,6 +122,15 @@ EXPECTED: dict[str, dict[str, str]] = {
     "cases.status": OWNER,
     "cases.supervisor_home": SUPERVISOR,
     # Numbers and lists for the other side: each caseworker's lists hold only their own cases.
+    "dna.frequencies": ADMIN,
+    "dna.lab_upload": DNA,
+    "dna.proposal_forward": DNA,
+    "dna.proposal_show": DNA,
+    "dna.proposals": DNA,
+    "dna.remains_profile": DNA,
+    "dna.sample_new": OWNER,  # a relative's sample and consent, recorded on the case
+    "dna.sample_show": DNA,
+    "dna.screening": DNA,
     "exchange_reports.exchange_export": STAFF,
     "exchange_reports.exchange_page": STAFF,
     "exchange_reports.exchange_report_csv": STAFF,
@@ -256,12 +280,14 @@ def world(app: Flask, users, tmp_path, monkeypatch) -> World:
             **answer_ids(exchange["exchange_id"], exchange["line_id"]),
             **remains_ids(supervisor),
         }
+        ids |= dna_ids(supervisor, owned, ids["remains_id"])
         user_ids = {
             "owner": owner.id,
             "other_caseworker": other.id,
             "supervisor": supervisor.id,
             "admin": users["admin"],
             "deactivated": deactivated.id,
+            "dna_reviewer": users["dna_reviewer"],
         }
         db.session.commit()
 
@@ -283,9 +309,11 @@ def world(app: Flask, users, tmp_path, monkeypatch) -> World:
         return (person["family_name"], person["phone"], person["family_name"].upper()[:3] + "LATIN")
 
     secrets = {
-        "owner": shown(FOREIGN),
-        "other_caseworker": shown(OWNED),
-        "admin": shown(OWNED) + shown(FOREIGN),
+        "owner": (*shown(FOREIGN), DNA_SECRET),
+        "other_caseworker": (*shown(OWNED), DNA_SECRET),
+        "supervisor": (DNA_SECRET,),
+        "admin": shown(OWNED) + shown(FOREIGN) + (DNA_SECRET,),
+        "dna_reviewer": shown(OWNED) + shown(FOREIGN),
     }
     return World(ids=ids, clients=clients, secrets=secrets)
 
@@ -321,7 +349,13 @@ def _fingerprint() -> tuple:
     batches = db.session.execute(select(ImportBatch.id, ImportBatch.status)).all()
     requests = db.session.execute(select(TransitionRequest.id, TransitionRequest.state)).all()
     users = db.session.execute(select(User.id, User.role, User.active).order_by(User.id)).all()
-    return counts, cases, candidates, batches, requests, users
+    dna = db.session.execute(
+        select(IdentificationProposal.id, IdentificationProposal.status).order_by(
+            IdentificationProposal.id
+        )
+    ).all()
+    samples = db.session.scalar(select(func.count()).select_from(ReferenceSample))
+    return counts, cases, candidates, batches, requests, users, dna, samples
 
 
 def _outcome(response, login_path: str = "/login") -> str:
@@ -380,6 +414,14 @@ def test_the_guarded_strings_are_shown_to_those_who_may_see_them(app, world):
     owner = world.clients["owner"]()
     case_page = owner.get(f"/cases/{world.ids['case_id']}").get_data(as_text=True)
     for secret in world.secrets["other_caseworker"]:
-        assert secret in case_page
+        assert secret in case_page or secret == DNA_SECRET
+    assert "MATRIX-REF-1" in case_page  # the sample is on the case page; its profile is not
+    reviewer = world.clients["dna_reviewer"]()
+    for url in (
+        f"/dna/samples/{world.ids['sample_id']}",
+        f"/dna/remains/{world.ids['remains_id']}",
+        f"/dna/proposals/{world.ids['proposal_id']}",
+    ):
+        assert DNA_SECRET in reviewer.get(url).get_data(as_text=True), url
     listed = supervisor.get("/cases").get_data(as_text=True)
     assert OWNED["family_name"] in listed and FOREIGN["family_name"] in listed

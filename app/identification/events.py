@@ -1,0 +1,41 @@
+"""The case page's DNA section: the case's reference samples (numbers, relationships, consent,
+whether the profile arrived) and the identifications handed on, with their likelihood ratio.
+Never a profile: the case's readers are caseworkers.
+
+:func:`subscribe` connects the receiver; the application factory calls it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_login import current_user
+
+from app.cases.access import can_edit_case
+from app.cases.events import case_page_shown
+from app.cases.models import Case
+from app.identification.forms import RELATIONSHIP_LABELS
+from app.identification.services import case_results, case_samples
+from app.web import PageSection
+
+
+def _case_dna_section(sender: Any, *, case: Case) -> PageSection | None:
+    samples = case_samples(case)
+    results = case_results(case)
+    may_add = can_edit_case(current_user, case)
+    if not samples and not results and not may_add:
+        return None
+    return PageSection(
+        "identification/_case_dna.html",
+        {
+            "dna_samples": samples,
+            "dna_results": results,
+            "dna_may_add": may_add,
+            "dna_relationship_labels": RELATIONSHIP_LABELS,
+        },
+    )
+
+
+def subscribe() -> None:
+    """Connect DNA identification to the signals of cases."""
+    case_page_shown.connect(_case_dna_section)
