@@ -29,6 +29,7 @@ __all__ = [
     "BitsHistogram",
     "PriorEstimate",
     "estimate_prior",
+    "max_prior_bits",
     "prior_for_rate",
 ]
 
@@ -94,6 +95,18 @@ def _log2_odds(rate: float) -> float:
     return math.log2(rate / (1 - rate))
 
 
+def _max_rate(left: int, right: int) -> float:
+    """The most true pairs there can be, as a rate: each entity of the bigger side is one
+    person, the true pair of at most one entity of the smaller side."""
+    return min(0.5, 1 / max(min(left, right), 1))
+
+
+def max_prior_bits(left: int, right: int) -> float:
+    """The highest prior :func:`estimate_prior` can return for ``left`` x ``right`` entities
+    (what a pair must be able to reach to be kept before the prior is known)."""
+    return _log2_odds(_max_rate(left, right))
+
+
 def prior_for_rate(
     true_per_left: float, right_population: int, left: int = 0, ceiling: float = PRIOR_BITS
 ) -> float:
@@ -129,11 +142,11 @@ def estimate_prior(
     if pairs <= 0:
         return PriorEstimate(ceiling, 0.0, 0, ceiling, True)
     # Start where each left entity has one true pair among the right side's entities.
-    rate = min(0.5, 1 / right)
+    rate = min(1 / right, _max_rate(left, right))
     expected = rate * pairs
     for _ in range(_ITERATIONS):
         expected = known_true + histogram.expected_true(_log2_odds(rate))
-        new_rate = min(max(expected, 0.5) / pairs, 0.5)
+        new_rate = min(max(expected, 0.5) / pairs, _max_rate(left, right))
         if abs(new_rate - rate) <= _TOLERANCE * rate:
             rate = new_rate
             break

@@ -16,13 +16,17 @@ from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from app.matching.blocking import BlockIndex
-from app.matching.calibration import BitsHistogram, PriorEstimate, estimate_prior
+from app.matching.calibration import (
+    BitsHistogram,
+    PriorEstimate,
+    estimate_prior,
+    max_prior_bits,
+)
 from app.matching.entities import Features, MatchEntity, prepare
 from app.matching.learning import LearntSource, Observations, learn
 from app.matching.scoring import (
     DEFAULT_PARAMETERS,
     POSSIBLE,
-    PRIOR_BITS,
     Frequencies,
     Match,
     Parameters,
@@ -111,9 +115,10 @@ def link(
         learnt = _learn(pairs.values(), left_count, freq, skip, parameters, by_source or {})
         by_source = {source: found.parameters for source, found in learnt.items()}
     histogram = BitsHistogram()
-    # Pairs that could reach the threshold under the most optimistic prior; the rest only
-    # count towards the estimate.
-    floor = _bits_for(threshold) - (PRIOR_BITS if prior_bits is None else prior_bits)
+    # Pairs that could reach the threshold under the most optimistic prior the estimate can
+    # give; the rest only count towards the estimate.
+    highest = max_prior_bits(left_count, seen) if prior_bits is None else prior_bits
+    floor = _bits_for(threshold) - highest
     kept: list[tuple[Features, Features, float, bool]] = []
     compared = 0
     for features, hits in pairs.values():

@@ -12,6 +12,7 @@ import pytest
 from app.matching.calibration import (
     BitsHistogram,
     estimate_prior,
+    max_prior_bits,
     prior_for_rate,
 )
 from app.matching.engine import link
@@ -138,3 +139,25 @@ def test_enough_true_pairs_lift_the_ceiling() -> None:
     # An incremental run trusts a rate that stands for enough true pairs, too.
     assert prior_for_rate(1.0, 5_000, left=5_000) == pytest.approx(math.log2(1 / 4_999))
     assert prior_for_rate(1.0, 5_000, left=50) == PRIOR_BITS
+
+
+def test_a_prior_above_the_ceiling_keeps_every_pair_it_lifts_over_the_threshold() -> None:
+    """Lists where most records have their case (300 cases, 600 records): the estimated prior
+    is far above -14 bits, and the pairs it lifts into the possible band are all kept (the
+    engine once dropped them before the prior was known, assuming -14 was the highest)."""
+    data = Generator(seed=5).dataset(n_cases=300, n_records=600)
+    estimated = link(data.cases, data.records)
+    assert estimated.prior.bits > PRIOR_BITS + 2 and not estimated.prior.capped
+    explicit = link(data.cases, data.records, prior_bits=estimated.prior.bits)
+    pairs = {(c.left, c.right) for found in estimated.candidates.values() for c in found}
+    assert pairs == {(c.left, c.right) for found in explicit.candidates.values() for c in found}
+    assert estimated.prior.bits <= max_prior_bits(300, 600)
+
+
+def test_the_estimate_never_passes_one_true_pair_per_entity_of_the_bigger_side() -> None:
+    histogram = BitsHistogram()
+    for _ in range(1_000):
+        histogram.add(60.0, False)  # every pair compared looks true
+    estimate = estimate_prior(histogram, left=10, right=100, ceiling=0.0)
+    assert estimate.bits == pytest.approx(max_prior_bits(10, 100))
+    assert max_prior_bits(10, 100) == pytest.approx(math.log2(0.1 / 0.9))
