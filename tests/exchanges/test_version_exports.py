@@ -101,6 +101,10 @@ def test_the_version_page_offers_the_export(caseworker, world):
     html = page.get_data(as_text=True)
     assert 'data-testid="version-export-form"' in html
     assert f"/versions/{world['version']}/export.csv" in html
+    # Once, in the page's body: a copy inside the title block put the form into <title>.
+    assert html.count('data-testid="version-export-form"') == 1
+    title = html[html.index("<title>") : html.index("</title>")]
+    assert "<form" not in title
 
 
 def test_unhappy_paths_and_who_may_export(app, users, client, admin, supervisor, login, world):
