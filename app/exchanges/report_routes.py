@@ -18,6 +18,7 @@ from app.exchanges import services
 from app.exchanges.exports import (
     FORMATS,
     OPEN_STATES,
+    ExportPerson,
     Heading,
     exchange_heading,
     export_people,
@@ -165,28 +166,9 @@ def exchange_export(exchange_id: int, fmt: str):
         lines = [line for line in lines if line.state in OPEN_STATES]
     # Read before the commit below expires the lines: the download is built from plain rows.
     people = list(people_of_lines(lines))
-    record(
-        AuditAction.EXPORT,
-        exchange,
-        detail={
-            "what": "people",
-            "format": fmt,
-            "script": form.script.data,
-            "state": state,
-            "category": category,
-            "rows": len(people),
-            "cases": sorted(p.case_id for p in people if p.case_id),
-            "records": sorted(p.record_id for p in people if p.record_id),
-        },
-    )
-    db.session.commit()
-    return export_people(
-        people,
-        fmt,
-        Script(form.script.data),
-        exchange_heading(exchange, _signatories(form)),
-        f"exchange-{exchange.id}",
-    )
+    heading = exchange_heading(exchange, _signatories(form))
+    detail = {"state": state, "category": category}
+    return _export(exchange, people, fmt, form, heading, f"exchange-{exchange.id}", detail)
 
 
 @bp.route("/exchanges/<int:exchange_id>/versions/<int:version_id>/export.<fmt>")
@@ -201,28 +183,10 @@ def version_export(exchange_id: int, version_id: int, fmt: str):
         abort(404)
     form = _valid_export_form(None)
     people = people_of_version(current_user, version)
-    record(
-        AuditAction.EXPORT,
-        version,
-        detail={
-            "what": "people",
-            "format": fmt,
-            "script": form.script.data,
-            "exchange_id": exchange.id,
-            "number": version.number,
-            "rows": len(people),
-            "cases": sorted(p.case_id for p in people if p.case_id),
-            "records": sorted(p.record_id for p in people if p.record_id),
-        },
-    )
-    db.session.commit()
-    return export_people(
-        people,
-        fmt,
-        Script(form.script.data),
-        version_heading(version, _signatories(form)),
-        f"exchange-{exchange.id}-version-{version.number}",
-    )
+    heading = version_heading(version, _signatories(form))
+    stem = f"exchange-{exchange.id}-version-{version.number}"
+    detail = {"exchange_id": exchange.id, "number": version.number}
+    return _export(version, people, fmt, form, heading, stem, detail)
 
 
 # --- one source list --------------------------------------------------------------------------
@@ -270,23 +234,38 @@ def list_export(source_list_id: int, fmt: str):
     source_list = db.get_or_404(SourceList, source_list_id)
     form = _valid_export_form(None)
     people = people_of_source_list(current_user, source_list)
-    record(
-        AuditAction.EXPORT,
-        source_list,
-        detail={
-            "what": "people",
-            "format": fmt,
-            "script": form.script.data,
-            "rows": len(people),
-            "cases": sorted(p.case_id for p in people if p.case_id),
-        },
-    )
-    db.session.commit()
     heading = Heading(
         _("List of people: %(name)s", name=source_list.name),
         [source_list.organisation] if source_list.organisation else [],
         _signatories(form),
     )
-    return export_people(
-        people, fmt, Script(form.script.data), heading, f"list-{source_list.id}-people"
-    )
+    # A source list holds cases only: its audit names no partner records.
+    stem = f"list-{source_list.id}-people"
+    return _export(source_list, people, fmt, form, heading, stem, {}, with_records=False)
+
+
+def _export(
+    target: Any,
+    people: list[ExportPerson],
+    fmt: str,
+    form: ExportForm,
+    heading: Heading,
+    stem: str,
+    detail: dict[str, Any],
+    with_records: bool = True,
+):
+    """Audit an export of ``people`` (who was named, in which format and script), commit, and
+    send the file: the one way every list for the other side leaves the application."""
+    named: dict[str, Any] = {
+        "what": "people",
+        "format": fmt,
+        "script": form.script.data,
+        **detail,
+        "rows": len(people),
+        "cases": sorted(p.case_id for p in people if p.case_id),
+    }
+    if with_records:
+        named["records"] = sorted(p.record_id for p in people if p.record_id)
+    record(AuditAction.EXPORT, target, detail=named)
+    db.session.commit()
+    return export_people(people, fmt, Script(form.script.data), heading, stem)
