@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -118,17 +119,34 @@ class DeceasedProposalForm(PrefixedForm):
         return _version(self.version)
 
 
-class DeceasedDecisionForm(PrefixedForm):
-    prefix_name = "decision"
+class SecondPersonDecision(PrefixedForm):
+    """The second person's decision on a grave step (a death, remains linked to a case), with
+    the family contact that follows an approval."""
+
     reason = TextAreaField(_l("Why"), validators=[DataRequired(), Length(max=REASON_TEXT)])
     family_step = StringField(_l("How the family is told"), validators=[Length(max=500)])
     family_step_due = DayField(_l("Tell the family by"), validators=[Optional()])
     version = HiddenField(validators=[Length(max=20)])
-    approve = SubmitField(_l("Confirm the death"))
+    approve: SubmitField  # worded by each step
     reject = SubmitField(_l("Reject"))
 
     def expected_version(self) -> int | None:
         return _version(self.version)
+
+    def decision(self) -> dict[str, Any]:
+        """The keyword arguments of the service that decides (decide_deceased, decide_link)."""
+        return {
+            "approve": bool(self.approve.data),
+            "reason": self.reason.data or "",
+            "family_step": self.family_step.data or "",
+            "family_step_due": self.family_step_due.data,
+            "expected_version": self.expected_version(),
+        }
+
+
+class DeceasedDecisionForm(SecondPersonDecision):
+    prefix_name = "decision"
+    approve = SubmitField(_l("Confirm the death"))
 
 
 class LineFilterForm(FlaskForm):
@@ -241,17 +259,9 @@ class RemainsLinkForm(PrefixedForm):
         return _version(self.version)
 
 
-class RemainsDecisionForm(PrefixedForm):
+class RemainsDecisionForm(SecondPersonDecision):
     prefix_name = "link_decision"
-    reason = TextAreaField(_l("Why"), validators=[DataRequired(), Length(max=REASON_TEXT)])
-    family_step = StringField(_l("How the family is told"), validators=[Length(max=500)])
-    family_step_due = DayField(_l("Tell the family by"), validators=[Optional()])
-    version = HiddenField(validators=[Length(max=20)])
     approve = SubmitField(_l("Confirm the link"))
-    reject = SubmitField(_l("Reject"))
-
-    def expected_version(self) -> int | None:
-        return _version(self.version)
 
 
 class RemainsFilterForm(FlaskForm):

@@ -33,6 +33,7 @@ from app.exchanges.forms import (
     RemainsFilterForm,
     RemainsForm,
     RemainsLinkForm,
+    SecondPersonDecision,
     SourceListLinesForm,
     VersionForm,
     VersionPairForm,
@@ -186,11 +187,7 @@ def _exchange_page(exchange: Exchange, refused: PrefixedForm | None = None):
     forms["from_list_form"].category.choices = _category_choices(exchange, "—")
     if current_user.can(Permission.EXCHANGE_MANAGE):
         forms["from_list_form"].source_list.choices = _source_list_choices()
-    forms["decision_form"].family_step_due.data = date.today() + timedelta(
-        days=services.FAMILY_CONTACT_DAYS
-    )
-    if not forms["decision_form"].family_step.data:
-        forms["decision_form"].family_step.data = _("Tell the family in person")
+    _suggest_family_step(forms["decision_form"])
     return render_template(
         "exchanges/show.html",
         exchange=exchange,
@@ -213,6 +210,15 @@ def _exchange_page(exchange: Exchange, refused: PrefixedForm | None = None):
         **_remains_section(exchange),
         **template_context(),
     )
+
+
+def _suggest_family_step(form: SecondPersonDecision) -> None:
+    """What a second person's approval asks next, suggested where nothing was typed: tell the
+    family in person, within FAMILY_CONTACT_DAYS."""
+    if form.family_step_due.data is None:
+        form.family_step_due.data = date.today() + timedelta(days=services.FAMILY_CONTACT_DAYS)
+    if not form.family_step.data:
+        form.family_step.data = _("Tell the family in person")
 
 
 def _act(
@@ -367,15 +373,7 @@ def deceased_propose(exchange_id: int, line_id: int):
 @require(Permission.EXCHANGE_MANAGE)
 def deceased_decide(exchange_id: int, line_id: int):
     def act(line: ExchangeLine, form: DeceasedDecisionForm) -> None:
-        services.decide_deceased(
-            line,
-            current_user,
-            approve=bool(form.approve.data),
-            reason=form.reason.data or "",
-            family_step=form.family_step.data or "",
-            family_step_due=form.family_step_due.data,
-            expected_version=form.expected_version(),
-        )
+        services.decide_deceased(line, current_user, **form.decision())
 
     return _line_action(exchange_id, line_id, DeceasedDecisionForm, act, _("Decision saved."))
 
@@ -558,11 +556,7 @@ def _remains_page(found: ExchangeRemains, refused: PrefixedForm | None = None):
     }
     if refused is not None:
         forms[refused.prefix_name + "_form"] = refused
-    decision = forms["link_decision_form"]
-    if decision.family_step_due.data is None:
-        decision.family_step_due.data = date.today() + timedelta(days=services.FAMILY_CONTACT_DAYS)
-    if not decision.family_step.data:
-        decision.family_step.data = _("Tell the family in person")
+    _suggest_family_step(forms["link_decision_form"])
     proposed = found.proposed_case
     return render_template(
         "exchanges/remains.html",
@@ -618,14 +612,6 @@ def remains_link(remains_id: int):
 @require(Permission.EXCHANGE_MANAGE)
 def remains_decide(remains_id: int):
     def act(found: ExchangeRemains, form: RemainsDecisionForm) -> None:
-        remains.decide_link(
-            found,
-            current_user,
-            approve=bool(form.approve.data),
-            reason=form.reason.data or "",
-            family_step=form.family_step.data or "",
-            family_step_due=form.family_step_due.data,
-            expected_version=form.expected_version(),
-        )
+        remains.decide_link(found, current_user, **form.decision())
 
     return _remains_act(remains_id, RemainsDecisionForm, act, _("Decision saved."))

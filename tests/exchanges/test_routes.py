@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 from sqlalchemy import select
 
 from app.audit.models import AuditEvent
 from app.auth.models import User
 from app.cases.models import Case
+from app.exchanges.forms import DeceasedDecisionForm, RemainsDecisionForm
 from app.exchanges.models import Exchange, ExchangeLine
+from app.exchanges.routes import _suggest_family_step
+from app.exchanges.services import FAMILY_CONTACT_DAYS
 from app.extensions import db
 from tests import factories
 from tests.conftest import csrf_token
@@ -245,3 +250,20 @@ def test_the_timeline_keeps_another_caseworkers_line_to_itself(
     other = login(world["other"])
     assert THEIRS in other.get(f"/exchanges/{world['exchange']}").get_data(as_text=True)
     assert THEIRS not in caseworker.get(f"/exchanges/{world['exchange']}").get_data(as_text=True)
+
+
+def test_the_suggested_family_step_keeps_what_a_person_typed(app):
+    """A refused decision shows its form again: the due date typed stays (it was overwritten by
+    the suggestion on the exchange page, while the remains page kept it)."""
+    typed = {"decision-family_step_due": "20.12.2030", "decision-family_step": "Call the aunt"}
+    with app.test_request_context(method="POST", data=typed):
+        form = DeceasedDecisionForm()
+        _suggest_family_step(form)
+        assert form.family_step_due.data == date(2030, 12, 20)
+        assert form.family_step.data == "Call the aunt"
+    with app.test_request_context():
+        for form_class in (DeceasedDecisionForm, RemainsDecisionForm):
+            empty = form_class(formdata=None)
+            _suggest_family_step(empty)
+            assert empty.family_step_due.data == date.today() + timedelta(days=FAMILY_CONTACT_DAYS)
+            assert empty.family_step.data == "Tell the family in person"
