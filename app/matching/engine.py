@@ -119,7 +119,7 @@ def link(
     # give; the rest only count towards the estimate.
     highest = max_prior_bits(left_count, seen) if prior_bits is None else prior_bits
     floor = _bits_for(threshold) - highest
-    kept: list[tuple[Features, Features, float, bool]] = []
+    kept: list[tuple[Features, Features, float, bool, Parameters]] = []
     compared = 0
     for features, hits in pairs.values():
         params = by_source.get(features.entity.source, parameters) if by_source else parameters
@@ -132,22 +132,17 @@ def link(
             bits, capped = quick_bits(other, features, freq, params)
             histogram.add(bits, capped)
             if bits >= floor:
-                kept.append((other, features, bits, capped))
+                kept.append((other, features, bits, capped, params))
     if prior_bits is None:
         prior = estimate_prior(histogram, left_count, seen, known_true)
     else:
         prior = PriorEstimate(prior_bits, 0.0, left_count * seen, prior_bits, False)
     candidates: dict[Hashable, list[Candidate]] = defaultdict(list)
-    for other, features, bits, capped in kept:
+    for other, features, bits, capped, params in kept:
         score = to_score(bits, prior.bits, capped)
         if score >= threshold:
             lkey, rkey = other.entity.key, features.entity.key
-            match = None
-            if explain:
-                params = (
-                    by_source.get(features.entity.source, parameters) if by_source else parameters
-                )
-                match = compare(other, features, freq, params, prior.bits)
+            match = compare(other, features, freq, params, prior.bits) if explain else None
             candidates[lkey].append(Candidate(lkey, rkey, score, match=match))
     for found in candidates.values():
         found.sort(key=lambda c: (-c.score, str(c.right)))
