@@ -10,8 +10,9 @@ unrelated person), from rates a reviewer can check (below), not learnt from data
   (app.matching.scoring, called by the caller: this core sits below the matcher), only its
   name fields' bits, bounded at ±``NAME_CAP_BITS``: papers found on a body are often someone
   else's, and twenty agreeing bits of a common name must not outweigh a DNA exclusion.
-- **Sex**: the same sex is 0.995 / 0.5 (about +1 bit); a different sex is 0.005 / 0.5 = 0.01,
-  not zero, since a mislabelled sex (a case's or a forensic one) happens.
+- **Sex**: the laboratory's amelogenin where typed, else the sex the other side wrote. The
+  same sex is 0.995 / 0.5 (about +1 bit); a different sex is 0.005 / 0.5 = 0.01, not zero,
+  since a mislabelled sex (a case's, a forensic one, a rare amelogenin Y deletion) happens.
 - **Age**: the case's age on the recovery date (from the date of birth, or a dated age
   estimate) against the forensic range: inside (±1 year for a birth year alone) 2, up to
   ``AGE_NEAR_YEARS`` outside 0.5, up to ``AGE_FAR_YEARS`` outside 0.1, further 0.01 (a
@@ -94,6 +95,7 @@ class RemainsFacts:
     """What the other side wrote beside the body (ExchangeRemains), as plain values."""
 
     sex: str = ""  # "male", "female"; anything else is unknown
+    lab_sex: str = ""  # the laboratory's amelogenin, which wins over ``sex`` when known
     age_min: int | None = None
     age_max: int | None = None
     recovered_on: date | None = None
@@ -121,6 +123,7 @@ class EvidenceNote:
     log10_lr: float
     remains: str = ""  # the remains' value as shown (a claimed name, a sex, "30–40", an oblast)
     case: str = ""  # the case's; never the case's name (DNA reviewers do not read cases)
+    source: str = ""  # where the remains' value comes from, when it matters ("amelogenin")
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -129,6 +132,7 @@ class EvidenceNote:
             "log10_lr": round(self.log10_lr, 4),
             "remains": self.remains,
             "case": self.case,
+            "source": self.source,
         }
 
     @classmethod
@@ -139,6 +143,7 @@ class EvidenceNote:
             float(data["log10_lr"]),
             str(data.get("remains", "")),
             str(data.get("case", "")),
+            str(data.get("source", "")),
         )
 
 
@@ -163,13 +168,20 @@ def _sex(value: str) -> str:
     return {"m": "male", "f": "female"}.get(value, value if value in ("male", "female") else "")
 
 
-def sex_note(remains: str, case: str) -> EvidenceNote:
-    a, b = _sex(remains), _sex(case)
+AMELOGENIN = "amelogenin"
+WRITTEN = "written"  # the sex the other side wrote beside the body
+
+
+def sex_note(remains: str, case: str, lab: str = "") -> EvidenceNote:
+    """The remains' sex (the laboratory's ``lab`` if typed, else what was written) against
+    the case's."""
+    a, source = (_sex(lab), AMELOGENIN) if _sex(lab) else (_sex(remains), WRITTEN)
+    b = _sex(case)
     if not a or not b:
-        return _unknown(Factor.SEX, a, b)
+        return EvidenceNote(Factor.SEX, EvidenceCode.UNKNOWN, 0.0, a, b, source if a else "")
     if a == b:
-        return EvidenceNote(Factor.SEX, EvidenceCode.SEX_SAME, SEX_SAME, a, b)
-    return EvidenceNote(Factor.SEX, EvidenceCode.SEX_DIFFERENT, SEX_DIFFERENT, a, b)
+        return EvidenceNote(Factor.SEX, EvidenceCode.SEX_SAME, SEX_SAME, a, b, source)
+    return EvidenceNote(Factor.SEX, EvidenceCode.SEX_DIFFERENT, SEX_DIFFERENT, a, b, source)
 
 
 def age_on(case: CaseFacts, when: date) -> tuple[int, int] | None:
@@ -239,7 +251,7 @@ def other_evidence(
     """Every factor, in a fixed order; a factor without data is there with LR 1."""
     return [
         name_note(name_bits, remains.claimed_name),
-        sex_note(remains.sex, case.sex),
+        sex_note(remains.sex, case.sex, remains.lab_sex),
         age_note(remains, case),
         region_note(remains.recovery_region, case.places),
     ]

@@ -7,9 +7,10 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from app.cases.labels import SEX_LABELS
 from app.cases.models import Case
 from app.dna.checks import FindingCode
-from app.dna.evidence import EvidenceCode, Factor, Flag
+from app.dna.evidence import AMELOGENIN, WRITTEN, EvidenceCode, Factor, Flag
 from app.dna.explain import LocusStatus
 from app.dna.labfiles import ProblemCode
 from app.exchanges.models import ExchangeRemains
@@ -69,6 +70,11 @@ EVIDENCE_LABELS = {
     EvidenceCode.UNKNOWN: _l("not known on one side: not counted"),
 }
 
+SOURCE_LABELS = {
+    AMELOGENIN: _l("laboratory: amelogenin"),
+    WRITTEN: _l("as the other side wrote it"),
+}
+
 FLAG_LABELS = {
     Flag.CONTRADICTED: _l("DNA would propose it, but the other evidence contradicts it: review"),
 }
@@ -93,6 +99,8 @@ def labels() -> dict[str, Any]:
         "factor_labels": FACTOR_LABELS,
         "evidence_labels": EVIDENCE_LABELS,
         "flag_labels": FLAG_LABELS,
+        "source_labels": SOURCE_LABELS,
+        "sex_labels": SEX_LABELS,
     }
 
 

@@ -101,6 +101,9 @@ class RemainsProfile(Model):
     remains_id: Mapped[int] = mapped_column(ForeignKey("exchange_remains.id", ondelete="CASCADE"))
     profile: Mapped[dict[str, list[str]]] = mapped_column(JSON)
     received_at: Mapped[created_at]
+    # The sex the laboratory's amelogenin shows ("male", "female", "" if not typed): screening
+    # weighs it before the sex the other side wrote (app.dna.evidence).
+    lab_sex: Mapped[str] = mapped_column(String(10), default="", server_default="")
 
     remains: Mapped[ExchangeRemains] = relationship()
 

@@ -273,10 +273,12 @@ def import_lab_file(data: bytes, filename: str, actor: User) -> LabImport:
         else:
             (target,) = remains_of[number]
             existing = remains_profile(target)
+            sex = parsed.sexes.get(number, "")
             if existing is None:
-                db.session.add(RemainsProfile(remains_id=target.id, profile=stored))
+                db.session.add(RemainsProfile(remains_id=target.id, profile=stored, lab_sex=sex))
             else:
                 existing.profile, existing.received_at = stored, now
+                existing.lab_sex = sex
             result.attached.append(
                 Attached(number, "remains", target.id, len(profile), line, existing is not None)
             )
@@ -435,10 +437,11 @@ def _name_bits(found: ExchangeRemains, case: Case) -> float | None:
     return compare(prepare(ours), prepare(theirs)).bits
 
 
-def remains_facts(found: ExchangeRemains) -> evidence.RemainsFacts:
+def remains_facts(found: ExchangeRemains, lab_sex: str = "") -> evidence.RemainsFacts:
     claimed = (found.claimed_family_name, found.claimed_given_name, found.claimed_patronymic)
     return evidence.RemainsFacts(
         sex=found.sex,
+        lab_sex=lab_sex,
         age_min=found.age_min,
         age_max=found.age_max,
         recovered_on=found.recovered_on,
@@ -459,9 +462,16 @@ def case_facts(case: Case) -> evidence.CaseFacts:
     )
 
 
-def other_evidence(found: ExchangeRemains, case: Case) -> list[evidence.EvidenceNote]:
-    """The name, sex, age and region factors of a pair (app.dna.evidence)."""
-    return evidence.other_evidence(remains_facts(found), case_facts(case), _name_bits(found, case))
+def other_evidence(
+    found: ExchangeRemains, case: Case, lab_sex: str | None = None
+) -> list[evidence.EvidenceNote]:
+    """The name, sex, age and region factors of a pair (app.dna.evidence); ``lab_sex`` is the
+    remains' amelogenin sex (looked up when not given)."""
+    if lab_sex is None:
+        profile = remains_profile(found)
+        lab_sex = profile.lab_sex if profile else ""
+    facts = remains_facts(found, lab_sex)
+    return evidence.other_evidence(facts, case_facts(case), _name_bits(found, case))
 
 
 def _ranked(
@@ -482,10 +492,21 @@ def _ranked(
             select(Case).where(Case.id.in_({int(c.family_id) for c in kept}))
         )
     }
+    lab_sexes = {
+        remains_id: sex
+        for remains_id, sex in db.session.execute(
+            select(RemainsProfile.remains_id, RemainsProfile.lab_sex).where(
+                RemainsProfile.remains_id.in_(list(remains_by_id))
+            )
+        )
+    }
     scored = []
     for candidate in kept:
+        remains_id = int(candidate.remains_id)
         notes = other_evidence(
-            remains_by_id[int(candidate.remains_id)], cases[int(candidate.family_id)]
+            remains_by_id[remains_id],
+            cases[int(candidate.family_id)],
+            lab_sexes.get(remains_id, ""),
         )
         scored.append(
             (candidate, notes, evidence.combine(candidate.log10_lr, candidate.band.value, notes))

@@ -1,4 +1,4 @@
-"""DNA proposals keep the other evidence and its combined ranking; screening runs record who runs them
+"""DNA proposals keep the other evidence and its combined ranking; remains profiles keep the amelogenin sex; screening runs record who runs them
 
 Revision ID: 987a5c8680c4
 Revises: e7b336dbcd47
@@ -25,6 +25,9 @@ def upgrade():
         batch_op.add_column(sa.Column('combined_log10_lr', sa.Float(), nullable=True))
         batch_op.add_column(sa.Column('flag', sa.String(length=20), server_default='', nullable=False))
 
+    with op.batch_alter_table('dna_remains_profile', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('lab_sex', sa.String(length=10), server_default='', nullable=False))
+
     with op.batch_alter_table('dna_screening_run', schema=None) as batch_op:
         batch_op.add_column(sa.Column('runner', sa.String(length=100), nullable=True))
         batch_op.add_column(sa.Column('started_at', app.database.TZDateTime(), nullable=True))
@@ -37,6 +40,9 @@ def downgrade():
     with op.batch_alter_table('dna_screening_run', schema=None) as batch_op:
         batch_op.drop_column('started_at')
         batch_op.drop_column('runner')
+
+    with op.batch_alter_table('dna_remains_profile', schema=None) as batch_op:
+        batch_op.drop_column('lab_sex')
 
     with op.batch_alter_table('dna_proposal', schema=None) as batch_op:
         batch_op.drop_column('flag')

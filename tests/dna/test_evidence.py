@@ -69,6 +69,15 @@ def test_sex(remains, case, code, lr):
     assert 10**note.log10_lr == pytest.approx(lr)
 
 
+def test_the_laboratory_s_amelogenin_wins_over_the_written_sex():
+    note = sex_note("male", "female", lab="female")
+    assert (note.code, note.remains, note.source) == (EvidenceCode.SEX_SAME, "female", "amelogenin")
+    contradicted = sex_note("female", "female", lab="male")
+    assert contradicted.code is EvidenceCode.SEX_DIFFERENT
+    assert sex_note("male", "male", lab="").source == "written"
+    assert sex_note("unknown", "male", lab="").source == ""
+
+
 def test_the_age_on_the_recovery_date():
     assert age_on(CaseFacts(dob_year=1990, dob_month=7, dob_day=2), RECOVERED) == (35, 35)
     assert age_on(CaseFacts(dob_year=1990, dob_month=5, dob_day=2), RECOVERED) == (36, 36)
@@ -129,7 +138,7 @@ def test_every_factor_is_there_even_without_data():
 def test_notes_survive_storage():
     note = sex_note("male", "female")
     assert EvidenceNote.from_dict(note.as_dict()) == EvidenceNote(
-        note.factor, note.code, round(note.log10_lr, 4), note.remains, note.case
+        note.factor, note.code, round(note.log10_lr, 4), note.remains, note.case, note.source
     )
 
 

@@ -18,6 +18,7 @@ from app.identification.models import IdentificationProposal, RunStatus, Screeni
 from app.identification.services import (
     DnaError,
     active_run,
+    import_lab_file,
     mark_interrupted_runs,
     run_proposals,
     run_screening,
@@ -25,7 +26,7 @@ from app.identification.services import (
 )
 from app.jobs import get_progress, report_progress
 from tests.conftest import csrf_token
-from tests.identification.conftest import make_scene
+from tests.identification.conftest import long_form, make_scene
 
 
 @pytest.fixture
@@ -99,6 +100,19 @@ def test_a_sex_contradiction_turns_the_proposal_into_a_pair_to_review(app, actor
     assert flagged.flag == "contradicted" and flagged.log10_lr > 6  # the DNA as it was
     sex = next(note for note in flagged.evidence if note["factor"] == "sex")
     assert (sex["code"], sex["remains"], sex["case"]) == ("sex_different", "male", "female")
+
+
+def test_the_laboratory_s_amelogenin_is_weighed_before_the_written_sex(app, actors):
+    scene = make_scene(actors["supervisor"], actors["caseworker"], attach=False)
+    _describe(scene)  # the case and the paper both say male
+    data = long_form(scene.profiles) + b"RM-1;AMEL;X;\n"
+    result = import_lab_file(data, "lab.csv", actors["dna_reviewer"])
+    assert not [p for p in result.problems if p.sample == "RM-1"]
+    run = _screen(actors)
+    (flagged,) = [p for p in _proposals(run) if p.remains_id == scene.remains.id]
+    assert (flagged.band, flagged.flag) == ("possible", "contradicted")
+    sex = next(note for note in flagged.evidence if note["factor"] == "sex")
+    assert (sex["code"], sex["remains"], sex["source"]) == ("sex_different", "female", "amelogenin")
 
 
 def test_a_screening_reports_its_progress(app, actors):
