@@ -672,6 +672,13 @@ def evidence_summary(proposal: IdentificationProposal) -> str:
     )
     if mutations:
         text += " " + _("Mutation assumed at %(count)d loci.", count=mutations)
+    if proposal.combined_log10_lr is not None:
+        text += " " + _(
+            "With the other evidence (name, sex, age, region): 10^%(lr).1f.",
+            lr=proposal.combined_log10_lr,
+        )
+    if proposal.flag == evidence.Flag.CONTRADICTED:
+        text += " " + _("The other evidence contradicts it (sex or age): reviewed by a person.")
     return text
 
 

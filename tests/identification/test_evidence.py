@@ -18,6 +18,7 @@ from app.identification.models import IdentificationProposal, RunStatus, Screeni
 from app.identification.services import (
     DnaError,
     active_run,
+    evidence_summary,
     import_lab_file,
     mark_interrupted_runs,
     run_proposals,
@@ -79,6 +80,7 @@ def test_screening_stores_the_other_evidence_beside_the_dna(app, actors):
     name = next(note for note in proposed.evidence if note["factor"] == "name")
     assert name["case"] == ""  # DNA reviewers do not read cases: never the case's name
     assert proposed.explanation  # the locus table as before
+    assert "With the other evidence" in evidence_summary(proposed)
 
 
 def test_a_claimed_name_alone_proposes_nobody(app, actors):
@@ -100,6 +102,7 @@ def test_a_sex_contradiction_turns_the_proposal_into_a_pair_to_review(app, actor
     assert flagged.flag == "contradicted" and flagged.log10_lr > 6  # the DNA as it was
     sex = next(note for note in flagged.evidence if note["factor"] == "sex")
     assert (sex["code"], sex["remains"], sex["case"]) == ("sex_different", "male", "female")
+    assert "contradicts" in evidence_summary(flagged)  # the reason handed to the link says so
 
 
 def test_the_laboratory_s_amelogenin_is_weighed_before_the_written_sex(app, actors):
