@@ -534,6 +534,10 @@ def _run_screening(run_id: int) -> ScreeningRun:
     run = db.session.get(ScreeningRun, run_id)
     if run is None:
         raise LookupError(f"no screening run {run_id}")
+    if run.status != RunStatus.QUEUED.value:
+        # Marked interrupted while it waited for a worker (a newer run may be doing its
+        # work), or already run: it is not run again.
+        return run
     run.status = RunStatus.RUNNING.value
     run.runner = runner_id()
     run.started_at = utcnow()

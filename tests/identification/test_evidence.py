@@ -154,6 +154,9 @@ def test_a_queued_run_waits_an_hour_for_a_worker(app, actors):
     db.session.commit()
     assert mark_interrupted_runs() == 1 and waiting.status == RunStatus.FAILED.value
     assert start_screening(actors["dna_reviewer"]).id != waiting.id
+    db.session.commit()
+    late = run_screening(waiting.id)  # a worker takes it up after all: it stays failed
+    assert (late.status, late.error, late.proposals_count) == ("failed", "interrupted", 0)
 
 
 # --- pages ------------------------------------------------------------------------------------
