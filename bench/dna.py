@@ -10,6 +10,16 @@ typed, one time in two). Every parent-child transmission mutates by one repeat s
 probability 0.002 per locus. 1 % of references are mislabelled (their profile is an unrelated
 person's). The remains are a random subset of the MPs, with 5 % of loci dropped out.
 
+The other evidence (app.dna.evidence), simulated beside the DNA: each MP is a person of
+bench/synth.py (name, patronymic, sex, an adult's date of birth, a place); their case is written
+as a case of synth, with its noise. The other side's papers on the remains: no name one time in
+two, else the MP's name as another source writes it (Russian or Ukrainian spelling, typos,
+diminutives) with probability 0.7 and someone else's name with 0.3; the sex, right 97 %,
+unknown 2 %, wrong 1 %; an age range of ten years around the age at death (the age on the
+recovery date less up to five years lying, with an error of 4 years SD), 3 % a wrong estimate;
+the recovery place in the MP's own oblast one time in four, else anywhere. The ten best
+families of each remains by DNA are given their other evidence and re-ranked.
+
 Figures: the share of true identifications proposed (the remains' own family in the
 'proposed' band), false proposals (any other family proposed), 'possible' counts, the time to
 prepare the families' tables and to screen all remains x all families, the memory peak, and the
@@ -23,22 +33,31 @@ import math
 import resource
 import sys
 import time
+from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from synth import Generator
+
+from app.dna.evidence import CaseFacts, RemainsFacts, combine, other_evidence
 from app.dna.frequencies import read_table
 from app.dna.kinship import Family, Reference, Relationship, Settings
 from app.dna.screening import (
     Thresholds,
+    band,
     build_loci,
     encode_remains,
     posterior,
     prepare_families,
     score_blocks,
 )
+from app.matching.entities import Features, MatchEntity, prepare
+from app.matching.scoring import compare
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLE = Path("/work/shared/data/str-frequencies/fbi-extended-caucasian-2024.csv")
@@ -46,6 +65,9 @@ R = Relationship
 # Relationships of the reference samples (child includes, half the time, the other parent).
 POOL = [R.MOTHER, R.FATHER, R.FULL_SIBLING, R.FULL_SIBLING, R.HALF_SIBLING, R.CHILD]
 BINS = np.linspace(-60, 60, 1201)  # log10 LR histogram of the false pairs
+TOP = 10  # families re-ranked with the other evidence, per remains
+KEEP = 3  # what screening stores per remains (app.dna.screening.screen's keep)
+RECOVERED = date(2026, 6, 1)
 
 
 class Population:
@@ -126,6 +148,128 @@ def simulate(args, rng: np.random.Generator):
     picked = rng.choice(n, size=args.remains, replace=False)
     remains = [pop.profile(mp[k], drop=args.dropout) for k in picked]
     return table, families, configurations, remains, picked, mislabelled
+
+
+@dataclass
+class Claims:
+    """The other evidence of the simulation: each family's case, each remains' papers."""
+
+    cases: list[CaseFacts]
+    case_names: list[Features]
+    remains: list[RemainsFacts]
+    remains_names: list[Features | None]
+    wrong_names: int
+
+
+def _names_only(entity: MatchEntity) -> Features:
+    return prepare(
+        MatchEntity(entity.key, entity.family_name, entity.given_name, entity.patronymic)
+    )
+
+
+def simulate_claims(n: int, picked: np.ndarray, seed: int) -> Claims:
+    gen = Generator(seed)
+    rng = gen.rng
+    people = [
+        gen.person(dob=date(rng.randint(1960, 2004), rng.randint(1, 12), rng.randint(1, 28)))
+        for _ in range(n)
+    ]
+    cases, case_names = [], []
+    for k, person in enumerate(people):
+        written = gen.as_case(person, ("case", k))
+        cases.append(
+            CaseFacts(
+                sex=written.sex or "",
+                dob_year=written.dob_year,
+                dob_month=written.dob_month,
+                dob_day=written.dob_day,
+                places=written.places,
+            )
+        )
+        case_names.append(_names_only(written))
+    remains, remains_names, wrong = [], [], 0
+    for r, k in enumerate(picked):
+        person = people[int(k)]
+        entity = None
+        if rng.random() < 0.5:
+            other = person
+            if rng.random() < 0.3:
+                other, wrong = gen.person(), wrong + 1
+            entity = gen.as_record(other, ("remains", r), rng.choice(["ru", "uk"]))
+        roll = rng.random()
+        sex = "male" if person.sex == "m" else "female"
+        if roll < 0.02:
+            sex = "unknown"
+        elif roll < 0.03:
+            sex = "female" if sex == "male" else "male"
+        lying = timedelta(days=rng.randint(0, 5 * 365))
+        at_death = (RECOVERED - lying - person.dob).days / 365.25
+        centre = rng.gauss(at_death, 4) if rng.random() >= 0.03 else rng.uniform(18, 70)
+        place = person.place if rng.random() < 0.25 else gen.person().place
+        claimed = (entity.family_name, entity.given_name, entity.patronymic) if entity else ()
+        remains.append(
+            RemainsFacts(
+                sex=sex,
+                age_min=max(0, round(centre - 5)),
+                age_max=max(0, round(centre + 5)),
+                recovered_on=RECOVERED,
+                recovery_region=place.uk,
+                claimed_name=" ".join(claimed),
+            )
+        )
+        remains_names.append(_names_only(entity) if entity else None)
+    return Claims(cases, case_names, remains, remains_names, wrong)
+
+
+@dataclass
+class Ranked:
+    dna_first: int = 0  # own family first by DNA among the TOP
+    combined_first: int = 0  # ... by DNA and other evidence
+    stored_dna_first: int = 0  # own family first among what screening stores (KEEP, LR >= 100)
+    stored_combined_first: int = 0
+    true_proposed: int = 0  # after the combination
+    true_flagged: int = 0  # DNA proposed, contradicted: a pair to review
+    false_proposed: int = 0  # after the combination
+    false_flagged: int = 0
+
+
+def rerank(
+    claims: Claims,
+    truth: np.ndarray,
+    top_columns: np.ndarray,
+    top_scores: np.ndarray,
+    prior: float,
+    thresholds: Thresholds,
+) -> Ranked:
+    """Each remains' TOP families by DNA, with the other evidence, as screening ranks them."""
+    out = Ranked()
+    floor = math.log10(thresholds.possible_lr)
+    for r, own in enumerate(truth):
+        rows = []
+        claimed = claims.remains_names[r]
+        for column, dna in zip(top_columns[r], top_scores[r], strict=True):
+            column, dna = int(column), float(dna)
+            bits = compare(claims.case_names[column], claimed).bits if claimed else None
+            notes = other_evidence(claims.remains[r], claims.cases[column], bits)
+            dna_band = band(dna, float(posterior(dna, prior)), thresholds).value
+            rows.append((column, dna, combine(dna, dna_band, notes)))
+        by_dna = sorted(rows, key=lambda row: -row[1])
+        by_both = sorted(rows, key=lambda row: -row[2].log10_lr)
+        out.dna_first += by_dna[0][0] == own
+        out.combined_first += by_both[0][0] == own
+        stored = [row for row in by_dna[:KEEP] if row[1] >= floor]
+        if stored:
+            out.stored_dna_first += stored[0][0] == own
+            out.stored_combined_first += max(stored, key=lambda row: row[2].log10_lr)[0] == own
+        for column, _dna, combined in rows:
+            true = column == own
+            if combined.band == "proposed":
+                out.true_proposed += true
+                out.false_proposed += not true
+            if combined.flag:
+                out.true_flagged += true
+                out.false_flagged += not true
+    return out
 
 
 def roc_svg(
@@ -221,6 +365,8 @@ def main() -> None:
     best_score = np.empty(len(remains))
     false_hist = np.zeros(len(BINS) - 1, dtype=np.int64)
     false_proposed = false_possible = 0
+    top_columns = np.empty((len(remains), TOP), dtype=np.intp)
+    top_scores = np.empty((len(remains), TOP))
     proposed_floor = math.log10(thresholds.proposed_lr)
     possible_floor = math.log10(thresholds.possible_lr)
     for start, scores in score_blocks(codes, tables):
@@ -229,6 +375,9 @@ def main() -> None:
         true_scores[start : start + len(rows)] = scores[rows, own]
         best[start : start + len(rows)] = scores.argmax(axis=1)
         best_score[start : start + len(rows)] = scores.max(axis=1)
+        top = np.argpartition(-scores, TOP - 1, axis=1)[:, :TOP]
+        top_columns[start : start + len(rows)] = top
+        top_scores[start : start + len(rows)] = np.take_along_axis(scores, top, axis=1)
         scores[rows, own] = np.nan  # leave only the unrelated pairs
         unrelated = scores[~np.isnan(scores)]
         false_hist += np.histogram(np.clip(unrelated, -60, 59.99), BINS)[0]
@@ -238,6 +387,11 @@ def main() -> None:
         )
         false_possible += int(((unrelated >= possible_floor) & (unrelated < proposed_floor)).sum())
     screened, screened_cpu = time.perf_counter() - started, time.process_time() - cpu
+
+    started, cpu = time.perf_counter(), time.process_time()
+    claims = simulate_claims(args.missing, truth, args.seed)
+    ranked = rerank(claims, truth, top_columns, top_scores, prior, thresholds)
+    weighed, weighed_cpu = time.perf_counter() - started, time.process_time() - cpu
 
     true_post = posterior(true_scores, prior)
     proposed = (true_scores >= proposed_floor) & (true_post >= thresholds.proposed_posterior)
@@ -271,6 +425,20 @@ def main() -> None:
     print(f"time (wall / CPU, one thread): simulate {simulated:.1f} s; prepare the families' "
           f"tables {prepared:.1f} / {prepared_cpu:.1f} s; screen all pairs {screened:.1f} / "
           f"{screened_cpu:.1f} s; memory peak {peak_mb:,.0f} MB")  # fmt: skip
+    count = len(remains)
+    print(f"other evidence (names claimed wrongly on {claims.wrong_names} remains), the {TOP} "
+          f"best families by DNA of each remains re-ranked ({weighed:.1f} s wall, "
+          f"{weighed_cpu:.1f} s CPU):")  # fmt: skip
+    print(f"  own family first among the {TOP}: DNA alone {ranked.dna_first / count:.1%}, "
+          f"with the other evidence {ranked.combined_first / count:.1%}")  # fmt: skip
+    print(f"  own family first among what screening stores (best {KEEP}, LR >= "
+          f"{thresholds.possible_lr:g}): DNA alone {ranked.stored_dna_first / count:.1%}, with "
+          f"the other evidence {ranked.stored_combined_first / count:.1%}")  # fmt: skip
+    print(f"  true proposals after the combination: {ranked.true_proposed:,} (DNA alone "
+          f"{proposed.sum():,}); flagged for review by a contradiction: "
+          f"{ranked.true_flagged}")  # fmt: skip
+    print(f"  false proposals after the combination: {ranked.false_proposed}; false pairs "
+          f"flagged: {ranked.false_flagged}")  # fmt: skip
     print("proposed, by the family's references (the 15 commonest):")
     for config, (hits, total) in sorted(by_config.items(), key=lambda item: -item[1][1])[:15]:
         print(f"  {config:<48} {hits:>5} / {total:<5} {hits / total:6.1%}")

@@ -8,11 +8,13 @@ Two layouts, told apart by their header:
   `D8S1179 a`/`D8S1179 b`, or `D8S1179` twice.
 
 UTF-8 (with or without a byte-order mark) or Windows-1251, `;` or `,` separated. Marker names
-are normalised (`vWA` = `VWA`); amelogenin and Y markers are dropped as the kinship core drops
-them. Nothing is lost silently: a cell that is not an allele, a third allele, a marker given
-twice with different genotypes and a row without a sample each become a problem with its line;
-the rest of the sample's profile is kept. Which sample numbers exist is not known here: the
-caller reports unknown ones with the line this module gives each profile.
+are normalised (`vWA` = `VWA`); amelogenin and Y markers are dropped from the profile as the
+kinship core drops them, but amelogenin is read as the sample's sex (X alone female, with a Y
+male), which screening weighs beside the DNA (app.dna.evidence). Nothing is lost silently: a
+cell that is not an allele, a third allele, a marker given twice with different genotypes and a
+row without a sample each become a problem with its line; the rest of the sample's profile is
+kept. Which sample numbers exist is not known here: the caller reports unknown ones with the
+line this module gives each profile.
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ class LabFile:
     layout: Layout | None
     profiles: dict[str, Profile] = field(default_factory=dict)  # sample number -> profile
     lines: dict[str, int] = field(default_factory=dict)  # sample number -> its first line
+    sexes: dict[str, str] = field(default_factory=dict)  # sample -> "male"/"female" (amelogenin)
     problems: list[LabProblem] = field(default_factory=list)
     rows: int = 0  # data rows read
 
@@ -150,6 +153,9 @@ class _Sink:
         result.lines.setdefault(sample, line)
         profile = result.profiles.setdefault(sample, {})
         canonical = normalize_marker(marker)
+        if canonical.startswith("AMEL"):
+            self._sex(sample, cells)
+            return
         if not canonical or not is_autosomal(canonical):
             return
         values = [cell.strip() for cell in cells if cell.strip()]
@@ -168,6 +174,12 @@ class _Sink:
             result.problems.append(LabProblem(line, ProblemCode.CONFLICT, sample, marker))
             return
         profile[canonical] = typed
+
+    def _sex(self, sample: str, cells: list[str]) -> None:
+        """Amelogenin: X alone is female, a Y is male; anything else says nothing."""
+        values = {cell.strip().upper() for cell in cells if cell.strip()}
+        if values and values <= {"X", "Y"}:
+            self.result.sexes[sample] = "male" if "Y" in values else "female"
 
 
 def _cell(row: list[str], index: int) -> str:

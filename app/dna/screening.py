@@ -10,7 +10,7 @@ Scoring a block of remains against all families is then a gather of rows and a s
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -71,9 +71,18 @@ def build_loci(table: FrequencyTable, profiles: Iterable[Profile]) -> dict[str, 
     return {marker: table.locus(marker, observed[marker]) for marker in sorted(table.markers)}
 
 
+# Called with (done, total) as work advances: loci prepared, remains screened.
+Progress = Callable[[int, int], None]
+
+
 def prepare_families(
-    families: Sequence[Family], loci: Mapping[str, Locus], settings: Settings
+    families: Sequence[Family],
+    loci: Mapping[str, Locus],
+    settings: Settings,
+    progress: Progress | None = None,
 ) -> FamilyTables:
+    """Every family's tables, locus by locus (``progress`` after each locus: this is the
+    costly step, minutes for thousands of families)."""
     offsets, total = {}, 0
     for marker, locus in loci.items():
         offsets[marker] = total
@@ -81,13 +90,15 @@ def prepare_families(
     usable = [family for family in families if not family.problems()]
     skipped = {family.id: family.problems() for family in families if family.problems()}
     rows = np.zeros((total + 1, len(usable)), dtype=np.float32)
-    for marker, locus in loci.items():
+    for done, (marker, locus) in enumerate(loci.items(), start=1):
         trans = transmission_matrix(locus, settings)
         start = offsets[marker]
         for column, family in enumerate(usable):
             table = locus_log10_lr(locus, typed_references(family, marker), settings, trans)
             if table is not None:
                 rows[start : start + len(table), column] = table
+        if progress is not None:
+            progress(done, len(loci))
     return FamilyTables(dict(loci), offsets, rows, [f.id for f in usable], skipped)
 
 
@@ -138,10 +149,11 @@ def screen(
     prior: float,
     thresholds: Thresholds | None = None,
     keep: int = 3,
+    progress: Progress | None = None,
 ) -> list[Candidate]:
     """For each remains, its families at or above the 'possible' threshold, best first, at
     most `keep` each. The prior is one over the open missing persons of the group, or a
-    user's."""
+    user's. ``progress`` is told the remains screened after each block."""
     if not 0 < prior < 1:
         raise ValueError("the prior must be between 0 and 1")
     thresholds = thresholds or Thresholds()
@@ -170,5 +182,7 @@ def screen(
                         rank,
                     )
                 )
+        if progress is not None:
+            progress(min(start + scores.shape[0], codes.shape[0]), codes.shape[0])
     found.sort(key=lambda c: -c.log10_lr)
     return found

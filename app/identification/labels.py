@@ -7,8 +7,10 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from app.cases.labels import SEX_LABELS
 from app.cases.models import Case
 from app.dna.checks import FindingCode
+from app.dna.evidence import AMELOGENIN, WRITTEN, EvidenceCode, Factor, Flag
 from app.dna.explain import LocusStatus
 from app.dna.labfiles import ProblemCode
 from app.exchanges.models import ExchangeRemains
@@ -46,6 +48,37 @@ LOCUS_LABELS = {
     LocusStatus.UNKNOWN_MARKER: _l("not in the frequency table"),
 }
 
+FACTOR_LABELS = {
+    Factor.NAME: _l("Claimed name"),
+    Factor.SEX: _l("Sex"),
+    Factor.AGE: _l("Age (remains' estimate; the case's age on the recovery date)"),
+    Factor.REGION: _l("Oblast (recovery; the case's)"),
+}
+
+EVIDENCE_LABELS = {
+    EvidenceCode.NAME_AGREES: _l("the name matcher finds the names alike"),
+    EvidenceCode.NAME_DIFFERS: _l("the name matcher finds the names different"),
+    EvidenceCode.NAME_CAPPED: _l("counted at the bound: a name never outweighs the DNA"),
+    EvidenceCode.SEX_SAME: _l("same sex"),
+    EvidenceCode.SEX_DIFFERENT: _l("different sex: a contradiction (or a mislabelled sex)"),
+    EvidenceCode.AGE_INSIDE: _l("within the estimate"),
+    EvidenceCode.AGE_NEAR: _l("a few years outside the estimate"),
+    EvidenceCode.AGE_OUTSIDE: _l("outside the estimate"),
+    EvidenceCode.AGE_FAR: _l("far outside the estimate: a contradiction"),
+    EvidenceCode.REGION_SAME: _l("same oblast"),
+    EvidenceCode.REGION_DIFFERENT: _l("another oblast"),
+    EvidenceCode.UNKNOWN: _l("not known on one side: not counted"),
+}
+
+SOURCE_LABELS = {
+    AMELOGENIN: _l("laboratory: amelogenin"),
+    WRITTEN: _l("as the other side wrote it"),
+}
+
+FLAG_LABELS = {
+    Flag.CONTRADICTED: _l("DNA would propose it, but the other evidence contradicts it: review"),
+}
+
 BAND_LABELS = {"proposed": _l("Proposed identifications"), "possible": _l("Possible")}
 RUN_STATUS_LABELS = {
     RunStatus.QUEUED: _l("queued"),
@@ -63,6 +96,11 @@ def labels() -> dict[str, Any]:
         "band_labels": BAND_LABELS,
         "run_status_labels": RUN_STATUS_LABELS,
         "relationship_labels": RELATIONSHIP_LABELS,
+        "factor_labels": FACTOR_LABELS,
+        "evidence_labels": EVIDENCE_LABELS,
+        "flag_labels": FLAG_LABELS,
+        "source_labels": SOURCE_LABELS,
+        "sex_labels": SEX_LABELS,
     }
 
 

@@ -101,6 +101,9 @@ class RemainsProfile(Model):
     remains_id: Mapped[int] = mapped_column(ForeignKey("exchange_remains.id", ondelete="CASCADE"))
     profile: Mapped[dict[str, list[str]]] = mapped_column(JSON)
     received_at: Mapped[created_at]
+    # The sex the laboratory's amelogenin shows ("male", "female", "" if not typed): screening
+    # weighs it before the sex the other side wrote (app.dna.evidence).
+    lab_sex: Mapped[str] = mapped_column(String(10), default="", server_default="")
 
     remains: Mapped[ExchangeRemains] = relationship()
 
@@ -127,8 +130,21 @@ class ScreeningRun(Model):
     # Families not screened, and why: {case id: [problem, ...]}
     skipped: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
     error: Mapped[str] = mapped_column(String(200), default="")
+    # Who runs it (app.jobs.runner_id) and since when: a run whose process died is marked
+    # failed ("interrupted") by app.jobs.mark_interrupted, never left running.
+    runner: Mapped[str | None] = mapped_column(String(100))
+    started_at: Mapped[datetime | None] = mapped_column(TZDateTime)
 
     started_by: Mapped[User | None] = relationship()
+
+    @property
+    def job_key(self) -> str:
+        return self.key_for(self.id)
+
+    @staticmethod
+    def key_for(run_id: int) -> str:
+        """The key of a run's job (progress, liveness) before its row is loaded."""
+        return f"dna-screening-{run_id}"
 
 
 class IdentificationProposal(Model):
@@ -152,6 +168,14 @@ class IdentificationProposal(Model):
     rank: Mapped[int] = mapped_column(default=1)
     # app.dna.explain's notes: [{"marker", "status", "remains", "log10_lr", "shared", "mutation"}]
     explanation: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # app.dna.evidence's notes for the name, sex, age and region:
+    # [{"factor", "code", "log10_lr", "remains", "case"}]
+    evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default="[]")
+    # The DNA's and the other evidence's log10 LR together: what orders a band's pairs.
+    combined_log10_lr: Mapped[float | None]
+    # app.dna.evidence.Flag: "contradicted" when the DNA proposed it but the other evidence
+    # contradicts it (the band is then "possible", for review).
+    flag: Mapped[str] = mapped_column(String(20), default="", server_default="")
     status: Mapped[str] = mapped_column(String(10), default=ProposalStatus.OPEN.value)
     forwarded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     forwarded_at: Mapped[datetime | None] = mapped_column(TZDateTime)

@@ -5,7 +5,8 @@ Profiles are shown only on DNA reviewers' pages, and every page that shows one a
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -27,7 +28,13 @@ from app.identification.forms import (
     ScreeningForm,
 )
 from app.identification.labels import finding_rows, labels
-from app.identification.models import IdentificationProposal, ReferenceSample
+from app.identification.models import (
+    IdentificationProposal,
+    ReferenceSample,
+    RunStatus,
+    ScreeningRun,
+)
+from app.jobs import get_progress
 from app.web import add_form_error
 
 bp = Blueprint("dna", __name__)
@@ -63,6 +70,10 @@ def screening():
             services.run_screening_job(run.id)  # at once when jobs run inline
             flash(_("Screening started."), "success")
             return redirect(url_for("dna.screening"))
+    # A run whose worker died is marked failed here, so that the page never shows it running
+    # forever and a new one can be started.
+    if services.mark_interrupted_runs():
+        db.session.commit()
     return render_template(
         "identification/screening.html",
         form=form,
@@ -70,6 +81,39 @@ def screening():
         table=services.active_table(),
         **labels(),
     )
+
+
+@bp.route("/dna/screening/<int:screening_id>/progress")
+@require(Permission.DNA_SCREENING_RUN)
+def screening_progress(screening_id: int):
+    """JSON for the screening page's progress bar: {done, total, finished, message, status}."""
+    run = db.get_or_404(ScreeningRun, screening_id)
+    if run.status in (RunStatus.QUEUED, RunStatus.RUNNING) and services.mark_interrupted_runs():
+        db.session.commit()
+    state = get_progress(run.job_key)
+    finished = run.status not in (RunStatus.QUEUED, RunStatus.RUNNING)
+    payload = {
+        "done": state.done if state else 0,
+        "total": state.total if state else 0,
+        "finished": finished,
+        "status": run.status,
+    }
+    if finished:
+        payload["message"] = _("Finished.")
+    elif state is None or run.status == RunStatus.QUEUED:
+        payload["message"] = _("Waiting for a worker.")
+    elif state.message == services.STAGE_SCREENING:
+        payload["message"] = ngettext(
+            "%(n)s remains screened", "%(n)s remains screened", state.items,
+            n=format_decimal(state.items),
+        )  # fmt: skip
+    else:
+        payload["message"] = _(
+            "Preparing the families' tables: locus %(done)d of %(total)d",
+            done=state.done,
+            total=state.total,
+        )
+    return jsonify(payload)
 
 
 @bp.route("/dna/proposals")

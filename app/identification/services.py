@@ -24,7 +24,7 @@ from app.auth.permissions import Permission
 from app.cases.access import can_edit_case
 from app.cases.models import Case, CaseStatus, Relative
 from app.database import utcnow
-from app.dna import checks, explain, screening
+from app.dna import checks, evidence, explain, screening
 from app.dna.frequencies import FrequencyTable, MarkerFrequencies, read_table
 from app.dna.kinship import Family, Reference, Relationship, Settings
 from app.dna.labfiles import LabProblem, ProblemCode, read_lab_file
@@ -43,7 +43,9 @@ from app.identification.models import (
     RunStatus,
     ScreeningRun,
 )
-from app.jobs import exclusive, job
+from app.jobs import exclusive, job, mark_interrupted, report_progress, runner_id, running
+from app.matching.entities import MatchEntity, prepare
+from app.matching.scoring import compare
 
 # The relationships a case's sample may have (app.dna.kinship's pedigree).
 RELATIONSHIPS = tuple(Relationship)
@@ -271,10 +273,12 @@ def import_lab_file(data: bytes, filename: str, actor: User) -> LabImport:
         else:
             (target,) = remains_of[number]
             existing = remains_profile(target)
+            sex = parsed.sexes.get(number, "")
             if existing is None:
-                db.session.add(RemainsProfile(remains_id=target.id, profile=stored))
+                db.session.add(RemainsProfile(remains_id=target.id, profile=stored, lab_sex=sex))
             else:
                 existing.profile, existing.received_at = stored, now
+                existing.lab_sex = sex
             result.attached.append(
                 Attached(number, "remains", target.id, len(profile), line, existing is not None)
             )
@@ -298,9 +302,31 @@ def import_lab_file(data: bytes, filename: str, actor: User) -> LabImport:
 SETTINGS = Settings(theta=0.01)  # as the benchmark and the usual practice for one population
 
 
+def mark_interrupted_runs() -> int:
+    """Mark runs whose process died (running) or that no worker took up within an hour
+    (queued) as failed ("interrupted"), so that none shows as under way forever and a new
+    one can start; flushes, returns how many."""
+    return sum(
+        mark_interrupted(ScreeningRun, status.value, RunStatus.FAILED.value, "interrupted")
+        for status in (RunStatus.RUNNING, RunStatus.QUEUED)
+    )
+
+
+def active_run() -> ScreeningRun | None:
+    """The run queued or under way, if any (after the dead ones are marked failed)."""
+    mark_interrupted_runs()
+    query = select(ScreeningRun).where(
+        ScreeningRun.status.in_([RunStatus.QUEUED.value, RunStatus.RUNNING.value])
+    )
+    return db.session.scalars(query.order_by(ScreeningRun.id.desc())).first()
+
+
 def start_screening(actor: User) -> ScreeningRun:
+    """Queue a run; one at a time (a second would only do the same work again)."""
     if not actor.can(Permission.DNA_SCREENING_RUN):
         raise DnaError(_("You may not start a screening."))
+    if active_run() is not None:
+        raise DnaError(_("A screening is already under way: wait for it to finish."))
     table = active_table()
     if table is None:
         raise DnaError(_("No frequency table is loaded: an administrator loads one first."))
@@ -386,14 +412,136 @@ def _note_json(note: explain.LocusNote) -> dict[str, Any]:
     }
 
 
+# Progress stages, stored as the progress message (the page words it in the reader's language).
+STAGE_TABLES = "tables"  # the families' tables, locus by locus
+STAGE_SCREENING = "screening"  # remains against families, block by block
+
+
+def _name_bits(found: ExchangeRemains, case: Case) -> float | None:
+    """The name matcher's bits for the claimed name against the case's names (and aliases),
+    or None when the other side claims no name. Only names are given to the matcher, so
+    every bit it returns is a name's."""
+    claimed = (found.claimed_family_name, found.claimed_given_name, found.claimed_patronymic)
+    if not any(part.strip() for part in claimed):
+        return None
+    theirs = MatchEntity(("remains", found.id), *claimed)
+    ours = MatchEntity(
+        ("case", case.id),
+        case.family_name,
+        case.given_name,
+        case.patronymic,
+        case.family_name_latin,
+        case.given_name_latin,
+        aliases=tuple((a.family_name, a.given_name, a.patronymic) for a in case.aliases),
+    )
+    return compare(prepare(ours), prepare(theirs)).bits
+
+
+def remains_facts(found: ExchangeRemains, lab_sex: str = "") -> evidence.RemainsFacts:
+    claimed = (found.claimed_family_name, found.claimed_given_name, found.claimed_patronymic)
+    return evidence.RemainsFacts(
+        sex=found.sex,
+        lab_sex=lab_sex,
+        age_min=found.age_min,
+        age_max=found.age_max,
+        recovered_on=found.recovered_on,
+        recovery_region=found.recovery_region,
+        claimed_name=" ".join(part.strip() for part in claimed if part.strip()),
+    )
+
+
+def case_facts(case: Case) -> evidence.CaseFacts:
+    return evidence.CaseFacts(
+        sex=case.sex,
+        dob_year=case.dob_year,
+        dob_month=case.dob_month,
+        dob_day=case.dob_day,
+        estimated_age=case.estimated_age,
+        age_estimated_on=case.age_estimated_on,
+        places=(case.region, case.last_known_place, case.place_of_birth),
+    )
+
+
+def other_evidence(
+    found: ExchangeRemains, case: Case, lab_sex: str | None = None
+) -> list[evidence.EvidenceNote]:
+    """The name, sex, age and region factors of a pair (app.dna.evidence); ``lab_sex`` is the
+    remains' amelogenin sex (looked up when not given)."""
+    if lab_sex is None:
+        profile = remains_profile(found)
+        lab_sex = profile.lab_sex if profile else ""
+    facts = remains_facts(found, lab_sex)
+    return evidence.other_evidence(facts, case_facts(case), _name_bits(found, case))
+
+
+def _ranked(
+    candidates: list[screening.Candidate],
+) -> list[tuple[screening.Candidate, list[evidence.EvidenceNote], evidence.Combined, int]]:
+    """The candidates worth storing with their other evidence and combined band, each
+    remains' families re-ranked by the combined log10 LR (the DNA still decides the band)."""
+    kept = [c for c in candidates if c.band is not screening.Band.NONE]
+    remains_by_id = {
+        r.id: r
+        for r in db.session.scalars(
+            select(ExchangeRemains).where(ExchangeRemains.id.in_({int(c.remains_id) for c in kept}))
+        )
+    }
+    cases = {
+        c.id: c
+        for c in db.session.scalars(
+            select(Case).where(Case.id.in_({int(c.family_id) for c in kept}))
+        )
+    }
+    lab_sexes = {
+        remains_id: sex
+        for remains_id, sex in db.session.execute(
+            select(RemainsProfile.remains_id, RemainsProfile.lab_sex).where(
+                RemainsProfile.remains_id.in_(list(remains_by_id))
+            )
+        )
+    }
+    scored = []
+    for candidate in kept:
+        remains_id = int(candidate.remains_id)
+        notes = other_evidence(
+            remains_by_id[remains_id],
+            cases[int(candidate.family_id)],
+            lab_sexes.get(remains_id, ""),
+        )
+        scored.append(
+            (candidate, notes, evidence.combine(candidate.log10_lr, candidate.band.value, notes))
+        )
+    by_remains: dict[str, list[Any]] = defaultdict(list)
+    for item in scored:
+        by_remains[item[0].remains_id].append(item)
+    ranked = []
+    for items in by_remains.values():
+        items.sort(key=lambda item: -item[2].log10_lr)
+        ranked += [(*item, rank) for rank, item in enumerate(items, start=1)]
+    return ranked
+
+
 def run_screening(run_id: int) -> ScreeningRun:
     """Screen every unlinked remains profile against every open case's family with the run's
-    table; store the proposed and possible pairs with their explanations, and the consistency
-    checks' findings, then commit (or record the failure and commit that)."""
+    table; store the proposed and possible pairs with their explanations and other evidence,
+    and the consistency checks' findings, then commit (or record the failure and commit
+    that). Progress goes to the queue's store under the run's job key."""
+    with running(ScreeningRun.key_for(run_id)):
+        return _run_screening(run_id)
+
+
+def _run_screening(run_id: int) -> ScreeningRun:
     run = db.session.get(ScreeningRun, run_id)
     if run is None:
         raise LookupError(f"no screening run {run_id}")
+    if run.status != RunStatus.QUEUED.value:
+        # Marked interrupted while it waited for a worker (a newer run may be doing its
+        # work), or already run: it is not run again.
+        return run
     run.status = RunStatus.RUNNING.value
+    run.runner = runner_id()
+    run.started_at = utcnow()
+    key = run.job_key
     db.session.commit()
     clock = time.perf_counter()
     try:
@@ -406,16 +554,30 @@ def run_screening(run_id: int) -> ScreeningRun:
         loci = screening.build_loci(
             table, [*remains.values(), *(profile_from_json(s.profile) for s in samples)]
         )
-        tables = screening.prepare_families(families, loci, SETTINGS)
+        report_progress(key, 0, len(loci), STAGE_TABLES)
+        tables = screening.prepare_families(
+            families,
+            loci,
+            SETTINGS,
+            progress=lambda done, total: report_progress(key, done, total, STAGE_TABLES),
+        )
         ids = list(remains)
         codes = screening.encode_remains([remains[i] for i in ids], tables)
         prior = _prior()
-        candidates = screening.screen(ids, codes, tables, prior)
+        report_progress(key, 0, len(ids), STAGE_SCREENING)
+        candidates = screening.screen(
+            ids,
+            codes,
+            tables,
+            prior,
+            progress=lambda done, total: report_progress(
+                key, done, total, STAGE_SCREENING, items=done
+            ),
+        )
         family_of = {f.id: f for f in families}
-        for candidate in candidates:
-            if candidate.band is screening.Band.NONE:
-                continue
-            notes = explain.explain_pair(
+        ranked = _ranked(candidates)
+        for candidate, notes, combined, rank in ranked:
+            loci_notes = explain.explain_pair(
                 remains[candidate.remains_id], family_of[candidate.family_id], loci, SETTINGS
             )
             db.session.add(
@@ -425,9 +587,12 @@ def run_screening(run_id: int) -> ScreeningRun:
                     case_id=int(candidate.family_id),
                     log10_lr=candidate.log10_lr,
                     posterior=candidate.posterior,
-                    band=ProposalBand(candidate.band.value).value,
-                    rank=candidate.rank,
-                    explanation=[_note_json(n) for n in notes],
+                    band=ProposalBand(combined.band).value,
+                    rank=rank,
+                    explanation=[_note_json(n) for n in loci_notes],
+                    evidence=[note.as_dict() for note in notes],
+                    combined_log10_lr=round(combined.log10_lr, 4),
+                    flag=combined.flag.value,
                 )
             )
         findings = [f for family in families for f in checks.inconsistent_references(family)]
@@ -439,7 +604,7 @@ def run_screening(run_id: int) -> ScreeningRun:
         run.skipped = tables.skipped
         run.remains_count = len(ids)
         run.families_count = len(tables.family_ids)
-        run.proposals_count = sum(c.band is not screening.Band.NONE for c in candidates)
+        run.proposals_count = len(ranked)
         run.prior = prior
         run.status = RunStatus.DONE.value
     except Exception as error:
@@ -476,11 +641,17 @@ def latest_done_run() -> ScreeningRun | None:
 
 
 def run_proposals(run: ScreeningRun) -> dict[str, list[IdentificationProposal]]:
-    """The run's proposals by band, strongest first."""
+    """The run's proposals by band, strongest first: by the DNA and the other evidence
+    together (app.dna.evidence), the DNA alone for runs made before there was any."""
     query = (
         select(IdentificationProposal)
         .where(IdentificationProposal.run_id == run.id)
-        .order_by(IdentificationProposal.log10_lr.desc(), IdentificationProposal.id)
+        .order_by(
+            func.coalesce(
+                IdentificationProposal.combined_log10_lr, IdentificationProposal.log10_lr
+            ).desc(),
+            IdentificationProposal.id,
+        )
     )
     banded: dict[str, list[IdentificationProposal]] = {band.value: [] for band in ProposalBand}
     for proposal in db.session.scalars(query):
@@ -505,6 +676,13 @@ def evidence_summary(proposal: IdentificationProposal) -> str:
     )
     if mutations:
         text += " " + _("Mutation assumed at %(count)d loci.", count=mutations)
+    if proposal.combined_log10_lr is not None:
+        text += " " + _(
+            "With the other evidence (name, sex, age, region): 10^%(lr).1f.",
+            lr=proposal.combined_log10_lr,
+        )
+    if proposal.flag == evidence.Flag.CONTRADICTED:
+        text += " " + _("The other evidence contradicts it (sex or age): reviewed by a person.")
     return text
 
 
@@ -575,6 +753,8 @@ __all__ = [
     "AMBIGUOUS_SAMPLE",
     "EMPTY_PROFILE",
     "RELATIONSHIPS",
+    "STAGE_SCREENING",
+    "STAGE_TABLES",
     "UNKNOWN_SAMPLE",
     "Attached",
     "CaseResult",
@@ -582,6 +762,7 @@ __all__ = [
     "LabImport",
     "ProblemCode",
     "activate_frequency_table",
+    "active_run",
     "active_table",
     "add_frequency_table",
     "add_reference_sample",
@@ -592,6 +773,8 @@ __all__ = [
     "frequency_tables",
     "import_lab_file",
     "latest_done_run",
+    "mark_interrupted_runs",
+    "other_evidence",
     "profile_from_json",
     "profile_to_json",
     "read_reference_profile",

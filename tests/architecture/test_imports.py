@@ -90,6 +90,7 @@ PURE_CORES = [
     "app.dna.explain",
     "app.dna.checks",
     "app.dna.labfiles",
+    "app.dna.evidence",
     "app.answers.words",
 ]
 PURE_ALLOWED = {"app", "app.names", "app.imports", "app.cases", "app.matching", "app.records"}

@@ -1,5 +1,7 @@
 """Laboratory exports, both layouts: profiles by sample number, problems by line."""
 
+import pytest
+
 from app.dna.labfiles import Layout, ProblemCode, read_lab_file
 
 
@@ -20,6 +22,7 @@ def test_long_form_with_semicolons_and_marker_spellings():
     }
     assert result.lines == {"REF-1": 2, "REF-2": 6}
     assert result.problems == []
+    assert result.sexes == {"REF-1": "male"}  # amelogenin: not in the profile, read as sex
 
 
 def test_long_form_problems_carry_their_lines_and_keep_the_rest():
@@ -87,3 +90,14 @@ def test_wide_form_columns_that_name_no_marker_are_reported_not_read():
         (1, ProblemCode.IGNORED_COLUMN, "Kit"),
         (1, ProblemCode.IGNORED_COLUMN, "Run date"),
     ]
+
+
+@pytest.mark.parametrize(
+    "cells, sex",
+    [("X;X", "female"), ("X;", "female"), ("X;Y", "male"), ("Y;", "male"), ("OL;", None)],
+)
+def test_amelogenin_is_read_as_the_sex(cells, sex):
+    data = f"Sample;Marker;Allele 1;Allele 2\nRM-1;Amelogenin;{cells}\nRM-1;TH01;6;7\n"
+    result = read_lab_file(data.encode())
+    assert result.sexes.get("RM-1") == sex
+    assert result.profiles == {"RM-1": {"TH01": ("6", "7")}}

@@ -156,4 +156,4 @@ def dna_ids(supervisor: User, case: Case, remains_id: int) -> dict[str, int]:
     )
     db.session.add(proposal)
     db.session.flush()
-    return {"sample_id": sample.id, "proposal_id": proposal.id}
+    return {"sample_id": sample.id, "proposal_id": proposal.id, "screening_id": run.id}

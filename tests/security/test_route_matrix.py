@@ -131,6 +131,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "dna.sample_new": OWNER,  # a relative's sample and consent, recorded on the case
     "dna.sample_show": DNA,
     "dna.screening": DNA,
+    "dna.screening_progress": DNA,
     "exchange_reports.exchange_export": STAFF,
     "exchange_reports.exchange_page": STAFF,
     "exchange_reports.exchange_report_csv": STAFF,
