@@ -1,0 +1,44 @@
+"""The case list's name index is in the alphabet's collation and the review queue's index ascends, so that both serve their lists' sorts
+
+Revision ID: b5e1c0a7d2f4
+Revises: e7b336dbcd47
+Create Date: 2026-12-01 16:40:00.000000
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = 'b5e1c0a7d2f4'
+down_revision = 'e7b336dbcd47'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    # The case list sorts names in the "alphabet" collation (a1fabe7c0a11 creates it on
+    # PostgreSQL; every SQLite connection of the application registers it, app/sqlite.py).
+    with op.batch_alter_table('case_record', schema=None) as batch_op:
+        batch_op.drop_index('ix_case_record_status_name')
+        batch_op.create_index(
+            'ix_case_record_status_name',
+            ['status', sa.text('family_name COLLATE alphabet'),
+             sa.text('given_name COLLATE alphabet'), 'id'],
+            unique=False,
+        )
+
+    # Best first (score DESC, id DESC) reads this index backwards.
+    with op.batch_alter_table('match_candidate', schema=None) as batch_op:
+        batch_op.drop_index('ix_match_candidate_queue')
+        batch_op.create_index('ix_match_candidate_queue', ['status', 'likely', 'score', 'id'], unique=False)
+
+
+def downgrade():
+    with op.batch_alter_table('match_candidate', schema=None) as batch_op:
+        batch_op.drop_index('ix_match_candidate_queue')
+        batch_op.create_index('ix_match_candidate_queue', ['status', 'likely', sa.literal_column('score DESC'), 'id'], unique=False)
+
+    with op.batch_alter_table('case_record', schema=None) as batch_op:
+        batch_op.drop_index('ix_case_record_status_name')
+        batch_op.create_index('ix_case_record_status_name', ['status', 'family_name', 'given_name', 'id'], unique=False)
