@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 from sqlalchemy import (
     CheckConstraint,
     ColumnElement,
+    Computed,
     Date,
     ForeignKey,
     Index,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -56,6 +58,15 @@ class Priority(StrEnum):
     NORMAL = "normal"
     HIGH = "high"
     URGENT = "urgent"
+
+
+# The queues' order of priorities, most urgent first, as SQL the database computes a column from.
+PRIORITY_RANKS = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.NORMAL: 2, Priority.LOW: 3}
+PRIORITY_RANK_SQL = (
+    "CASE priority "
+    + " ".join(f"WHEN '{priority.value}' THEN {rank}" for priority, rank in PRIORITY_RANKS.items())
+    + " END"
+)
 
 
 class Sex(StrEnum):
@@ -143,10 +154,13 @@ class Case(Model):
         Index("ix_case_record_last_activity", "last_activity_at"),
         # The queues (unassigned, each caseworker's load) count and sort from this index alone.
         Index("ix_case_record_assigned_queue", "assigned_to_id", "status", "archived", "priority"),
+        # The unassigned queue, most urgent first, a page at a time (see priority_rank).
+        Index("ix_case_record_assigned_rank", "assigned_to_id", "priority_rank", "id"),
     )
-    # Bookkeeping columns whose changes are not worth an audit event of their own.
+    # Bookkeeping columns whose changes are not worth an audit event of their own (and one
+    # the database computes from another).
     __audit_ignore__ = frozenset(
-        {"version", "last_activity_at", "updated_at", "identity_changed_at"}
+        {"version", "last_activity_at", "updated_at", "identity_changed_at", "priority_rank"}
     )
 
     id: Mapped[intpk]
@@ -154,6 +168,10 @@ class Case(Model):
     external_id: Mapped[str | None] = mapped_column(String(100))
     case_type: Mapped[str] = mapped_column(String(20), default=CaseType.CHILD.value)
     priority: Mapped[str] = mapped_column(String(10), default=Priority.NORMAL.value)
+    # ``priority`` as its rank in the queues (PRIORITY_RANKS), computed by the database so that
+    # an index can hold it: sorted by a CASE over ``priority``, the unassigned queue sorted all
+    # of its cases (18,700 at national scale) for every page.
+    priority_rank: Mapped[int] = mapped_column(SmallInteger, Computed(PRIORITY_RANK_SQL))
 
     family_name: Mapped[str] = mapped_column(String(200), default="")
     given_name: Mapped[str] = mapped_column(String(200), default="")

@@ -16,18 +16,14 @@ from app.cases.models import (
     Case,
     CaseStatus,
     ContactLog,
-    Priority,
     TransitionRequest,
 )
 from app.database import utcnow
 from app.extensions import db
 from app.sorting import Fixed, Sort, ordering
 
-PRIORITY_RANK = case(
-    {Priority.URGENT.value: 0, Priority.HIGH.value: 1, Priority.NORMAL.value: 2},
-    value=Case.priority,
-    else_=3,
-)
+# Most urgent first: a column the database computes from the priority (Case.priority_rank).
+PRIORITY_RANK = Case.priority_rank
 # Statuses in the order of the workflow, as the status filter lists them.
 STATUS_RANK = case(
     {status.value: rank for rank, status in enumerate(CaseStatus)}, value=Case.status

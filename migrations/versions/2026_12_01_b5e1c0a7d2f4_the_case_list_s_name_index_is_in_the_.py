@@ -1,4 +1,4 @@
-"""The case list's name index is in the alphabet's collation and the review queue's index ascends, so that both serve their lists' sorts
+"""The case list's name index is in the alphabet's collation, the review queue's index ascends, and a case's priority has a computed rank with an index for the unassigned queue, so that each list reads its page in its order
 
 Revision ID: b5e1c0a7d2f4
 Revises: e7b336dbcd47
@@ -28,6 +28,12 @@ def upgrade():
             unique=False,
         )
 
+    # The priority's rank in the queues, computed by the database (VIRTUAL on SQLite, which can
+    # add no STORED column; STORED on PostgreSQL, which has no other kind).
+    with op.batch_alter_table('case_record', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('priority_rank', sa.SmallInteger(), sa.Computed("CASE priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 WHEN 'low' THEN 3 END"), nullable=False))
+        batch_op.create_index('ix_case_record_assigned_rank', ['assigned_to_id', 'priority_rank', 'id'], unique=False)
+
     # Best first (score DESC, id DESC) reads this index backwards.
     with op.batch_alter_table('match_candidate', schema=None) as batch_op:
         batch_op.drop_index('ix_match_candidate_queue')
@@ -38,6 +44,10 @@ def downgrade():
     with op.batch_alter_table('match_candidate', schema=None) as batch_op:
         batch_op.drop_index('ix_match_candidate_queue')
         batch_op.create_index('ix_match_candidate_queue', ['status', 'likely', sa.literal_column('score DESC'), 'id'], unique=False)
+
+    with op.batch_alter_table('case_record', schema=None) as batch_op:
+        batch_op.drop_index('ix_case_record_assigned_rank')
+        batch_op.drop_column('priority_rank')
 
     with op.batch_alter_table('case_record', schema=None) as batch_op:
         batch_op.drop_index('ix_case_record_status_name')
