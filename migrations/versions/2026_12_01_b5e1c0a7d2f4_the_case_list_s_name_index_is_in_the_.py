@@ -1,4 +1,4 @@
-"""The case list's name index is in the alphabet's collation, the review queue's index ascends, and a case's priority has a computed rank with an index for the unassigned queue, so that each list reads its page in its order
+"""The case list's name index is in the alphabet's collation, the review queue's index ascends, a case's priority has a computed rank with an index for the unassigned queue, and the status index holds archived, so that each list reads its page in its order and counts from an index
 
 Revision ID: b5e1c0a7d2f4
 Revises: e7b336dbcd47
@@ -34,6 +34,11 @@ def upgrade():
         batch_op.add_column(sa.Column('priority_rank', sa.SmallInteger(), sa.Computed("CASE priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 WHEN 'low' THEN 3 END"), nullable=False))
         batch_op.create_index('ix_case_record_assigned_rank', ['assigned_to_id', 'priority_rank', 'id'], unique=False)
 
+    # A status filter's count (status, not archived) reads this index alone.
+    with op.batch_alter_table('case_record', schema=None) as batch_op:
+        batch_op.drop_index('ix_case_record_status_assigned')
+        batch_op.create_index('ix_case_record_status_assigned', ['status', 'assigned_to_id', 'archived'], unique=False)
+
     # Best first (score DESC, id DESC) reads this index backwards.
     with op.batch_alter_table('match_candidate', schema=None) as batch_op:
         batch_op.drop_index('ix_match_candidate_queue')
@@ -41,6 +46,10 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('case_record', schema=None) as batch_op:
+        batch_op.drop_index('ix_case_record_status_assigned')
+        batch_op.create_index('ix_case_record_status_assigned', ['status', 'assigned_to_id'], unique=False)
+
     with op.batch_alter_table('match_candidate', schema=None) as batch_op:
         batch_op.drop_index('ix_match_candidate_queue')
         batch_op.create_index('ix_match_candidate_queue', ['status', 'likely', sa.literal_column('score DESC'), 'id'], unique=False)

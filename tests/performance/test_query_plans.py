@@ -10,7 +10,7 @@ statistics (on a small table a sort is cheaper than the index), so these run on 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from app.cases.queues import CASE_SORTS, open_cases, unassigned_cases
 from app.extensions import db
@@ -61,3 +61,12 @@ def test_the_unassigned_queue_reads_its_page_from_the_rank_index(descending):
     shown = plan(query)
     assert "ix_case_record_assigned_rank" in shown
     assert "TEMP B-TREE" not in shown
+
+
+def test_a_status_filter_is_counted_from_the_index_alone():
+    """The case list's total for a status (open cases only): the index holds every column the
+    count reads, so no case row is read (20,000 new cases: 1-9 ms against 13-28)."""
+    query = select(func.count()).select_from(
+        open_cases().where(text("case_record.status = 'new'")).subquery()
+    )
+    assert "COVERING INDEX ix_case_record_status_assigned" in plan(query)
