@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 from sqlalchemy import (
     CheckConstraint,
     ColumnElement,
+    Computed,
     Date,
     ForeignKey,
     Index,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -25,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, Session, WriteOnlyMapped, mapped_column, relationship
 
+from app.alphabet import NAME_COLLATION
 from app.database import TZDateTime, created_at, intpk, utcnow
 from app.dates import PartialDate
 from app.extensions import Model, db
@@ -55,6 +58,15 @@ class Priority(StrEnum):
     NORMAL = "normal"
     HIGH = "high"
     URGENT = "urgent"
+
+
+# The queues' order of priorities, most urgent first, as SQL the database computes a column from.
+PRIORITY_RANKS = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.NORMAL: 2, Priority.LOW: 3}
+PRIORITY_RANK_SQL = (
+    "CASE priority "
+    + " ".join(f"WHEN '{priority.value}' THEN {rank}" for priority, rank in PRIORITY_RANKS.items())
+    + " END"
+)
 
 
 class Sex(StrEnum):
@@ -138,16 +150,19 @@ class Case(Model):
         ),
         CheckConstraint("dob_month IS NULL OR dob_month BETWEEN 1 AND 12", name="dob_month_range"),
         CheckConstraint("dob_day IS NULL OR dob_day BETWEEN 1 AND 31", name="dob_day_range"),
-        Index("ix_case_record_status_assigned", "status", "assigned_to_id"),
+        # Archived last: a list filtered by status (and so not archived) counts its rows from
+        # this index alone, not from the table's rows (20,000 new cases: 1-9 ms against 13-28).
+        Index("ix_case_record_status_assigned", "status", "assigned_to_id", "archived"),
         Index("ix_case_record_last_activity", "last_activity_at"),
-        # The case list filtered by status and sorted by name, a page at a time.
-        Index("ix_case_record_status_name", "status", "family_name", "given_name", "id"),
         # The queues (unassigned, each caseworker's load) count and sort from this index alone.
         Index("ix_case_record_assigned_queue", "assigned_to_id", "status", "archived", "priority"),
+        # The unassigned queue, most urgent first, a page at a time (see priority_rank).
+        Index("ix_case_record_assigned_rank", "assigned_to_id", "priority_rank", "id"),
     )
-    # Bookkeeping columns whose changes are not worth an audit event of their own.
+    # Bookkeeping columns whose changes are not worth an audit event of their own (and one
+    # the database computes from another).
     __audit_ignore__ = frozenset(
-        {"version", "last_activity_at", "updated_at", "identity_changed_at"}
+        {"version", "last_activity_at", "updated_at", "identity_changed_at", "priority_rank"}
     )
 
     id: Mapped[intpk]
@@ -155,6 +170,10 @@ class Case(Model):
     external_id: Mapped[str | None] = mapped_column(String(100))
     case_type: Mapped[str] = mapped_column(String(20), default=CaseType.CHILD.value)
     priority: Mapped[str] = mapped_column(String(10), default=Priority.NORMAL.value)
+    # ``priority`` as its rank in the queues (PRIORITY_RANKS), computed by the database so that
+    # an index can hold it: sorted by a CASE over ``priority``, the unassigned queue sorted all
+    # of its cases (18,700 at national scale) for every page.
+    priority_rank: Mapped[int] = mapped_column(SmallInteger, Computed(PRIORITY_RANK_SQL))
 
     family_name: Mapped[str] = mapped_column(String(200), default="")
     given_name: Mapped[str] = mapped_column(String(200), default="")
@@ -292,6 +311,19 @@ MATCHED_FIELDS = frozenset(
 # Statuses in which a case is still looked for: closed and reunified cases are not matched.
 SEARCHED_STATUSES = frozenset(
     status.value for status in CaseStatus if status not in (CaseStatus.CLOSED, CaseStatus.REUNIFIED)
+)
+
+
+# The case list filtered by status and sorted by name, a page at a time. The names in the
+# alphabet's collation, as the list sorts them (app/alphabet.py, queues.by_name): in plain
+# code-point order the index could not serve that sort, and every page sorted the whole status
+# again (130 ms for 20,000 new cases on SQLite; 0.6 ms from this index).
+Index(
+    "ix_case_record_status_name",
+    Case.status,
+    Case.family_name.collate(NAME_COLLATION),
+    Case.given_name.collate(NAME_COLLATION),
+    Case.id,
 )
 
 

@@ -16,18 +16,14 @@ from app.cases.models import (
     Case,
     CaseStatus,
     ContactLog,
-    Priority,
     TransitionRequest,
 )
 from app.database import utcnow
 from app.extensions import db
 from app.sorting import Fixed, Sort, ordering
 
-PRIORITY_RANK = case(
-    {Priority.URGENT.value: 0, Priority.HIGH.value: 1, Priority.NORMAL.value: 2},
-    value=Case.priority,
-    else_=3,
-)
+# Most urgent first: a column the database computes from the priority (Case.priority_rank).
+PRIORITY_RANK = Case.priority_rank
 # Statuses in the order of the workflow, as the status filter lists them.
 STATUS_RANK = case(
     {status.value: rank for rank, status in enumerate(CaseStatus)}, value=Case.status
@@ -149,9 +145,11 @@ def pending_transitions() -> Select:
 def caseworker_load() -> list[tuple[User, int, int]]:
     """(user, open cases, overdue next steps) for everyone who can hold cases."""
     today = date.today()
+    # Only assigned cases: at national scale most open cases are unassigned, and counting them
+    # here too read every one of them from the index for a row nobody shows.
     open_counts = (
         select(Case.assigned_to_id, func.count().label("n"))
-        .where(Case.is_open)
+        .where(Case.is_open, Case.assigned_to_id.is_not(None))
         .group_by(Case.assigned_to_id)
         .subquery()
     )

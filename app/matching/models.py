@@ -97,13 +97,16 @@ class MatchCandidate(Model):
         return f"<MatchCandidate {self.id} {self.status}>"
 
 
-# The review queue: a band of a status, best first (score DESC, id), read a page at a time
-# from the index without sorting the band (tens of thousands of candidates nationally).
+# The review queue: a band of a status in score order, read a page at a time from the index
+# without sorting the band (tens of thousands of candidates nationally). Both columns ascend:
+# best first (``-score``: score DESC, id DESC, app/matching/review.py) reads it backwards, worst
+# first forwards. With score DESC and id ascending, best first had to sort every tie of the
+# band's scores again (a temporary b-tree): 150-300 ms a page at 33,000 likely proposals.
 Index(
     "ix_match_candidate_queue",
     MatchCandidate.status,
     MatchCandidate.likely,
-    MatchCandidate.score.desc(),
+    MatchCandidate.score,
     MatchCandidate.id,
 )
 

@@ -290,6 +290,16 @@ def linked_records(case: Case) -> list[PartnerRecord]:
     )
 
 
+def band_holds(band: str | None, likely: bool) -> bool:
+    """Whether a candidate ``likely`` (or not) is in ``band`` as :func:`review_queue` filters
+    it: "likely", "possible", anything else both."""
+    if band == "likely":
+        return bool(likely)
+    if band == "possible":
+        return not likely
+    return True
+
+
 def review_queue(
     band: str | None = "likely",
     status: str | None = CandidateStatus.PROPOSED.value,

@@ -38,6 +38,7 @@ from app.matching.quality import reviewed_precision
 from app.matching.review import (
     MatchError,
     approval_queue,
+    band_holds,
     can_review,
     can_see,
     confirm,
@@ -254,17 +255,37 @@ def queue():
         source_id=source_id,
         sort=sort,
     )
-    page = db.paginate(
-        _with_counterparts(query), per_page=current_app.config["PER_PAGE"], error_out=False
-    )
-    _record_candidates_read(page)
-    counts = dict(
+    # One grouped count gives the status cards and, unless the list is narrowed to a kind or a
+    # source, the list's own total: at national scale each count reads tens of thousands of
+    # index entries, and the queue's count was a second such read.
+    by_band = (
         db.session.execute(
-            select(MatchCandidate.status, func.count()).group_by(MatchCandidate.status)
+            select(MatchCandidate.status, MatchCandidate.likely, func.count()).group_by(
+                MatchCandidate.status, MatchCandidate.likely
+            )
         )
         .tuples()
         .all()
     )
+    counts: dict[str, int] = {}
+    for row_status, _likely, n in by_band:
+        counts[row_status] = counts.get(row_status, 0) + n
+    total = None
+    if kind is None and source_id is None:
+        total = sum(
+            n
+            for row_status, likely, n in by_band
+            if row_status == status and band_holds(band, likely)
+        )
+    page = db.paginate(
+        _with_counterparts(query),
+        per_page=current_app.config["PER_PAGE"],
+        error_out=False,
+        count=total is None,
+    )
+    if total is not None:
+        page.total = total
+    _record_candidates_read(page)
     return render_template("matching/queue.html", form=form, page=page, counts=counts, sort=sort)
 
 

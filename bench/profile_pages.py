@@ -1,0 +1,163 @@
+"""One signed-in supervisor's pages in-process, against the national bench's data: ms and SQL
+statements per request, and optionally a cProfile of one page.
+
+    PYTHONPATH=. .venv/bin/python bench/profile_pages.py [--data DIR] [--requests 50]
+                                                         [--only PAGE,...] [--profile PAGE]
+
+Uses the data ``bench/national.py`` built (run that once first; ``flask db upgrade`` it if the
+schema has moved on). Production settings, as national.py's server; no HTTP, no gunicorn: what is
+measured is the application's own cost per request (Python and SQL), which is what the
+single-user figures of national.py are mostly made of.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import random
+import secrets
+import statistics
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--data", type=Path, default=ROOT / "instance" / "bench-national-sqlite-20000x1000000"
+    )
+    parser.add_argument("--requests", type=int, default=50)
+    parser.add_argument("--only", default="")
+    parser.add_argument("--profile", default="", help="A page to profile (cProfile).")
+    parser.add_argument("--filter", default="", help="Only the profile's lines matching this.")
+    args = parser.parse_args()
+    os.environ.update({
+        "REUNITE_ENV": "production",
+        "SECRET_KEY": secrets.token_hex(32),
+        "DATABASE_URL": os.environ.get("DATABASE_URL")
+        or f"sqlite:///{args.data / 'national.db'}",
+        "QUEUE_URL": f"sqlite:///{args.data / 'queue.db'}",
+        "UPLOAD_FOLDER": str(args.data / "uploads"),
+        "LOG_FORMAT": "json",
+    })  # fmt: skip
+
+    import logging
+
+    from flask_login.utils import _create_identifier
+    from sqlalchemy import event, func, select
+
+    from app import create_app
+    from app.auth.models import User
+    from app.cases.models import Case
+    from app.extensions import db
+    from app.matching.models import MatchCandidate
+
+    logging.disable(logging.INFO)
+    app = create_app()
+    # Production cookies are Secure; the test client speaks plain http.
+    app.config["SESSION_COOKIE_SECURE"] = False
+    statements = [0]
+    sql_seconds = [0.0]
+    with app.app_context():
+
+        def before(connection, *_args):
+            statements[0] += 1
+            connection.info["started"] = time.perf_counter()
+
+        def after(connection, *_args):
+            sql_seconds[0] += time.perf_counter() - connection.info["started"]
+
+        event.listen(db.engine, "before_cursor_execute", before)
+        event.listen(db.engine, "after_cursor_execute", after)
+        user = db.session.scalar(select(User).where(User.email == "bench0@bench.reunite.test"))
+        session_id = user.get_id()
+        rng = random.Random(1)
+        cases = db.session.scalars(select(Case.id).order_by(func.random()).limit(200)).all()
+        candidates = db.session.scalars(
+            select(MatchCandidate.id).order_by(func.random()).limit(200)
+        ).all()
+        names = db.session.execute(
+            select(Case.family_name, Case.given_name).order_by(func.random()).limit(100)
+        ).all()
+    client = app.test_client()
+    with client.session_transaction() as session:
+        with app.test_request_context(
+            environ_base={
+                "REMOTE_ADDR": "127.0.0.1",
+                "HTTP_USER_AGENT": client.environ_base.get("HTTP_USER_AGENT", ""),
+            }
+        ):
+            session["_id"] = _create_identifier()
+        session["_user_id"] = session_id
+        session["_fresh"] = True
+    import re
+
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/my-cases").text)
+    token = token[1] if token else ""
+
+    def contact():
+        return client.post(f"/cases/{rng.choice(cases)}/contacts", data={
+            "csrf_token": token, "contact-contacted_on": date.today().isoformat(),
+            "contact-channel": "phone", "contact-outcome": "Called the mother; no news yet.",
+        })  # fmt: skip
+
+    pages = {
+        "my cases": lambda: client.get("/my-cases"),
+        "queues": lambda: client.get("/queues"),
+        "case list filter+sort": lambda: client.get(
+            f"/cases?status={rng.choice(['new', 'under_investigation'])}&sort=name"
+            f"&page={rng.randint(1, 20)}"
+        ),
+        "case page": lambda: client.get(f"/cases/{rng.choice(cases)}"),
+        "search": lambda: client.get("/cases", query_string={"q": " ".join(rng.choice(names))}),
+        "candidate page": lambda: client.get(f"/matches/{rng.choice(candidates)}"),
+        "match queue": lambda: client.get(f"/matches?page={rng.randint(1, 20)}"),
+        "post a contact": contact,
+    }
+    wanted = set(filter(None, args.only.split(","))) or set(pages)
+    # CPU ms: this process's own time per request (less moved by other work on the machine than
+    # the wall clock); SQL ms: the wall time inside the database's execute calls.
+    print(f"{'page':<24}{'p50 ms':>8}{'p95 ms':>8}{'CPU ms':>8}{'SQL ms':>8}{'SQL':>6}")
+    for name, page in pages.items():
+        if name not in wanted:
+            continue
+        response = page()
+        assert response.status_code in (200, 302), (name, response.status_code)
+        redirected = response.headers.get("Location")
+        assert name == "post a contact" or response.status_code == 200, (name, redirected)
+        times = []
+        statements[0] = 0
+        sql_seconds[0] = 0.0
+        cpu_started = time.process_time()
+        profiler = cProfile.Profile() if name == args.profile else None
+        for _ in range(args.requests):
+            started = time.perf_counter()
+            if profiler:
+                profiler.enable()
+            response = page()
+            if profiler:
+                profiler.disable()
+            times.append(time.perf_counter() - started)
+            assert response.status_code in (200, 302), (name, response.status_code)
+        cpu = (time.process_time() - cpu_started) / args.requests
+        times.sort()
+        print(f"{name:<24}{statistics.median(times) * 1000:>8.1f}"
+              f"{times[int(0.95 * (len(times) - 1))] * 1000:>8.1f}{cpu * 1000:>8.1f}"
+              f"{sql_seconds[0] / args.requests * 1000:>8.1f}"
+              f"{statements[0] / args.requests:>6.1f}", flush=True)  # fmt: skip
+        if profiler:
+            stats = pstats.Stats(profiler)
+            stats.sort_stats("cumulative").print_stats(args.filter, 60)
+            stats.sort_stats("tottime").print_stats(30)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
