@@ -1,7 +1,7 @@
 """The case list's name index is in the alphabet's collation, the review queue's index ascends, a case's priority has a computed rank with an index for the unassigned queue, and the status index holds archived, so that each list reads its page in its order and counts from an index
 
 Revision ID: b5e1c0a7d2f4
-Revises: e7b336dbcd47
+Revises: 987a5c8680c4
 Create Date: 2026-12-01 16:40:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b5e1c0a7d2f4'
-down_revision = 'e7b336dbcd47'
+down_revision = '987a5c8680c4'
 branch_labels = None
 depends_on = None
 
