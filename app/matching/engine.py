@@ -233,7 +233,9 @@ class Shard:
             histogram.add(bits, capped)
             if bits >= floor:
                 kept.append((other, features, bits, capped, params))
-        self.kept = kept
+        # Only the kept pairs are read again: the blocked ones (a million records' features at
+        # national size) can go.
+        self.kept, self.pairs = kept, []
         return histogram, compared
 
     def candidates(
