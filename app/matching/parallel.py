@@ -43,7 +43,10 @@ Part = Callable[[], Iterable[MatchEntity | Features]]
 
 
 def available_cores() -> int:
-    """The cores this process may run on (a container may allow fewer than the machine has)."""
+    """The cores this process may run on (a container may allow fewer than the machine has);
+    1 where processes cannot be forked (Windows), so that runs stay in their process."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
