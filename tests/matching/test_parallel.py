@@ -105,3 +105,56 @@ def test_counts_of_parts_add_up_to_the_counts_of_the_whole(data) -> None:
         [Frequencies.count(features[:200]), None, Frequencies.count(features[200:])]
     )
     assert merged.to_dict() == whole.to_dict()
+
+
+def test_a_run_through_the_database_split_over_processes_finds_the_same(fresh_database) -> None:
+    """The services' split: each process reads its own id range on its own connection (the
+    rolled-back test transaction cannot be seen from another connection: a database of its
+    own, committed)."""
+    from flask_migrate import upgrade
+
+    from app.extensions import db
+    from app.matching import services
+    from app.sqlite import long_read
+    from tests import factories
+    from tests.conftest import app_on
+    from tests.matching.conftest import make_record, make_source
+
+    dataset = Generator(seed=9).dataset(n_cases=15, n_records=900)
+    app = app_on(fresh_database())
+    with app.app_context():
+        upgrade()
+        supervisor = factories.make_user(role="supervisor")
+        for case in dataset.cases:
+            factories.make_case(
+                supervisor, family_name=case.family_name, given_name=case.given_name,
+                patronymic=case.patronymic, dob_year=case.dob_year, dob_month=case.dob_month,
+                dob_day=case.dob_day, place_of_birth=(case.places or ("",))[0],
+            )  # fmt: skip
+        sources = [make_source("Register A"), make_source("Register B")]
+        for number, record in enumerate(dataset.records):
+            make_record(
+                sources[number % 2], family_name=record.family_name,
+                given_name=record.given_name, patronymic=record.patronymic,
+                dob_year=record.dob_year, dob_month=record.dob_month, dob_day=record.dob_day,
+                place_of_birth=(record.places or ("",))[0],
+            )  # fmt: skip
+        run = services.new_run(full=True, trigger="manual", started_by_id=supervisor.id)
+        db.session.commit()
+
+        def outcome(processes: int, parallel_from: int) -> tuple:
+            app.config.update(MATCHING_PROCESSES=processes, MATCHING_PARALLEL_FROM=parallel_from)
+            with long_read():  # as run_matching scores (SQLite: a snapshot, no write lock)
+                found = services._score(run.id, True, lambda done, total: None)
+            db.session.rollback()
+            stored = {
+                pair: services._stored_values({pair: c})[pair] for pair, c in found.found.items()
+            }
+            return stored, found.pairs_scored, found.records_checked, found.prior, found.sources
+
+        alone = outcome(1, 100_000)
+        split = outcome(3, 1)
+        assert split == alone
+        assert alone[0] and alone[1] > 0 and alone[2] == len(dataset.records)
+        assert len(alone[4]) == 2  # each source learnt on its own
+    assert multiprocessing.active_children() == []
