@@ -25,6 +25,7 @@ pairs of its part only.
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
@@ -107,6 +108,16 @@ class _Workers:
         context = multiprocessing.get_context("fork")
         self.pipes: list[Connection] = []
         self.processes: list[Any] = []
+        # The parent's objects out of the collector's reach in the children: a collection
+        # there would write to every object it visits, and so copy the parent's memory into
+        # each child (copy-on-write) instead of sharing it.
+        gc.freeze()
+        try:
+            self._start(context, shard, parts, counting)
+        finally:
+            gc.unfreeze()
+
+    def _start(self, context: Any, shard: Shard, parts: Sequence[Part], counting: bool) -> None:
         for part in parts:
             mine, theirs = context.Pipe()
             process = context.Process(

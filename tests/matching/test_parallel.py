@@ -157,4 +157,6 @@ def test_a_run_through_the_database_split_over_processes_finds_the_same(fresh_da
         assert split == alone
         assert alone[0] and alone[1] > 0 and alone[2] == len(dataset.records)
         assert len(alone[4]) == 2  # each source learnt on its own
+        db.session.remove()
+        db.engine.dispose()
     assert multiprocessing.active_children() == []
