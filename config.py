@@ -105,6 +105,11 @@ class Config:
     MATCH_AFTER_IMPORT = os.environ.get("MATCH_AFTER_IMPORT", "1") != "0"
     # After a case is created in the browser, likewise (new cases against all records).
     MATCH_AFTER_CASE = os.environ.get("MATCH_AFTER_CASE", "1") != "0"
+    # A run that streams this many partner records or more splits them over processes
+    # (app.matching.parallel): MATCHING_PROCESSES of them, 0 for every core this process may
+    # use. Below it a run stays in its process: a pool costs more than a small run.
+    MATCHING_PROCESSES = _env_int("MATCHING_PROCESSES", 0)
+    MATCHING_PARALLEL_FROM = _env_int("MATCHING_PARALLEL_FROM", 100_000)
     DEMO_PASSWORD: str | None = None
 
 

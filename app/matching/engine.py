@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from app.matching.blocking import BlockIndex
@@ -36,7 +36,7 @@ from app.matching.scoring import (
     to_score,
 )
 
-__all__ = ["Candidate", "LinkResult", "link"]
+__all__ = ["Candidate", "LinkResult", "Shard", "floor_bits", "link", "prior_of", "ranked"]
 
 
 @dataclass(slots=True)
@@ -91,86 +91,176 @@ def link(
     themselves, for every source (:mod:`app.matching.learning`, starting from
     ``by_source`` or ``parameters``): parameters first, then the prior from the bits they give.
     """
-    index = BlockIndex()
-    left_count = 0
-    for item in left:
-        left_count += 1
-        index.add(item if isinstance(item, Features) else prepare(item))
+    shard = Shard(left, skip=skip, parameters=parameters)
     counting = frequencies is None
-    freq = Frequencies() if frequencies is None else frequencies
-    pairs: dict[int, tuple[Features, list[Features]]] = {}
-    seen = 0
-    for item in right:
-        features = item if isinstance(item, Features) else prepare(item)
-        seen += 1
-        if counting:
-            freq.add(features)
-        hits = list(index.candidates(features))
-        if hits:
-            pairs[id(features)] = (features, hits)
-        if progress and seen % 10000 == 0:
-            progress(seen)
+    freq = shard.stream(right, counting, progress)
+    if frequencies is not None:
+        freq = frequencies
+    shard.freq = freq
     learnt: dict[Hashable, LearntSource] = {}
     if learn_sources:
-        learnt = _learn(pairs.values(), left_count, freq, skip, parameters, by_source or {})
+        learnt = learn(shard.observations(by_source or {}), shard.left_count, parameters)
         by_source = {source: found.parameters for source, found in learnt.items()}
-    histogram = BitsHistogram()
-    # Pairs that could reach the threshold under the most optimistic prior the estimate can
-    # give; the rest only count towards the estimate.
-    highest = max_prior_bits(left_count, seen) if prior_bits is None else prior_bits
-    floor = _bits_for(threshold) - highest
-    kept: list[tuple[Features, Features, float, bool, Parameters]] = []
-    compared = 0
-    for features, hits in pairs.values():
-        params = by_source.get(features.entity.source, parameters) if by_source else parameters
-        for other in hits:
-            lkey, rkey = other.entity.key, features.entity.key
-            if lkey == rkey or (skip is not None and skip(lkey, rkey)):
-                continue
+    floor = floor_bits(threshold, shard.left_count, shard.seen, prior_bits)
+    histogram, compared = shard.bits(by_source or {}, floor)
+    prior = prior_of(histogram, shard.left_count, shard.seen, known_true, prior_bits)
+    candidates = ranked([shard.candidates(prior.bits, threshold, explain)])
+    return LinkResult(candidates, compared, shard.seen, freq, prior, learnt)
+
+
+def floor_bits(threshold: float, left: int, right: int, prior_bits: float | None) -> float:
+    """The bits below which a pair cannot reach ``threshold`` under the most optimistic prior
+    the estimate can give; such pairs only count towards the estimate."""
+    highest = max_prior_bits(left, right) if prior_bits is None else prior_bits
+    return _bits_for(threshold) - highest
+
+
+def prior_of(
+    histogram: BitsHistogram, left: int, right: int, known_true: int, prior_bits: float | None
+) -> PriorEstimate:
+    """The prior a run scores with: estimated from its pairs' bits, or the one it was given."""
+    if prior_bits is None:
+        return estimate_prior(histogram, left, right, known_true)
+    return PriorEstimate(prior_bits, 0.0, left * right, prior_bits, False)
+
+
+def ranked(parts: Iterable[dict[Hashable, list[Candidate]]]) -> dict[Hashable, list[Candidate]]:
+    """The candidates of one or more shards (in stream order) per left key, best first."""
+    candidates: dict[Hashable, list[Candidate]] = defaultdict(list)
+    for part in parts:
+        for lkey, found in part.items():
+            candidates[lkey].extend(found)
+    for found in candidates.values():
+        found.sort(key=lambda c: (-c.score, str(c.right)))
+        for rank, candidate in enumerate(found, start=1):
+            candidate.rank = rank
+    return dict(candidates)
+
+
+Kept = tuple[Features, Features, float, bool, Parameters]
+
+
+class Shard:
+    """The steps of :func:`link` over one stream of right entities, in order: :meth:`stream`
+    (prepare, count, block), then with the population's frequencies in :attr:`freq`:
+    :meth:`observations` (for learning), :meth:`bits` (the histogram of the prior, and the
+    pairs that may reach the threshold), :meth:`candidates`.
+
+    :func:`link` runs one shard over the whole stream; :mod:`app.matching.parallel` runs one
+    per process over a part of it each, and merges what each step returns. Each step's result
+    is small (counts, compact arrays, a histogram, the candidates); the blocked pairs stay in
+    the shard.
+    """
+
+    def __init__(
+        self,
+        left: Iterable[MatchEntity | Features],
+        *,
+        skip: Callable[[Hashable, Hashable], bool] | None = None,
+        parameters: Parameters = DEFAULT_PARAMETERS,
+    ) -> None:
+        self.index, self.left_count = index_of(left)
+        self.skip, self.parameters = skip, parameters
+        self.pairs: list[tuple[Features, list[Features]]] = []
+        self.seen = 0
+        self.freq = Frequencies()
+        self.kept: list[Kept] = []
+
+    def stream(
+        self,
+        right: Iterable[MatchEntity | Features],
+        counting: bool = True,
+        progress: Callable[[int], None] | None = None,
+    ) -> Frequencies:
+        """Prepare each right entity, count it (``counting``) and keep its blocked pairs;
+        returns the counts of this stream."""
+        index, freq, pairs = self.index, Frequencies(), self.pairs
+        seen = 0
+        for item in right:
+            features = item if isinstance(item, Features) else prepare(item)
+            seen += 1
+            if counting:
+                freq.add(features)
+            hits = list(index.candidates(features))
+            if hits:
+                pairs.append((features, hits))
+            if progress and seen % 10000 == 0:
+                progress(seen)
+        self.seen = seen
+        return freq
+
+    def _compared(self) -> Iterator[tuple[Features, Features]]:
+        """The blocked pairs to score: (left, right), in stream order."""
+        skip = self.skip
+        for features, hits in self.pairs:
+            rkey = features.entity.key
+            for other in hits:
+                lkey = other.entity.key
+                if lkey == rkey or (skip is not None and skip(lkey, rkey)):
+                    continue
+                yield other, features
+
+    def observations(self, by_source: Mapping[Hashable, Parameters]) -> Observations:
+        """Each pair's levels for learning, read with the starting parameters (the m change
+        the bits, not the levels)."""
+        observations = Observations()
+        freq, parameters = self.freq, self.parameters
+        for other, features in self._compared():
+            source = features.entity.source
+            params = by_source.get(source, parameters)
+            observations.add(
+                source,
+                other.entity.key,
+                features.entity.key,
+                observe(other, features, freq, params),
+            )
+        return observations
+
+    def bits(
+        self, by_source: Mapping[Hashable, Parameters], floor: float
+    ) -> tuple[BitsHistogram, int]:
+        """Score every pair's bits: their histogram and how many; keeps those at ``floor``
+        or above for :meth:`candidates`."""
+        histogram = BitsHistogram()
+        kept: list[Kept] = []
+        compared = 0
+        freq, parameters = self.freq, self.parameters
+        for other, features in self._compared():
+            params = by_source.get(features.entity.source, parameters) if by_source else parameters
             compared += 1
             # Score from the left entity's side: its names are the reference in explanations.
             bits, capped = quick_bits(other, features, freq, params)
             histogram.add(bits, capped)
             if bits >= floor:
                 kept.append((other, features, bits, capped, params))
-    if prior_bits is None:
-        prior = estimate_prior(histogram, left_count, seen, known_true)
-    else:
-        prior = PriorEstimate(prior_bits, 0.0, left_count * seen, prior_bits, False)
-    candidates: dict[Hashable, list[Candidate]] = defaultdict(list)
-    for other, features, bits, capped, params in kept:
-        score = to_score(bits, prior.bits, capped)
-        if score >= threshold:
-            lkey, rkey = other.entity.key, features.entity.key
-            match = compare(other, features, freq, params, prior.bits) if explain else None
-            candidates[lkey].append(Candidate(lkey, rkey, score, match=match))
-    for found in candidates.values():
-        found.sort(key=lambda c: (-c.score, str(c.right)))
-        for rank, candidate in enumerate(found, start=1):
-            candidate.rank = rank
-    return LinkResult(dict(candidates), compared, seen, freq, prior, learnt)
+        # Only the kept pairs are read again: the blocked ones (a million records' features at
+        # national size) can go.
+        self.kept, self.pairs = kept, []
+        return histogram, compared
+
+    def candidates(
+        self, prior_bits: float, threshold: float, explain: bool
+    ) -> dict[Hashable, list[Candidate]]:
+        """The kept pairs that reach ``threshold`` at ``prior_bits``, per left key (unranked)."""
+        candidates: dict[Hashable, list[Candidate]] = defaultdict(list)
+        freq = self.freq
+        for other, features, bits, capped, params in self.kept:
+            score = to_score(bits, prior_bits, capped)
+            if score >= threshold:
+                lkey, rkey = other.entity.key, features.entity.key
+                match = compare(other, features, freq, params, prior_bits) if explain else None
+                candidates[lkey].append(Candidate(lkey, rkey, score, match=match))
+        return dict(candidates)
 
 
-def _learn(
-    pairs: Iterable[tuple[Features, list[Features]]],
-    cases: int,
-    freq: Frequencies,
-    skip: Callable[[Hashable, Hashable], bool] | None,
-    parameters: Parameters,
-    by_source: Mapping[Hashable, Parameters],
-) -> dict[Hashable, LearntSource]:
-    """Each right-side source's parameters, learnt from its blocked pairs. The levels are read
-    with the starting parameters (the m change the bits, not the levels)."""
-    observations = Observations()
-    for features, hits in pairs:
-        source = features.entity.source
-        params = by_source.get(source, parameters)
-        for other in hits:
-            lkey, rkey = other.entity.key, features.entity.key
-            if lkey == rkey or (skip is not None and skip(lkey, rkey)):
-                continue
-            observations.add(source, lkey, rkey, observe(other, features, freq, params))
-    return learn(observations, cases, parameters)
+def index_of(left: Iterable[MatchEntity | Features]) -> tuple[BlockIndex, int]:
+    """The block index of the left entities, and how many there are."""
+    index = BlockIndex()
+    count = 0
+    for item in left:
+        count += 1
+        index.add(item if isinstance(item, Features) else prepare(item))
+    return index, count
 
 
 def _bits_for(score: float) -> float:

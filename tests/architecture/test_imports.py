@@ -80,6 +80,7 @@ PURE_CORES = [
     "app.matching.calibration",
     "app.matching.learning",
     "app.matching.engine",
+    "app.matching.parallel",
     "app.matching.explain",
     "app.auth.second_factor",
     "app.exchanges.listdiff",

@@ -1,0 +1,222 @@
+"""Linking over several processes: each streams its own part of the right side.
+
+A national run streams a million partner records through one index of cases; preparing,
+blocking and scoring each record is Python work that one core does at a time. :func:`link_parallel`
+runs :func:`app.matching.engine.link` with the stream cut into parts, one forked process per
+part (``fork``: the index is built once, before, and each process shares it instead of
+receiving a copy). Each process reads its own part (``parts[i]()`` is called in the child:
+a database query of an id range, in the services) and keeps its blocked pairs; the parent
+only merges what each step of :class:`app.matching.engine.Shard` returns, all of it small:
+
+1. the name and place counts of each part, added up and sent back (every pair is scored
+   with the population's frequencies, as in one process);
+2. with ``learn_sources``: each part's observations, merged and learnt from in the parent;
+3. each part's histogram of bits, merged, from which the parent estimates the prior;
+4. the candidates of each part at that prior, ranked together.
+
+Parts are merged in their order, so a stream cut into consecutive parts gives exactly what
+one process gives: the same counts, the same observations in the same order (the same m),
+the same histogram (the same prior), the same candidates and scores (a test holds that).
+
+Memory: the parent holds the index and the merged counts; each process holds the blocked
+pairs of its part only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import multiprocessing
+import os
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from multiprocessing.connection import Connection
+from typing import Any
+
+from app.matching.calibration import BitsHistogram
+from app.matching.engine import LinkResult, Shard, floor_bits, prior_of, ranked
+from app.matching.entities import Features, MatchEntity
+from app.matching.learning import LearntSource, Observations, learn
+from app.matching.scoring import DEFAULT_PARAMETERS, POSSIBLE, Frequencies, Parameters
+
+__all__ = ["available_cores", "link_parallel", "merge_frequencies", "merge_observations"]
+
+Part = Callable[[], Iterable[MatchEntity | Features]]
+
+
+def available_cores() -> int:
+    """The cores this process may run on (a container may allow fewer than the machine has);
+    1 where processes cannot be forked (Windows), so that runs stay in their process."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def link_parallel(
+    left: Iterable[MatchEntity | Features],
+    parts: Sequence[Part],
+    *,
+    threshold: float = POSSIBLE,
+    explain: bool = False,
+    frequencies: Frequencies | None = None,
+    skip: Callable[[Hashable, Hashable], bool] | None = None,
+    progress: Callable[[int], None] | None = None,
+    prior_bits: float | None = None,
+    known_true: int = 0,
+    parameters: Parameters = DEFAULT_PARAMETERS,
+    by_source: Mapping[Hashable, Parameters] | None = None,
+    learn_sources: bool = False,
+) -> LinkResult:
+    """:func:`app.matching.engine.link` of ``left`` against the concatenation of ``parts``,
+    one process per part. ``progress`` is called once, when every part has been streamed.
+    ``skip`` and the entities need not be picklable (the processes are forked); what the
+    steps return must be."""
+    shard = Shard(left, skip=skip, parameters=parameters)
+    counting = frequencies is None
+    workers = _Workers(shard, parts, counting)
+    try:
+        streamed = workers.each(None)
+        seen = sum(part_seen for _freq, part_seen in streamed)
+        if progress is not None:
+            progress(seen)
+        freq = merge_frequencies(f for f, _seen in streamed) if frequencies is None else frequencies
+        workers.each(("freq", freq))
+        learnt: dict[Hashable, LearntSource] = {}
+        if learn_sources:
+            observations = merge_observations(workers.each(("observations", by_source or {})))
+            learnt = learn(observations, shard.left_count, parameters)
+            by_source = {source: found.parameters for source, found in learnt.items()}
+        floor = floor_bits(threshold, shard.left_count, seen, prior_bits)
+        scored = workers.each(("bits", (by_source or {}, floor)))
+        histogram = BitsHistogram()
+        for part_histogram, _compared in scored:
+            histogram.bins.update(part_histogram.bins)
+        compared = sum(part_compared for _histogram, part_compared in scored)
+        prior = prior_of(histogram, shard.left_count, seen, known_true, prior_bits)
+        candidates = ranked(workers.each(("candidates", (prior.bits, threshold, explain))))
+    finally:
+        workers.close()
+    return LinkResult(candidates, compared, seen, freq, prior, learnt)
+
+
+class _Workers:
+    """One forked process per part, each serving the steps of its :class:`Shard`."""
+
+    def __init__(self, shard: Shard, parts: Sequence[Part], counting: bool) -> None:
+        context = multiprocessing.get_context("fork")
+        self.pipes: list[Connection] = []
+        self.processes: list[Any] = []
+        # The parent's objects out of the collector's reach in the children: a collection
+        # there would write to every object it visits, and so copy the parent's memory into
+        # each child (copy-on-write) instead of sharing it.
+        gc.freeze()
+        try:
+            self._start(context, shard, parts, counting)
+        finally:
+            gc.unfreeze()
+
+    def _start(self, context: Any, shard: Shard, parts: Sequence[Part], counting: bool) -> None:
+        for part in parts:
+            mine, theirs = context.Pipe()
+            process = context.Process(
+                target=_serve, args=(theirs, shard, part, counting), daemon=True
+            )
+            process.start()
+            theirs.close()
+            self.pipes.append(mine)
+            self.processes.append(process)
+
+    def each(self, request: tuple[str, Any] | None) -> list[Any]:
+        """Send ``request`` to every process (None: only wait for the first answer) and
+        return their answers in the parts' order."""
+        if request is not None:
+            for pipe in self.pipes:
+                pipe.send(request)
+        answers = []
+        for pipe in self.pipes:
+            try:
+                status, answer = pipe.recv()
+            except EOFError:
+                raise RuntimeError("a matching process ended without an answer") from None
+            if status != "ok":
+                # The class name only: a message could quote a person's name.
+                raise RuntimeError(f"a matching process failed: {answer}")
+            answers.append(answer)
+        return answers
+
+    def close(self) -> None:
+        for pipe in self.pipes:
+            with contextlib.suppress(OSError):  # already gone
+                pipe.send(("stop", None))
+            pipe.close()
+        for process in self.processes:
+            process.join(timeout=10)
+            if process.is_alive():
+                process.terminate()
+                process.join()
+
+
+def _serve(pipe: Connection, shard: Shard, part: Part, counting: bool) -> None:
+    """A process's loop: stream its part, then answer the parent's steps until told to stop."""
+    try:
+        freq = shard.stream(part(), counting)
+        pipe.send(("ok", (freq if counting else None, shard.seen)))
+        while True:
+            command, argument = pipe.recv()
+            if command == "stop":
+                break
+            if command == "freq":
+                shard.freq = argument
+                answer: Any = None
+            elif command == "observations":
+                answer = shard.observations(argument)
+            elif command == "bits":
+                answer = shard.bits(*argument)
+            else:
+                answer = shard.candidates(*argument)
+            pipe.send(("ok", answer))
+    except BaseException as error:  # the parent must hear of it, or it waits for ever
+        with contextlib.suppress(OSError):
+            pipe.send(("error", type(error).__name__))
+    finally:
+        pipe.close()
+
+
+def merge_frequencies(parts: Iterable[Frequencies | None]) -> Frequencies:
+    """The counts of consecutive parts of a stream, as one process counting it all."""
+    merged = Frequencies()
+    for part in parts:
+        if part is None:
+            continue
+        merged.total += part.total
+        merged.surnames.update(part.surnames)
+        merged.given.update(part.given)
+        merged.patronymics.update(part.patronymics)
+        merged.places.update(part.places)
+        for name, counter in part.extras.items():
+            merged.extras.setdefault(name, type(counter)()).update(counter)
+    return merged
+
+
+def merge_observations(parts: Iterable[Observations]) -> Observations:
+    """The observations of consecutive parts of a stream, as one process would have added
+    them: patterns and entities numbered in the order they were first seen."""
+    merged = Observations()
+    # Numbered as Observations.add numbers them (its private table: this is its merge).
+    entities = merged._entities
+    for part in parts:
+        patterns = [merged.patterns.setdefault(p, len(merged.patterns)) for p in part.patterns]
+        numbers = [entities.setdefault(e, len(entities)) for e in part._entities]
+        for source, pairs in part.sources.items():
+            into = merged.sources.get(source)
+            if into is None:
+                into = merged.sources[source] = type(pairs)()
+            into.pattern.extend(patterns[p] for p in pairs.pattern)
+            into.offset.extend(pairs.offset)
+            into.left.extend(numbers[e] for e in pairs.left)
+            into.right.extend(numbers[e] for e in pairs.right)
+            into.sibling_sign.extend(pairs.sibling_sign)
+            into.namesake_sign.extend(pairs.namesake_sign)
+    return merged
