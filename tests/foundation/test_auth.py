@@ -2,7 +2,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from argon2 import PasswordHasher
-from flask_migrate import upgrade
 from sqlalchemy import select
 
 from app.audit.models import AuditEvent
@@ -162,9 +161,8 @@ def _wrong_passwords_from(client, email, address, times):
 def test_behind_a_proxy_one_persons_wrong_passwords_do_not_lock_out_the_rest(fresh_database):
     """With TRUSTED_PROXIES set, the sign-in limit counts the client's address, not the
     load balancer's (which every request would share), and so does the audit trail."""
-    behind = app_on(fresh_database(), TRUSTED_PROXIES=1)
+    behind = app_on(fresh_database(migrated=True), TRUSTED_PROXIES=1)
     with behind.app_context():
-        upgrade()
         email = factories.make_user(role="caseworker").email
         db.session.commit()
     limiter.reset()

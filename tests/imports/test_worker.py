@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 import config
@@ -48,10 +49,6 @@ def setup(tmp_path) -> Iterator[tuple[Flask, dict[str, str]]]:
         "QUEUE_URL": f"sqlite:///{tmp_path / 'queue.db'}",
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),
     }
-    subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"],
-        cwd=ROOT, env=env, check=True, capture_output=True,
-    )  # fmt: skip
     settings = type(
         "WorkerTestConfig",
         (config.Config,),
@@ -62,6 +59,8 @@ def setup(tmp_path) -> Iterator[tuple[Flask, dict[str, str]]]:
         },
     )
     app = create_app(settings)
+    with app.app_context():
+        upgrade()  # in this process: a `flask db upgrade` process would import everything again
     yield app, env
     with app.app_context():
         db.engine.dispose()
