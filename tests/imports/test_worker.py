@@ -35,6 +35,7 @@ from app.imports.storage import store_upload
 from app.jobs import get_progress
 from app.matching.models import MatchingRun
 from app.records.models import PartnerRecord
+from app.sqlite import long_read
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -97,7 +98,9 @@ def _queue_import(app: Flask, tmp_path: Path, rows: int) -> int:
 def _wait(app: Flask, check, seconds: float = 90) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        with app.app_context():
+        # A snapshot read, as the list pages read: a poll that queued for the write lock failed
+        # after the busy timeout while a loaded machine's worker wrote 60,000 rows.
+        with app.app_context(), long_read():
             if check():
                 return
         time.sleep(0.2)
