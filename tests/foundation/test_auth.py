@@ -1,12 +1,16 @@
+import secrets
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, extract_parameters
+from argon2.profiles import RFC_9106_LOW_MEMORY
 from sqlalchemy import select
 
+import config
+from app import create_app
 from app.audit.models import AuditEvent
 from app.auth.models import User
-from app.auth.passwords import password_problems
+from app.auth.passwords import hash_password, password_problems
 from app.extensions import db, limiter
 from tests import factories
 from tests.conftest import PASSWORD, app_on, csrf_token
@@ -303,3 +307,26 @@ def test_the_account_pages_need_a_signed_in_user(client):
     for path in ("/account", "/account/password"):
         response = client.get(path)
         assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_passwords_are_hashed_at_full_cost_outside_the_tests(app):
+    """The tests hash cheaply (ARGON2_PROFILE "test", for speed); production must keep
+    argon2-cffi's defaults, RFC 9106's low-memory profile, whatever the tests use."""
+    production = create_app(
+        type(
+            "P",
+            (config.ProductionConfig,),
+            {"SECRET_KEY": secrets.token_hex(32), "SQLALCHEMY_DATABASE_URI": "sqlite://"},
+        )
+    )
+    low = RFC_9106_LOW_MEMORY
+    with production.app_context():
+        used = extract_parameters(hash_password("a long synthetic passphrase"))
+    assert (used.time_cost, used.memory_cost, used.parallelism) == (
+        low.time_cost,
+        low.memory_cost,
+        low.parallelism,
+    )
+    with app.app_context():
+        cheap = extract_parameters(hash_password("a long synthetic passphrase"))
+    assert cheap.memory_cost < low.memory_cost
