@@ -38,6 +38,23 @@ class ServerLikeClient(FlaskClient):
         return super().open(*args, **kwargs)
 
 
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist, called only where it runs
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """Under ``--dist loadgroup`` (scripts/test) one worker runs every browser test: one live
+    server, one seeded database and one Chromium instead of one per worker; the other tests go
+    to whichever worker is free. (xdist's own ``xdist_group`` marker does not group with pytest
+    9.2, which no longer reads the node id xdist rewrites.)"""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class BrowserTestsTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "e2e" if nodeid.startswith("tests/e2e/") else nodeid
+
+    return BrowserTestsTogether(config, log)
+
+
 def _postgres_base() -> str:
     """TEST_DATABASE_URL when it names PostgreSQL, else the empty string (SQLite files)."""
     url = os.environ.get("TEST_DATABASE_URL", "")

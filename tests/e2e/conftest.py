@@ -41,9 +41,6 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/e2e/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.e2e)
-            # Under `pytest -n N --dist loadgroup` (scripts/test) one worker runs every browser
-            # test: one live server, one seeded database and one Chromium instead of N.
-            item.add_marker(pytest.mark.xdist_group("e2e"))
 
 
 @pytest.fixture(scope="session")
