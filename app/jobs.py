@@ -202,8 +202,10 @@ def _store() -> Huey:
 
 def run_worker(app: Flask, workers: int = 2) -> None:
     """Consume jobs until stopped (SIGINT, SIGTERM): ``workers`` threads, each job in an
-    application context of ``app``."""
-    queue_of(app).huey.create_consumer(workers=workers, worker_type="thread").run()
+    application context of ``app``. An idle worker looks at a SQLite queue at least once a
+    second (Huey's default backs off to every 10 s: a list uploaded after a quiet spell waited
+    that long to start); a Redis queue blocks on its list and hands a job over at once anyway."""
+    queue_of(app).huey.create_consumer(workers=workers, worker_type="thread", max_delay=1.0).run()
 
 
 @dataclass(slots=True)

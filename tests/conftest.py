@@ -1,9 +1,14 @@
-"""Fixtures: one migrated database per test session, each test in a rolled-back transaction."""
+"""Fixtures: one migrated database per test session, each test in a rolled-back transaction.
+
+The migrations run once per session (per xdist worker): into a template database, of which the
+session's database and ``fresh_database(migrated=True)`` are copies. On PostgreSQL every worker
+has its own databases, named after the worker, so that ``pytest -n 2`` shares nothing."""
 
 from __future__ import annotations
 
 import os
 import re
+import sqlite3
 import uuid
 from collections.abc import Iterator
 
@@ -33,11 +38,57 @@ class ServerLikeClient(FlaskClient):
         return super().open(*args, **kwargs)
 
 
-def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        return url
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist, called only where it runs
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """Under ``--dist loadgroup`` (scripts/test) one worker runs every browser test: one live
+    server, one seeded database and one Chromium instead of one per worker; the other tests go
+    to whichever worker is free. (xdist's own ``xdist_group`` marker does not group with pytest
+    9.2, which no longer reads the node id xdist rewrites.)"""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class BrowserTestsTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "e2e" if nodeid.startswith("tests/e2e/") else nodeid
+
+    return BrowserTestsTogether(config, log)
+
+
+def _postgres_base() -> str:
+    """TEST_DATABASE_URL when it names PostgreSQL, else the empty string (SQLite files)."""
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    return url if url.startswith("postgresql") else ""
+
+
+def _worker() -> str:
+    """The xdist worker ("gw0", "gw1"...), "main" without xdist: a part of database names."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def _on_server(base: str, *statements: str) -> None:
+    """Run CREATE/DROP DATABASE statements (outside a transaction) on ``base``'s server."""
+    admin = create_engine(make_url(base).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        for statement in statements:
+            connection.execute(text(statement))
+    admin.dispose()
+
+
+def _named(base: str, name: str) -> str:
+    return make_url(base).set(database=name).render_as_string(hide_password=False)
+
+
+def _copy_sqlite(template: str, path: str) -> str:
+    """A copy of the SQLite database at ``template`` (the backup API: safe whatever its
+    journal mode), as a URL."""
+    source, target = sqlite3.connect(template), sqlite3.connect(path)
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
+    return f"sqlite:///{path}"
 
 
 def _empty_postgres(app: Flask) -> None:
@@ -48,20 +99,58 @@ def _empty_postgres(app: Flask) -> None:
 
 
 @pytest.fixture(scope="session")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    url = _database_url(tmp_path_factory)
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An empty database migrated to the head revision, once per session: a SQLite file's path,
+    or a PostgreSQL database's name. Copy it (``fresh_database(migrated=True)``), never open it:
+    PostgreSQL copies only a database nobody is connected to."""
+    base = _postgres_base()
+    if not base:
+        path = tmp_path_factory.mktemp("template") / "migrated.db"
+        url, name = f"sqlite:///{path}", str(path)
+    else:
+        name = f"{make_url(base).database}_template_{_worker()}"
+        _on_server(
+            base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'
+        )
+        url = _named(base, name)
+    application = app_on(url)
+    with application.app_context():
+        upgrade()  # the schema comes from the migrations, never from create_all
+        db.session.remove()
+        db.engine.dispose()
+    yield name
+    if base:
+        _on_server(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _copy_of_template(template: str, name: str, folder) -> str:
+    """A new database ``name`` copied from the migrated template; returns its URL."""
+    base = _postgres_base()
+    if not base:
+        return _copy_sqlite(template, str(folder / f"{name}.db"))
+    _on_server(
+        base,
+        f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+        f'CREATE DATABASE "{name}" TEMPLATE "{template}"',
+    )
+    return _named(base, name)
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory, migrated_template: str) -> Iterator[Flask]:
+    base = _postgres_base()
+    name = f"{make_url(base).database}_{_worker()}" if base else "test"
+    url = _copy_of_template(migrated_template, name, tmp_path_factory.mktemp("db"))
     settings = type(
         "SessionTestingConfig", (config.TestingConfig,), {"SQLALCHEMY_DATABASE_URI": url}
     )
     application = create_app(settings)
     application.test_client_class = ServerLikeClient
-    with application.app_context():
-        if db.engine.dialect.name == "postgresql":
-            _empty_postgres(application)
-        upgrade()  # the schema comes from the migrations, never from create_all
     yield application
     with application.app_context():
         db.engine.dispose()
+    if base:
+        _on_server(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(autouse=True)
@@ -211,31 +300,32 @@ def make_case(app, users):
 
 
 @pytest.fixture
-def fresh_database(tmp_path) -> Iterator:
+def fresh_database(request: pytest.FixtureRequest, tmp_path) -> Iterator:
     """``fresh_database()`` makes an empty database of the suite's kind (a SQLite file, or a
     PostgreSQL database, dropped afterwards) and returns its URL: for tests that need real
-    commits and several connections, outside the rolled-back test transaction."""
-    base = os.environ.get("TEST_DATABASE_URL", "")
+    commits and several connections, outside the rolled-back test transaction.
+    ``fresh_database(migrated=True)``: one with the whole schema already, a copy of the
+    session's migrated template (faster than ``upgrade()`` in every such test)."""
+    base = _postgres_base()
     made: list[str] = []
 
-    def make() -> str:
+    def make(*, migrated: bool = False) -> str:
         name = f"reunite_fresh_{uuid.uuid4().hex[:8]}"
-        if not base.startswith("postgresql"):
+        if migrated:
+            template = request.getfixturevalue("migrated_template")
+            url = _copy_of_template(template, name, tmp_path)
+        elif not base:
             return f"sqlite:///{tmp_path / name}.db"
-        admin = create_engine(make_url(base).set(database="postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        made.append(name)
-        return make_url(base).set(database=name).render_as_string(hide_password=False)
+        else:
+            _on_server(base, f'CREATE DATABASE "{name}"')
+            url = _named(base, name)
+        if base:
+            made.append(name)
+        return url
 
     yield make
     if made:
-        admin = create_engine(make_url(base).set(database="postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            for name in made:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        _on_server(base, *(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in made))
 
 
 def app_on(url: str, **overrides) -> Flask:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import threading
 
-from flask_migrate import upgrade
-
 from app.answers.models import AnswerPairing, ExchangeAnswer
 from app.answers.services import confirm_pairing
 from app.auth.models import User
@@ -21,9 +19,8 @@ from tests.matching.conftest import explanation, make_record
 
 
 def test_two_reviewers_confirming_answers_for_one_line_at_once(fresh_database):
-    app = app_on(fresh_database())
+    app = app_on(fresh_database(migrated=True))
     with app.test_request_context():
-        upgrade()
         first, second = factories.make_user("supervisor"), factories.make_user("supervisor")
         case = factories.make_case(first, family_name="Лисенко", given_name="Олександр")
         exchange = make_exchange(first, case)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 
-from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from app.auth.models import User
@@ -19,9 +18,8 @@ from tests.conftest import app_on
 def test_notes_added_to_one_case_at_once_all_land(fresh_database):
     """Adding a note touches the case's last activity; on PostgreSQL two people doing it at
     once made the second save fail on the case's version (a 500 under load)."""
-    app = app_on(fresh_database())
+    app = app_on(fresh_database(migrated=True))
     with app.app_context():
-        upgrade()
         supervisor = factories.make_user(role="supervisor")
         case = factories.make_case(supervisor)
         db.session.commit()

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
+from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
 import config
@@ -19,6 +20,7 @@ from app import create_app
 from app.auth.second_factor import code_at, current_step
 from app.demo.services import DEMO_TOTP_SECRET, seed_demo
 from app.extensions import db
+from tests.conftest import _empty_postgres, _on_server
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -52,7 +54,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app on a server thread and a job worker process (`flask jobs worker`), sharing a
     database and a SQLite queue, as `scripts/serve` runs them."""
     folder = tmp_path_factory.mktemp("e2e")
-    url = os.environ.get("E2E_DATABASE_URL") or f"sqlite:///{folder / 'e2e.db'}"
+    url = _database_url(folder)
     queue_url = f"sqlite:///{folder / 'queue.db'}"
     settings = type(
         "E2EConfig",
@@ -70,8 +72,6 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     app = create_app(settings)
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
-            from tests.conftest import _empty_postgres
-
             _empty_postgres(app)
         upgrade()
         seed_demo(password=DEMO_PASSWORD, case_count=60)
@@ -95,6 +95,22 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     worker.wait(timeout=30)
     with app.app_context():
         db.engine.dispose()
+    if os.environ.get("PYTEST_XDIST_WORKER") and url.startswith("postgresql"):
+        _on_server(url, f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+
+
+def _database_url(folder: Path) -> str:
+    """E2E_DATABASE_URL, a database of its own for each xdist worker (should several run
+    browser tests), or a SQLite file."""
+    url = os.environ.get("E2E_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{folder / 'e2e.db'}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker or not url.startswith("postgresql"):
+        return url
+    name = f"{make_url(url).database}_{worker}"
+    _on_server(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture

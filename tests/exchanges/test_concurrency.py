@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import threading
 
-from flask_migrate import upgrade
-
 from app.auth.models import User
 from app.exchanges.models import ExchangeLine
 from app.exchanges.services import change_line_state, line_history
@@ -18,9 +16,8 @@ from tests.exchanges.conftest import line_of, make_exchange
 
 
 def test_two_supervisors_changing_one_line_at_once(fresh_database):
-    app = app_on(fresh_database())
+    app = app_on(fresh_database(migrated=True))
     with app.test_request_context():
-        upgrade()
         first, second = factories.make_user("supervisor"), factories.make_user("supervisor")
         case = factories.make_case(first)
         exchange = make_exchange(first, case)

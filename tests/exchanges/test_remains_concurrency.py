@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 
-from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from app.auth.models import User
@@ -20,9 +19,8 @@ from tests.exchanges.conftest import make_remains, make_repatriation
 
 
 def test_two_supervisors_approving_one_link_at_once(fresh_database):
-    app = app_on(fresh_database())
+    app = app_on(fresh_database(migrated=True))
     with app.test_request_context():
-        upgrade()
         first, second = factories.make_user("supervisor"), factories.make_user("supervisor")
         caseworker = factories.make_user("caseworker")
         case = factories.make_case(first, assigned_to=caseworker)

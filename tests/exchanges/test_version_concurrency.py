@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 
 import pytest
-from flask_migrate import upgrade
 from sqlalchemy import select
 
 from app.auth.models import User
@@ -29,9 +28,8 @@ from tests.exchanges.conftest import make_exchange
     ],
 )
 def test_two_supervisors_handing_over_at_once(fresh_database, seen, expected):
-    app = app_on(fresh_database())
+    app = app_on(fresh_database(migrated=True))
     with app.test_request_context():
-        upgrade()
         first, second = factories.make_user("supervisor"), factories.make_user("supervisor")
         cases = [factories.make_case(first, family_name=f"Одночасна-{n}") for n in range(3)]
         exchange = make_exchange(first, *cases)

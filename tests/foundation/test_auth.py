@@ -1,13 +1,16 @@
+import secrets
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from argon2 import PasswordHasher
-from flask_migrate import upgrade
+from argon2 import PasswordHasher, extract_parameters
+from argon2.profiles import RFC_9106_LOW_MEMORY
 from sqlalchemy import select
 
+import config
+from app import create_app
 from app.audit.models import AuditEvent
 from app.auth.models import User
-from app.auth.passwords import password_problems
+from app.auth.passwords import hash_password, password_problems
 from app.extensions import db, limiter
 from tests import factories
 from tests.conftest import PASSWORD, app_on, csrf_token
@@ -162,9 +165,8 @@ def _wrong_passwords_from(client, email, address, times):
 def test_behind_a_proxy_one_persons_wrong_passwords_do_not_lock_out_the_rest(fresh_database):
     """With TRUSTED_PROXIES set, the sign-in limit counts the client's address, not the
     load balancer's (which every request would share), and so does the audit trail."""
-    behind = app_on(fresh_database(), TRUSTED_PROXIES=1)
+    behind = app_on(fresh_database(migrated=True), TRUSTED_PROXIES=1)
     with behind.app_context():
-        upgrade()
         email = factories.make_user(role="caseworker").email
         db.session.commit()
     limiter.reset()
@@ -305,3 +307,26 @@ def test_the_account_pages_need_a_signed_in_user(client):
     for path in ("/account", "/account/password"):
         response = client.get(path)
         assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_passwords_are_hashed_at_full_cost_outside_the_tests(app):
+    """The tests hash cheaply (ARGON2_PROFILE "test", for speed); production must keep
+    argon2-cffi's defaults, RFC 9106's low-memory profile, whatever the tests use."""
+    production = create_app(
+        type(
+            "P",
+            (config.ProductionConfig,),
+            {"SECRET_KEY": secrets.token_hex(32), "SQLALCHEMY_DATABASE_URI": "sqlite://"},
+        )
+    )
+    low = RFC_9106_LOW_MEMORY
+    with production.app_context():
+        used = extract_parameters(hash_password("a long synthetic passphrase"))
+    assert (used.time_cost, used.memory_cost, used.parallelism) == (
+        low.time_cost,
+        low.memory_cost,
+        low.parallelism,
+    )
+    with app.app_context():
+        cheap = extract_parameters(hash_password("a long synthetic passphrase"))
+    assert cheap.memory_cost < low.memory_cost

@@ -3,8 +3,6 @@ copied, table by table (row counts and a checksum of the rows)."""
 
 from __future__ import annotations
 
-from flask_migrate import upgrade
-
 from app.backup import table_fingerprints
 from app.demo.services import seed_demo
 from app.extensions import db
@@ -14,9 +12,8 @@ KEPT = ("case_record", "partner_record", "match_candidate", "contact_log", "audi
 
 
 def test_a_restore_into_an_empty_database_gives_everything_back(fresh_database, tmp_path):
-    source = app_on(fresh_database())
+    source = app_on(fresh_database(migrated=True))
     with source.app_context():
-        upgrade()
         seed_demo(password="demo-password-2026", case_count=30)  # cases, records, matches
         before = table_fingerprints(db.engine)
     backup_file = tmp_path / "reunite.backup"

@@ -114,12 +114,10 @@ def postgres_app(fresh_database):
     connection (as a database administrator would use) to terminate the app's connections."""
     if not ON_POSTGRES:
         pytest.skip("terminates PostgreSQL connections")
-    from flask_migrate import upgrade
 
-    url = fresh_database()
+    url = fresh_database(migrated=True)
     application = app_on(url)
     with application.app_context():
-        upgrade()
         supervisor = factories.make_user(role="supervisor")
         case_id = factories.make_case(supervisor, family_name="Коваленко").id
         db.session.commit()

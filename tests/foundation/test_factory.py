@@ -47,7 +47,9 @@ def test_production_accepts_long_random_secret():
         "abcd" * 10,  # a short pattern repeated
         "0123456789abcdef" * 2,  # 16 distinct characters, but a pattern
         "aabbccddaabbccddaabbccddaabbccdX",  # too few distinct characters
-        secrets.token_hex(15),  # random but too short (30 characters)
+        # Random but too short (30 characters). A fixed id: pytest-xdist refuses to run when
+        # its workers collect different test names, and each draws its own secret.
+        pytest.param(secrets.token_hex(15), id="random-but-30-characters"),
     ],
 )
 def test_production_refuses_a_secret_without_variety(secret):

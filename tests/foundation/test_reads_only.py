@@ -6,7 +6,6 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from flask_migrate import upgrade
 from sqlalchemy import insert, make_url, select
 
 from app.audit.models import AuditEvent
@@ -20,7 +19,7 @@ READ_ONLY_PAGES = ["/cases", "/cases?q=Kovalenko", "/my-cases", "/queues", "/mat
 
 
 def test_a_view_declared_reads_only_that_writes_is_refused(fresh_database):
-    app = app_on(fresh_database())
+    app = app_on(fresh_database(migrated=True))
 
     @app.route("/__writes-anyway")
     @require(Permission.PUBLIC, reads_only=True)
@@ -29,8 +28,6 @@ def test_a_view_declared_reads_only_that_writes_is_refused(fresh_database):
         db.session.commit()
         return "written"
 
-    with app.app_context():
-        upgrade()
     app.config["PROPAGATE_EXCEPTIONS"] = False
     response = app.test_client().get("/__writes-anyway")
     assert response.status_code == 500
@@ -50,12 +47,11 @@ def test_read_only_pages_are_declared_so(app, path):
 def test_read_only_pages_are_served_while_someone_holds_the_write_lock(fresh_database):
     """On SQLite an import's write phase holds the one write lock; the lists and queues are
     still served (before, each waited for the lock and failed after the busy timeout)."""
-    url = fresh_database()
+    url = fresh_database(migrated=True)
     if not url.startswith("sqlite"):
         pytest.skip("SQLite's one writer")
     app = app_on(url, SQLITE_BUSY_TIMEOUT=0.5)
     with app.app_context():
-        upgrade()
         supervisor = factories.make_user(role="supervisor")
         factories.make_case(supervisor)
         db.session.commit()
@@ -77,13 +73,12 @@ def test_read_only_pages_are_served_while_someone_holds_the_write_lock(fresh_dat
 def test_the_reads_of_list_pages_served_under_the_write_lock_are_written_later(fresh_database):
     """A list page's read events are queued when it is sent; the job that writes them waits for
     the lock, is tried again when it had to wait too long, and loses nothing."""
-    url = fresh_database()
+    url = fresh_database(migrated=True)
     if not url.startswith("sqlite"):
         pytest.skip("SQLite's one writer")
     app = app_on(url, SQLITE_BUSY_TIMEOUT=0.2, JOBS_INLINE=False, QUEUE_URL="memory://")
     huey = queue_of(app).huey
     with app.app_context():
-        upgrade()
         supervisor = factories.make_user(role="supervisor")
         case = factories.make_case(supervisor, assigned_to=supervisor)
         db.session.commit()

@@ -324,15 +324,13 @@ def test_without_trusted_proxies_the_audit_trail_ignores_a_forwarded_address(app
 
 
 def test_behind_a_trusted_proxy_the_audit_trail_has_the_clients_address(fresh_database):
-    from flask_migrate import upgrade
 
     from app.extensions import db
     from tests import factories
     from tests.conftest import app_on
 
-    behind = app_on(fresh_database(), TRUSTED_PROXIES=1)
+    behind = app_on(fresh_database(migrated=True), TRUSTED_PROXIES=1)
     with behind.app_context():
-        upgrade()
         supervisor = factories.make_user(role="supervisor")
         case_id = factories.make_case(supervisor).id
         db.session.commit()

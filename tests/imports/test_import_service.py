@@ -401,12 +401,12 @@ def test_postgresql_statistics_follow_an_import_that_grows_the_table(app, tmp_pa
             assert analyzed == []
 
 
-def test_reading_a_big_file_does_not_hold_the_write_lock(app, tmp_path):
+def test_reading_a_big_file_does_not_hold_the_write_lock(app, tmp_path, fresh_database):
     """Phase one commits each chunk: while the file is read, another connection writes at
     once (SQLite has one writer). Only the writing phase takes the lock, briefly."""
     import sqlite3
 
-    from flask_migrate import upgrade
+    from sqlalchemy.engine import make_url
 
     from app import create_app
     from app.imports.pipeline import run_import
@@ -417,8 +417,9 @@ def test_reading_a_big_file_does_not_hold_the_write_lock(app, tmp_path):
     path = tmp_path / "big.csv"
     lines = ["№;Прізвище;Ім'я"] + [f"{n};Прізвище{n};Ім'я{n}" for n in range(1, 6001)]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    db_path = tmp_path / "lock.db"
-    other = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "TESTING": True})
+    url = fresh_database(migrated=True)
+    db_path = make_url(url).database
+    other = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
     writes_during_reading = []
 
     def progress(rows: int, done: int, total: int) -> None:
@@ -431,7 +432,6 @@ def test_reading_a_big_file_does_not_hold_the_write_lock(app, tmp_path):
             writer.close()
 
     with other.app_context():
-        upgrade()
         source = record_services.get_or_create_partner_source("Big")
         sha256, size = storage.file_sha256(path)
         batch = batches.create_batch("records", source, path.name, sha256, size)

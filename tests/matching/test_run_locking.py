@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 
-from flask_migrate import upgrade
 from sqlalchemy import update
 
 from app.auth.models import User
@@ -18,9 +17,8 @@ from tests.conftest import app_on
 
 def test_others_can_write_while_a_run_scores(fresh_database, monkeypatch):
     # A short busy timeout: a write lock held by the run fails the other writer in a second.
-    app = app_on(fresh_database(), SQLITE_BUSY_TIMEOUT=1)
+    app = app_on(fresh_database(migrated=True), SQLITE_BUSY_TIMEOUT=1)
     with app.app_context():
-        upgrade()
         supervisor = factories.make_user(role="supervisor")
         factories.make_case(supervisor)
         run = services.new_run(full=True, trigger="manual", started_by_id=supervisor.id)
