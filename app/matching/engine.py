@@ -73,6 +73,7 @@ def link(
     parameters: Parameters = DEFAULT_PARAMETERS,
     by_source: Mapping[Hashable, Parameters] | None = None,
     learn_sources: bool = False,
+    labels: Mapping[tuple[Hashable, Hashable], bool] | None = None,
 ) -> LinkResult:
     """Candidates of every ``left`` entity among ``right``, scored, best first.
 
@@ -90,6 +91,8 @@ def link(
     sources (a right entity's ``source``). ``learn_sources`` learns them first from the pairs
     themselves, for every source (:mod:`app.matching.learning`, starting from
     ``by_source`` or ``parameters``): parameters first, then the prior from the bits they give.
+    ``labels``: reviewers' decisions by (left key, right key), True for confirmed; learning
+    counts them as what the reviewer said even where ``skip`` keeps them from being scored.
     """
     index = BlockIndex()
     left_count = 0
@@ -112,7 +115,9 @@ def link(
             progress(seen)
     learnt: dict[Hashable, LearntSource] = {}
     if learn_sources:
-        learnt = _learn(pairs.values(), left_count, freq, skip, parameters, by_source or {})
+        learnt = _learn(
+            pairs.values(), left_count, freq, skip, parameters, by_source or {}, labels or {}
+        )
         by_source = {source: found.parameters for source, found in learnt.items()}
     histogram = BitsHistogram()
     # Pairs that could reach the threshold under the most optimistic prior the estimate can
@@ -158,18 +163,21 @@ def _learn(
     skip: Callable[[Hashable, Hashable], bool] | None,
     parameters: Parameters,
     by_source: Mapping[Hashable, Parameters],
+    labels: Mapping[tuple[Hashable, Hashable], bool],
 ) -> dict[Hashable, LearntSource]:
-    """Each right-side source's parameters, learnt from its blocked pairs. The levels are read
-    with the starting parameters (the m change the bits, not the levels)."""
+    """Each right-side source's parameters, learnt from its blocked pairs and reviewers'
+    labels among them. The levels are read with the starting parameters (the m change the
+    bits, not the levels)."""
     observations = Observations()
     for features, hits in pairs:
         source = features.entity.source
         params = by_source.get(source, parameters)
         for other in hits:
             lkey, rkey = other.entity.key, features.entity.key
-            if lkey == rkey or (skip is not None and skip(lkey, rkey)):
+            label = labels.get((lkey, rkey))
+            if lkey == rkey or (label is None and skip is not None and skip(lkey, rkey)):
                 continue
-            observations.add(source, lkey, rkey, observe(other, features, freq, params))
+            observations.add(source, lkey, rkey, observe(other, features, freq, params), label)
     return learn(observations, cases, parameters)
 
 

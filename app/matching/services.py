@@ -57,6 +57,7 @@ from app.matching.models import (
     MatchingState,
     RunStatus,
 )
+from app.matching.quality import reviewer_labels
 from app.matching.review import MatchError
 from app.matching.scoring import LIKELY, Frequencies, Parameters
 from app.names.given import extend_given_names
@@ -466,7 +467,7 @@ def _score(run_id: int, full: bool, report: Progress) -> _Outcome:
         result = link(
             features.values(), _prepared(_stream_records()), explain=True, skip=skip,
             progress=lambda seen: report(seen, total), known_true=_confirmed_record_pairs(),
-            learn_sources=True,
+            learn_sources=True, labels=reviewer_labels(),
         )  # fmt: skip
         freq, prior = result.frequencies, result.prior
         sources = _learnt_sources(result.learnt)
