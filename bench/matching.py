@@ -324,6 +324,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="skip Splink and the speed run")
     parser.add_argument("--no-splink", action="store_true")
     parser.add_argument("--no-febrl", action="store_true")
+    parser.add_argument("--no-speed", action="store_true", help="skip the 1M speed run only")
     parser.add_argument("--speed-records", type=int, default=1_000_000)
     parser.add_argument("--incremental-records", type=int, default=20000)
     args = parser.parse_args()
@@ -362,7 +363,7 @@ def main() -> None:
     for r in rows:
         if r["name"].startswith("Splink"):
             print(f"  {r['name']}: best-F1 threshold {r['threshold']}")
-    if not args.quick:
+    if not (args.quick or args.no_speed):
         for line in speed(args.cases, args.speed_records, args.incremental_records):
             print(line)
 

@@ -73,6 +73,7 @@ def link(
     parameters: Parameters = DEFAULT_PARAMETERS,
     by_source: Mapping[Hashable, Parameters] | None = None,
     learn_sources: bool = False,
+    labels: Mapping[tuple[Hashable, Hashable], bool] | None = None,
 ) -> LinkResult:
     """Candidates of every ``left`` entity among ``right``, scored, best first.
 
@@ -90,6 +91,8 @@ def link(
     sources (a right entity's ``source``). ``learn_sources`` learns them first from the pairs
     themselves, for every source (:mod:`app.matching.learning`, starting from
     ``by_source`` or ``parameters``): parameters first, then the prior from the bits they give.
+    ``labels``: reviewers' decisions by (left key, right key), True for confirmed; learning
+    counts them as what the reviewer said even where ``skip`` keeps them from being scored.
     """
     shard = Shard(left, skip=skip, parameters=parameters)
     counting = frequencies is None
@@ -99,7 +102,8 @@ def link(
     shard.freq = freq
     learnt: dict[Hashable, LearntSource] = {}
     if learn_sources:
-        learnt = learn(shard.observations(by_source or {}), shard.left_count, parameters)
+        observations = shard.observations(by_source or {}, labels or {})
+        learnt = learn(observations, shard.left_count, parameters)
         by_source = {source: found.parameters for source, found in learnt.items()}
     floor = floor_bits(threshold, shard.left_count, shard.seen, prior_bits)
     histogram, compared = shard.bits(by_source or {}, floor)
@@ -200,20 +204,27 @@ class Shard:
                     continue
                 yield other, features
 
-    def observations(self, by_source: Mapping[Hashable, Parameters]) -> Observations:
+    def observations(
+        self,
+        by_source: Mapping[Hashable, Parameters],
+        labels: Mapping[tuple[Hashable, Hashable], bool] | None = None,
+    ) -> Observations:
         """Each pair's levels for learning, read with the starting parameters (the m change
-        the bits, not the levels)."""
+        the bits, not the levels). ``labels``: reviewers' decisions, counted as what the
+        reviewer said even where ``skip`` keeps the pair from being scored."""
         observations = Observations()
-        freq, parameters = self.freq, self.parameters
-        for other, features in self._compared():
+        freq, parameters, skip, labels = self.freq, self.parameters, self.skip, labels or {}
+        for features, hits in self.pairs:
             source = features.entity.source
             params = by_source.get(source, parameters)
-            observations.add(
-                source,
-                other.entity.key,
-                features.entity.key,
-                observe(other, features, freq, params),
-            )
+            rkey = features.entity.key
+            for other in hits:
+                lkey = other.entity.key
+                label = labels.get((lkey, rkey))
+                if lkey == rkey or (label is None and skip is not None and skip(lkey, rkey)):
+                    continue
+                observed = observe(other, features, freq, params)
+                observations.add(source, lkey, rkey, observed, label)
         return observations
 
     def bits(

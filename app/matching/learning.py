@@ -15,8 +15,8 @@ expectation–maximisation as Splink does:
 * **M-step**: each level's ``m`` is the expected share of true pairs that show it, **shrunk
   towards the default** as if the default had been seen on ``SHRINK_PAIRS`` true pairs:
   ``m = (n·m_em + k·m_default) / (n + k)`` with ``n`` the expected true pairs that know the
-  field (a Dirichlet prior; the M-step is then a MAP estimate). ``k = 100``: a rare level
-  (m ≈ 0.02) is then seen about twice in a source of 100 true pairs, where its estimate is as
+  field (a Dirichlet prior; the M-step is then a MAP estimate). ``k = 200``: a rare level
+  (m ≈ 0.01–0.02) is seen two to four times among 200 true pairs, where its estimate is as
   uncertain as it is large; at ``n = k`` the source's own rate and the default weigh the same,
   and a source of thousands (FEBRL4: 5,000) speaks for itself. A 10-record source stays within a
   few per cent of the defaults. No level falls below ``M_FLOOR`` (a level never seen among
@@ -24,6 +24,14 @@ expectation–maximisation as Splink does:
 
 Partial dates and ages keep their defaults: their levels depend on which parts each side knows,
 so they are not one distribution over true pairs.
+
+**Reviewers' labels.** A pair a reviewer confirmed is a true pair, one they rejected is not:
+such a pair keeps its place among the source's pairs with its weight pinned (1 or 0) instead of
+the E-step's probability. Its levels thus enter the M-step as counts beside the expected counts
+of the unlabelled pairs, under the same shrinkage, so three labels move an ``m`` by about 3/200
+of the way and cannot swing a source; a confirmed pair also takes its case's and its record's
+one true pair in the one-to-one step, and a rejected pair that would be *likely* with a family
+conflict counts as a relative in the caps' evidence. Without labels nothing changes.
 
 **Family caps by evidence.** The caps (a sibling or a namesake is never *likely*) cost recall on
 a list without families, where a plainly different given name or date is only noise. Each cap
@@ -87,6 +95,9 @@ class LearntSource:
     garbled_dob: float = 0.0
     # (field, level, default m, learnt m), the levels that moved most, biggest first.
     moved: tuple[tuple[str, str, float, float], ...] = ()
+    # Reviewers' labels among the pairs: confirmed (true) and rejected (not).
+    confirmed: int = 0
+    rejected: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -99,6 +110,8 @@ class LearntSource:
             "sibling_cap": self.parameters.sibling_cap,
             "namesake_cap": self.parameters.namesake_cap,
             "moved": [[f, lv, round(d, 4), round(m, 4)] for f, lv, d, m in self.moved],
+            "confirmed": self.confirmed,
+            "rejected": self.rejected,
         }
 
 
@@ -110,6 +123,7 @@ class _SourcePairs:
     right: array[int] = field(default_factory=lambda: array("q"))
     sibling_sign: array[int] = field(default_factory=lambda: array("b"))
     namesake_sign: array[int] = field(default_factory=lambda: array("b"))
+    label: array[int] = field(default_factory=lambda: array("b"))  # -1 none, 0 rejected, 1 true
 
 
 class Observations:
@@ -127,7 +141,15 @@ class Observations:
             found = self._entities[key] = len(self._entities)
         return found
 
-    def add(self, source: Hashable, left: Hashable, right: Hashable, observed: Observed) -> None:
+    def add(
+        self,
+        source: Hashable,
+        left: Hashable,
+        right: Hashable,
+        observed: Observed,
+        label: bool | None = None,
+    ) -> None:
+        """One blocked pair; ``label``: a reviewer confirmed it (True) or rejected it (False)."""
         pattern = tuple((name, level) for name, level, _u in observed.fields)
         pid = self.patterns.get(pattern)
         if pid is None:
@@ -141,6 +163,7 @@ class Observations:
         pairs.right.append(self._entity(("r", right)))
         pairs.sibling_sign.append(observed.given_conflict)
         pairs.namesake_sign.append(observed.dob_conflict)
+        pairs.label.append(-1 if label is None else int(label))
 
 
 def learn(
@@ -180,6 +203,9 @@ def _learn_source(
     left = _dense(np.frombuffer(pairs.left, dtype=np.int64))
     right = _dense(np.frombuffer(pairs.right, dtype=np.int64))
     n = len(offset)
+    label = np.frombuffer(pairs.label, dtype=np.int8)
+    labelled = label >= 0
+    pinned = label[labelled].astype(np.float64)
     fields = sorted({name for name, _level in columns if name not in _FIXED})
     default_m = {name: defaults.table(name) for name in {n for n, _l in columns}}
     m = {name: dict(table) for name, table in default_m.items()}
@@ -193,6 +219,9 @@ def _learn_source(
         evidence = (matrix @ log_m)[pattern] + offset
         bits = evidence + math.log2(rate / (1 - rate))
         weights = 1 / (1 + np.exp2(-np.clip(bits, -60, 60)))
+        if pinned.size:
+            # A reviewer's decision replaces the E-step's guess (counted as one pair each).
+            weights[labelled] = pinned
         for side in (left, right):
             weights = weights * _best_of_group(side, weights)
         rate = min(max(float(weights.sum()) / n, 1e-9), 0.5)
@@ -233,6 +262,8 @@ def _learn_source(
         namesakes=namesakes,
         garbled_dob=garbled_dob,
         moved=_moved(learnt, default_m),
+        confirmed=int((label == 1).sum()),
+        rejected=int((label == 0).sum()),
     )
 
 

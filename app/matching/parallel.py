@@ -68,6 +68,7 @@ def link_parallel(
     parameters: Parameters = DEFAULT_PARAMETERS,
     by_source: Mapping[Hashable, Parameters] | None = None,
     learn_sources: bool = False,
+    labels: Mapping[tuple[Hashable, Hashable], bool] | None = None,
 ) -> LinkResult:
     """:func:`app.matching.engine.link` of ``left`` against the concatenation of ``parts``,
     one process per part. ``progress`` is called once, when every part has been streamed.
@@ -85,7 +86,9 @@ def link_parallel(
         workers.each(("freq", freq))
         learnt: dict[Hashable, LearntSource] = {}
         if learn_sources:
-            observations = merge_observations(workers.each(("observations", by_source or {})))
+            observations = merge_observations(
+                workers.each(("observations", (by_source or {}, labels or {})))
+            )
             learnt = learn(observations, shard.left_count, parameters)
             by_source = {source: found.parameters for source, found in learnt.items()}
         floor = floor_bits(threshold, shard.left_count, seen, prior_bits)
@@ -171,7 +174,7 @@ def _serve(pipe: Connection, shard: Shard, part: Part, counting: bool) -> None:
                 shard.freq = argument
                 answer: Any = None
             elif command == "observations":
-                answer = shard.observations(argument)
+                answer = shard.observations(*argument)
             elif command == "bits":
                 answer = shard.bits(*argument)
             else:
@@ -219,4 +222,5 @@ def merge_observations(parts: Iterable[Observations]) -> Observations:
             into.right.extend(numbers[e] for e in pairs.right)
             into.sibling_sign.extend(pairs.sibling_sign)
             into.namesake_sign.extend(pairs.namesake_sign)
+            into.label.extend(pairs.label)
     return merged

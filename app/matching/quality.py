@@ -2,10 +2,13 @@
 
 A confirmed or rejected pair is a label. Counting them per source and band tells a supervisor
 whether "likely" still means what it says for a given list (a source with unusual noise shows
-here first), and is the ground on which the estimates will be refined from reviewers."""
+here first). The same decisions are labels for a full run's learning
+(:func:`reviewer_labels`, :mod:`app.matching.learning`): the estimates of each source are
+refined by what its reviewers said."""
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -14,7 +17,7 @@ from app.extensions import db
 from app.matching.models import CandidateStatus, MatchCandidate
 from app.records.models import PartnerRecord, PartnerSource
 
-__all__ = ["BandRecord", "reviewed_precision"]
+__all__ = ["BandRecord", "reviewed_precision", "reviewer_labels"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,3 +80,20 @@ def reviewed_precision() -> list[SourceReview]:
         SourceReview(source_id, name, band(by, True), band(by, False))
         for (source_id, name), by in sorted(counts.items(), key=lambda item: item[0][1])
     ]
+
+
+def reviewer_labels() -> dict[tuple[Hashable, Hashable], bool]:
+    """Every decided case–record pair, keyed as a run keys its entities (``("case", id)``,
+    ``("record", id)``): True where a reviewer confirmed it, False where one rejected it."""
+    rows = db.session.execute(
+        select(MatchCandidate.case_id, MatchCandidate.record_id, MatchCandidate.status).where(
+            MatchCandidate.status.in_(
+                (CandidateStatus.CONFIRMED.value, CandidateStatus.REJECTED.value)
+            ),
+            MatchCandidate.record_id.is_not(None),
+        )
+    )
+    return {
+        (("case", case_id), ("record", record_id)): status == CandidateStatus.CONFIRMED.value
+        for case_id, record_id, status in rows
+    }

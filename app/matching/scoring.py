@@ -72,12 +72,31 @@ __all__ = [
 ]
 
 LIKELY = 0.9
-POSSIBLE = 0.25
+# The pairs worth a look are those Fellegi–Sunter scored 0.25 or more before scores below the
+# likely band were recalibrated (CALIBRATION_SHIFT): the same pairs, now scored at what they
+# are worth, from about 0.05 (0.25 at 2.75 bits less is 0.047).
+POSSIBLE = 0.045
 # The most optimistic prior odds a run uses (log2): 1 in 16,384, the prior of the ~20,000-record
 # lists on which the m and u below were set.
 PRIOR_BITS = -14.0
-# Score a capped pair can reach at most (just inside the possible band's upper part).
+# Score a capped pair can reach at most, before the recalibration below (then about 0.17).
 CAP_SCORE = 0.6
+# Below the likely band the bits over-state the evidence: a pair scored 0.35 was the same
+# person about one time in eleven on the synthetic benchmark, at 20,000 and 200,000 records
+# alike (docs/matching.md, "Reliability"). The pairs there are the case's relatives and
+# namesakes in a list that also holds the case's own record, and people who share a common
+# name and a year: they agree on several fields at once, which independence counts as separate
+# evidence. So a score below LIKELY is taken from log2 odds lowered by CALIBRATION_SHIFT bits,
+# reached over the first CALIBRATION_RAMP bits below the threshold (no jump at LIKELY; the
+# likely band is unchanged). Both were fitted by likelihood on the three synthetic seeds'
+# uncapped pairs below the band (bench/calibration.py; 2.75 over 1 bit was the best of a grid
+# of 0–4 bits by quarters over ramps of 0–4 bits).
+CALIBRATION_SHIFT = 2.75
+CALIBRATION_RAMP = 1.0
+
+
+_LIKELY_LOG_ODDS = math.log2(LIKELY / (1 - LIKELY))
+_CAP_LOG_ODDS = math.log2(CAP_SCORE / (1 - CAP_SCORE))
 
 
 def _bits(m: float, u: float) -> float:
@@ -376,12 +395,27 @@ def band(score: float) -> str | None:
     return None
 
 
+def calibrated_log_odds(log_odds: float) -> float:
+    """The log2 odds a score is taken from: as Fellegi–Sunter gives them in the likely band,
+    lowered by up to ``CALIBRATION_SHIFT`` bits below it (see the constant)."""
+    below = _LIKELY_LOG_ODDS - log_odds
+    if below <= 0:
+        return log_odds
+    return log_odds - CALIBRATION_SHIFT * min(1.0, below / CALIBRATION_RAMP)
+
+
 def to_score(bits: float, prior_bits: float = PRIOR_BITS, capped: bool = False) -> float:
-    """The probability of a pair with ``bits`` of evidence at ``prior_bits`` prior odds; a
-    capped pair (siblings, namesakes) never scores above ``CAP_SCORE``."""
-    exponent = -(bits + prior_bits)
-    score = 0.0 if exponent > 60 else 1 / (1 + 2**exponent)
-    return min(score, CAP_SCORE) if capped else score
+    """The probability of a pair with ``bits`` of evidence at ``prior_bits`` prior odds,
+    recalibrated below the likely band (:func:`calibrated_log_odds`); a capped pair (siblings,
+    namesakes) is held at ``CAP_SCORE`` before that, so never scores above it."""
+    log_odds = bits + prior_bits
+    if capped:
+        # Held at the cap first, then recalibrated like any pair there: the order of capped and
+        # uncapped pairs stays what Fellegi–Sunter gives (a capped pair shows about 0.17; on
+        # the benchmark one in a hundred is the same person).
+        log_odds = min(log_odds, _CAP_LOG_ODDS)
+    exponent = -calibrated_log_odds(log_odds)
+    return 0.0 if exponent > 60 else 1 / (1 + 2**exponent)
 
 
 # --- field comparisons --------------------------------------------------------------------

@@ -58,6 +58,7 @@ from app.matching.models import (
     RunStatus,
 )
 from app.matching.parallel import available_cores, link_parallel
+from app.matching.quality import reviewer_labels
 from app.matching.review import MatchError
 from app.matching.scoring import LIKELY, Frequencies, Parameters
 from app.names.given import extend_given_names
@@ -506,7 +507,7 @@ def _score(run_id: int, full: bool, report: Progress) -> _Outcome:
         result = _link_records(
             features.values(), total, explain=True, skip=skip,
             progress=lambda seen: report(seen, total), known_true=_confirmed_record_pairs(),
-            learn_sources=True,
+            learn_sources=True, labels=reviewer_labels(),
         )  # fmt: skip
         freq, prior = result.frequencies, result.prior
         sources = _learnt_sources(result.learnt)

@@ -85,7 +85,10 @@ def test_an_incremental_prior_is_the_last_rate_over_todays_population() -> None:
 
 
 def test_a_capped_score_never_passes_the_cap_whatever_the_prior() -> None:
-    assert to_score(80.0, -14.0, capped=True) == CAP_SCORE
+    held = to_score(80.0, -14.0, capped=True)
+    assert held == to_score(math.log2(CAP_SCORE / (1 - CAP_SCORE)), 0.0) and held < CAP_SCORE
+    # Never above an uncapped pair the cap would have let through (the order is kept).
+    assert to_score(math.log2(CAP_SCORE / (1 - CAP_SCORE)) + 0.1, 0.0) > held
     assert to_score(80.0, -14.0) > 0.999
     assert to_score(-80.0, -14.0) == 0.0
 

@@ -228,3 +228,34 @@ def test_frequencies_round_trip_through_json() -> None:
     assert again == freq
     assert again.total == 3
     assert again.surnames["lisenko"] == 3
+
+
+def test_scores_below_the_likely_band_are_recalibrated_and_the_band_is_not():
+    import math
+
+    from app.matching.scoring import (
+        CALIBRATION_RAMP,
+        CALIBRATION_SHIFT,
+        CAP_SCORE,
+        calibrated_log_odds,
+        to_score,
+    )
+
+    threshold = math.log2(LIKELY / (1 - LIKELY))
+    # The likely band keeps Fellegi–Sunter's probabilities exactly.
+    for log_odds in (threshold, threshold + 0.5, 20.0):
+        assert calibrated_log_odds(log_odds) == log_odds
+    assert to_score(threshold + 3, 0.0) == 1 / (1 + 2 ** -(threshold + 3))
+    # Below it, lowered by the full shift once past the ramp, and continuously towards it.
+    assert calibrated_log_odds(-1.0) == -1.0 - CALIBRATION_SHIFT
+    just_below = threshold - CALIBRATION_RAMP / 10
+    assert calibrated_log_odds(just_below) == pytest.approx(just_below - CALIBRATION_SHIFT / 10)
+    # Monotonic: a pair with more evidence never scores lower.
+    grid = [threshold - 8 + i / 16 for i in range(160)]
+    mapped = [calibrated_log_odds(z) for z in grid]
+    assert mapped == sorted(mapped)
+    # What the benchmark measured: a pair Fellegi–Sunter puts at 0.35 is about one in ten.
+    raw = math.log2(0.35 / 0.65)
+    assert 0.05 < to_score(raw, 0.0) < 0.15
+    # A capped pair is held at the cap, then recalibrated: it shows below the cap.
+    assert 0.1 < to_score(20.0, 0.0, capped=True) < CAP_SCORE

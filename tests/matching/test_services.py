@@ -24,7 +24,7 @@ from app.matching.services import (
 from app.names import given as normalize
 from app.records.models import PartnerRecord
 from tests import factories
-from tests.matching.conftest import make_record, make_source
+from tests.matching.conftest import make_candidate, make_record, make_source
 
 
 @pytest.fixture
@@ -587,3 +587,34 @@ def test_an_incremental_run_scores_with_what_the_last_full_run_learnt(lysenko, m
     record = db.session.scalar(select(PartnerRecord).where(PartnerRecord.external_id == "R-8"))
     found = _candidates(case_id=lysenko["case"].id, record_id=record.id)
     assert found and found[0].explanation["capped"] == ""
+
+
+def test_a_full_run_learns_from_reviewers_decisions(lysenko, supervisor, monkeypatch):
+    from app.matching.quality import reviewer_labels
+
+    _run(full=True)
+    case_id = lysenko["case"].id
+    confirmed = _candidates(case_id=case_id, record_id=lysenko["true"].id)[0]
+    confirmed.status = CandidateStatus.CONFIRMED.value
+    # The sister scores below the possible band; a reviewer rejected her when she did not.
+    make_candidate(case_id, lysenko["sister"].id, score=0.5, status=CandidateStatus.REJECTED.value)
+    db.session.commit()
+    assert reviewer_labels() == {
+        (("case", case_id), ("record", lysenko["true"].id)): True,
+        (("case", case_id), ("record", lysenko["sister"].id)): False,
+    }
+    seen: list[dict] = []
+    real_link = services.link
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("labels") or {})
+        return real_link(*args, **kwargs)
+
+    monkeypatch.setattr(services, "link", spy)
+    full = _run(full=True)
+    assert seen[0] == reviewer_labels()
+    register = full.calibration["sources"][0]
+    # Both decided pairs still share a block: the learning counted them as the reviewers said.
+    assert (register["confirmed"], register["rejected"]) == (1, 1)
+    html = supervisor.get(f"/matches/runs/{full.id}").get_data(as_text=True)
+    assert "1 / 1" in html
