@@ -65,6 +65,23 @@ def test_a_full_run_in_parts_is_the_same_run(data) -> None:
     assert multiprocessing.active_children() == []
 
 
+def test_reviewers_labels_teach_a_run_in_parts_as_they_teach_one_process(data) -> None:
+    cases, records = data
+    options = {"explain": True, "learn_sources": True}
+    unlabelled = link(cases, records, **options)
+    pairs = [(c.left, c.right) for found in unlabelled.candidates.values() for c in found]
+    # Reviewers confirmed the first half of the proposals and rejected the rest.
+    labels = {pair: number < len(pairs) // 2 for number, pair in enumerate(pairs[:40])}
+    decided = set(labels)
+    labelled = {**options, "labels": labels, "skip": lambda left, right: (left, right) in decided}
+    alone = link(cases, records, **labelled)
+    assert _learnt(alone) != _learnt(unlabelled)  # the labels were counted
+    split = link_parallel(cases, _parts(records, 2), **labelled)
+    assert _learnt(split) == _learnt(alone)
+    assert _found(split) == _found(alone)
+    assert multiprocessing.active_children() == []
+
+
 def test_an_incremental_run_in_parts_scores_with_the_kept_frequencies(data) -> None:
     cases, records = data
     freq = Frequencies.count(prepare(record) for record in records)
