@@ -601,8 +601,8 @@ def _allele_sums(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """values @ counts for a count matrix (genotypes x alleles), over values' last axis.
     A typed parent's count matrix is one row of zeros (its alleles were drawn before)."""
     n = counts.shape[1]
-    if counts.shape[0] != len(genotype_pairs(n)[0]):
-        return values @ counts
+    if counts.shape[0] != len(genotype_pairs(n)[0]) or not counts.any():
+        return values @ counts  # one typed parent's row (or a one-allele locus's zeros)
     by_first, starts_first, starts_second = _allele_groups(n)
     # Genotype k = j(j+1)/2 + i is already in order of its second allele j.
     return np.add.reduceat(values[..., by_first], starts_first, axis=-1) + np.add.reduceat(
