@@ -314,19 +314,6 @@ def _mp_joint_without_theta(
 
 
 @functools.cache
-def set_partitions(size: int) -> tuple[tuple[tuple[int, ...], ...], ...]:
-    """Every partition of range(size) into blocks (Bell(size) of them), blocks in order."""
-    if size == 0:
-        return ((),)
-    found = []
-    for rest in set_partitions(size - 1):
-        found.append((*rest, (size - 1,)))
-        for k, block in enumerate(rest):
-            found.append((*rest[:k], (*block, size - 1), *rest[k + 1 :]))
-    return tuple(found)
-
-
-@functools.cache
 def count_matrix(n: int) -> np.ndarray:
     """C[G, a]: how many copies of allele a genotype G has (read-only, cached)."""
     first, second = genotype_pairs(n)
@@ -503,8 +490,7 @@ def _joints_with_theta(
     halves = typed[Relationship.HALF_SIBLING]
     q_mp = np.zeros((n, n))
     plain = np.zeros_like(parents)  # H1's weights of the terms without the MP's children
-    unrelated_apart = np.zeros_like(parents)  # H2: U's alleles in blocks of their own
-    unrelated_together = np.zeros_like(parents)  # H2: U's alleles one block
+    unrelated = np.zeros_like(parents)  # H2's weights where U's blocks hold no extra allele
     q_unrelated = np.zeros((n, n))
     for side in itertools.product((False, True), repeat=len(halves)):
         maternal = typed[Relationship.MATERNAL_HALF_SIBLING] + [
@@ -554,8 +540,7 @@ def _joints_with_theta(
             if term.on_mp is not None:
                 family = family * onto_parents(term.on_mp)
             family = family / spread(k + 2)
-            unrelated_apart += family * partitioned[everyone]
-            unrelated_together += theta * family * partitioned[everyone]
+            unrelated += family * partitioned[everyone]
             for size in range(k):
                 for rest in map(frozenset, itertools.combinations(range(k), size)):
                     stats = _unrelated_stats(family * partitioned[rest], counts_a, counts_b)
@@ -578,10 +563,9 @@ def _joints_with_theta(
                         )
     q_mp += through_parents(plain)
     ones = np.ones(n)
-    stats = _unrelated_stats(unrelated_together, counts_a, counts_b)
-    q_unrelated += _unrelated_pair(stats, ones, None, new_draw, theta)
-    stats = _unrelated_stats(unrelated_apart, counts_a, counts_b)
-    q_unrelated += _unrelated_pair(stats, ones, ones, new_draw, theta)
+    stats = _unrelated_stats(unrelated, counts_a, counts_b)
+    q_unrelated += theta * _unrelated_pair(stats, ones, None, new_draw, theta)  # one block
+    q_unrelated += _unrelated_pair(stats, ones, ones, new_draw, theta)  # a block each
     return _genotype_joint(q_mp), _genotype_joint(q_unrelated)
 
 
