@@ -417,6 +417,40 @@ def _terms(
     return terms
 
 
+@dataclass(frozen=True)
+class _Parent:
+    """How one of the MP's parents enters the sum: as a typed genotype (one row), an untyped
+    genotype (a row per genotype), or, when the MP is the only one of their children typed,
+    the one allele they pass to the MP (a row per allele: the other allele sums out)."""
+
+    rows: np.ndarray | None  # genotype indices, or None for the allele form
+    passes: np.ndarray  # (rows, alleles): the allele passed to a child, mutation included
+    drawn: np.ndarray  # (rows, alleles): alleles it adds to the founders drawn so far
+    alleles: int  # how many alleles it adds to those drawn (0 when typed)
+
+
+def _parent(
+    typed: list[tuple[int, int]], has_other_children: bool, trans: np.ndarray, mutation: np.ndarray
+) -> _Parent:
+    n = mutation.shape[0]
+    if typed:
+        ((i, j),) = typed
+        row = j * (j + 1) // 2 + i
+        return _Parent(np.array([row]), trans[[row]], np.zeros((1, n)), 0)
+    if has_other_children:
+        return _Parent(np.arange(trans.shape[0]), trans, count_matrix(n), 2)
+    return _Parent(None, mutation, np.eye(n), 1)
+
+
+def _founder_probabilities(p: np.ndarray, before: np.ndarray, form: _Parent, theta: float):
+    """P(a parent's row | the founder alleles counted in `before`), one row of `before` each:
+    the sampling formula for a genotype (two draws) or for one allele (one draw)."""
+    if form.alleles == 2:
+        return match_probabilities(p, before, theta)
+    seen = before.sum(axis=-1, keepdims=True)
+    return (before * theta + (1 - theta) * p) / (1 + (seen - 1) * theta)
+
+
 def _joints_with_theta(
     locus: Locus,
     typed: Mapping[Relationship, list[tuple[int, int]]],
@@ -424,7 +458,44 @@ def _joints_with_theta(
     trans: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """P(MP = g, references) and P(U = g, references) over g, up to a common constant, with
-    every founder drawn by the sampling formula (see the comment above)."""
+    every founder drawn by the sampling formula (see the comment above). Half-siblings of
+    unknown side are averaged over their sides; the sides that leave a parent with no typed
+    child but the MP let that parent be one allele instead of a genotype."""
+    n = len(locus.alleles)
+    halves = typed[Relationship.HALF_SIBLING]
+    by_form: dict[tuple[bool, bool], list[tuple[list[tuple[int, int]], list[tuple[int, int]]]]] = {}
+    for side in itertools.product((False, True), repeat=len(halves)):
+        maternal = typed[Relationship.MATERNAL_HALF_SIBLING] + [
+            h for h, on_b in zip(halves, side, strict=True) if not on_b
+        ]
+        paternal = typed[Relationship.PATERNAL_HALF_SIBLING] + [
+            h for h, on_b in zip(halves, side, strict=True) if on_b
+        ]
+        siblings = bool(typed[Relationship.FULL_SIBLING])
+        form = (siblings or bool(maternal), siblings or bool(paternal))
+        by_form.setdefault(form, []).append((maternal, paternal))
+    q_mp, q_unrelated = np.zeros((n, n)), np.zeros((n, n))
+    for (children_a, children_b), sides in by_form.items():
+        mp, unrelated = _joints_given_parents(
+            locus, typed, settings, trans, children_a, children_b, sides, 2 ** len(halves)
+        )
+        q_mp += mp
+        q_unrelated += unrelated
+    return _genotype_joint(q_mp), _genotype_joint(q_unrelated)
+
+
+def _joints_given_parents(
+    locus: Locus,
+    typed: Mapping[Relationship, list[tuple[int, int]]],
+    settings: Settings,
+    trans: np.ndarray,
+    children_a: bool,
+    children_b: bool,
+    sides: list[tuple[list[tuple[int, int]], list[tuple[int, int]]]],
+    side_count: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ordered (x, y) sums of _joints_with_theta over the given side assignments, which
+    share the parents' forms (genotype or allele)."""
     theta, p = settings.theta, locus.p
     n = len(p)
     counts = count_matrix(n)
@@ -434,39 +505,39 @@ def _joints_with_theta(
         for pair in typed[relationship]:
             typed_founders += counts[pair[1] * (pair[1] + 1) // 2 + pair[0]]
     new_draw = (1 - theta) * p + theta * typed_founders  # before A's and B's own counts
-    drawn = float(typed_founders.sum())
+    mother = _parent(typed[Relationship.MOTHER], children_a, trans, mutation)
+    father = _parent(typed[Relationship.FATHER], children_b, trans, mutation)
+    counts_a, counts_b = mother.drawn, father.drawn
+    trans_a, trans_b = mother.passes, father.passes
+    parents = np.ones((len(trans_a), len(trans_b)))
+    if mother.alleles:
+        parents *= _founder_probabilities(p, typed_founders, mother, theta)[:, None]
+    if father.alleles:
+        parents *= _founder_probabilities(p, typed_founders + counts_a, father, theta)
+    drawn = float(typed_founders.sum()) + mother.alleles + father.alleles
 
-    def parent(relationship: Relationship) -> tuple[np.ndarray, np.ndarray]:
-        """Genotype rows and count rows (zero for a typed parent: its alleles are drawn)."""
-        if typed[relationship]:
-            ((i, j),) = typed[relationship]
-            return np.array([j * (j + 1) // 2 + i]), np.zeros((1, n))
-        return np.arange(len(counts)), counts
-
-    rows_a, counts_a = parent(Relationship.MOTHER)
-    rows_b, counts_b = parent(Relationship.FATHER)
-    parents = np.ones((len(rows_a), len(rows_b)))
-    if not typed[Relationship.MOTHER]:
-        parents *= match_probabilities(p, typed_founders, theta)[:, None]
-        drawn += 2
-    if not typed[Relationship.FATHER]:
-        parents *= match_probabilities(p, typed_founders + counts_a, theta)
-        drawn += 2
-    trans_a, trans_b = trans[rows_a], trans[rows_b]
-    alleles_a, alleles_b = counts[rows_a], counts[rows_b]  # what each genotype can pass on
+    def composition(form: _Parent, values: np.ndarray) -> np.ndarray:
+        """values (..., rows) summed into (..., alleles) by what each row passes on before
+        mutation: half of each allele of a genotype, or the allele itself."""
+        if form.rows is None:
+            return values
+        return _allele_sums(values, counts[form.rows]) / 2
 
     def through_parents(weights: np.ndarray) -> np.ndarray:
-        """trans_a' weights trans_b: (x, y) passed by A and B. trans = ½ counts · mutation,
-        so the (G_A, G_B) product is two sums over the genotypes holding each allele."""
-        passed = _allele_sums(_allele_sums(weights, alleles_b).T, alleles_a).T / 4
+        """trans_a' weights trans_b: (x, y) passed by A and B. trans = composition ·
+        mutation, so the (G_A, G_B) product is two sums over the rows holding each allele."""
+        passed = composition(mother, composition(father, weights).T).T
         return mutation.T @ passed @ mutation
 
     def onto_parents(on_mp: np.ndarray) -> np.ndarray:
         """trans_a on_mp trans_b': summed over the MP's ordered alleles, per (A, B)."""
         first, second = genotype_pairs(n)
         passed = mutation @ on_mp @ mutation.T
-        by_a = passed[first[rows_a]] + passed[second[rows_a]]
-        return (by_a[:, first[rows_b]] + by_a[:, second[rows_b]]) / 4
+        if mother.rows is not None:
+            passed = (passed[first[mother.rows]] + passed[second[mother.rows]]) / 2
+        if father.rows is not None:
+            passed = (passed[:, first[father.rows]] + passed[:, second[father.rows]]) / 2
+        return passed
 
     for x, y in typed[Relationship.FULL_SIBLING]:
         together = np.outer(trans_a[:, x], trans_b[:, y])
@@ -487,23 +558,16 @@ def _joints_with_theta(
             + theta * (counts_b @ likelihood)[None, :]
         )
 
-    halves = typed[Relationship.HALF_SIBLING]
     q_mp = np.zeros((n, n))
     plain = np.zeros_like(parents)  # H1's weights of the terms without the MP's children
     unrelated = np.zeros_like(parents)  # H2's weights where U's blocks hold no extra allele
     q_unrelated = np.zeros((n, n))
-    for side in itertools.product((False, True), repeat=len(halves)):
-        maternal = typed[Relationship.MATERNAL_HALF_SIBLING] + [
-            h for h, on_b in zip(halves, side, strict=True) if not on_b
-        ]
-        paternal = typed[Relationship.PATERNAL_HALF_SIBLING] + [
-            h for h, on_b in zip(halves, side, strict=True) if on_b
-        ]
+    for maternal, paternal in sides:
         for term in _terms(typed, maternal, paternal, trans_a, trans_b, mutation, trans):
             family = parents * np.outer(
-                np.broadcast_to(term.on_a, len(rows_a)), np.broadcast_to(term.on_b, len(rows_b))
+                np.broadcast_to(term.on_a, len(trans_a)), np.broadcast_to(term.on_b, len(trans_b))
             )
-            family *= term.weight / 2 ** len(halves)
+            family *= term.weight / side_count
             k = len(term.extras)
             everyone = frozenset(range(k))
 
@@ -550,8 +614,8 @@ def _joints_with_theta(
                     q_unrelated += weight * _unrelated_pair(
                         stats, likelihood(frozenset(marked)), None, new_draw, theta
                     )
-                    for sides in itertools.product((0, 1), repeat=len(marked)):
-                        first = frozenset(m for m, on in zip(marked, sides, strict=True) if not on)
+                    for owners in itertools.product((0, 1), repeat=len(marked)):
+                        first = frozenset(m for m, u2 in zip(marked, owners, strict=True) if not u2)
                         second = frozenset(marked) - first
                         weight = (
                             theta ** len(marked)
@@ -566,7 +630,7 @@ def _joints_with_theta(
     stats = _unrelated_stats(unrelated, counts_a, counts_b)
     q_unrelated += theta * _unrelated_pair(stats, ones, None, new_draw, theta)  # one block
     q_unrelated += _unrelated_pair(stats, ones, ones, new_draw, theta)  # a block each
-    return _genotype_joint(q_mp), _genotype_joint(q_unrelated)
+    return q_mp, q_unrelated
 
 
 @functools.cache
