@@ -295,7 +295,8 @@ def _mp_joint_without_theta(
 #
 # - The typed founders' alleles are drawn first (a constant that cancels in the LR).
 # - The MP's parents A and B stay whole genotypes: a (G_A, G_B) matrix with their exact joint
-#   probability P(A | typed) P(B | typed, A), times the full siblings' probabilities.
+#   probability P(A | typed) P(B | typed, A), times the full siblings' probabilities. A parent
+#   whose only typed child is the MP is just the allele it passes to the MP (a row per allele).
 # - The other untyped founders matter only through the one allele each passes on (a
 #   half-sibling's other parent; the spouse, one allele per child it passes to; an allele
 #   passed to no one is summed out, which the sampling formula allows in any order). We call
@@ -310,7 +311,7 @@ def _mp_joint_without_theta(
 #   count matrices.
 #
 # Everything is exact (tests/dna/reference_impl.py enumerates the same model by brute force).
-# The cost is in (G_A, G_B) matrices: SE33 with both parents untyped is 666 x 666.
+# The cost is in (G_A, G_B) matrices: SE33 with both parents untyped genotypes is 666 x 666.
 
 
 @functools.cache
