@@ -19,13 +19,11 @@ sums over A's and B's genotypes once full siblings' alleles are assigned to a pa
 heterozygous sibling has two assignments; we sum over them). Children of the MP multiply a
 factor C(g) that sums over the spouse's genotype.
 
-θ (F_ST): the direct-match probability uses NRC II 4.10 exactly. In kinship it is applied in
-two places, an approximation documented in docs/dna.md: the H2 probability of g is the
-Balding–Nichols sampling probability of two more alleles after the family's typed alleles
-(counting related people's alleles as independent draws, which over-counts shared alleles and
-so lowers the LR: conservative), and the untyped founders' alleles under H1 are drawn from
-the θ-adjusted frequencies (m_a θ + (1-θ) p_a) / (1 + (M-1) θ) given the same alleles.
-With θ = 0 both are exact.
+θ (F_ST): exact. The direct-match probability is NRC II 4.10. In kinship every founder's
+alleles (the typed and untyped parents, the spouse, the half-siblings' other parents, and under
+H2 the unrelated person) are one sample from the Balding–Nichols sampling formula; H1 and H2
+are both sums over that joint sample (see "one locus with θ" below). With θ = 0 founders are
+independent and the factorisation above is used.
 """
 
 from __future__ import annotations
@@ -145,14 +143,6 @@ def transmission_matrix(locus: Locus, settings: Settings) -> np.ndarray:
     return base @ mutation_matrix(locus, settings)
 
 
-def adjusted_frequencies(p: np.ndarray, counts: np.ndarray, theta: float) -> np.ndarray:
-    """Balding–Nichols: the next allele's probability after `counts` alleles were seen."""
-    seen = counts.sum()
-    if theta == 0 or seen == 0:
-        return p
-    return (counts * theta + (1 - theta) * p) / (1 + (seen - 1) * theta)
-
-
 def genotype_probabilities(p: np.ndarray) -> np.ndarray:
     """Hardy–Weinberg P(G) over genotype indices."""
     first, second = genotype_pairs(len(p))
@@ -160,13 +150,14 @@ def genotype_probabilities(p: np.ndarray) -> np.ndarray:
 
 
 def match_probabilities(p: np.ndarray, counts: np.ndarray, theta: float) -> np.ndarray:
-    """P(G) of a person not in the family, after its typed alleles (sampling formula).
-    With the person's own genotype as `counts` this is NRC II 4.10."""
+    """P(G) of two more alleles drawn after `counts` (sampling formula), over genotype indices.
+    `counts` may be a matrix (one row of counts per case, one row of results each). With the
+    person's own genotype as `counts` this is NRC II 4.10."""
     first, second = genotype_pairs(len(p))
-    seen = counts.sum()
-    draw1 = (counts[first] * theta + (1 - theta) * p[first]) / (1 + (seen - 1) * theta)
+    seen = counts.sum(axis=-1, keepdims=True)
+    draw1 = (counts[..., first] * theta + (1 - theta) * p[first]) / (1 + (seen - 1) * theta)
     same = (first == second).astype(float)
-    draw2 = ((counts[second] + same) * theta + (1 - theta) * p[second]) / (1 + seen * theta)
+    draw2 = ((counts[..., second] + same) * theta + (1 - theta) * p[second]) / (1 + seen * theta)
     return np.where(same == 1, 1.0, 2.0) * draw1 * draw2
 
 
@@ -205,18 +196,38 @@ def locus_log10_lr(
     `trans` is transmission_matrix(locus, settings), passed in when many families share it."""
     if not references:
         return None
-    n = len(locus.alleles)
     if trans is None:
         trans = transmission_matrix(locus, settings)
-    counts = np.zeros(n)
     typed: dict[Relationship, list[tuple[int, int]]] = {r: [] for r in Relationship}
     for relationship, genotype in references:
         pair = (locus.index[genotype[0]], locus.index[genotype[1]])
         typed[relationship].append((min(pair), max(pair)))
-        counts[pair[0]] += 1
-        counts[pair[1]] += 1
-    founder_p = adjusted_frequencies(locus.p, counts, settings.theta)
-    prior = genotype_probabilities(founder_p)
+    if settings.theta == 0:
+        mp = _mp_joint_without_theta(locus, typed, trans)
+        unrelated = genotype_probabilities(locus.p)
+    else:
+        mp, unrelated = _joints_with_theta(locus, typed, settings, trans)
+    total = mp.sum()
+    if total <= 0:
+        return np.full(len(mp), LOG10_FLOOR)
+    with np.errstate(divide="ignore"):
+        ratio = np.log10(mp / total) - np.log10(unrelated / unrelated.sum())
+    return np.maximum(ratio, LOG10_FLOOR)
+
+
+def _genotype_joint(q: np.ndarray) -> np.ndarray:
+    """P(genotype) over genotype indices from P(first allele x, second allele y)."""
+    first, second = genotype_pairs(q.shape[0])
+    return np.where(first == second, q[first, second], q[first, second] + q[second, first])
+
+
+def _mp_joint_without_theta(
+    locus: Locus, typed: Mapping[Relationship, list[tuple[int, int]]], trans: np.ndarray
+) -> np.ndarray:
+    """P(MP = g, references) over g, up to a constant, at θ = 0: founders are independent, so
+    the sum over the parents' genotypes factorises (see the module's docstring)."""
+    n = len(locus.alleles)
+    prior = genotype_probabilities(locus.p)
     passed = prior @ trans  # the allele an untyped founder passes on
 
     def slot(relationship: Relationship) -> np.ndarray:
@@ -254,8 +265,7 @@ def locus_log10_lr(
                 from_a *= trans[:, x]
                 from_b *= trans[:, y]
             q += np.outer(from_a @ trans, from_b @ trans)
-    first, second = genotype_pairs(n)
-    joint = np.where(first == second, q[first, second], q[first, second] + q[second, first])
+    joint = _genotype_joint(q)
 
     children = typed[Relationship.CHILD]
     if children:
@@ -272,14 +282,421 @@ def locus_log10_lr(
             for child in children:
                 together *= _child_given(trans, child, None)
             joint *= together @ prior
+    return joint
 
-    total = joint.sum()
-    unrelated = match_probabilities(locus.p, counts, settings.theta)
-    if total <= 0:
-        return np.full(len(prior), LOG10_FLOOR)
-    with np.errstate(divide="ignore"):
-        ratio = np.log10(joint / total) - np.log10(unrelated)
-    return np.maximum(ratio, LOG10_FLOOR)
+
+# --- one locus with θ: the founders' alleles drawn together ---------------------------------
+#
+# With θ > 0 the founders' alleles (typed or not: the MP's parents, the spouse, each
+# half-sibling's other parent, and under H2 the unrelated person U) are one sample from the
+# sampling formula: the next allele is a with probability (m_a θ + (1-θ) p_a) / (1 + (n-1) θ)
+# after n alleles, m_a of them a. They are not independent, so the θ = 0 factorisation does not
+# hold. What we do instead:
+#
+# - The typed founders' alleles are drawn first (a constant that cancels in the LR).
+# - The MP's parents A and B stay whole genotypes: a (G_A, G_B) matrix with their exact joint
+#   probability P(A | typed) P(B | typed, A), times the full siblings' probabilities. A parent
+#   whose only typed child is the MP is just the allele it passes to the MP (a row per allele).
+# - The other untyped founders matter only through the one allele each passes on (a
+#   half-sibling's other parent; the spouse, one allele per child it passes to; an allele
+#   passed to no one is summed out, which the sampling formula allows in any order). We call
+#   them "extra" alleles, drawn after A and B; U's two alleles are drawn last.
+# - The extra alleles are expanded like a Chinese restaurant: each either is a new draw,
+#   weight (1-θ) p_a + θ (count of a among the typed founders, A and B), or a copy of an earlier
+#   extra allele, weight θ each. Grouping the copies gives a sum over the set partitions of the
+#   extra alleles: a block of size s has weight θ^(s-1) (s-1)! times the sum over its one allele
+#   of the new-draw weight and every member's likelihood; all over prod_j (1 + (n_j - 1) θ).
+#   The new-draw weight is affine in A's and B's counts, so each block is a (G_A, G_B) matrix
+#   c + α[A] + β[B], and U's alleles (marked x and y) come out as matrix products with the
+#   count matrices.
+#
+# Everything is exact (tests/dna/reference_impl.py enumerates the same model by brute force).
+# The cost is in (G_A, G_B) matrices: SE33 with both parents untyped genotypes is 666 x 666.
+
+
+@functools.cache
+def count_matrix(n: int) -> np.ndarray:
+    """C[G, a]: how many copies of allele a genotype G has (read-only, cached)."""
+    first, second = genotype_pairs(n)
+    counts = np.zeros((len(first), n))
+    np.add.at(counts, (np.arange(len(first)), first), 1)
+    np.add.at(counts, (np.arange(len(first)), second), 1)
+    counts.flags.writeable = False
+    return counts
+
+
+@dataclass(frozen=True)
+class _Term:
+    """One way the extra alleles' owners receive their data: factors on A's and B's genotypes,
+    the likelihood of each extra allele (a vector over its value) and a factor over the MP's
+    ordered alleles (x from A, y from B), or None."""
+
+    weight: float
+    on_a: np.ndarray | float
+    on_b: np.ndarray | float
+    extras: tuple[np.ndarray, ...]
+    on_mp: np.ndarray | None
+
+
+# One independent choice inside a term: (weight, factor on A, factor on B, extra alleles'
+# likelihoods, factor on the MP's ordered alleles or None).
+_Choice = tuple[
+    float, np.ndarray | float, np.ndarray | float, tuple[np.ndarray, ...], np.ndarray | None
+]
+
+
+def _terms(
+    typed: Mapping[Relationship, list[tuple[int, int]]],
+    maternal: list[tuple[int, int]],
+    paternal: list[tuple[int, int]],
+    trans_a: np.ndarray,
+    trans_b: np.ndarray,
+    mutation: np.ndarray,
+    trans: np.ndarray,
+) -> list[_Term]:
+    """Expand the half-siblings' and the MP's children's data into terms whose extra alleles
+    each carry one likelihood vector. A heterozygous half-sibling xy has two readings (x from
+    the shared parent, y from its other parent, or the reverse); a child of the MP likewise."""
+    n = mutation.shape[0]
+    choices: list[list[_Choice]] = []
+    for halves, mothers_side in ((maternal, True), (paternal, False)):
+        for x, y in halves:
+            shared = trans_a if mothers_side else trans_b
+            options: list[_Choice] = []
+            for mine, theirs in [(x, y)] if x == y else [(x, y), (y, x)]:
+                extra = (mutation[:, theirs],)
+                if mothers_side:
+                    options.append((1.0, shared[:, mine], 1.0, extra, None))
+                else:
+                    options.append((1.0, 1.0, shared[:, mine], extra, None))
+            choices.append(options)
+    children = typed[Relationship.CHILD]
+    # from_mp[x, y, c]: the MP with ordered alleles x, y passes c (half each, with mutation).
+    from_mp = 0.5 * (mutation[:, None, :] + mutation[None, :, :])
+    if children and typed[Relationship.SPOUSE]:
+        ((s1, s2),) = typed[Relationship.SPOUSE]
+        passes = trans[s2 * (s2 + 1) // 2 + s1]
+        factor = np.ones((n, n))
+        for x, y in children:
+            if x == y:
+                factor *= from_mp[:, :, x] * passes[x]
+            else:
+                factor *= from_mp[:, :, x] * passes[y] + from_mp[:, :, y] * passes[x]
+        choices.append([(1.0, 1.0, 1.0, (), factor)])
+    elif children:
+        # The untyped spouse's two alleles: each child receives one of them (the first child
+        # the first allele; swapping the two gives the same sum, hence weight 2 * 1/2^c).
+        spouse_options: list[_Choice] = []
+        readings = [[(x, y)] if x == y else [(x, y), (y, x)] for x, y in children]
+        for slots in itertools.product((0, 1), repeat=len(children) - 1):
+            for reading in itertools.product(*readings):
+                factor = np.ones((n, n))
+                received = [np.ones(n), np.ones(n)]
+                used = [False, False]
+                for slot, (mine, theirs) in zip((0, *slots), reading, strict=True):
+                    factor = factor * from_mp[:, :, mine]
+                    received[slot] = received[slot] * mutation[:, theirs]
+                    used[slot] = True
+                extras = tuple(r for r, u in zip(received, used, strict=True) if u)
+                spouse_options.append((0.5 ** (len(children) - 1), 1.0, 1.0, extras, factor))
+        choices.append(spouse_options)
+    terms = []
+    for combination in itertools.product(*choices):
+        weight = 1.0
+        on_a: np.ndarray | float = 1.0
+        on_b: np.ndarray | float = 1.0
+        extras_all: tuple[np.ndarray, ...] = ()
+        on_mp: np.ndarray | None = None
+        for w, a, b, e, mp in combination:
+            weight *= w
+            on_a = on_a * a
+            on_b = on_b * b
+            extras_all = extras_all + e
+            if mp is not None:
+                on_mp = mp if on_mp is None else on_mp * mp
+        terms.append(_Term(weight, on_a, on_b, extras_all, on_mp))
+    return terms
+
+
+@dataclass(frozen=True)
+class _Parent:
+    """How one of the MP's parents enters the sum: as a typed genotype (one row), an untyped
+    genotype (a row per genotype), or, when the MP is the only one of their children typed,
+    the one allele they pass to the MP (a row per allele: the other allele sums out)."""
+
+    rows: np.ndarray | None  # genotype indices, or None for the allele form
+    passes: np.ndarray  # (rows, alleles): the allele passed to a child, mutation included
+    drawn: np.ndarray  # (rows, alleles): alleles it adds to the founders drawn so far
+    alleles: int  # how many alleles it adds to those drawn (0 when typed)
+
+
+def _parent(
+    typed: list[tuple[int, int]], has_other_children: bool, trans: np.ndarray, mutation: np.ndarray
+) -> _Parent:
+    n = mutation.shape[0]
+    if typed:
+        ((i, j),) = typed
+        row = j * (j + 1) // 2 + i
+        return _Parent(np.array([row]), trans[[row]], np.zeros((1, n)), 0)
+    if has_other_children:
+        return _Parent(np.arange(trans.shape[0]), trans, count_matrix(n), 2)
+    return _Parent(None, mutation, np.eye(n), 1)
+
+
+def _founder_probabilities(p: np.ndarray, before: np.ndarray, form: _Parent, theta: float):
+    """P(a parent's row | the founder alleles counted in `before`), one row of `before` each:
+    the sampling formula for a genotype (two draws) or for one allele (one draw)."""
+    if form.alleles == 2:
+        return match_probabilities(p, before, theta)
+    seen = before.sum(axis=-1, keepdims=True)
+    return (before * theta + (1 - theta) * p) / (1 + (seen - 1) * theta)
+
+
+def _joints_with_theta(
+    locus: Locus,
+    typed: Mapping[Relationship, list[tuple[int, int]]],
+    settings: Settings,
+    trans: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """P(MP = g, references) and P(U = g, references) over g, up to a common constant, with
+    every founder drawn by the sampling formula (see the comment above). Half-siblings of
+    unknown side are averaged over their sides; the sides that leave a parent with no typed
+    child but the MP let that parent be one allele instead of a genotype."""
+    n = len(locus.alleles)
+    halves = typed[Relationship.HALF_SIBLING]
+    by_form: dict[tuple[bool, bool], list[tuple[list[tuple[int, int]], list[tuple[int, int]]]]] = {}
+    for side in itertools.product((False, True), repeat=len(halves)):
+        maternal = typed[Relationship.MATERNAL_HALF_SIBLING] + [
+            h for h, on_b in zip(halves, side, strict=True) if not on_b
+        ]
+        paternal = typed[Relationship.PATERNAL_HALF_SIBLING] + [
+            h for h, on_b in zip(halves, side, strict=True) if on_b
+        ]
+        siblings = bool(typed[Relationship.FULL_SIBLING])
+        form = (siblings or bool(maternal), siblings or bool(paternal))
+        by_form.setdefault(form, []).append((maternal, paternal))
+    q_mp, q_unrelated = np.zeros((n, n)), np.zeros((n, n))
+    for (children_a, children_b), sides in by_form.items():
+        mp, unrelated = _joints_given_parents(
+            locus, typed, settings, trans, children_a, children_b, sides, 2 ** len(halves)
+        )
+        q_mp += mp
+        q_unrelated += unrelated
+    return _genotype_joint(q_mp), _genotype_joint(q_unrelated)
+
+
+def _joints_given_parents(
+    locus: Locus,
+    typed: Mapping[Relationship, list[tuple[int, int]]],
+    settings: Settings,
+    trans: np.ndarray,
+    children_a: bool,
+    children_b: bool,
+    sides: list[tuple[list[tuple[int, int]], list[tuple[int, int]]]],
+    side_count: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ordered (x, y) sums of _joints_with_theta over the given side assignments, which
+    share the parents' forms (genotype or allele)."""
+    theta, p = settings.theta, locus.p
+    n = len(p)
+    counts = count_matrix(n)
+    mutation = mutation_matrix(locus, settings)
+    typed_founders = np.zeros(n)
+    for relationship in (Relationship.MOTHER, Relationship.FATHER, Relationship.SPOUSE):
+        for pair in typed[relationship]:
+            typed_founders += counts[pair[1] * (pair[1] + 1) // 2 + pair[0]]
+    new_draw = (1 - theta) * p + theta * typed_founders  # before A's and B's own counts
+    mother = _parent(typed[Relationship.MOTHER], children_a, trans, mutation)
+    father = _parent(typed[Relationship.FATHER], children_b, trans, mutation)
+    counts_a, counts_b = mother.drawn, father.drawn
+    trans_a, trans_b = mother.passes, father.passes
+    parents = np.ones((len(trans_a), len(trans_b)))
+    if mother.alleles:
+        parents *= _founder_probabilities(p, typed_founders, mother, theta)[:, None]
+    if father.alleles:
+        parents *= _founder_probabilities(p, typed_founders + counts_a, father, theta)
+    drawn = float(typed_founders.sum()) + mother.alleles + father.alleles
+
+    def composition(form: _Parent, values: np.ndarray) -> np.ndarray:
+        """values (..., rows) summed into (..., alleles) by what each row passes on before
+        mutation: half of each allele of a genotype, or the allele itself."""
+        if form.rows is None:
+            return values
+        return _allele_sums(values, counts[form.rows]) / 2
+
+    def through_parents(weights: np.ndarray) -> np.ndarray:
+        """trans_a' weights trans_b: (x, y) passed by A and B. trans = composition ·
+        mutation, so the (G_A, G_B) product is two sums over the rows holding each allele."""
+        passed = composition(mother, composition(father, weights).T).T
+        return mutation.T @ passed @ mutation
+
+    def onto_parents(on_mp: np.ndarray) -> np.ndarray:
+        """trans_a on_mp trans_b': summed over the MP's ordered alleles, per (A, B)."""
+        first, second = genotype_pairs(n)
+        passed = mutation @ on_mp @ mutation.T
+        if mother.rows is not None:
+            passed = (passed[first[mother.rows]] + passed[second[mother.rows]]) / 2
+        if father.rows is not None:
+            passed = (passed[:, first[father.rows]] + passed[:, second[father.rows]]) / 2
+        return passed
+
+    for x, y in typed[Relationship.FULL_SIBLING]:
+        together = np.outer(trans_a[:, x], trans_b[:, y])
+        if x != y:
+            together += np.outer(trans_a[:, y], trans_b[:, x])
+        parents *= together
+
+    def spread(draws: int) -> float:
+        """prod_j (1 + (n_j - 1) θ) over `draws` more alleles after the parents'."""
+        return math.prod(1 + (drawn + j - 1) * theta for j in range(draws))
+
+    def block(likelihood: np.ndarray) -> np.ndarray:
+        """Sum over a block's allele a of its new-draw weight (given A and B) times its
+        members' likelihood: a (G_A, G_B) matrix c + α[A] + β[B]."""
+        return (
+            new_draw @ likelihood
+            + theta * (counts_a @ likelihood)[:, None]
+            + theta * (counts_b @ likelihood)[None, :]
+        )
+
+    q_mp = np.zeros((n, n))
+    plain = np.zeros_like(parents)  # H1's weights of the terms without the MP's children
+    unrelated = np.zeros_like(parents)  # H2's weights where U's blocks hold no extra allele
+    q_unrelated = np.zeros((n, n))
+    for maternal, paternal in sides:
+        for term in _terms(typed, maternal, paternal, trans_a, trans_b, mutation, trans):
+            family = parents * np.outer(
+                np.broadcast_to(term.on_a, len(trans_a)), np.broadcast_to(term.on_b, len(trans_b))
+            )
+            family *= term.weight / side_count
+            k = len(term.extras)
+            everyone = frozenset(range(k))
+
+            def likelihood(members: frozenset[int], term: _Term = term) -> np.ndarray:
+                return math.prod((term.extras[m] for m in members), start=np.ones(n))
+
+            # partitioned[S]: the sum over the partitions of the extra alleles S of the product
+            # of their blocks (weight times value), built by the block holding S's first member.
+            partitioned: dict[frozenset[int], np.ndarray] = {frozenset(): np.ones_like(family)}
+            for size in range(1, k + 1):
+                for members in map(frozenset, itertools.combinations(range(k), size)):
+                    lowest, others = min(members), sorted(members - {min(members)})
+                    total = np.zeros_like(family)
+                    for count in range(len(others) + 1):
+                        for mates in itertools.combinations(others, count):
+                            block_members = frozenset((lowest, *mates))
+                            weight = theta**count * math.factorial(count)
+                            total += (weight * block(likelihood(block_members))) * partitioned[
+                                members - block_members
+                            ]
+                    partitioned[members] = total
+
+            # H1: the extra alleles summed over, then the MP's alleles from A and B.
+            weights = family * partitioned[everyone] / spread(k)
+            if term.on_mp is None:
+                plain += weights
+            else:
+                q_mp += through_parents(weights) * term.on_mp
+
+            # H2: the MP untyped (summed over, with its children); U's two alleles drawn last,
+            # each a new draw or a copy of an extra allele or of each other. The extra alleles
+            # not in U's blocks (`rest`) are partitioned freely; those in them (`first` with
+            # u1, `second` with u2, or `first` with both) mark U's alleles' likelihoods.
+            if term.on_mp is not None:
+                family = family * onto_parents(term.on_mp)
+            family = family / spread(k + 2)
+            unrelated += family * partitioned[everyone]
+            for size in range(k):
+                for rest in map(frozenset, itertools.combinations(range(k), size)):
+                    stats = _unrelated_stats(family * partitioned[rest], counts_a, counts_b)
+                    marked = sorted(everyone - rest)
+                    # U's alleles one block with all the marked ones: size len(marked) + 2.
+                    weight = theta ** (len(marked) + 1) * math.factorial(len(marked) + 1)
+                    q_unrelated += weight * _unrelated_pair(
+                        stats, likelihood(frozenset(marked)), None, new_draw, theta
+                    )
+                    for owners in itertools.product((0, 1), repeat=len(marked)):
+                        first = frozenset(m for m, u2 in zip(marked, owners, strict=True) if not u2)
+                        second = frozenset(marked) - first
+                        weight = (
+                            theta ** len(marked)
+                            * math.factorial(len(first))
+                            * math.factorial(len(second))
+                        )
+                        q_unrelated += weight * _unrelated_pair(
+                            stats, likelihood(first), likelihood(second), new_draw, theta
+                        )
+    q_mp += through_parents(plain)
+    ones = np.ones(n)
+    stats = _unrelated_stats(unrelated, counts_a, counts_b)
+    q_unrelated += theta * _unrelated_pair(stats, ones, None, new_draw, theta)  # one block
+    q_unrelated += _unrelated_pair(stats, ones, ones, new_draw, theta)  # a block each
+    return q_mp, q_unrelated
+
+
+@functools.cache
+def _allele_groups(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Genotype indices ordered by their first allele, with the start of each allele's run,
+    and the start of each second allele's run: sums over the genotypes holding an allele
+    without an (n x G) product."""
+    first, second = genotype_pairs(n)
+    by_first = np.argsort(first, kind="stable")
+    starts_first = np.searchsorted(first[by_first], np.arange(n))
+    starts_second = np.searchsorted(second, np.arange(n))
+    return by_first, starts_first, starts_second
+
+
+def _allele_sums(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """values @ counts for a count matrix (genotypes x alleles), over values' last axis.
+    A typed parent's count matrix is one row of zeros (its alleles were drawn before)."""
+    n = counts.shape[1]
+    if counts.shape[0] != len(genotype_pairs(n)[0]) or not counts.any():
+        return values @ counts  # one typed parent's row (or a one-allele locus's zeros)
+    by_first, starts_first, starts_second = _allele_groups(n)
+    # Genotype k = j(j+1)/2 + i is already in order of its second allele j.
+    return np.add.reduceat(values[..., by_first], starts_first, axis=-1) + np.add.reduceat(
+        values, starts_second, axis=-1
+    )
+
+
+def _unrelated_stats(
+    weights: np.ndarray, counts_a: np.ndarray, counts_b: np.ndarray
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """The sums over A and B that U's alleles need: of weights[A, B], of weights times A's and
+    B's count of x, and of weights times the count of x times the count of y."""
+    total = float(weights.sum())
+    by_a, by_b = weights.sum(axis=1), weights.sum(axis=0)
+    linear = by_a @ counts_a + by_b @ counts_b
+    across = _allele_sums(_allele_sums(weights, counts_b).T, counts_a).T  # C_A' W C_B
+    square = (
+        counts_a.T @ (by_a[:, None] * counts_a)
+        + across
+        + across.T
+        + counts_b.T @ (by_b[:, None] * counts_b)
+    )
+    return total, linear, square
+
+
+def _unrelated_pair(
+    stats: tuple[float, np.ndarray, np.ndarray],
+    first: np.ndarray,
+    second: np.ndarray | None,
+    new_draw: np.ndarray,
+    theta: float,
+) -> np.ndarray:
+    """U's ordered alleles (x, y), summed over A and B with the weights `stats` sums: their
+    new-draw weights b_x = new_draw_x + θ (A's and B's count of x) times the likelihoods of
+    their blocks' other members, b_x b_y first(x) second(y) — or on the diagonal b_x first(x)
+    when U's two alleles are one block (a copy of each other)."""
+    total, linear, square = stats
+    if second is None:
+        return np.diag(first * (new_draw * total + theta * linear))
+    pair = (
+        np.outer(new_draw, new_draw) * total
+        + theta * (np.outer(new_draw, linear) + np.outer(linear, new_draw))
+        + theta**2 * square
+    )
+    return pair * np.outer(first, second)
 
 
 def typed_references(family: Family, marker: str) -> list[tuple[Relationship, Genotype]]:

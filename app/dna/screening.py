@@ -93,8 +93,15 @@ def prepare_families(
     for done, (marker, locus) in enumerate(loci.items(), start=1):
         trans = transmission_matrix(locus, settings)
         start = offsets[marker]
+        # Families typed alike at a locus (one sibling 8,9; a mother 7,7) share its table, and
+        # with θ a table costs tens of milliseconds at the largest loci: compute each once.
+        computed: dict[tuple, np.ndarray | None] = {}
         for column, family in enumerate(usable):
-            table = locus_log10_lr(locus, typed_references(family, marker), settings, trans)
+            typed = typed_references(family, marker)
+            key = tuple(sorted((str(r), g) for r, g in typed))
+            if key not in computed:
+                computed[key] = locus_log10_lr(locus, typed, settings, trans)
+            table = computed[key]
             if table is not None:
                 rows[start : start + len(table), column] = table
         if progress is not None:

@@ -1,11 +1,14 @@
 """An independent kinship calculation, written differently from app/dna/kinship.py.
 
 It builds the pedigree as explicit people (the missing person, both parents, each
-half-sibling's own other parent, the spouse), gives every untyped person an axis of one big
-array over their genotypes, multiplies in each person's founder probability or Mendelian
-transmission probability (computed allele by allele, with the stepwise mutation written out
-again), and sums out every axis but the missing person's. No transmission matrices, no
-factorisation over siblings' allele assignments: brute force, slow, and only for small loci.
+half-sibling's own other parent, the spouse, and an unrelated person U), gives every untyped
+person an axis of one big array over their genotypes, multiplies in the founders' joint
+probability and each child's Mendelian transmission probability (computed allele by allele,
+with the stepwise mutation written out again), and sums out every axis but one: the missing
+person's for H1, U's for H2. With θ the founders' alleles (U's too) are one sample from the
+Balding–Nichols sampling formula, whose probability depends only on how many copies of each
+allele they hold: no factorisation over founders, no Chinese-restaurant expansion, no
+transmission matrices; brute force, slow, and only for small loci.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from collections import Counter
 
 import numpy as np
 
-MP, A, B, S = "mp", "mother", "father", "spouse"
+MP, A, B, S, U = "mp", "mother", "father", "spouse", "unrelated"
 
 
 def genotypes(alleles: list[str]) -> list[tuple[str, str]]:
@@ -52,22 +55,18 @@ def child_probability(child, mother, father, alleles, rate, decay) -> float:
     return t(mother, x) * t(father, y) + t(mother, y) * t(father, x)
 
 
-def founder_frequencies(p: dict[str, float], typed: list[tuple[str, str]], theta: float):
-    seen = Counter(a for pair in typed for a in pair)
-    total = sum(seen.values())
-    if theta == 0 or total == 0:
-        return dict(p)
-    return {a: (seen[a] * theta + (1 - theta) * p[a]) / (1 + (total - 1) * theta) for a in p}
-
-
-def unrelated_probability(g, p, typed, theta) -> float:
-    """Two alleles drawn after the typed ones, one at a time (Balding–Nichols)."""
-    seen = Counter(a for pair in typed for a in pair)
-    total = sum(seen.values())
-    first = (seen[g[0]] * theta + (1 - theta) * p[g[0]]) / (1 + (total - 1) * theta)
-    seen[g[0]] += 1
-    second = (seen[g[1]] * theta + (1 - theta) * p[g[1]]) / (1 + total * theta)
-    return first * second * (1 if g[0] == g[1] else 2)
+def founders_probability(alleles_seen: list[str], p: dict[str, float], theta: float) -> float:
+    """The probability of a multiset of founder alleles drawn one after another by the
+    Balding–Nichols sampling formula, for one order of draws (every order gives the same):
+    prod_a prod_{k < m_a} (k θ + (1-θ) p_a) / prod_{j < n} (1 + (j-1) θ), n alleles."""
+    numerator = 1.0
+    for allele, count in Counter(alleles_seen).items():
+        for k in range(count):
+            numerator *= k * theta + (1 - theta) * p[allele]
+    denominator = 1.0
+    for j in range(len(alleles_seen)):
+        denominator *= 1 + (j - 1) * theta
+    return numerator / denominator
 
 
 def lr_table(
@@ -78,34 +77,30 @@ def lr_table(
     rate: float,
     decay: float,
 ) -> list[float]:
-    """LR for every genotype of the MP (genotypes(alleles) order). A half-sibling of unknown
-    side is each side's with probability one half: average the joint over both readings."""
+    """LR for every genotype of the MP (genotypes(alleles) order): P(MP = g, references) over
+    P(an unrelated person U = g, references), both from one pedigree in which U is one more
+    founder. A half-sibling of unknown side is each side's with probability one half: average
+    the joint over both readings."""
     gens = genotypes(alleles)
-    typed_pairs = [g for _, g in references]
     unknown = [k for k, (r, _) in enumerate(references) if r == "half_sibling"]
-    numerator = np.zeros(len(gens))
+    mp_joint = np.zeros(len(gens))
+    unrelated_joint = np.zeros(len(gens))
     for sides in itertools.product(["maternal", "paternal"], repeat=len(unknown)):
         resolved = list(references)
         for k, side in zip(unknown, sides, strict=True):
             resolved[k] = (f"{side}_half_sibling", references[k][1])
-        numerator += joint_numerator(alleles, p, resolved, theta, rate, decay) / 2 ** len(unknown)
-    total = numerator.sum()
-    return [
-        float(numerator[k] / total / unrelated_probability(g, p, typed_pairs, theta))
-        if total > 0
-        else 0.0
-        for k, g in enumerate(gens)
-    ]
+        mp, unrelated = joint_numerator(alleles, p, resolved, theta, rate, decay)
+        mp_joint += mp / 2 ** len(unknown)
+        unrelated_joint += unrelated / 2 ** len(unknown)
+    if mp_joint.sum() <= 0:
+        return [0.0] * len(gens)
+    return list((mp_joint / mp_joint.sum()) / (unrelated_joint / unrelated_joint.sum()))
 
 
-def joint_numerator(alleles, p, references, theta, rate, decay) -> np.ndarray:
-    """P(MP = g, the references' genotypes) over g, up to the typed founders' probabilities."""
+def joint_numerator(alleles, p, references, theta, rate, decay) -> tuple[np.ndarray, np.ndarray]:
+    """P(MP = g, references) and P(U = g, references) over g, U an unrelated founder. Every
+    founder's alleles (typed or not, U included) are drawn together by the sampling formula."""
     gens = genotypes(alleles)
-    typed_pairs = [g for _, g in references]
-    fp = founder_frequencies(p, typed_pairs, theta)
-
-    def prior(g):
-        return fp[g[0]] * fp[g[1]] * (1 if g[0] == g[1] else 2)
 
     known = {}
     for relationship, g in references:
@@ -122,6 +117,7 @@ def joint_numerator(alleles, p, references, theta, rate, decay) -> np.ndarray:
             people.append(other)
             parent = B if relationship == "paternal_half_sibling" else A
             halves.append((g, parent, other))
+    people.append(U)
     axis = {person: k for k, person in enumerate(people)}
     joint = np.ones([len(gens)] * len(people))
 
@@ -142,9 +138,40 @@ def joint_numerator(alleles, p, references, theta, rate, decay) -> np.ndarray:
         nonlocal joint
         joint = joint * values
 
-    for founder in [A, B, S] + [other for _, _, other in halves]:
-        if founder in axis and founder != MP:
-            multiply([founder], prior)
+    founders = [q for q in [A, B, S] + [other for _, _, other in halves] if q in axis or q in known]
+    founders.append(U)
+
+    # The founders' joint probability over every combination of their genotypes at once (a
+    # loop over combinations would be the same, and slow): count each allele over the
+    # founders, then the closed form of founders_probability per allele.
+    het = np.array([1.0 if g[0] != g[1] else 0.0 for g in gens])
+    allele_counts = np.array([[g.count(a) for a in alleles] for g in gens])
+    counted = np.zeros([1] * len(people) + [len(alleles)])
+    heterozygotes = np.zeros([1] * len(people))
+    for founder in founders:
+        if founder in known:
+            g = known[founder]
+            counted = counted + np.array([g.count(a) for a in alleles])
+            heterozygotes = heterozygotes + (g[0] != g[1])
+            continue
+        shape = [1] * len(people)
+        shape[axis[founder]] = len(gens)
+        counted = counted + allele_counts.reshape([*shape, len(alleles)])
+        heterozygotes = heterozygotes + het.reshape(shape)
+    size = 2 * len(founders)
+    per_allele = {
+        a: [
+            founders_probability([a] * m, p, theta)
+            * math.prod(1 + (j - 1) * theta for j in range(m))
+            for m in range(size + 1)
+        ]
+        for a in alleles
+    }  # prod_{k < m} (k θ + (1-θ) p_a), the numerator of m copies of a
+    weight = 2.0**heterozygotes / math.prod(1 + (j - 1) * theta for j in range(size))
+    for k, a in enumerate(alleles):
+        weight = weight * np.array(per_allele[a])[counted[..., k].astype(int)]
+    joint = joint * weight
+
     multiply([MP, A, B], lambda g, m, f: child_probability(g, m, f, alleles, rate, decay))
     for relationship, g in references:
         if relationship == "full_sibling":
@@ -162,4 +189,6 @@ def joint_numerator(alleles, p, references, theta, rate, decay) -> np.ndarray:
             [parent, other],
             lambda m, o, g=g: child_probability(g, m, o, alleles, rate, decay),
         )
-    return joint.reshape(len(gens), -1).sum(axis=1)
+    flat_mp = np.moveaxis(joint, axis[MP], 0).reshape(len(gens), -1).sum(axis=1)
+    flat_unrelated = np.moveaxis(joint, axis[U], 0).reshape(len(gens), -1).sum(axis=1)
+    return flat_mp, flat_unrelated

@@ -1,5 +1,6 @@
 """The vectorised kinship tables agree with the brute-force enumeration of
-tests/dna/reference_impl.py on a thousand random families, loci and settings."""
+tests/dna/reference_impl.py on a thousand random families, loci and settings (θ in 0, 0.01,
+0.03, exact in both: every founder drawn by the sampling formula)."""
 
 from __future__ import annotations
 
@@ -125,3 +126,27 @@ def test_multi_locus_pairs_agree_with_missing_loci_skipped():
             value = table[reference_impl.genotypes(list(locus.alleles)).index(remains[marker])]
             expected += max(np.log10(value), LOG10_FLOOR) if value > 0 else LOG10_FLOOR
         assert family_log10_lr(remains, family, loci, settings) == pytest.approx(expected, abs=1e-9)
+
+
+@pytest.mark.parametrize("theta", [0.01, 0.03])
+def test_a_large_family_with_every_kind_of_untyped_founder_agrees(theta):
+    """Two full siblings, a half-sibling of unknown side and two children of an untyped spouse:
+    five extra founder alleles with θ, more than the random cases reach."""
+    alleles = ("9", "10", "11")
+    p = np.array([0.2, 0.5, 0.3])
+    locus = Locus("TEST", alleles, p, {a: i for i, a in enumerate(alleles)})
+    references = [
+        (R.FULL_SIBLING, ("9", "10")),
+        (R.FULL_SIBLING, ("10", "11")),
+        (R.HALF_SIBLING, ("9", "9")),
+        (R.CHILD, ("9", "11")),
+        (R.CHILD, ("10", "11")),
+    ]
+    settings = Settings(theta=theta, mutation_rate=0.01, mutation_decay=0.5)
+    ours = locus_log10_lr(locus, references, settings)
+    assert ours is not None
+    theirs = reference_impl.lr_table(
+        list(alleles), dict(zip(alleles, p, strict=True)), [(str(r), g) for r, g in references],
+        theta, 0.01, 0.5,
+    )  # fmt: skip
+    assert ours == pytest.approx(np.log10(theirs), abs=1e-9)

@@ -176,15 +176,105 @@ def test_direct_match_multiplies_loci_and_an_difference_excludes():
     assert compared == ["TOY"] and rmp == pytest.approx(2 * pa * pb)
 
 
+def draw(allele: str, seen: list[str], theta: float) -> float:
+    """Balding–Nichols: the next allele is `allele` after the alleles `seen`."""
+    return (seen.count(allele) * theta + (1 - theta) * P[allele]) / (1 + (len(seen) - 1) * theta)
+
+
+def two_draws(genotype, seen: list[str], theta: float) -> float:
+    """An unrelated person's genotype after `seen` (NRC II 4.10 when seen is the genotype)."""
+    x, y = genotype
+    both = draw(x, seen, theta) * draw(y, [*seen, x], theta)
+    return both if x == y else 2 * both
+
+
 @pytest.mark.parametrize("theta", [0.01, 0.03])
-def test_paternity_index_with_theta_worked_by_hand(theta):
-    """Father aa, MP ab, mother untyped. Seen: a, a. Numerator: the father gives a, the
-    mother's allele b is drawn after them, (1-θ)p_b / (1+θ). Denominator: an unrelated ab
-    after a, a: 2 (2θ + (1-θ)p_a)/(1+θ) · (1-θ)p_b/(1+2θ). LR = (1+2θ) / (2 (2θ + (1-θ)p_a)),
-    1/(2 p_a) at θ = 0."""
-    expected = (1 + 2 * theta) / (2 * (2 * theta + (1 - theta) * pa))
-    value = lr([(R.FATHER, ("9", "9"))], ("9", "10"), Settings(theta=theta, mutation_rate=0))
-    assert value == pytest.approx(expected)
+@pytest.mark.parametrize(
+    ("parent", "mp", "expected"),
+    [
+        # Father aa, MP ab, mother untyped. Numerator: the father gives a, the mother's allele
+        # b is drawn after a, a: (1-θ)p_b / (1+θ). Denominator: an unrelated ab after a, a:
+        # 2 (2θ + (1-θ)p_a)/(1+θ) · (1-θ)p_b/(1+2θ). LR = (1+2θ) / (2 (2θ + (1-θ)p_a)):
+        # Balding & Nichols (1994)'s sampling formula, the θ paternity index of Evett & Weir
+        # (1998, Interpreting DNA Evidence, ch. 7); 1/(2 p_a) at θ = 0.
+        (("9", "9"), ("9", "10"), lambda t: (1 + 2 * t) / (2 * (2 * t + (1 - t) * pa))),
+        # Father ab, MP ab: he gives a or b (half each), the mother the other after a, b:
+        # (1+2θ)(2θ + (1-θ)(p_a+p_b)) / (4 (θ + (1-θ)p_a)(θ + (1-θ)p_b)).
+        (
+            ("9", "10"),
+            ("9", "10"),
+            lambda t: (
+                (1 + 2 * t)
+                * (2 * t + (1 - t) * (pa + pb))
+                / (4 * (t + (1 - t) * pa) * (t + (1 - t) * pb))
+            ),
+        ),
+        # Father ac, MP ab: (1+2θ) / (4 (θ + (1-θ)p_a)).
+        (("9", "11"), ("9", "10"), lambda t: (1 + 2 * t) / (4 * (t + (1 - t) * pa))),
+        # Father ab, MP aa: (1+2θ) / (2 (2θ + (1-θ)p_a)).
+        (("9", "10"), ("9", "9"), lambda t: (1 + 2 * t) / (2 * (2 * t + (1 - t) * pa))),
+        # Father aa, MP aa: (1+2θ) / (3θ + (1-θ)p_a).
+        (("9", "9"), ("9", "9"), lambda t: (1 + 2 * t) / (3 * t + (1 - t) * pa)),
+    ],
+)
+@pytest.mark.parametrize("role", [R.FATHER, R.MOTHER])
+def test_paternity_index_with_theta(role, parent, mp, expected, theta):
+    value = lr([(role, parent)], mp, Settings(theta=theta, mutation_rate=0))
+    assert value == pytest.approx(expected(theta), rel=1e-9)
+    # The same from the sampling formula directly: P(mother's allele | father) / P(MP | father).
+    fathers = list(parent)
+    numerator = 0.0
+    for passed in set(parent):  # the father passes `passed`, the mother the MP's other one
+        rest = list(mp)
+        if passed in rest:
+            rest.remove(passed)
+            numerator += parent.count(passed) / 2 * draw(rest[0], fathers, theta)
+    assert value == pytest.approx(numerator / two_draws(mp, fathers, theta), rel=1e-9)
+
+
+def ibd_lr_theta(k0: float, k1: float, k2: float, mp, sib, theta: float) -> float:
+    """k0 + k1 X1 + k2 X2 with the sampling formula: without IBD the MP's two alleles are drawn
+    after the relative's two; with one allele IBD the other is drawn after them; U (H2) is drawn
+    after them too (the parents' unseen alleles sum out). Evett & Weir (1998, ch. 7) give these
+    conditional probabilities for relatives; at θ = 0 they are ibd_lr's."""
+    seen = list(sib)
+    unrelated = two_draws(mp, seen, theta)
+    one = 0.0
+    for shared in sib:
+        rest = list(mp)
+        if shared in rest:
+            rest.remove(shared)
+            one += 0.5 * draw(rest[0], seen, theta)
+    same = 1.0 if sorted(mp) == sorted(sib) else 0.0
+    return (k0 * unrelated + k1 * one + k2 * same) / unrelated
+
+
+@pytest.mark.parametrize("theta", [0.01, 0.03])
+@pytest.mark.parametrize("mp", GENOTYPES)
+@pytest.mark.parametrize("sib", GENOTYPES)
+def test_full_sibling_index_with_theta(mp, sib, theta):
+    value = lr([(R.FULL_SIBLING, sib)], mp, Settings(theta=theta, mutation_rate=0))
+    assert value == pytest.approx(ibd_lr_theta(0.25, 0.5, 0.25, mp, sib, theta), rel=1e-9)
+
+
+@pytest.mark.parametrize("theta", [0.01, 0.03])
+@pytest.mark.parametrize("mp", GENOTYPES)
+@pytest.mark.parametrize("sib", GENOTYPES)
+@pytest.mark.parametrize("role", [R.HALF_SIBLING, R.MATERNAL_HALF_SIBLING, R.PATERNAL_HALF_SIBLING])
+def test_half_sibling_index_with_theta(role, mp, sib, theta):
+    value = lr([(role, sib)], mp, Settings(theta=theta, mutation_rate=0))
+    assert value == pytest.approx(ibd_lr_theta(0.5, 0.5, 0.0, mp, sib, theta), rel=1e-9)
+
+
+def test_full_sibling_closed_form_with_theta():
+    """ab/ab written out: 1/4 + (1+2θ)(2θ + (1-θ)(p_a+p_b)) / (8 A B) + (1+θ)(1+2θ) / (8 A B),
+    A = θ + (1-θ)p_a, B = θ + (1-θ)p_b; Wenk's (1 + p_a + p_b + 2 p_a p_b) / (8 p_a p_b) at 0."""
+    t = 0.03
+    a, b = t + (1 - t) * pa, t + (1 - t) * pb
+    expected = 0.25 + (1 + 2 * t) * (2 * t + (1 - t) * (pa + pb)) / (8 * a * b)
+    expected += (1 + t) * (1 + 2 * t) / (8 * a * b)
+    value = lr([(R.FULL_SIBLING, ("9", "10"))], ("9", "10"), Settings(theta=t, mutation_rate=0))
+    assert value == pytest.approx(expected, rel=1e-9)
 
 
 def test_theta_lowers_the_lr_of_a_shared_rare_allele():

@@ -76,6 +76,31 @@ def prepared():
     return loci, prepare_families(families(), loci, SETTINGS)
 
 
+def test_families_typed_alike_share_a_table_and_differ_where_they_differ():
+    """Tables are computed once per locus and typing (the references' order does not matter):
+    the shared ones equal, a different genotype at one locus changes that locus only."""
+    mother = Reference("m", R.MOTHER, {"L1": ("8", "9"), "L2": ("8", "8")})
+    sibling = Reference("s", R.FULL_SIBLING, {"L1": ("8", "11"), "L2": ("9", "10")})
+    other = Reference("s", R.FULL_SIBLING, {"L1": ("8", "11"), "L2": ("9", "9")})
+    group = [
+        Family("a", (mother, sibling)),
+        Family("b", (sibling, mother)),
+        Family("c", (mother, other)),
+    ]
+    loci = build_loci(TABLE, [r.profile for f in group for r in f.references])
+    tables = prepare_families(group, loci, SETTINGS)
+    l1 = slice(tables.offsets["L1"], tables.offsets["L1"] + loci["L1"].genotype_count)
+    l2 = slice(tables.offsets["L2"], tables.offsets["L2"] + loci["L2"].genotype_count)
+    assert np.array_equal(tables.rows[:, 0], tables.rows[:, 1])
+    assert np.array_equal(tables.rows[l1, 0], tables.rows[l1, 2])
+    assert not np.array_equal(tables.rows[l2, 0], tables.rows[l2, 2])
+    for column, family in enumerate(group):
+        remains = {"L1": ("8", "8"), "L2": ("9", "10")}
+        codes = encode_remains([remains], tables)
+        score = float(tables.rows[codes[0], column].sum())
+        assert score == pytest.approx(family_log10_lr(remains, family, loci, SETTINGS), abs=1e-4)
+
+
 def test_the_gathered_sums_equal_the_pair_by_pair_lr():
     loci, tables = prepared()
     assert tables.family_ids == ["parents", "sibling", "children"]
