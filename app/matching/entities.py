@@ -157,6 +157,14 @@ def _given_from_family(family: str, version: int) -> frozenset[str]:
     return _given_keys((family,)) if family else frozenset()
 
 
+UNKNOWN_PLACE = "~"  # marks the key of a place outside the gazetteer: its Latin skeleton
+
+
+def unknown_place_key(skeleton: str) -> str:
+    """The place key of a settlement the gazetteer does not know, from its Latin skeleton."""
+    return UNKNOWN_PLACE + skeleton
+
+
 @lru_cache(maxsize=_CACHE)
 def _place_part(
     places: tuple[str, ...], region: str
@@ -181,6 +189,9 @@ def _place_part(
             skeleton = to_latin_key(text)
             if skeleton:
                 place_latin.append(skeleton)
+                # The same name of a place the gazetteer does not know (a foreign suburb, a
+                # hamlet) agrees as "same", weighed by how common it is, not only as "close".
+                place_keys.add(unknown_place_key(skeleton))
     if region.strip():
         found = oblast_key(region)
         if found:

@@ -44,7 +44,12 @@ from app.database import chunks, utcnow
 from app.extensions import db
 from app.imports.models import BatchStatus, ImportBatch
 from app.jobs import exclusive, job, mark_interrupted, report_progress, runner_id, running
-from app.matching.calibration import DEFAULT_TRUE_PER_CASE, PriorEstimate, prior_for_rate
+from app.matching.calibration import (
+    DEFAULT_TRUE_PER_CASE,
+    TRUSTED_TRUE_PAIRS,
+    PriorEstimate,
+    prior_for_rate,
+)
 from app.matching.engine import Candidate, LinkResult, link
 from app.matching.entities import RECORD_ROW, Features, from_case, from_record_row, prepare
 from app.matching.explain import swap_sides
@@ -477,8 +482,9 @@ class _Outcome:
     pairs_scored: int
     prior: PriorEstimate
     true_per_case: float | None  # estimated by a full run, for the incremental ones after it
-    # Per source id: what a full run learnt, or what an incremental run reused.
+    # Per source id: what a full run learnt, or what an incremental run reused or learnt.
     sources: dict[str, dict[str, Any]]
+    learnt_here: set[str]  # the source ids this run learnt (every one, in a full run)
 
 
 def _score(run_id: int, full: bool, report: Progress) -> _Outcome:
@@ -516,6 +522,7 @@ def _score(run_id: int, full: bool, report: Progress) -> _Outcome:
         records_checked = result.right_seen
     else:
         freq, rate, sources = state.freq, state.true_per_case, state.sources
+        learnt_now: dict[str, dict[str, Any]] = {}
         # What the last full run learnt per source; a source it never saw scores with the
         # defaults until the next full run.
         by_source = state.by_source()
@@ -530,8 +537,27 @@ def _score(run_id: int, full: bool, report: Progress) -> _Outcome:
         prior = PriorEstimate(
             prior_bits, rate * len(features), len(features) * freq.total, prior_bits, False
         )
+        # Records of a list no full run has seen: all of that list's records are new, so its
+        # pairs are all here to learn its m, caps and prior from, as a full run would.
+        first = [f for f in new_records if str(f.entity.source) not in sources]
+        if first:
+            result = _link_new_sources(features.values(), first, skip, freq, prior_bits)
+            collector.add(result.candidates, result.compared)
+            learnt_now = _learnt_sources(result.learnt)
+            sources = {**sources, **learnt_now}
+            by_source.update((s, found.parameters) for s, found in result.learnt.items())
+            if result.prior.expected_true >= TRUSTED_TRUE_PAIRS and features:
+                # The list's true pairs join the kept rate, as a full run would now count
+                # them: this run's other pairs and the next runs score with it.
+                rate += result.prior.expected_true / len(features)
+                true_per_case = rate
+                prior_bits = prior_for_rate(rate, freq.total, len(features))
+                prior = PriorEstimate(
+                    prior_bits, rate * len(features), len(features) * freq.total, prior_bits, False
+                )
+        known = [f for f in new_records if str(f.entity.source) not in learnt_now]
         result = link(
-            features.values(), new_records, explain=True, skip=skip, frequencies=freq,
+            features.values(), known, explain=True, skip=skip, frequencies=freq,
             prior_bits=prior_bits, by_source=by_source,
         )  # fmt: skip
         collector.add(result.candidates, result.compared)
@@ -566,7 +592,30 @@ def _score(run_id: int, full: bool, report: Progress) -> _Outcome:
         prior=prior,
         true_per_case=true_per_case,
         sources=sources,
+        learnt_here=set(sources) if full else set(learnt_now),
     )
+
+
+def _link_new_sources(
+    cases: Iterable[Features],
+    records: list[Features],
+    skip: Callable[[Hashable, Hashable], bool],
+    freq: Frequencies,
+    kept_prior: float,
+) -> LinkResult:
+    """An incremental run's records of lists no full run has learnt: each list's m and caps
+    learnt from these pairs, and the prior estimated from them when they hold enough true pairs
+    to trust (``TRUSTED_TRUE_PAIRS``); else scored with the prior the last full run's rate gives
+    (``kept_prior``): a few records' estimate is noise."""
+    cases = list(cases)
+    options: dict[str, Any] = {"explain": True, "skip": skip, "frequencies": freq}
+    result = link(cases, records, learn_sources=True, labels=reviewer_labels(), **options)
+    if result.prior.expected_true >= TRUSTED_TRUE_PAIRS:
+        return result
+    by_source = {source: found.parameters for source, found in result.learnt.items()}
+    again = link(cases, records, prior_bits=kept_prior, by_source=by_source, **options)
+    again.learnt = result.learnt
+    return again
 
 
 def _write(run: MatchingRun, outcome: _Outcome) -> None:
@@ -579,14 +628,15 @@ def _write(run: MatchingRun, outcome: _Outcome) -> None:
     run.pairs_scored = outcome.pairs_scored
     run.calibration = {
         **outcome.prior.as_dict(),
-        "sources": _source_rows(outcome.sources, learnt_here=outcome.full),
+        "sources": _source_rows(outcome.sources, outcome.learnt_here),
     }
     db.session.flush()  # the first statement writes: the write lock is waited for, not refused
-    _save_state(outcome.freq, outcome.true_per_case, outcome.sources if outcome.full else None)
+    learnt = outcome.sources if outcome.learnt_here else None
+    _save_state(outcome.freq, outcome.true_per_case, learnt)
     _store(run, values, outcome.scope)
 
 
-def _source_rows(sources: dict[str, dict[str, Any]], learnt_here: bool) -> list[dict[str, Any]]:
+def _source_rows(sources: dict[str, dict[str, Any]], learnt_here: set[str]) -> list[dict[str, Any]]:
     """The run page's table of what was learnt per source (without the full m tables)."""
     names: dict[int, str] = {
         source_id: name
@@ -599,7 +649,7 @@ def _source_rows(sources: dict[str, dict[str, Any]], learnt_here: bool) -> list[
     return [
         {
             "source": names.get(int(source), source),
-            "learnt_here": learnt_here,
+            "learnt_here": source in learnt_here,
             **{k: v for k, v in found.items() if k != "parameters"},
         }
         for source, found in sorted(sources.items(), key=lambda item: int(item[0]))

@@ -589,6 +589,63 @@ def test_an_incremental_run_scores_with_what_the_last_full_run_learnt(lysenko, m
     assert found and found[0].explanation["capped"] == ""
 
 
+def test_an_incremental_run_learns_a_list_no_full_run_has_seen(lysenko, supervisor):
+    from app.matching.models import MatchingState
+    from app.matching.scoring import PRIOR_BITS
+
+    _run(full=True)
+    tracing = make_source("Tracing list (test)")
+    make_record(source=tracing, external_id="T-1", family_name="Lysenko",
+                given_name="Oleksandr", dob_year=2014)  # fmt: skip
+    db.session.commit()
+    incremental = _run()
+    assert not incremental.full
+    rows = {row["source"]: row for row in incremental.calibration["sources"]}
+    # The new list was learnt from its own pairs (all of them are new); the register kept what
+    # the full run learnt.
+    assert rows["Tracing list (test)"]["learnt_here"] and rows["Tracing list (test)"]["pairs"] >= 1
+    assert rows["Evacuation register (test)"]["learnt_here"] is False
+    assert str(tracing.id) in db.session.get(MatchingState, 1).parameters
+    # One record is no ground for a prior: the one the last full run's rate gives.
+    assert incremental.calibration["bits"] == PRIOR_BITS or not incremental.calibration["capped"]
+    found = _candidates(case_id=lysenko["case"].id)
+    assert any(c.record_id and c.record.source_id == tracing.id for c in found)
+    page = supervisor.get(f"/matches/runs/{incremental.id}")
+    assert page.status_code == 200 and "Tracing list (test)" in page.get_data(as_text=True)
+    # Its next records score with what was learnt: the list is not learnt a second time.
+    make_record(source=tracing, external_id="T-2", family_name="Lysenko", given_name="Olena",
+                dob_year=2016)  # fmt: skip
+    db.session.commit()
+    again = {row["source"]: row for row in _run().calibration["sources"]}
+    assert again["Tracing list (test)"]["learnt_here"] is False
+
+
+def test_a_new_list_with_enough_true_pairs_gives_the_incremental_run_its_prior(
+    lysenko, monkeypatch
+):
+    from app.matching.models import MatchingState
+
+    _run(full=True)
+    kept = _run().calibration  # nothing new: the prior of the kept rate, over every record
+    tracing = make_source("Tracing list (test)")
+    make_record(source=tracing, external_id="T-1", family_name="Lysenko",
+                given_name="Oleksandr", dob_year=2014, dob_month=3, dob_day=12)  # fmt: skip
+    db.session.commit()
+    # As if the list held enough true pairs for its estimate to be trusted.
+    from app.matching import calibration
+
+    monkeypatch.setattr(services, "TRUSTED_TRUE_PAIRS", 0)
+    monkeypatch.setattr(calibration, "TRUSTED_TRUE_PAIRS", 0)
+    incremental = _run()
+    # The list's true pairs join the rate kept from the last full run: this run and the next
+    # score with the higher odds, as a full run would.
+    assert incremental.calibration["expected_true"] > kept["expected_true"]
+    assert incremental.calibration["bits"] > kept["bits"]
+    state = db.session.get(MatchingState, 1)
+    assert state.true_pairs_per_case == pytest.approx(incremental.calibration["expected_true"])
+    assert _run().calibration["bits"] == pytest.approx(incremental.calibration["bits"], abs=0.01)
+
+
 def test_a_full_run_learns_from_reviewers_decisions(lysenko, supervisor, monkeypatch):
     from app.matching.quality import reviewer_labels
 
