@@ -259,3 +259,23 @@ def test_scores_below_the_likely_band_are_recalibrated_and_the_band_is_not():
     assert 0.05 < to_score(raw, 0.0) < 0.15
     # A capped pair is held at the cap, then recalibrated: it shows below the cap.
     assert 0.1 < to_score(20.0, 0.0, capped=True) < CAP_SCORE
+
+
+def test_a_place_the_gazetteer_does_not_know_agrees_by_its_name_and_how_rare_it_is() -> None:
+    home = entity(("case", 5), places=("Winston Hills",))
+    same = entity(places=("WINSTON HILLS",))
+    typo = entity(places=("Winstom Hills",))
+    elsewhere = entity(places=("Blackheath",))
+
+    def place(other: MatchEntity, freq: Frequencies | None = None) -> dict:
+        found = compare(prepare(home), prepare(other), freq or Frequencies()).explanation()
+        return next(f for f in found["fields"] if f["field"] == "place")
+
+    agreed = place(same)
+    assert agreed["level"] == "same" and agreed["note"]["code"] == Code.SAME_NAME.value
+    assert place(typo)["level"] == "close"
+    assert place(elsewhere)["level"] == "different"
+    # Counted like any place: a suburb every other record names is worth less than a rare one.
+    common = Frequencies.count([prepare(same)] * 150 + [prepare(elsewhere)] * 150)
+    rare = Frequencies.count([prepare(same)] * 3 + [prepare(elsewhere)] * 297)
+    assert place(same, common)["bits"] < place(same, rare)["bits"]
