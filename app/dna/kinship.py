@@ -510,11 +510,7 @@ def _joints_given_parents(
     father = _parent(typed[Relationship.FATHER], children_b, trans, mutation)
     counts_a, counts_b = mother.drawn, father.drawn
     trans_a, trans_b = mother.passes, father.passes
-    parents = np.ones((len(trans_a), len(trans_b)))
-    if mother.alleles:
-        parents *= _founder_probabilities(p, typed_founders, mother, theta)[:, None]
-    if father.alleles:
-        parents *= _founder_probabilities(p, typed_founders + counts_a, father, theta)
+    parents = _parents_prior(p, theta, typed_founders, mother, father)  # shared: read-only
     drawn = float(typed_founders.sum()) + mother.alleles + father.alleles
 
     def composition(form: _Parent, values: np.ndarray) -> np.ndarray:
@@ -544,7 +540,8 @@ def _joints_given_parents(
         together = np.outer(trans_a[:, x], trans_b[:, y])
         if x != y:
             together += np.outer(trans_a[:, y], trans_b[:, x])
-        parents *= together
+        together *= parents  # a new matrix: the shared prior stays as it is
+        parents = together
 
     def spread(draws: int) -> float:
         """prod_j (1 + (n_j - 1) θ) over `draws` more alleles after the parents'."""
@@ -559,16 +556,22 @@ def _joints_given_parents(
             + theta * (counts_b @ likelihood)[None, :]
         )
 
+    # The (G_A, G_B) matrices are the cost (666 x 666 at SE33): each product below makes one
+    # new matrix and then works in place, and a factor of one (no extra allele, no factor on
+    # a parent) is not multiplied at all.
     q_mp = np.zeros((n, n))
-    plain = np.zeros_like(parents)  # H1's weights of the terms without the MP's children
-    unrelated = np.zeros_like(parents)  # H2's weights where U's blocks hold no extra allele
+    plain = _Sum()  # H1's weights of the terms without the MP's children
+    unrelated = _Sum()  # H2's weights where U's blocks hold no extra allele
     q_unrelated = np.zeros((n, n))
     for maternal, paternal in sides:
         for term in _terms(typed, maternal, paternal, trans_a, trans_b, mutation, trans):
-            family = parents * np.outer(
-                np.broadcast_to(term.on_a, len(trans_a)), np.broadcast_to(term.on_b, len(trans_b))
-            )
-            family *= term.weight / side_count
+            scale = term.weight / side_count
+            if isinstance(term.on_a, np.ndarray):
+                family = parents * (scale * term.on_a)[:, None]
+            else:
+                family = parents * (scale * term.on_a)
+            if isinstance(term.on_b, np.ndarray):
+                family *= term.on_b
             k = len(term.extras)
             everyone = frozenset(range(k))
 
@@ -577,24 +580,27 @@ def _joints_given_parents(
 
             # partitioned[S]: the sum over the partitions of the extra alleles S of the product
             # of their blocks (weight times value), built by the block holding S's first member.
-            partitioned: dict[frozenset[int], np.ndarray] = {frozenset(): np.ones_like(family)}
+            # The empty set's sum is one (None here, so that nothing is multiplied by it).
+            partitioned: dict[frozenset[int], np.ndarray | None] = {frozenset(): None}
             for size in range(1, k + 1):
                 for members in map(frozenset, itertools.combinations(range(k), size)):
                     lowest, others = min(members), sorted(members - {min(members)})
-                    total = np.zeros_like(family)
+                    total = _Sum()
                     for count in range(len(others) + 1):
                         for mates in itertools.combinations(others, count):
                             block_members = frozenset((lowest, *mates))
                             weight = theta**count * math.factorial(count)
-                            total += (weight * block(likelihood(block_members))) * partitioned[
-                                members - block_members
-                            ]
-                    partitioned[members] = total
+                            value = block(likelihood(block_members))
+                            value *= weight
+                            total.add(value, partitioned[members - block_members])
+                    partitioned[members] = total.value
 
             # H1: the extra alleles summed over, then the MP's alleles from A and B.
-            weights = family * partitioned[everyone] / spread(k)
+            weights = _times(family, partitioned[everyone])
+            if k:
+                weights /= spread(k)
             if term.on_mp is None:
-                plain += weights
+                plain.add(weights)
             else:
                 q_mp += through_parents(weights) * term.on_mp
 
@@ -603,12 +609,12 @@ def _joints_given_parents(
             # not in U's blocks (`rest`) are partitioned freely; those in them (`first` with
             # u1, `second` with u2, or `first` with both) mark U's alleles' likelihoods.
             if term.on_mp is not None:
-                family = family * onto_parents(term.on_mp)
-            family = family / spread(k + 2)
-            unrelated += family * partitioned[everyone]
+                family *= onto_parents(term.on_mp)
+            family /= spread(k + 2)
+            unrelated.add(family, partitioned[everyone])
             for size in range(k):
                 for rest in map(frozenset, itertools.combinations(range(k), size)):
-                    stats = _unrelated_stats(family * partitioned[rest], counts_a, counts_b)
+                    stats = _unrelated_stats(_times(family, partitioned[rest]), counts_a, counts_b)
                     marked = sorted(everyone - rest)
                     # U's alleles one block with all the marked ones: size len(marked) + 2.
                     weight = theta ** (len(marked) + 1) * math.factorial(len(marked) + 1)
@@ -626,12 +632,84 @@ def _joints_given_parents(
                         q_unrelated += weight * _unrelated_pair(
                             stats, likelihood(first), likelihood(second), new_draw, theta
                         )
-    q_mp += through_parents(plain)
+    if plain.value is not None:
+        q_mp += through_parents(plain.value)
     ones = np.ones(n)
-    stats = _unrelated_stats(unrelated, counts_a, counts_b)
+    stats = _unrelated_stats(
+        unrelated.value if unrelated.value is not None else np.zeros_like(parents),
+        counts_a,
+        counts_b,
+    )
     q_unrelated += theta * _unrelated_pair(stats, ones, None, new_draw, theta)  # one block
     q_unrelated += _unrelated_pair(stats, ones, ones, new_draw, theta)  # a block each
     return q_mp, q_unrelated
+
+
+class _Sum:
+    """A sum of (G_A, G_B) matrices built in place: the first term (times its factor) becomes
+    the sum, so a sum of one term costs no addition and no matrix of zeros."""
+
+    def __init__(self) -> None:
+        self.value: np.ndarray | None = None
+        self._owned = False  # whether value is ours to add into (not a caller's matrix)
+
+    def add(self, term: np.ndarray, factor: np.ndarray | None = None) -> None:
+        if self.value is None:
+            if factor is None:
+                self.value, self._owned = term, False
+            else:
+                self.value, self._owned = term * factor, True
+            return
+        if not self._owned:
+            self.value, self._owned = self.value.copy(), True
+        if factor is None:
+            self.value += term
+        else:
+            self.value += term * factor
+
+
+def _times(matrix: np.ndarray, factor: np.ndarray | None) -> np.ndarray:
+    """matrix * factor as a new matrix; a factor None is one (a copy, so the caller may work in
+    place)."""
+    return matrix.copy() if factor is None else matrix * factor
+
+
+# The parents' prior P(A) P(B | A) depends only on the locus, θ, the typed founders' alleles
+# and the parents' forms: every family of a locus without a typed parent or spouse shares one
+# (666 x 666 at SE33, the single costliest matrix of a table). Kept for the last few keys, as
+# prepare_families goes locus by locus.
+_PRIORS: dict[tuple, np.ndarray] = {}
+_PRIORS_KEPT = 8
+
+
+def _parents_prior(
+    p: np.ndarray, theta: float, typed_founders: np.ndarray, mother: _Parent, father: _Parent
+) -> np.ndarray:
+    """P(A | typed founders) P(B | typed founders, A) over the parents' rows (read-only)."""
+    key = (
+        p.tobytes(),
+        theta,
+        typed_founders.tobytes(),
+        _form_key(mother),
+        _form_key(father),
+    )
+    found = _PRIORS.get(key)
+    if found is not None:
+        return found
+    prior = np.ones((len(mother.passes), len(father.passes)))
+    if mother.alleles:
+        prior *= _founder_probabilities(p, typed_founders, mother, theta)[:, None]
+    if father.alleles:
+        prior *= _founder_probabilities(p, typed_founders + mother.drawn, father, theta)
+    prior.flags.writeable = False
+    if len(_PRIORS) >= _PRIORS_KEPT:
+        del _PRIORS[next(iter(_PRIORS))]  # the oldest
+    _PRIORS[key] = prior
+    return prior
+
+
+def _form_key(parent: _Parent) -> tuple[int, bytes | None]:
+    return parent.alleles, None if parent.rows is None else parent.rows.tobytes()
 
 
 @functools.cache
