@@ -595,29 +595,30 @@ def _joints_given_parents(
                             total.add(value, partitioned[members - block_members])
                     partitioned[members] = total.value
 
-            # H1: the extra alleles summed over, then the MP's alleles from A and B.
-            weights = _times(family, partitioned[everyone])
-            if k:
-                weights /= spread(k)
+            # H1: the extra alleles summed over, then the MP's alleles from A and B. H2: the MP
+            # untyped (summed over, with its children) and U's two alleles drawn last, so the
+            # same sum with two more draws (and, with the MP's children, the MP's alleles
+            # summed onto A and B).
+            product = _times(family, partitioned[everyone])
+            later = 1 / spread(k + 2)
             if term.on_mp is None:
-                plain.add(weights)
+                plain.add(product, scale=1 / spread(k))
+                unrelated.add(product, scale=later)
             else:
-                q_mp += through_parents(weights) * term.on_mp
-
-            # H2: the MP untyped (summed over, with its children); U's two alleles drawn last,
-            # each a new draw or a copy of an extra allele or of each other. The extra alleles
-            # not in U's blocks (`rest`) are partitioned freely; those in them (`first` with
-            # u1, `second` with u2, or `first` with both) mark U's alleles' likelihoods.
-            if term.on_mp is not None:
+                q_mp += through_parents(product) * (term.on_mp / spread(k))
                 family *= onto_parents(term.on_mp)
-            family /= spread(k + 2)
-            unrelated.add(family, partitioned[everyone])
+                unrelated.add(family, partitioned[everyone], scale=later)
+
+            # H2 where U's alleles are new draws or copies of an extra allele or of each other:
+            # the extra alleles not in U's blocks (`rest`) are partitioned freely; those in
+            # them (`first` with u1, `second` with u2, or `first` with both) mark U's alleles'
+            # likelihoods. The sums are linear in `family`: `later` is applied to the pairs.
             for size in range(k):
                 for rest in map(frozenset, itertools.combinations(range(k), size)):
                     stats = _unrelated_stats(_times(family, partitioned[rest]), counts_a, counts_b)
                     marked = sorted(everyone - rest)
                     # U's alleles one block with all the marked ones: size len(marked) + 2.
-                    weight = theta ** (len(marked) + 1) * math.factorial(len(marked) + 1)
+                    weight = later * theta ** (len(marked) + 1) * math.factorial(len(marked) + 1)
                     q_unrelated += weight * _unrelated_pair(
                         stats, likelihood(frozenset(marked)), None, new_draw, theta
                     )
@@ -625,7 +626,8 @@ def _joints_given_parents(
                         first = frozenset(m for m, u2 in zip(marked, owners, strict=True) if not u2)
                         second = frozenset(marked) - first
                         weight = (
-                            theta ** len(marked)
+                            later
+                            * theta ** len(marked)
                             * math.factorial(len(first))
                             * math.factorial(len(second))
                         )
@@ -653,25 +655,31 @@ class _Sum:
         self.value: np.ndarray | None = None
         self._owned = False  # whether value is ours to add into (not a caller's matrix)
 
-    def add(self, term: np.ndarray, factor: np.ndarray | None = None) -> None:
+    def add(self, term: np.ndarray, factor: np.ndarray | None = None, scale: float = 1.0) -> None:
+        """Add term * factor * scale (a factor None is one)."""
+        plain = factor is None and scale == 1.0
         if self.value is None:
-            if factor is None:
+            if plain:
                 self.value, self._owned = term, False
             else:
-                self.value, self._owned = term * factor, True
+                self.value, self._owned = _scaled(term, factor, scale), True
             return
         if not self._owned:
             self.value, self._owned = self.value.copy(), True
-        if factor is None:
-            self.value += term
-        else:
-            self.value += term * factor
+        self.value += term if plain else _scaled(term, factor, scale)
+
+
+def _scaled(term: np.ndarray, factor: np.ndarray | None, scale: float) -> np.ndarray:
+    value = term * (scale if factor is None else factor)
+    if factor is not None and scale != 1.0:
+        value *= scale
+    return value
 
 
 def _times(matrix: np.ndarray, factor: np.ndarray | None) -> np.ndarray:
-    """matrix * factor as a new matrix; a factor None is one (a copy, so the caller may work in
-    place)."""
-    return matrix.copy() if factor is None else matrix * factor
+    """matrix * factor; a factor None is one, and then the matrix itself is returned (read it,
+    do not write it)."""
+    return matrix if factor is None else matrix * factor
 
 
 # The parents' prior P(A) P(B | A) depends only on the locus, θ, the typed founders' alleles
@@ -742,8 +750,8 @@ def _unrelated_stats(
 ) -> tuple[float, np.ndarray, np.ndarray]:
     """The sums over A and B that U's alleles need: of weights[A, B], of weights times A's and
     B's count of x, and of weights times the count of x times the count of y."""
-    total = float(weights.sum())
     by_a, by_b = weights.sum(axis=1), weights.sum(axis=0)
+    total = float(by_a.sum())
     linear = by_a @ counts_a + by_b @ counts_b
     across = _allele_sums(_allele_sums(weights, counts_b).T, counts_a).T  # C_A' W C_B
     square = (
