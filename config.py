@@ -110,6 +110,9 @@ class Config:
     # use. Below it a run stays in its process: a pool costs more than a small run.
     MATCHING_PROCESSES = _env_int("MATCHING_PROCESSES", 0)
     MATCHING_PARALLEL_FROM = _env_int("MATCHING_PARALLEL_FROM", 100_000)
+    # A DNA screening run prepares the families' tables in DNA_PROCESSES forked processes (0:
+    # every core this process may use) from app.dna.screening.PARALLEL_FAMILIES families on.
+    DNA_PROCESSES = _env_int("DNA_PROCESSES", 0)
     DEMO_PASSWORD: str | None = None
 
 

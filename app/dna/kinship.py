@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import numpy as np
+import scipy.sparse
 
 from app.dna.frequencies import Locus
 from app.dna.markers import Genotype, Profile, allele_value
@@ -510,11 +511,7 @@ def _joints_given_parents(
     father = _parent(typed[Relationship.FATHER], children_b, trans, mutation)
     counts_a, counts_b = mother.drawn, father.drawn
     trans_a, trans_b = mother.passes, father.passes
-    parents = np.ones((len(trans_a), len(trans_b)))
-    if mother.alleles:
-        parents *= _founder_probabilities(p, typed_founders, mother, theta)[:, None]
-    if father.alleles:
-        parents *= _founder_probabilities(p, typed_founders + counts_a, father, theta)
+    parents = _parents_prior(p, theta, typed_founders, mother, father)  # shared: read-only
     drawn = float(typed_founders.sum()) + mother.alleles + father.alleles
 
     def composition(form: _Parent, values: np.ndarray) -> np.ndarray:
@@ -544,7 +541,8 @@ def _joints_given_parents(
         together = np.outer(trans_a[:, x], trans_b[:, y])
         if x != y:
             together += np.outer(trans_a[:, y], trans_b[:, x])
-        parents *= together
+        together *= parents  # a new matrix: the shared prior stays as it is
+        parents = together
 
     def spread(draws: int) -> float:
         """prod_j (1 + (n_j - 1) θ) over `draws` more alleles after the parents'."""
@@ -559,16 +557,22 @@ def _joints_given_parents(
             + theta * (counts_b @ likelihood)[None, :]
         )
 
+    # The (G_A, G_B) matrices are the cost (666 x 666 at SE33): each product below makes one
+    # new matrix and then works in place, and a factor of one (no extra allele, no factor on
+    # a parent) is not multiplied at all.
     q_mp = np.zeros((n, n))
-    plain = np.zeros_like(parents)  # H1's weights of the terms without the MP's children
-    unrelated = np.zeros_like(parents)  # H2's weights where U's blocks hold no extra allele
+    plain = _Sum()  # H1's weights of the terms without the MP's children
+    unrelated = _Sum()  # H2's weights where U's blocks hold no extra allele
     q_unrelated = np.zeros((n, n))
     for maternal, paternal in sides:
         for term in _terms(typed, maternal, paternal, trans_a, trans_b, mutation, trans):
-            family = parents * np.outer(
-                np.broadcast_to(term.on_a, len(trans_a)), np.broadcast_to(term.on_b, len(trans_b))
-            )
-            family *= term.weight / side_count
+            scale = term.weight / side_count
+            if isinstance(term.on_a, np.ndarray):
+                family = parents * (scale * term.on_a)[:, None]
+            else:
+                family = parents * (scale * term.on_a)
+            if isinstance(term.on_b, np.ndarray):
+                family *= term.on_b
             k = len(term.extras)
             everyone = frozenset(range(k))
 
@@ -577,41 +581,45 @@ def _joints_given_parents(
 
             # partitioned[S]: the sum over the partitions of the extra alleles S of the product
             # of their blocks (weight times value), built by the block holding S's first member.
-            partitioned: dict[frozenset[int], np.ndarray] = {frozenset(): np.ones_like(family)}
+            # The empty set's sum is one (None here, so that nothing is multiplied by it).
+            partitioned: dict[frozenset[int], np.ndarray | None] = {frozenset(): None}
             for size in range(1, k + 1):
                 for members in map(frozenset, itertools.combinations(range(k), size)):
                     lowest, others = min(members), sorted(members - {min(members)})
-                    total = np.zeros_like(family)
+                    total = _Sum()
                     for count in range(len(others) + 1):
                         for mates in itertools.combinations(others, count):
                             block_members = frozenset((lowest, *mates))
                             weight = theta**count * math.factorial(count)
-                            total += (weight * block(likelihood(block_members))) * partitioned[
-                                members - block_members
-                            ]
-                    partitioned[members] = total
+                            value = block(likelihood(block_members))
+                            value *= weight
+                            total.add(value, partitioned[members - block_members])
+                    partitioned[members] = total.value
 
-            # H1: the extra alleles summed over, then the MP's alleles from A and B.
-            weights = family * partitioned[everyone] / spread(k)
+            # H1: the extra alleles summed over, then the MP's alleles from A and B. H2: the MP
+            # untyped (summed over, with its children) and U's two alleles drawn last, so the
+            # same sum with two more draws (and, with the MP's children, the MP's alleles
+            # summed onto A and B).
+            product = _times(family, partitioned[everyone])
+            later = 1 / spread(k + 2)
             if term.on_mp is None:
-                plain += weights
+                plain.add(product, scale=1 / spread(k))
+                unrelated.add(product, scale=later)
             else:
-                q_mp += through_parents(weights) * term.on_mp
+                q_mp += through_parents(product) * (term.on_mp / spread(k))
+                family *= onto_parents(term.on_mp)
+                unrelated.add(family, partitioned[everyone], scale=later)
 
-            # H2: the MP untyped (summed over, with its children); U's two alleles drawn last,
-            # each a new draw or a copy of an extra allele or of each other. The extra alleles
-            # not in U's blocks (`rest`) are partitioned freely; those in them (`first` with
-            # u1, `second` with u2, or `first` with both) mark U's alleles' likelihoods.
-            if term.on_mp is not None:
-                family = family * onto_parents(term.on_mp)
-            family = family / spread(k + 2)
-            unrelated += family * partitioned[everyone]
+            # H2 where U's alleles are new draws or copies of an extra allele or of each other:
+            # the extra alleles not in U's blocks (`rest`) are partitioned freely; those in
+            # them (`first` with u1, `second` with u2, or `first` with both) mark U's alleles'
+            # likelihoods. The sums are linear in `family`: `later` is applied to the pairs.
             for size in range(k):
                 for rest in map(frozenset, itertools.combinations(range(k), size)):
-                    stats = _unrelated_stats(family * partitioned[rest], counts_a, counts_b)
+                    stats = _unrelated_stats(_times(family, partitioned[rest]), counts_a, counts_b)
                     marked = sorted(everyone - rest)
                     # U's alleles one block with all the marked ones: size len(marked) + 2.
-                    weight = theta ** (len(marked) + 1) * math.factorial(len(marked) + 1)
+                    weight = later * theta ** (len(marked) + 1) * math.factorial(len(marked) + 1)
                     q_unrelated += weight * _unrelated_pair(
                         stats, likelihood(frozenset(marked)), None, new_draw, theta
                     )
@@ -619,19 +627,98 @@ def _joints_given_parents(
                         first = frozenset(m for m, u2 in zip(marked, owners, strict=True) if not u2)
                         second = frozenset(marked) - first
                         weight = (
-                            theta ** len(marked)
+                            later
+                            * theta ** len(marked)
                             * math.factorial(len(first))
                             * math.factorial(len(second))
                         )
                         q_unrelated += weight * _unrelated_pair(
                             stats, likelihood(first), likelihood(second), new_draw, theta
                         )
-    q_mp += through_parents(plain)
+    if plain.value is not None:
+        q_mp += through_parents(plain.value)
     ones = np.ones(n)
-    stats = _unrelated_stats(unrelated, counts_a, counts_b)
+    stats = _unrelated_stats(
+        unrelated.value if unrelated.value is not None else np.zeros_like(parents),
+        counts_a,
+        counts_b,
+    )
     q_unrelated += theta * _unrelated_pair(stats, ones, None, new_draw, theta)  # one block
     q_unrelated += _unrelated_pair(stats, ones, ones, new_draw, theta)  # a block each
     return q_mp, q_unrelated
+
+
+class _Sum:
+    """A sum of (G_A, G_B) matrices built in place: the first term (times its factor) becomes
+    the sum, so a sum of one term costs no addition and no matrix of zeros."""
+
+    def __init__(self) -> None:
+        self.value: np.ndarray | None = None
+        self._owned = False  # whether value is ours to add into (not a caller's matrix)
+
+    def add(self, term: np.ndarray, factor: np.ndarray | None = None, scale: float = 1.0) -> None:
+        """Add term * factor * scale (a factor None is one)."""
+        plain = factor is None and scale == 1.0
+        if self.value is None:
+            if plain:
+                self.value, self._owned = term, False
+            else:
+                self.value, self._owned = _scaled(term, factor, scale), True
+            return
+        if not self._owned:
+            self.value, self._owned = self.value.copy(), True
+        self.value += term if plain else _scaled(term, factor, scale)
+
+
+def _scaled(term: np.ndarray, factor: np.ndarray | None, scale: float) -> np.ndarray:
+    value = term * (scale if factor is None else factor)
+    if factor is not None and scale != 1.0:
+        value *= scale
+    return value
+
+
+def _times(matrix: np.ndarray, factor: np.ndarray | None) -> np.ndarray:
+    """matrix * factor; a factor None is one, and then the matrix itself is returned (read it,
+    do not write it)."""
+    return matrix if factor is None else matrix * factor
+
+
+# The parents' prior P(A) P(B | A) depends only on the locus, θ, the typed founders' alleles
+# and the parents' forms: every family of a locus without a typed parent or spouse shares one
+# (666 x 666 at SE33, the single costliest matrix of a table). Kept for the last few keys, as
+# prepare_families goes locus by locus.
+_PRIORS: dict[tuple, np.ndarray] = {}
+_PRIORS_KEPT = 8
+
+
+def _parents_prior(
+    p: np.ndarray, theta: float, typed_founders: np.ndarray, mother: _Parent, father: _Parent
+) -> np.ndarray:
+    """P(A | typed founders) P(B | typed founders, A) over the parents' rows (read-only)."""
+    key = (
+        p.tobytes(),
+        theta,
+        typed_founders.tobytes(),
+        _form_key(mother),
+        _form_key(father),
+    )
+    found = _PRIORS.get(key)
+    if found is not None:
+        return found
+    prior = np.ones((len(mother.passes), len(father.passes)))
+    if mother.alleles:
+        prior *= _founder_probabilities(p, typed_founders, mother, theta)[:, None]
+    if father.alleles:
+        prior *= _founder_probabilities(p, typed_founders + mother.drawn, father, theta)
+    prior.flags.writeable = False
+    if len(_PRIORS) >= _PRIORS_KEPT:
+        del _PRIORS[next(iter(_PRIORS))]  # the oldest
+    _PRIORS[key] = prior
+    return prior
+
+
+def _form_key(parent: _Parent) -> tuple[int, bytes | None]:
+    return parent.alleles, None if parent.rows is None else parent.rows.tobytes()
 
 
 @functools.cache
@@ -652,6 +739,10 @@ def _allele_sums(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
     n = counts.shape[1]
     if counts.shape[0] != len(genotype_pairs(n)[0]) or not counts.any():
         return values @ counts  # one typed parent's row (or a one-allele locus's zeros)
+    if values.ndim == 2:
+        # A sparse product: two additions per value (a dense product does 2n, and gathering
+        # each first allele's genotypes copies the matrix: 4 times slower at SE33's 666 x 666).
+        return np.asarray(_sparse_counts(n) @ values.T).T
     by_first, starts_first, starts_second = _allele_groups(n)
     # Genotype k = j(j+1)/2 + i is already in order of its second allele j.
     return np.add.reduceat(values[..., by_first], starts_first, axis=-1) + np.add.reduceat(
@@ -659,13 +750,19 @@ def _allele_sums(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
     )
 
 
+@functools.cache
+def _sparse_counts(n: int) -> scipy.sparse.csr_array:
+    """count_matrix(n) transposed (alleles x genotypes), sparse: two entries per genotype."""
+    return scipy.sparse.csr_array(count_matrix(n).T)
+
+
 def _unrelated_stats(
     weights: np.ndarray, counts_a: np.ndarray, counts_b: np.ndarray
 ) -> tuple[float, np.ndarray, np.ndarray]:
     """The sums over A and B that U's alleles need: of weights[A, B], of weights times A's and
     B's count of x, and of weights times the count of x times the count of y."""
-    total = float(weights.sum())
     by_a, by_b = weights.sum(axis=1), weights.sum(axis=0)
+    total = float(by_a.sum())
     linear = by_a @ counts_a + by_b @ counts_b
     across = _allele_sums(_allele_sums(weights, counts_b).T, counts_a).T  # C_A' W C_B
     square = (

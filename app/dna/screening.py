@@ -9,23 +9,29 @@ Scoring a block of remains against all families is then a gather of rows and a s
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import math
+import multiprocessing
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from multiprocessing.connection import Connection
+from typing import Any
 
 import numpy as np
 
 from app.dna.frequencies import FrequencyTable, Locus
 from app.dna.kinship import (
     Family,
+    Relationship,
     Settings,
     genotype_index,
     locus_log10_lr,
     transmission_matrix,
     typed_references,
 )
-from app.dna.markers import Profile
+from app.dna.markers import Genotype, Profile
 
 
 class Band(StrEnum):
@@ -75,38 +81,141 @@ def build_loci(table: FrequencyTable, profiles: Iterable[Profile]) -> dict[str, 
 Progress = Callable[[int, int], None]
 
 
+# Fewer families than this are prepared in one process: forking and sending the tables back
+# would cost more than it saves (and tests stay in their process).
+PARALLEL_FAMILIES = 400
+
+
 def prepare_families(
     families: Sequence[Family],
     loci: Mapping[str, Locus],
     settings: Settings,
     progress: Progress | None = None,
+    processes: int = 1,
 ) -> FamilyTables:
     """Every family's tables, locus by locus (``progress`` after each locus: this is the
-    costly step, minutes for thousands of families)."""
+    costly step, minutes for thousands of families). With ``processes`` > 1 and at least
+    PARALLEL_FAMILIES families the tables are computed in that many forked processes; the
+    result is the same as in one process."""
     offsets, total = {}, 0
     for marker, locus in loci.items():
         offsets[marker] = total
         total += locus.genotype_count
     usable = [family for family in families if not family.problems()]
     skipped = {family.id: family.problems() for family in families if family.problems()}
-    rows = np.zeros((total + 1, len(usable)), dtype=np.float32)
-    for done, (marker, locus) in enumerate(loci.items(), start=1):
-        trans = transmission_matrix(locus, settings)
-        start = offsets[marker]
-        # Families typed alike at a locus (one sibling 8,9; a mother 7,7) share its table, and
-        # with θ a table costs tens of milliseconds at the largest loci: compute each once.
-        computed: dict[tuple, np.ndarray | None] = {}
+    # Families typed alike at a locus (one sibling 8,9; a mother 7,7) share its table, and
+    # with θ a table costs milliseconds to tens of them at the largest loci: each distinct
+    # typing is computed once. slots[column]: the family's typing among the locus's typings.
+    plan: list[tuple[str, list[Typing], np.ndarray]] = []
+    for marker in loci:
+        seen: dict[tuple, int] = {}
+        typings: list[Typing] = []
+        slots = np.empty(len(usable), dtype=np.intp)
         for column, family in enumerate(usable):
             typed = typed_references(family, marker)
             key = tuple(sorted((str(r), g) for r, g in typed))
-            if key not in computed:
-                computed[key] = locus_log10_lr(locus, typed, settings, trans)
-            table = computed[key]
+            slot = seen.get(key)
+            if slot is None:
+                slot = seen[key] = len(typings)
+                typings.append(typed)
+            slots[column] = slot
+        plan.append((marker, typings, slots))
+    work = [(loci[marker], typings) for marker, typings, _slots in plan]
+    if processes > 1 and len(usable) >= PARALLEL_FAMILIES:
+        computed = _tables_in_processes(work, settings, processes)
+    else:
+        computed = (_tables(locus, typings, settings) for locus, typings in work)
+    rows = np.zeros((total + 1, len(usable)), dtype=np.float32)
+    for done, ((marker, _typings, slots), tables) in enumerate(
+        zip(plan, computed, strict=True), start=1
+    ):
+        locus = loci[marker]
+        # A typing with no reference at the locus is a row of zeros (LR 1).
+        stacked = np.zeros((len(tables), locus.genotype_count))
+        for slot, table in enumerate(tables):
             if table is not None:
-                rows[start : start + len(table), column] = table
+                stacked[slot] = table
+        start = offsets[marker]
+        rows[start : start + locus.genotype_count] = stacked[slots].T
         if progress is not None:
             progress(done, len(loci))
     return FamilyTables(dict(loci), offsets, rows, [f.id for f in usable], skipped)
+
+
+# The references typed at one locus, as kinship.locus_log10_lr takes them.
+Typing = list[tuple[Relationship, Genotype]]
+
+
+def _tables(locus: Locus, typings: Sequence[Typing], settings: Settings) -> list[np.ndarray | None]:
+    trans = transmission_matrix(locus, settings)
+    return [locus_log10_lr(locus, typed, settings, trans) for typed in typings]
+
+
+def _tables_in_processes(
+    work: Sequence[tuple[Locus, Sequence[Typing]]], settings: Settings, processes: int
+) -> Iterator[list[np.ndarray | None]]:
+    """_tables of each locus of ``work``, in order, computed by ``processes`` forked processes:
+    process i computes typings i, i + processes, ... of every locus (dealt round, so each gets
+    its share of the costly ones) and sends them locus by locus; they are put back in order.
+    Forked, so ``work`` is shared with the processes rather than sent to them."""
+    context = multiprocessing.get_context("fork")
+    pipes: list[Connection] = []
+    children: list[Any] = []
+    # The parent's objects out of the collector's reach in the children, so that a
+    # collection there does not copy the parent's memory into each (copy-on-write).
+    gc.freeze()
+    try:
+        for part in range(processes):
+            mine, theirs = context.Pipe(duplex=False)
+            child = context.Process(
+                target=_serve_tables,
+                args=(theirs, work, settings, part, processes),
+                daemon=True,
+            )
+            child.start()
+            theirs.close()
+            pipes.append(mine)
+            children.append(child)
+    finally:
+        gc.unfreeze()
+    try:
+        for _locus, typings in work:
+            tables: list[np.ndarray | None] = [None] * len(typings)
+            for part, pipe in enumerate(pipes):
+                try:
+                    status, answer = pipe.recv()
+                except EOFError:
+                    raise RuntimeError("a DNA preparation process ended early") from None
+                if status != "ok":
+                    raise RuntimeError(f"a DNA preparation process failed: {answer}")
+                tables[part::processes] = answer
+            yield tables
+    finally:
+        for pipe in pipes:
+            pipe.close()
+        for child in children:
+            child.join(timeout=10)
+            if child.is_alive():  # the parent stopped early (an error): nothing to wait for
+                child.terminate()
+                child.join()
+
+
+def _serve_tables(
+    pipe: Connection,
+    work: Sequence[tuple[Locus, Sequence[Typing]]],
+    settings: Settings,
+    part: int,
+    processes: int,
+) -> None:
+    """A process's work: its share of each locus's typings, sent locus by locus."""
+    try:
+        for locus, typings in work:
+            pipe.send(("ok", _tables(locus, typings[part::processes], settings)))
+    except BaseException as error:  # the parent must hear of it, or it waits for ever
+        with contextlib.suppress(OSError):
+            pipe.send(("error", type(error).__name__))
+    finally:
+        pipe.close()
 
 
 def encode_remains(profiles: Sequence[Profile], tables: FamilyTables) -> np.ndarray:

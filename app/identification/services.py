@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -45,6 +46,7 @@ from app.identification.models import (
 )
 from app.jobs import exclusive, job, mark_interrupted, report_progress, runner_id, running
 from app.matching.entities import MatchEntity, prepare
+from app.matching.parallel import available_cores
 from app.matching.scoring import compare
 
 # The relationships a case's sample may have (app.dna.kinship's pedigree).
@@ -560,6 +562,7 @@ def _run_screening(run_id: int) -> ScreeningRun:
             loci,
             SETTINGS,
             progress=lambda done, total: report_progress(key, done, total, STAGE_TABLES),
+            processes=current_app.config.get("DNA_PROCESSES", 0) or available_cores(),
         )
         ids = list(remains)
         codes = screening.encode_remains([remains[i] for i in ids], tables)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from app.dna import screening
 from app.dna.checks import (
     Finding,
     FindingCode,
@@ -99,6 +100,43 @@ def test_families_typed_alike_share_a_table_and_differ_where_they_differ():
         codes = encode_remains([remains], tables)
         score = float(tables.rows[codes[0], column].sum())
         assert score == pytest.approx(family_log10_lr(remains, family, loci, SETTINGS), abs=1e-4)
+
+
+def test_families_prepared_in_several_processes_get_the_same_tables(monkeypatch):
+    """Split over forked processes (the typings of each locus dealt round), the tables are
+    those of one process, column for column, and progress still comes once per locus;
+    below PARALLEL_FAMILIES it stays in one process."""
+    monkeypatch.setattr(screening, "PARALLEL_FAMILIES", 1)
+    everything = [r.profile for f in families() for r in f.references] + REMAINS
+    loci = build_loci(TABLE, everything)
+    group = families() * 3  # typings shared between families, and more than two per locus
+    one = prepare_families(group, loci, SETTINGS)
+    seen: list[tuple[int, int]] = []
+    three = prepare_families(
+        group, loci, SETTINGS, progress=lambda *done: seen.append(done), processes=3
+    )
+    assert np.array_equal(one.rows, three.rows)
+    assert one.family_ids == three.family_ids and one.skipped == three.skipped
+    assert seen == [(done, len(loci)) for done in range(1, len(loci) + 1)]
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("forked for a few families")
+
+    monkeypatch.setattr(screening, "PARALLEL_FAMILIES", 400)
+    monkeypatch.setattr(screening, "_tables_in_processes", forbidden)
+    assert np.array_equal(prepare_families(group, loci, SETTINGS, processes=2).rows, one.rows)
+
+
+def test_a_failing_preparation_process_is_reported(monkeypatch):
+    monkeypatch.setattr(screening, "PARALLEL_FAMILIES", 1)
+
+    def broken(*args, **kwargs):
+        raise ValueError("broken")
+
+    monkeypatch.setattr(screening, "locus_log10_lr", broken)  # inherited by the fork
+    loci = build_loci(TABLE, [r.profile for f in families() for r in f.references])
+    with pytest.raises(RuntimeError, match="ValueError"):
+        prepare_families(families(), loci, SETTINGS, processes=2)
 
 
 def test_the_gathered_sums_equal_the_pair_by_pair_lr():
