@@ -36,7 +36,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import numpy as np
-import scipy.sparse
 
 from app.dna.frequencies import Locus
 from app.dna.markers import Genotype, Profile, allele_value
@@ -739,21 +738,11 @@ def _allele_sums(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
     n = counts.shape[1]
     if counts.shape[0] != len(genotype_pairs(n)[0]) or not counts.any():
         return values @ counts  # one typed parent's row (or a one-allele locus's zeros)
-    if values.ndim == 2:
-        # A sparse product: two additions per value (a dense product does 2n, and gathering
-        # each first allele's genotypes copies the matrix: 4 times slower at SE33's 666 x 666).
-        return np.asarray(_sparse_counts(n) @ values.T).T
     by_first, starts_first, starts_second = _allele_groups(n)
     # Genotype k = j(j+1)/2 + i is already in order of its second allele j.
     return np.add.reduceat(values[..., by_first], starts_first, axis=-1) + np.add.reduceat(
         values, starts_second, axis=-1
     )
-
-
-@functools.cache
-def _sparse_counts(n: int) -> scipy.sparse.csr_array:
-    """count_matrix(n) transposed (alleles x genotypes), sparse: two entries per genotype."""
-    return scipy.sparse.csr_array(count_matrix(n).T)
 
 
 def _unrelated_stats(
