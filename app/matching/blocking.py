@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Iterator
 
-from app.matching.entities import Features
+from app.matching.entities import UNKNOWN_PLACE, Features
 
 __all__ = ["BlockIndex", "index_keys", "probe_keys"]
 
@@ -108,6 +108,7 @@ def _keys(
     keys.update(("sp", s, p) for s in surnames for p in features.place_keys)
     keys.update(("d", *dob) for dob in dobs)
     keys.update(("x", name, value) for name, value in features.extra.items())
+    keys.update(("x", "place", p) for p in features.place_keys if p.startswith(UNKNOWN_PLACE))
     return keys
 
 
@@ -179,6 +180,11 @@ def probe_keys(features: Features) -> list[BlockKey]:
         add(("d", e.dob_year, e.dob_month, e.dob_day))
     for name, value in features.extra.items():
         add(("x", name, value))
+    # A place the gazetteer does not know (a foreign suburb, a hamlet) is a further field of
+    # sorts: a block of its own where nearly unique, for pairs whose names and date both slipped.
+    for p in place_keys:
+        if p.startswith(UNKNOWN_PLACE):
+            add(("x", "place", p))
     return keys
 
 

@@ -237,8 +237,18 @@ def prepare(entity: MatchEntity) -> Features:
         place_keys=place_keys,
         oblasts=oblasts,
         place_latin=place_latin,
-        extra={k: fold(v) for k, v in entity.extra.items() if v and v.strip()},
+        extra=_extra(entity),
     )
+
+
+def _extra(entity: MatchEntity) -> dict[str, str]:
+    """The further fields, and a region that names no oblast (a foreign state or province):
+    compared as a plain value, as the place is compared when the gazetteer does not know it."""
+    extra = {k: fold(v) for k, v in entity.extra.items() if v and v.strip()}
+    region = entity.region.strip()
+    if region and "region" not in extra and oblast_key(region) is None:
+        extra["region"] = fold(region)
+    return extra
 
 
 def _text(obj: Any, name: str) -> str:

@@ -187,6 +187,10 @@ class MatchingState(Model):
     id: Mapped[intpk]
     frequencies: Mapped[dict[str, Any]] = mapped_column(JSON)
     records_counted: Mapped[int] = mapped_column(default=0)
+    # The highest partner record id the frequencies have counted: an incremental run re-reads
+    # a little before its start (an import that ended during the last run), and must not count
+    # those records a second time (twice the records would lower every later prior by a bit).
+    counted_through_id: Mapped[int | None]
     # True pairs per open case that the last full run estimated: an incremental run's prior is
     # this rate over today's number of records (app.matching.calibration.prior_for_rate).
     true_pairs_per_case: Mapped[float | None]

@@ -229,6 +229,7 @@ class _State:
     freq: Frequencies
     true_per_case: float
     sources: dict[str, dict[str, Any]]
+    counted_through_id: int  # the highest record id ``freq`` counts
 
     def by_source(self) -> dict[Hashable, Parameters]:
         return {
@@ -247,11 +248,15 @@ def _load_state() -> _State | None:
         Frequencies.from_dict(state.frequencies),
         DEFAULT_TRUE_PER_CASE if rate is None else rate,
         dict(state.parameters or {}),
+        state.counted_through_id or 0,
     )
 
 
 def _save_state(
-    freq: Frequencies, true_per_case: float | None, sources: dict[str, dict[str, Any]] | None
+    freq: Frequencies,
+    true_per_case: float | None,
+    sources: dict[str, dict[str, Any]] | None,
+    counted_through_id: int,
 ) -> None:
     state = db.session.get(MatchingState, 1)
     if state is None:
@@ -259,6 +264,7 @@ def _save_state(
         db.session.add(state)
     state.frequencies = freq.to_dict()
     state.records_counted = freq.total
+    state.counted_through_id = counted_through_id
     if true_per_case is not None:
         state.true_pairs_per_case = true_per_case
     if sources is not None:
@@ -485,6 +491,7 @@ class _Outcome:
     # Per source id: what a full run learnt, or what an incremental run reused or learnt.
     sources: dict[str, dict[str, Any]]
     learnt_here: set[str]  # the source ids this run learnt (every one, in a full run)
+    counted_through_id: int  # the highest partner record id the frequencies count
 
 
 def _score(run_id: int, full: bool, report: Progress) -> _Outcome:
@@ -508,6 +515,7 @@ def _score(run_id: int, full: bool, report: Progress) -> _Outcome:
     if state is None:
         # The prior comes from this run's own pairs (app.matching.calibration).
         total = _count_records()
+        counted_through = db.session.scalar(select(func.max(PartnerRecord.id))) or 0
         # Each source's m and caps are learnt from its own pairs first, then the prior from
         # the bits they give (app.matching.learning).
         result = _link_records(
@@ -529,8 +537,14 @@ def _score(run_id: int, full: bool, report: Progress) -> _Outcome:
         new_records = list(_prepared(_stream_records(since)))
         new_record_ids = {_entity_key(f.entity.key)[1] for f in new_records}
         total = len(new_records) + (_count_records() if changed else 0)
+        counted_through = state.counted_through_id
         for item in new_records:
-            freq.add(item)
+            record_id = _entity_key(item.entity.key)[1]
+            # Records the last run already counted (read again because they are recent) count
+            # once.
+            if record_id > state.counted_through_id:
+                freq.add(item)
+                counted_through = max(counted_through, record_id)
         # A few new records say little about the rate of true pairs: the last full run's
         # rate over today's population.
         prior_bits = prior_for_rate(rate, freq.total, len(features))
@@ -593,6 +607,7 @@ def _score(run_id: int, full: bool, report: Progress) -> _Outcome:
         true_per_case=true_per_case,
         sources=sources,
         learnt_here=set(sources) if full else set(learnt_now),
+        counted_through_id=counted_through,
     )
 
 
@@ -632,7 +647,7 @@ def _write(run: MatchingRun, outcome: _Outcome) -> None:
     }
     db.session.flush()  # the first statement writes: the write lock is waited for, not refused
     learnt = outcome.sources if outcome.learnt_here else None
-    _save_state(outcome.freq, outcome.true_per_case, learnt)
+    _save_state(outcome.freq, outcome.true_per_case, learnt, outcome.counted_through_id)
     _store(run, values, outcome.scope)
 
 

@@ -107,3 +107,16 @@ def test_a_case_without_a_date_meets_dated_records_and_back() -> None:
     dated = entity("r", family_name="Lysenko", given_name="Dmytro", dob_year=2014)
     assert index_keys(prepare(undated)) & set(probe_keys(prepare(dated)))
     assert index_keys(prepare(dated)) & set(probe_keys(prepare(undated)))
+
+
+def test_a_place_outside_the_gazetteer_is_a_block_where_nearly_unique() -> None:
+    from app.matching.blocking import BlockIndex
+    from app.matching.entities import MatchEntity, prepare
+
+    # Both names and the date slipped: only the suburb is left in common.
+    case = MatchEntity(key=("case", 1), family_name="Dooley", given_name="Kynan",
+                       dob_year=1931, dob_month=9, dob_day=24, places=("Woollahra",))  # fmt: skip
+    record = MatchEntity(key=("record", 1), family_name="Doolqey", given_name="Kynzn",
+                         places=("Woollahra",))  # fmt: skip
+    index = BlockIndex().add_all([prepare(case)])
+    assert [f.entity.key for f in index.candidates(prepare(record))] == [("case", 1)]

@@ -279,3 +279,14 @@ def test_a_place_the_gazetteer_does_not_know_agrees_by_its_name_and_how_rare_it_
     common = Frequencies.count([prepare(same)] * 150 + [prepare(elsewhere)] * 150)
     rare = Frequencies.count([prepare(same)] * 3 + [prepare(elsewhere)] * 297)
     assert place(same, common)["bits"] < place(same, rare)["bits"]
+
+
+def test_a_region_that_names_no_oblast_is_compared_as_a_plain_value() -> None:
+    home = prepare(entity(("case", 5), places=("Winston Hills",), region="NSW"))
+    assert home.extra == {"region": "nsw"}
+    assert prepare(entity(region="Херсонська область")).extra == {}  # an oblast: the place
+    same = compare(home, prepare(entity(places=("Winston Hills",), region="nsw")))
+    other = compare(home, prepare(entity(places=("Winston Hills",), region="vic")))
+    fields = {f["field"]: f for f in same.explanation()["fields"]}
+    assert fields["region"]["level"] == "same"
+    assert same.bits > other.bits
