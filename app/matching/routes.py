@@ -68,6 +68,7 @@ FIELD_LABELS = {
     "date_of_birth": _l("Date of birth"),
     "sex": _l("Sex"),
     "place": _l("Place"),
+    "region": _l("Region"),  # a region that names no oblast, compared as a plain value
 }
 
 STATUS_LABELS = {
