@@ -251,7 +251,9 @@ def test_caseworker_signs_in_opens_a_case_and_logs_a_contact_by_keyboard(browser
     page = context.new_page()
     try:
         page.goto(f"{live_server}/login")
-        # The e-mail field has the focus on arrival.
+        # The e-mail field has the focus on arrival (autofocus can land just after the load
+        # event: typing before it typed into nothing and the sign-in stayed on /login, once).
+        expect(page.locator("input[name='email']")).to_be_focused()
         page.keyboard.type(CASEWORKER)
         _tab_to(page, "el.name === 'password'")
         page.keyboard.type(DEMO_PASSWORD)
