@@ -531,8 +531,8 @@ def _score(run_id: int, full: bool, report: Progress) -> _Outcome:
     else:
         freq, rate, sources = state.freq, state.true_per_case, state.sources
         learnt_now: dict[str, dict[str, Any]] = {}
-        # What the last full run learnt per source; a source it never saw scores with the
-        # defaults until the next full run.
+        # What the last full run (or an incremental one, for a list it saw first) learnt per
+        # source; a list no run has learnt is learnt below, from its records here.
         by_source = state.by_source()
         new_records = list(_prepared(_stream_records(since)))
         new_record_ids = {_entity_key(f.entity.key)[1] for f in new_records}
