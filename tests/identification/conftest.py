@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from app.auth.models import User
 from app.cases.models import Case
@@ -30,6 +31,18 @@ from app.identification.services import (
 )
 from tests import factories
 from tests.exchanges.conftest import make_remains, make_repatriation
+
+
+def actors_of(users: dict[str, int]) -> dict[str, User]:
+    """Each role's user (the ``users`` fixture's ids), loaded in the current session."""
+    return {role: db.session.get(User, user_id) for role, user_id in users.items()}
+
+
+@pytest.fixture
+def actors(app, users):
+    with app.app_context():
+        yield actors_of(users)
+
 
 TABLE_FILE = Path("/work/shared/data/str-frequencies/fbi-extended-caucasian-2024.csv")
 

@@ -11,7 +11,6 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from app.auth.models import User
 from app.database import utcnow
 from app.extensions import db
 from app.identification.models import IdentificationProposal, RunStatus, ScreeningRun
@@ -27,13 +26,7 @@ from app.identification.services import (
 )
 from app.jobs import get_progress, report_progress
 from tests.conftest import csrf_token
-from tests.identification.conftest import long_form, make_scene
-
-
-@pytest.fixture
-def actors(app, users):
-    with app.app_context():
-        yield {role: db.session.get(User, user_id) for role, user_id in users.items()}
+from tests.identification.conftest import actors_of, long_form, make_scene
 
 
 def _describe(scene, *, case_sex: str = "male", remains_sex: str = "male") -> None:
@@ -166,7 +159,7 @@ def test_a_queued_run_waits_an_hour_for_a_worker(app, actors):
 def screened(app, users):
     """A finished screening of the described scene, and a run still waiting for a worker."""
     with app.app_context():
-        actors = {role: db.session.get(User, user_id) for role, user_id in users.items()}
+        actors = actors_of(users)
         scene = make_scene(actors["supervisor"], actors["caseworker"])
         _describe(scene)
         run = _screen(actors)

@@ -7,7 +7,6 @@ import pytest
 from sqlalchemy import select
 
 from app.audit.models import AuditEvent
-from app.auth.models import User
 from app.cases.models import CaseStatus
 from app.exchanges import remains as remains_link
 from app.extensions import db
@@ -25,12 +24,6 @@ from app.identification.services import (
 )
 from tests import factories
 from tests.identification.conftest import long_form, make_scene
-
-
-@pytest.fixture
-def actors(app, users):
-    with app.app_context():
-        yield {role: db.session.get(User, user_id) for role, user_id in users.items()}
 
 
 def test_screening_proposes_the_true_family_only(app, actors):
