@@ -23,13 +23,15 @@ import numpy as np
 
 from app.dna.frequencies import FrequencyTable, Locus
 from app.dna.kinship import (
+    BATCH_FAMILIES,
     Family,
     Relationship,
     Settings,
     genotype_index,
-    locus_log10_lr,
+    locus_log10_lrs,
     transmission_matrix,
     typed_references,
+    typing_shape,
 )
 from app.dna.markers import Genotype, Profile
 
@@ -124,7 +126,9 @@ def prepare_families(
     if processes > 1 and len(usable) >= PARALLEL_FAMILIES:
         computed = _tables_in_processes(work, settings, processes)
     else:
-        computed = (_tables(locus, typings, settings) for locus, typings in work)
+        computed = (
+            _in_order(len(typings), [_tables(locus, typings, settings)]) for locus, typings in work
+        )
     rows = np.zeros((total + 1, len(usable)), dtype=np.float32)
     for done, ((marker, _typings, slots), tables) in enumerate(
         zip(plan, computed, strict=True), start=1
@@ -146,9 +150,40 @@ def prepare_families(
 Typing = list[tuple[Relationship, Genotype]]
 
 
-def _tables(locus: Locus, typings: Sequence[Typing], settings: Settings) -> list[np.ndarray | None]:
+def _units(locus: Locus, typings: Sequence[Typing]) -> list[list[int]]:
+    """A locus's typings in units of work: each shape's families in batches (see
+    kinship.locus_log10_lrs). One process or several compute the same units, so the tables
+    are the same bit for bit however the units are dealt."""
+    by_shape: dict[tuple, list[int]] = {}
+    for k, typed in enumerate(typings):
+        by_shape.setdefault(typing_shape(locus, typed)[0] if typed else (), []).append(k)
+    return [
+        members[start : start + BATCH_FAMILIES]
+        for members in by_shape.values()
+        for start in range(0, len(members), BATCH_FAMILIES)
+    ]
+
+
+def _tables(
+    locus: Locus, typings: Sequence[Typing], settings: Settings, part: int = 0, processes: int = 1
+) -> list[tuple[list[int], list[np.ndarray | None]]]:
+    """The tables of units part, part + processes, ... of a locus, with their typings."""
     trans = transmission_matrix(locus, settings)
-    return [locus_log10_lr(locus, typed, settings, trans) for typed in typings]
+    return [
+        (unit, locus_log10_lrs(locus, [typings[k] for k in unit], settings, trans))
+        for unit in _units(locus, typings)[part::processes]
+    ]
+
+
+def _in_order(
+    count: int, parts: Iterable[list[tuple[list[int], list[np.ndarray | None]]]]
+) -> list[np.ndarray | None]:
+    tables: list[np.ndarray | None] = [None] * count
+    for answer in parts:
+        for unit, computed in answer:
+            for k, table in zip(unit, computed, strict=True):
+                tables[k] = table
+    return tables
 
 
 def _tables_in_processes(
@@ -180,16 +215,16 @@ def _tables_in_processes(
         gc.unfreeze()
     try:
         for _locus, typings in work:
-            tables: list[np.ndarray | None] = [None] * len(typings)
-            for part, pipe in enumerate(pipes):
+            answers = []
+            for pipe in pipes:
                 try:
                     status, answer = pipe.recv()
                 except EOFError:
                     raise RuntimeError("a DNA preparation process ended early") from None
                 if status != "ok":
                     raise RuntimeError(f"a DNA preparation process failed: {answer}")
-                tables[part::processes] = answer
-            yield tables
+                answers.append(answer)
+            yield _in_order(len(typings), answers)
     finally:
         for pipe in pipes:
             pipe.close()
@@ -210,7 +245,7 @@ def _serve_tables(
     """A process's work: its share of each locus's typings, sent locus by locus."""
     try:
         for locus, typings in work:
-            pipe.send(("ok", _tables(locus, typings[part::processes], settings)))
+            pipe.send(("ok", _tables(locus, typings, settings, part, processes)))
     except BaseException as error:  # the parent must hear of it, or it waits for ever
         with contextlib.suppress(OSError):
             pipe.send(("error", type(error).__name__))
