@@ -12,7 +12,7 @@ The pedigree (see Relationship): parents A (mother) and B (father) of the MP, fu
 half, and of an untyped other parent of their own), children of the MP (all with one other
 parent: the spouse, typed or not).
 
-Computation without enumerating joint genotypes: the MP's alleles come one from A and one from
+At θ = 0, without enumerating joint genotypes: the MP's alleles come one from A and one from
 B. With transmission matrix T[G, a] (the probability that a parent of genotype G passes allele
 a, mutation included), Q[x, y] = P(A passes x, B passes y, references' data) factorises into
 sums over A's and B's genotypes once full siblings' alleles are assigned to a parent (each
@@ -22,8 +22,12 @@ factor C(g) that sums over the spouse's genotype.
 θ (F_ST): exact. The direct-match probability is NRC II 4.10. In kinship every founder's
 alleles (the typed and untyped parents, the spouse, the half-siblings' other parents, and under
 H2 the unrelated person) are one sample from the Balding–Nichols sampling formula; H1 and H2
-are both sums over that joint sample (see "one locus with θ" below). With θ = 0 founders are
-independent and the factorisation above is used.
+are both sums over that joint sample. With θ = 0 founders are independent and the
+factorisation above is used. With θ > 0 the sum is taken over founder ALLELES given the
+inheritance (which parent's allele each typed child received), the relevant untyped founder
+alleles summed over their set partitions, for a batch of families typed alike at once
+(locus_log10_lrs; see "many families at once" below); the few pedigree shapes too large for
+that form keep the per-family sum over the parents' genotypes (see "one locus with θ").
 """
 
 from __future__ import annotations
@@ -297,7 +301,11 @@ def _mp_joint_without_theta(
     return joint
 
 
-# --- one locus with θ: the founders' alleles drawn together ---------------------------------
+# --- one locus with θ, one family: the founders' alleles drawn together ----------------------
+#
+# The per-family form, now only for the shapes the batched form below leaves (batched_shape:
+# many full siblings, several half-siblings of unknown side with children...); it is exact too
+# and tests/dna/test_batched.py keeps it compared with the reference implementation.
 #
 # With θ > 0 the founders' alleles (typed or not: the MP's parents, the spouse, each
 # half-sibling's other parent, and under H2 the unrelated person U) are one sample from the
@@ -853,27 +861,37 @@ def typing_shape(
 
 
 def batched_shape(shape: Shape) -> bool:
-    """Whether a shape goes through the batched form (else _joints_with_theta)."""
-    count = {r: 0 for r in Relationship}
-    het = 0
-    for relationship, heterozygous in shape:
-        count[relationship] += 1
-        het += heterozygous
+    """Whether a shape goes through the batched form (else _joints_with_theta): at most
+    FAST_TERMS inheritance terms per hypothesis and FAST_FREE unmarked untyped founder
+    alleles per term (bounds, counted over the unknown half-siblings' sides)."""
     R = Relationship
-    halves = count[R.HALF_SIBLING]
-    # Receipts of each parent (the MP's included), enumerated 2^(r-1) ways.
-    on_a = 1 + count[R.FULL_SIBLING] + count[R.MATERNAL_HALF_SIBLING] + halves
-    on_b = 1 + count[R.FULL_SIBLING] + count[R.PATERNAL_HALF_SIBLING] + halves
-    children = count[R.CHILD]
-    exponent = halves + het + children + (on_a - 1) + (on_b - 1) + max(children - 1, 0)
-    free = (
-        2 * 2  # the parents' alleles
-        + count[R.MATERNAL_HALF_SIBLING]
-        + count[R.PATERNAL_HALF_SIBLING]
-        + halves
-        + min(children, 2)
-    )
-    return 2**exponent <= FAST_TERMS and free <= FAST_FREE
+    count = {r: 0 for r in Relationship}
+    for relationship, _het in shape:
+        count[relationship] += 1
+    het = sum(heterozygous for _r, heterozygous in shape)  # two readings each
+    halves, children = count[R.HALF_SIBLING], count[R.CHILD]
+    spouse = 0 if count[R.SPOUSE] else min(children, 2)
+    worst_terms, worst_free = 0, 0
+    for on_a_side in range(halves + 1):
+        # Receipts of each parent besides the MP (and, under H2, the MP for its children).
+        on_a = count[R.FULL_SIBLING] + count[R.MATERNAL_HALF_SIBLING] + on_a_side
+        on_b = count[R.FULL_SIBLING] + count[R.PATERNAL_HALF_SIBLING] + halves - on_a_side
+        untyped_a, untyped_b = not count[R.MOTHER], not count[R.FATHER]
+        labellings = (
+            untyped_a * on_a + untyped_b * on_b + max(children - 1, 0) * (not count[R.SPOUSE])
+        )
+        worst_terms = max(worst_terms, 2 ** (halves + het + children + labellings))
+        others = count[R.MATERNAL_HALF_SIBLING] + count[R.PATERNAL_HALF_SIBLING] + halves + spouse
+        h1 = untyped_a * min(on_a, 1) + untyped_b * min(on_b, 1)
+        # Under H2 the MP's children reach A through the MP's allele from A, B through the
+        # other: one of them with one child, both with more.
+        h2 = max(
+            untyped_a * min(on_a + to_a, 2) + untyped_b * min(on_b + to_b, 2)
+            for to_a, to_b in ((0, 0), (1, 0), (0, 1), (1, 1))
+            if to_a + to_b == min(children, 2)
+        )
+        worst_free = max(worst_free, others + max(h1, h2))
+    return worst_terms <= FAST_TERMS and worst_free <= FAST_FREE
 
 
 def locus_log10_lrs(
@@ -982,7 +1000,10 @@ def _hypothesis(batch: _Batch, shape: Shape, genotypes: np.ndarray, h1: bool) ->
     ones = np.ones((families, n))
     result = np.zeros((families, n, n))
     unknown = [k for k, (r, _h) in enumerate(shape) if r is R.HALF_SIBLING]
-    for sides in itertools.product((_A, _B), repeat=len(unknown)):
+    pivot = _symmetry_pivot(shape)
+    double = 1.0 if pivot is None else 2.0
+    side_options = [(_A,) if k == pivot else (_A, _B) for k in unknown]
+    for sides in itertools.product(*side_options):
         side_of = dict(zip(unknown, sides, strict=True))
         # Each typed non-founder: its readings, (weight, [(parent, allele indices)]).
         readings: list[list[tuple[float, list[tuple[str, np.ndarray]]]]] = []
@@ -991,6 +1012,8 @@ def _hypothesis(batch: _Batch, shape: Shape, genotypes: np.ndarray, h1: bool) ->
             g = genotypes[:, person]
             orders = [(g[:, 0], g[:, 1]), (g[:, 1], g[:, 0])] if het else [(g[:, 0], g[:, 1])]
             if relationship is R.FULL_SIBLING:
+                if person == pivot:  # the symmetry's pivot: its first reading only
+                    orders = orders[:1]
                 readings.append([(1.0, [(_A, one), (_B, two)]) for one, two in orders])
             elif relationship in (R.MATERNAL_HALF_SIBLING, R.PATERNAL_HALF_SIBLING, R.HALF_SIBLING):
                 if relationship is R.HALF_SIBLING:
@@ -1001,12 +1024,17 @@ def _hypothesis(batch: _Batch, shape: Shape, genotypes: np.ndarray, h1: bool) ->
                 readings.append([(1.0, [(shared, one), (other, two)]) for one, two in orders])
             elif relationship is R.CHILD:
                 # Which of the MP's alleles (0: from A, 1: from B) it received, half each.
+                mine_options = (0,) if person == pivot else (0, 1)
                 children.append(
-                    [(0.5, [(_MP, one), (_S, two)], mine) for one, two in orders for mine in (0, 1)]
+                    [
+                        (0.5, [(_MP, one), (_S, two)], mine)
+                        for one, two in orders
+                        for mine in mine_options
+                    ]
                 )
         for child_choice in itertools.product(*children):
             on_mp = [ones, ones]  # the product of the children's columns on each MP allele
-            weight = 0.5 ** len(unknown)
+            weight = double * 0.5 ** len(unknown)
             receipts: dict[str, list[np.ndarray | None]] = {}
             if h1:
                 receipts[_A] = [None]  # the MP's allele from A: X
@@ -1020,7 +1048,10 @@ def _hypothesis(batch: _Batch, shape: Shape, genotypes: np.ndarray, h1: bool) ->
                 # The untyped MP passes on what it received from A (or B), mutated again.
                 for parent, passed in zip((_A, _B), on_mp, strict=True):
                     if passed is not ones:
-                        receipts.setdefault(parent, []).append(passed @ batch.columns)
+                        # sum_x M[a, x] passed[x], as a sum per row rather than a matrix
+                        # product (whose rounding may depend on how many rows it has).
+                        chained = (batch.mutation[None, :, :] * passed[:, None, :]).sum(axis=2)
+                        receipts.setdefault(parent, []).append(chained)
             group = np.zeros((families, n, n))
             terms = _Terms()
             for reading in itertools.product(*readings):
@@ -1037,6 +1068,32 @@ def _hypothesis(batch: _Batch, shape: Shape, genotypes: np.ndarray, h1: bool) ->
                 group *= on_mp[1][:, None, :]
             result += group
     return result
+
+
+def _symmetry_pivot(shape: Shape) -> int | None:
+    """The person whose choice may be fixed by the A <-> B symmetry, or None.
+
+    With neither parent typed and no half-sibling of a known side, swapping the MP's parents
+    maps the terms onto themselves, flips every heterozygous full sibling's reading, every
+    unknown half-sibling's side and every MP child's choice of the MP's allele, and transposes
+    the ordered joint over (x, y) (under H2 leaves it as it is). The unordered genotype joint
+    is therefore twice the sum over the terms in which the first such person makes its first
+    choice (first reading, the mother's side, the MP's allele from A)."""
+    R = Relationship
+    if any(
+        r in (R.MOTHER, R.FATHER, R.MATERNAL_HALF_SIBLING, R.PATERNAL_HALF_SIBLING)
+        for r, _h in shape
+    ):
+        return None
+    for wanted in (
+        lambda r, h: r is R.FULL_SIBLING and h,
+        lambda r, h: r is R.HALF_SIBLING,
+        lambda r, h: r is R.CHILD,
+    ):
+        for person, (relationship, het) in enumerate(shape):
+            if wanted(relationship, het):
+                return person
+    return None
 
 
 def _founders(
@@ -1241,9 +1298,10 @@ class _JointSum:
 
     def flush(self) -> None:
         if self.us:
-            us = np.concatenate(self.us).transpose(1, 2, 0)  # families x alleles x pairs
-            vs = np.concatenate(self.vs).transpose(1, 0, 2)  # families x pairs x alleles
-            self.into += np.matmul(np.ascontiguousarray(us), np.ascontiguousarray(vs))
+            # One copy each into the layouts of a batched matrix product.
+            us = np.concatenate([u.transpose(1, 2, 0) for u in self.us], axis=2)
+            vs = np.concatenate([v.transpose(1, 0, 2) for v in self.vs], axis=1)
+            self.into += np.matmul(us, vs)  # families x alleles x alleles
             self.us, self.vs, self.pairs = [], [], 0
 
 
