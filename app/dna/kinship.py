@@ -863,7 +863,15 @@ def typing_shape(
 def batched_shape(shape: Shape) -> bool:
     """Whether a shape goes through the batched form (else _joints_with_theta): at most
     FAST_TERMS inheritance terms per hypothesis and FAST_FREE unmarked untyped founder
-    alleles per term (bounds, counted over the unknown half-siblings' sides)."""
+    alleles per term."""
+    terms, free = _shape_bounds(shape)
+    return terms <= FAST_TERMS and free <= FAST_FREE
+
+
+@functools.cache
+def _shape_bounds(shape: Shape) -> tuple[int, int]:
+    """Bounds of a shape's terms per hypothesis and unmarked alleles per term, over the
+    unknown half-siblings' sides (cached: every typing asks)."""
     R = Relationship
     count = {r: 0 for r in Relationship}
     for relationship, _het in shape:
@@ -891,7 +899,7 @@ def batched_shape(shape: Shape) -> bool:
             if to_a + to_b == min(children, 2)
         )
         worst_free = max(worst_free, others + max(h1, h2))
-    return worst_terms <= FAST_TERMS and worst_free <= FAST_FREE
+    return worst_terms, worst_free
 
 
 def locus_log10_lrs(
@@ -919,6 +927,8 @@ def locus_log10_lrs(
         for start in range(0, len(members), BATCH_FAMILIES):
             part = members[start : start + BATCH_FAMILIES]
             mp, unrelated = _batched_joints(locus, shape, np.stack([g for _k, g in part]), settings)
+            # Row by row: numpy's vectorised log10 may round an element differently with
+            # its neighbours, and a family's table must not depend on its batch.
             for (k, _g), row_mp, row_unrelated in zip(part, mp, unrelated, strict=True):
                 results[k] = _log10_ratio(row_mp, row_unrelated)
     return results

@@ -122,12 +122,16 @@ def prepare_families(
                 typings.append(typed)
             slots[column] = slot
         plan.append((marker, typings, slots))
-    work = [(loci[marker], typings) for marker, typings, _slots in plan]
+    # Units of work (see _units), decided here once: one process or several compute the same.
+    work = [
+        (loci[marker], typings, _units(loci[marker], typings)) for marker, typings, _slots in plan
+    ]
     if processes > 1 and len(usable) >= PARALLEL_FAMILIES:
         computed = _tables_in_processes(work, settings, processes)
     else:
         computed = (
-            _in_order(len(typings), [_tables(locus, typings, settings)]) for locus, typings in work
+            _in_order(len(typings), [_tables(locus, typings, units, settings)])
+            for locus, typings, units in work
         )
     rows = np.zeros((total + 1, len(usable)), dtype=np.float32)
     for done, ((marker, _typings, slots), tables) in enumerate(
@@ -164,14 +168,23 @@ def _units(locus: Locus, typings: Sequence[Typing]) -> list[list[int]]:
     ]
 
 
+# A locus, its distinct typings and their units of work.
+Work = tuple[Locus, Sequence[Typing], list[list[int]]]
+
+
 def _tables(
-    locus: Locus, typings: Sequence[Typing], settings: Settings, part: int = 0, processes: int = 1
+    locus: Locus,
+    typings: Sequence[Typing],
+    units: list[list[int]],
+    settings: Settings,
+    part: int = 0,
+    processes: int = 1,
 ) -> list[tuple[list[int], list[np.ndarray | None]]]:
     """The tables of units part, part + processes, ... of a locus, with their typings."""
     trans = transmission_matrix(locus, settings)
     return [
         (unit, locus_log10_lrs(locus, [typings[k] for k in unit], settings, trans))
-        for unit in _units(locus, typings)[part::processes]
+        for unit in units[part::processes]
     ]
 
 
@@ -187,7 +200,7 @@ def _in_order(
 
 
 def _tables_in_processes(
-    work: Sequence[tuple[Locus, Sequence[Typing]]], settings: Settings, processes: int
+    work: Sequence[Work], settings: Settings, processes: int
 ) -> Iterator[list[np.ndarray | None]]:
     """_tables of each locus of ``work``, in order, computed by ``processes`` forked processes:
     process i computes typings i, i + processes, ... of every locus (dealt round, so each gets
@@ -214,7 +227,7 @@ def _tables_in_processes(
     finally:
         gc.unfreeze()
     try:
-        for _locus, typings in work:
+        for _locus, typings, _units in work:
             answers = []
             for pipe in pipes:
                 try:
@@ -237,15 +250,15 @@ def _tables_in_processes(
 
 def _serve_tables(
     pipe: Connection,
-    work: Sequence[tuple[Locus, Sequence[Typing]]],
+    work: Sequence[Work],
     settings: Settings,
     part: int,
     processes: int,
 ) -> None:
     """A process's work: its share of each locus's typings, sent locus by locus."""
     try:
-        for locus, typings in work:
-            pipe.send(("ok", _tables(locus, typings, settings, part, processes)))
+        for locus, typings, units in work:
+            pipe.send(("ok", _tables(locus, typings, units, settings, part, processes)))
     except BaseException as error:  # the parent must hear of it, or it waits for ever
         with contextlib.suppress(OSError):
             pipe.send(("error", type(error).__name__))
