@@ -829,6 +829,12 @@ def _unrelated_pair(
 #   L_f(a); everything over prod_{j<k} (1 + (T + j - 1) θ), T typed founder alleles. The
 #   block holding X (or Y) is a vector over its value; one holding both is a diagonal.
 #   Sums over partitions are built over subsets of the unmarked alleles (_JointSum.add).
+# - Without a typed parent or a half-sibling of known side, swapping the MP's parents maps the
+#   terms onto themselves: half of them, counted twice, give the same table (_symmetry_pivot).
+# - A family's table must not depend on its batch (prepare_families may cut the work in any
+#   units): the batched steps are products, sums per row or along the terms' axis and
+#   matrix products per family, whose rounding does not depend on the other rows; the log10
+#   is taken row by row.
 #
 # A shape with too many terms (many full siblings, several half-siblings of unknown side...)
 # goes through _joints_with_theta family by family (FAST_TERMS, FAST_FREE below).
@@ -910,7 +916,7 @@ def locus_log10_lrs(
 ) -> list[np.ndarray | None]:
     """locus_log10_lr of each typing (None for an empty one), the families of a shape in
     batches of BATCH_FAMILIES when θ > 0. Each table is that of the family alone, bit for
-    bit, whatever else is in its batch (tests/dna/test_kinship.py)."""
+    bit, whatever else is in its batch (tests/dna/test_batched.py)."""
     if trans is None:
         trans = transmission_matrix(locus, settings)
     results: list[np.ndarray | None] = [None] * len(typings)
@@ -1252,19 +1258,15 @@ class _JointSum:
                 sub = (sub - 1) & rest
             partitions.append(total)
 
-        marked_products: dict[int, list[np.ndarray]] = {}
-
-        def around(like: np.ndarray, region: int) -> np.ndarray:
+        def around(marked: list[np.ndarray], region: int) -> np.ndarray:
             """Sum over the subsets S of `region` of the marked allele's block with S (a
-            vector over its value) times the partitions of the rest of `region`."""
-            found = marked_products.get(id(like))
-            if found is None:
-                found = marked_products[id(like)] = [p * like for p in products]
-            total = np.zeros(like.shape)
+            vector over its value; marked[S] = products[S] * its likelihood) times the
+            partitions of the rest of `region`."""
+            total = np.zeros(marked[0].shape)
             sub = region
             while True:
                 weight = weights[sizes[sub] + 1] * partitions[region ^ sub]
-                total += weight[..., None] * found[sub]
+                total += weight[..., None] * marked[sub]
                 if sub == 0:
                     break
                 sub = (sub - 1) & region
@@ -1284,17 +1286,18 @@ class _JointSum:
                 subset = (subset - 1) & full
             flat = self.into.reshape(self.into.shape[0], -1)
             flat[:, :: n + 1] += (diagonal * scale[..., None]).sum(axis=0)
+            y_marked = [product * y for product in products]
             subset = full
             while True:  # X's block holds `subset`, Y's block some of the rest
                 x_block = (weights[sizes[subset] + 1] * scale)[..., None] * (products[subset] * x)
-                self._pair(x_block, around(y, full ^ subset))
+                self._pair(x_block, around(y_marked, full ^ subset))
                 if subset == 0:
                     break
                 subset = (subset - 1) & full
         elif x_drawn:
-            self._pair(around(x, full) * scale[..., None], y)
+            self._pair(around([product * x for product in products], full) * scale[..., None], y)
         elif y_drawn:
-            self._pair(x * scale[..., None], around(y, full))
+            self._pair(x * scale[..., None], around([product * y for product in products], full))
         else:
             self._pair(x * (scale * partitions[full])[..., None], y)
 
