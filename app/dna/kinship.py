@@ -924,8 +924,11 @@ def locus_log10_lrs(
     for k, typed in enumerate(typings):
         if not typed:
             continue
+        if settings.theta == 0:  # the factorised form, family by family
+            results[k] = locus_log10_lr(locus, typed, settings, trans)
+            continue
         shape, genotypes = typing_shape(locus, typed)
-        if settings.theta == 0 or not batched_shape(shape):
+        if not batched_shape(shape):
             results[k] = locus_log10_lr(locus, typed, settings, trans)
         else:
             by_shape.setdefault(shape, []).append((k, genotypes))

@@ -124,7 +124,8 @@ def prepare_families(
         plan.append((marker, typings, slots))
     # Units of work (see _units), decided here once: one process or several compute the same.
     work = [
-        (loci[marker], typings, _units(loci[marker], typings)) for marker, typings, _slots in plan
+        (loci[marker], typings, _units(loci[marker], typings, settings))
+        for marker, typings, _slots in plan
     ]
     if processes > 1 and len(usable) >= PARALLEL_FAMILIES:
         computed = _tables_in_processes(work, settings, processes)
@@ -154,13 +155,15 @@ def prepare_families(
 Typing = list[tuple[Relationship, Genotype]]
 
 
-def _units(locus: Locus, typings: Sequence[Typing]) -> list[list[int]]:
+def _units(locus: Locus, typings: Sequence[Typing], settings: Settings) -> list[list[int]]:
     """A locus's typings in units of work: each shape's families in batches (see
-    kinship.locus_log10_lrs). One process or several compute the same units, so the tables
-    are the same bit for bit however the units are dealt."""
+    kinship.locus_log10_lrs; at θ = 0, computed one by one, any BATCH_FAMILIES typings). One
+    process or several compute the same units, so the tables are the same bit for bit however
+    the units are dealt."""
     by_shape: dict[tuple, list[int]] = {}
     for k, typed in enumerate(typings):
-        by_shape.setdefault(typing_shape(locus, typed)[0] if typed else (), []).append(k)
+        shape = typing_shape(locus, typed)[0] if typed and settings.theta > 0 else ()
+        by_shape.setdefault(shape, []).append(k)
     return [
         members[start : start + BATCH_FAMILIES]
         for members in by_shape.values()
@@ -227,7 +230,7 @@ def _tables_in_processes(
     finally:
         gc.unfreeze()
     try:
-        for _locus, typings, _units in work:
+        for _locus, typings, _unused in work:
             answers = []
             for pipe in pipes:
                 try:
