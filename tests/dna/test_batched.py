@@ -194,3 +194,31 @@ def test_the_symmetry_pivot_is_a_choice_that_swapping_the_parents_flips():
     assert pivot(((R.FULL_SIBLING, False),)) is None  # nothing to flip
     assert pivot(((R.MOTHER, False), (R.FULL_SIBLING, True))) is None  # the parents differ
     assert pivot(((R.FULL_SIBLING, True), (R.MATERNAL_HALF_SIBLING, True))) is None
+
+
+@pytest.mark.parametrize(
+    "references",
+    [
+        [(R.FULL_SIBLING, ("9", "10")), (R.FULL_SIBLING, ("10", "11")), (R.CHILD, ("9", "11")),
+         (R.CHILD, ("10", "10"))],
+        [(R.HALF_SIBLING, ("9", "11")), (R.CHILD, ("9", "10")), (R.CHILD, ("10", "11"))],
+        [(R.MOTHER, ("9", "10")), (R.MATERNAL_HALF_SIBLING, ("10", "11")),
+         (R.PATERNAL_HALF_SIBLING, ("9", "9")), (R.FULL_SIBLING, ("9", "11"))],
+        [(R.FATHER, ("11", "11")), (R.HALF_SIBLING, ("9", "10")), (R.CHILD, ("9", "11")),
+         (R.SPOUSE, ("9", "10"))],
+    ],
+    ids=["siblings-and-children", "half-and-children", "known-sides", "father-spouse"],
+)  # fmt: skip
+def test_larger_batched_pedigrees_agree_with_the_reference(references):
+    """Four references, more than the random cases reach, through the batched form."""
+    alleles = ("9", "10", "11")
+    p = np.array([0.2, 0.5, 0.3])
+    locus = Locus("TEST", alleles, p, {a: i for i, a in enumerate(alleles)})
+    settings = Settings(theta=0.03, mutation_rate=0.01, mutation_decay=0.5)
+    assert batched_shape(typing_shape(locus, references)[0])
+    ours = locus_log10_lr(locus, references, settings)
+    theirs = reference_impl.lr_table(
+        list(alleles), dict(zip(alleles, p, strict=True)), [(str(r), g) for r, g in references],
+        settings.theta, settings.mutation_rate, settings.mutation_decay,
+    )  # fmt: skip
+    assert ours == pytest.approx(np.log10(theirs), abs=1e-9)
