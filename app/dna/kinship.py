@@ -12,7 +12,7 @@ The pedigree (see Relationship): parents A (mother) and B (father) of the MP, fu
 half, and of an untyped other parent of their own), children of the MP (all with one other
 parent: the spouse, typed or not).
 
-Computation without enumerating joint genotypes: the MP's alleles come one from A and one from
+At θ = 0, without enumerating joint genotypes: the MP's alleles come one from A and one from
 B. With transmission matrix T[G, a] (the probability that a parent of genotype G passes allele
 a, mutation included), Q[x, y] = P(A passes x, B passes y, references' data) factorises into
 sums over A's and B's genotypes once full siblings' alleles are assigned to a parent (each
@@ -22,8 +22,12 @@ factor C(g) that sums over the spouse's genotype.
 θ (F_ST): exact. The direct-match probability is NRC II 4.10. In kinship every founder's
 alleles (the typed and untyped parents, the spouse, the half-siblings' other parents, and under
 H2 the unrelated person) are one sample from the Balding–Nichols sampling formula; H1 and H2
-are both sums over that joint sample (see "one locus with θ" below). With θ = 0 founders are
-independent and the factorisation above is used.
+are both sums over that joint sample. With θ = 0 founders are independent and the
+factorisation above is used. With θ > 0 the sum is taken over founder ALLELES given the
+inheritance (which parent's allele each typed child received), the relevant untyped founder
+alleles summed over their set partitions, for a batch of families typed alike at once
+(locus_log10_lrs; see "many families at once" below); the few pedigree shapes too large for
+that form keep the per-family sum over the parents' genotypes (see "one locus with θ").
 """
 
 from __future__ import annotations
@@ -193,11 +197,18 @@ def locus_log10_lr(
 ) -> np.ndarray | None:
     """log10 LR(H1: MP, H2: unrelated) for every genotype of the locus (index as in
     genotype_pairs), from the references typed at this locus; None when none is.
-    `trans` is transmission_matrix(locus, settings), passed in when many families share it."""
+    `trans` is transmission_matrix(locus, settings), passed in when many families share it.
+    With θ > 0 this is the batched form for a batch of one (or, for a shape too large for
+    it, _joints_with_theta); locus_log10_lrs computes many families at once."""
     if not references:
         return None
     if trans is None:
         trans = transmission_matrix(locus, settings)
+    if settings.theta > 0:
+        shape, genotypes = typing_shape(locus, references)
+        if batched_shape(shape):
+            mp, unrelated = _batched_joints(locus, shape, genotypes[None], settings)
+            return _log10_ratio(mp[0], unrelated[0])
     typed: dict[Relationship, list[tuple[int, int]]] = {r: [] for r in Relationship}
     for relationship, genotype in references:
         pair = (locus.index[genotype[0]], locus.index[genotype[1]])
@@ -207,6 +218,11 @@ def locus_log10_lr(
         unrelated = genotype_probabilities(locus.p)
     else:
         mp, unrelated = _joints_with_theta(locus, typed, settings, trans)
+    return _log10_ratio(mp, unrelated)
+
+
+def _log10_ratio(mp: np.ndarray, unrelated: np.ndarray) -> np.ndarray:
+    """log10 of P(MP = g | refs) / P(U = g | refs), each joint normalised over g."""
     total = mp.sum()
     if total <= 0:
         return np.full(len(mp), LOG10_FLOOR)
@@ -285,7 +301,11 @@ def _mp_joint_without_theta(
     return joint
 
 
-# --- one locus with θ: the founders' alleles drawn together ---------------------------------
+# --- one locus with θ, one family: the founders' alleles drawn together ----------------------
+#
+# The per-family form, now only for the shapes the batched form below leaves (batched_shape:
+# many full siblings, several half-siblings of unknown side with children...); it is exact too
+# and tests/dna/test_batched.py keeps it compared with the reference implementation.
 #
 # With θ > 0 the founders' alleles (typed or not: the MP's parents, the spouse, each
 # half-sibling's other parent, and under H2 the unrelated person U) are one sample from the
@@ -783,6 +803,528 @@ def _unrelated_pair(
         + theta**2 * square
     )
     return pair * np.outer(first, second)
+
+
+# --- one locus with θ, many families at once: founder alleles and inheritance ---------------
+#
+# The same model as above (every founder's alleles one sample from the sampling formula),
+# summed another way, which costs vectors over the alleles instead of (G_A, G_B) matrices
+# and is done for a batch of families typed alike at the locus (same relationships, same
+# heterozygous references) with one numpy operation per step for all of them:
+#
+# - Condition on the inheritance: which allele of each typed child came from which parent
+#   (two readings for a heterozygous one), and which of an untyped parent's two alleles it
+#   received. A typed parent's transmissions are then independent of each other (its
+#   genotype is fixed): a factor per family. An untyped founder's alleles are exchangeable,
+#   so its first transmission may be fixed to its first allele (weight 2 for the other
+#   labelling); under H1 the MP is that first transmission. An allele of a founder that
+#   reaches nobody drops out (the sampling formula can be marginalised in any order).
+# - Given the inheritance the data's likelihood is a product over the untyped founder alleles
+#   f of L_f(value of f), L_f the product of M[a, c] over the typed people holding a copy of f
+#   (through an untyped MP to its children: M M[:, c]). Under H1 the MP's alleles (x from A,
+#   y from B, before their mutation M) are the marked alleles X and Y, under H2 U's two alleles.
+# - The k relevant untyped founder alleles are drawn after the typed founders' (counts t_a) and
+#   summed over their set partitions (Chinese restaurant): a block of size s has weight
+#   θ^(s-1) (s-1)! and sums over its one value a of w_a = (1-θ) p_a + θ t_a times its members'
+#   L_f(a); everything over prod_{j<k} (1 + (T + j - 1) θ), T typed founder alleles. The
+#   block holding X (or Y) is a vector over its value; one holding both is a diagonal.
+#   Sums over partitions are built over subsets of the unmarked alleles (_JointSum.add).
+# - Without a typed parent or a half-sibling of known side, swapping the MP's parents maps the
+#   terms onto themselves: half of them, counted twice, give the same table (_symmetry_pivot).
+# - A family's table must not depend on its batch (prepare_families may cut the work in any
+#   units): the batched steps are products, sums per row or along the terms' axis and
+#   matrix products per family, whose rounding does not depend on the other rows; the log10
+#   is taken row by row.
+#
+# A shape with too many terms (many full siblings, several half-siblings of unknown side...)
+# goes through _joints_with_theta family by family (FAST_TERMS, FAST_FREE below).
+
+FAST_TERMS = 4096  # inheritance terms of one hypothesis at most for the batched form
+FAST_FREE = 6  # unmarked untyped founder alleles in one term at most (3^6 subset pairs)
+BATCH_FAMILIES = 256  # families (distinct typings) computed together
+
+_FOUNDERS = (Relationship.MOTHER, Relationship.FATHER, Relationship.SPOUSE)
+_ORDER = {relationship: k for k, relationship in enumerate(Relationship)}
+_BY_ORDER = tuple(Relationship)
+
+# A batch's shape: the typed references' (relationship, heterozygous) in a fixed order (a
+# typed founder's heterozygosity does not change the sum: False).
+Shape = tuple[tuple[Relationship, bool], ...]
+
+
+def typing_shape(
+    locus: Locus, references: Sequence[tuple[Relationship, Genotype]]
+) -> tuple[Shape, np.ndarray]:
+    """The shape of one family's typing at a locus and its genotypes as allele indices
+    (people x 2, i <= j), in the shape's order (relationship, heterozygous, genotype)."""
+    people = []
+    for relationship, genotype in references:
+        i, j = sorted((locus.index[genotype[0]], locus.index[genotype[1]]))
+        people.append((_ORDER[relationship], relationship not in _FOUNDERS and i != j, i, j))
+    people.sort()
+    shape = tuple((_BY_ORDER[order], het) for order, het, _i, _j in people)
+    return shape, np.array([(i, j) for _o, _h, i, j in people], dtype=np.intp).reshape(-1, 2)
+
+
+def batched_shape(shape: Shape) -> bool:
+    """Whether a shape goes through the batched form (else _joints_with_theta): at most
+    FAST_TERMS inheritance terms per hypothesis and FAST_FREE unmarked untyped founder
+    alleles per term."""
+    terms, free = _shape_bounds(shape)
+    return terms <= FAST_TERMS and free <= FAST_FREE
+
+
+@functools.cache
+def _shape_bounds(shape: Shape) -> tuple[int, int]:
+    """Bounds of a shape's terms per hypothesis and unmarked alleles per term, over the
+    unknown half-siblings' sides (cached: every typing asks)."""
+    R = Relationship
+    count = {r: 0 for r in Relationship}
+    for relationship, _het in shape:
+        count[relationship] += 1
+    het = sum(heterozygous for _r, heterozygous in shape)  # two readings each
+    halves, children = count[R.HALF_SIBLING], count[R.CHILD]
+    spouse = 0 if count[R.SPOUSE] else min(children, 2)
+    worst_terms, worst_free = 0, 0
+    for on_a_side in range(halves + 1):
+        # Receipts of each parent besides the MP (and, under H2, the MP for its children).
+        on_a = count[R.FULL_SIBLING] + count[R.MATERNAL_HALF_SIBLING] + on_a_side
+        on_b = count[R.FULL_SIBLING] + count[R.PATERNAL_HALF_SIBLING] + halves - on_a_side
+        untyped_a, untyped_b = not count[R.MOTHER], not count[R.FATHER]
+        labellings = (
+            untyped_a * on_a + untyped_b * on_b + max(children - 1, 0) * (not count[R.SPOUSE])
+        )
+        worst_terms = max(worst_terms, 2 ** (halves + het + children + labellings))
+        others = count[R.MATERNAL_HALF_SIBLING] + count[R.PATERNAL_HALF_SIBLING] + halves + spouse
+        h1 = untyped_a * min(on_a, 1) + untyped_b * min(on_b, 1)
+        # Under H2 the MP's children reach A through the MP's allele from A, B through the
+        # other: one of them with one child, both with more.
+        h2 = max(
+            untyped_a * min(on_a + to_a, 2) + untyped_b * min(on_b + to_b, 2)
+            for to_a, to_b in ((0, 0), (1, 0), (0, 1), (1, 1))
+            if to_a + to_b == min(children, 2)
+        )
+        worst_free = max(worst_free, others + max(h1, h2))
+    return worst_terms, worst_free
+
+
+def locus_log10_lrs(
+    locus: Locus,
+    typings: Sequence[Sequence[tuple[Relationship, Genotype]]],
+    settings: Settings,
+    trans: np.ndarray | None = None,
+) -> list[np.ndarray | None]:
+    """locus_log10_lr of each typing (None for an empty one), the families of a shape in
+    batches of BATCH_FAMILIES when θ > 0. Each table is that of the family alone, bit for
+    bit, whatever else is in its batch (tests/dna/test_batched.py)."""
+    if trans is None:
+        trans = transmission_matrix(locus, settings)
+    results: list[np.ndarray | None] = [None] * len(typings)
+    by_shape: dict[Shape, list[tuple[int, np.ndarray]]] = {}
+    for k, typed in enumerate(typings):
+        if not typed:
+            continue
+        if settings.theta == 0:  # the factorised form, family by family
+            results[k] = locus_log10_lr(locus, typed, settings, trans)
+            continue
+        shape, genotypes = typing_shape(locus, typed)
+        if not batched_shape(shape):
+            results[k] = locus_log10_lr(locus, typed, settings, trans)
+        else:
+            by_shape.setdefault(shape, []).append((k, genotypes))
+    for shape, members in by_shape.items():
+        for start in range(0, len(members), BATCH_FAMILIES):
+            part = members[start : start + BATCH_FAMILIES]
+            mp, unrelated = _batched_joints(locus, shape, np.stack([g for _k, g in part]), settings)
+            # Row by row: numpy's vectorised log10 may round an element differently with
+            # its neighbours, and a family's table must not depend on its batch.
+            for (k, _g), row_mp, row_unrelated in zip(part, mp, unrelated, strict=True):
+                results[k] = _log10_ratio(row_mp, row_unrelated)
+    return results
+
+
+@dataclass
+class _Batch:
+    """What every term of a batch shares: the locus, θ, the new-draw weights w (families x
+    alleles), the typed founders' transmissions (0.5 each allele, before mutation) and the
+    typed founder alleles' count T."""
+
+    n: int
+    theta: float
+    mutation: np.ndarray
+    columns: np.ndarray  # mutation.T: columns[c] is M[:, c], the likelihood of receiving c
+    w: np.ndarray
+    typed: dict[str, np.ndarray]  # typed founder -> (families, alleles) halves
+    drawn: int
+
+    def column(self, alleles: np.ndarray) -> np.ndarray:
+        """M[a, c_f] over a, a row per family f (c: one allele index per family)."""
+        return self.columns[alleles]
+
+    def spread(self, draws: int) -> float:
+        """prod_j (1 + (n_j - 1) θ) over `draws` untyped alleles after the typed ones."""
+        return math.prod(1 + (self.drawn + j - 1) * self.theta for j in range(draws))
+
+
+def _batched_joints(
+    locus: Locus, shape: Shape, genotypes: np.ndarray, settings: Settings
+) -> tuple[np.ndarray, np.ndarray]:
+    """P(MP = g, refs) and P(U = g, refs) over g, one row per family (up to a factor of
+    the family's), for families of one shape; genotypes: (families, people, 2)."""
+    n = len(locus.alleles)
+    families = genotypes.shape[0]
+    theta = settings.theta
+    mutation = mutation_matrix(locus, settings)
+    eye = np.eye(n)
+    typed_founders = np.zeros((families, n))
+    halves: dict[str, np.ndarray] = {}
+    for person, (relationship, _het) in enumerate(shape):
+        if relationship in _FOUNDERS:
+            pair = eye[genotypes[:, person, 0]] + eye[genotypes[:, person, 1]]
+            typed_founders += pair
+            halves[relationship] = pair / 2
+    batch = _Batch(
+        n,
+        theta,
+        mutation,
+        np.ascontiguousarray(mutation.T),
+        (1 - theta) * locus.p + theta * typed_founders,
+        halves,
+        2 * len(halves),
+    )
+    mp = _hypothesis(batch, shape, genotypes, True)
+    unrelated = _hypothesis(batch, shape, genotypes, False)
+    first, second = genotype_pairs(n)
+
+    def unordered(q: np.ndarray) -> np.ndarray:
+        return np.where(
+            first == second, q[:, first, second], q[:, first, second] + q[:, second, first]
+        )
+
+    return unordered(mp), unordered(unrelated)
+
+
+_MP = "mp"
+# The parents' names in a reading (a half-sibling's other parent is "other<person>").
+_A: str = Relationship.MOTHER
+_B: str = Relationship.FATHER
+_S: str = Relationship.SPOUSE
+
+
+def _hypothesis(batch: _Batch, shape: Shape, genotypes: np.ndarray, h1: bool) -> np.ndarray:
+    """The ordered joint over (x, y): under H1 the MP's alleles from A and B, under H2 U's
+    first and second allele; (families, alleles, alleles)."""
+    n, families = batch.n, genotypes.shape[0]
+    R = Relationship
+    ones = np.ones((families, n))
+    result = np.zeros((families, n, n))
+    unknown = [k for k, (r, _h) in enumerate(shape) if r is R.HALF_SIBLING]
+    pivot = _symmetry_pivot(shape)
+    double = 1.0 if pivot is None else 2.0
+    side_options = [(_A,) if k == pivot else (_A, _B) for k in unknown]
+    for sides in itertools.product(*side_options):
+        side_of = dict(zip(unknown, sides, strict=True))
+        # Each typed non-founder: its readings, (weight, [(parent, allele indices)]).
+        readings: list[list[tuple[float, list[tuple[str, np.ndarray]]]]] = []
+        children: list[list[tuple[float, list[tuple[str, np.ndarray]], int]]] = []
+        for person, (relationship, het) in enumerate(shape):
+            g = genotypes[:, person]
+            orders = [(g[:, 0], g[:, 1]), (g[:, 1], g[:, 0])] if het else [(g[:, 0], g[:, 1])]
+            if relationship is R.FULL_SIBLING:
+                if person == pivot:  # the symmetry's pivot: its first reading only
+                    orders = orders[:1]
+                readings.append([(1.0, [(_A, one), (_B, two)]) for one, two in orders])
+            elif relationship in (R.MATERNAL_HALF_SIBLING, R.PATERNAL_HALF_SIBLING, R.HALF_SIBLING):
+                if relationship is R.HALF_SIBLING:
+                    shared = side_of[person]
+                else:
+                    shared = _A if relationship is R.MATERNAL_HALF_SIBLING else _B
+                other = f"other{person}"
+                readings.append([(1.0, [(shared, one), (other, two)]) for one, two in orders])
+            elif relationship is R.CHILD:
+                # Which of the MP's alleles (0: from A, 1: from B) it received, half each.
+                mine_options = (0,) if person == pivot else (0, 1)
+                children.append(
+                    [
+                        (0.5, [(_MP, one), (_S, two)], mine)
+                        for one, two in orders
+                        for mine in mine_options
+                    ]
+                )
+        for child_choice in itertools.product(*children):
+            on_mp = [ones, ones]  # the product of the children's columns on each MP allele
+            weight = double * 0.5 ** len(unknown)
+            receipts: dict[str, list[np.ndarray | None]] = {}
+            if h1:
+                receipts[_A] = [None]  # the MP's allele from A: X
+                receipts[_B] = [None]
+            for w, received, mine in child_choice:
+                weight *= w
+                (_mp, from_mp), (_spouse, from_spouse) = received
+                on_mp[mine] = on_mp[mine] * batch.column(from_mp)
+                receipts.setdefault(_S, []).append(batch.column(from_spouse))
+            if not h1:
+                # The untyped MP passes on what it received from A (or B), mutated again.
+                for parent, passed in zip((_A, _B), on_mp, strict=True):
+                    if passed is not ones:
+                        # sum_x M[a, x] passed[x], as a sum per row rather than a matrix
+                        # product (whose rounding may depend on how many rows it has).
+                        chained = (batch.mutation[None, :, :] * passed[:, None, :]).sum(axis=2)
+                        receipts.setdefault(parent, []).append(chained)
+            group = np.zeros((families, n, n))
+            terms = _Terms()
+            for reading in itertools.product(*readings):
+                these = {parent: list(items) for parent, items in receipts.items()}
+                for _w, received in reading:
+                    for parent, alleles in received:
+                        these.setdefault(parent, []).append(batch.column(alleles))
+                _founders(batch, these, weight, terms, h1)
+            terms.sum_into(batch, group)
+            if h1:
+                # J over the values of A's and B's alleles before mutation -> the MP's (x, y).
+                group = np.matmul(np.matmul(batch.mutation.T, group), batch.mutation)
+                group *= on_mp[0][:, :, None]
+                group *= on_mp[1][:, None, :]
+            result += group
+    return result
+
+
+def _symmetry_pivot(shape: Shape) -> int | None:
+    """The person whose choice may be fixed by the A <-> B symmetry, or None.
+
+    With neither parent typed and no half-sibling of a known side, swapping the MP's parents
+    maps the terms onto themselves, flips every heterozygous full sibling's reading, every
+    unknown half-sibling's side and every MP child's choice of the MP's allele, and transposes
+    the ordered joint over (x, y) (under H2 leaves it as it is). The unordered genotype joint
+    is therefore twice the sum over the terms in which the first such person makes its first
+    choice (first reading, the mother's side, the MP's allele from A)."""
+    R = Relationship
+    if any(
+        r in (R.MOTHER, R.FATHER, R.MATERNAL_HALF_SIBLING, R.PATERNAL_HALF_SIBLING)
+        for r, _h in shape
+    ):
+        return None
+    for wanted in (
+        lambda r, h: r is R.FULL_SIBLING and h,
+        lambda r, h: r is R.HALF_SIBLING,
+        lambda r, h: r is R.CHILD,
+    ):
+        for person, (relationship, het) in enumerate(shape):
+            if wanted(relationship, het):
+                return person
+    return None
+
+
+def _founders(
+    batch: _Batch,
+    receipts: dict[str, list[np.ndarray | None]],
+    weight: float,
+    terms: _Terms,
+    h1: bool,
+) -> None:
+    """One reading's terms, gathered into `terms`: every canonical choice of which allele of
+    each untyped founder each receipt (a likelihood over its value, None for the MP under H1)
+    is. A typed founder's receipts are a factor per family."""
+    factor = np.ones(batch.w.shape[0])
+    untyped: list[tuple[str, list[np.ndarray | None]]] = []
+    for parent, items in receipts.items():
+        halves = batch.typed.get(parent) if parent in _FOUNDERS else None
+        if halves is None:
+            untyped.append((parent, items))
+            continue
+        for item in items:
+            if item is not None:  # (None: the MP's allele from a typed parent, H1's fixed X/Y)
+                factor = factor * (halves * item).sum(axis=1)
+    # Canonical labellings: the first receipt on the first allele, each other on either.
+    options = []
+    for parent, items in untyped:
+        choices = []
+        for slots in itertools.product((0, 1), repeat=len(items) - 1):
+            groups: list[list[np.ndarray | None]] = [[items[0]], []]
+            for item, slot in zip(items[1:], slots, strict=True):
+                groups[slot].append(item)
+            choices.append((parent, groups))
+        options.append(choices)
+        weight *= 2 * 0.5 ** len(items)
+    unit = np.ones_like(batch.w)
+    for choice in itertools.product(*options):
+        free: list[np.ndarray] = []
+        x_like: np.ndarray | None = None if h1 else unit  # under H2, U's alleles
+        y_like: np.ndarray | None = None if h1 else unit
+        for parent, groups in choice:
+            for slot, members in enumerate(groups):
+                if not members:
+                    continue
+                likes = [m for m in members if m is not None]
+                value = math.prod(likes[1:], start=likes[0]) if likes else unit
+                if slot == 0 and members[0] is None:  # the MP's allele (H1)
+                    if parent == _A:
+                        x_like = value
+                    else:
+                        y_like = value
+                else:
+                    free.append(value)
+        terms.add(free, x_like, y_like, weight, factor)
+
+
+class _Terms:
+    """Terms gathered by their form (how many free alleles, which marked ones are drawn), so
+    that a form's terms are summed together: arrays with a leading axis over the terms."""
+
+    CHUNK = 48  # terms summed together at most (memory: terms x families x alleles each)
+
+    def __init__(self) -> None:
+        self.forms: dict[tuple[int, bool, bool], list[tuple]] = {}
+
+    def add(
+        self,
+        free: list[np.ndarray],
+        x_like: np.ndarray | None,
+        y_like: np.ndarray | None,
+        weight: float,
+        factor: np.ndarray,
+    ) -> None:
+        form = (len(free), x_like is not None, y_like is not None)
+        self.forms.setdefault(form, []).append((free, x_like, y_like, weight, factor))
+
+    def sum_into(self, batch: _Batch, into: np.ndarray) -> None:
+        """Add the terms' partition sums into `into`. A marked allele not drawn is the MP's
+        from a typed parent (H1): its vector is that parent's halves."""
+        total = _JointSum(batch, into)
+        for (k, x_drawn, y_drawn), terms in self.forms.items():
+            for start in range(0, len(terms), self.CHUNK):
+                part = terms[start : start + self.CHUNK]
+                total.add(
+                    [np.stack([t[0][j] for t in part]) for j in range(k)],
+                    np.stack([t[1] for t in part]) if x_drawn else batch.typed[_A],
+                    x_drawn,
+                    np.stack([t[2] for t in part]) if y_drawn else batch.typed[_B],
+                    y_drawn,
+                    np.array([t[3] for t in part])[:, None],
+                    np.stack([t[4] for t in part]),
+                )
+        total.flush()
+
+
+class _JointSum:
+    """Sums of partitions into an ordered joint over (x, y) (families, alleles, alleles):
+    rank-one pairs u ⊗ v gathered and added with one batched product, diagonals at once.
+    Every array of a call has a leading axis over terms of one form."""
+
+    FLUSH = 256  # pairs gathered before a product
+
+    def __init__(self, batch: _Batch, into: np.ndarray) -> None:
+        self.batch, self.into = batch, into
+        self.us: list[np.ndarray] = []
+        self.vs: list[np.ndarray] = []
+        self.pairs = 0
+
+    def add(
+        self,
+        free: list[np.ndarray],
+        x: np.ndarray,
+        x_drawn: bool,
+        y: np.ndarray,
+        y_drawn: bool,
+        weight: np.ndarray,
+        factor: np.ndarray,
+    ) -> None:
+        """Terms of one form: the unmarked alleles' likelihoods `free` (terms x families x
+        alleles each) and the marked X's and Y's: drawn, their likelihoods; not drawn (a typed
+        parent's allele for the MP), the vector over its value, neither drawn nor partitioned
+        (families x alleles); times weight (terms x 1) and a factor (terms x families)."""
+        batch, theta = self.batch, self.batch.theta
+        k = len(free)
+        full = (1 << k) - 1
+        drawn = k + x_drawn + y_drawn
+        scale = factor * (weight / batch.spread(drawn))
+        # products[S] = w * prod_{f in S} L_f, over the subsets S of the free alleles.
+        products = [np.broadcast_to(batch.w, (len(factor), *batch.w.shape))]
+        for mask in range(1, full + 1):
+            low = mask & -mask
+            products.append(products[mask ^ low] * free[low.bit_length() - 1])
+        sizes = [mask.bit_count() for mask in range(full + 1)]
+        weights = [0.0] + [block_weight(theta, size) for size in range(1, k + 3)]
+        sums = [weights[sizes[mask]] * products[mask].sum(axis=-1) for mask in range(full + 1)]
+        # partitions[S]: the sum over the partitions of S of the product of their blocks.
+        partitions = [np.ones(factor.shape)]
+        for mask in range(1, full + 1):
+            low = mask & -mask
+            rest = mask ^ low
+            total = np.zeros(factor.shape)
+            sub = rest
+            while True:
+                block = sub | low
+                total += sums[block] * partitions[mask ^ block]
+                if sub == 0:
+                    break
+                sub = (sub - 1) & rest
+            partitions.append(total)
+
+        def around(marked: list[np.ndarray], region: int) -> np.ndarray:
+            """Sum over the subsets S of `region` of the marked allele's block with S (a
+            vector over its value; marked[S] = products[S] * its likelihood) times the
+            partitions of the rest of `region`."""
+            total = np.zeros(marked[0].shape)
+            sub = region
+            while True:
+                weight = weights[sizes[sub] + 1] * partitions[region ^ sub]
+                total += weight[..., None] * marked[sub]
+                if sub == 0:
+                    break
+                sub = (sub - 1) & region
+            return total
+
+        n = batch.n
+        if x_drawn and y_drawn:
+            both = x * y
+            diagonal = np.zeros(both.shape)
+            subset = full
+            while True:  # X and Y in one block: x = y
+                diagonal += (weights[sizes[subset] + 2] * partitions[full ^ subset])[..., None] * (
+                    products[subset] * both
+                )
+                if subset == 0:
+                    break
+                subset = (subset - 1) & full
+            flat = self.into.reshape(self.into.shape[0], -1)
+            flat[:, :: n + 1] += (diagonal * scale[..., None]).sum(axis=0)
+            y_marked = [product * y for product in products]
+            subset = full
+            while True:  # X's block holds `subset`, Y's block some of the rest
+                x_block = (weights[sizes[subset] + 1] * scale)[..., None] * (products[subset] * x)
+                self._pair(x_block, around(y_marked, full ^ subset))
+                if subset == 0:
+                    break
+                subset = (subset - 1) & full
+        elif x_drawn:
+            self._pair(around([product * x for product in products], full) * scale[..., None], y)
+        elif y_drawn:
+            self._pair(x * scale[..., None], around([product * y for product in products], full))
+        else:
+            self._pair(x * (scale * partitions[full])[..., None], y)
+
+    def _pair(self, u: np.ndarray, v: np.ndarray) -> None:
+        """u ⊗ v summed over the terms' axis (a v without it is the same for every term)."""
+        self.us.append(u)
+        self.vs.append(np.broadcast_to(v, u.shape))
+        self.pairs += u.shape[0]
+        if self.pairs >= self.FLUSH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.us:
+            # One copy each into the layouts of a batched matrix product.
+            us = np.concatenate([u.transpose(1, 2, 0) for u in self.us], axis=2)
+            vs = np.concatenate([v.transpose(1, 0, 2) for v in self.vs], axis=1)
+            self.into += np.matmul(us, vs)  # families x alleles x alleles
+            self.us, self.vs, self.pairs = [], [], 0
+
+
+def block_weight(theta: float, size: int) -> float:
+    """The Chinese-restaurant weight of a block of `size` founder alleles sharing one value:
+    θ^(s-1) (s-1)! (each after the first a copy of one of those before it)."""
+    return theta ** (size - 1) * math.factorial(size - 1)
 
 
 def typed_references(family: Family, marker: str) -> list[tuple[Relationship, Genotype]]:

@@ -23,13 +23,15 @@ import numpy as np
 
 from app.dna.frequencies import FrequencyTable, Locus
 from app.dna.kinship import (
+    BATCH_FAMILIES,
     Family,
     Relationship,
     Settings,
     genotype_index,
-    locus_log10_lr,
+    locus_log10_lrs,
     transmission_matrix,
     typed_references,
+    typing_shape,
 )
 from app.dna.markers import Genotype, Profile
 
@@ -94,18 +96,18 @@ def prepare_families(
     processes: int = 1,
 ) -> FamilyTables:
     """Every family's tables, locus by locus (``progress`` after each locus: this is the
-    costly step, minutes for thousands of families). With ``processes`` > 1 and at least
-    PARALLEL_FAMILIES families the tables are computed in that many forked processes; the
-    result is the same as in one process."""
+    costly step: about 30 s of CPU for 10,000 families at θ = 0.01, bench/dna.py). With
+    ``processes`` > 1 and at least PARALLEL_FAMILIES families the tables are computed in that
+    many forked processes; the result is the same as in one process."""
     offsets, total = {}, 0
     for marker, locus in loci.items():
         offsets[marker] = total
         total += locus.genotype_count
     usable = [family for family in families if not family.problems()]
     skipped = {family.id: family.problems() for family in families if family.problems()}
-    # Families typed alike at a locus (one sibling 8,9; a mother 7,7) share its table, and
-    # with θ a table costs milliseconds to tens of them at the largest loci: each distinct
-    # typing is computed once. slots[column]: the family's typing among the locus's typings.
+    # Families typed alike at a locus (one sibling 8,9; a mother 7,7) share its table: each
+    # distinct typing is computed once (typings of one shape in batches, see _units).
+    # slots[column]: the family's typing among the locus's typings.
     plan: list[tuple[str, list[Typing], np.ndarray]] = []
     for marker in loci:
         seen: dict[tuple, int] = {}
@@ -120,11 +122,18 @@ def prepare_families(
                 typings.append(typed)
             slots[column] = slot
         plan.append((marker, typings, slots))
-    work = [(loci[marker], typings) for marker, typings, _slots in plan]
+    # Units of work (see _units), decided here once: one process or several compute the same.
+    work = [
+        (loci[marker], typings, _units(loci[marker], typings, settings))
+        for marker, typings, _slots in plan
+    ]
     if processes > 1 and len(usable) >= PARALLEL_FAMILIES:
         computed = _tables_in_processes(work, settings, processes)
     else:
-        computed = (_tables(locus, typings, settings) for locus, typings in work)
+        computed = (
+            _in_order(len(typings), [_tables(locus, typings, units, settings)])
+            for locus, typings, units in work
+        )
     rows = np.zeros((total + 1, len(usable)), dtype=np.float32)
     for done, ((marker, _typings, slots), tables) in enumerate(
         zip(plan, computed, strict=True), start=1
@@ -146,13 +155,55 @@ def prepare_families(
 Typing = list[tuple[Relationship, Genotype]]
 
 
-def _tables(locus: Locus, typings: Sequence[Typing], settings: Settings) -> list[np.ndarray | None]:
+def _units(locus: Locus, typings: Sequence[Typing], settings: Settings) -> list[list[int]]:
+    """A locus's typings in units of work: each shape's families in batches (see
+    kinship.locus_log10_lrs; at θ = 0, computed one by one, any BATCH_FAMILIES typings). One
+    process or several compute the same units, so the tables are the same bit for bit however
+    the units are dealt."""
+    by_shape: dict[tuple, list[int]] = {}
+    for k, typed in enumerate(typings):
+        shape = typing_shape(locus, typed)[0] if typed and settings.theta > 0 else ()
+        by_shape.setdefault(shape, []).append(k)
+    return [
+        members[start : start + BATCH_FAMILIES]
+        for members in by_shape.values()
+        for start in range(0, len(members), BATCH_FAMILIES)
+    ]
+
+
+# A locus, its distinct typings and their units of work.
+Work = tuple[Locus, Sequence[Typing], list[list[int]]]
+
+
+def _tables(
+    locus: Locus,
+    typings: Sequence[Typing],
+    units: list[list[int]],
+    settings: Settings,
+    part: int = 0,
+    processes: int = 1,
+) -> list[tuple[list[int], list[np.ndarray | None]]]:
+    """The tables of units part, part + processes, ... of a locus, with their typings."""
     trans = transmission_matrix(locus, settings)
-    return [locus_log10_lr(locus, typed, settings, trans) for typed in typings]
+    return [
+        (unit, locus_log10_lrs(locus, [typings[k] for k in unit], settings, trans))
+        for unit in units[part::processes]
+    ]
+
+
+def _in_order(
+    count: int, parts: Iterable[list[tuple[list[int], list[np.ndarray | None]]]]
+) -> list[np.ndarray | None]:
+    tables: list[np.ndarray | None] = [None] * count
+    for answer in parts:
+        for unit, computed in answer:
+            for k, table in zip(unit, computed, strict=True):
+                tables[k] = table
+    return tables
 
 
 def _tables_in_processes(
-    work: Sequence[tuple[Locus, Sequence[Typing]]], settings: Settings, processes: int
+    work: Sequence[Work], settings: Settings, processes: int
 ) -> Iterator[list[np.ndarray | None]]:
     """_tables of each locus of ``work``, in order, computed by ``processes`` forked processes:
     process i computes typings i, i + processes, ... of every locus (dealt round, so each gets
@@ -179,17 +230,17 @@ def _tables_in_processes(
     finally:
         gc.unfreeze()
     try:
-        for _locus, typings in work:
-            tables: list[np.ndarray | None] = [None] * len(typings)
-            for part, pipe in enumerate(pipes):
+        for _locus, typings, _unused in work:
+            answers = []
+            for pipe in pipes:
                 try:
                     status, answer = pipe.recv()
                 except EOFError:
                     raise RuntimeError("a DNA preparation process ended early") from None
                 if status != "ok":
                     raise RuntimeError(f"a DNA preparation process failed: {answer}")
-                tables[part::processes] = answer
-            yield tables
+                answers.append(answer)
+            yield _in_order(len(typings), answers)
     finally:
         for pipe in pipes:
             pipe.close()
@@ -202,15 +253,15 @@ def _tables_in_processes(
 
 def _serve_tables(
     pipe: Connection,
-    work: Sequence[tuple[Locus, Sequence[Typing]]],
+    work: Sequence[Work],
     settings: Settings,
     part: int,
     processes: int,
 ) -> None:
     """A process's work: its share of each locus's typings, sent locus by locus."""
     try:
-        for locus, typings in work:
-            pipe.send(("ok", _tables(locus, typings[part::processes], settings)))
+        for locus, typings, units in work:
+            pipe.send(("ok", _tables(locus, typings, units, settings, part, processes)))
     except BaseException as error:  # the parent must hear of it, or it waits for ever
         with contextlib.suppress(OSError):
             pipe.send(("error", type(error).__name__))

@@ -133,7 +133,7 @@ def test_a_failing_preparation_process_is_reported(monkeypatch):
     def broken(*args, **kwargs):
         raise ValueError("broken")
 
-    monkeypatch.setattr(screening, "locus_log10_lr", broken)  # inherited by the fork
+    monkeypatch.setattr(screening, "locus_log10_lrs", broken)  # inherited by the fork
     loci = build_loci(TABLE, [r.profile for f in families() for r in f.references])
     with pytest.raises(RuntimeError, match="ValueError"):
         prepare_families(families(), loci, SETTINGS, processes=2)
