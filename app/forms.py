@@ -4,6 +4,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+import wtforms.widgets
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
@@ -109,8 +110,17 @@ def html_params(**kwargs: Any) -> Markup:
 
 
 def install_fast_widgets() -> None:
-    """Every WTForms widget renders its attributes with :func:`html_params`."""
+    """Every WTForms widget renders its attributes with :func:`html_params`.
+
+    WTForms holds the function in three places: the module's global (Select, TextArea, the
+    options), a copy bound into ``Input`` and ``Button`` as a static method when the classes
+    were defined (every text, date, hidden, check box and submit input: most of a form), and
+    the package's re-export that labels use. Replacing only the first left the inputs on the
+    slow one."""
     widgets_core.html_params = html_params
+    wtforms.widgets.html_params = html_params
+    for widget in (widgets_core.Input, widgets_core.Button):
+        widget.html_params = staticmethod(html_params)
 
 
 def field_labels(form_class: type[FlaskForm]) -> dict[str, Any]:
