@@ -46,3 +46,28 @@ def test_force_locale_and_refresh_change_the_language_within_a_request(app):
 def test_pages_follow_the_language_chosen(client):
     assert "Увійти" in client.get("/login", headers={"Accept-Language": "uk"}).text
     assert "Sign in" in client.get("/login", headers={"Accept-Language": "en"}).text
+
+
+def test_wtforms_messages_are_translated_from_a_catalogue_read_once(app):
+    """WTForms' own messages follow the request's language, from a catalogue read from disk
+    once per process and language (app.forms._wtforms_catalogue), not once per request."""
+    from wtforms import SelectField
+
+    from app.forms import EmptyForm, _wtforms_catalogue, choices
+
+    class Choice(EmptyForm):
+        pick = SelectField(choices=choices([("a", "A")]))
+
+    def refused(language: str) -> list[str]:
+        with app.test_request_context(
+            method="POST", data={"pick": "zzz"}, headers={"Accept-Language": language}
+        ):
+            form = Choice(meta={"csrf": False})
+            assert not form.validate()
+            return form.pick.errors
+
+    _wtforms_catalogue.cache_clear()
+    assert refused("uk") == ["Недійсний варіант."]
+    assert refused("en") == ["Not a valid choice."]
+    assert refused("uk") == ["Недійсний варіант."]
+    assert _wtforms_catalogue.cache_info().misses == 2
