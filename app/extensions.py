@@ -43,6 +43,22 @@ class SQLAlchemy(flask_sqlalchemy.SQLAlchemy):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+def commit_keeping_loaded() -> None:
+    """Commit, and leave what the session has loaded loaded: for a page that writes only its
+    read record (an insert that changes no loaded object) and then goes on to render what it
+    read. Expiring everything on that commit made the page read the case and the signed-in
+    user again, row by row, for values that had not changed."""
+    session = db.session()
+    expire = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
+
+
 # Models subclass this name, not ``db.Model``: mypy cannot take a base class from an attribute
 # of an object (python/mypy#8603). Flask-SQLAlchemy builds db.Model from Base (its registry,
 # metadata and column types) plus its own mixins, so Base is what type checking needs to see.

@@ -77,7 +77,7 @@ from app.cases.services import (
 )
 from app.cases.workflow import Transition, TransitionError, allowed_targets
 from app.database import utcnow
-from app.extensions import PAGE_SIZES, db, page_size
+from app.extensions import PAGE_SIZES, commit_keeping_loaded, db, page_size
 from app.forms import EmptyForm, PrefixedForm, choices, text
 from app.reports.exports import EXPORT_FORMATS, export_response
 from app.sorting import parse_sort
@@ -378,7 +378,7 @@ def _case_page(case: Case, refused: PrefixedForm | None = None):
     """The case page with blank forms, or with ``refused``, a form of it that was posted and
     refused, in its place: showing what was typed and, beside each field, what is wrong."""
     record_case_read(case)
-    db.session.commit()
+    commit_keeping_loaded()
     reads_only_from_here()
     can_edit = can_edit_case(current_user, case)
     pending = pending_request(case)
