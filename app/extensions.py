@@ -76,7 +76,7 @@ class RequestTranslationsDomain(flask_babel.Domain):
 
     Flask-Babel finds the catalogue again for every string: the locale from the request's
     context, its name as text, a dictionary key. A page shows a few hundred strings (labels,
-    headings, lazy labels of choices), so that was a few milliseconds of every page's CPU.
+    headings, lazy labels of choices): as many look-ups, for the same catalogue.
     The catalogue is kept where Flask-Babel itself keeps a request's locale, under the name
     its ``refresh()`` and ``force_locale()`` clear and restore: a change of language within
     the request (the error pages' ``force_locale``) is seen at once."""

@@ -357,8 +357,8 @@ def _shown_forms(
     transitions: Sequence[Transition],
 ) -> list[type[PrefixedForm]]:
     """The forms the case page shows this reader, on the conditions its template shows them
-    on: one it would not show is not built (all nine were built for every reader, about a
-    tenth of the page's time for a reader who may not change the case)."""
+    on: one it would not show is not built (all nine were built for every reader, also for one
+    who may change nothing on an archived case)."""
     approves = current_user.can(Permission.CASE_APPROVE)
     shown: dict[type[PrefixedForm], bool] = {
         StatusForm: can_edit and bool(transitions) and pending is None,
