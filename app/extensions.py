@@ -1,10 +1,11 @@
 """Extensions are created once, unbound, and initialised in create_app."""
 
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+import flask_babel
 import flask_sqlalchemy
 from flask import current_app, has_request_context, request
-from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -42,6 +43,22 @@ class SQLAlchemy(flask_sqlalchemy.SQLAlchemy):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+def commit_keeping_loaded() -> None:
+    """Commit, and leave what the session has loaded loaded: for a page that writes only its
+    read record (an insert that changes no loaded object) and then goes on to render what it
+    read. Expiring everything on that commit made the page read the case and the signed-in
+    user again, row by row, for values that had not changed."""
+    session = db.session()
+    expire = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
+
+
 # Models subclass this name, not ``db.Model``: mypy cannot take a base class from an attribute
 # of an object (python/mypy#8603). Flask-SQLAlchemy builds db.Model from Base (its registry,
 # metadata and column types) plus its own mixins, so Base is what type checking needs to see.
@@ -52,5 +69,33 @@ else:
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+
+
+class RequestTranslationsDomain(flask_babel.Domain):
+    """Flask-Babel's message domain, with the request's catalogue looked up once per request.
+
+    Flask-Babel finds the catalogue again for every string: the locale from the request's
+    context, its name as text, a dictionary key. A page shows a few hundred strings (labels,
+    headings, lazy labels of choices): as many look-ups, for the same catalogue.
+    The catalogue is kept where Flask-Babel itself keeps a request's locale, under the name
+    its ``refresh()`` and ``force_locale()`` clear and restore: a change of language within
+    the request (the error pages' ``force_locale``) is seen at once."""
+
+    def get_translations(self):
+        context = flask_babel._get_current_context()  # the request's own Babel namespace
+        if context is None:
+            return super().get_translations()
+        translations = getattr(context, "babel_translations", None)
+        if translations is None:
+            translations = context.babel_translations = super().get_translations()
+        return translations
+
+
+class Babel(flask_babel.Babel):
+    @cached_property
+    def domain_instance(self) -> flask_babel.Domain:
+        return RequestTranslationsDomain(domain=self.domain)
+
+
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

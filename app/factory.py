@@ -31,7 +31,7 @@ from app.exchanges.report_routes import bp as exchange_reports_bp
 from app.exchanges.routes import bp as exchanges_bp
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.formats import register_filters
-from app.forms import EmptyForm, install_fast_widgets
+from app.forms import EmptyForm, install_cached_wtforms_catalogue, install_fast_widgets
 from app.i18n import select_locale
 from app.identification import events as identification_events
 from app.identification.cli import dna_cli
@@ -84,6 +84,7 @@ def create_app(config: type | dict[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     install_fast_widgets()
+    install_cached_wtforms_catalogue()
     configure_queue(app)
     db.init_app(app)
     migrate.init_app(

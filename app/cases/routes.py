@@ -75,9 +75,9 @@ from app.cases.services import (
     update_case,
     update_relative,
 )
-from app.cases.workflow import TransitionError, allowed_targets
+from app.cases.workflow import Transition, TransitionError, allowed_targets
 from app.database import utcnow
-from app.extensions import PAGE_SIZES, db, page_size
+from app.extensions import PAGE_SIZES, commit_keeping_loaded, db, page_size
 from app.forms import EmptyForm, PrefixedForm, choices, text
 from app.reports.exports import EXPORT_FORMATS, export_response
 from app.sorting import parse_sort
@@ -350,40 +350,59 @@ def _relative_choices(case: Case):
     return choices([("", "—")] + [(r.id, r.full_name) for r in case.relatives])
 
 
+def _shown_forms(
+    case: Case,
+    can_edit: bool,
+    pending: TransitionRequest | None,
+    transitions: Sequence[Transition],
+) -> list[type[PrefixedForm]]:
+    """The forms the case page shows this reader, on the conditions its template shows them
+    on: one it would not show is not built (all nine were built for every reader, also for one
+    who may change nothing on an archived case)."""
+    approves = current_user.can(Permission.CASE_APPROVE)
+    shown: dict[type[PrefixedForm], bool] = {
+        StatusForm: can_edit and bool(transitions) and pending is None,
+        ContactForm: can_edit,
+        RelativeForm: can_edit,
+        AliasForm: can_edit,
+        NoteForm: can_edit,
+        CaseNumberForm: can_edit,
+        DuplicateForm: approves and not case.archived,
+        ArchiveForm: approves and not case.archived,
+        DecisionForm: approves and pending is not None,
+    }
+    return [form_class for form_class, shows in shown.items() if shows]
+
+
 def _case_page(case: Case, refused: PrefixedForm | None = None):
     """The case page with blank forms, or with ``refused``, a form of it that was posted and
     refused, in its place: showing what was typed and, beside each field, what is wrong."""
     record_case_read(case)
-    db.session.commit()
+    commit_keeping_loaded()
     reads_only_from_here()
+    can_edit = can_edit_case(current_user, case)
+    pending = pending_request(case)
+    transitions = allowed_targets(case.status)
     # formdata=None: on a refused post the other forms stay blank, not filled from the post.
     forms = {
         f"{form_class.prefix_name}_form": form_class(formdata=None)
-        for form_class in (
-            StatusForm,
-            ContactForm,
-            RelativeForm,
-            AliasForm,
-            NoteForm,
-            CaseNumberForm,
-            DuplicateForm,
-            ArchiveForm,
-            DecisionForm,
-        )
+        for form_class in _shown_forms(case, can_edit, pending, transitions)
     }
     if refused is not None:
         forms[f"{refused.prefix_name}_form"] = refused
-    forms["status_form"].target.choices = choices(
-        (t.target.value, STATUS_LABELS[t.target]) for t in allowed_targets(case.status)
-    )
-    forms["contact_form"].relative.choices = _relative_choices(case)
+    if "status_form" in forms:
+        forms["status_form"].target.choices = choices(
+            (t.target.value, STATUS_LABELS[t.target]) for t in transitions
+        )
+    if "contact_form" in forms:
+        forms["contact_form"].relative.choices = _relative_choices(case)
     contacts = case_contacts(case)
     activity_kind = ActivityKind.parse(request.args.get("activity"))
     shown = _activity_shown(request.args.get("shown", type=int))
     return render_template(
         "cases/detail.html",
         case=case,
-        can_edit=can_edit_case(current_user, case),
+        can_edit=can_edit,
         activity=case_activity(case, activity_kind, shown),
         activity_kind=activity_kind,
         activity_shown=shown,
@@ -391,8 +410,8 @@ def _case_page(case: Case, refused: PrefixedForm | None = None):
         contacts=contacts,
         latest_contact=contacts[0] if contacts else None,
         next_step=next_open_step(contacts, date.today()),
-        pending=pending_request(case),
-        transitions=allowed_targets(case.status),
+        pending=pending,
+        transitions=transitions,
         relationship_labels=RELATIONSHIP_LABELS,
         **forms,
         **page_sections(case_page_shown, current_app_object(), case=case),

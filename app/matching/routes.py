@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 from app.audit.models import AuditAction
 from app.audit.services import record, record_list_read
 from app.auth.permissions import Permission, require
-from app.extensions import db
+from app.extensions import commit_keeping_loaded, db
 from app.jobs import get_progress
 from app.matching import services
 from app.matching.forms import (
@@ -144,7 +144,7 @@ def _candidate_page(
             record(AuditAction.READ, case)
     if candidate.record is not None:
         record(AuditAction.READ, candidate.record)
-    db.session.commit()
+    commit_keeping_loaded()
     reads_only_from_here()
     return render_template(
         "matching/show.html",

@@ -107,3 +107,32 @@ def test_the_case_form_shows_the_date_of_birth_as_typed(caseworker, make_case):
     case_id = make_case(dob_year=2014, dob_month=3, dob_day=5)
     html = caseworker.get(f"/cases/{case_id}/edit").get_data(as_text=True)
     assert 'value="05.03.2014"' in html and "2014-03-05" not in html
+
+
+@pytest.mark.parametrize("locale", ["uk", "en"])
+def test_a_day_is_worded_once_and_as_flask_babel_words_it(app, locale):
+    """format_day keeps each (day, pattern, language) it has worded (app.formats._worded_day):
+    the same text as Flask-Babel's format_date, in the language of the request that asks."""
+    from flask_babel import format_date
+
+    from app.formats import PATTERNS, _worded_day
+
+    days = [date(2014, 3, 5), date(1999, 12, 31), date(2024, 2, 29), date(2026, 1, 1)]
+    with app.test_request_context(), force_locale(locale):
+        for day in days:
+            day_pattern, month_pattern, _moment = PATTERNS[locale]
+            assert format_day(day) == format_date(day, day_pattern, rebase=False)
+            assert format_day(PartialDate(day.year, day.month)) == format_date(
+                day.replace(day=1), month_pattern, rebase=False
+            )
+        hits = _worded_day.cache_info().hits
+        assert format_day(days[0]) == format_day("2014-03-05")
+        assert _worded_day.cache_info().hits == hits + 2
+    with app.test_request_context(), force_locale("uk" if locale == "en" else "en"):
+        other = format_day(days[0])
+    assert other != format_day_in(app, locale, days[0])
+
+
+def format_day_in(app, locale: str, day: date) -> str:
+    with app.test_request_context(), force_locale(locale):
+        return format_day(day)

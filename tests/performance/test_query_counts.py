@@ -14,6 +14,8 @@ everywhere else, so that the whole file stays fast.
 from __future__ import annotations
 
 import itertools
+import re
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -408,3 +410,69 @@ def test_the_case_page_runs_as_many_statements_for_5_events_as_for_50(
     large, large_html = measure()
     assert len(large_html) > len(small_html)
     assert large == small, f"{small} statements for 5 events, {large} for 50"
+
+
+@pytest.mark.parametrize(
+    ("who", "path", "view_module"),
+    [
+        ("caseworker", "/cases/{case}", "app.cases.routes"),
+        ("supervisor", "/matches/{candidate}", "app.matching.routes"),
+    ],
+    ids=["case page", "candidate page"],
+)
+def test_a_page_that_records_its_read_does_not_read_again_what_it_loaded(
+    app: Flask,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+    world: World,
+    who: str,
+    path: str,
+    view_module: str,
+) -> None:
+    """The case page and the candidate page commit their read record and go on rendering what
+    they had loaded (app.extensions.commit_keeping_loaded). With a plain commit, which expires
+    everything, the same page read the signed-in user and the case again, row by row."""
+    client: FlaskClient = request.getfixturevalue(who)
+    path = path.format(case=world.case_id, candidate=world.candidate_id)
+
+    def measure() -> list[str]:
+        with _statements(app) as statements:
+            response = client.get(path)
+        assert response.status_code == 200
+        # The savepoints of the test's transaction are numbered; the numbers are not the point.
+        return [
+            re.sub(r"sa_savepoint_\d+", "sa_savepoint", " ".join(s.split())) for s in statements
+        ]
+
+    client.get(path)  # the same state for both measures (the first visit may differ)
+    kept = measure()
+    monkeypatch.setattr(f"{view_module}.commit_keeping_loaded", lambda: db.session.commit())
+    expired = measure()
+    assert any(s.startswith("INSERT INTO audit_event") for s in kept)
+    again = list((Counter(expired) - Counter(kept)).elements())
+    assert len(kept) < len(expired) and len(kept) + len(again) == len(expired)
+    by_id = (
+        "user_account.id = ",
+        "case_record.id = ",
+        "partner_record.id = ",
+        "match_candidate.id = ",
+    )
+    assert all(any(f"WHERE {key}" in s for key in by_id) for s in again), [s[-90:] for s in again]
+
+
+def test_commit_keeping_loaded_commits_and_keeps_the_values_loaded(app, users) -> None:
+    from sqlalchemy import inspect
+
+    from app.extensions import commit_keeping_loaded
+
+    with app.app_context():
+        user = db.session.get_one(User, users["caseworker"])
+        user.name = "Renamed in the same request"
+        commit_keeping_loaded()
+        assert db.session().expire_on_commit is True  # the next commit expires as before
+        assert "name" not in inspect(user).expired_attributes and not inspect(user).modified
+        assert user.name == "Renamed in the same request"
+        db.session.commit()
+        assert "name" in inspect(user).unloaded
+        db.session.expunge_all()
+        assert db.session.get_one(User, users["caseworker"]).name == "Renamed in the same request"
