@@ -21,8 +21,12 @@ def test_a_row_by_position_reads_as_the_record_by_attribute():
         "place_of_birth": "  ",
         "place_of_origin": " Алешки ",
         "region": "Херсонская",
+        "document_number": "І-БК 123456",
+        "street_address": "",
+        "postcode": None,
     }
     record = SimpleNamespace(**values)
     row = tuple(values[name] for name in RECORD_ROW)
     assert from_record_row(row) == from_record(record)
     assert from_record_row(row).places == ("Алешки",)
+    assert from_record_row(row).extra == {"document_number": "І-БК 123456"}
