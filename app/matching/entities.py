@@ -111,11 +111,18 @@ def _given_keys(texts: Iterable[str]) -> frozenset[str]:
         # "Олександр Іванович" in a given-name column: the first word is the given name.
         words = text.split()
         keys |= given_name_keys(text) if len(words) < 2 else given_name_keys(words[0])
+        if len(words) > 1:
+            keys |= given_name_keys("".join(words))  # "Олек сандр": a space typed inside
     return frozenset(k for k in keys if k)
 
 
 def _surname_keys(texts: Iterable[str]) -> frozenset[str]:
-    return frozenset(k for k in (surname_key(t) for t in texts) if k)
+    keys = {surname_key(t) for t in texts}
+    # A space typed inside a name ("Кова ленко", FEBRL's "pai nter") is the name: the words
+    # joined are a key too. A double surname keeps its own key, and its joined one is met
+    # only by the same double surname written without the space.
+    keys.update(surname_key("".join(t.split())) for t in texts if " " in t.strip())
+    return frozenset(k for k in keys if k)
 
 
 _CACHE = 1 << 17
@@ -194,6 +201,8 @@ def _place_part(
                 # The same name of a place the gazetteer does not know (a foreign suburb, a
                 # hamlet) agrees as "same", weighed by how common it is, not only as "close".
                 place_keys.add(unknown_place_key(skeleton))
+                if " " in skeleton:  # "kings cross", "kingscross" and "kin gscross" meet
+                    place_keys.add(unknown_place_key(skeleton.replace(" ", "")))
     if region.strip():
         found = oblast_key(region)
         if found:
