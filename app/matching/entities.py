@@ -169,9 +169,15 @@ def _given_from_family(family: str, version: int) -> frozenset[str]:
 UNKNOWN_PLACE = "~"  # marks the key of a place outside the gazetteer: its Latin skeleton
 
 
-def unknown_place_key(skeleton: str) -> str:
-    """The place key of a settlement the gazetteer does not know, from its Latin skeleton."""
-    return UNKNOWN_PLACE + skeleton
+def unknown_place_keys(skeleton: str) -> tuple[str, ...]:
+    """The place keys of a settlement the gazetteer does not know, from its Latin skeleton:
+    the skeleton, and its words joined ("kings cross", "kingscross" and "kin gscross" meet)."""
+    joined = skeleton.replace(" ", "")
+    return (
+        (UNKNOWN_PLACE + skeleton, UNKNOWN_PLACE + joined)
+        if joined != skeleton
+        else (UNKNOWN_PLACE + skeleton,)
+    )
 
 
 @lru_cache(maxsize=_CACHE)
@@ -200,9 +206,7 @@ def _place_part(
                 place_latin.append(skeleton)
                 # The same name of a place the gazetteer does not know (a foreign suburb, a
                 # hamlet) agrees as "same", weighed by how common it is, not only as "close".
-                place_keys.add(unknown_place_key(skeleton))
-                if " " in skeleton:  # "kings cross", "kingscross" and "kin gscross" meet
-                    place_keys.add(unknown_place_key(skeleton.replace(" ", "")))
+                place_keys.update(unknown_place_keys(skeleton))
     if region.strip():
         found = oblast_key(region)
         if found:

@@ -51,7 +51,7 @@ from typing import Any, cast
 
 from rapidfuzz.distance import OSA, JaroWinkler
 
-from app.matching.entities import DOCUMENT_NUMBER, Features, unknown_place_key
+from app.matching.entities import DOCUMENT_NUMBER, Features, unknown_place_keys
 from app.matching.explain import Cap, Code, Flag, Note, Value, age_value, explain_name_pair
 from app.names.given import given_name_keys
 from app.names.places import place_candidates, place_key
@@ -148,7 +148,7 @@ U_SEX = {"same": 0.5, "different": 0.5}
 M_PLACE = {"same": 0.65, "oblast": 0.2, "close": 0.05, "different": 0.10}
 U_PLACE = {"oblast": 0.2, "close": 0.005, "different": 0.75}
 
-# Further fields compared as strings (benchmarks: street, postcode, an identity number).
+# Further fields compared as strings (a street address, a postcode, a benchmark's own).
 M_EXTRA = {"same": 0.9, "close": 0.06, "different": 0.04}
 U_EXTRA = {"same": 0.01, "close": 0.005, "different": 0.985}
 # An identity document's number is a strong identifier that is often mistyped: "close" is one
@@ -871,7 +871,7 @@ def _place_text_keys(text: str) -> set[str]:
     if not keys:
         skeleton = to_latin_key(text)
         if skeleton:
-            keys.add(unknown_place_key(skeleton))
+            keys.update(unknown_place_keys(skeleton))
     return keys
 
 
@@ -884,7 +884,7 @@ def _explain_place(
         y = next((p for p in places_b if _place_text_keys(p) & shared), places_b[0])
         if place_key(x) and place_key(y):
             note = explain_name_pair(y, x, "place")
-        elif shared <= {unknown_place_key(s) for s in a.place_latin}:
+        elif shared <= {k for s in a.place_latin for k in unknown_place_keys(s)}:
             note = Note(Code.SAME_NAME, y, x, "=")  # a place the gazetteer does not know
         else:
             note = Note(Code.SAME_NAME_SEVERAL_PLACES, y, x, "=")
