@@ -77,6 +77,8 @@ class CaseForm(FlaskForm):
     document_number = StringField(
         _l("Birth certificate or passport number"), validators=[Length(max=100)]
     )
+    street_address = StringField(_l("Street address"), validators=[Length(max=300)])
+    postcode = StringField(_l("Postcode"), validators=[Length(max=20)])
     last_known_place = StringField(_l("Last known place"), validators=[Length(max=200)])
     region = StringField(_l("Region"), validators=[Length(max=100)])
     last_seen_on = DayField(_l("Date last seen"), validators=[Optional()])
@@ -187,6 +189,8 @@ class CaseForm(FlaskForm):
                 "place_of_birth",
                 "nationality",
                 "document_number",
+                "street_address",
+                "postcode",
                 "last_known_place",
                 "region",
                 "circumstances",

@@ -189,6 +189,9 @@ class Case(Model):
     place_of_birth: Mapped[str] = mapped_column(String(200), default="")
     nationality: Mapped[str] = mapped_column(String(100), default="")
     document_number: Mapped[str] = mapped_column(String(100), default="")
+    # Where the person lived: a street address and its postcode (compared by the matching).
+    street_address: Mapped[str] = mapped_column(String(300), default="")
+    postcode: Mapped[str] = mapped_column(String(20), default="")
 
     last_known_place: Mapped[str] = mapped_column(String(200), default="")
     region: Mapped[str] = mapped_column(String(100), default="", index=True)
@@ -304,6 +307,9 @@ MATCHED_FIELDS = frozenset(
         "place_of_birth",
         "last_known_place",
         "region",
+        "document_number",
+        "street_address",
+        "postcode",
         "archived",
         "duplicate_of_id",
     }

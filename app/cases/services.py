@@ -81,6 +81,8 @@ EDITABLE_FIELDS = (
     "place_of_birth",
     "nationality",
     "document_number",
+    "street_address",
+    "postcode",
     "last_known_place",
     "region",
     "last_seen_on",

@@ -97,7 +97,7 @@ def _identity(line: ExchangeLine) -> dict[str, Any]:
         "family_name": partner.family_name,
         "given_name": partner.given_name,
         "patronymic": partner.patronymic,
-        # A partner's list gives no Latin spelling and no document.
+        # A partner's list gives no Latin spelling.
         "family_name_latin": "",
         "given_name_latin": "",
         "dob_year": partner.dob_year,
@@ -108,7 +108,7 @@ def _identity(line: ExchangeLine) -> dict[str, Any]:
         # Where the other side says the person is: the record's last known place.
         "last_known_place": partner.current_location or partner.place_of_origin,
         "region": partner.region,
-        "document_number": "",
+        "document_number": partner.document_number,
         "category": category,
     }
 

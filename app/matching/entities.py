@@ -25,6 +25,7 @@ from app.names.text import fold, to_latin_key
 from app.records.fields import RECORD_FIELDS
 
 __all__ = [
+    "DOCUMENT_NUMBER",
     "RECORD_ROW",
     "Features",
     "MatchEntity",
@@ -58,7 +59,8 @@ class MatchEntity:
     # Places this person is tied to (birth, origin, last seen); compared as a set.
     places: tuple[str, ...] = ()
     region: str = ""
-    # Further fields compared as plain strings (a benchmark's street or postcode).
+    # Further fields: an identity document number, a street address, a postcode (and a
+    # benchmark's own), compared as plain strings; a document number by its edits.
     extra: dict[str, str] = field(default_factory=dict)
     # The list it came from (a partner source's id): each source is scored with the m learnt
     # from its own pairs (app.matching.learning). None: a case, or a source not told apart.
@@ -109,11 +111,18 @@ def _given_keys(texts: Iterable[str]) -> frozenset[str]:
         # "Олександр Іванович" in a given-name column: the first word is the given name.
         words = text.split()
         keys |= given_name_keys(text) if len(words) < 2 else given_name_keys(words[0])
+        if len(words) > 1:
+            keys |= given_name_keys("".join(words))  # "Олек сандр": a space typed inside
     return frozenset(k for k in keys if k)
 
 
 def _surname_keys(texts: Iterable[str]) -> frozenset[str]:
-    return frozenset(k for k in (surname_key(t) for t in texts) if k)
+    keys = {surname_key(t) for t in texts}
+    # A space typed inside a name ("Кова ленко", FEBRL's "pai nter") is the name: the words
+    # joined are a key too. A double surname keeps its own key, and its joined one is met
+    # only by the same double surname written without the space.
+    keys.update(surname_key("".join(t.split())) for t in texts if " " in t.strip())
+    return frozenset(k for k in keys if k)
 
 
 _CACHE = 1 << 17
@@ -160,9 +169,15 @@ def _given_from_family(family: str, version: int) -> frozenset[str]:
 UNKNOWN_PLACE = "~"  # marks the key of a place outside the gazetteer: its Latin skeleton
 
 
-def unknown_place_key(skeleton: str) -> str:
-    """The place key of a settlement the gazetteer does not know, from its Latin skeleton."""
-    return UNKNOWN_PLACE + skeleton
+def unknown_place_keys(skeleton: str) -> tuple[str, ...]:
+    """The place keys of a settlement the gazetteer does not know, from its Latin skeleton:
+    the skeleton, and its words joined ("kings cross", "kingscross" and "kin gscross" meet)."""
+    joined = skeleton.replace(" ", "")
+    return (
+        (UNKNOWN_PLACE + skeleton, UNKNOWN_PLACE + joined)
+        if joined != skeleton
+        else (UNKNOWN_PLACE + skeleton,)
+    )
 
 
 @lru_cache(maxsize=_CACHE)
@@ -191,7 +206,7 @@ def _place_part(
                 place_latin.append(skeleton)
                 # The same name of a place the gazetteer does not know (a foreign suburb, a
                 # hamlet) agrees as "same", weighed by how common it is, not only as "close".
-                place_keys.add(unknown_place_key(skeleton))
+                place_keys.update(unknown_place_keys(skeleton))
     if region.strip():
         found = oblast_key(region)
         if found:
@@ -241,10 +256,38 @@ def prepare(entity: MatchEntity) -> Features:
     )
 
 
+# The further fields a case and a partner record carry (the import's fields of the same names).
+DOCUMENT_NUMBER = "document_number"
+_COMPARED_EXTRA = (DOCUMENT_NUMBER, "street_address", "postcode")
+
+# Cyrillic letters typed for the Latin ones they look like (a passport series "КА" or "KA"),
+# as a document number is read by eye and retyped on the other keyboard.
+_LOOK_ALIKE = str.maketrans("авекмнорстухі", "abekmhopctyxi")
+
+
+def document_key(text: str) -> str:
+    """A document number as compared: letters and digits only, case and look-alike letters
+    folded ("КА 123-456", "ka123456" and "№ KA123456" are one number)."""
+    folded = fold(text.replace("№", " ")).translate(_LOOK_ALIKE)
+    return "".join(c for c in folded if c.isalnum())
+
+
+def _extra_value(name: str, value: str) -> str:
+    if name == DOCUMENT_NUMBER:
+        return document_key(value)
+    if name == "postcode":
+        return "".join(fold(value).split())
+    return fold(value)
+
+
 def _extra(entity: MatchEntity) -> dict[str, str]:
     """The further fields, and a region that names no oblast (a foreign state or province):
     compared as a plain value, as the place is compared when the gazetteer does not know it."""
-    extra = {k: fold(v) for k, v in entity.extra.items() if v and v.strip()}
+    extra = {
+        k: value
+        for k, v in entity.extra.items()
+        if v and v.strip() and (value := _extra_value(k, v))
+    }
     region = entity.region.strip()
     if region and "region" not in extra and oblast_key(region) is None:
         extra["region"] = fold(region)
@@ -276,6 +319,7 @@ def from_case(case: Any, key: Hashable | None = None) -> MatchEntity:
         age_on=getattr(case, "age_estimated_on", None),
         places=tuple(_nonempty([_text(case, "place_of_birth"), _text(case, "last_known_place")])),
         region=_text(case, "region"),
+        extra={name: _text(case, name) for name in _COMPARED_EXTRA if _text(case, name)},
     )
 
 
@@ -297,7 +341,8 @@ RECORD_ROW = ("id", *(name for name in RECORD_FIELDS if name not in _NOT_COMPARE
 def from_record_row(row: tuple[Any, ...]) -> MatchEntity:
     """:func:`from_record` for a row of :data:`RECORD_ROW` values. A full run streams a
     million rows; reading them by position instead of by attribute saves a fifth of it."""
-    rid, family, given, patronymic, sex, year, month, day, age, age_on, born, origin, region = row
+    rid, family, given, patronymic, sex, year, month, day, age, age_on, born, origin = row[:12]
+    region, *further = row[12:]  # document_number, street_address, postcode
     return MatchEntity(
         key=("record", rid),
         family_name=family or "",
@@ -311,4 +356,5 @@ def from_record_row(row: tuple[Any, ...]) -> MatchEntity:
         age_on=age_on,
         places=tuple(_nonempty([born or "", origin or ""])),
         region=region or "",
+        extra={name: value for name, value in zip(_COMPARED_EXTRA, further, strict=True) if value},
     )

@@ -51,7 +51,7 @@ from typing import Any, cast
 
 from rapidfuzz.distance import OSA, JaroWinkler
 
-from app.matching.entities import Features, unknown_place_key
+from app.matching.entities import DOCUMENT_NUMBER, Features, unknown_place_keys
 from app.matching.explain import Cap, Code, Flag, Note, Value, age_value, explain_name_pair
 from app.names.given import given_name_keys
 from app.names.places import place_candidates, place_key
@@ -148,9 +148,18 @@ U_SEX = {"same": 0.5, "different": 0.5}
 M_PLACE = {"same": 0.65, "oblast": 0.2, "close": 0.05, "different": 0.10}
 U_PLACE = {"oblast": 0.2, "close": 0.005, "different": 0.75}
 
-# Further fields compared as strings (benchmarks: street, postcode, an identity number).
+# Further fields compared as strings (a street address, a postcode, a benchmark's own).
 M_EXTRA = {"same": 0.9, "close": 0.06, "different": 0.04}
 U_EXTRA = {"same": 0.01, "close": 0.005, "different": 0.985}
+# An identity document's number is a strong identifier that is often mistyped: "close" is one
+# edit apart (a character wrong, missing or added, two swapped), not a Jaro-Winkler likeness.
+# Among strangers' numbers that is nearly as rare as the same number: for a number of n
+# characters a few dozen of its 10^n neighbours are one edit away; 1e-4 leaves a margin for
+# numbers issued in series (a birth certificate's office, a passport's batch).
+U_DOCUMENT_CLOSE = 1e-4
+_U_EXTRA_BY_FIELD = {DOCUMENT_NUMBER: {**U_EXTRA, "close": U_DOCUMENT_CLOSE}}
+# Shorter numbers are too often one edit apart to call that close (a house number, a code).
+_DOCUMENT_CLOSE_LENGTH = 5
 
 # Levels of the date of birth when both dates are complete, and when one is partial: the
 # partial levels depend on which parts each side knows, so they are not one distribution and
@@ -565,6 +574,25 @@ def _similar_level(x: str, y: str) -> str:
     return "different"
 
 
+def _extra_level(name: str, x: str, y: str) -> str:
+    """The level of a further field: a document number by its edits, the rest by likeness."""
+    if name != DOCUMENT_NUMBER or x == y:
+        return _similar_level(x, y)
+    if min(len(x), len(y)) >= _DOCUMENT_CLOSE_LENGTH and OSA.distance(x, y, score_cutoff=1) <= 1:
+        return "close"
+    return "different"
+
+
+def _u_extra(name: str, level: str, value: str, freq: Frequencies) -> float:
+    """u of a further field's level other than "same". A document number one edit apart is
+    never stronger evidence than the same number: its u is at least the counted u of the
+    number (in a small list, or with no counts, that is the larger)."""
+    u = _U_EXTRA_BY_FIELD.get(name, U_EXTRA)[level]
+    if name == DOCUMENT_NUMBER and level == "close":
+        return max(u, freq.u_extra(name, value))
+    return u
+
+
 def _given_conflict(a: Features, b: Features, g_level: str) -> bool:
     if not (a.given and b.given):
         return False
@@ -648,8 +676,8 @@ def _score(
     for name, x in a.extra.items():
         y = b.extra.get(name, "")
         if y:
-            level = _similar_level(x, y)
-            u = freq.u_extra(name, x) if level == "same" else U_EXTRA[level]
+            level = _extra_level(name, x, y)
+            u = freq.u_extra(name, x) if level == "same" else _u_extra(name, level, x, freq)
             field_bits = _bits(params.extra_by_field.get(name, params.extra)[level], u)
             bits += field_bits
             if fields is not None:
@@ -843,7 +871,7 @@ def _place_text_keys(text: str) -> set[str]:
     if not keys:
         skeleton = to_latin_key(text)
         if skeleton:
-            keys.add(unknown_place_key(skeleton))
+            keys.update(unknown_place_keys(skeleton))
     return keys
 
 
@@ -856,7 +884,7 @@ def _explain_place(
         y = next((p for p in places_b if _place_text_keys(p) & shared), places_b[0])
         if place_key(x) and place_key(y):
             note = explain_name_pair(y, x, "place")
-        elif shared <= {unknown_place_key(s) for s in a.place_latin}:
+        elif shared <= {k for s in a.place_latin for k in unknown_place_keys(s)}:
             note = Note(Code.SAME_NAME, y, x, "=")  # a place the gazetteer does not know
         else:
             note = Note(Code.SAME_NAME_SEVERAL_PLACES, y, x, "=")

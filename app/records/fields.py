@@ -22,6 +22,9 @@ RECORD_FIELDS = (
     "current_location",
     "institution",
     "region",
+    "document_number",
+    "street_address",
+    "postcode",
     "mother_name",
     "father_name",
 )

@@ -67,6 +67,11 @@ class PartnerRecord(Model):
     current_location: Mapped[str] = mapped_column(String(300), default="")
     institution: Mapped[str] = mapped_column(String(200), default="")
     region: Mapped[str] = mapped_column(String(100), default="")
+    # An identity document's number (passport, birth certificate, military ID), a street
+    # address and a postcode, as the list wrote them: the matching compares them.
+    document_number: Mapped[str] = mapped_column(String(100), default="")
+    street_address: Mapped[str] = mapped_column(String(300), default="")
+    postcode: Mapped[str] = mapped_column(String(20), default="")
     mother_name: Mapped[str] = mapped_column(String(300), default="")
     father_name: Mapped[str] = mapped_column(String(300), default="")
     # {header: value} exactly as received, including columns no field was mapped to.

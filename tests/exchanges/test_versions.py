@@ -95,7 +95,7 @@ def test_a_removed_line_still_appears_in_the_old_version(people):
     first = make_version(exchange, supervisor)
     # No page removes a line yet: the row goes as any future removal would take it.
     db.session.execute(delete(ExchangeLine).where(ExchangeLine.case_id == people["theirs"].id))
-    record = make_record(family_name="Записана")
+    record = make_record(family_name="Записана", document_number="КА 654321")
     add_line(exchange, supervisor, partner_record=record)
     second = make_version(exchange, supervisor)
     assert _names(first) == [MINE, THEIRS]
@@ -103,6 +103,8 @@ def test_a_removed_line_still_appears_in_the_old_version(people):
     assert (second.people, second.added, second.removed, second.corrected) == (2, 1, 1, 0)
     assert next(iter(version_rows(second, None)))["kind"] == "case"
     assert list(version_rows(second))[1]["kind"] == "record"
+    # A partner's list may give a document number now: the version shows it.
+    assert list(version_rows(second))[1]["document_number"] == "КА 654321"
 
 
 def test_making_a_version_is_audited_and_on_the_timeline(people):

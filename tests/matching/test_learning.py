@@ -217,6 +217,20 @@ def test_caps_stay_where_a_source_shows_siblings():
     assert twin.right == ("record", 1000) and twin.score <= 0.6
 
 
+def test_where_a_cap_stays_the_level_it_guards_keeps_its_default_m():
+    """The twins of cases whose own record is missing are the best pairs of those cases, so
+    EM takes them for true pairs with a garbled given name; where the sibling cap stays, m of
+    a plainly different given name keeps its default, and the other levels make up the rest."""
+    cases, records = _family_data(siblings=True)
+    learnt = link(cases, records, learn_sources=True).learnt["list"].parameters
+    assert learnt.sibling_cap
+    assert learnt.given["different"] == pytest.approx(DEFAULT_PARAMETERS.given["different"])
+    assert sum(learnt.given.values()) == pytest.approx(1.0)
+    lifted = link(*_family_data(siblings=False), learn_sources=True).learnt["list"].parameters
+    assert not lifted.sibling_cap
+    assert lifted.given["different"] > 2 * DEFAULT_PARAMETERS.given["different"]
+
+
 def test_caps_are_lifted_where_a_different_given_name_is_only_noise():
     cases, records = _family_data(siblings=False)
     result = link(cases, records, learn_sources=True)

@@ -434,7 +434,7 @@ def test_casework_that_changes_nothing_the_matcher_reads_leaves_a_case_unchanged
     add_note(case, supervisor, "The aunt may know more.")
     assign_cases([case.id], ctx["caseworker"], supervisor)
     change_status(case, supervisor, "under_investigation", "Started")
-    case.document_number = "AB-123"  # the matcher does not read it
+    case.nationality = "Україна"  # the matcher does not read it
     db.session.commit()
     run = _run()
     assert not run.full and run.cases_checked == 0
@@ -442,7 +442,14 @@ def test_casework_that_changes_nothing_the_matcher_reads_leaves_a_case_unchanged
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("given_name", "Сашко"), ("dob_day", 13), ("last_known_place", "Херсон"), ("sex", "female")],
+    [
+        ("given_name", "Сашко"),
+        ("dob_day", 13),
+        ("last_known_place", "Херсон"),
+        ("sex", "female"),
+        ("document_number", "КА 123456"),
+        ("postcode", "61000"),
+    ],
 )
 def test_a_change_the_matcher_reads_makes_a_case_changed(lysenko, field, value):
     _run(full=True)

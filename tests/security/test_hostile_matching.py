@@ -77,6 +77,9 @@ def cases(draw: st.DrawFn, key: int = 0) -> Any:
         place_of_birth=draw(TEXTS),
         last_known_place=draw(TEXTS),
         region=draw(TEXTS),
+        document_number=draw(TEXTS),
+        street_address=draw(TEXTS),
+        postcode=draw(TEXTS),
     )
 
 
@@ -90,7 +93,8 @@ def record_rows(draw: st.DrawFn, key: int = 0) -> tuple[Any, ...]:
         *(draw(PARTS) for _ in range(3)),
         draw(AGES),
         draw(DAYS),
-        *(draw(TEXTS) for _ in range(3)),
+        # places, region, document number, street address, postcode
+        *(draw(TEXTS) for _ in range(6)),
     )
 
 
