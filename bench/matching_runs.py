@@ -156,10 +156,14 @@ def _children(pid: int) -> list[int]:
 
 
 class MemorySampler:
-    """The memory of a run, all its processes together: every 0.1 s, the sum over this process
+    """The memory of a run, all its processes together: every second, the sum over this process
     and the processes it forked of their PSS (shared pages divided among the processes that
     share them, so that the parent's pages the record processes inherit count once) and of
-    their RSS (shared pages counted in each); the peaks of both sums. Linux only."""
+    their RSS (shared pages counted in each); the peaks of both sums. Linux only.
+
+    Not more often: the kernel walks a process's page tables to sum its PSS, 20-50 ms for a
+    process of a few hundred MB, and sampling three processes ten times a second took a core's
+    worth of time from the run it measured."""
 
     def __init__(self) -> None:
         self.peak_pss = self.peak_rss = 0
@@ -185,7 +189,7 @@ class MemorySampler:
                 pss, rss = pss + one_pss, rss + one_rss
             self.peak_pss, self.peak_rss = max(self.peak_pss, pss), max(self.peak_rss, rss)
             self.processes = max(self.processes, len(pids))
-            if self._stop.wait(0.1):
+            if self._stop.wait(1.0):
                 return
 
     def __str__(self) -> str:
