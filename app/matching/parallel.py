@@ -19,7 +19,9 @@ one process gives: the same counts, the same observations in the same order (the
 the same histogram (the same prior), the same candidates and scores (a test holds that).
 
 Memory: the parent holds the index and the merged counts; each process holds the blocked
-pairs of its part only.
+pairs of its part only. The observations come back without the records' keys (each record is
+in one part, so a number tells it apart: :func:`merge_observations`), and each process puts
+what it keeps out of the cycle collector's reach once it has streamed its part.
 """
 
 from __future__ import annotations
