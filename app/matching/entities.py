@@ -15,6 +15,7 @@ from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from sys import intern
 from typing import Any
 
 from app.dates import age_to_birth_year_range
@@ -214,6 +215,12 @@ def _place_part(
     return frozenset(place_keys), frozenset(oblasts), tuple(place_latin)
 
 
+@lru_cache(maxsize=1024)
+def _year(year: int) -> tuple[int, int]:
+    """The birth years of a known year: one tuple per year for every entity born in it."""
+    return (year, year)
+
+
 def prepare(entity: MatchEntity) -> Features:
     """Compute every key blocking and scoring use; each normaliser call is cached."""
     version = given_names_version()
@@ -232,7 +239,7 @@ def prepare(entity: MatchEntity) -> Features:
         sex = given_sex or patronymic_sex
     years: tuple[int, int] | None = None
     if entity.dob_year is not None:
-        years = (entity.dob_year, entity.dob_year)
+        years = _year(entity.dob_year)
     elif entity.age is not None and entity.age_on is not None and 0 <= entity.age <= 120:
         years = age_to_birth_year_range(entity.age, entity.age_on)
     place_keys, oblasts, place_latin = _place_part(tuple(entity.places), entity.region)
@@ -291,7 +298,7 @@ def _extra(entity: MatchEntity) -> dict[str, str]:
     region = entity.region.strip()
     if region and "region" not in extra and oblast_key(region) is None:
         extra["region"] = fold(region)
-    return extra
+    return extra or _NO_EXTRA
 
 
 def _text(obj: Any, name: str) -> str:
@@ -340,21 +347,41 @@ RECORD_ROW = ("id", *(name for name in RECORD_FIELDS if name not in _NOT_COMPARE
 
 def from_record_row(row: tuple[Any, ...]) -> MatchEntity:
     """:func:`from_record` for a row of :data:`RECORD_ROW` values. A full run streams a
-    million rows; reading them by position instead of by attribute saves a fifth of it."""
+    million rows; reading them by position instead of by attribute saves a fifth of it.
+
+    The texts are interned: a million rows hold a few thousand distinct names and places, and
+    a run keeps the entities of every blocked record (a third of them) until it has scored
+    them: one copy of "Коваленко" instead of thousands. An interned text also keeps its hash,
+    which the caches of :func:`prepare` would otherwise compute again for every row. The
+    further fields (a document number, an address) are nearly unique, so they are not."""
     rid, family, given, patronymic, sex, year, month, day, age, age_on, born, origin = row[:12]
     region, *further = row[12:]  # document_number, street_address, postcode
+    born = intern(born.strip()) if born else ""
+    origin = intern(origin.strip()) if origin else ""
+    extra = {name: value for name, value in zip(_COMPARED_EXTRA, further, strict=True) if value}
     return MatchEntity(
         key=("record", rid),
-        family_name=family or "",
-        given_name=given or "",
-        patronymic=patronymic or "",
-        sex=sex or "",
+        family_name=intern(family) if family else "",
+        given_name=intern(given) if given else "",
+        patronymic=intern(patronymic) if patronymic else "",
+        sex=intern(sex) if sex else "",
         dob_year=year,
         dob_month=month,
         dob_day=day,
         age=age,
         age_on=age_on,
-        places=tuple(_nonempty([born or "", origin or ""])),
-        region=region or "",
-        extra={name: value for name, value in zip(_COMPARED_EXTRA, further, strict=True) if value},
+        places=_places(born, origin),
+        region=intern(region) if region else "",
+        extra=extra or _NO_EXTRA,
     )
+
+
+# Shared by the entities and features that have no further field (most records): read, never
+# written, so one empty dict serves them all instead of two for each kept record.
+_NO_EXTRA: dict[str, str] = {}
+
+
+@lru_cache(maxsize=_CACHE)
+def _places(born: str, origin: str) -> tuple[str, ...]:
+    """The places of a record (stripped texts), one tuple for every record naming the same."""
+    return tuple(p for p in (born, origin) if p)

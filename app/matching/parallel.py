@@ -19,7 +19,9 @@ one process gives: the same counts, the same observations in the same order (the
 the same histogram (the same prior), the same candidates and scores (a test holds that).
 
 Memory: the parent holds the index and the merged counts; each process holds the blocked
-pairs of its part only.
+pairs of its part only. The observations come back without the records' keys (each record is
+in one part, so a number tells it apart: :func:`merge_observations`), and each process puts
+what it keeps out of the cycle collector's reach once it has streamed its part.
 """
 
 from __future__ import annotations
@@ -28,9 +30,12 @@ import contextlib
 import gc
 import multiprocessing
 import os
+from array import array
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from multiprocessing.connection import Connection
 from typing import Any
+
+import numpy as np
 
 from app.matching.calibration import BitsHistogram
 from app.matching.engine import LinkResult, Shard, floor_bits, prior_of, ranked
@@ -166,6 +171,10 @@ def _serve(pipe: Connection, shard: Shard, part: Part, counting: bool) -> None:
     try:
         freq = shard.stream(part(), counting)
         pipe.send(("ok", (freq if counting else None, shard.seen)))
+        del freq  # the parent sends back the population's counts
+        # What the part keeps (its blocked pairs) lives until the process ends: out of the
+        # collector's reach, so that the collections of the next steps do not walk it again.
+        gc.freeze()
         while True:
             command, argument = pipe.recv()
             if command == "stop":
@@ -174,7 +183,7 @@ def _serve(pipe: Connection, shard: Shard, part: Part, counting: bool) -> None:
                 shard.freq = argument
                 answer: Any = None
             elif command == "observations":
-                answer = shard.observations(*argument)
+                answer = _compact(shard.observations(*argument))
             elif command == "bits":
                 answer = shard.bits(*argument)
             else:
@@ -203,24 +212,65 @@ def merge_frequencies(parts: Iterable[Frequencies | None]) -> Frequencies:
     return merged
 
 
-def merge_observations(parts: Iterable[Observations]) -> Observations:
-    """The observations of consecutive parts of a stream, as one process would have added
-    them: patterns and entities numbered in the order they were first seen."""
+# The table of an Observations in the parts' answers: each entity in the order it was numbered,
+# its key where it is a left entity (a case, which every part may meet), None where it is a right
+# one (a record: each is in one part only, so it needs no key to be told apart).
+EntityTable = list[Hashable | None]
+
+
+def _compact(observations: Observations) -> tuple[Observations, EntityTable]:
+    """A part's observations as sent to the parent: the record keys of its table left out (at
+    national size they were most of what the parent received and held: 100 MB a million)."""
+    table: EntityTable = [
+        key if key[0] == "l" else None  # type: ignore[index]  # ("l" | "r", key), learning's
+        for key in observations._entities
+    ]
+    observations._entities = {}
+    return observations, table
+
+
+def merge_observations(parts: Iterable[tuple[Observations, EntityTable]]) -> Observations:
+    """The observations of consecutive parts of a stream (each with its :func:`_compact`
+    table), as one process would have added them: patterns and entities numbered in the order
+    they were first seen. The merged table keeps only the left entities' keys; the records are
+    numbered, not named (learning reads the numbers only)."""
     merged = Observations()
     # Numbered as Observations.add numbers them (its private table: this is its merge).
-    entities = merged._entities
-    for part in parts:
-        patterns = [merged.patterns.setdefault(p, len(merged.patterns)) for p in part.patterns]
-        numbers = [entities.setdefault(e, len(entities)) for e in part._entities]
+    left_numbers = merged._entities
+    count = 0
+    for part, table in parts:
+        patterns = np.array(
+            [merged.patterns.setdefault(p, len(merged.patterns)) for p in part.patterns],
+            dtype=np.int64,
+        )
+        numbers = np.empty(len(table), dtype=np.int64)
+        for local, key in enumerate(table):
+            if key is None:
+                number = count
+                count += 1
+            else:
+                found = left_numbers.get(key)
+                if found is None:
+                    found = left_numbers[key] = count
+                    count += 1
+                number = found
+            numbers[local] = number
         for source, pairs in part.sources.items():
             into = merged.sources.get(source)
             if into is None:
                 into = merged.sources[source] = type(pairs)()
-            into.pattern.extend(patterns[p] for p in pairs.pattern)
+            into.pattern.frombytes(_renumbered(patterns, pairs.pattern))
             into.offset.extend(pairs.offset)
-            into.left.extend(numbers[e] for e in pairs.left)
-            into.right.extend(numbers[e] for e in pairs.right)
+            into.left.frombytes(_renumbered(numbers, pairs.left))
+            into.right.frombytes(_renumbered(numbers, pairs.right))
             into.sibling_sign.extend(pairs.sibling_sign)
             into.namesake_sign.extend(pairs.namesake_sign)
             into.label.extend(pairs.label)
     return merged
+
+
+def _renumbered(numbers: np.ndarray, local: array[int]) -> bytes:
+    """The merged numbers of a part's local ones, as the bytes of an array("q")."""
+    if not local:
+        return b""
+    return numbers[np.frombuffer(local, dtype=np.int64)].astype(np.int64).tobytes()

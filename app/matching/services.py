@@ -509,6 +509,14 @@ def _score(run_id: int, full: bool, report: Progress) -> _Outcome:
         pair = _pair_key(left, right)
         return pair is None or pair in decided
 
+    def skip_decided_record(left: Hashable, right: Hashable) -> bool:
+        # A case and a record: the pair is (case id, record id), never one entity twice.
+        return (_entity_key(left)[1], _entity_key(right)[1]) in decided
+
+    # Asked of every blocked case-record pair, twice (learning, then scoring): where nobody
+    # has decided a pair yet, not asked at all.
+    record_skip = skip_decided_record if decided else None
+
     collector = _Collector()
     new_record_ids: set[int] = set()
     true_per_case: float | None = None
@@ -519,7 +527,7 @@ def _score(run_id: int, full: bool, report: Progress) -> _Outcome:
         # Each source's m and caps are learnt from its own pairs first, then the prior from
         # the bits they give (app.matching.learning).
         result = _link_records(
-            features.values(), total, explain=True, skip=skip,
+            features.values(), total, explain=True, skip=record_skip,
             progress=lambda seen: report(seen, total), known_true=_confirmed_record_pairs(),
             learn_sources=True, labels=reviewer_labels(),
         )  # fmt: skip
@@ -555,7 +563,7 @@ def _score(run_id: int, full: bool, report: Progress) -> _Outcome:
         # pairs are all here to learn its m, caps and prior from, as a full run would.
         first = [f for f in new_records if str(f.entity.source) not in sources]
         if first:
-            result = _link_new_sources(features.values(), first, skip, freq, prior_bits)
+            result = _link_new_sources(features.values(), first, record_skip, freq, prior_bits)
             collector.add(result.candidates, result.compared)
             learnt_now = _learnt_sources(result.learnt)
             sources = {**sources, **learnt_now}
@@ -571,7 +579,7 @@ def _score(run_id: int, full: bool, report: Progress) -> _Outcome:
                 )
         known = [f for f in new_records if str(f.entity.source) not in learnt_now]
         result = link(
-            features.values(), known, explain=True, skip=skip, frequencies=freq,
+            features.values(), known, explain=True, skip=record_skip, frequencies=freq,
             prior_bits=prior_bits, by_source=by_source,
         )  # fmt: skip
         collector.add(result.candidates, result.compared)
@@ -580,7 +588,7 @@ def _score(run_id: int, full: bool, report: Progress) -> _Outcome:
         if changed:
             done = len(new_records)
             result = _link_records(
-                changed, total - done, explain=True, skip=skip,
+                changed, total - done, explain=True, skip=record_skip,
                 frequencies=freq, progress=lambda seen: report(done + seen, total),
                 prior_bits=prior_bits, by_source=by_source,
             )  # fmt: skip
@@ -614,7 +622,7 @@ def _score(run_id: int, full: bool, report: Progress) -> _Outcome:
 def _link_new_sources(
     cases: Iterable[Features],
     records: list[Features],
-    skip: Callable[[Hashable, Hashable], bool],
+    skip: Callable[[Hashable, Hashable], bool] | None,
     freq: Frequencies,
     kept_prior: float,
 ) -> LinkResult:

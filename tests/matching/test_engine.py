@@ -3,7 +3,9 @@
 import sys
 from pathlib import Path
 
-from app.matching.engine import link
+import pytest
+
+from app.matching.engine import Shard, link
 from app.matching.entities import MatchEntity, from_case, from_record
 from app.matching.scoring import LIKELY, Frequencies
 
@@ -89,3 +91,33 @@ def test_adapters_read_cases_and_records_by_attribute() -> None:
     assert left.aliases == (("Коваль", "Саша", ""),)
     found = link([left], [right]).candidates[left.key]
     assert found[0].score >= LIKELY  # the adoption surname is one of the case's aliases
+
+
+def test_streaming_pauses_the_cycle_collector_and_gives_it_back() -> None:
+    """A million records stream without full collections walking every kept entity; the
+    collector is on again afterwards, also when the stream fails, and stays off if it was."""
+    import gc
+
+    cases = [MatchEntity(key=("case", 1), family_name="Коваленко", given_name="Олена")]
+    states = []
+
+    def records():
+        states.append(gc.isenabled())
+        yield MatchEntity(key=("record", 1), family_name="Коваленко", given_name="Олена")
+
+    def broken():
+        yield from records()
+        raise ValueError("the database went away")
+
+    assert gc.isenabled()
+    Shard(cases).stream(records())
+    assert states == [False] and gc.isenabled()
+    with pytest.raises(ValueError):
+        Shard(cases).stream(broken())
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        Shard(cases).stream(records())
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from app.matching.engine import LinkResult, link
+from app.matching.engine import LinkResult, Shard, link
 from app.matching.entities import MatchEntity, prepare
-from app.matching.parallel import link_parallel, merge_frequencies
+from app.matching.parallel import _compact, link_parallel, merge_frequencies, merge_observations
 from app.matching.scoring import Frequencies
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
@@ -177,3 +177,26 @@ def test_a_run_through_the_database_split_over_processes_finds_the_same(fresh_da
         db.session.remove()
         db.engine.dispose()
     assert multiprocessing.active_children() == []
+
+
+def test_observations_merged_without_record_keys_are_numbered_as_in_one_process(data) -> None:
+    cases, records = data
+    labels = {(cases[0].key, records[3].key): True}
+    whole = Shard(cases)
+    freq = whole.stream(iter(records))
+    whole.freq = freq
+    alone = whole.observations({}, labels)
+    tables = []
+    for part in _parts(records, 3):
+        shard = Shard(cases)
+        shard.stream(part())
+        shard.freq = freq
+        tables.append(_compact(shard.observations({}, labels)))
+    # A part sends the keys of its left entities only, never a record's.
+    assert all(key is None or key[0] == "l" for _obs, table in tables for key in table)
+    merged = merge_observations(tables)
+    assert merged.patterns == alone.patterns
+    assert merged.sources.keys() == alone.sources.keys()
+    for source, pairs in alone.sources.items():
+        assert merged.sources[source] == pairs
+    assert merged._entities == {k: n for k, n in alone._entities.items() if k[0] == "l"}
