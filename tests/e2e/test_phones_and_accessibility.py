@@ -105,6 +105,9 @@ def _visit(page: Page, url: str, viewport: dict) -> None:
 def _shoot(page: Page, name: str, viewport: dict, full_page: bool = True) -> Path:
     Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
     path = Path(SCREENSHOTS) / f"{name}-{viewport['width']}.png"
+    # After a click the heading can be there before the stylesheet is applied; a full-page
+    # shot then measured the unstyled table (1,107 px wide in one CI run on a busy machine).
+    page.wait_for_load_state()
     page.screenshot(path=str(path), full_page=full_page)
     return path
 
