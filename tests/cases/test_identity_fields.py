@@ -8,7 +8,6 @@ import csv
 import io
 import re
 
-import pytest
 from sqlalchemy import select
 
 from app.cases.models import Case
@@ -16,16 +15,6 @@ from app.extensions import db
 from app.records.models import PartnerRecord
 from tests.conftest import csrf_token
 from tests.imports.conftest import import_file
-
-
-@pytest.fixture
-def own_case(make_case):
-    return make_case(owner="caseworker")
-
-
-@pytest.fixture
-def other_case(make_case):
-    return make_case(owner=None)
 
 
 def _edit(client, case_id: int, **fields: str):

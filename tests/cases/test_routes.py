@@ -18,16 +18,6 @@ from app.extensions import db
 from tests.conftest import csrf_token
 
 
-@pytest.fixture
-def own_case(make_case):
-    return make_case(owner="caseworker")
-
-
-@pytest.fixture
-def other_case(make_case):
-    return make_case(owner=None)
-
-
 def _any_token(client):
     html = client.get("/source-lists").get_data(as_text=True)
     match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)

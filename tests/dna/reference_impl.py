@@ -16,6 +16,8 @@ from __future__ import annotations
 import itertools
 import math
 from collections import Counter
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -67,6 +69,21 @@ def founders_probability(alleles_seen: list[str], p: dict[str, float], theta: fl
     for j in range(len(alleles_seen)):
         denominator *= 1 + (j - 1) * theta
     return numerator / denominator
+
+
+def lr_table_for(
+    locus: Any, references: Sequence[tuple[Any, tuple[str, str]]], settings: Any
+) -> list[float]:
+    """:func:`lr_table` for the product's objects (a ``Locus``, (relationship, genotype) pairs
+    and ``Settings``), read by attribute only: nothing of app.dna.kinship is used."""
+    return lr_table(
+        list(locus.alleles),
+        dict(zip(locus.alleles, locus.p, strict=True)),
+        [(str(relationship), genotype) for relationship, genotype in references],
+        settings.theta,
+        settings.mutation_rate,
+        settings.mutation_decay,
+    )
 
 
 def lr_table(

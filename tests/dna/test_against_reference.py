@@ -70,14 +70,7 @@ def test_a_hundred_random_cases_per_seed_agree(seed):
         locus, references, settings = random_case(rng)
         ours = locus_log10_lr(locus, references, settings)
         assert ours is not None
-        theirs = reference_impl.lr_table(
-            list(locus.alleles),
-            dict(zip(locus.alleles, locus.p, strict=True)),
-            [(str(r), g) for r, g in references],
-            settings.theta,
-            settings.mutation_rate,
-            settings.mutation_decay,
-        )
+        theirs = reference_impl.lr_table_for(locus, references, settings)
         for value, expected in zip(ours, theirs, strict=True):
             if expected == 0:
                 assert value == LOG10_FLOOR
@@ -115,14 +108,7 @@ def test_multi_locus_pairs_agree_with_missing_loci_skipped():
                      if marker in r.profile]  # fmt: skip
             if marker not in remains or not typed:
                 continue
-            table = reference_impl.lr_table(
-                list(locus.alleles),
-                dict(zip(locus.alleles, locus.p, strict=True)),
-                typed,
-                settings.theta,
-                settings.mutation_rate,
-                settings.mutation_decay,
-            )
+            table = reference_impl.lr_table_for(locus, typed, settings)
             value = table[reference_impl.genotypes(list(locus.alleles)).index(remains[marker])]
             expected += max(np.log10(value), LOG10_FLOOR) if value > 0 else LOG10_FLOOR
         assert family_log10_lr(remains, family, loci, settings) == pytest.approx(expected, abs=1e-9)

@@ -154,14 +154,7 @@ def test_the_old_code_agrees_with_the_reference_for_the_shapes_left_to_it(monkey
         locus, references, settings = random_case(rng)
         settings = Settings(0.03, settings.mutation_rate, settings.mutation_decay)
         ours = locus_log10_lr(locus, references, settings)
-        theirs = reference_impl.lr_table(
-            list(locus.alleles),
-            dict(zip(locus.alleles, locus.p, strict=True)),
-            [(str(r), g) for r, g in references],
-            settings.theta,
-            settings.mutation_rate,
-            settings.mutation_decay,
-        )
+        theirs = reference_impl.lr_table_for(locus, references, settings)
         expected = [max(math.log10(v), kinship.LOG10_FLOOR) if v > 0 else kinship.LOG10_FLOOR
                     for v in theirs]  # fmt: skip
         assert ours == pytest.approx(expected, abs=1e-9)
@@ -217,8 +210,5 @@ def test_larger_batched_pedigrees_agree_with_the_reference(references):
     settings = Settings(theta=0.03, mutation_rate=0.01, mutation_decay=0.5)
     assert batched_shape(typing_shape(locus, references)[0])
     ours = locus_log10_lr(locus, references, settings)
-    theirs = reference_impl.lr_table(
-        list(alleles), dict(zip(alleles, p, strict=True)), [(str(r), g) for r, g in references],
-        settings.theta, settings.mutation_rate, settings.mutation_decay,
-    )  # fmt: skip
+    theirs = reference_impl.lr_table_for(locus, references, settings)
     assert ours == pytest.approx(np.log10(theirs), abs=1e-9)
