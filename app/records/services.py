@@ -29,6 +29,7 @@ from app.bulk import (
 from app.database import utcnow
 from app.extensions import db
 from app.names.keys import keys_for_names
+from app.records.fields import ADDED_FIELDS
 from app.records.models import (
     NAME_KEY_LENGTH,
     RECORD_FIELDS,
@@ -73,8 +74,10 @@ class RecordRow:
 
 
 def content_hash(values: dict[str, Any], raw: dict[str, str]) -> str:
-    """Hash of what an import writes for a row: equal hashes mean "unchanged"."""
-    payload = json.dumps([values, raw], sort_keys=True, default=str, ensure_ascii=False)
+    """Hash of what an import writes for a row: equal hashes mean "unchanged". An empty field
+    of ADDED_FIELDS is left out, so a row hashes as it did before those fields existed."""
+    hashed = {k: v for k, v in values.items() if v not in ("", None) or k not in ADDED_FIELDS}
+    payload = json.dumps([hashed, raw], sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
