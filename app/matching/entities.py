@@ -33,7 +33,9 @@ __all__ = [
     "from_case",
     "from_record",
     "from_record_row",
+    "place_text_keys",
     "prepare",
+    "unknown_place_keys",
 ]
 
 _SEX = {"male": "m", "female": "f", "m": "m", "f": "f"}
@@ -213,6 +215,12 @@ def _place_part(
         if found:
             oblasts.add(found)
     return frozenset(place_keys), frozenset(oblasts), tuple(place_latin)
+
+
+def place_text_keys(text: str) -> frozenset[str]:
+    """The place keys one place text gives, as :func:`prepare` files them (an explanation
+    finds with it which of a person's places met the other's)."""
+    return _place_part((text,), "")[0]
 
 
 @lru_cache(maxsize=1024)

@@ -51,12 +51,17 @@ from typing import Any, cast
 
 from rapidfuzz.distance import OSA, JaroWinkler
 
-from app.matching.entities import DOCUMENT_NUMBER, Features, unknown_place_keys
+from app.matching.entities import (
+    DOCUMENT_NUMBER,
+    Features,
+    place_text_keys,
+    unknown_place_keys,
+)
 from app.matching.explain import Cap, Code, Flag, Note, Value, age_value, explain_name_pair
 from app.names.given import given_name_keys
-from app.names.places import place_candidates, place_key
+from app.names.places import place_key
 from app.names.surnames import surname_key
-from app.names.text import fold, to_latin_key
+from app.names.text import fold
 
 __all__ = [
     "DEFAULT_PARAMETERS",
@@ -865,23 +870,13 @@ def _explain_names(
         fields.append(FieldResult("given_name", x, y, g_level, note, bits))
 
 
-def _place_text_keys(text: str) -> set[str]:
-    """The place keys one place text gives (as entities.prepare files them)."""
-    keys = set(place_candidates(text))
-    if not keys:
-        skeleton = to_latin_key(text)
-        if skeleton:
-            keys.update(unknown_place_keys(skeleton))
-    return keys
-
-
 def _explain_place(
     a: Features, b: Features, level: str, shared: frozenset[str], bits: float
 ) -> FieldResult:
     places_a, places_b = list(a.entity.places), list(b.entity.places)
     if shared:
-        x = next((p for p in places_a if _place_text_keys(p) & shared), places_a[0])
-        y = next((p for p in places_b if _place_text_keys(p) & shared), places_b[0])
+        x = next((p for p in places_a if place_text_keys(p) & shared), places_a[0])
+        y = next((p for p in places_b if place_text_keys(p) & shared), places_b[0])
         if place_key(x) and place_key(y):
             note = explain_name_pair(y, x, "place")
         elif shared <= {k for s in a.place_latin for k in unknown_place_keys(s)}:
