@@ -206,7 +206,7 @@ def _tables_in_processes(
     work: Sequence[Work], settings: Settings, processes: int
 ) -> Iterator[list[np.ndarray | None]]:
     """_tables of each locus of ``work``, in order, computed by ``processes`` forked processes:
-    process i computes typings i, i + processes, ... of every locus (dealt round, so each gets
+    process i computes units i, i + processes, ... of every locus (dealt round, so each gets
     its share of the costly ones) and sends them locus by locus; they are put back in order.
     Forked, so ``work`` is shared with the processes rather than sent to them."""
     context = multiprocessing.get_context("fork")
