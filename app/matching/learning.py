@@ -42,6 +42,9 @@ pairs (Σ p) garbled given names; the sibling cap stays on when siblings are mor
 garbled names, as the cap then prevents more wrong *likely* calls than it costs right ones.
 Likewise namesakes: pairs whose surname and given name agree and whose dates plainly differ.
 A source too small to tell (fewer than ``MIN_EVIDENCE`` expected true pairs) keeps both caps.
+Where a cap stays, the relatives the EM took for true pairs are taken out again: the pairs at
+the level the cap guards keep only the weight its default m allows, and every field is learnt
+from the weights so corrected (see :func:`_learn_source`).
 """
 
 from __future__ import annotations
@@ -228,21 +231,7 @@ def _learn_source(
         for side in (left, right):
             weights = weights * _best_of_group(side, weights)
         rate = min(max(float(weights.sum()) / n, 1e-9), 0.5)
-        by_column = np.bincount(pattern, weights, minlength=matrix.shape[0]) @ matrix
-        for name in fields:
-            table = default_m[name]
-            seen = sum(by_column[columns[(name, lv)]] for lv in table if (name, lv) in columns)
-            m[name] = {
-                lv: max(
-                    (by_column[columns[(name, lv)]] if (name, lv) in columns else 0.0)
-                    + shrink * prior,
-                    0.0,
-                )
-                / (seen + shrink)
-                for lv, prior in table.items()
-            }
-            m[name] = {lv: max(value, M_FLOOR) for lv, value in m[name].items()}
-    learnt = {name: {lv: float(v) for lv, v in m[name].items()} for name in fields}
+        m.update(_m_step(_counts(pattern, weights, matrix), columns, fields, default_m, shrink))
     expected_true = float(weights.sum())
     # The share of cases whose record is in this source.
     found = min(expected_true / cases, 1.0) if cases else 1.0
@@ -257,10 +246,19 @@ def _learn_source(
     # of a case whose own record is not in the source from that case's true pair with the
     # given name or the date garbled: it counts them as true pairs, and learns m of a plainly
     # different given name or date of 0.1-0.27 where the source garbles 1-2 % (bench/
-    # calibration.py). So where a cap stays on, the m of the level it guards keeps its
-    # default; a namesake with another date then ranks below the person's own record again.
-    for name, kept in ((_GIVEN, sibling_cap), (_DOB, namesake_cap)):
-        if kept and name in learnt:
+    # calibration.py). Nor are those pairs wrong only at the level the cap guards: a namesake
+    # has another father and another place, a sibling is often of the other sex and born in
+    # another year, and counted as true pairs they taught the source's other fields the same
+    # mistake (m of a different patronymic of 0.14-0.22 where the synthetic lists never
+    # garble it). So where a cap stays on, the pairs at the level it guards keep only the
+    # weight the level's default m allows among the source's true pairs, every field is
+    # learnt again from the weights so corrected, and the guarded level keeps its default.
+    kept = [name for name, on in ((_GIVEN, sibling_cap), (_DOB, namesake_cap)) if on]
+    if kept:
+        weights = _discounted(weights, labelled, pattern, matrix, columns, default_m, kept)
+    learnt = _m_step(_counts(pattern, weights, matrix), columns, fields, default_m, shrink)
+    for name in kept:
+        if name in learnt:
             learnt[name] = _with_default_level(learnt[name], default_m[name], _CONFLICT)
     parameters = defaults.with_m(learnt, sibling_cap=sibling_cap, namesake_cap=namesake_cap)
     return LearntSource(
@@ -275,6 +273,73 @@ def _learn_source(
         confirmed=int((label == 1).sum()),
         rejected=int((label == 0).sum()),
     )
+
+
+def _counts(pattern: np.ndarray, weights: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """The expected number of true pairs at each (field, level) column."""
+    result: np.ndarray = np.bincount(pattern, weights, minlength=matrix.shape[0]) @ matrix
+    return result
+
+
+def _m_step(
+    counts: np.ndarray,
+    columns: dict[tuple[str, str], int],
+    fields: Iterable[str],
+    default_m: dict[str, dict[str, float]],
+    shrink: float,
+) -> dict[str, dict[str, float]]:
+    """Each field's m from the expected counts, shrunk towards the defaults (a MAP estimate
+    under a Dirichlet prior of ``shrink`` pseudo-pairs), never below ``M_FLOOR``."""
+    m = {}
+    for name in fields:
+        table = default_m[name]
+        seen = sum(counts[columns[(name, lv)]] for lv in table if (name, lv) in columns)
+        m[name] = {
+            lv: max(
+                float(
+                    max(
+                        (counts[columns[(name, lv)]] if (name, lv) in columns else 0.0)
+                        + shrink * prior,
+                        0.0,
+                    )
+                    / (seen + shrink)
+                ),
+                M_FLOOR,
+            )
+            for lv, prior in table.items()
+        }
+    return m
+
+
+def _discounted(
+    weights: np.ndarray,
+    labelled: np.ndarray,
+    pattern: np.ndarray,
+    matrix: np.ndarray,
+    columns: dict[tuple[str, str], int],
+    default_m: dict[str, dict[str, float]],
+    guarded: Iterable[str],
+) -> np.ndarray:
+    """``weights`` with the unlabelled pairs at the ``_CONFLICT`` level of each ``guarded``
+    field scaled down to the count the default m of that level gives beside the field's other
+    levels: the rest are relatives the EM took for garbled true pairs (see
+    :func:`_learn_source`). A pair a reviewer confirmed keeps its weight."""
+    weights = weights.copy()
+    for name in guarded:
+        column = columns.get((name, _CONFLICT))
+        if column is None:
+            continue
+        counts = _counts(pattern, weights, matrix)
+        others = sum(counts[c] for (f, lv), c in columns.items() if f == name and lv != _CONFLICT)
+        share = default_m[name][_CONFLICT]
+        at_level = matrix[pattern, column] > 0
+        free = at_level & ~labelled
+        fixed = float(weights[at_level & labelled].sum())
+        guessed = float(weights[free].sum())
+        wanted = max(share / (1 - share) * others - fixed, 0.0)
+        if guessed > wanted:
+            weights[free] *= wanted / guessed
+    return weights
 
 
 def _with_default_level(

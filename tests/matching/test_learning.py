@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
 
 from app.matching.engine import link
 from app.matching.entities import MatchEntity, prepare
-from app.matching.learning import SHRINK_PAIRS, Observations, learn
+from app.matching.learning import SHRINK_PAIRS, Observations, _discounted, learn
 from app.matching.scoring import (
     DEFAULT_PARAMETERS,
     M_DOB,
@@ -229,6 +230,42 @@ def test_where_a_cap_stays_the_level_it_guards_keeps_its_default_m():
     lifted = link(*_family_data(siblings=False), learn_sources=True).learnt["list"].parameters
     assert not lifted.sibling_cap
     assert lifted.given["different"] > 2 * DEFAULT_PARAMETERS.given["different"]
+
+
+def test_where_a_cap_stays_the_relatives_teach_no_other_field():
+    """The siblings of cases whose own record is missing, born a year later, are taken for
+    those cases' true pairs; where the sibling cap stays they keep only the weight the default
+    m of a different given name gives, so they no longer teach the source that a true pair's
+    year is often one off (m of 0.11 before, where no true pair here has it)."""
+    cases, records = _family_data(siblings=True)
+    for record in records:
+        if record.key[1] >= 1000:
+            record.dob_year = (record.dob_year or 2010) + 1
+    learnt = link(cases, records, learn_sources=True).learnt["list"].parameters
+    assert learnt.sibling_cap
+    assert learnt.dob["year_off"] <= DEFAULT_PARAMETERS.dob["year_off"]
+    assert learnt.sex["different"] <= DEFAULT_PARAMETERS.sex["different"]
+
+
+def test_only_the_guessed_pairs_at_a_guarded_level_are_discounted():
+    """Two pairs at the level a kept cap guards against 98 true pairs: the default m (0.02)
+    allows two, so nothing moves; with 48 more the unlabelled ones share what is left and a
+    reviewer's confirmed pair keeps its weight."""
+    columns = {("given_name", "same"): 0, ("given_name", "different"): 1}
+    matrix = np.array([[1.0, 0.0], [0.0, 1.0]])
+    default = {"given_name": dict(DEFAULT_PARAMETERS.given)}
+
+    def discounted(same: int, different: int, confirmed: int) -> np.ndarray:
+        pattern = np.array([0] * same + [1] * different)
+        labelled = np.zeros(same + different, dtype=bool)
+        labelled[same : same + confirmed] = True
+        weights = np.ones(same + different)
+        return _discounted(weights, labelled, pattern, matrix, columns, default, ["given_name"])
+
+    assert discounted(98, 2, 0).tolist() == [1.0] * 100
+    weights = discounted(98, 50, 1)
+    assert weights[:99].tolist() == [1.0] * 99
+    assert weights[99:].sum() == pytest.approx(0.02 / 0.98 * 98 - 1)
 
 
 def test_caps_are_lifted_where_a_different_given_name_is_only_noise():
