@@ -371,10 +371,19 @@ def given_names():
 
 
 @bp.app_template_filter()
-def top_notes(candidate: MatchCandidate | QueueRow, n: int = 3) -> list[dict]:
-    """The fields that weighed most (for or against), strongest first."""
+def shown_notes(candidate: MatchCandidate | QueueRow, n: int = 3) -> list[tuple[str, str]]:
+    """The fields that weighed most (for or against), strongest first, each as its CSS class
+    and its note in the reader's language: one call for a row's notes, where the template's
+    three filters and a test per note were a twentieth of the match queue's Python calls."""
     fields = candidate.explanation.get("fields") or []
-    return sorted(fields, key=lambda f: abs(f.get("bits") or 0), reverse=True)[:n]
+    top = sorted(fields, key=lambda f: abs(f.get("bits") or 0), reverse=True)[:n]
+    return [
+        (
+            match_level_class(f.get("level", "")),
+            render_note(f["note"]) if f.get("note") else f.get("level", ""),
+        )
+        for f in top
+    ]
 
 
 bp.add_app_template_filter(render_note, "match_note")
