@@ -24,7 +24,14 @@ from typing import Any
 from babel import Locale
 from babel.dates import format_date as babel_format_date
 from flask import Flask
-from flask_babel import LazyString, format_date, format_datetime, format_percent, get_locale
+from flask_babel import (
+    LazyString,
+    format_date,
+    format_datetime,
+    format_percent,
+    get_locale,
+    to_user_timezone,
+)
 from flask_babel import lazy_gettext as _l
 
 from app.dates import DateWarning, PartialDate, WarningCode
@@ -77,7 +84,9 @@ def format_day(value: date | PartialDate | str | None) -> str:
         except ValueError:
             return value
     if isinstance(value, datetime):
-        return format_date(value, _patterns()[0])  # the day where the reader is
+        # The day where the reader is (as Flask-Babel's format_date rebases it), then worded as
+        # any calendar day, once per process: lists show a moment a row (the last activity).
+        return _calendar_day(to_user_timezone(value).date(), _patterns()[0])
     if isinstance(value, date):
         return _calendar_day(value, _patterns()[0])
     return _partial_day(value, get_locale())

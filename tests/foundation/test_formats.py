@@ -158,3 +158,26 @@ def test_a_stored_iso_date_is_worded_once_per_language(app, locale):
 def format_day_in(app, locale: str, day: date) -> str:
     with app.test_request_context(), force_locale(locale):
         return format_day(day)
+
+
+@pytest.mark.parametrize("locale", ["uk", "en"])
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 11, 30, 23, 59, 59, tzinfo=UTC),
+        datetime(2026, 6, 1, 0, 0, tzinfo=UTC),
+        datetime(2026, 3, 29, 0, 59),  # naive: taken as UTC, as Flask-Babel takes it
+    ],
+)
+def test_a_moment_is_worded_as_flask_babel_words_its_day(app, locale, moment):
+    """format_day of a datetime (the lists' last activity) words its day where the reader is
+    (the configured time zone) through the per-process cache, with Flask-Babel's words."""
+    from flask_babel import format_date
+
+    from app.formats import PATTERNS, _worded_day
+
+    with app.test_request_context(), force_locale(locale):
+        first = format_day(moment)
+        hits = _worded_day.cache_info().hits
+        assert format_day(moment) == first == format_date(moment, PATTERNS[locale][0])
+        assert _worded_day.cache_info().hits == hits + 1
