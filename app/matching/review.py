@@ -24,7 +24,7 @@ from typing import Any, ClassVar, cast
 
 from flask_babel import gettext as _
 from sqlalchemy import CursorResult, Select, bindparam, or_, select, update
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from app.auth.models import User
 from app.auth.permissions import Permission
@@ -223,7 +223,7 @@ def case_candidates(case: Case) -> list[MatchCandidate]:
             select(MatchCandidate)
             .where(or_(MatchCandidate.case_id == case.id, MatchCandidate.other_case_id == case.id))
             .options(
-                selectinload(MatchCandidate.record).joinedload(PartnerRecord.source),
+                joinedload(MatchCandidate.record).joinedload(PartnerRecord.source),
                 selectinload(MatchCandidate.case),
                 selectinload(MatchCandidate.other_case),
             )

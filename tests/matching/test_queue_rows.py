@@ -186,3 +186,23 @@ def test_only_a_supervisor_sees_the_queues(request, three, who, path):
     response = request.getfixturevalue(who).get(path)
     assert response.status_code == 403
     assert "Тестенко" not in response.get_data(as_text=True)
+
+
+def test_a_cases_candidates_come_with_their_records_and_sources_in_one_statement(app, three):
+    """The case page's candidates (app.matching.review.case_candidates): the records and their
+    sources are joined to the candidates, not read by a statement of their own."""
+    from app.matching.review import case_candidates
+
+    with app.app_context():
+        case = db.session.get(Case, three["case"])
+        seen, stop = _statements(app)
+        try:
+            candidates = case_candidates(case)
+            names = [(c.record.display_name, c.record.source.name) for c in candidates if c.record]
+        finally:
+            stop()
+    assert [c.id for c in candidates] == [three["pair"], three["plain"]]
+    assert names == [("Тестенко Іван", "Evacuation register (test)")]
+    selects = [s for s in seen if s.startswith("SELECT")]
+    assert "JOIN partner_record" in selects[0] and "JOIN partner_source" in selects[0]
+    assert not any("partner_record" in s for s in selects[1:]), selects
