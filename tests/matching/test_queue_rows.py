@@ -206,3 +206,22 @@ def test_a_cases_candidates_come_with_their_records_and_sources_in_one_statement
     selects = [s for s in seen if s.startswith("SELECT")]
     assert "JOIN partner_record" in selects[0] and "JOIN partner_source" in selects[0]
     assert not any("partner_record" in s for s in selects[1:]), selects
+
+
+def test_a_queue_row_writes_what_the_shared_macros_write(app, supervisor, three):
+    """candidate_table writes the score, band, notes and status out (for speed): the same
+    markup as the macros the case page and the answers page call."""
+    html = supervisor.get("/matches?band=all").get_data(as_text=True)
+    with app.test_request_context(), app.app_context():
+        from flask import render_template_string
+
+        (row,) = queue_rows([three["plain"]])
+        pieces = render_template_string(
+            '{% from "matching/_macros.html" import score, band_badge, status_badge, notes'
+            " with context %}"
+            "{{ score(c) }}|{{ band_badge(c) }}|{{ status_badge(c.status) }}|{{ notes(c) }}",
+            c=row,
+        ).split("|")
+    squeezed = re.sub(r">\s+<", "><", html)
+    for piece in pieces:
+        assert re.sub(r">\s+<", "><", piece.strip()) in squeezed, piece
