@@ -24,7 +24,14 @@ from typing import Any
 from babel import Locale
 from babel.dates import format_date as babel_format_date
 from flask import Flask
-from flask_babel import LazyString, format_date, format_datetime, format_percent, get_locale
+from flask_babel import (
+    LazyString,
+    format_date,
+    format_datetime,
+    format_percent,
+    get_locale,
+    to_user_timezone,
+)
 from flask_babel import lazy_gettext as _l
 
 from app.dates import DateWarning, PartialDate, WarningCode
@@ -58,8 +65,8 @@ PATTERNS: dict[str, tuple[str, str, str]] = {
 }
 
 
-def _patterns() -> tuple[str, str, str]:
-    locale = get_locale()
+def _patterns(locale: Locale | None = None) -> tuple[str, str, str]:
+    locale = locale or get_locale()
     return PATTERNS.get(locale.language if locale else "en", PATTERNS["en"])
 
 
@@ -69,28 +76,47 @@ def format_day(value: date | PartialDate | str | None) -> str:
     if value is None or value == "":
         return ""
     if isinstance(value, str):
+        locale = get_locale()
+        if locale is not None:
+            return _worded_iso_day(value, locale)
         try:
             return format_day(PartialDate.from_iso(value))
         except ValueError:
             return value
     if isinstance(value, datetime):
-        return format_date(value, _patterns()[0])  # the day where the reader is
+        # The day where the reader is (as Flask-Babel's format_date rebases it), then worded as
+        # any calendar day, once per process: lists show a moment a row (the last activity).
+        return _calendar_day(to_user_timezone(value).date(), _patterns()[0])
     if isinstance(value, date):
         return _calendar_day(value, _patterns()[0])
+    return _partial_day(value, get_locale())
+
+
+def _partial_day(value: PartialDate, locale: Locale | None) -> str:
     if value.year is None:
         return ""
     if value.month is None:
         return str(value.year)
-    day_pattern, month_pattern, _moment = _patterns()
+    day_pattern, month_pattern, _moment = _patterns(locale)
     if value.day is None:
-        return _calendar_day(date(value.year, value.month, 1), month_pattern)
-    return _calendar_day(date(value.year, value.month, value.day), day_pattern)
+        return _calendar_day(date(value.year, value.month, 1), month_pattern, locale)
+    return _calendar_day(date(value.year, value.month, value.day), day_pattern, locale)
 
 
-def _calendar_day(day: date, pattern: str) -> str:
+@lru_cache(maxsize=8192)
+def _worded_iso_day(text: str, locale: Locale) -> str:
+    """Each stored ISO date (a date of birth, "2014-03") worded once per process and language:
+    the match queue shows about 45 a page, each parsed and checked again before."""
+    try:
+        return _partial_day(PartialDate.from_iso(text), locale)
+    except ValueError:
+        return text
+
+
+def _calendar_day(day: date, pattern: str, locale: Locale | None = None) -> str:
     """A calendar day (no time of day, so no time zone) in ``pattern``, as Flask-Babel's
     ``format_date(day, pattern, rebase=False)`` writes it in the reader's locale."""
-    locale = get_locale()
+    locale = locale or get_locale()
     if locale is None:  # outside a request: Flask-Babel's own default
         return format_date(day, pattern, rebase=False)
     return _worded_day(day, pattern, locale)

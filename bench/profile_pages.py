@@ -126,7 +126,12 @@ def main() -> int:
             "contact-channel": "phone", "contact-outcome": "Called the mother; no news yet.",
         })  # fmt: skip
 
+    anonymous = app.test_client()
     pages = {
+        # The cost every page shares: the sign-in page (nobody signed in: the server's ceiling
+        # in national.py) and the smallest page of a signed-in user (session, user, layout).
+        "sign-in page": lambda: anonymous.get("/login"),
+        "account": lambda: client.get("/account"),
         "my cases": lambda: client.get("/my-cases"),
         "queues": lambda: client.get("/queues"),
         "case list filter+sort": lambda: client.get(

@@ -16,7 +16,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from app.audit.models import AuditAction
 from app.audit.services import record, record_list_read
@@ -37,17 +36,19 @@ from app.matching.notes import render_capped, render_date, render_note, render_v
 from app.matching.quality import reviewed_precision
 from app.matching.review import (
     MatchError,
+    QueueRow,
     approval_queue,
     band_holds,
     can_review,
     can_see,
     confirm,
     decide,
+    queue_rows,
     queue_sort,
     reject,
     review_queue,
 )
-from app.records.models import PartnerRecord, PartnerSource
+from app.records.models import PartnerSource
 from app.sqlite import reads_only_from_here
 from app.web import database_int, flash_form_errors, safe_local_url
 
@@ -217,21 +218,22 @@ def decide_candidate(candidate_id: int):
     return _back(candidate)
 
 
-def _record_candidates_read(page) -> None:
-    """The cases and records a page of candidates names, for the audit trail."""
+def _queue_page(query, **kwargs):
+    """A page of a queue of candidates as :class:`~app.matching.review.QueueRow`: the page's
+    ids in the queue's order, then their rows in one statement, with the read recorded for
+    the audit trail (the cases and records the page names)."""
+    page = db.paginate(
+        query.with_only_columns(MatchCandidate.id),
+        per_page=current_app.config["PER_PAGE"],
+        error_out=False,
+        **kwargs,
+    )
+    page.items = queue_rows(page.items)
     record_list_read(
-        *(candidate.case for candidate in page.items),
-        *(candidate.other_case or candidate.record for candidate in page.items),
+        *(row.case for row in page.items),
+        *(row.other_case or row.record for row in page.items),
     )
-
-
-def _with_counterparts(query):
-    return query.options(
-        selectinload(MatchCandidate.case),
-        selectinload(MatchCandidate.other_case),
-        selectinload(MatchCandidate.record).selectinload(PartnerRecord.source),
-        selectinload(MatchCandidate.reviewed_by),
-    )
+    return page
 
 
 @bp.route("/matches")
@@ -278,15 +280,9 @@ def queue():
             for row_status, likely, n in by_band
             if row_status == status and band_holds(band, likely)
         )
-    page = db.paginate(
-        _with_counterparts(query),
-        per_page=current_app.config["PER_PAGE"],
-        error_out=False,
-        count=total is None,
-    )
+    page = _queue_page(query, count=total is None)
     if total is not None:
         page.total = total
-    _record_candidates_read(page)
     return render_template("matching/queue.html", form=form, page=page, counts=counts, sort=sort)
 
 
@@ -294,12 +290,7 @@ def queue():
 @require(Permission.MATCH_APPROVE, reads_only=True)
 def approvals():
     """Caseworkers' confirmations waiting for a supervisor, oldest first."""
-    page = db.paginate(
-        _with_counterparts(approval_queue()),
-        per_page=current_app.config["PER_PAGE"],
-        error_out=False,
-    )
-    _record_candidates_read(page)
+    page = _queue_page(approval_queue())
     return render_template("matching/approvals.html", page=page, form=MatchDecisionForm())
 
 
@@ -380,10 +371,19 @@ def given_names():
 
 
 @bp.app_template_filter()
-def top_notes(candidate: MatchCandidate, n: int = 3) -> list[dict]:
-    """The fields that weighed most (for or against), strongest first."""
+def shown_notes(candidate: MatchCandidate | QueueRow, n: int = 3) -> list[tuple[str, str]]:
+    """The fields that weighed most (for or against), strongest first, each as its CSS class
+    and its note in the reader's language: one call for a row's notes, where the template's
+    three filters and a test per note were a twentieth of the match queue's Python calls."""
     fields = candidate.explanation.get("fields") or []
-    return sorted(fields, key=lambda f: abs(f.get("bits") or 0), reverse=True)[:n]
+    top = sorted(fields, key=lambda f: abs(f.get("bits") or 0), reverse=True)[:n]
+    return [
+        (
+            match_level_class(f.get("level", "")),
+            render_note(f["note"]) if f.get("note") else f.get("level", ""),
+        )
+        for f in top
+    ]
 
 
 bp.add_app_template_filter(render_note, "match_note")

@@ -1,4 +1,5 @@
 import contextlib
+import gc
 import secrets
 import sqlite3
 import threading
@@ -36,8 +37,34 @@ def test_production_accepts_long_random_secret():
         (config.ProductionConfig,),
         {"SECRET_KEY": secrets.token_hex(16), "SQLALCHEMY_DATABASE_URI": "sqlite://"},
     )
-    application = create_app(settings)
+    try:
+        application = create_app(settings)
+    finally:
+        gc.unfreeze()  # what production froze at start (below): not kept for the whole suite
     assert application.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_production_keeps_its_start_up_out_of_the_collectors_passes():
+    """app.factory._freeze_start_up (issue 9 item 4): a production app moves what it loaded to
+    the collector's permanent generation; other configurations leave the collector alone."""
+    gc.unfreeze()
+    create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert gc.get_freeze_count() == 0
+    settings = type(
+        "P",
+        (config.ProductionConfig,),
+        {"SECRET_KEY": secrets.token_hex(16), "SQLALCHEMY_DATABASE_URI": "sqlite://"},
+    )
+    try:
+        create_app(settings)
+        frozen = gc.get_freeze_count()
+    finally:
+        gc.unfreeze()
+    assert frozen > 10_000
+    garbage = [[]]
+    garbage[0].append(garbage)  # a cycle made after start-up is still collected
+    del garbage
+    assert gc.collect() >= 1
 
 
 @pytest.mark.parametrize(

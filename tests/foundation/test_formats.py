@@ -115,7 +115,7 @@ def test_a_day_is_worded_once_and_as_flask_babel_words_it(app, locale):
     the same text as Flask-Babel's format_date, in the language of the request that asks."""
     from flask_babel import format_date
 
-    from app.formats import PATTERNS, _worded_day
+    from app.formats import PATTERNS, _worded_day, _worded_iso_day
 
     days = [date(2014, 3, 5), date(1999, 12, 31), date(2024, 2, 29), date(2026, 1, 1)]
     with app.test_request_context(), force_locale(locale):
@@ -125,6 +125,7 @@ def test_a_day_is_worded_once_and_as_flask_babel_words_it(app, locale):
             assert format_day(PartialDate(day.year, day.month)) == format_date(
                 day.replace(day=1), month_pattern, rebase=False
             )
+        _worded_iso_day.cache_clear()  # else the ISO text may be worded already, whole
         hits = _worded_day.cache_info().hits
         assert format_day(days[0]) == format_day("2014-03-05")
         assert _worded_day.cache_info().hits == hits + 2
@@ -133,6 +134,50 @@ def test_a_day_is_worded_once_and_as_flask_babel_words_it(app, locale):
     assert other != format_day_in(app, locale, days[0])
 
 
+@pytest.mark.parametrize("locale", ["uk", "en"])
+def test_a_stored_iso_date_is_worded_once_per_language(app, locale):
+    """format_day keeps each ISO text it has worded, per language (app.formats._worded_iso_day):
+    the same words as the partial date it stands for, text that is no date as written, and a
+    reader of the other language gets theirs."""
+    from app.formats import _worded_iso_day
+
+    texts = ["2014-03-05", "2014-03", "2014", "about 2014", "2014-02-30", " 1999-12-31 "]
+    with app.test_request_context(), force_locale(locale):
+        first = [format_day(text) for text in texts]
+        hits = _worded_iso_day.cache_info().hits
+        assert [format_day(text) for text in texts] == first
+        assert _worded_iso_day.cache_info().hits == hits + len(texts)
+        assert first[0] == format_day(PartialDate(2014, 3, 5))
+        assert first[1] == format_day(PartialDate(2014, 3))
+        assert first[2:5] == ["2014", "about 2014", "2014-02-30"]
+        assert first[5] == format_day(date(1999, 12, 31))
+    with app.test_request_context(), force_locale("uk" if locale == "en" else "en"):
+        assert format_day("2014-03-05") != first[0]
+
+
 def format_day_in(app, locale: str, day: date) -> str:
     with app.test_request_context(), force_locale(locale):
         return format_day(day)
+
+
+@pytest.mark.parametrize("locale", ["uk", "en"])
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 11, 30, 23, 59, 59, tzinfo=UTC),
+        datetime(2026, 6, 1, 0, 0, tzinfo=UTC),
+        datetime(2026, 3, 29, 0, 59),  # naive: taken as UTC, as Flask-Babel takes it
+    ],
+)
+def test_a_moment_is_worded_as_flask_babel_words_its_day(app, locale, moment):
+    """format_day of a datetime (the lists' last activity) words its day where the reader is
+    (the configured time zone) through the per-process cache, with Flask-Babel's words."""
+    from flask_babel import format_date
+
+    from app.formats import PATTERNS, _worded_day
+
+    with app.test_request_context(), force_locale(locale):
+        first = format_day(moment)
+        hits = _worded_day.cache_info().hits
+        assert format_day(moment) == first == format_date(moment, PATTERNS[locale][0])
+        assert _worded_day.cache_info().hits == hits + 1

@@ -71,3 +71,36 @@ def test_wtforms_messages_are_translated_from_a_catalogue_read_once(app):
     assert refused("en") == ["Not a valid choice."]
     assert refused("uk") == ["Недійсний варіант."]
     assert _wtforms_catalogue.cache_info().misses == 2
+
+
+def test_the_babel_context_is_flask_babels_own_namespace(app):
+    """app.extensions._babel_context stands in for Flask-Babel's _get_current_context (issue 9
+    item 4): the same namespace in a request and in a bare application context, a new one for
+    each context, and None outside any."""
+    import flask_babel
+
+    from app.extensions import _babel_context, flask_babels_own_context
+
+    assert flask_babel._get_current_context is _babel_context
+    assert _babel_context() is None
+    assert flask_babels_own_context() is None
+    seen = []
+    with app.test_request_context():
+        first = _babel_context()
+        assert first is not None
+        assert flask_babels_own_context() is first
+        assert _babel_context() is first
+        seen.append(first)
+    with app.app_context():
+        own = flask_babels_own_context()
+        assert own is not None and _babel_context() is own
+        seen.append(own)
+    assert seen[0] is not seen[1]
+
+
+def test_a_catalogue_found_in_one_request_is_not_seen_by_the_next(app):
+    with app.test_request_context(headers={"Accept-Language": "uk"}):
+        assert gettext("Cases") == "Справи"
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert gettext("Cases") == "Cases"
+        assert str(lazy_gettext("Cases")) == "Cases"

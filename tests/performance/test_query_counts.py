@@ -412,6 +412,34 @@ def test_the_case_page_runs_as_many_statements_for_5_events_as_for_50(
     assert large == small, f"{small} statements for 5 events, {large} for 50"
 
 
+def test_an_activity_stream_without_notes_or_contacts_asks_for_none(
+    app: Flask, users: dict[str, int]
+) -> None:
+    """case_activity reads the notes and the contacts its events name only when they name
+    some: a case's first events (created, assigned) are one statement, a note adds one."""
+    from app.cases.services import add_note, case_activity
+
+    with app.app_context():
+        worker = db.session.get_one(User, users["caseworker"])
+        case = factories.make_case(worker, assigned_to=worker)
+        db.session.commit()
+        db.session.refresh(case)  # the commit expired it: not what is counted
+        with _statements(app) as statements:
+            quiet = case_activity(case)
+        selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+        assert len(selects) == 1, _first_lines(selects)
+        add_note(case, worker, "Called the school; no answer.")
+        db.session.commit()
+        db.session.refresh(case)
+        with _statements(app) as statements:
+            noted = case_activity(case)
+        selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+        assert len(selects) == 2, _first_lines(selects)
+    assert [item.note for item in quiet.items] == [None] * len(quiet.items)
+    assert noted.items[0].note is not None
+    assert noted.items[0].note.body == "Called the school; no answer."
+
+
 @pytest.mark.parametrize(
     ("who", "path", "view_module"),
     [

@@ -1,0 +1,227 @@
+"""The match queue and the approvals page read their rows as plain values (issue 9 item 4):
+the same words as the ORM objects gave, in the queue's order, in one statement, read anew on
+every page (nothing kept between requests)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import event
+
+from app.auth.models import User
+from app.cases.models import Case
+from app.extensions import db
+from app.matching.models import MatchCandidate
+from app.matching.review import QueueRow, queue_rows
+from app.records.models import PartnerRecord
+from tests.matching.conftest import make_candidate, make_record
+
+ROW = re.compile(r'<tr data-candidate="(\d+)"')
+
+
+@pytest.fixture
+def three(app, make_case, users):
+    """A record candidate, a reviewed one (awaiting approval) and a duplicate pair."""
+    case_id = make_case(owner="caseworker")
+    nameless_id = make_case(owner="caseworker", family_name="", given_name="", patronymic="")
+    twin_id = make_case(owner="caseworker", given_name="Сашко")
+    with app.app_context():
+        record = make_record(family_name="Тестенко", given_name="Іван", patronymic="")
+        plain = make_candidate(case_id, record.id, score=0.91)
+        reviewed = make_candidate(
+            nameless_id,
+            make_record(family_name="", given_name="", external_id="EXT-7").id,
+            score=0.93,
+            status="awaiting_approval",
+            reviewed_by_id=users["caseworker"],
+            review_reason="Same mother, same village.",
+        )
+        pair = make_candidate(case_id, other_case_id=twin_id, score=0.95)
+        db.session.commit()
+        return {
+            "case": case_id,
+            "nameless": nameless_id,
+            "twin": twin_id,
+            "record": record.id,
+            "plain": plain.id,
+            "reviewed": reviewed.id,
+            "pair": pair.id,
+        }
+
+
+def _statements(app):
+    seen: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def note(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    return seen, lambda: event.remove(engine, "before_cursor_execute", note)
+
+
+def test_queue_rows_name_both_sides_as_the_orm_objects_do(app, three):
+    with app.app_context():
+        ids = [three["pair"], three["reviewed"], three["plain"]]
+        rows = queue_rows(ids)
+        assert [row.id for row in rows] == ids  # the order asked for, not the table's
+        for row in rows:
+            candidate = db.session.get(MatchCandidate, row.id)
+            assert row.case.id == candidate.case_id
+            assert row.case.case_number == candidate.case.case_number
+            assert row.case.display_name == candidate.case.display_name
+            assert (row.score, row.likely, row.band) == (
+                candidate.score,
+                candidate.likely,
+                candidate.band,
+            )
+            assert row.explanation == candidate.explanation
+            assert (row.status, row.review_reason) == (candidate.status, candidate.review_reason)
+            if candidate.record is not None:
+                assert row.record is not None and row.other_case is None
+                assert row.record.id == candidate.record.id
+                assert row.record.display_name == candidate.record.display_name
+                assert row.record.source.name == candidate.record.source.name
+            else:
+                assert row.record is None and row.other_case is not None
+                assert row.other_case.case_number == candidate.other_case.case_number
+                assert row.other_case.display_name == candidate.other_case.display_name
+            if candidate.reviewed_by is not None:
+                assert row.reviewed_by is not None
+                assert row.reviewed_by.name == candidate.reviewed_by.name
+            else:
+                assert row.reviewed_by is None
+
+
+def test_a_nameless_case_and_record_are_named_by_their_number_and_external_id(app, three):
+    with app.app_context():
+        (row,) = queue_rows([three["reviewed"]])
+        case = db.session.get(Case, three["nameless"])
+        assert row.case.display_name == case.case_number
+        assert row.record is not None and row.record.display_name == "EXT-7"
+
+
+def test_queue_rows_of_no_ids_read_nothing_and_unknown_ids_are_left_out(app, three):
+    seen, stop = _statements(app)
+    try:
+        with app.app_context():
+            assert queue_rows([]) == []
+            assert seen == []
+            rows = queue_rows([three["plain"], 10**9])
+    finally:
+        stop()
+    assert [row.id for row in rows] == [three["plain"]]
+    assert len([s for s in seen if s.startswith("SELECT")]) == 1  # (the test's savepoints aside)
+
+
+def test_the_shown_sides_carry_what_the_audit_trail_records(app, three):
+    with app.app_context():
+        (row,) = queue_rows([three["plain"]])
+    assert isinstance(row, QueueRow)
+    assert (row.case.__tablename__, row.case.id) == (Case.__tablename__, three["case"])
+    assert row.record is not None
+    shown = (row.record.__tablename__, row.record.id)
+    assert shown == (PartnerRecord.__tablename__, three["record"])
+
+
+def test_the_queue_shows_both_sides_the_band_and_the_notes(supervisor, three):
+    html = supervisor.get("/matches?band=all").get_data(as_text=True)
+    assert ROW.findall(html) == [str(three["pair"]), str(three["plain"])]  # best first
+    assert "Тестенко Іван" in html
+    assert "Evacuation register (test)" in html
+    assert "possible duplicate" in html
+    assert 'data-band="likely"' in html
+    assert 'class="match-notes small"' in html
+
+
+def test_the_approvals_page_shows_who_confirmed_and_why(app, supervisor, users, three):
+    html = supervisor.get("/matches/approvals").get_data(as_text=True)
+    assert ROW.findall(html) == [str(three["reviewed"])]
+    with app.app_context():
+        name = db.session.get(User, users["caseworker"]).name
+    assert name in html
+    assert "Same mother, same village." in html
+    assert "EXT-7" in html
+
+
+def test_a_renamed_case_shows_its_new_name_on_the_next_page(app, supervisor, three):
+    """Rows are read for each page: no copy of a name outlives a change."""
+    with app.app_context():
+        before = db.session.get(Case, three["case"]).display_name
+    assert before in supervisor.get("/matches?band=all").get_data(as_text=True)
+    with app.app_context():
+        db.session.get(Case, three["case"]).family_name = "Перейменко"
+        db.session.get(PartnerRecord, three["record"]).family_name = "Новенко"
+        db.session.commit()
+    html = supervisor.get("/matches?band=all").get_data(as_text=True)
+    assert "Перейменко" in html
+    assert before not in html
+    assert "Новенко Іван" in html
+
+
+@pytest.mark.parametrize("path", ["/matches?band=all", "/matches/approvals"])
+def test_a_queue_page_reads_its_rows_in_one_statement_whatever_their_number(
+    app, supervisor, make_match, path
+):
+    def count() -> int:
+        seen, stop = _statements(app)
+        try:
+            assert supervisor.get(path).status_code == 200
+        finally:
+            stop()
+        return len(seen)
+
+    make_match(status="awaiting_approval")
+    one = count()
+    for _ in range(6):
+        make_match(status="awaiting_approval")
+    assert count() == one
+
+
+@pytest.mark.parametrize("who", ["caseworker", "other_caseworker", "admin"])
+@pytest.mark.parametrize("path", ["/matches", "/matches/approvals"])
+def test_only_a_supervisor_sees_the_queues(request, three, who, path):
+    response = request.getfixturevalue(who).get(path)
+    assert response.status_code == 403
+    assert "Тестенко" not in response.get_data(as_text=True)
+
+
+def test_a_cases_candidates_come_with_their_records_and_sources_in_one_statement(app, three):
+    """The case page's candidates (app.matching.review.case_candidates): the records and their
+    sources are joined to the candidates, not read by a statement of their own."""
+    from app.matching.review import case_candidates
+
+    with app.app_context():
+        case = db.session.get(Case, three["case"])
+        seen, stop = _statements(app)
+        try:
+            candidates = case_candidates(case)
+            names = [(c.record.display_name, c.record.source.name) for c in candidates if c.record]
+        finally:
+            stop()
+    assert [c.id for c in candidates] == [three["pair"], three["plain"]]
+    assert names == [("Тестенко Іван", "Evacuation register (test)")]
+    selects = [s for s in seen if s.startswith("SELECT")]
+    assert "JOIN partner_record" in selects[0] and "JOIN partner_source" in selects[0]
+    assert not any("partner_record" in s for s in selects[1:]), selects
+
+
+def test_a_queue_row_writes_what_the_shared_macros_write(app, supervisor, three):
+    """candidate_table writes the score, band, notes and status out (for speed): the same
+    markup as the macros the case page and the answers page call."""
+    html = supervisor.get("/matches?band=all").get_data(as_text=True)
+    with app.test_request_context(), app.app_context():
+        from flask import render_template_string
+
+        (row,) = queue_rows([three["plain"]])
+        pieces = render_template_string(
+            '{% from "matching/_macros.html" import score, band_badge, status_badge, notes'
+            " with context %}"
+            "{{ score(c) }}|{{ band_badge(c) }}|{{ status_badge(c.status) }}|{{ notes(c) }}",
+            c=row,
+        ).split("|")
+    squeezed = re.sub(r">\s+<", "><", html)
+    for piece in pieces:
+        assert re.sub(r">\s+<", "><", piece.strip()) in squeezed, piece
