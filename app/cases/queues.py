@@ -178,3 +178,12 @@ def count(query: Select) -> int:
     return db.session.execute(
         select(func.count()).select_from(query.order_by(None).subquery())
     ).scalar_one()
+
+
+def counts(*queries: Select) -> tuple[int, ...]:
+    """The number of rows of each query, in one statement: ``count`` for several."""
+    totals = [
+        select(func.count()).select_from(query.order_by(None).subquery()).scalar_subquery()
+        for query in queries
+    ]
+    return tuple(db.session.execute(select(*totals)).one())

@@ -741,24 +741,24 @@ def supervisor_home():
     stale_sort = parse_sort(
         request.args.get("stale_sort"), queues.CASE_SORTS, queues.DEFAULT_STALE_SORT
     )
-    unassigned = db.paginate(
-        queues.unassigned_cases(unassigned_sort),
-        per_page=per_page,
-        error_out=False,
-        page=request.args.get("unassigned_page", 1, type=int),
+    # The three lists' totals in one statement (count=False: not one each), a round trip
+    # being what most of their cost is on PostgreSQL once each count reads an index.
+    listed = {
+        "unassigned": queues.unassigned_cases(unassigned_sort),
+        "stale": queues.stale_cases(days, stale_sort),
+        "pending": queues.pending_transitions(),
+    }
+    unassigned, stale, pending = (
+        db.paginate(
+            query,
+            per_page=per_page,
+            error_out=False,
+            page=request.args.get(f"{name}_page", 1, type=int),
+            count=False,
+        )
+        for name, query in listed.items()
     )
-    stale = db.paginate(
-        queues.stale_cases(days, stale_sort),
-        per_page=per_page,
-        error_out=False,
-        page=request.args.get("stale_page", 1, type=int),
-    )
-    pending = db.paginate(
-        queues.pending_transitions(),
-        per_page=per_page,
-        error_out=False,
-        page=request.args.get("pending_page", 1, type=int),
-    )
+    unassigned.total, stale.total, pending.total = queues.counts(*listed.values())
     record_list_read(
         *unassigned.items, *stale.items, *(transition.case for transition in pending.items)
     )

@@ -198,3 +198,35 @@ def test_a_search_by_a_lists_own_number_reads_its_index(app: Flask) -> None:
             db.session.execute(text("SET LOCAL enable_seqscan = off"))
             plan = "\n".join(db.session.scalars(text(f"EXPLAIN {compiled}")))
         assert "ix_case_record_external_id" in plan, plan
+
+
+def test_counts_counts_each_query_as_count_does(app: Flask, users: dict[str, int]) -> None:
+    from app.cases import queues
+
+    with app.app_context():
+        actor = db.session.get_one(User, users["supervisor"])
+        worker = db.session.get_one(User, users["caseworker"])
+        for n in range(3):
+            factories.make_case(actor, assigned_to=worker if n == 0 else None)
+        db.session.flush()
+        listed = [queues.unassigned_cases(), queues.stale_cases(0), queues.pending_transitions()]
+        assert queues.counts(*listed) == tuple(queues.count(query) for query in listed)
+        assert queues.counts(*listed)[0] == 2
+
+
+def test_the_queues_count_their_three_lists_in_one_statement(
+    app: Flask, supervisor: FlaskClient, users: dict[str, int]
+) -> None:
+    """Their totals, as the cards and headings show them, and the pager's pages from them."""
+    with app.app_context():
+        actor = db.session.get_one(User, users["supervisor"])
+        for _ in range(12):  # two pages of ten
+            factories.make_case(actor)
+        db.session.commit()
+    with _statements(app) as statements:
+        html = supervisor.get("/queues").get_data(as_text=True)
+    assert 'data-testid="count-unassigned">12<' in html
+    assert "unassigned_page=2" in html
+    counts = [s for s in statements if s.startswith("SELECT count(*)") and "case_record" in s]
+    together = [s for s in statements if s.startswith("SELECT (SELECT count(*)")]
+    assert counts == [] and len(together) == 1
