@@ -230,3 +230,19 @@ def test_the_queues_count_their_three_lists_in_one_statement(
     counts = [s for s in statements if s.startswith("SELECT count(*)") and "case_record" in s]
     together = [s for s in statements if s.startswith("SELECT (SELECT count(*)")]
     assert counts == [] and len(together) == 1
+
+
+def test_the_case_page_asks_for_no_notes_or_contacts_when_its_stream_names_none(
+    app: Flask, supervisor: FlaskClient, users: dict[str, int]
+) -> None:
+    """A new case's stream is its "created" event: no statement with an empty IN."""
+    with app.app_context():
+        case = factories.make_case(db.session.get_one(User, users["supervisor"]))
+        db.session.commit()
+        case_id = case.id
+    with _statements(app) as statements:
+        assert supervisor.get(f"/cases/{case_id}").status_code == 200
+    assert not [s for s in statements if "1 != 1" in s]
+    # The contacts section reads the case's contacts (one statement); the stream none.
+    assert len([s for s in statements if s.startswith("SELECT contact_log.")]) == 1
+    assert not [s for s in statements if s.startswith("SELECT case_note.")]
