@@ -23,6 +23,7 @@ from sqlalchemy import (
     func,
     inspect,
     select,
+    text,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, Session, WriteOnlyMapped, mapped_column, relationship
@@ -158,6 +159,24 @@ class Case(Model):
         Index("ix_case_record_assigned_queue", "assigned_to_id", "status", "archived", "priority"),
         # The unassigned queue, most urgent first, a page at a time (see priority_rank).
         Index("ix_case_record_assigned_rank", "assigned_to_id", "priority_rank", "id"),
+        # The same queue on PostgreSQL, whose planner orders by an index's columns only after
+        # ones the query holds equal, and "assigned_to_id IS NULL" is not "equal": with the
+        # index above it sorted every unassigned case for each page (18,700 at national scale,
+        # 20-40 ms). The rows an index holds are its page in order; status and archived make it
+        # answer the queue's count alone too. The condition has no parameter, so that a plan
+        # made once for the statement (psycopg prepares repeated ones) still matches it.
+        Index(
+            "ix_case_record_unassigned",
+            "priority_rank",
+            "id",
+            "status",
+            "archived",
+            postgresql_where=text("assigned_to_id IS NULL"),
+            sqlite_where=text("assigned_to_id IS NULL"),
+        ),
+        # A search by a partner list's own number (search.py, for any list): the unique key
+        # leads with the list, so that lookup read the whole key index.
+        Index("ix_case_record_external_id", "external_id"),
     )
     # Bookkeeping columns whose changes are not worth an audit event of their own (and one
     # the database computes from another).

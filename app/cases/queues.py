@@ -71,11 +71,11 @@ def open_cases() -> Select:
     return select(Case).where(Case.is_open)
 
 
-def next_due_subquery():
-    """The earliest open next step of each case."""
+def next_due_subquery(*among: Any):
+    """The earliest open next step of each case (of the cases ``among`` selects, if given)."""
     return (
         select(ContactLog.case_id, func.min(ContactLog.next_step_due).label("due"))
-        .where(ContactLog.next_step_done.is_(False), ContactLog.next_step_due.is_not(None))
+        .where(ContactLog.next_step_done.is_(False), ContactLog.next_step_due.is_not(None), *among)
         .group_by(ContactLog.case_id)
         .subquery()
     )
@@ -91,7 +91,11 @@ def my_cases(user: User, sort: Sort | None = None) -> Select:
     """Assigned open cases; by default the earliest next step first (so overdue ones lead),
     cases with none last, then by priority."""
     sort = sort or Sort(DEFAULT_MY_CASES_SORT)
-    due = next_due_subquery()
+    # Only this user's cases' steps: joined, the grouped subquery is not narrowed by the join
+    # (PostgreSQL grouped every open next step of every case for each page).
+    due = next_due_subquery(
+        ContactLog.case_id.in_(select(Case.id).where(Case.assigned_to_id == user.id))
+    )
     no_step_last = Fixed(case((due.c.due.is_(None), 1), else_=0))
     orderings = {**CASE_SORTS, "due": (no_step_last, due.c.due, PRIORITY_RANK, Case.id)}
     return (
@@ -178,3 +182,12 @@ def count(query: Select) -> int:
     return db.session.execute(
         select(func.count()).select_from(query.order_by(None).subquery())
     ).scalar_one()
+
+
+def counts(*queries: Select) -> tuple[int, ...]:
+    """The number of rows of each query, in one statement: ``count`` for several."""
+    totals = [
+        select(func.count()).select_from(query.order_by(None).subquery()).scalar_subquery()
+        for query in queries
+    ]
+    return tuple(db.session.execute(select(*totals)).one())

@@ -1,13 +1,24 @@
 from collections.abc import Sequence
 from datetime import date
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.interfaces import ORMOption
 
 from app.audit.models import AuditAction
 from app.audit.services import record, record_list_read
@@ -93,9 +104,11 @@ from app.web import (
 bp = Blueprint("cases", __name__)
 
 
-def _load_case(case_id: int, edit: bool = False) -> Case:
+def _load_case(case_id: int, edit: bool = False, options: Sequence[ORMOption] = ()) -> Case:
     """Load, 404 when missing, 403 when this user may not read (or edit) it."""
-    case = db.get_or_404(Case, case_id)
+    case = db.session.get(Case, case_id, options=options)
+    if case is None:
+        abort(404)
     allowed = can_edit_case(current_user, case) if edit else can_read_case(current_user, case)
     if not allowed:
         abort(403)
@@ -103,11 +116,17 @@ def _load_case(case_id: int, edit: bool = False) -> Case:
 
 
 def _assignable_users() -> Sequence[User]:
-    return db.session.scalars(
-        select(User)
-        .where(User.active.is_(True), User.role.in_([Role.CASEWORKER.value, Role.SUPERVISOR.value]))
-        .order_by(User.name)
-    ).all()
+    """Everyone who can hold cases; read once a request (the case list's filter bar and its
+    bulk assignment both list them: one round trip fewer)."""
+    if "assignable_users" not in g:
+        g.assignable_users = db.session.scalars(
+            select(User)
+            .where(
+                User.active.is_(True), User.role.in_([Role.CASEWORKER.value, Role.SUPERVISOR.value])
+            )
+            .order_by(User.name)
+        ).all()
+    return g.assignable_users
 
 
 def _source_list_choices(blank: str | None = None):
@@ -338,7 +357,16 @@ def new():
 @bp.route("/cases/<int:case_id>")
 @require(Permission.CASE_READ)
 def detail(case_id: int):
-    return _case_page(_load_case(case_id))
+    return _case_page(_load_case(case_id, options=CASE_PAGE_LOADS))
+
+
+# What the case page shows of every case, read with it: three statements fewer per page, each
+# a round trip to a PostgreSQL server (the page has about twenty).
+CASE_PAGE_LOADS = (
+    joinedload(Case.source_list),
+    joinedload(Case.aliases),
+    joinedload(Case.relatives),
+)
 
 
 # The activity stream shows this many items, and this many more for each "Show more", up to
@@ -713,24 +741,24 @@ def supervisor_home():
     stale_sort = parse_sort(
         request.args.get("stale_sort"), queues.CASE_SORTS, queues.DEFAULT_STALE_SORT
     )
-    unassigned = db.paginate(
-        queues.unassigned_cases(unassigned_sort),
-        per_page=per_page,
-        error_out=False,
-        page=request.args.get("unassigned_page", 1, type=int),
+    # The three lists' totals in one statement (count=False: not one each), a round trip
+    # being what most of their cost is on PostgreSQL once each count reads an index.
+    listed = {
+        "unassigned": queues.unassigned_cases(unassigned_sort),
+        "stale": queues.stale_cases(days, stale_sort),
+        "pending": queues.pending_transitions(),
+    }
+    unassigned, stale, pending = (
+        db.paginate(
+            query,
+            per_page=per_page,
+            error_out=False,
+            page=request.args.get(f"{name}_page", 1, type=int),
+            count=False,
+        )
+        for name, query in listed.items()
     )
-    stale = db.paginate(
-        queues.stale_cases(days, stale_sort),
-        per_page=per_page,
-        error_out=False,
-        page=request.args.get("stale_page", 1, type=int),
-    )
-    pending = db.paginate(
-        queues.pending_transitions(),
-        per_page=per_page,
-        error_out=False,
-        page=request.args.get("pending_page", 1, type=int),
-    )
+    unassigned.total, stale.total, pending.total = queues.counts(*listed.values())
     record_list_read(
         *unassigned.items, *stale.items, *(transition.case for transition in pending.items)
     )

@@ -17,7 +17,7 @@ from app.cases.models import Case, CaseNameKey, CaseStatus, parse_case_number
 from app.cases.queues import CASE_SORTS
 from app.database import utcnow
 from app.extensions import db
-from app.name_search import ids_with_names
+from app.name_search import among_ids, ids_with_names
 from app.sorting import Sort, ordering, parse_sort
 
 # The status filter's "every status but closed": the queues' open cases, so that a queue's
@@ -49,7 +49,7 @@ class CaseFilters:
 def _matching_ids(text: str, prefix: bool):
     """Ids of cases with every word of ``text`` among their name keys, or with this list number.
 
-    A plain ``IN`` of that set lets the planner start from the few matching ids instead of
+    Matched by ``among_ids``, which lets the planner start from the few matching ids instead of
     filtering every case."""
     by_name = ids_with_names(CaseNameKey.case_id, CaseNameKey.key, text, prefix)
     by_number = select(Case.id).where(Case.external_id == text)
@@ -71,7 +71,7 @@ def search_cases(user: User, filters: CaseFilters, prefix: bool = False) -> Sele
             ids = _matching_ids(text, prefix)
             if ids is None:
                 return query.where(Case.id.is_(None))
-            query = query.where(Case.id.in_(ids))
+            query = query.where(among_ids(Case.id, ids))
     if filters.status == OPEN:
         query = query.where(Case.is_open)
     elif filters.status:

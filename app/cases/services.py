@@ -327,8 +327,8 @@ def case_activity(case: Case, kind: ActivityKind = ActivityKind.ALL, limit: int 
 
     Built from the timeline rather than a store of its own: every note, contact, status
     change and match decision already writes an event (:func:`add_event`). At most three
-    statements whatever the number of events: the events with their actors, then the notes
-    and the contacts they name (each only when an event names one)."""
+    statements whatever the number of events: the events with their actors, then the notes and
+    the contacts they name (none when they name none: an empty IN is a round trip for nothing)."""
     kinds = ACTIVITY_EVENT_KINDS.get(kind)
     events = db.session.scalars(
         _latest_events(case, limit + 1, None if kinds is None else [k.value for k in kinds])
@@ -336,28 +336,26 @@ def case_activity(case: Case, kind: ActivityKind = ActivityKind.ALL, limit: int 
     more, events = len(events) > limit, events[:limit]
     note_ids = {_event_ref(event, "note_id") for event in events} - {None}
     contact_ids = {_contact_ref(event) for event in events} - {None}
-    # A stream without notes or contacts (most cases' first events: created, imported,
-    # assigned) asks for none: an empty IN was still a statement each.
-    notes = {
-        note.id: note
-        for note in (
-            db.session.scalars(case.notes.select().where(CaseNote.id.in_(note_ids)))
-            if note_ids
-            else ()
-        )
-    }
-    contacts = {
-        contact.id: contact
-        for contact in (
-            db.session.scalars(
+    notes = (
+        {
+            note.id: note
+            for note in db.session.scalars(case.notes.select().where(CaseNote.id.in_(note_ids)))
+        }
+        if note_ids
+        else {}
+    )
+    contacts = (
+        {
+            contact.id: contact
+            for contact in db.session.scalars(
                 case.contacts.select()
                 .options(joinedload(ContactLog.relative))
                 .where(ContactLog.id.in_(contact_ids))
             )
-            if contact_ids
-            else ()
-        )
-    }
+        }
+        if contact_ids
+        else {}
+    )
     items = [
         ActivityItem(
             event,
