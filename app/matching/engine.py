@@ -12,9 +12,13 @@ from __future__ import annotations
 
 import gc
 import math
+from array import array
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import cast
+
+import numpy as np
 
 from app.matching.blocking import BlockIndex
 from app.matching.calibration import (
@@ -33,7 +37,9 @@ from app.matching.scoring import (
     Parameters,
     compare,
     observe,
+    pattern_bits,
     quick_bits,
+    reading_depends_on_m,
     to_score,
 )
 
@@ -102,11 +108,11 @@ def link(
         freq = frequencies
     shard.freq = freq
     learnt: dict[Hashable, LearntSource] = {}
+    floor = floor_bits(threshold, shard.left_count, shard.seen, prior_bits)
     if learn_sources:
-        observations = shard.observations(by_source or {}, labels or {})
+        observations = shard.observations(by_source or {}, labels or {}, floor)
         learnt = learn(observations, shard.left_count, parameters)
         by_source = {source: found.parameters for source, found in learnt.items()}
-    floor = floor_bits(threshold, shard.left_count, shard.seen, prior_bits)
     histogram, compared = shard.bits(by_source or {}, floor)
     prior = prior_of(histogram, shard.left_count, shard.seen, known_true, prior_bits)
     candidates = ranked([shard.candidates(prior.bits, threshold, explain)])
@@ -145,6 +151,19 @@ def ranked(parts: Iterable[dict[Hashable, list[Candidate]]]) -> dict[Hashable, l
 Kept = tuple[Features, Features, float, bool, Parameters]
 
 
+@dataclass
+class _Slots:
+    """Where the observed pairs of one source came from, in the order of its observations:
+    the case and the record (their places in :attr:`Shard.lefts` and :attr:`Shard.records`),
+    whether the pair is scored (a labelled pair ``skip`` keeps out is only learnt from) and
+    whether its bits need its features (:func:`reading_depends_on_m`)."""
+
+    left: array[int] = field(default_factory=lambda: array("i"))
+    right: array[int] = field(default_factory=lambda: array("i"))
+    scored: array[int] = field(default_factory=lambda: array("b"))
+    exact: array[int] = field(default_factory=lambda: array("b"))
+
+
 class Shard:
     """The steps of :func:`link` over one stream of right entities, in order: :meth:`stream`
     (prepare, count, block), then with the population's frequencies in :attr:`freq`:
@@ -170,6 +189,12 @@ class Shard:
         self.seen = 0
         self.freq = Frequencies()
         self.kept: list[Kept] = []
+        # Once observed (learning): the observations, where each pair came from, and the
+        # features still needed (the cases; the records with a pair that may reach the floor).
+        self.observed: Observations | None = None
+        self.slots: dict[Hashable, _Slots] = {}
+        self.lefts: list[Features] = []
+        self.records: list[Features | None] = []
 
     def stream(
         self,
@@ -219,30 +244,72 @@ class Shard:
         self,
         by_source: Mapping[Hashable, Parameters],
         labels: Mapping[tuple[Hashable, Hashable], bool] | None = None,
+        floor: float | None = None,
     ) -> Observations:
         """Each pair's levels for learning, read with the starting parameters (the m change
-        the bits, not the levels). ``labels``: reviewers' decisions, counted as what the
-        reviewer said even where ``skip`` keeps the pair from being scored."""
+        the bits, not the levels, but for the few pairs of :func:`reading_depends_on_m`).
+        ``labels``: reviewers' decisions, counted as what the reviewer said even where
+        ``skip`` keeps the pair from being scored.
+
+        The shard keeps them: :meth:`bits` then scores the pairs from them, and the blocked
+        pairs' features go, but for the records with a pair that may reach ``floor`` (None:
+        every record's stay)."""
         observations = Observations()
         freq, parameters, skip, labels = self.freq, self.parameters, self.skip, labels or {}
+        slots, lefts, records = self.slots, self.lefts, self.records
+        left_slot: dict[int, int] = {}
         for features, hits in self.pairs:
             source = features.entity.source
             params = by_source.get(source, parameters)
             rkey = features.entity.key
+            record = len(records)
+            records.append(features)
+            where = slots.get(source)
+            if where is None:
+                where = slots[source] = _Slots()
             for other in hits:
                 lkey = other.entity.key
                 label = labels.get((lkey, rkey))
-                if lkey == rkey or (label is None and skip is not None and skip(lkey, rkey)):
+                scored = not (lkey == rkey or (skip is not None and skip(lkey, rkey)))
+                if not scored and label is None:
                     continue
                 observed = observe(other, features, freq, params)
                 observations.add(source, lkey, rkey, observed, label)
+                case = left_slot.get(id(other))
+                if case is None:
+                    case = left_slot[id(other)] = len(lefts)
+                    lefts.append(other)
+                where.left.append(case)
+                where.right.append(record)
+                where.scored.append(scored)
+                where.exact.append(reading_depends_on_m(other, features, observed))
+        self.observed, self.pairs = observations, []
+        if floor is not None:
+            self._forget_records(observations, floor)
         return observations
+
+    def _forget_records(self, observed: Observations, floor: float) -> None:
+        """Let go of the records none of whose pairs can reach ``floor`` whatever m are
+        learnt: a pair's bits are sum(log2 m) + its offset, and no m exceeds 1, so a pair
+        whose offset is below the floor stays below it (a pair of
+        :func:`reading_depends_on_m` keeps its record: it is scored from its features)."""
+        needed = np.zeros(len(self.records), dtype=bool)
+        for source, where in self.slots.items():
+            pairs = observed.sources[source]
+            offset = np.frombuffer(pairs.offset, dtype=np.float64)
+            keep = (offset >= floor) | np.frombuffer(where.exact, dtype=np.int8).astype(bool)
+            needed[np.frombuffer(where.right, dtype=np.int32)[keep]] = True
+        records = self.records
+        for number in np.flatnonzero(~needed).tolist():
+            records[number] = None
 
     def bits(
         self, by_source: Mapping[Hashable, Parameters], floor: float
     ) -> tuple[BitsHistogram, int]:
         """Score every pair's bits: their histogram and how many; keeps those at ``floor``
         or above for :meth:`candidates`."""
+        if self.observed is not None:
+            return self._observed_bits(self.observed, by_source, floor)
         histogram = BitsHistogram()
         kept: list[Kept] = []
         compared = 0
@@ -258,6 +325,46 @@ class Shard:
         # Only the kept pairs are read again: the blocked ones (a million records' features at
         # national size) can go.
         self.kept, self.pairs = kept, []
+        return histogram, compared
+
+    def _observed_bits(
+        self, observed: Observations, by_source: Mapping[Hashable, Parameters], floor: float
+    ) -> tuple[BitsHistogram, int]:
+        """:meth:`bits` from the observations (:func:`pattern_bits`, numpy over all the pairs
+        of a source at once) instead of comparing every pair again."""
+        histogram = BitsHistogram()
+        kept: list[Kept] = []
+        compared = 0
+        patterns = list(observed.patterns)
+        # The records _forget_records let go have no pair that is read below.
+        lefts, records, freq = self.lefts, cast(list[Features], self.records), self.freq
+        for source, where in self.slots.items():
+            pairs = observed.sources[source]
+            params = by_source.get(source, self.parameters) if by_source else self.parameters
+            bits, capped = pattern_bits(
+                patterns,
+                np.frombuffer(pairs.pattern, dtype=np.int64),
+                np.frombuffer(pairs.offset, dtype=np.float64),
+                np.frombuffer(pairs.sibling_sign, dtype=np.int8),
+                np.frombuffer(pairs.namesake_sign, dtype=np.int8),
+                params,
+            )
+            left = np.frombuffer(where.left, dtype=np.int32)
+            right = np.frombuffer(where.right, dtype=np.int32)
+            scored = np.frombuffer(where.scored, dtype=np.int8).astype(bool)
+            exact = np.flatnonzero(np.frombuffer(where.exact, dtype=np.int8).astype(bool) & scored)
+            for number in exact.tolist():
+                # Score from the left entity's side: its names are the reference.
+                bits[number], capped[number] = quick_bits(
+                    lefts[left[number]], records[right[number]], freq, params
+                )
+            histogram.add_many(bits[scored], capped[scored])
+            compared += int(scored.sum())
+            for number in np.flatnonzero(scored & (bits >= floor)).tolist():
+                case, record = lefts[left[number]], records[right[number]]
+                kept.append((case, record, float(bits[number]), bool(capped[number]), params))
+        # Only the kept pairs are read again.
+        self.kept, self.observed, self.slots, self.lefts, self.records = kept, None, {}, [], []
         return histogram, compared
 
     def candidates(

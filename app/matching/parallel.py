@@ -90,13 +90,13 @@ def link_parallel(
         freq = merge_frequencies(f for f, _seen in streamed) if frequencies is None else frequencies
         workers.each(("freq", freq))
         learnt: dict[Hashable, LearntSource] = {}
+        floor = floor_bits(threshold, shard.left_count, seen, prior_bits)
         if learn_sources:
             observations = merge_observations(
-                workers.each(("observations", (by_source or {}, labels or {})))
+                workers.each(("observations", (by_source or {}, labels or {}, floor)))
             )
             learnt = learn(observations, shard.left_count, parameters)
             by_source = {source: found.parameters for source, found in learnt.items()}
-        floor = floor_bits(threshold, shard.left_count, seen, prior_bits)
         scored = workers.each(("bits", (by_source or {}, floor)))
         histogram = BitsHistogram()
         for part_histogram, _compared in scored:
