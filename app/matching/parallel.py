@@ -38,7 +38,14 @@ from typing import Any
 import numpy as np
 
 from app.matching.calibration import BitsHistogram
-from app.matching.engine import LinkResult, Shard, floor_bits, prior_of, ranked
+from app.matching.engine import (
+    LinkResult,
+    Shard,
+    floor_bits,
+    learning_share,
+    prior_of,
+    ranked,
+)
 from app.matching.entities import Features, MatchEntity
 from app.matching.learning import LearntSource, Observations, learn
 from app.matching.scoring import DEFAULT_PARAMETERS, POSSIBLE, Frequencies, Parameters
@@ -84,18 +91,23 @@ def link_parallel(
     workers = _Workers(shard, parts, counting)
     try:
         streamed = workers.each(None)
-        seen = sum(part_seen for _freq, part_seen in streamed)
+        seen = sum(part_seen for _freq, part_seen, _blocked in streamed)
         if progress is not None:
             progress(seen)
-        freq = merge_frequencies(f for f, _seen in streamed) if frequencies is None else frequencies
+        freq = (
+            merge_frequencies(f for f, _seen, _blocked in streamed)
+            if frequencies is None
+            else frequencies
+        )
         workers.each(("freq", freq))
         learnt: dict[Hashable, LearntSource] = {}
         floor = floor_bits(threshold, shard.left_count, seen, prior_bits)
         if learn_sources:
+            share = learning_share(sum(blocked for _freq, _seen, blocked in streamed))
             observations = merge_observations(
-                workers.each(("observations", (by_source or {}, labels or {}, floor)))
+                workers.each(("observations", (by_source or {}, labels or {}, floor, share)))
             )
-            learnt = learn(observations, shard.left_count, parameters)
+            learnt = learn(observations, shard.left_count * share, parameters)
             by_source = {source: found.parameters for source, found in learnt.items()}
         scored = workers.each(("bits", (by_source or {}, floor)))
         histogram = BitsHistogram()
@@ -170,7 +182,7 @@ def _serve(pipe: Connection, shard: Shard, part: Part, counting: bool) -> None:
     """A process's loop: stream its part, then answer the parent's steps until told to stop."""
     try:
         freq = shard.stream(part(), counting)
-        pipe.send(("ok", (freq if counting else None, shard.seen)))
+        pipe.send(("ok", (freq if counting else None, shard.seen, shard.blocked)))
         del freq  # the parent sends back the population's counts
         # What the part keeps (its blocked pairs) lives until the process ends: out of the
         # collector's reach, so that the collections of the next steps do not walk it again.

@@ -9,9 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from app.matching import engine
 from app.matching.engine import Shard, floor_bits, link
 from app.matching.entities import MatchEntity, prepare
 from app.matching.learning import Observations
+from app.matching.parallel import link_parallel
 from app.matching.scoring import (
     DEFAULT_PARAMETERS,
     POSSIBLE,
@@ -128,3 +130,38 @@ def test_a_shard_scores_from_its_observations_what_quick_bits_scores(data) -> No
     for pair, (bits, capped) in old_kept.items():
         assert new_kept[pair][0] == pytest.approx(bits, abs=1e-9)
         assert new_kept[pair][1] == capped
+
+
+def test_a_run_above_the_learning_size_learns_from_a_sample_of_records(data, monkeypatch) -> None:
+    cases, records, _true = data
+    everything = link(cases, records, learn_sources=True)
+    monkeypatch.setattr(engine, "LEARNING_PAIRS", everything.compared // 4)
+    share = engine.learning_share(everything.compared)
+    assert 0.2 < share < 0.3
+    sample = link(cases, records, learn_sources=True)
+    for source, found in sample.learnt.items():
+        # About a quarter of the pairs, every pair of a sampled record.
+        assert (
+            0.15 * everything.learnt[source].pairs
+            < found.pairs
+            < 0.35 * everything.learnt[source].pairs
+        )
+    # Every pair is still scored, with what the sample taught.
+    assert sample.compared == everything.compared
+    # The same records in any order and any process.
+    keys = [r.key for r in records]
+    picked = {k for k in keys if engine.sampled(k, share)}
+    assert picked == {k for k in reversed(keys) if engine.sampled(k, share)}
+    split = link_parallel(cases, _parts(records, 2), learn_sources=True)
+    assert {s: f.as_dict() for s, f in split.learnt.items()} == {
+        s: f.as_dict() for s, f in sample.learnt.items()
+    }
+    assert split.prior == sample.prior
+
+
+def _parts(records: list[MatchEntity], count: int) -> list:
+    size = len(records) // count + 1
+    return [
+        (lambda start=start: iter(records[start : start + size]))
+        for start in range(0, len(records), size)
+    ]
