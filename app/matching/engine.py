@@ -124,6 +124,7 @@ def link(
         share = learning_share(shard.blocked)
         observations = shard.observations(by_source or {}, labels or {}, floor, share)
         learnt = learn(observations, shard.left_count * share, parameters)
+        del observations  # not kept while the shard scores
         by_source = {source: found.parameters for source, found in learnt.items()}
     histogram, compared = shard.bits(by_source or {}, floor)
     prior = prior_of(histogram, shard.left_count, shard.seen, known_true, prior_bits)

@@ -108,6 +108,7 @@ def link_parallel(
                 workers.each(("observations", (by_source or {}, labels or {}, floor, share)))
             )
             learnt = learn(observations, shard.left_count * share, parameters)
+            del observations  # not kept while the parts score
             by_source = {source: found.parameters for source, found in learnt.items()}
         scored = workers.each(("bits", (by_source or {}, floor)))
         histogram = BitsHistogram()
@@ -201,6 +202,7 @@ def _serve(pipe: Connection, shard: Shard, part: Part, counting: bool) -> None:
             else:
                 answer = shard.candidates(*argument)
             pipe.send(("ok", answer))
+            del answer  # sent: not kept while the next step runs (the observations are big)
     except BaseException as error:  # the parent must hear of it, or it waits for ever
         with contextlib.suppress(OSError):
             pipe.send(("error", type(error).__name__))
