@@ -325,11 +325,11 @@ class Shard:
                 if not scored and label is None:
                     continue
                 observed = observe(other, features, freq, params)
+                patterned = pattern, offset = pattern_of(observed)
                 if learning or label is not None:
-                    observations.add(source, lkey, rkey, observed, label)
+                    observations.add(source, lkey, rkey, observed, label, patterned)
                 if not scored:
                     continue
-                pattern, offset = pattern_of(observed)
                 number = patterns.get(pattern)
                 if number is None:
                     number = patterns[pattern] = len(patterns)

@@ -152,9 +152,11 @@ class Observations:
         right: Hashable,
         observed: Observed,
         label: bool | None = None,
+        patterned: tuple[tuple[tuple[str, str], ...], float] | None = None,
     ) -> None:
-        """One blocked pair; ``label``: a reviewer confirmed it (True) or rejected it (False)."""
-        pattern, offset = pattern_of(observed)
+        """One blocked pair; ``label``: a reviewer confirmed it (True) or rejected it (False).
+        ``patterned``: its :func:`pattern_of`, where the caller has it already."""
+        pattern, offset = patterned or pattern_of(observed)
         pid = self.patterns.get(pattern)
         if pid is None:
             pid = self.patterns[pattern] = len(self.patterns)
@@ -173,8 +175,9 @@ class Observations:
 def pattern_of(observed: Observed) -> tuple[tuple[tuple[str, str], ...], float]:
     """A pair's pattern of levels, and the ``u`` side of its bits (swap bits - sum log2 u):
     its bits at any m are the sum of log2 m over the pattern plus that offset."""
-    pattern = tuple((name, level) for name, level, _u in observed.fields)
-    return pattern, observed.swap_bits - sum(math.log2(u) for _n, _l, u in observed.fields)
+    fields = observed.fields
+    pattern = tuple([(name, level) for name, level, _u in fields])
+    return pattern, observed.swap_bits - sum([math.log2(u) for _n, _l, u in fields])
 
 
 def learn(

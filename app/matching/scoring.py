@@ -537,9 +537,15 @@ def reading_depends_on_m(a: Features, b: Features, observed: Observed) -> bool:
     :func:`pattern_bits` does not apply to it; it is scored with :func:`quick_bits`."""
     if observed.swap_bits:
         return True
-    levels = {name: level for name, level, _u in observed.fields}
-    written = (levels.get("family_name", ""), levels.get("given_name", ""))
-    return _across(a, b, *written) is not None
+    if not (b.surnames_from_given and b.given_from_family):
+        return False
+    surname = given = ""
+    for name, level, _u in observed.fields:
+        if name == "family_name":
+            surname = level
+        elif name == "given_name":
+            given = level
+    return _across(a, b, surname, given) is not None
 
 
 def _place_level(a: Features, b: Features) -> tuple[str, frozenset[str]]:
