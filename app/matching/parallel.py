@@ -10,8 +10,11 @@ only merges what each step of :class:`app.matching.engine.Shard` returns, all of
 
 1. the name and place counts of each part, added up and sent back (every pair is scored
    with the population's frequencies, as in one process);
-2. with ``learn_sources``: each part's observations, merged and learnt from in the parent;
-3. each part's histogram of bits, merged, from which the parent estimates the prior;
+2. with ``learn_sources``: each part's observations (of a sample of its records above
+   :data:`app.matching.engine.LEARNING_PAIRS` blocked pairs in all), merged and learnt from
+   in the parent;
+3. each part's histogram of bits (scored from its observations when it learnt), merged, from
+   which the parent estimates the prior;
 4. the candidates of each part at that prior, ranked together.
 
 Parts are merged in their order, so a stream cut into consecutive parts gives exactly what
@@ -19,9 +22,10 @@ one process gives: the same counts, the same observations in the same order (the
 the same histogram (the same prior), the same candidates and scores (a test holds that).
 
 Memory: the parent holds the index and the merged counts; each process holds the blocked
-pairs of its part only. The observations come back without the records' keys (each record is
-in one part, so a number tells it apart: :func:`merge_observations`), and each process puts
-what it keeps out of the cycle collector's reach once it has streamed its part.
+pairs of its part only, as numbers once observed (:class:`app.matching.engine.Shard`). The
+observations come back without the records' keys (each record is in one part, so a number
+tells it apart: :func:`merge_observations`), and each process puts what it keeps out of the
+cycle collector's reach once it has streamed its part.
 """
 
 from __future__ import annotations
