@@ -216,11 +216,45 @@ def _timed_run(full: bool) -> str:
         seconds = time.perf_counter() - start
     return (
         f"{'full' if full else 'incremental'} run: {seconds:.1f} s, {run.status} (load average "
-        f"{load} before); {run.cases_checked} cases, {run.records_checked:,} records streamed, "
+        f"{load} before); {_digest(run.id)}\n"
+        f"  {run.cases_checked} cases, {run.records_checked:,} records streamed, "
         f"{run.pairs_scored:,} pairs scored, candidates {run.created:,} new / "
         f"{run.updated:,} re-scored / {run.removed:,} removed; peak memory {memory}; "
         f"whole-life peak RSS {_rss_mb()}"
     )
+
+
+def _digest(run_id: int) -> str:
+    """A digest of what a run stored: every candidate (case, record, rank, score to 1e-9,
+    explanation) and the run's calibration (prior, learnt parameters), to tell two versions of
+    the code gave the same result."""
+    import hashlib
+    import json
+
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.matching.models import MatchCandidate, MatchingRun
+
+    digest = hashlib.sha256()
+    rows = db.session.execute(
+        select(
+            MatchCandidate.case_id,
+            MatchCandidate.record_id,
+            MatchCandidate.other_case_id,
+            MatchCandidate.rank,
+            MatchCandidate.score,
+            MatchCandidate.explanation,
+        ).order_by(MatchCandidate.case_id, MatchCandidate.record_id, MatchCandidate.other_case_id)
+    )
+    count = 0
+    for case_id, record_id, other_id, rank, score, explanation in rows:
+        line = [case_id, record_id, other_id, rank, f"{score:.9f}", explanation]
+        digest.update(json.dumps(line, sort_keys=True).encode())
+        count += 1
+    calibration = db.session.get(MatchingRun, run_id).calibration
+    digest.update(json.dumps(calibration, sort_keys=True, default=str).encode())
+    return f"digest of {count:,} candidates and the calibration: {digest.hexdigest()[:16]}"
 
 
 def main() -> None:

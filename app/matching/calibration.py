@@ -22,6 +22,8 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 
+import numpy as np
+
 from app.matching.scoring import CAP_SCORE, PRIOR_BITS
 
 __all__ = [
@@ -78,13 +80,28 @@ class BitsHistogram:
     def add(self, bits: float, capped: bool) -> None:
         self.bins[(round(bits * _BIN), capped)] += 1
 
+    def add_many(self, bits: np.ndarray, capped: np.ndarray) -> None:
+        """:meth:`add` of many pairs at once (numpy rounds halves to even, as ``round``)."""
+        if not len(bits):
+            return
+        scaled = np.round(bits * _BIN).astype(np.int64)
+        both = np.stack([scaled, capped.astype(np.int64)])
+        values, counts = np.unique(both, axis=1, return_counts=True)
+        bins = self.bins
+        for value, cap, count in zip(
+            values[0].tolist(), values[1].tolist(), counts.tolist(), strict=True
+        ):
+            bins[(value, bool(cap))] += count
+
     def __len__(self) -> int:
         return sum(self.bins.values())
 
     def expected_true(self, prior_bits: float) -> float:
         """Sum over the pairs of the probability each has at ``prior_bits``."""
         total = 0.0
-        for (scaled, capped), count in self.bins.items():
+        # In the bins' order, not the order they were first filled: a run split over processes
+        # fills them in another order than one process, and must sum to the same last digit.
+        for (scaled, capped), count in sorted(self.bins.items()):
             exponent = -(scaled / _BIN + prior_bits)
             p = 0.0 if exponent > 60 else 1 / (1 + 2**exponent)
             total += count * (min(p, CAP_SCORE) if capped else p)

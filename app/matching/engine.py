@@ -12,9 +12,14 @@ from __future__ import annotations
 
 import gc
 import math
+import zlib
+from array import array
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import cast
+
+import numpy as np
 
 from app.matching.blocking import BlockIndex
 from app.matching.calibration import (
@@ -24,7 +29,7 @@ from app.matching.calibration import (
     max_prior_bits,
 )
 from app.matching.entities import Features, MatchEntity, prepare
-from app.matching.learning import LearntSource, Observations, learn
+from app.matching.learning import LearntSource, Observations, learn, pattern_of
 from app.matching.scoring import (
     DEFAULT_PARAMETERS,
     POSSIBLE,
@@ -33,11 +38,23 @@ from app.matching.scoring import (
     Parameters,
     compare,
     observe,
+    pattern_bits,
     quick_bits,
+    reading_depends_on_m,
     to_score,
 )
 
-__all__ = ["Candidate", "LinkResult", "Shard", "floor_bits", "link", "prior_of", "ranked"]
+__all__ = [
+    "Candidate",
+    "LinkResult",
+    "Shard",
+    "floor_bits",
+    "learning_share",
+    "link",
+    "prior_of",
+    "ranked",
+    "sampled",
+]
 
 
 @dataclass(slots=True)
@@ -102,15 +119,30 @@ def link(
         freq = frequencies
     shard.freq = freq
     learnt: dict[Hashable, LearntSource] = {}
-    if learn_sources:
-        observations = shard.observations(by_source or {}, labels or {})
-        learnt = learn(observations, shard.left_count, parameters)
-        by_source = {source: found.parameters for source, found in learnt.items()}
     floor = floor_bits(threshold, shard.left_count, shard.seen, prior_bits)
+    if learn_sources:
+        share = learning_share(shard.blocked)
+        observations = shard.observations(by_source or {}, labels or {}, floor, share)
+        learnt = learn(observations, shard.left_count * share, parameters)
+        del observations  # not kept while the shard scores
+        by_source = {source: found.parameters for source, found in learnt.items()}
     histogram, compared = shard.bits(by_source or {}, floor)
     prior = prior_of(histogram, shard.left_count, shard.seen, known_true, prior_bits)
     candidates = ranked([shard.candidates(prior.bits, threshold, explain)])
     return LinkResult(candidates, compared, shard.seen, freq, prior, learnt)
+
+
+# Above this many blocked pairs a run learns from a sample of its records (all the pairs of
+# each record sampled, learning's one-to-one step needs them together), about this many
+# pairs: the EM holds a dozen numbers a pair, and a national run of 20,000 cases blocks
+# tens of millions of pairs. A run of 500 cases and a million records (758,335) learns from
+# every pair.
+LEARNING_PAIRS = 4_000_000
+
+
+def learning_share(blocked: int) -> float:
+    """The share of the records a run learns from (:data:`LEARNING_PAIRS`)."""
+    return 1.0 if blocked <= LEARNING_PAIRS else LEARNING_PAIRS / blocked
 
 
 def floor_bits(threshold: float, left: int, right: int, prior_bits: float | None) -> float:
@@ -145,6 +177,35 @@ def ranked(parts: Iterable[dict[Hashable, list[Candidate]]]) -> dict[Hashable, l
 Kept = tuple[Features, Features, float, bool, Parameters]
 
 
+# The flags of an observed pair in a shard's store.
+_SIBLING, _NAMESAKE, _SCORED, _EXACT = 1, 2, 4, 8
+
+
+@dataclass
+class _Pairs:
+    """A shard's observed pairs of one source, in stream order, as numbers: the pattern of
+    levels (numbered in :attr:`Shard.patterns`), the offset (swap bits - sum log2 u), the case
+    and the record (their places in :attr:`Shard.lefts` and :attr:`Shard.records`) and the
+    flags: the family signs, whether the pair is scored (a labelled pair ``skip`` keeps out is
+    only learnt from) and whether its bits need its features (:func:`reading_depends_on_m`).
+    21 bytes a pair, where the pair lists of the stream hold a Features for each record."""
+
+    pattern: array[int] = field(default_factory=lambda: array("i"))
+    offset: array[float] = field(default_factory=lambda: array("d"))
+    left: array[int] = field(default_factory=lambda: array("i"))
+    right: array[int] = field(default_factory=lambda: array("i"))
+    flags: array[int] = field(default_factory=lambda: array("b"))
+
+    def flag(self, which: int) -> np.ndarray:
+        return (np.frombuffer(self.flags, dtype=np.int8) & which).astype(bool)
+
+
+def sampled(key: Hashable, share: float) -> bool:
+    """Whether a record is in a run's sample for learning (all its pairs are, or none): the
+    same record in any process and any run, whatever the order of the stream."""
+    return share >= 1 or zlib.crc32(repr(key).encode()) < share * 2**32
+
+
 class Shard:
     """The steps of :func:`link` over one stream of right entities, in order: :meth:`stream`
     (prepare, count, block), then with the population's frequencies in :attr:`freq`:
@@ -170,6 +231,14 @@ class Shard:
         self.seen = 0
         self.freq = Frequencies()
         self.kept: list[Kept] = []
+        self.blocked = 0  # blocked pairs streamed
+        # Once observed (learning): the scored pairs as numbers, per source, and the features
+        # still needed (the cases; the records with a pair that may reach the floor).
+        self.observed = False
+        self.store: dict[Hashable, _Pairs] = {}
+        self.patterns: dict[tuple[tuple[str, str], ...], int] = {}
+        self.lefts: list[Features] = []
+        self.records: list[Features | None] = []
 
     def stream(
         self,
@@ -180,7 +249,7 @@ class Shard:
         """Prepare each right entity, count it (``counting``) and keep its blocked pairs;
         returns the counts of this stream."""
         index, freq, pairs = self.index, Frequencies(), self.pairs
-        seen = 0
+        seen = blocked = 0
         # No cycle collection while streaming: a million records allocate millions of objects,
         # none of them in a cycle, and each full collection walked every Features kept so far
         # and every object of the app (a fifth of the stream's time at 200,000 records in one
@@ -196,12 +265,13 @@ class Shard:
                 hits = list(index.candidates(features))
                 if hits:
                     pairs.append((features, hits))
+                    blocked += len(hits)
                 if progress and seen % 10000 == 0:
                     progress(seen)
         finally:
             if collecting:
                 gc.enable()
-        self.seen = seen
+        self.seen, self.blocked = seen, blocked
         return freq
 
     def _compared(self) -> Iterator[tuple[Features, Features]]:
@@ -219,23 +289,69 @@ class Shard:
         self,
         by_source: Mapping[Hashable, Parameters],
         labels: Mapping[tuple[Hashable, Hashable], bool] | None = None,
+        floor: float | None = None,
+        share: float = 1.0,
     ) -> Observations:
         """Each pair's levels for learning, read with the starting parameters (the m change
-        the bits, not the levels). ``labels``: reviewers' decisions, counted as what the
-        reviewer said even where ``skip`` keeps the pair from being scored."""
+        the bits, not the levels, but for the few pairs of :func:`reading_depends_on_m`).
+        ``labels``: reviewers' decisions, counted as what the reviewer said even where
+        ``skip`` keeps the pair from being scored. ``share``: learn from the pairs of that
+        share of the records only (:func:`sampled`; labelled pairs are always learnt from).
+
+        The shard keeps every pair as numbers (:class:`_Pairs`), from which :meth:`bits`
+        scores them, and lets the blocked pairs' features go as it observes them, but for the
+        records with a pair that may reach ``floor`` (None: every record's stay)."""
         observations = Observations()
         freq, parameters, skip, labels = self.freq, self.parameters, self.skip, labels or {}
-        for features, hits in self.pairs:
+        store, patterns, lefts, records = self.store, self.patterns, self.lefts, self.records
+        left_slot: dict[int, int] = {}
+        # Consumed from the end of a reversed list: each record's pairs go once observed.
+        pending, self.pairs = self.pairs, []
+        pending.reverse()
+        while pending:
+            features, hits = pending.pop()
             source = features.entity.source
             params = by_source.get(source, parameters)
             rkey = features.entity.key
+            learning = sampled(rkey, share)
+            pairs = store.get(source)
+            if pairs is None:
+                pairs = store[source] = _Pairs()
+            needed = floor is None
             for other in hits:
                 lkey = other.entity.key
                 label = labels.get((lkey, rkey))
-                if lkey == rkey or (label is None and skip is not None and skip(lkey, rkey)):
+                scored = not (lkey == rkey or (skip is not None and skip(lkey, rkey)))
+                if not scored and label is None:
                     continue
                 observed = observe(other, features, freq, params)
-                observations.add(source, lkey, rkey, observed, label)
+                patterned = pattern, offset = pattern_of(observed)
+                if learning or label is not None:
+                    observations.add(source, lkey, rkey, observed, label, patterned)
+                if not scored:
+                    continue
+                number = patterns.get(pattern)
+                if number is None:
+                    number = patterns[pattern] = len(patterns)
+                case = left_slot.get(id(other))
+                if case is None:
+                    case = left_slot[id(other)] = len(lefts)
+                    lefts.append(other)
+                exact = reading_depends_on_m(other, features, observed)
+                # No m exceeds 1: a pair whose offset is below the floor stays below it.
+                needed = needed or exact or (floor is not None and offset >= floor)
+                pairs.pattern.append(number)
+                pairs.offset.append(offset)
+                pairs.left.append(case)
+                pairs.right.append(len(records))
+                pairs.flags.append(
+                    _SCORED
+                    | (_SIBLING if observed.given_conflict else 0)
+                    | (_NAMESAKE if observed.dob_conflict else 0)
+                    | (_EXACT if exact else 0)
+                )
+            records.append(features if needed else None)
+        self.observed = True
         return observations
 
     def bits(
@@ -243,6 +359,8 @@ class Shard:
     ) -> tuple[BitsHistogram, int]:
         """Score every pair's bits: their histogram and how many; keeps those at ``floor``
         or above for :meth:`candidates`."""
+        if self.observed:
+            return self._observed_bits(by_source, floor)
         histogram = BitsHistogram()
         kept: list[Kept] = []
         compared = 0
@@ -258,6 +376,44 @@ class Shard:
         # Only the kept pairs are read again: the blocked ones (a million records' features at
         # national size) can go.
         self.kept, self.pairs = kept, []
+        return histogram, compared
+
+    def _observed_bits(
+        self, by_source: Mapping[Hashable, Parameters], floor: float
+    ) -> tuple[BitsHistogram, int]:
+        """:meth:`bits` from the observed pairs (:func:`pattern_bits`, numpy over all the pairs
+        of a source at once) instead of comparing every pair again."""
+        histogram = BitsHistogram()
+        kept: list[Kept] = []
+        compared = 0
+        patterns = list(self.patterns)
+        # The records observations() let go have no pair that is read below.
+        lefts, records, freq = self.lefts, cast(list[Features], self.records), self.freq
+        for source, pairs in self.store.items():
+            params = by_source.get(source, self.parameters) if by_source else self.parameters
+            bits, capped = pattern_bits(
+                patterns,
+                np.frombuffer(pairs.pattern, dtype=np.int32),
+                np.frombuffer(pairs.offset, dtype=np.float64),
+                pairs.flag(_SIBLING),
+                pairs.flag(_NAMESAKE),
+                params,
+            )
+            left = np.frombuffer(pairs.left, dtype=np.int32)
+            right = np.frombuffer(pairs.right, dtype=np.int32)
+            for number in np.flatnonzero(pairs.flag(_EXACT)).tolist():
+                # Score from the left entity's side: its names are the reference.
+                bits[number], capped[number] = quick_bits(
+                    lefts[left[number]], records[right[number]], freq, params
+                )
+            histogram.add_many(bits, capped)
+            compared += len(bits)
+            for number in np.flatnonzero(bits >= floor).tolist():
+                case, record = lefts[left[number]], records[right[number]]
+                kept.append((case, record, float(bits[number]), bool(capped[number]), params))
+        # Only the kept pairs are read again.
+        self.kept, self.store, self.lefts, self.records = kept, {}, [], []
+        self.observed = False
         return histogram, compared
 
     def candidates(

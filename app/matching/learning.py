@@ -66,6 +66,7 @@ __all__ = [
     "LearntSource",
     "Observations",
     "learn",
+    "pattern_of",
 ]
 
 SHRINK_PAIRS = 200.0  # k: the defaults count as this many true pairs
@@ -154,9 +155,11 @@ class Observations:
         right: Hashable,
         observed: Observed,
         label: bool | None = None,
+        patterned: tuple[tuple[tuple[str, str], ...], float] | None = None,
     ) -> None:
-        """One blocked pair; ``label``: a reviewer confirmed it (True) or rejected it (False)."""
-        pattern = tuple((name, level) for name, level, _u in observed.fields)
+        """One blocked pair; ``label``: a reviewer confirmed it (True) or rejected it (False).
+        ``patterned``: its :func:`pattern_of`, where the caller has it already."""
+        pattern, offset = patterned or pattern_of(observed)
         pid = self.patterns.get(pattern)
         if pid is None:
             pid = self.patterns[pattern] = len(self.patterns)
@@ -164,7 +167,7 @@ class Observations:
         if pairs is None:
             pairs = self.sources[source] = _SourcePairs()
         pairs.pattern.append(pid)
-        pairs.offset.append(observed.swap_bits - sum(math.log2(u) for _n, _l, u in observed.fields))
+        pairs.offset.append(offset)
         pairs.left.append(self._entity(("l", left)))
         pairs.right.append(self._entity(("r", right)))
         pairs.sibling_sign.append(observed.given_conflict)
@@ -172,9 +175,17 @@ class Observations:
         pairs.label.append(-1 if label is None else int(label))
 
 
+def pattern_of(observed: Observed) -> tuple[tuple[tuple[str, str], ...], float]:
+    """A pair's pattern of levels, and the ``u`` side of its bits (swap bits - sum log2 u):
+    its bits at any m are the sum of log2 m over the pattern plus that offset."""
+    fields = observed.fields
+    pattern = tuple([(name, level) for name, level, _u in fields])
+    return pattern, observed.swap_bits - sum([math.log2(u) for _n, _l, u in fields])
+
+
 def learn(
     observations: Observations,
-    cases: int,
+    cases: float,
     defaults: Parameters = DEFAULT_PARAMETERS,
     shrink: float = SHRINK_PAIRS,
     rounds: int = ROUNDS,
@@ -199,7 +210,7 @@ def _learn_source(
     pairs: _SourcePairs,
     matrix: np.ndarray,
     columns: dict[tuple[str, str], int],
-    cases: int,
+    cases: float,
     defaults: Parameters,
     shrink: float,
     rounds: int,

@@ -10,8 +10,11 @@ only merges what each step of :class:`app.matching.engine.Shard` returns, all of
 
 1. the name and place counts of each part, added up and sent back (every pair is scored
    with the population's frequencies, as in one process);
-2. with ``learn_sources``: each part's observations, merged and learnt from in the parent;
-3. each part's histogram of bits, merged, from which the parent estimates the prior;
+2. with ``learn_sources``: each part's observations (of a sample of its records above
+   :data:`app.matching.engine.LEARNING_PAIRS` blocked pairs in all), merged and learnt from
+   in the parent;
+3. each part's histogram of bits (scored from its observations when it learnt), merged, from
+   which the parent estimates the prior;
 4. the candidates of each part at that prior, ranked together.
 
 Parts are merged in their order, so a stream cut into consecutive parts gives exactly what
@@ -19,9 +22,10 @@ one process gives: the same counts, the same observations in the same order (the
 the same histogram (the same prior), the same candidates and scores (a test holds that).
 
 Memory: the parent holds the index and the merged counts; each process holds the blocked
-pairs of its part only. The observations come back without the records' keys (each record is
-in one part, so a number tells it apart: :func:`merge_observations`), and each process puts
-what it keeps out of the cycle collector's reach once it has streamed its part.
+pairs of its part only, as numbers once observed (:class:`app.matching.engine.Shard`). The
+observations come back without the records' keys (each record is in one part, so a number
+tells it apart: :func:`merge_observations`), and each process puts what it keeps out of the
+cycle collector's reach once it has streamed its part.
 """
 
 from __future__ import annotations
@@ -38,7 +42,14 @@ from typing import Any
 import numpy as np
 
 from app.matching.calibration import BitsHistogram
-from app.matching.engine import LinkResult, Shard, floor_bits, prior_of, ranked
+from app.matching.engine import (
+    LinkResult,
+    Shard,
+    floor_bits,
+    learning_share,
+    prior_of,
+    ranked,
+)
 from app.matching.entities import Features, MatchEntity
 from app.matching.learning import LearntSource, Observations, learn
 from app.matching.scoring import DEFAULT_PARAMETERS, POSSIBLE, Frequencies, Parameters
@@ -84,19 +95,25 @@ def link_parallel(
     workers = _Workers(shard, parts, counting)
     try:
         streamed = workers.each(None)
-        seen = sum(part_seen for _freq, part_seen in streamed)
+        seen = sum(part_seen for _freq, part_seen, _blocked in streamed)
         if progress is not None:
             progress(seen)
-        freq = merge_frequencies(f for f, _seen in streamed) if frequencies is None else frequencies
+        freq = (
+            merge_frequencies(f for f, _seen, _blocked in streamed)
+            if frequencies is None
+            else frequencies
+        )
         workers.each(("freq", freq))
         learnt: dict[Hashable, LearntSource] = {}
-        if learn_sources:
-            observations = merge_observations(
-                workers.each(("observations", (by_source or {}, labels or {})))
-            )
-            learnt = learn(observations, shard.left_count, parameters)
-            by_source = {source: found.parameters for source, found in learnt.items()}
         floor = floor_bits(threshold, shard.left_count, seen, prior_bits)
+        if learn_sources:
+            share = learning_share(sum(blocked for _freq, _seen, blocked in streamed))
+            observations = merge_observations(
+                workers.each(("observations", (by_source or {}, labels or {}, floor, share)))
+            )
+            learnt = learn(observations, shard.left_count * share, parameters)
+            del observations  # not kept while the parts score
+            by_source = {source: found.parameters for source, found in learnt.items()}
         scored = workers.each(("bits", (by_source or {}, floor)))
         histogram = BitsHistogram()
         for part_histogram, _compared in scored:
@@ -170,7 +187,7 @@ def _serve(pipe: Connection, shard: Shard, part: Part, counting: bool) -> None:
     """A process's loop: stream its part, then answer the parent's steps until told to stop."""
     try:
         freq = shard.stream(part(), counting)
-        pipe.send(("ok", (freq if counting else None, shard.seen)))
+        pipe.send(("ok", (freq if counting else None, shard.seen, shard.blocked)))
         del freq  # the parent sends back the population's counts
         # What the part keeps (its blocked pairs) lives until the process ends: out of the
         # collector's reach, so that the collections of the next steps do not walk it again.
@@ -189,6 +206,7 @@ def _serve(pipe: Connection, shard: Shard, part: Part, counting: bool) -> None:
             else:
                 answer = shard.candidates(*argument)
             pipe.send(("ok", answer))
+            del answer  # sent: not kept while the next step runs (the observations are big)
     except BaseException as error:  # the parent must hear of it, or it waits for ever
         with contextlib.suppress(OSError):
             pipe.send(("error", type(error).__name__))

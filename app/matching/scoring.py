@@ -45,10 +45,11 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
+import numpy as np
 from rapidfuzz.distance import OSA, JaroWinkler
 
 from app.matching.entities import (
@@ -73,7 +74,9 @@ __all__ = [
     "Parameters",
     "band",
     "compare",
+    "pattern_bits",
     "quick_bits",
+    "reading_depends_on_m",
 ]
 
 LIKELY = 0.9
@@ -496,21 +499,53 @@ def _names(
         bits += _surname_bits(s_level, s_shared, freq, params)
     if a.given and b.given:
         bits += _given_bits(g_level, g_shared, freq, params)
-    # Only when neither name agrees as written (if one does, reading across cannot do better).
-    if s_level != "same" and g_level != "same" and b.surnames_from_given and b.given_from_family:
-        s2_level, s2 = _name_level(
-            a.surnames, b.surnames_from_given, a.surname_latin, b.given_latin
+    across = _across(a, b, s_level, g_level)
+    if across is not None:
+        s2_level, s2, g2_level, g2 = across
+        swapped = (
+            _surname_bits(s2_level, s2, freq, params)
+            + _given_bits(g2_level, g2, freq, params)
+            + SWAP_BITS
         )
-        g2_level, g2 = _name_level(a.given, b.given_from_family, a.given_latin, b.surname_latin)
-        if "same" in (s2_level, g2_level) or "different" not in (s2_level, g2_level):
-            swapped = (
-                _surname_bits(s2_level, s2, freq, params)
-                + _given_bits(g2_level, g2, freq, params)
-                + SWAP_BITS
-            )
-            if swapped > bits:
-                return swapped, s2_level, g2_level, s2, g2, True
+        if swapped > bits:
+            return swapped, s2_level, g2_level, s2, g2, True
     return bits, s_level, g_level, s_shared, g_shared, False
+
+
+def _across(
+    a: Features, b: Features, s_level: str, g_level: str
+) -> tuple[str, frozenset[str], str, frozenset[str]] | None:
+    """The name levels of b read across (surname and shared keys, given name and shared keys)
+    where that reading is worth weighing against the one as written, else None."""
+    # Only when neither name agrees as written (if one does, reading across cannot do better).
+    if (
+        s_level == "same"
+        or g_level == "same"
+        or not (b.surnames_from_given and b.given_from_family)
+    ):
+        return None
+    s2_level, s2 = _name_level(a.surnames, b.surnames_from_given, a.surname_latin, b.given_latin)
+    g2_level, g2 = _name_level(a.given, b.given_from_family, a.given_latin, b.surname_latin)
+    if "same" in (s2_level, g2_level) or "different" not in (s2_level, g2_level):
+        return s2_level, s2, g2_level, g2
+    return None
+
+
+def reading_depends_on_m(a: Features, b: Features, observed: Observed) -> bool:
+    """Whether b's names may be read across (:func:`_names`) under some m and as written under
+    others: the one pair whose levels, hence bits, :func:`observe` cannot give for every m.
+    :func:`pattern_bits` does not apply to it; it is scored with :func:`quick_bits`."""
+    if observed.swap_bits:
+        return True
+    if not (b.surnames_from_given and b.given_from_family):
+        return False
+    surname = given = ""
+    for name, level, _u in observed.fields:
+        if name == "family_name":
+            surname = level
+        elif name == "given_name":
+            given = level
+    return _across(a, b, surname, given) is not None
 
 
 def _place_level(a: Features, b: Features) -> tuple[str, frozenset[str]]:
@@ -708,6 +743,35 @@ def quick_bits(
     (the inner loop)."""
     bits, capped = _score(a, b, freq, params, None)
     return bits, bool(capped)
+
+
+def pattern_bits(
+    patterns: Sequence[tuple[tuple[str, str], ...]],
+    pattern: np.ndarray,
+    offset: np.ndarray,
+    sibling: np.ndarray,
+    namesake: np.ndarray,
+    params: Parameters = DEFAULT_PARAMETERS,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`quick_bits` of many observed pairs at once, from what :func:`observe` kept of
+    them (:class:`app.matching.learning.Observations`: each pair's pattern of levels, its
+    ``offset`` = swap bits - sum of log2 u, its family signs) and the m of ``params``.
+
+    The bits are sum(log2 m) over the pattern's levels + offset, that is quick_bits's
+    sum of log2(m / u) summed in another order: equal to about 1e-12, not to the last digit.
+    Not for a pair where :func:`reading_depends_on_m` (its levels change with the m)."""
+    sums = np.array(
+        [
+            math.fsum(math.log2(params.table(name)[level]) for name, level in levels)
+            for levels in patterns
+        ],
+        dtype=np.float64,
+    )
+    bits = (sums[pattern] if len(sums) else np.zeros(len(pattern))) + offset
+    capped = (sibling.astype(bool) & params.sibling_cap) | (
+        namesake.astype(bool) & params.namesake_cap
+    )
+    return bits, capped
 
 
 @dataclass(slots=True)
