@@ -44,6 +44,11 @@ def main() -> int:
         help="Also count Python function calls per request (cProfile; slower, but unlike "
         "milliseconds the same on a busy machine as on a quiet one).",
     )
+    parser.add_argument(
+        "--statements",
+        action="store_true",
+        help="Also print each page's slowest SQL statements (ms a request, their start).",
+    )
     args = parser.parse_args()
     os.environ.update({
         "REUNITE_ENV": "production",
@@ -72,14 +77,18 @@ def main() -> int:
     app.config["SESSION_COOKIE_SECURE"] = False
     statements = [0]
     sql_seconds = [0.0]
+    by_statement: dict[str, float] = {}
     with app.app_context():
 
         def before(connection, *_args):
             statements[0] += 1
             connection.info["started"] = time.perf_counter()
 
-        def after(connection, *_args):
-            sql_seconds[0] += time.perf_counter() - connection.info["started"]
+        def after(connection, _cursor, statement, *_args):
+            took = time.perf_counter() - connection.info["started"]
+            sql_seconds[0] += took
+            key = " ".join(statement.split())[:150]
+            by_statement[key] = by_statement.get(key, 0.0) + took
 
         event.listen(db.engine, "before_cursor_execute", before)
         event.listen(db.engine, "after_cursor_execute", after)
@@ -158,6 +167,7 @@ def main() -> int:
         times = []
         statements[0] = 0
         sql_seconds[0] = 0.0
+        by_statement.clear()
         cpu_started = time.process_time()
         profiler = cProfile.Profile() if name == args.profile or args.calls else None
         for _ in range(args.requests):
@@ -175,6 +185,10 @@ def main() -> int:
               f"{times[int(0.95 * (len(times) - 1))] * 1000:>8.1f}{cpu * 1000:>8.1f}"
               f"{sql_seconds[0] / args.requests * 1000:>8.1f}"
               f"{statements[0] / args.requests:>6.1f}", flush=True)  # fmt: skip
+        if args.statements:
+            slowest = sorted(by_statement.items(), key=lambda item: -item[1])[:6]
+            for statement, seconds in slowest:
+                print(f"{'':<8}{seconds / args.requests * 1000:>7.2f} ms  {statement}")
         if profiler and args.calls:
             calls = pstats.Stats(profiler).total_calls / args.requests
             print(f"{'':<24}{calls:,.0f} Python calls a request", flush=True)
