@@ -11,12 +11,13 @@ import re
 import sqlite3
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
 import config
@@ -259,6 +260,27 @@ def other_caseworker(app: Flask, login) -> FlaskClient:
     client = login(user_id)
     client.user_id = user_id  # type: ignore[attr-defined]
     return client
+
+
+@contextmanager
+def sql_statements(app: Flask) -> Iterator[list[str]]:
+    """Every SQL statement sent to the database inside the block, as sent.
+
+    Nothing is left out, not even the SAVEPOINT, RELEASE and ROLLBACK TO SAVEPOINT that the
+    test's transaction (above) puts where production begins and commits: a request makes as
+    many of them whatever the data, so counting them cannot hide a growth."""
+    with app.app_context():
+        engine = db.engine  # the test's connection, which this file puts in the engine's place
+    seen: list[str] = []
+
+    def remember(_conn, _cursor, statement, *_args) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", remember)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", remember)
 
 
 def csrf_token(client: FlaskClient, path: str, *, follow_redirects: bool = False) -> str:

@@ -16,6 +16,7 @@ from app.imports.models import ImportBatch, ImportProblem
 from app.jobs import runner_id
 from app.records import services as record_services
 from app.records.models import PartnerRecord, PartnerSource
+from tests.conftest import sql_statements
 from tests.imports.conftest import DATA, import_file
 
 
@@ -371,7 +372,6 @@ def test_a_file_with_200000_rows_imports(app, tmp_path):
 
 def test_postgresql_statistics_follow_an_import_that_grows_the_table(app, tmp_path, monkeypatch):
     """Without fresh statistics, PostgreSQL scanned the whole source for every chunk."""
-    from sqlalchemy import event
 
     monkeypatch.setattr(bulk, "ANALYZE_FROM_ROWS", 2500)
     path = tmp_path / "grows.csv"
@@ -379,18 +379,10 @@ def test_postgresql_statistics_follow_an_import_that_grows_the_table(app, tmp_pa
         out.write("№;ПІБ\n")
         for n in range(1, 12_001):
             out.write(f"{n};Коваленко{n} Марія\n")
-    statements: list[str] = []
     with app.app_context():
         engine = db.engine
-
-        def remember(conn, cursor, statement, *args):
-            statements.append(statement)
-
-        event.listen(engine, "before_cursor_execute", remember)
-        try:
+        with sql_statements(app) as statements:
             batch = import_file(path, "Growing register")
-        finally:
-            event.remove(engine, "before_cursor_execute", remember)
         assert batch.created == 12_000
         analyzed = [s for s in statements if s.startswith("ANALYZE")]
         if engine.dialect.name == "postgresql":

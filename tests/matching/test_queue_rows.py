@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import event
 
 from app.auth.models import User
 from app.cases.models import Case
@@ -15,6 +14,7 @@ from app.extensions import db
 from app.matching.models import MatchCandidate
 from app.matching.review import QueueRow, queue_rows
 from app.records.models import PartnerRecord
+from tests.conftest import sql_statements
 from tests.matching.conftest import make_candidate, make_record
 
 ROW = re.compile(r'<tr data-candidate="(\d+)"')
@@ -48,18 +48,6 @@ def three(app, make_case, users):
             "reviewed": reviewed.id,
             "pair": pair.id,
         }
-
-
-def _statements(app):
-    seen: list[str] = []
-    with app.app_context():
-        engine = db.engine
-
-    def note(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", note)
-    return seen, lambda: event.remove(engine, "before_cursor_execute", note)
 
 
 def test_queue_rows_name_both_sides_as_the_orm_objects_do(app, three):
@@ -104,14 +92,10 @@ def test_a_nameless_case_and_record_are_named_by_their_number_and_external_id(ap
 
 
 def test_queue_rows_of_no_ids_read_nothing_and_unknown_ids_are_left_out(app, three):
-    seen, stop = _statements(app)
-    try:
-        with app.app_context():
-            assert queue_rows([]) == []
-            assert seen == []
-            rows = queue_rows([three["plain"], 10**9])
-    finally:
-        stop()
+    with sql_statements(app) as seen, app.app_context():
+        assert queue_rows([]) == []
+        assert seen == []
+        rows = queue_rows([three["plain"], 10**9])
     assert [row.id for row in rows] == [three["plain"]]
     assert len([s for s in seen if s.startswith("SELECT")]) == 1  # (the test's savepoints aside)
 
@@ -166,11 +150,8 @@ def test_a_queue_page_reads_its_rows_in_one_statement_whatever_their_number(
     app, supervisor, make_match, path
 ):
     def count() -> int:
-        seen, stop = _statements(app)
-        try:
+        with sql_statements(app) as seen:
             assert supervisor.get(path).status_code == 200
-        finally:
-            stop()
         return len(seen)
 
     make_match(status="awaiting_approval")
@@ -195,12 +176,9 @@ def test_a_cases_candidates_come_with_their_records_and_sources_in_one_statement
 
     with app.app_context():
         case = db.session.get(Case, three["case"])
-        seen, stop = _statements(app)
-        try:
+        with sql_statements(app) as seen:
             candidates = case_candidates(case)
             names = [(c.record.display_name, c.record.source.name) for c in candidates if c.record]
-        finally:
-            stop()
     assert [c.id for c in candidates] == [three["pair"], three["plain"]]
     assert names == [("Тестенко Іван", "Evacuation register (test)")]
     selects = [s for s in seen if s.startswith("SELECT")]

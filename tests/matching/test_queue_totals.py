@@ -7,10 +7,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import event
 
 from app.extensions import db
 from app.matching.review import band_holds
+from tests.conftest import sql_statements
 
 ROW = re.compile(r'<tr data-candidate="(\d+)"')
 TOTAL = re.compile(r'data-total="(\d+)"')
@@ -87,17 +87,7 @@ def test_the_default_queue_counts_once(app, supervisor, make_match):
     """Its total comes from the status cards' grouped count: no second count of the band."""
     for n in range(3):
         make_match(score=0.95 + n / 100)
-    statements: list[str] = []
-    with app.app_context():
-        engine = db.engine
-
-    def note(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
+    with sql_statements(app) as statements:
         assert supervisor.get("/matches").status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
     counts = [s for s in statements if "count(" in s.lower() and "match_candidate" in s]
     assert len(counts) == 1, counts

@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.audit.models import AuditEvent
 from app.cases.models import Case
 from app.extensions import db
 from app.jobs import report_progress
 from app.matching.models import CandidateStatus, GivenNameEntry, MatchCandidate, MatchingRun
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, sql_statements
 from tests.matching.conftest import explanation, make_candidate, make_record
 
 
@@ -358,18 +358,8 @@ def test_review_queue_filters_and_counts(app, supervisor, make_match):
 
 def test_review_queue_query_count_does_not_grow(app, supervisor, make_match):
     def count_queries(path):
-        with app.app_context():
-            engine = db.engine
-        statements = []
-
-        def listener(*args):
-            statements.append(1)
-
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
+        with sql_statements(app) as statements:
             assert supervisor.get(path).status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
         return len(statements)
 
     make_match()

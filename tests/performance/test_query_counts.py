@@ -16,8 +16,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -25,7 +24,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, update
+from sqlalchemy import update
 
 from app.auth.models import User
 from app.cases.models import (
@@ -45,7 +44,7 @@ from app.extensions import db
 from app.matching.models import CandidateStatus, MatchCandidate
 from app.records.models import PartnerRecord, PartnerSource
 from tests import factories
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, sql_statements
 
 ROUNDS_SMALL = 1
 ROUNDS_LARGE = 5  # five times the small data set
@@ -267,27 +266,6 @@ def _add_round(n: int, viewed_case_id: int, users: dict[str, int]) -> None:
     )
 
 
-@contextmanager
-def _statements(app: Flask) -> Iterator[list[str]]:
-    """Every SQL statement sent to the database inside the block.
-
-    Nothing is left out, not even the SAVEPOINT, RELEASE and ROLLBACK TO SAVEPOINT that the
-    test's transaction (tests/conftest.py) puts where production begins and commits: a request
-    makes as many of them whatever the data, so counting them cannot hide a growth."""
-    with app.app_context():
-        engine = db.engine  # the test's connection, which conftest puts in the engine's place
-    seen: list[str] = []
-
-    def remember(conn, cursor, statement, parameters, context, executemany) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", remember)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", remember)
-
-
 @dataclass(frozen=True)
 class Page:
     name: str
@@ -341,7 +319,7 @@ def test_query_count_does_not_grow_with_data(
         if target.post is not None:
             data = {name: value.format(**ids) for name, value in target.post.items()}
             data["csrf_token"] = csrf_token(client, f"/cases/{world.case_id}")
-        with _statements(app) as statements:
+        with sql_statements(app) as statements:
             response = client.get(path) if data is None else client.post(path, data=data)
         html = response.get_data(as_text=True)
         assert response.status_code == target.status, html[:500]
@@ -399,7 +377,7 @@ def test_the_case_page_runs_as_many_statements_for_5_events_as_for_50(
             db.session.commit()
 
     def measure() -> tuple[int, str]:
-        with _statements(app) as statements:
+        with sql_statements(app) as statements:
             response = caseworker.get(f"/cases/{case_id}{activity}")
         assert response.status_code == 200
         return len(statements), response.get_data(as_text=True)
@@ -424,14 +402,14 @@ def test_an_activity_stream_without_notes_or_contacts_asks_for_none(
         case = factories.make_case(worker, assigned_to=worker)
         db.session.commit()
         db.session.refresh(case)  # the commit expired it: not what is counted
-        with _statements(app) as statements:
+        with sql_statements(app) as statements:
             quiet = case_activity(case)
         selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
         assert len(selects) == 1, _first_lines(selects)
         add_note(case, worker, "Called the school; no answer.")
         db.session.commit()
         db.session.refresh(case)
-        with _statements(app) as statements:
+        with sql_statements(app) as statements:
             noted = case_activity(case)
         selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
         assert len(selects) == 2, _first_lines(selects)
@@ -464,7 +442,7 @@ def test_a_page_that_records_its_read_does_not_read_again_what_it_loaded(
     path = path.format(case=world.case_id, candidate=world.candidate_id)
 
     def measure() -> list[str]:
-        with _statements(app) as statements:
+        with sql_statements(app) as statements:
             response = client.get(path)
         assert response.status_code == 200
         # The savepoints of the test's transaction are numbered; the numbers are not the point.

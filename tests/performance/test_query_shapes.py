@@ -15,7 +15,7 @@ from contextlib import contextmanager
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, select, text, union
+from sqlalchemy import select, text, union
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.auth.models import User
@@ -26,6 +26,7 @@ from app.extensions import db
 from app.name_search import among_ids, ids_with_names
 from app.sorting import Sort
 from tests import factories
+from tests.conftest import sql_statements
 
 
 def _ids_found(text_: str):
@@ -107,18 +108,11 @@ def test_a_search_finds_the_same_cases_as_with_a_plain_in(
 
 @contextmanager
 def _statements(app: Flask) -> Iterator[list[str]]:
-    with app.app_context():
-        engine = db.engine
-    seen: list[str] = []
-
-    def remember(conn, cursor, statement, parameters, context, executemany) -> None:
-        seen.append(" ".join(statement.split()))
-
-    event.listen(engine, "before_cursor_execute", remember)
-    try:
+    """The statements of the block, each on one line."""
+    with sql_statements(app) as sent:
+        seen: list[str] = []
         yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", remember)
+    seen.extend(" ".join(statement.split()) for statement in sent)
 
 
 def test_the_search_page_reads_the_people_who_hold_cases_once(
