@@ -32,6 +32,7 @@ from app.alphabet import NAME_COLLATION
 from app.database import TZDateTime, created_at, intpk, utcnow
 from app.dates import PartialDate
 from app.extensions import Model, db
+from app.names.text import person_name
 
 if TYPE_CHECKING:
     from app.auth.models import User
@@ -289,8 +290,7 @@ class Case(Model):
 
     @property
     def display_name(self) -> str:
-        parts = [self.family_name, self.given_name, self.patronymic]
-        return " ".join(p for p in parts if p) or self.case_number
+        return person_name(self.family_name, self.given_name, self.patronymic) or self.case_number
 
     @hybrid_property
     def is_open(self) -> bool:

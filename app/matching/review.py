@@ -34,6 +34,7 @@ from app.cases.services import CaseError, add_event, advance_while_free, mark_du
 from app.database import utcnow
 from app.extensions import db
 from app.matching.models import CandidateStatus, MatchCandidate
+from app.names.text import person_name
 from app.records.models import PartnerRecord, PartnerSource
 from app.sorting import Sort, ordering, parse_sort
 
@@ -399,11 +400,6 @@ class QueueRow:
         return "likely" if self.likely else "possible"
 
 
-def _person_name(*parts: str | None) -> str:
-    # The rule of Case.display_name and PartnerRecord.display_name, whose fallbacks differ.
-    return " ".join(p for p in parts if p)
-
-
 def queue_rows(ids: Sequence[int]) -> list[QueueRow]:
     """The rows of these candidates, in this order, in one statement (a page of a queue: its
     ids come from :func:`review_queue` or :func:`approval_queue`)."""
@@ -455,7 +451,7 @@ def _queue_rows_statement() -> Select:
 
 def _shown_case(case_id: int, *name: str | None) -> ShownCase:
     number = format_case_number(case_id)
-    return ShownCase(case_id, number, _person_name(*name) or number)
+    return ShownCase(case_id, number, person_name(*name) or number)
 
 
 def _queue_row(row: Any) -> QueueRow:
@@ -463,7 +459,7 @@ def _queue_row(row: Any) -> QueueRow:
     if row.record_id is not None:
         record = ShownRecord(
             row.record_id,
-            _person_name(row.record_family_name, row.record_given_name, row.record_patronymic)
+            person_name(row.record_family_name, row.record_given_name, row.record_patronymic)
             or row.external_id,
             Named(row.source_name),
         )

@@ -64,6 +64,7 @@ __all__ = [
     "fold",
     "has_cyrillic",
     "language_of",
+    "person_name",
     "repair_mixed_scripts",
     "script_of",
     "to_latin_key",
@@ -102,6 +103,12 @@ def _repair_mixed_word(match: re.Match[str]) -> str:
     if cyrillic >= latin:
         return word.translate(_LATIN_TO_CYRILLIC)
     return word.translate(_CYRILLIC_TO_LATIN)
+
+
+def person_name(*parts: str | None) -> str:
+    """A person's name as lists write it (family name, given name, patronymic), the parts a
+    record leaves empty left out: "" when it has none, for the caller's own fallback."""
+    return " ".join(part for part in parts if part)
 
 
 def has_cyrillic(text: str) -> bool:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.database import TZDateTime, created_at, intpk, utcnow
 from app.dates import PartialDate
 from app.extensions import Model
+from app.names.text import person_name
 from app.records.fields import RECORD_FIELDS as RECORD_FIELDS  # re-exported for writers
 
 
@@ -96,8 +97,7 @@ class PartnerRecord(Model):
 
     @property
     def display_name(self) -> str:
-        parts = [self.family_name, self.given_name, self.patronymic]
-        return " ".join(p for p in parts if p) or self.external_id
+        return person_name(self.family_name, self.given_name, self.patronymic) or self.external_id
 
     def __repr__(self) -> str:
         return f"<PartnerRecord {self.id}>"
