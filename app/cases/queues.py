@@ -178,16 +178,16 @@ def caseworker_load() -> list[tuple[User, int, int]]:
     return [(user, n_open, n_overdue) for user, n_open, n_overdue in rows]
 
 
+def _counting(query: Select) -> Select:
+    """SELECT count(*) of the rows ``query`` gives (its order dropped: it counts the same)."""
+    return select(func.count()).select_from(query.order_by(None).subquery())
+
+
 def count(query: Select) -> int:
-    return db.session.execute(
-        select(func.count()).select_from(query.order_by(None).subquery())
-    ).scalar_one()
+    return db.session.execute(_counting(query)).scalar_one()
 
 
 def counts(*queries: Select) -> tuple[int, ...]:
     """The number of rows of each query, in one statement: ``count`` for several."""
-    totals = [
-        select(func.count()).select_from(query.order_by(None).subquery()).scalar_subquery()
-        for query in queries
-    ]
+    totals = [_counting(query).scalar_subquery() for query in queries]
     return tuple(db.session.execute(select(*totals)).one())
