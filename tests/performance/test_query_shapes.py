@@ -174,10 +174,16 @@ def test_the_unassigned_queue_pages_from_its_partial_index_on_postgresql(
         plan = "\n".join(db.session.scalars(text(f"EXPLAIN {compiled}")))
         assert "ix_case_record_unassigned" in plan, plan
         assert "Sort" not in plan, plan
+        # The count: on a few freshly written rows (no visibility map yet) an index-only scan of
+        # the partial index costs the same as an index scan of ix_case_record_assigned_rank, and
+        # the planner took either (CI failed once on the tie). Without that rival, which the
+        # test's rolled-back transaction drops, the count must be answerable from the partial
+        # index alone: its WHERE matches the index's predicate.
+        db.session.execute(text("DROP INDEX ix_case_record_assigned_rank"))
         count = select(db.func.count()).select_from(unassigned_cases().order_by(None).subquery())
         compiled = count.compile(db.engine, compile_kwargs={"literal_binds": True})
         plan = "\n".join(db.session.scalars(text(f"EXPLAIN {compiled}")))
-        assert "Index Only Scan" in plan, plan
+        assert "Index Only Scan using ix_case_record_unassigned" in plan, plan
 
 
 def test_a_search_by_a_lists_own_number_reads_its_index(app: Flask) -> None:
