@@ -32,11 +32,12 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from flask import Flask, current_app, g, has_app_context, has_request_context, request
+from flask import Flask, Response, current_app, g, has_app_context, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from app.alphabet import NAME_COLLATION, compare
+from app.extensions import db
 
 __all__ = ["ReadOnlyViolation", "install", "long_read", "reads_only_from_here"]
 
@@ -93,6 +94,21 @@ def install(app: Flask) -> None:
         view = app.view_functions.get(request.endpoint or "")
         if request.method in ("GET", "HEAD") and getattr(view, "reads_only", False):
             reads_only_from_here()
+
+    @app.after_request
+    def _end_reading_with_commit(response: Response) -> Response:
+        # A request that only read ends its transaction with COMMIT, not ROLLBACK: the same to
+        # the database (the refusal below saw to it that nothing was written), but psycopg
+        # forgets the statements it prepared on the connection at every rollback
+        # (Connection.rollback() clears its cache), and a request's rollback came before any
+        # statement's sixth run (prepare_threshold): no page's statements were ever prepared,
+        # and PostgreSQL parsed and planned each anew for every request (the queues, the match
+        # queue and the case page: 4.5 ms a request of the server's CPU, against 1.7 ms running
+        # them). A request that failed is still rolled back (by the 500 handler, or by the
+        # session's removal: after_request does not run after an unhandled error).
+        if _request_reads_only() and db.session().in_transaction():
+            db.session.commit()
+        return response
 
     @app.teardown_request
     def _unmark(error: BaseException | None) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from sqlalchemy import insert, make_url, select
+from sqlalchemy import event, insert, make_url, select, text
 
 from app.audit.models import AuditEvent
 from app.auth.permissions import Permission, require
@@ -106,5 +106,46 @@ def test_the_reads_of_list_pages_served_under_the_write_lock_are_written_later(f
             (case_id, "cases.my_cases"),
         }
         assert {e.actor_id for e in events} == {user_id}
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_a_page_that_only_read_ends_with_commit_and_psycopg_keeps_its_prepared_statements(
+    fresh_database,
+):
+    """psycopg forgets its prepared statements at every rollback: a read-only page that ended
+    with one had each of its statements parsed and planned anew for every request."""
+    app = app_on(fresh_database(migrated=True))
+
+    @app.route("/__reads")
+    @require(Permission.PUBLIC, reads_only=True)
+    def reads():
+        db.session.scalar(select(AuditEvent.id).limit(1))
+        if db.engine.dialect.name != "postgresql":
+            return "-"
+        return str(db.session.scalar(text("SELECT count(*) FROM pg_prepared_statements")))
+
+    @app.route("/__fails")
+    @require(Permission.PUBLIC, reads_only=True)
+    def fails():
+        db.session.scalar(select(AuditEvent.id).limit(1))
+        raise RuntimeError("a read-only page that fails")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    ends: list[str] = []
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "commit", lambda connection: ends.append("commit"))
+    event.listen(engine, "rollback", lambda connection: ends.append("rollback"))
+    client = app.test_client()
+    prepared = [client.get("/__reads").get_data(as_text=True) for _ in range(8)]
+    assert ends == ["commit"] * 8
+    if engine.dialect.name == "postgresql":
+        # prepare_threshold: a statement is prepared on its sixth run on the connection.
+        assert int(prepared[-1]) >= 1, prepared
+    ends.clear()
+    assert client.get("/__fails").status_code == 500
+    assert ends == ["rollback"]
+    with app.app_context():
         db.session.remove()
         db.engine.dispose()
