@@ -32,6 +32,7 @@ from app.identification.models import (
 from app.imports.models import ImportBatch, ImportProblem, ImportRow
 from app.matching.models import GivenNameEntry, MatchCandidate, MatchingRun, MatchingState
 from app.records.models import PartnerRecord, PartnerSource
+from app.tallies import Tally
 
 __all__ = [
     "AnswerBatch",
@@ -67,6 +68,7 @@ __all__ = [
     "RemainsProfile",
     "ScreeningRun",
     "SourceList",
+    "Tally",
     "TransitionRequest",
     "User",
 ]

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Select, case, extract, func, select
 from sqlalchemy.orm import joinedload
 
+from app import tallies
 from app.alphabet import NAME_COLLATION
 from app.auth.models import User
 from app.auth.permissions import Role
@@ -187,7 +188,9 @@ def count(query: Select) -> int:
     return db.session.execute(_counting(query)).scalar_one()
 
 
-def counts(*queries: Select) -> tuple[int, ...]:
-    """The number of rows of each query, in one statement: ``count`` for several."""
-    totals = [_counting(query).scalar_subquery() for query in queries]
+def counts(*queries: Select, kept: tuple[str, ...] = ()) -> tuple[int, ...]:
+    """The number of rows of each query, in one statement: ``count`` for several. ``kept``:
+    totals the database keeps (app/tallies.py), read in the same statement, first."""
+    totals = [tallies.summing(name).scalar_subquery() for name in kept]
+    totals += [_counting(query).scalar_subquery() for query in queries]
     return tuple(db.session.execute(select(*totals)).one())

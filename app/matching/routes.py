@@ -15,8 +15,9 @@ from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from app import tallies
 from app.audit.models import AuditAction
 from app.audit.services import record, record_list_read
 from app.auth.permissions import Permission, require
@@ -258,18 +259,10 @@ def queue():
         source_id=source_id,
         sort=sort,
     )
-    # One grouped count gives the status cards and, unless the list is narrowed to a kind or a
-    # source, the list's own total: at national scale each count reads tens of thousands of
-    # index entries, and the queue's count was a second such read.
-    by_band = (
-        db.session.execute(
-            select(MatchCandidate.status, MatchCandidate.likely, func.count()).group_by(
-                MatchCandidate.status, MatchCandidate.likely
-            )
-        )
-        .tuples()
-        .all()
-    )
+    # The totals by status and band give the status cards and, unless the list is narrowed to
+    # a kind or a source, the list's own total. The database keeps them (app/tallies.py): a
+    # grouped count read every candidate's index entry (38,563 at national scale, 6-9 ms).
+    by_band = tallies.candidate_totals()
     counts: dict[str, int] = {}
     for row_status, _likely, n in by_band:
         counts[row_status] = counts.get(row_status, 0) + n

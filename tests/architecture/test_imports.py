@@ -51,6 +51,7 @@ LAYERS: list[set[str]] = [
         "app.logs",
         "app.backup",
         "app.dna",
+        "app.tallies",
     },
     {"app.extensions"},
     {"app.database", "app.dates", "app.names", "app.sorting", "app.alphabet"},

@@ -1,0 +1,83 @@
+"""Totals the database keeps: how many rows of a kind there are, read in constant time.
+
+Some of the pages' figures are exact counts over rows that grow with the data: the supervisor
+queues' number of unassigned open cases (18,720 at national scale, read from an index for each
+page) and the match queue's status cards (every candidate, grouped by status and band). Triggers
+in the database (migration ``tallies``) keep them in the ``tally`` table instead, in the
+transaction that changes the rows, whatever changes them (a view, a CLI import, a matching run,
+COPY), so a page reads a handful of rows.
+
+A single counter row per total would be a hot row: every reviewer's decision and every run's
+batch would update it, each waiting for the other's transaction to end, and two transactions
+that update two totals in opposite orders would deadlock. So on PostgreSQL each connection (its
+server process, ``pg_backend_pid()``) adds its changes to its own rows, ``(backend, name)``: a
+process runs one transaction at a time, so no two transactions ever write the same row. A total
+is the sum of its rows, one per live connection that wrote plus ``backend = 0``, into which the
+rows of connections that have ended are folded (``tally_compact()``, when a connection writes its
+first row; one folder at a time, by an advisory lock it only tries). SQLite has one writer at a
+time, so there every change goes to ``backend = 0``.
+
+The triggers count what the pages count: :data:`UNASSIGNED` is ``Case.is_open`` and unassigned;
+a candidate's name is its status and band (:func:`candidate_name`). A test compares every total
+with a count after the services, imports and runs have changed rows
+(tests/foundation/test_tallies.py).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Integer, Select, String, cast, func, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import Model, db
+
+# Open cases nobody is assigned (the supervisor queues' first list).
+UNASSIGNED = "cases:unassigned"
+# Candidates, one total per status and band: "candidates:<status>:<likely|possible>".
+CANDIDATES = "candidates:"
+
+
+def candidate_name(status: str, likely: bool) -> str:
+    return f"{CANDIDATES}{status}:{'likely' if likely else 'possible'}"
+
+
+class Tally(Model):
+    __tablename__ = "tally"
+    __audited__ = False  # written by triggers, with the rows they count
+
+    # The PostgreSQL server process that wrote the row (0: folded, and every row on SQLite).
+    backend: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    delta: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+def summing(name: str) -> Select:
+    """SELECT one total (0 when nothing was ever counted under that name), to read it in
+    another statement."""
+    # PostgreSQL sums bigints as numeric (a Decimal in Python): cast back.
+    return select(cast(func.coalesce(func.sum(Tally.delta), 0), BigInteger)).where(
+        Tally.name == name
+    )
+
+
+def total(name: str) -> int:
+    return db.session.execute(summing(name)).scalar_one()
+
+
+def totals(prefix: str) -> dict[str, int]:
+    """The totals whose names start with ``prefix``, by name (one statement)."""
+    rows = db.session.execute(
+        select(Tally.name, func.sum(Tally.delta))
+        .where(Tally.name.startswith(prefix, autoescape=True))
+        .group_by(Tally.name)
+    )
+    return {name: int(n) for name, n in rows}
+
+
+def candidate_totals() -> list[tuple[str, bool, int]]:
+    """(status, likely, number of candidates) for each status and band that has any."""
+    rows = []
+    for name, n in totals(CANDIDATES).items():
+        status, band = name.removeprefix(CANDIDATES).split(":")
+        if n:
+            rows.append((status, band == "likely", n))
+    return rows

@@ -1,0 +1,176 @@
+"""The totals the database keeps (app/tallies.py) are the counts they stand for, whatever
+changes the rows: services, bulk statements, deletes, rolled-back work; and on PostgreSQL each
+connection writes only its own rows, which ended connections' fold into one."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import delete, func, insert, select, text, update
+
+from app import tallies
+from app.auth.models import User
+from app.cases.models import Case
+from app.cases.services import archive_case, assign_cases
+from app.extensions import db
+from app.matching.models import MatchCandidate
+from app.tallies import Tally
+from tests import factories
+from tests.matching.conftest import explanation, make_candidate, make_record
+
+TRIGGERS = {
+    "case_record_tally_insert",
+    "case_record_tally_delete",
+    "case_record_tally_update",
+    "match_candidate_tally_insert",
+    "match_candidate_tally_delete",
+    "match_candidate_tally_update",
+}
+
+
+def _counted() -> tuple[int, list[tuple[str, bool, int]]]:
+    """The totals counted from the rows themselves, as the pages counted them before."""
+    unassigned = db.session.scalar(
+        select(func.count()).where(Case.is_open, Case.assigned_to_id.is_(None))
+    )
+    by_band = db.session.execute(
+        select(MatchCandidate.status, MatchCandidate.likely, func.count()).group_by(
+            MatchCandidate.status, MatchCandidate.likely
+        )
+    ).all()
+    return unassigned, sorted((status, bool(likely), n) for status, likely, n in by_band)
+
+
+def _kept() -> tuple[int, list[tuple[str, bool, int]]]:
+    return tallies.total(tallies.UNASSIGNED), sorted(tallies.candidate_totals())
+
+
+def test_the_triggers_exist_after_the_migrations(app):
+    """A later migration that rebuilds case_record or match_candidate in SQLite's batch mode
+    drops their triggers with the old table: it must create them again."""
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            names = db.session.scalars(
+                text("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            ).all()
+        else:
+            names = db.session.scalars(
+                text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+            ).all()
+        assert set(names) >= TRIGGERS
+
+
+def test_the_totals_follow_cases_through_the_services(app, users):
+    with app.app_context():
+        actor = db.session.get_one(User, users["supervisor"])
+        worker = db.session.get_one(User, users["caseworker"])
+        before = _kept()[0]
+        cases = [factories.make_case(actor) for _ in range(4)]
+        factories.make_case(actor, assigned_to=worker)
+        factories.make_case(actor, status="closed", closure_reason="reunified")
+        db.session.flush()
+        assert _kept()[0] == before + 4 == _counted()[0]
+        assign_cases([cases[0].id, cases[1].id], worker, actor)
+        archive_case(cases[2], actor, "Entered twice.")
+        db.session.flush()
+        assert _kept()[0] == before + 1 == _counted()[0]
+        assign_cases([cases[0].id], None, actor)
+        cases[3].status = "closed"
+        cases[3].closure_reason = "reunified"
+        db.session.flush()
+        assert _kept()[0] == before + 1 == _counted()[0]
+
+
+def test_the_totals_follow_bulk_statements_and_deletes(app, users):
+    """What an import or a matching run does: many rows in one statement, updates by primary
+    key (executemany), deletes."""
+    with app.app_context():
+        actor = db.session.get_one(User, users["supervisor"])
+        cases = [factories.make_case(actor) for _ in range(3)]
+        records = [make_record() for _ in range(6)]
+        db.session.execute(
+            insert(MatchCandidate),
+            [
+                {
+                    "case_id": cases[n % 3].id,
+                    "record_id": record.id,
+                    "score": 0.95 if n % 2 else 0.5,
+                    "likely": bool(n % 2),
+                    "explanation": explanation(0.9),
+                    "status": "proposed",
+                }
+                for n, record in enumerate(records)
+            ],
+        )
+        assert _kept() == _counted()
+        ids = db.session.scalars(select(MatchCandidate.id).order_by(MatchCandidate.id)).all()
+        db.session.execute(
+            update(MatchCandidate),
+            [
+                {"id": ids[0], "status": "rejected"},
+                {"id": ids[1], "likely": False},
+                {"id": ids[2], "rank": 7},  # no counted column
+            ],
+        )
+        assert _kept() == _counted()
+        db.session.execute(delete(MatchCandidate).where(MatchCandidate.id.in_(ids[3:])))
+        db.session.execute(update(Case).where(Case.id == cases[0].id).values(archived=True))
+        db.session.execute(delete(MatchCandidate).where(MatchCandidate.case_id == cases[1].id))
+        db.session.execute(delete(Case).where(Case.id == cases[1].id))
+        assert _kept() == _counted()
+
+
+def test_rolled_back_work_leaves_the_totals(app, users):
+    with app.app_context():
+        actor = db.session.get_one(User, users["supervisor"])
+        before = _kept()
+        nested = db.session.begin_nested()
+        case = factories.make_case(actor)
+        make_candidate(case.id, make_record().id, status="awaiting_approval")
+        assert _kept() != before
+        nested.rollback()
+        assert _kept() == before == _counted()
+
+
+def test_the_pages_show_the_kept_totals(app, supervisor, make_case):
+    for _ in range(3):
+        make_case(owner=None)
+    make_case()
+    with app.app_context():
+        n = tallies.total(tallies.UNASSIGNED)
+    assert n == 3
+    html = supervisor.get("/queues").get_data(as_text=True)
+    assert f'data-testid="count-unassigned">{n}<' in html
+
+
+@pytest.fixture
+def on_postgresql(app):
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL's per-connection rows (SQLite: one writer, one row)")
+        yield
+
+
+def test_each_connection_writes_only_its_own_rows(app, users, on_postgresql):
+    actor = db.session.get_one(User, users["supervisor"])
+    factories.make_case(actor)
+    db.session.flush()
+    pid = db.session.scalar(text("SELECT pg_backend_pid()"))
+    written = db.session.scalars(select(Tally.backend).where(Tally.backend != 0)).all()
+    assert set(written) == {pid}
+
+
+def test_the_rows_of_ended_connections_fold_into_one(app, on_postgresql):
+    before = tallies.total(tallies.UNASSIGNED)
+    # Process 1 is never one of PostgreSQL's backends: an ended connection's rows.
+    db.session.add_all([
+        Tally(backend=1, name=tallies.UNASSIGNED, delta=5),
+        Tally(backend=1, name=tallies.candidate_name("proposed", True), delta=2),
+    ])  # fmt: skip
+    db.session.flush()
+    db.session.execute(text("SELECT tally_compact()"))
+    assert db.session.scalar(select(func.count()).where(Tally.backend == 1)) == 0
+    assert tallies.total(tallies.UNASSIGNED) == before + 5
+    folded = db.session.scalar(
+        select(Tally.delta).where(Tally.backend == 0, Tally.name == tallies.UNASSIGNED)
+    )
+    assert folded is not None and folded >= 5
