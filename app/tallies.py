@@ -18,9 +18,10 @@ first row; one folder at a time, by an advisory lock it only tries). SQLite has 
 time, so there every change goes to ``backend = 0``.
 
 The triggers count what the pages count: :data:`UNASSIGNED` is ``Case.is_open`` and unassigned;
-a candidate's name is its status and band (:func:`candidate_name`). A test compares every total
-with a count after the services, imports and runs have changed rows
-(tests/foundation/test_tallies.py).
+:data:`CASE_STATUSES` the cases that are not archived, by status (the case list's total when it
+is filtered by status alone); a candidate's name is its status and band (:func:`candidate_name`).
+Tests compare every total with a count after services, bulk statements and deletes have changed
+rows (tests/foundation/test_tallies.py).
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from app.extensions import Model, db
 
 # Open cases nobody is assigned (the supervisor queues' first list).
 UNASSIGNED = "cases:unassigned"
+# Cases that are not archived, one total per status: "cases:status:<status>".
+CASE_STATUSES = "cases:status:"
 # Candidates, one total per status and band: "candidates:<status>:<likely|possible>".
 CANDIDATES = "candidates:"
 
@@ -71,6 +74,11 @@ def totals(prefix: str) -> dict[str, int]:
         .group_by(Tally.name)
     )
     return {name: int(n) for name, n in rows}
+
+
+def case_status_totals() -> dict[str, int]:
+    """The number of cases that are not archived, by status."""
+    return {name.removeprefix(CASE_STATUSES): n for name, n in totals(CASE_STATUSES).items()}
 
 
 def candidate_totals() -> list[tuple[str, bool, int]]:

@@ -58,7 +58,13 @@ from app.cases.models import (
     format_case_number,
     parse_case_number,
 )
-from app.cases.search import CaseFilters, case_sort, readable_case_by_number, search_cases
+from app.cases.search import (
+    CaseFilters,
+    case_sort,
+    kept_total,
+    readable_case_by_number,
+    search_cases,
+)
 from app.cases.services import (
     NAME_FIELDS,
     CaseError,
@@ -204,7 +210,12 @@ def index():
         if found is not None:
             return redirect(url_for("cases.detail", case_id=found.id))
     per_page = page_size()
-    page = db.paginate(search_cases(current_user, filters), per_page=per_page, error_out=False)
+    total = kept_total(current_user, filters)
+    page = db.paginate(
+        search_cases(current_user, filters), per_page=per_page, error_out=False, count=total is None
+    )
+    if total is not None:
+        page.total = total
     broadened = False
     if page.total == 0 and filters.text and not parse_case_number(filters.text):
         # Nothing matched whole names: try the words as beginnings ("Ковал" → Коваленко).

@@ -10,8 +10,9 @@ from datetime import date, timedelta
 from sqlalchemy import Select, and_, or_, select, union
 from sqlalchemy.orm import joinedload
 
+from app import tallies
 from app.auth.models import User
-from app.cases.access import can_read_case, visible_cases
+from app.cases.access import can_read_all, can_read_case, visible_cases
 from app.cases.labels import AGE_BANDS
 from app.cases.models import Case, CaseNameKey, CaseStatus, parse_case_number
 from app.cases.queues import CASE_SORTS
@@ -44,6 +45,22 @@ class CaseFilters:
     include_archived: bool = False
     stale_days: int | None = None  # open cases with no activity for this many days
     sort: Sort = field(default_factory=lambda: case_sort(DEFAULT_CASE_SORT))
+
+
+def kept_total(user: User, filters: CaseFilters) -> int | None:
+    """The number of cases :func:`search_cases` finds, from the totals the database keeps
+    (app/tallies.py), when they hold it: for a user who reads every case, filtered by status
+    alone or not at all. None otherwise (the list counts its rows). At national scale a
+    supervisor's list of all new cases counted 20,000 index entries for each page."""
+    narrowed = CaseFilters(status=filters.status, sort=filters.sort)
+    if filters != narrowed or not can_read_all(user):
+        return None
+    by_status = tallies.case_status_totals()
+    if filters.status == OPEN:
+        return sum(n for status, n in by_status.items() if status != CaseStatus.CLOSED)
+    if filters.status:
+        return by_status.get(filters.status, 0)
+    return sum(by_status.values())
 
 
 def _matching_ids(text: str, prefix: bool):

@@ -1,4 +1,4 @@
-"""The database keeps the totals of unassigned open cases and of candidates by status and band
+"""The database keeps the totals of unassigned open cases, of cases by status and of candidates by status and band
 
 Revision ID: 840c0950b795
 Revises: 4caf336ce158
@@ -26,6 +26,8 @@ depends_on = None
 # What the pages count, as SQL over a row (``{r}`` is NEW or OLD, or a transition table's alias).
 _SQLITE_UNASSIGNED = "{r}.assigned_to_id IS NULL AND {r}.status <> 'closed' AND {r}.archived = 0"
 _PG_UNASSIGNED = "{r}.assigned_to_id IS NULL AND {r}.status <> 'closed' AND NOT {r}.archived"
+# Cases that are not archived, by status (the case list's totals).
+_STATUS_NAME = "'cases:status:' || {r}.status"
 _CANDIDATE_NAME = (
     "'candidates:' || {r}.status || ':' || CASE WHEN {r}.likely THEN 'likely' ELSE 'possible' END"
 )
@@ -73,9 +75,17 @@ _PG_FUNCTIONS = [
         IF TG_OP = 'INSERT' THEN
             PERFORM tally_add('cases:unassigned', count(*))
             FROM new_rows AS r WHERE {_PG_UNASSIGNED.format(r="r")};
+            PERFORM tally_add(name, n) FROM (
+                SELECT {_STATUS_NAME.format(r="r")} AS name, count(*) AS n
+                FROM new_rows AS r WHERE NOT r.archived GROUP BY 1
+            ) AS changes;
         ELSE
             PERFORM tally_add('cases:unassigned', -count(*))
             FROM old_rows AS r WHERE {_PG_UNASSIGNED.format(r="r")};
+            PERFORM tally_add(name, -n) FROM (
+                SELECT {_STATUS_NAME.format(r="r")} AS name, count(*) AS n
+                FROM old_rows AS r WHERE NOT r.archived GROUP BY 1
+            ) AS changes;
         END IF;
         RETURN NULL;
     END $$
@@ -107,6 +117,12 @@ _PG_FUNCTIONS = [
             (CASE WHEN {_PG_UNASSIGNED.format(r="NEW")} THEN 1 ELSE 0 END)
             - (CASE WHEN {_PG_UNASSIGNED.format(r="OLD")} THEN 1 ELSE 0 END)
         );
+        IF NOT OLD.archived THEN
+            PERFORM tally_add({_STATUS_NAME.format(r="OLD")}, -1);
+        END IF;
+        IF NOT NEW.archived THEN
+            PERFORM tally_add({_STATUS_NAME.format(r="NEW")}, 1);
+        END IF;
         RETURN NULL;
     END $$
     """,
@@ -154,6 +170,8 @@ def _sqlite_triggers():
     candidate = _CANDIDATE_NAME
     case_add = lambda r, change: _SQLITE_ADD.format(  # noqa: E731
         name="'cases:unassigned'", change=change, condition=unassigned.format(r=r)
+    ) + _SQLITE_ADD.format(
+        name=_STATUS_NAME.format(r=r), change=change, condition=f"{r}.archived = 0"
     )
     candidate_add = lambda r, change: _SQLITE_ADD.format(  # noqa: E731
         name=candidate.format(r=r), change=change, condition="1"
@@ -196,6 +214,10 @@ def upgrade():
         "INSERT INTO tally (backend, name, delta) SELECT 0, 'cases:unassigned', count(*) "
         "FROM case_record AS r WHERE "
         + (_SQLITE_UNASSIGNED if sqlite else _PG_UNASSIGNED).format(r="r")
+    )
+    op.execute(
+        f"INSERT INTO tally (backend, name, delta) SELECT 0, {_STATUS_NAME.format(r='r')}, "
+        "count(*) FROM case_record AS r WHERE r.archived = false GROUP BY 2"
     )
     op.execute(
         f"INSERT INTO tally (backend, name, delta) SELECT 0, {_CANDIDATE_NAME.format(r='r')}, "

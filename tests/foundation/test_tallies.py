@@ -15,6 +15,7 @@ from app.extensions import db
 from app.matching.models import MatchCandidate
 from app.tallies import Tally
 from tests import factories
+from tests.conftest import sql_statements
 from tests.matching.conftest import explanation, make_candidate, make_record
 
 TRIGGERS = {
@@ -27,21 +28,27 @@ TRIGGERS = {
 }
 
 
-def _counted() -> tuple[int, list[tuple[str, bool, int]]]:
+def _counted() -> tuple[int, dict[str, int], list[tuple[str, bool, int]]]:
     """The totals counted from the rows themselves, as the pages counted them before."""
     unassigned = db.session.scalar(
         select(func.count()).where(Case.is_open, Case.assigned_to_id.is_(None))
+    )
+    by_status = dict(
+        db.session.execute(
+            select(Case.status, func.count()).where(Case.archived.is_(False)).group_by(Case.status)
+        ).all()
     )
     by_band = db.session.execute(
         select(MatchCandidate.status, MatchCandidate.likely, func.count()).group_by(
             MatchCandidate.status, MatchCandidate.likely
         )
     ).all()
-    return unassigned, sorted((status, bool(likely), n) for status, likely, n in by_band)
+    return unassigned, by_status, sorted((status, bool(likely), n) for status, likely, n in by_band)
 
 
-def _kept() -> tuple[int, list[tuple[str, bool, int]]]:
-    return tallies.total(tallies.UNASSIGNED), sorted(tallies.candidate_totals())
+def _kept() -> tuple[int, dict[str, int], list[tuple[str, bool, int]]]:
+    by_status = {status: n for status, n in tallies.case_status_totals().items() if n}
+    return tallies.total(tallies.UNASSIGNED), by_status, sorted(tallies.candidate_totals())
 
 
 def test_the_triggers_exist_after_the_migrations(app):
@@ -68,16 +75,16 @@ def test_the_totals_follow_cases_through_the_services(app, users):
         factories.make_case(actor, assigned_to=worker)
         factories.make_case(actor, status="closed", closure_reason="reunified")
         db.session.flush()
-        assert _kept()[0] == before + 4 == _counted()[0]
+        assert _kept()[0] == before + 4 and _kept() == _counted()
         assign_cases([cases[0].id, cases[1].id], worker, actor)
         archive_case(cases[2], actor, "Entered twice.")
         db.session.flush()
-        assert _kept()[0] == before + 1 == _counted()[0]
+        assert _kept()[0] == before + 1 and _kept() == _counted()
         assign_cases([cases[0].id], None, actor)
         cases[3].status = "closed"
         cases[3].closure_reason = "reunified"
         db.session.flush()
-        assert _kept()[0] == before + 1 == _counted()[0]
+        assert _kept()[0] == before + 1 and _kept() == _counted()
 
 
 def test_the_totals_follow_bulk_statements_and_deletes(app, users):
@@ -140,6 +147,39 @@ def test_the_pages_show_the_kept_totals(app, supervisor, make_case):
     assert n == 3
     html = supervisor.get("/queues").get_data(as_text=True)
     assert f'data-testid="count-unassigned">{n}<' in html
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [("", 4), ("?status=new", 3), ("?status=closed", 1), ("?status=open", 3)],
+)
+def test_the_case_list_shows_the_kept_totals_when_filtered_by_status_alone(
+    app, supervisor, make_case, query, expected
+):
+    for _ in range(3):
+        make_case(owner=None)
+    make_case(status="closed", closure_reason="reunified")
+    archived = make_case()
+    with app.app_context():
+        case = db.session.get_one(Case, archived)
+        archive_case(case, db.session.get_one(User, case.assigned_to_id), "Entered twice.")
+        db.session.commit()
+    with sql_statements(app) as statements:
+        html = supervisor.get(f"/cases{query}").get_data(as_text=True)
+    assert f'data-total="{expected}"' in html
+    assert not [s for s in statements if s.startswith("SELECT count(*)")]
+    # Narrowed by anything else: the list counts its rows.
+    with sql_statements(app) as statements:
+        html = supervisor.get("/cases?status=new&caseworker=none").get_data(as_text=True)
+    assert [s for s in statements if s.startswith("SELECT count(*)")]
+    assert 'data-total="3"' in html
+
+
+def test_a_caseworkers_case_list_counts_their_own_cases(app, caseworker, make_case):
+    make_case(owner=None)
+    make_case()
+    html = caseworker.get("/cases?status=new").get_data(as_text=True)
+    assert 'data-total="1"' in html
 
 
 @pytest.fixture
