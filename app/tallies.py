@@ -9,13 +9,16 @@ COPY), so a page reads a handful of rows.
 
 A single counter row per total would be a hot row: every reviewer's decision and every run's
 batch would update it, each waiting for the other's transaction to end, and two transactions
-that update two totals in opposite orders would deadlock. So on PostgreSQL each connection (its
-server process, ``pg_backend_pid()``) adds its changes to its own rows, ``(backend, name)``: a
-process runs one transaction at a time, so no two transactions ever write the same row. A total
-is the sum of its rows, one per live connection that wrote plus ``backend = 0``, into which the
-rows of connections that have ended are folded (``tally_compact()``, when a connection writes its
-first row; one folder at a time, by an advisory lock it only tries). SQLite has one writer at a
-time, so there every change goes to ``backend = 0``.
+that update two totals in opposite orders would deadlock. Even a row per connection is no good:
+a transaction that changes 20,000 rows one by one (an import's updates, a bulk assignment)
+updated the same row 20,000 times, and each update walks the chain of the row's earlier versions
+(30 s instead of 1). So a change is a row appended, ``(name, delta)``, which nobody else ever
+updates: writers never wait for each other. A total is the sum of its rows. Every 256th row
+appended folds the rows before it into one per total, in the transaction that appended it; one
+folder at a time, by an advisory lock it only tries (PostgreSQL). A fold deletes committed rows
+that nobody else touches, so it waits for nobody and nobody waits for it; rows of transactions
+still running are invisible to it and left to the next fold. So a total is read from a few
+hundred rows at most.
 
 The triggers count what the pages count: :data:`UNASSIGNED` is ``Case.is_open`` and unassigned;
 :data:`CASE_STATUSES` the cases that are not archived, by status (the case list's total when it
@@ -26,9 +29,10 @@ rows (tests/foundation/test_tallies.py).
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Integer, Select, String, cast, func, select
+from sqlalchemy import BigInteger, Select, String, cast, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.database import intpk
 from app.extensions import Model, db
 
 # Open cases nobody is assigned (the supervisor queues' first list).
@@ -47,10 +51,9 @@ class Tally(Model):
     __tablename__ = "tally"
     __audited__ = False  # written by triggers, with the rows they count
 
-    # The PostgreSQL server process that wrote the row (0: folded, and every row on SQLite).
-    backend: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(100), primary_key=True)
-    delta: Mapped[int] = mapped_column(BigInteger, default=0)
+    id: Mapped[intpk]
+    name: Mapped[str] = mapped_column(String(100))
+    delta: Mapped[int] = mapped_column(BigInteger)
 
 
 def summing(name: str) -> Select:
