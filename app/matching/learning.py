@@ -193,8 +193,16 @@ class Observations:
             pairs = self.sources[source] = _SourcePairs()
         pairs.pattern.append(pid)
         pairs.offset.append(offset)
-        pairs.left.append(self._entity(("l", left)))
-        pairs.right.append(self._entity(("r", right)))
+        # Numbered as _entity numbers them (inline: once for each side of every blocked pair).
+        entities = self._entities
+        number = entities.get(left_key := ("l", left))
+        if number is None:
+            number = entities[left_key] = len(entities)
+        pairs.left.append(number)
+        number = entities.get(right_key := ("r", right))
+        if number is None:
+            number = entities[right_key] = len(entities)
+        pairs.right.append(number)
         pairs.sibling_sign.append(sibling)
         pairs.namesake_sign.append(namesake)
         pairs.label.append(-1 if label is None else int(label))

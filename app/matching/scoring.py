@@ -838,15 +838,31 @@ def observed_pattern(
     500 cases and a million records), where :func:`observe` builds a list of every field's
     (field, level, u), a table of the levels and an :class:`Observed`, and :func:`_score`
     works out the bits of every field, which learning does not read."""
-    _, s_level, g_level, s_shared, g_shared, swapped = _names(a, b, freq, params)
+    # The names as _names reads them, without the bits of the reading as written where no
+    # reading across is worth weighing against it (nearly every pair).
+    s_level, s_shared = _name_level(a.surnames, b.surnames, a.surname_latin, b.surname_latin)
+    g_level, g_shared = _name_level(a.given, b.given, a.given_latin, b.given_latin)
+    across = _across(a, b, s_level, g_level)
+    swapped = False
+    if across is not None:
+        bits = 0.0
+        if a.surnames and b.surnames:
+            bits += _surname_bits(s_level, s_shared, freq, params)
+        if a.given and b.given:
+            bits += _given_bits(g_level, g_shared, freq, params)
+        s2_level, s2, g2_level, g2 = across
+        read_across = (
+            _surname_bits(s2_level, s2, freq, params)
+            + _given_bits(g2_level, g2, freq, params)
+            + SWAP_BITS
+        )
+        if read_across > bits:
+            s_level, g_level, s_shared, g_shared, swapped = s2_level, g2_level, s2, g2, True
     pattern: list[tuple[str, str]] = []
     us: list[float] = []
     if a.surnames and (b.surnames_from_given if swapped else b.surnames):
         pattern.append(("family_name", s_level))
         us.append(freq.u("surname", s_shared) if s_level == "same" else U_SURNAME[s_level])
-        surname = s_level
-    else:
-        surname = ""
     if a.given and (b.given_from_family if swapped else b.given):
         pattern.append(("given_name", g_level))
         us.append(freq.u("given", g_shared) if g_level == "same" else U_GIVEN[g_level])
@@ -878,10 +894,9 @@ def observed_pattern(
     # As pattern_of sums them: the swap bits less the log2 u of each field, in field order.
     offset = (SWAP_BITS if swapped else 0.0) - sum([math.log2(u) for u in us])
     sibling = bool(given) and _given_conflict(a, b, given)
-    exact = swapped or (
-        bool(b.surnames_from_given and b.given_from_family)
-        and _across(a, b, surname, given) is not None
-    )
+    # reading_depends_on_m: read across, or a reading across was weighed (_across asks only
+    # that neither name agrees as written, and a name absent is no more "same" than "different").
+    exact = swapped or across is not None
     return tuple(pattern), offset, sibling, dob_level in _DOB_CONFLICTS, exact
 
 
