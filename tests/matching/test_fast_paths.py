@@ -2,7 +2,9 @@
 pattern, offset and signs straight from the features (scoring.observed_pattern) against observe,
 pattern_of and reading_depends_on_m, on random pairs under random m, with every level, names
 read across, further fields and counts small and large; a partner record's row prepared through
-the caches of its columns' texts (entities.prepare_row) against prepare(from_record_row(row))."""
+the caches of its columns' texts (entities.prepare_row) against prepare(from_record_row(row)); a
+probe of the block index without the keys no case was filed under against one of every key; the
+histogram of many pairs' bits at once against adding each."""
 
 from __future__ import annotations
 
@@ -12,9 +14,12 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from app.matching import entities
+from app.matching.blocking import BlockIndex
+from app.matching.calibration import BitsHistogram
 from app.matching.entities import (
     _FAMILY_BY_TEXT,
     _GIVEN_BY_TEXT,
@@ -205,3 +210,35 @@ def test_prepare_row_follows_the_given_name_table_and_bounds_its_caches(monkeypa
     small.put("b", 2)
     assert small.put("c", 3) == 3
     assert small == {"c": 3}  # full: emptied, never grown past its size
+
+
+@pytest.mark.parametrize("undated", [0, 5])
+def test_a_probe_leaves_out_only_keys_no_case_was_filed_under(undated) -> None:
+    data = Generator(seed=29).dataset(n_cases=150, n_records=3_000)
+    cases = data.cases
+    for case in cases[:undated]:  # cases that know neither a year nor an age
+        case.dob_year = case.dob_month = case.dob_day = case.age = None
+    index = BlockIndex().add_all(prepare(c) for c in cases)
+    assert index.any_year == bool(undated)
+    every_key = BlockIndex().add_all(prepare(c) for c in cases)
+    every_key.any_year = True  # the probe of every key, as before
+    met = 0
+    for record in data.records:
+        features = prepare(record)
+        found = list(index.candidates(features))
+        assert found == list(every_key.candidates(features))  # the same, in the same order
+        met += bool(found)
+    assert met > 500
+
+
+def test_a_histogram_of_many_pairs_is_that_of_each_pair() -> None:
+    rng = np.random.default_rng(2)
+    # Negative and positive bits, halves of a bin (rounded to even by both), capped or not.
+    bits = np.concatenate([rng.normal(0, 20, 50_000), np.arange(-40, 40) / 8])
+    capped = rng.random(len(bits)) < 0.3
+    many, each = BitsHistogram(), BitsHistogram()
+    many.add_many(bits, capped)
+    for value, cap in zip(bits.tolist(), capped.tolist(), strict=True):
+        each.add(value, cap)
+    assert many.bins == each.bins
+    assert list(many.bins) == sorted(many.bins)  # filled in the bins' order
