@@ -85,13 +85,12 @@ class BitsHistogram:
         if not len(bits):
             return
         scaled = np.round(bits * _BIN).astype(np.int64)
-        both = np.stack([scaled, capped.astype(np.int64)])
-        values, counts = np.unique(both, axis=1, return_counts=True)
+        # One number per bin, 2 * scaled + capped, in the order of (scaled, capped): np.unique
+        # of numbers, where np.unique of pairs (axis=1) sorted them ten times slower.
+        values, counts = np.unique(scaled * 2 + capped.astype(np.int64), return_counts=True)
         bins = self.bins
-        for value, cap, count in zip(
-            values[0].tolist(), values[1].tolist(), counts.tolist(), strict=True
-        ):
-            bins[(value, bool(cap))] += count
+        for value, count in zip(values.tolist(), counts.tolist(), strict=True):
+            bins[(value // 2, bool(value % 2))] += count
 
     def __len__(self) -> int:
         return sum(self.bins.values())

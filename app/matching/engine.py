@@ -29,7 +29,7 @@ from app.matching.calibration import (
     max_prior_bits,
 )
 from app.matching.entities import Features, MatchEntity, prepare
-from app.matching.learning import LearntSource, Observations, learn, pattern_of
+from app.matching.learning import LearntSource, Observations, learn
 from app.matching.scoring import (
     DEFAULT_PARAMETERS,
     POSSIBLE,
@@ -37,10 +37,9 @@ from app.matching.scoring import (
     Match,
     Parameters,
     compare,
-    observe,
+    observed_pattern,
     pattern_bits,
     quick_bits,
-    reading_depends_on_m,
     to_score,
 )
 
@@ -320,14 +319,17 @@ class Shard:
             needed = floor is None
             for other in hits:
                 lkey = other.entity.key
-                label = labels.get((lkey, rkey))
+                label = labels.get((lkey, rkey)) if labels else None
                 scored = not (lkey == rkey or (skip is not None and skip(lkey, rkey)))
                 if not scored and label is None:
                     continue
-                observed = observe(other, features, freq, params)
-                patterned = pattern, offset = pattern_of(observed)
+                pattern, offset, sibling, namesake, exact = observed_pattern(
+                    other, features, freq, params
+                )
                 if learning or label is not None:
-                    observations.add(source, lkey, rkey, observed, label, patterned)
+                    observations.add_pattern(
+                        source, lkey, rkey, pattern, offset, sibling, namesake, label
+                    )
                 if not scored:
                     continue
                 number = patterns.get(pattern)
@@ -337,7 +339,6 @@ class Shard:
                 if case is None:
                     case = left_slot[id(other)] = len(lefts)
                     lefts.append(other)
-                exact = reading_depends_on_m(other, features, observed)
                 # No m exceeds 1: a pair whose offset is below the floor stays below it.
                 needed = needed or exact or (floor is not None and offset >= floor)
                 pairs.pattern.append(number)
@@ -346,8 +347,8 @@ class Shard:
                 pairs.right.append(len(records))
                 pairs.flags.append(
                     _SCORED
-                    | (_SIBLING if observed.given_conflict else 0)
-                    | (_NAMESAKE if observed.dob_conflict else 0)
+                    | (_SIBLING if sibling else 0)
+                    | (_NAMESAKE if namesake else 0)
                     | (_EXACT if exact else 0)
                 )
             records.append(features if needed else None)

@@ -11,7 +11,7 @@ by attribute (duck typing), so this module imports no model.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -35,6 +35,7 @@ __all__ = [
     "from_record_row",
     "place_text_keys",
     "prepare",
+    "prepare_row",
     "unknown_place_keys",
 ]
 
@@ -387,6 +388,155 @@ def from_record_row(row: tuple[Any, ...]) -> MatchEntity:
 # Shared by the entities and features that have no further field (most records): read, never
 # written, so one empty dict serves them all instead of two for each kept record.
 _NO_EXTRA: dict[str, str] = {}
+
+
+class _ByText(dict[Any, Any]):
+    """A cache of what one column's text gives, emptied when full (bounded memory; what it
+    holds is a pure function of the text and the given-name table's version, so emptying it
+    changes no result). :func:`_by_text_of` empties them all when the table changes."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def put(self, key: Any, value: Any) -> Any:
+        if len(self) >= self.size:
+            self.clear()
+        self[key] = value
+        return value
+
+
+_FAMILY_BY_TEXT = _ByText(_CACHE)
+_GIVEN_BY_TEXT = _ByText(_CACHE)
+_PATRONYMIC_BY_TEXT = _ByText(_CACHE)
+_PLACES_BY_TEXT = _ByText(_CACHE)
+_BY_TEXT_VERSION = [-1]  # the given-name table's version the caches above hold
+
+
+def _by_text_of(version: int) -> None:
+    """Empty the caches of :func:`prepare_row` if they hold another table's keys."""
+    if _BY_TEXT_VERSION[0] != version:
+        for cache in (_FAMILY_BY_TEXT, _GIVEN_BY_TEXT, _PATRONYMIC_BY_TEXT, _PLACES_BY_TEXT):
+            cache.clear()
+        _BY_TEXT_VERSION[0] = version
+
+
+def prepare_row(row: Sequence[Any]) -> Features:
+    """``prepare(from_record_row(row[:-1]))`` with ``row[-1]`` as the entity's source: the
+    same entity and features, field for field (a test holds it on random rows), for the million
+    rows of a full run.
+
+    Each column's text is looked up once in a cache of what it gives (the family name's keys,
+    the given name's, the patronymic's, the places' and region's), where :func:`prepare` builds
+    the tuples of spellings its caches are keyed by and calls a dozen functions per record:
+    a million rows hold some ten thousand distinct names of each kind and two thousand sets of
+    places (their combinations are nearly all distinct, so the cache is per column)."""
+    rid, family, given, patronymic, sex, year, month, day, age, age_on, born, origin = row[:12]
+    region, document, street, postcode, source = row[12:]
+    version = given_names_version()
+    _by_text_of(version)
+    family = family or ""
+    found = _FAMILY_BY_TEXT.get(family)
+    if found is None:
+        families = _texts(family, "", (), 0)
+        found = _FAMILY_BY_TEXT.put(
+            family,
+            (
+                intern(family) if family else "",
+                *_family_part(families),
+                _given_from_family(families[0] if families else "", version),
+            ),
+        )
+    family, surnames, surname_latin, surname_blocks, given_from_family = found
+    given = given or ""
+    named = _GIVEN_BY_TEXT.get(given)
+    if named is None:
+        named = _GIVEN_BY_TEXT.put(
+            given,
+            (intern(given) if given else "", *_given_part(_texts(given, "", (), 1), version)),
+        )
+    given, given_keys, given_latin, surnames_from_given, blocks_from_given, given_sex = named
+    patronymic = patronymic or ""
+    fathered = _PATRONYMIC_BY_TEXT.get(patronymic)
+    if fathered is None:
+        fathered = _PATRONYMIC_BY_TEXT.put(
+            patronymic,
+            (
+                intern(patronymic) if patronymic else "",
+                *(patronymic_parts(patronymic) if patronymic.strip() else ("", None)),
+            ),
+        )
+    patronymic, patronymic_key, patronymic_sex = fathered
+    located = (born or "", origin or "", region or "")
+    placed = _PLACES_BY_TEXT.get(located)
+    if placed is None:
+        born_text = intern(born.strip()) if born else ""
+        origin_text = intern(origin.strip()) if origin else ""
+        region_text = intern(region) if region else ""
+        places = _places(born_text, origin_text)
+        stripped = region_text.strip()
+        placed = _PLACES_BY_TEXT.put(
+            located,
+            (
+                places,
+                region_text,
+                *_place_part(places, region_text),
+                # A region that names no oblast is compared as a further field (see _extra).
+                fold(stripped) if stripped and oblast_key(stripped) is None else None,
+            ),
+        )
+    places, region, place_keys, oblasts, place_latin, region_value = placed
+    if document or street or postcode:
+        further = (document, street, postcode)
+        entity_extra = {n: v for n, v in zip(_COMPARED_EXTRA, further, strict=True) if v}
+    else:
+        entity_extra = _NO_EXTRA
+    entity = MatchEntity(
+        key=("record", rid),
+        family_name=family,
+        given_name=given,
+        patronymic=patronymic,
+        sex=intern(sex) if sex else "",
+        dob_year=year,
+        dob_month=month,
+        dob_day=day,
+        age=age,
+        age_on=age_on,
+        places=places,
+        region=region,
+        extra=entity_extra,
+        source=source,
+    )
+    if entity_extra:
+        extra = _extra(entity)
+    elif region_value is not None:
+        extra = {"region": region_value}
+    else:
+        extra = _NO_EXTRA
+    known_sex = _SEX.get((sex or "").strip().lower())
+    years: tuple[int, int] | None = None
+    if year is not None:
+        years = _year(year)
+    elif age is not None and age_on is not None and 0 <= age <= 120:
+        years = age_to_birth_year_range(age, age_on)
+    return Features(
+        entity=entity,
+        surnames=surnames,
+        surname_latin=surname_latin,
+        surname_blocks=surname_blocks,
+        given=given_keys,
+        given_latin=given_latin,
+        given_from_family=given_from_family,
+        surnames_from_given=surnames_from_given,
+        blocks_from_given=blocks_from_given,
+        patronymic=patronymic_key,
+        sex=known_sex if known_sex is not None else given_sex or patronymic_sex,
+        years=years,
+        place_keys=place_keys,
+        oblasts=oblasts,
+        place_latin=place_latin,
+        extra=extra,
+    )
 
 
 @lru_cache(maxsize=_CACHE)

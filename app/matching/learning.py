@@ -57,7 +57,14 @@ from typing import Any
 
 import numpy as np
 
-from app.matching.scoring import DEFAULT_PARAMETERS, LIKELY, PRIOR_BITS, Observed, Parameters
+from app.matching.scoring import (
+    DEFAULT_PARAMETERS,
+    LIKELY,
+    PRIOR_BITS,
+    Observed,
+    Parameters,
+    Pattern,
+)
 
 __all__ = [
     "MIN_EVIDENCE",
@@ -160,6 +167,24 @@ class Observations:
         """One blocked pair; ``label``: a reviewer confirmed it (True) or rejected it (False).
         ``patterned``: its :func:`pattern_of`, where the caller has it already."""
         pattern, offset = patterned or pattern_of(observed)
+        self.add_pattern(
+            source, left, right, pattern, offset, observed.given_conflict,
+            observed.dob_conflict, label,
+        )  # fmt: skip
+
+    def add_pattern(
+        self,
+        source: Hashable,
+        left: Hashable,
+        right: Hashable,
+        pattern: Pattern,
+        offset: float,
+        sibling: bool,
+        namesake: bool,
+        label: bool | None = None,
+    ) -> None:
+        """:meth:`add` of a pair already reduced to its pattern, offset and family signs
+        (:func:`app.matching.scoring.observed_pattern`, a run's inner loop)."""
         pid = self.patterns.get(pattern)
         if pid is None:
             pid = self.patterns[pattern] = len(self.patterns)
@@ -168,10 +193,18 @@ class Observations:
             pairs = self.sources[source] = _SourcePairs()
         pairs.pattern.append(pid)
         pairs.offset.append(offset)
-        pairs.left.append(self._entity(("l", left)))
-        pairs.right.append(self._entity(("r", right)))
-        pairs.sibling_sign.append(observed.given_conflict)
-        pairs.namesake_sign.append(observed.dob_conflict)
+        # Numbered as _entity numbers them (inline: once for each side of every blocked pair).
+        entities = self._entities
+        number = entities.get(left_key := ("l", left))
+        if number is None:
+            number = entities[left_key] = len(entities)
+        pairs.left.append(number)
+        number = entities.get(right_key := ("r", right))
+        if number is None:
+            number = entities[right_key] = len(entities)
+        pairs.right.append(number)
+        pairs.sibling_sign.append(sibling)
+        pairs.namesake_sign.append(namesake)
         pairs.label.append(-1 if label is None else int(label))
 
 

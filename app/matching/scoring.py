@@ -74,6 +74,7 @@ __all__ = [
     "Parameters",
     "band",
     "compare",
+    "observed_pattern",
     "pattern_bits",
     "quick_bits",
     "reading_depends_on_m",
@@ -307,18 +308,19 @@ class Frequencies:
 
     def u(self, kind: str, keys: Iterable[str]) -> float:
         """Chance that a stranger shares the rarest of ``keys``."""
-        counter = {
-            "surname": self.surnames,
-            "given": self.given,
-            "patronymic": self.patronymics,
-            "place": self.places,
-        }[kind]
         default = self.DEFAULTS[kind]
         if self.total < 200:
             return default
-        floor = 1 / self.total
-        best = min((counter.get(k, 0) for k in keys), default=0)
-        return max(best / self.total, floor) if best else default
+        # Asked for every field of every blocked pair: no table of the counters built per call,
+        # and a plain loop for the one or two keys a pair shares.
+        counter = getattr(self, _COUNTERS[kind])
+        best = 0
+        first = True
+        for key in keys:
+            count = counter.get(key, 0)
+            if first or count < best:
+                best, first = count, False
+        return max(best / self.total, 1 / self.total) if best else default
 
     def u_extra(self, name: str, value: str) -> float:
         counter = self.extras.get(name)
@@ -351,6 +353,13 @@ class Frequencies:
 
 
 NO_FREQUENCIES = Frequencies()
+# The counter of each kind of key :meth:`Frequencies.u` is asked about.
+_COUNTERS = {
+    "surname": "surnames",
+    "given": "given",
+    "patronymic": "patronymics",
+    "place": "places",
+}
 
 
 @dataclass(slots=True)
@@ -808,6 +817,87 @@ def observe(
         namesake=surname == "same" and given == "same",
         dob_conflict=dob in _DOB_CONFLICTS,
     )
+
+
+# A pair's pattern of levels: ((field, level), ...) in the order :func:`observe` gives them.
+Pattern = tuple[tuple[str, str], ...]
+
+
+def observed_pattern(
+    a: Features,
+    b: Features,
+    freq: Frequencies = NO_FREQUENCIES,
+    params: Parameters = DEFAULT_PARAMETERS,
+) -> tuple[Pattern, float, bool, bool, bool]:
+    """What a run keeps of each blocked pair, straight from the features: the pair's pattern
+    and offset (:func:`app.matching.learning.pattern_of` of :func:`observe`), its family signs
+    (``given_conflict``, ``dob_conflict``) and :func:`reading_depends_on_m`.
+
+    The same values as those three calls, to the last bit (a test holds it on random pairs):
+    this runs once for every blocked pair of a full run (three quarters of a million at
+    500 cases and a million records), where :func:`observe` builds a list of every field's
+    (field, level, u), a table of the levels and an :class:`Observed`, and :func:`_score`
+    works out the bits of every field, which learning does not read."""
+    # The names as _names reads them, without the bits of the reading as written where no
+    # reading across is worth weighing against it (nearly every pair).
+    s_level, s_shared = _name_level(a.surnames, b.surnames, a.surname_latin, b.surname_latin)
+    g_level, g_shared = _name_level(a.given, b.given, a.given_latin, b.given_latin)
+    across = _across(a, b, s_level, g_level)
+    swapped = False
+    if across is not None:
+        bits = 0.0
+        if a.surnames and b.surnames:
+            bits += _surname_bits(s_level, s_shared, freq, params)
+        if a.given and b.given:
+            bits += _given_bits(g_level, g_shared, freq, params)
+        s2_level, s2, g2_level, g2 = across
+        read_across = (
+            _surname_bits(s2_level, s2, freq, params)
+            + _given_bits(g2_level, g2, freq, params)
+            + SWAP_BITS
+        )
+        if read_across > bits:
+            s_level, g_level, s_shared, g_shared, swapped = s2_level, g2_level, s2, g2, True
+    pattern: list[tuple[str, str]] = []
+    us: list[float] = []
+    if a.surnames and (b.surnames_from_given if swapped else b.surnames):
+        pattern.append(("family_name", s_level))
+        us.append(freq.u("surname", s_shared) if s_level == "same" else U_SURNAME[s_level])
+    if a.given and (b.given_from_family if swapped else b.given):
+        pattern.append(("given_name", g_level))
+        us.append(freq.u("given", g_shared) if g_level == "same" else U_GIVEN[g_level])
+        given = g_level
+    else:
+        given = ""
+    if a.patronymic and b.patronymic:
+        level = _similar_level(a.patronymic, b.patronymic)
+        pattern.append(("patronymic", level))
+        us.append(freq.u("patronymic", (a.patronymic,)) if level == "same" else U_PATRONYMIC[level])
+    dob_level, dob_full = _dob_level(a, b)
+    if dob_level:
+        pattern.append(("date_of_birth" if dob_full else "date_of_birth_partial", dob_level))
+        us.append(_U_DOB_ALL[dob_level])
+    if a.sex and b.sex:
+        level = "same" if a.sex == b.sex else "different"
+        pattern.append(("sex", level))
+        us.append(U_SEX[level])
+    if _place_known(a) and _place_known(b):
+        level, shared = _place_level(a, b)
+        pattern.append(("place", level))
+        us.append(freq.u("place", shared) if level == "same" else U_PLACE[level])
+    for name, x in a.extra.items():
+        y = b.extra.get(name, "")
+        if y:
+            level = _extra_level(name, x, y)
+            pattern.append((name, level))
+            us.append(freq.u_extra(name, x) if level == "same" else _u_extra(name, level, x, freq))
+    # As pattern_of sums them: the swap bits less the log2 u of each field, in field order.
+    offset = (SWAP_BITS if swapped else 0.0) - sum([math.log2(u) for u in us])
+    sibling = bool(given) and _given_conflict(a, b, given)
+    # reading_depends_on_m: read across, or a reading across was weighed (_across asks only
+    # that neither name agrees as written, and a name absent is no more "same" than "different").
+    exact = swapped or across is not None
+    return tuple(pattern), offset, sibling, dob_level in _DOB_CONFLICTS, exact
 
 
 def compare(
