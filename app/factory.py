@@ -32,7 +32,12 @@ from app.exchanges.report_routes import bp as exchange_reports_bp
 from app.exchanges.routes import bp as exchanges_bp
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.formats import register_filters
-from app.forms import EmptyForm, install_cached_wtforms_catalogue, install_fast_widgets
+from app.forms import (
+    EmptyForm,
+    field_html,
+    install_cached_wtforms_catalogue,
+    install_fast_widgets,
+)
 from app.i18n import select_locale
 from app.identification import events as identification_events
 from app.identification.cli import dna_cli
@@ -45,7 +50,7 @@ from app.matching import events as matching_events
 from app.matching.cli import matches_cli
 from app.matching.routes import bp as matching_bp
 from app.records.routes import bp as records_bp
-from app.web import CleanRequest, DatabaseIntegerConverter
+from app.web import CleanRequest, DatabaseIntegerConverter, id_url
 
 # Imported for their side effects: every model known to Alembic; the SQLite connection hooks;
 # `flask db backup` and `flask db restore`.
@@ -110,6 +115,8 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     register_filters(app)
+    app.add_template_global(field_html)
+    app.add_template_global(id_url)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None  # the login page explains itself
