@@ -3,6 +3,7 @@ numbers from requests, the application object."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, cast
@@ -25,6 +26,7 @@ __all__ = [
     "current_app_object",
     "database_int",
     "flash_form_errors",
+    "id_url",
     "page_sections",
     "safe_local_url",
 ]
@@ -54,6 +56,23 @@ class DatabaseIntegerConverter(IntegerConverter):
     def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", MAX_INTEGER)
         super().__init__(map, *args, **kwargs)
+
+
+# A number no route or query holds, standing in for the id while the URL is built once.
+_ID_MARKER = 918273645091827
+
+
+def id_url(endpoint: str, name: str, **values: Any) -> Callable[[int], str]:
+    """``url_for(endpoint, **{name: id}, **values)`` for many ids at the cost of one: the URL
+    built once around a marker, then each id put in its place. A list page's rows each link to
+    one item; url_for per row was a tenth of the match queue's Python calls (25 rows, two links
+    each). Only for integer ids, which need no quoting in a path or a query."""
+    # The id first, as url_for(endpoint, **{name: id}, **values) orders the query string.
+    values = {name: _ID_MARKER, **values}
+    head, marker, tail = url_for(endpoint, **values).rpartition(str(_ID_MARKER))
+    if not marker:
+        raise ValueError(f"{endpoint} does not show {name} in its URL")
+    return lambda value: f"{head}{int(value)}{tail}"
 
 
 def safe_local_url(target: str | None, fallback_endpoint: str = "main.index", **values) -> str:
