@@ -50,7 +50,7 @@ from app.matching import events as matching_events
 from app.matching.cli import matches_cli
 from app.matching.routes import bp as matching_bp
 from app.records.routes import bp as records_bp
-from app.web import CleanRequest, DatabaseIntegerConverter, id_url
+from app.web import CleanRequest, DatabaseIntegerConverter, column_header_html, id_url
 
 # Imported for their side effects: every model known to Alembic; the SQLite connection hooks;
 # `flask db backup` and `flask db restore`.
@@ -117,6 +117,7 @@ def _init_extensions(app: Flask) -> None:
     register_filters(app)
     app.add_template_global(field_html)
     app.add_template_global(id_url)
+    app.add_template_global(column_header_html)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None  # the login page explains itself
