@@ -22,7 +22,7 @@ from app.answers import events as answers_events
 from app.answers.routes import bp as answers_bp
 from app.auth.cli import users_cli
 from app.auth.forms import ROLE_LABELS
-from app.auth.permissions import Permission, check_every_route_declares_permission
+from app.auth.permissions import Permission, check_every_route_declares_permission, role_can
 from app.auth.routes import bp as auth_bp
 from app.cases.labels import label_maps
 from app.cases.routes import bp as cases_bp
@@ -50,7 +50,13 @@ from app.matching import events as matching_events
 from app.matching.cli import matches_cli
 from app.matching.routes import bp as matching_bp
 from app.records.routes import bp as records_bp
-from app.web import CleanRequest, DatabaseIntegerConverter, column_header_html, id_url
+from app.web import (
+    CleanRequest,
+    DatabaseIntegerConverter,
+    column_header_html,
+    id_url,
+    role_nav,
+)
 
 # Imported for their side effects: every model known to Alembic; the SQLite connection hooks;
 # `flask db backup` and `flask db restore`.
@@ -118,6 +124,8 @@ def _init_extensions(app: Flask) -> None:
     app.add_template_global(field_html)
     app.add_template_global(id_url)
     app.add_template_global(column_header_html)
+    app.add_template_global(role_nav)
+    app.add_template_global(role_can)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None  # the login page explains itself
