@@ -23,7 +23,7 @@ from app.imports.events import batch_imported
 from app.imports.models import ImportBatch
 from app.matching import services
 from app.matching.models import CandidateStatus, MatchingRun
-from app.matching.review import approval_queue, case_candidates_for, linked_records
+from app.matching.review import approval_queue, case_candidates_for, linked_records_among
 from app.web import PageSection
 
 
@@ -70,7 +70,7 @@ def _case_candidates_section(sender: Any, *, case: Case) -> PageSection | None:
         {
             "candidates": candidates,
             "hidden_duplicates": hidden,
-            "linked_records": linked_records(case),
+            "linked_records": linked_records_among(candidates, case),
             "open_candidates_count": open_count,
         },
         header_item="matching/_case_candidates_count.html",

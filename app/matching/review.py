@@ -16,7 +16,7 @@ The rules (README "Matching"):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -50,6 +50,7 @@ __all__ = [
     "confirm",
     "decide",
     "linked_records",
+    "linked_records_among",
     "queue_rows",
     "queue_sort",
     "reject",
@@ -294,6 +295,23 @@ def linked_records(case: Case) -> list[PartnerRecord]:
             .order_by(MatchCandidate.decided_at)
         )
     )
+
+
+def linked_records_among(candidates: Iterable[MatchCandidate], case: Case) -> list[PartnerRecord]:
+    """:func:`linked_records` of ``case`` from its candidates already read (every one of them,
+    as :func:`case_candidates` gives them, or those a reader may see: a record candidate of a
+    case is never hidden): the records confirmed as this child, first decided first. The case
+    page reads its candidates anyway; a statement of its own was a twelfth of the page."""
+    confirmed = [
+        candidate
+        for candidate in candidates
+        if candidate.case_id == case.id
+        and candidate.record is not None
+        and candidate.status == CandidateStatus.CONFIRMED
+    ]
+    # As the statement orders them on SQLite: undecided (none, in practice) first.
+    confirmed.sort(key=lambda candidate: (candidate.decided_at is not None, candidate.decided_at))
+    return [candidate.record for candidate in confirmed if candidate.record is not None]
 
 
 def band_holds(band: str | None, likely: bool) -> bool:
