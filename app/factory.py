@@ -30,7 +30,15 @@ from app.demo.cli import demo_cli
 from app.exchanges import events as exchanges_events
 from app.exchanges.report_routes import bp as exchange_reports_bp
 from app.exchanges.routes import bp as exchanges_bp
-from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+from app.extensions import (
+    babel,
+    csrf,
+    db,
+    install_template_gettext,
+    limiter,
+    login_manager,
+    migrate,
+)
 from app.formats import register_filters
 from app.forms import (
     EmptyForm,
@@ -120,6 +128,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    install_template_gettext(app)
     register_filters(app)
     app.add_template_global(field_html)
     app.add_template_global(id_url)
