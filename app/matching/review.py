@@ -23,7 +23,7 @@ from functools import cache
 from typing import Any, ClassVar, cast
 
 from flask_babel import gettext as _
-from sqlalchemy import CursorResult, Select, bindparam, or_, select, update
+from sqlalchemy import CursorResult, Integer, Select, bindparam, or_, select, update
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from app.auth.models import User
@@ -220,17 +220,24 @@ def queue_sort(value: str | None) -> Sort:
 
 def case_candidates(case: Case) -> list[MatchCandidate]:
     """Every candidate of a case (records and other cases), best first."""
-    return list(
-        db.session.scalars(
-            select(MatchCandidate)
-            .where(or_(MatchCandidate.case_id == case.id, MatchCandidate.other_case_id == case.id))
-            .options(
-                joinedload(MatchCandidate.record).joinedload(PartnerRecord.source),
-                selectinload(MatchCandidate.case),
-                selectinload(MatchCandidate.other_case),
-            )
-            .order_by(*_BEST_FIRST)
+    return list(db.session.scalars(_case_candidates_statement(), {"case_id": case.id}))
+
+
+@cache
+def _case_candidates_statement() -> Select:
+    # Built once, the case a parameter: SQLAlchemy keys a statement for its cache of compiled
+    # SQL on every execution unless it is the same object (the key is kept on the statement);
+    # with its loader options, building and keying this one was more Python than running it.
+    case_id = bindparam("case_id", type_=Integer)
+    return (
+        select(MatchCandidate)
+        .where(or_(MatchCandidate.case_id == case_id, MatchCandidate.other_case_id == case_id))
+        .options(
+            joinedload(MatchCandidate.record).joinedload(PartnerRecord.source),
+            selectinload(MatchCandidate.case),
+            selectinload(MatchCandidate.other_case),
         )
+        .order_by(*_BEST_FIRST)
     )
 
 
