@@ -211,6 +211,11 @@ def count(query: Select) -> int:
     return db.session.execute(_counting(query)).scalar_one()
 
 
+def count_statement(query: Select) -> Select:
+    """The statement :func:`count` runs, for a caller that builds it once and keeps it."""
+    return _counting(query)
+
+
 def counts(*queries: Select) -> tuple[int, ...]:
     """The number of rows of each query, in one statement: ``count`` for several."""
     totals = [_counting(query).scalar_subquery() for query in queries]

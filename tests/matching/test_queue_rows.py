@@ -216,3 +216,17 @@ def test_a_queue_row_writes_what_the_shared_macros_write(app, supervisor, three,
 def test_the_approvals_rows_post_each_decision_to_its_own_candidate(supervisor, three):
     html = supervisor.get("/matches/approvals").get_data(as_text=True)
     assert f'action="/matches/{three["reviewed"]}/decide"' in html
+
+
+def test_the_pending_matches_card_counts_anew_on_every_page(supervisor, make_match):
+    """Its statement is built once for the process (app/matching/events.py): the count is
+    still the database's at each request."""
+
+    def pending() -> int:
+        html = supervisor.get("/queues").get_data(as_text=True)
+        return int(re.search(r'data-testid="count-matches-pending">(\d+)<', html).group(1))
+
+    before = pending()
+    make_match(status="awaiting_approval")
+    make_match(status="proposed")
+    assert pending() == before + 1
