@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from functools import cache
+
 from flask import (
     Blueprint,
     abort,
@@ -15,7 +17,7 @@ from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from app.audit.models import AuditAction
 from app.audit.services import record, record_list_read
@@ -241,9 +243,7 @@ def _queue_page(query, **kwargs):
 def queue():
     """Candidates across all cases: likely proposals first by default, with counts."""
     form = QueueFilterForm(request.args)
-    sources = db.session.execute(
-        select(PartnerSource.id, PartnerSource.name).order_by(PartnerSource.name)
-    ).all()
+    sources = db.session.execute(_sources_statement()).all()
     form.source.choices = [("", _("all"))] + [(str(s.id), s.name) for s in sources]
     form.validate()
     band = form.band.data or "likely"
@@ -261,15 +261,7 @@ def queue():
     # One grouped count gives the status cards and, unless the list is narrowed to a kind or a
     # source, the list's own total: at national scale each count reads tens of thousands of
     # index entries, and the queue's count was a second such read.
-    by_band = (
-        db.session.execute(
-            select(MatchCandidate.status, MatchCandidate.likely, func.count()).group_by(
-                MatchCandidate.status, MatchCandidate.likely
-            )
-        )
-        .tuples()
-        .all()
-    )
+    by_band = db.session.execute(_counts_by_band_statement()).tuples().all()
     counts: dict[str, int] = {}
     for row_status, _likely, n in by_band:
         counts[row_status] = counts.get(row_status, 0) + n
@@ -284,6 +276,20 @@ def queue():
     if total is not None:
         page.total = total
     return render_template("matching/queue.html", form=form, page=page, counts=counts, sort=sort)
+
+
+# The match queue's statements that take no values, built once: SQLAlchemy keys a statement
+# for its cache of compiled SQL on every execution unless it is the same object.
+@cache
+def _sources_statement() -> Select:
+    return select(PartnerSource.id, PartnerSource.name).order_by(PartnerSource.name)
+
+
+@cache
+def _counts_by_band_statement() -> Select:
+    return select(MatchCandidate.status, MatchCandidate.likely, func.count()).group_by(
+        MatchCandidate.status, MatchCandidate.likely
+    )
 
 
 @bp.route("/matches/approvals")
