@@ -23,6 +23,7 @@ from app.audit.models import AuditAction
 from app.audit.services import record, record_list_read
 from app.auth.permissions import Permission, require
 from app.extensions import commit_keeping_loaded, db
+from app.i18n import translated
 from app.jobs import get_progress
 from app.matching import services
 from app.matching.forms import (
@@ -415,11 +416,15 @@ def match_level_class(level: str) -> str:
 
 @bp.app_context_processor
 def labels() -> dict:
-    return {
-        "match_status_labels": STATUS_LABELS,
-        "match_field_labels": FIELD_LABELS,
-        "match_band_labels": BAND_LABELS,
-        "match_level_labels": LEVEL_LABELS,
-        "run_trigger_labels": TRIGGER_LABELS,
-        "run_status_labels": RUN_STATUS_LABELS,
-    }
+    # In the reader's language, translated once per language (app.i18n.translated).
+    return translated(_TEMPLATE_TABLES)
+
+
+_TEMPLATE_TABLES = {
+    "match_status_labels": STATUS_LABELS,
+    "match_field_labels": FIELD_LABELS,
+    "match_band_labels": BAND_LABELS,
+    "match_level_labels": LEVEL_LABELS,
+    "run_trigger_labels": TRIGGER_LABELS,
+    "run_status_labels": RUN_STATUS_LABELS,
+}
