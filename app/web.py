@@ -9,6 +9,7 @@ from functools import cached_property
 from typing import Any, cast
 from urllib.parse import urlsplit
 
+import flask_babel
 from blinker import NamedSignal
 from flask import Flask, Request, current_app, flash, render_template, request, url_for
 from flask_babel import get_locale
@@ -117,11 +118,18 @@ def role_nav() -> Markup:
     permission checks and fifteen url_for calls were the largest cost every signed-in page
     paid that the sign-in page did not (a twentieth of the smallest page)."""
     role = current_user.role
+    # Kept with the catalogue it was worded in: Flask-Babel's, one per language for the
+    # process; a test that swaps it (a pseudo-translation) gets its own menu, worded anew.
+    catalogue = flask_babel.get_domain().get_translations()
     key = (role, str(get_locale()), request.script_root)
-    menus: dict[tuple[str, str, str], Markup] = current_app.extensions.setdefault("role_nav", {})
-    menu = menus.get(key)
-    if menu is None:
-        menu = menus[key] = Markup(render_template("_nav.html", role=role))  # noqa: S704 - a template
+    menus: dict[tuple[str, str, str], tuple[Any, Markup]] = current_app.extensions.setdefault(
+        "role_nav", {}
+    )
+    kept = menus.get(key)
+    if kept is not None and kept[0] is catalogue:
+        return kept[1]
+    menu = Markup(render_template("_nav.html", role=role))  # noqa: S704 - a template
+    menus[key] = (catalogue, menu)
     return menu
 
 

@@ -17,6 +17,7 @@ from app.auth.models import User
 from app.auth.permissions import Role
 from app.extensions import db
 from app.web import role_nav
+from tests.pseudo_locale import pseudo_ukrainian  # noqa: F401 - a fixture
 
 # The menu as templates/_nav.html wrote it before, from the signed-in user's permissions.
 MENU_BEFORE = """{% if current_user.can(Permission.CASE_ASSIGN) %}
@@ -107,3 +108,17 @@ def test_each_page_names_its_own_reader(app, login, users):
         assert names[role] in link
         other = next(name for who, name in names.items() if who != role)
         assert other not in link
+
+
+def test_another_catalogue_gets_its_own_menu(app, users, pseudo_ukrainian):  # noqa: F811
+    """A menu is kept with the catalogue it was worded in: after a pseudo-translation (a
+    test's), the real words again, and the other way round."""
+    with app.test_request_context(), force_locale("uk"):
+        login_user(db.session.get(User, users["admin"]))
+        assert "⟦Users⟧" in role_nav()
+
+
+def test_the_real_catalogue_after_a_pseudo_one(app, users):
+    with app.test_request_context(), force_locale("uk"):
+        login_user(db.session.get(User, users["admin"]))
+        assert "⟦" not in role_nav()
