@@ -22,7 +22,7 @@ from app.answers import events as answers_events
 from app.answers.routes import bp as answers_bp
 from app.auth.cli import users_cli
 from app.auth.forms import ROLE_LABELS
-from app.auth.permissions import Permission, check_every_route_declares_permission
+from app.auth.permissions import Permission, check_every_route_declares_permission, role_can
 from app.auth.routes import bp as auth_bp
 from app.cases.labels import label_maps
 from app.cases.routes import bp as cases_bp
@@ -30,9 +30,22 @@ from app.demo.cli import demo_cli
 from app.exchanges import events as exchanges_events
 from app.exchanges.report_routes import bp as exchange_reports_bp
 from app.exchanges.routes import bp as exchanges_bp
-from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+from app.extensions import (
+    babel,
+    csrf,
+    db,
+    install_template_gettext,
+    limiter,
+    login_manager,
+    migrate,
+)
 from app.formats import register_filters
-from app.forms import EmptyForm, install_cached_wtforms_catalogue, install_fast_widgets
+from app.forms import (
+    EmptyForm,
+    field_html,
+    install_cached_wtforms_catalogue,
+    install_fast_widgets,
+)
 from app.i18n import select_locale
 from app.identification import events as identification_events
 from app.identification.cli import dna_cli
@@ -45,7 +58,13 @@ from app.matching import events as matching_events
 from app.matching.cli import matches_cli
 from app.matching.routes import bp as matching_bp
 from app.records.routes import bp as records_bp
-from app.web import CleanRequest, DatabaseIntegerConverter
+from app.web import (
+    CleanRequest,
+    DatabaseIntegerConverter,
+    column_header_html,
+    id_url,
+    role_nav,
+)
 
 # Imported for their side effects: every model known to Alembic; the SQLite connection hooks;
 # `flask db backup` and `flask db restore`.
@@ -109,7 +128,13 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    install_template_gettext(app)
     register_filters(app)
+    app.add_template_global(field_html)
+    app.add_template_global(id_url)
+    app.add_template_global(column_header_html)
+    app.add_template_global(role_nav)
+    app.add_template_global(role_can)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None  # the login page explains itself

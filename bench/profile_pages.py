@@ -41,6 +41,11 @@ def main() -> int:
     parser.add_argument("--profile", default="", help="A page to profile (cProfile).")
     parser.add_argument("--filter", default="", help="Only the profile's lines matching this.")
     parser.add_argument(
+        "--dump",
+        type=Path,
+        help="Also write the profile to this file (for pstats: callers and callees).",
+    )
+    parser.add_argument(
         "--calls",
         action="store_true",
         help="Also count Python function calls per request (cProfile; slower, but unlike "
@@ -224,6 +229,8 @@ def main() -> int:
             print(f"{'':<24}{calls:,.0f} Python calls a request", flush=True)
         if profiler and name == args.profile:
             stats = pstats.Stats(profiler)
+            if args.dump:
+                stats.dump_stats(args.dump)
             stats.sort_stats("cumulative").print_stats(args.filter, 60)
             stats.sort_stats("tottime").print_stats(30)
     return 0

@@ -3,9 +3,10 @@ from __future__ import annotations
 import hmac
 import secrets
 from datetime import datetime
+from functools import cache
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, Select, String, bindparam, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.auth.passwords import hash_password, verify_password
@@ -102,10 +103,18 @@ def user_from_session_id(session_id: str) -> User | None:
     user_id, _, token = session_id.partition(":")
     if not user_id.isdigit() or not token:
         return None  # a session from before tokens, or a forged one
-    user = db.session.get(User, int(user_id))
+    user = db.session.execute(_user_by_id(), {"id": int(user_id)}).scalar_one_or_none()
     if user is None or not user.active:
         return None
     return user if hmac.compare_digest(user.session_token, token) else None
+
+
+@cache
+def _user_by_id() -> Select:
+    # Every signed-in request reads its user: a statement built once cost a quarter fewer
+    # Python calls than session.get, which builds and keys its own on every call (the user is
+    # never in a new request's session yet, so the identity map had nothing to give).
+    return select(User).where(User.id == bindparam("id"))
 
 
 @login_manager.user_loader

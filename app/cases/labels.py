@@ -16,6 +16,7 @@ from app.cases.models import (
     Sex,
     SystemReason,
 )
+from app.i18n import translated
 
 # Keyed by str: a stored status (a plain string) finds its label as a CaseStatus does.
 STATUS_LABELS: dict[str, LazyString] = {
@@ -115,17 +116,23 @@ AGE_BANDS = {
 }
 
 
+# The label tables every template may use (with event_text, which words a timeline event).
+_TEMPLATE_TABLES = {
+    "status_labels": STATUS_LABELS,
+    "case_type_labels": CASE_TYPE_LABELS,
+    "priority_labels": PRIORITY_LABELS,
+    "sex_labels": SEX_LABELS,
+    "health_category_labels": HEALTH_CATEGORY_LABELS,
+    "closure_reason_labels": CLOSURE_REASON_LABELS,
+    "relationship_labels": RELATIONSHIP_LABELS,
+    "channel_labels": CHANNEL_LABELS,
+    "alias_kind_labels": ALIAS_KIND_LABELS,
+    "activity_kind_labels": ACTIVITY_KIND_LABELS,
+    "event_text": event_text,
+}
+
+
 def label_maps() -> dict:
-    return {
-        "status_labels": STATUS_LABELS,
-        "case_type_labels": CASE_TYPE_LABELS,
-        "priority_labels": PRIORITY_LABELS,
-        "sex_labels": SEX_LABELS,
-        "health_category_labels": HEALTH_CATEGORY_LABELS,
-        "closure_reason_labels": CLOSURE_REASON_LABELS,
-        "relationship_labels": RELATIONSHIP_LABELS,
-        "channel_labels": CHANNEL_LABELS,
-        "alias_kind_labels": ALIAS_KIND_LABELS,
-        "activity_kind_labels": ACTIVITY_KIND_LABELS,
-        "event_text": event_text,
-    }
+    """The label tables every template may use, in the reader's language (app.i18n.translated:
+    translated once per language, not on every use)."""
+    return translated(_TEMPLATE_TABLES)

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 from flask_babel import gettext as _
@@ -293,16 +294,35 @@ def add_event(
     return event
 
 
-def _latest_events(case: Case, limit: int, kinds: Iterable[str] | None = None) -> Select:
-    query = case.events.select().options(joinedload(CaseEvent.actor))
+def _latest_events(
+    case: Case, limit: int, kinds: Iterable[str] | None = None
+) -> Sequence[CaseEvent]:
+    """The case's latest ``limit`` events (of ``kinds``), newest first, each with its actor."""
+    values: dict[str, Any] = {"case_id": case.id, "limit": limit}
     if kinds is not None:
-        query = query.where(CaseEvent.kind.in_(list(kinds)))
-    return query.order_by(CaseEvent.at.desc(), CaseEvent.id.desc()).limit(limit)
+        values["kinds"] = list(kinds)
+    return db.session.scalars(_latest_events_statement(kinds is not None), values).all()
+
+
+# The case page's statements are built once, their values parameters: SQLAlchemy keys a
+# statement for its cache of compiled SQL on every execution unless it is the same object
+# (which keeps its key); building and keying them was more of the page's Python than running
+# them. tests/cases/test_case_page_statements.py checks each still reads what it read.
+@cache
+def _latest_events_statement(of_kinds: bool) -> Select:
+    query = (
+        select(CaseEvent)
+        .where(CaseEvent.case_id == bindparam("case_id"))
+        .options(joinedload(CaseEvent.actor))
+    )
+    if of_kinds:
+        query = query.where(CaseEvent.kind.in_(bindparam("kinds", expanding=True)))
+    return query.order_by(CaseEvent.at.desc(), CaseEvent.id.desc()).limit(bindparam("limit"))
 
 
 def timeline(case: Case, limit: int = 200) -> Sequence[CaseEvent]:
     """The case's latest events, newest first, each with who did it."""
-    return db.session.scalars(_latest_events(case, limit)).all()
+    return _latest_events(case, limit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,9 +350,7 @@ def case_activity(case: Case, kind: ActivityKind = ActivityKind.ALL, limit: int 
     statements whatever the number of events: the events with their actors, then the notes and
     the contacts they name (none when they name none: an empty IN is a round trip for nothing)."""
     kinds = ACTIVITY_EVENT_KINDS.get(kind)
-    events = db.session.scalars(
-        _latest_events(case, limit + 1, None if kinds is None else [k.value for k in kinds])
-    ).all()
+    events = _latest_events(case, limit + 1, None if kinds is None else [k.value for k in kinds])
     more, events = len(events) > limit, events[:limit]
     note_ids = {_event_ref(event, "note_id") for event in events} - {None}
     contact_ids = {_contact_ref(event) for event in events} - {None}
@@ -896,9 +914,16 @@ def complete_next_step(contact: ContactLog, actor: User) -> None:
 
 def case_contacts(case: Case) -> Sequence[ContactLog]:
     """The case's contacts, latest first."""
-    return db.session.scalars(
-        case.contacts.select().order_by(ContactLog.contacted_on.desc(), ContactLog.id.desc())
-    ).all()
+    return db.session.scalars(_case_contacts_statement(), {"case_id": case.id}).all()
+
+
+@cache
+def _case_contacts_statement() -> Select:  # built once: see _latest_events_statement
+    return (
+        select(ContactLog)
+        .where(ContactLog.case_id == bindparam("case_id"))
+        .order_by(ContactLog.contacted_on.desc(), ContactLog.id.desc())
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -939,11 +964,14 @@ def add_note(case: Case, actor: User, body: str) -> CaseNote:
 
 
 def pending_request(case: Case) -> TransitionRequest | None:
-    return db.session.scalar(
-        select(TransitionRequest).where(
-            TransitionRequest.case_id == case.id,
-            TransitionRequest.state == ApprovalState.PENDING.value,
-        )
+    return db.session.scalar(_pending_request_statement(), {"case_id": case.id})
+
+
+@cache
+def _pending_request_statement() -> Select:  # built once: see _latest_events_statement
+    return select(TransitionRequest).where(
+        TransitionRequest.case_id == bindparam("case_id"),
+        TransitionRequest.state == ApprovalState.PENDING.value,
     )
 
 

@@ -22,7 +22,7 @@ from datetime import date, timedelta
 from typing import Any, ParamSpec, TypeVar
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, exists, false, func, select
+from sqlalchemy import Select, bindparam, exists, false, func, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -281,16 +281,24 @@ def exchange_timeline(user: User, exchange: Exchange, limit: int = 200) -> list[
 def case_lines(case: Case) -> Sequence[ExchangeLine]:
     """Every exchange this case's person was in, with the line's state (the case page's
     section; whoever reads the case reads these)."""
-    return db.session.scalars(
+    return db.session.scalars(_case_lines_statement(), {"case_id": case.id}).all()
+
+
+@functools.cache
+def _case_lines_statement() -> Select:
+    # Built once, the case a parameter: SQLAlchemy keys a statement for its cache of compiled
+    # SQL on every execution unless it is the same object; on the case page, building and
+    # keying this one (three joined loads) was more Python than running it.
+    return (
         select(ExchangeLine)
-        .where(ExchangeLine.case_id == case.id)
+        .where(ExchangeLine.case_id == bindparam("case_id"))
         .options(
             joinedload(ExchangeLine.exchange),
             joinedload(ExchangeLine.category),
             joinedload(ExchangeLine.remains),
         )
         .order_by(ExchangeLine.id.desc())
-    ).all()
+    )
 
 
 # --- exchanges --------------------------------------------------------------------------------

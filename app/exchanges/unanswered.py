@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select, type_coerce
 from sqlalchemy.orm import joinedload
@@ -90,15 +91,22 @@ def unanswered_query(user: User, exchange_id: int | None = None) -> Select:
 
 
 def unanswered_count(user: User, exchange_id: int | None = None) -> int:
-    query = _readable(
-        select(func.count(ExchangeLine.id))
-        .join(Exchange, Exchange.id == ExchangeLine.exchange_id)
-        .where(_waiting()),
-        user,
-    )
+    query = _readable(_unanswered_count_statement(), user)
     if exchange_id is not None:
         query = query.where(ExchangeLine.exchange_id == exchange_id)
     return db.session.scalar(query) or 0
+
+
+@cache
+def _unanswered_count_statement() -> Select:
+    # Built once: the queues page counts these on every request, and SQLAlchemy keys a
+    # statement for its cache of compiled SQL on every execution unless it is the same object
+    # (for a reader who reads every line, _readable gives this one back as it is).
+    return (
+        select(func.count(ExchangeLine.id))
+        .join(Exchange, Exchange.id == ExchangeLine.exchange_id)
+        .where(_waiting())
+    )
 
 
 @dataclass(frozen=True)

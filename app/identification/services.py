@@ -12,11 +12,12 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 
 from app.audit.models import AuditAction
 from app.audit.services import record
@@ -140,8 +141,18 @@ def active_table() -> FrequencyTableRecord | None:
 
 
 def case_samples(case: Case) -> list[ReferenceSample]:
-    query = select(ReferenceSample).where(ReferenceSample.case_id == case.id)
-    return list(db.session.scalars(query.order_by(ReferenceSample.id)))
+    return list(db.session.scalars(_case_samples_statement(), {"case_id": case.id}))
+
+
+# The case page's statements are built once, the case a parameter: SQLAlchemy keys a statement
+# for its cache of compiled SQL on every execution unless it is the same object.
+@cache
+def _case_samples_statement() -> Select:
+    return (
+        select(ReferenceSample)
+        .where(ReferenceSample.case_id == bindparam("case_id"))
+        .order_by(ReferenceSample.id)
+    )
 
 
 def add_reference_sample(
@@ -728,22 +739,26 @@ class CaseResult:
 
 def case_results(case: Case) -> list[CaseResult]:
     """The DNA identifications handed on for this case, and whether they were approved."""
-    query = (
-        select(IdentificationProposal)
-        .where(
-            IdentificationProposal.case_id == case.id,
-            IdentificationProposal.status == ProposalStatus.FORWARDED.value,
-        )
-        .order_by(IdentificationProposal.forwarded_at.desc())
-    )
     results = []
-    for proposal in db.session.scalars(query):
+    for proposal in db.session.scalars(_case_results_statement(), {"case_id": case.id}):
         found = proposal.remains
         approved = found.line.case_id == case.id
         pending = found.proposed_case_id == case.id and not approved
         if approved or pending:
             results.append(CaseResult(found, proposal.log10_lr, approved, pending))
     return results
+
+
+@cache
+def _case_results_statement() -> Select:  # built once: see _case_samples_statement
+    return (
+        select(IdentificationProposal)
+        .where(
+            IdentificationProposal.case_id == bindparam("case_id"),
+            IdentificationProposal.status == ProposalStatus.FORWARDED.value,
+        )
+        .order_by(IdentificationProposal.forwarded_at.desc())
+    )
 
 
 def sample_counts(case: Case) -> tuple[int, int]:

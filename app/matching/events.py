@@ -9,21 +9,23 @@ is harmless: blinker keeps one connection per receiver).
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from flask import Flask
 from flask_login import current_user
+from sqlalchemy import Select
 
 from app.auth.permissions import Permission
 from app.cases.events import case_opened, case_page_shown, supervisor_queues_shown
 from app.cases.models import Case
-from app.cases.queues import count
+from app.cases.queues import count_statement
 from app.extensions import db
 from app.imports.events import batch_imported
 from app.imports.models import ImportBatch
 from app.matching import services
 from app.matching.models import CandidateStatus, MatchingRun
-from app.matching.review import approval_queue, case_candidates_for, linked_records
+from app.matching.review import approval_queue, case_candidates_for, linked_records_among
 from app.web import PageSection
 
 
@@ -70,7 +72,7 @@ def _case_candidates_section(sender: Any, *, case: Case) -> PageSection | None:
         {
             "candidates": candidates,
             "hidden_duplicates": hidden,
-            "linked_records": linked_records(case),
+            "linked_records": linked_records_among(candidates, case),
             "open_candidates_count": open_count,
         },
         header_item="matching/_case_candidates_count.html",
@@ -80,7 +82,17 @@ def _case_candidates_section(sender: Any, *, case: Case) -> PageSection | None:
 def _pending_matches_card(sender: Any) -> PageSection | None:
     if not current_user.can(Permission.MATCH_APPROVE):
         return None
-    return PageSection("matching/_pending_count.html", {"matches_pending": count(approval_queue())})
+    return PageSection(
+        "matching/_pending_count.html",
+        {"matches_pending": db.session.execute(_pending_count_statement()).scalar_one()},
+    )
+
+
+@cache
+def _pending_count_statement() -> Select:
+    # Built once (the queues page shows it on every request): SQLAlchemy keys a statement for
+    # its cache of compiled SQL on every execution unless it is the same object.
+    return count_statement(approval_queue())
 
 
 def subscribe() -> None:

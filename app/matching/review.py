@@ -16,14 +16,14 @@ The rules (README "Matching"):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any, ClassVar, cast
 
 from flask_babel import gettext as _
-from sqlalchemy import CursorResult, Select, bindparam, or_, select, update
+from sqlalchemy import CursorResult, Integer, Select, bindparam, or_, select, update
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from app.auth.models import User
@@ -50,6 +50,7 @@ __all__ = [
     "confirm",
     "decide",
     "linked_records",
+    "linked_records_among",
     "queue_rows",
     "queue_sort",
     "reject",
@@ -219,17 +220,24 @@ def queue_sort(value: str | None) -> Sort:
 
 def case_candidates(case: Case) -> list[MatchCandidate]:
     """Every candidate of a case (records and other cases), best first."""
-    return list(
-        db.session.scalars(
-            select(MatchCandidate)
-            .where(or_(MatchCandidate.case_id == case.id, MatchCandidate.other_case_id == case.id))
-            .options(
-                joinedload(MatchCandidate.record).joinedload(PartnerRecord.source),
-                selectinload(MatchCandidate.case),
-                selectinload(MatchCandidate.other_case),
-            )
-            .order_by(*_BEST_FIRST)
+    return list(db.session.scalars(_case_candidates_statement(), {"case_id": case.id}))
+
+
+@cache
+def _case_candidates_statement() -> Select:
+    # Built once, the case a parameter: SQLAlchemy keys a statement for its cache of compiled
+    # SQL on every execution unless it is the same object (the key is kept on the statement);
+    # with its loader options, building and keying this one was more Python than running it.
+    case_id = bindparam("case_id", type_=Integer)
+    return (
+        select(MatchCandidate)
+        .where(or_(MatchCandidate.case_id == case_id, MatchCandidate.other_case_id == case_id))
+        .options(
+            joinedload(MatchCandidate.record).joinedload(PartnerRecord.source),
+            selectinload(MatchCandidate.case),
+            selectinload(MatchCandidate.other_case),
         )
+        .order_by(*_BEST_FIRST)
     )
 
 
@@ -294,6 +302,23 @@ def linked_records(case: Case) -> list[PartnerRecord]:
             .order_by(MatchCandidate.decided_at)
         )
     )
+
+
+def linked_records_among(candidates: Iterable[MatchCandidate], case: Case) -> list[PartnerRecord]:
+    """:func:`linked_records` of ``case`` from its candidates already read (every one of them,
+    as :func:`case_candidates` gives them, or those a reader may see: a record candidate of a
+    case is never hidden): the records confirmed as this child, first decided first. The case
+    page reads its candidates anyway; a statement of its own was a twelfth of the page."""
+    confirmed = [
+        candidate
+        for candidate in candidates
+        if candidate.case_id == case.id
+        and candidate.record is not None
+        and candidate.status == CandidateStatus.CONFIRMED
+    ]
+    # As the statement orders them on SQLite: undecided (none, in practice) first.
+    confirmed.sort(key=lambda candidate: (candidate.decided_at is not None, candidate.decided_at))
+    return [candidate.record for candidate in confirmed if candidate.record is not None]
 
 
 def band_holds(band: str | None, likely: bool) -> bool:

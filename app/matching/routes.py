@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from functools import cache
+
 from flask import (
     Blueprint,
     abort,
@@ -15,13 +17,14 @@ from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from app import tallies
 from app.audit.models import AuditAction
 from app.audit.services import record, record_list_read
 from app.auth.permissions import Permission, require
 from app.extensions import commit_keeping_loaded, db
+from app.i18n import translated
 from app.jobs import get_progress
 from app.matching import services
 from app.matching.forms import (
@@ -242,9 +245,7 @@ def _queue_page(query, **kwargs):
 def queue():
     """Candidates across all cases: likely proposals first by default, with counts."""
     form = QueueFilterForm(request.args)
-    sources = db.session.execute(
-        select(PartnerSource.id, PartnerSource.name).order_by(PartnerSource.name)
-    ).all()
+    sources = db.session.execute(_sources_statement()).all()
     form.source.choices = [("", _("all"))] + [(str(s.id), s.name) for s in sources]
     form.validate()
     band = form.band.data or "likely"
@@ -277,6 +278,13 @@ def queue():
     if total is not None:
         page.total = total
     return render_template("matching/queue.html", form=form, page=page, counts=counts, sort=sort)
+
+
+# The match queue's statement that takes no values, built once: SQLAlchemy keys a statement
+# for its cache of compiled SQL on every execution unless it is the same object.
+@cache
+def _sources_statement() -> Select:
+    return select(PartnerSource.id, PartnerSource.name).order_by(PartnerSource.name)
 
 
 @bp.route("/matches/approvals")
@@ -402,11 +410,15 @@ def match_level_class(level: str) -> str:
 
 @bp.app_context_processor
 def labels() -> dict:
-    return {
-        "match_status_labels": STATUS_LABELS,
-        "match_field_labels": FIELD_LABELS,
-        "match_band_labels": BAND_LABELS,
-        "match_level_labels": LEVEL_LABELS,
-        "run_trigger_labels": TRIGGER_LABELS,
-        "run_status_labels": RUN_STATUS_LABELS,
-    }
+    # In the reader's language, translated once per language (app.i18n.translated).
+    return translated(_TEMPLATE_TABLES)
+
+
+_TEMPLATE_TABLES = {
+    "match_status_labels": STATUS_LABELS,
+    "match_field_labels": FIELD_LABELS,
+    "match_band_labels": BAND_LABELS,
+    "match_level_labels": LEVEL_LABELS,
+    "run_trigger_labels": TRIGGER_LABELS,
+    "run_status_labels": RUN_STATUS_LABELS,
+}

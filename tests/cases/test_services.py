@@ -365,3 +365,31 @@ def test_due_date_without_next_step_is_refused(app, people):
                 next_step="",
                 next_step_due=date.today(),
             )
+
+
+def test_caseworker_load_counts_overdue_steps_on_the_day_it_is_read(app, people, monkeypatch):
+    """Its statement is built once for the process (app/cases/queues.py): the day is a
+    parameter, so a step due today is overdue on the load read tomorrow, not frozen."""
+    with app.app_context():
+        worker = people["caseworker"]
+        case = factories.make_case(people["supervisor"], assigned_to=worker)
+        today = date.today()
+        log_contact(
+            case,
+            worker,
+            contacted_on=today,
+            channel="phone",
+            outcome="x",
+            next_step="call",
+            next_step_due=today,
+        )
+
+        def load_on(day: date) -> dict[int, tuple[str, int, int]]:
+            monkeypatch.setattr(
+                queues, "date", type("Day", (date,), {"today": classmethod(lambda cls: day)})
+            )
+            return {user.id: (user.name, n, late) for user, n, late in queues.caseworker_load()}
+
+        assert load_on(today)[worker.id] == (worker.name, 1, 0)
+        assert load_on(today + timedelta(days=1))[worker.id] == (worker.name, 1, 1)
+        assert people["admin"].id not in load_on(today)  # admins hold no cases

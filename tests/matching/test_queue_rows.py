@@ -186,20 +186,47 @@ def test_a_cases_candidates_come_with_their_records_and_sources_in_one_statement
     assert not any("partner_record" in s for s in selects[1:]), selects
 
 
-def test_a_queue_row_writes_what_the_shared_macros_write(app, supervisor, three):
-    """candidate_table writes the score, band, notes and status out (for speed): the same
-    markup as the macros the case page and the answers page call."""
+@pytest.mark.parametrize("shown", ["plain", "pair"])
+def test_a_queue_row_writes_what_the_shared_macros_write(app, supervisor, three, shown):
+    """candidate_table writes the score, band, counterpart, notes and status out and builds
+    its links once (for speed): the same markup as the macros the case page and the answers
+    page call, and the same links as url_for, for a record and for a possible duplicate."""
     html = supervisor.get("/matches?band=all").get_data(as_text=True)
     with app.test_request_context(), app.app_context():
         from flask import render_template_string
 
-        (row,) = queue_rows([three["plain"]])
+        (row,) = queue_rows([three[shown]])
         pieces = render_template_string(
-            '{% from "matching/_macros.html" import score, band_badge, status_badge, notes'
-            " with context %}"
-            "{{ score(c) }}|{{ band_badge(c) }}|{{ status_badge(c.status) }}|{{ notes(c) }}",
+            '{% from "matching/_macros.html" import score, band_badge, status_badge, notes,'
+            " counterpart with context %}"
+            "{{ score(c) }}|{{ band_badge(c) }}|{{ status_badge(c.status) }}|{{ notes(c) }}"
+            "|<a href=\"{{ url_for('matching.show', candidate_id=c.id) }}\">"
+            "{{ counterpart(c) }}</a>"
+            '|<a href="{{ url_for(\'cases.detail\', case_id=c.case_id) }}" class="case-number">',
             c=row,
         ).split("|")
-    squeezed = re.sub(r">\s+<", "><", html)
+    squeezed = re.sub(r"\s+", " ", re.sub(r">\s+<", "><", html))
     for piece in pieces:
-        assert re.sub(r">\s+<", "><", piece.strip()) in squeezed, piece
+        piece = re.sub(r"\s+", " ", re.sub(r">\s+<", "><", piece.strip()))
+        assert re.sub(r"> ", ">", re.sub(r" <", "<", piece)) in re.sub(
+            r"> ", ">", re.sub(r" <", "<", squeezed)
+        ), piece
+
+
+def test_the_approvals_rows_post_each_decision_to_its_own_candidate(supervisor, three):
+    html = supervisor.get("/matches/approvals").get_data(as_text=True)
+    assert f'action="/matches/{three["reviewed"]}/decide"' in html
+
+
+def test_the_pending_matches_card_counts_anew_on_every_page(supervisor, make_match):
+    """Its statement is built once for the process (app/matching/events.py): the count is
+    still the database's at each request."""
+
+    def pending() -> int:
+        html = supervisor.get("/queues").get_data(as_text=True)
+        return int(re.search(r'data-testid="count-matches-pending">(\d+)<', html).group(1))
+
+    before = pending()
+    make_match(status="awaiting_approval")
+    make_match(status="proposed")
+    assert pending() == before + 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from flask_babel import force_locale
 from sqlalchemy import select
@@ -9,6 +11,7 @@ from sqlalchemy import select
 from app.cases.labels import event_text
 from app.cases.models import Case, CaseEvent, CaseEventKind, CaseStatus
 from app.cases.services import change_status, pending_request
+from app.database import utcnow
 from app.extensions import db
 from app.matching.models import CandidateStatus, MatchCandidate
 from app.matching.review import (
@@ -20,9 +23,11 @@ from app.matching.review import (
     confirm,
     decide,
     linked_records,
+    linked_records_among,
     reject,
     review_queue,
 )
+from tests.conftest import sql_statements
 from tests.matching.conftest import make_candidate, make_record, make_source
 
 
@@ -325,3 +330,36 @@ def test_an_old_english_status_reason_is_shown_as_written():
     assert event_text("Match confirmed: Same child.", {"source": "new"}) == (
         "Match confirmed: Same child."
     )
+
+
+def test_the_case_page_links_the_records_linked_records_gives_without_a_statement(
+    app, make_case, supervisor
+):
+    """The case page takes its linked records from the candidates it read (one statement
+    fewer): the same records in the same order, confirmed ones of this case only."""
+    case_id = make_case(owner="caseworker")
+    other_id = make_case(owner="caseworker", given_name="Сашко")
+    with app.app_context():
+        now = utcnow()
+        later, first, proposed, rejected, elsewhere = (
+            make_record(family_name=name)
+            for name in ("Пізненко", "Першенко", "Пропоненко", "Відхиленко", "Деінденко")
+        )
+        make_candidate(case_id, later.id, status="confirmed", decided_at=now)
+        make_candidate(case_id, first.id, status="confirmed", decided_at=now - timedelta(days=1))
+        make_candidate(case_id, proposed.id)
+        make_candidate(case_id, rejected.id, status="rejected", decided_at=now)
+        make_candidate(other_id, elsewhere.id, status="confirmed", decided_at=now)
+        make_candidate(case_id, other_case_id=other_id, status="confirmed", decided_at=now)
+        db.session.commit()
+        case = db.session.get(Case, case_id)
+        among = [record.id for record in linked_records_among(case_candidates(case), case)]
+        assert among == [record.id for record in linked_records(case)] == [first.id, later.id]
+        names = {record.id: record.family_name for record in (first, later, elsewhere)}
+    with sql_statements(app) as seen:
+        html = supervisor.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert not [s for s in seen if s.startswith("SELECT partner_record.")], seen
+    linked = html[html.index('data-testid="linked-records"') :]
+    linked = linked[: linked.index("</table>")]
+    assert linked.index(names[first.id]) < linked.index(names[later.id])
+    assert names[elsewhere.id] not in linked

@@ -1,0 +1,61 @@
+"""The case page's statements are built once for the process, the case a parameter
+(app/cases/routes.py _case_page_case, app/cases/services.py _latest_events_statement and the
+others): each case's page still shows its own contacts, notes, activity and candidates and
+none of another's, whichever was shown first, and every case's page runs the same SQL."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from app.auth.models import User
+from app.cases.models import ActivityKind, Case
+from app.cases.services import add_note, case_activity, log_contact, timeline
+from app.extensions import db
+from tests.conftest import sql_statements
+from tests.matching.conftest import make_candidate, make_record
+
+
+def _busy_case(app, make_case, users, word: str) -> int:
+    case_id = make_case(owner="caseworker", family_name=f"{word}енко")
+    with app.app_context():
+        case = db.session.get(Case, case_id)
+        worker = db.session.get(User, users["caseworker"])
+        add_note(case, worker, f"Note about {word}")
+        log_contact(
+            case,
+            worker,
+            contacted_on=date.today(),
+            channel="phone",
+            outcome=f"Called about {word}",
+        )
+        make_candidate(case_id, make_record(family_name=f"{word}ук").id)
+        db.session.commit()
+    return case_id
+
+
+def test_each_case_page_shows_its_own_rows(app, make_case, users, supervisor):
+    first = _busy_case(app, make_case, users, "Перш")
+    second = _busy_case(app, make_case, users, "Друг")
+    seen = {}
+    for case_id in (first, second, first):
+        with sql_statements(app) as statements:
+            html = supervisor.get(f"/cases/{case_id}").get_data(as_text=True)
+        seen.setdefault(case_id, []).append([s for s in statements if "SAVEPOINT" not in s])
+        own, other = ("Перш", "Друг") if case_id == first else ("Друг", "Перш")
+        for text in (f"Note about {own}", f"Called about {own}", f"{own}ук"):
+            assert text in html
+        for text in (f"Note about {other}", f"Called about {other}", f"{other}ук"):
+            assert text not in html
+    assert seen[first][0] == seen[first][1] == seen[second][0]  # the same SQL for each case
+
+
+def test_the_activity_of_one_kind_and_the_timeline_are_each_cases_own(app, make_case, users):
+    first = _busy_case(app, make_case, users, "Перш")
+    second = _busy_case(app, make_case, users, "Друг")
+    with app.app_context():
+        for case_id in (first, second):
+            case = db.session.get(Case, case_id)
+            notes = case_activity(case, kind=ActivityKind.NOTES)
+            assert [item.note.case_id for item in notes.items if item.note] == [case_id]
+            assert {event.case_id for event in timeline(case)} == {case_id}
+            assert len(timeline(case, limit=1)) == 1  # the limit is a parameter too
