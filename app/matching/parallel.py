@@ -41,14 +41,16 @@ from typing import Any
 
 import numpy as np
 
+from app.matching import engine
 from app.matching.calibration import BitsHistogram
 from app.matching.engine import (
+    SAMPLE_BUCKETS,
     LinkResult,
     Shard,
     floor_bits,
-    learning_share,
     prior_of,
     ranked,
+    sample_limit,
 )
 from app.matching.entities import Features, MatchEntity
 from app.matching.learning import LearntSource, Observations, learn
@@ -90,9 +92,11 @@ def link_parallel(
     one process per part. ``progress`` is called once, when every part has been streamed.
     ``skip`` and the entities need not be picklable (the processes are forked); what the
     steps return must be."""
-    shard = Shard(left, skip=skip, parameters=parameters)
+    shard = Shard(left, skip=skip, parameters=parameters, labels=labels)
     counting = frequencies is None
-    workers = _Workers(shard, parts, counting)
+    # Read at each run, not imported: tests lower it.
+    budget = engine.LEARNING_PAIRS if learn_sources else None
+    workers = _Workers(shard, parts, counting, budget)
     try:
         streamed = workers.each(None)
         seen = sum(part_seen for _freq, part_seen, _blocked in streamed)
@@ -106,15 +110,20 @@ def link_parallel(
         workers.each(("freq", freq))
         learnt: dict[Hashable, LearntSource] = {}
         floor = floor_bits(threshold, shard.left_count, seen, prior_bits)
+        twice = False
         if learn_sources:
-            share = learning_share(sum(blocked for _freq, _seen, blocked in streamed))
+            limit = SAMPLE_BUCKETS
+            if sum(blocked for _freq, _seen, blocked in streamed) > engine.LEARNING_PAIRS:
+                # Above the learning size: the sample's buckets from every part's counts.
+                limit = sample_limit(sum(workers.each(("counts", None))))
+                twice = limit < SAMPLE_BUCKETS
             observations = merge_observations(
-                workers.each(("observations", (by_source or {}, labels or {}, floor, share)))
+                workers.each(("observations", (by_source or {}, labels or {}, floor, limit, twice)))
             )
-            learnt = learn(observations, shard.left_count * share, parameters)
+            learnt = learn(observations, shard.left_count * limit / SAMPLE_BUCKETS, parameters)
             del observations  # not kept while the parts score
             by_source = {source: found.parameters for source, found in learnt.items()}
-        scored = workers.each(("bits", (by_source or {}, floor)))
+        scored = workers.each(("rescore" if twice else "bits", (by_source or {}, floor)))
         histogram = BitsHistogram()
         for part_histogram, _compared in scored:
             histogram.bins.update(part_histogram.bins)
@@ -129,7 +138,9 @@ def link_parallel(
 class _Workers:
     """One forked process per part, each serving the steps of its :class:`Shard`."""
 
-    def __init__(self, shard: Shard, parts: Sequence[Part], counting: bool) -> None:
+    def __init__(
+        self, shard: Shard, parts: Sequence[Part], counting: bool, budget: int | None
+    ) -> None:
         context = multiprocessing.get_context("fork")
         self.pipes: list[Connection] = []
         self.processes: list[Any] = []
@@ -138,15 +149,22 @@ class _Workers:
         # each child (copy-on-write) instead of sharing it.
         gc.freeze()
         try:
-            self._start(context, shard, parts, counting)
+            self._start(context, shard, parts, counting, budget)
         finally:
             gc.unfreeze()
 
-    def _start(self, context: Any, shard: Shard, parts: Sequence[Part], counting: bool) -> None:
+    def _start(
+        self,
+        context: Any,
+        shard: Shard,
+        parts: Sequence[Part],
+        counting: bool,
+        budget: int | None,
+    ) -> None:
         for part in parts:
             mine, theirs = context.Pipe()
             process = context.Process(
-                target=_serve, args=(theirs, shard, part, counting), daemon=True
+                target=_serve, args=(theirs, shard, part, counting, budget), daemon=True
             )
             process.start()
             theirs.close()
@@ -183,10 +201,11 @@ class _Workers:
                 process.join()
 
 
-def _serve(pipe: Connection, shard: Shard, part: Part, counting: bool) -> None:
-    """A process's loop: stream its part, then answer the parent's steps until told to stop."""
+def _serve(pipe: Connection, shard: Shard, part: Part, counting: bool, budget: int | None) -> None:
+    """A process's loop: stream its part, then answer the parent's steps until told to stop
+    (above the learning size, ``rescore`` streams the part a second time)."""
     try:
-        freq = shard.stream(part(), counting)
+        freq = shard.stream(part(), counting, budget=budget)
         pipe.send(("ok", (freq if counting else None, shard.seen, shard.blocked)))
         del freq  # the parent sends back the population's counts
         # What the part keeps (its blocked pairs) lives until the process ends: out of the
@@ -199,10 +218,14 @@ def _serve(pipe: Connection, shard: Shard, part: Part, counting: bool) -> None:
             if command == "freq":
                 shard.freq = argument
                 answer: Any = None
+            elif command == "counts":
+                answer = shard.sample_counts()
             elif command == "observations":
                 answer = _compact(shard.observations(*argument))
             elif command == "bits":
                 answer = shard.bits(*argument)
+            elif command == "rescore":
+                answer = shard.rescore(part(), *argument)
             else:
                 answer = shard.candidates(*argument)
             pipe.send(("ok", answer))
