@@ -273,8 +273,10 @@ class Shard:
         self.freq = Frequencies()
         self.kept: list[Kept] = []
         self.blocked = 0  # blocked pairs streamed
-        # Blocked pairs per sample bucket, once counted (sample_counts).
+        # Blocked pairs per sample bucket, once counted (sample_counts), and the buckets whose
+        # records the stream kept (all but where it passed its budget).
         self.counts: np.ndarray | None = None
+        self.limit = SAMPLE_BUCKETS
         # Once observed (learning): the scored pairs as numbers, per source, and the features
         # still needed (the cases; the records with a pair that may reach the floor).
         self.observed = False
@@ -341,7 +343,7 @@ class Shard:
         finally:
             if collecting:
                 gc.enable()
-        self.seen, self.blocked, self.counts = seen, blocked, counts
+        self.seen, self.blocked, self.counts, self.limit = seen, blocked, counts, limit
         return freq
 
     def sample_counts(self) -> np.ndarray:
@@ -433,6 +435,34 @@ class Shard:
                 )
             records.append(features if needed else None)
         self.observed = not sample_only
+        return observations
+
+    def resample(
+        self,
+        right: Iterable[MatchEntity | Features],
+        by_source: Mapping[Hashable, Parameters],
+        labels: Mapping[tuple[Hashable, Hashable], bool],
+        limit: int,
+    ) -> Observations:
+        """:meth:`observations` of the sample (``sample_only``) from a second stream: for a part
+        of a run whose own budget kept fewer buckets than the run's sample (a part with more
+        of the run's pairs than its share). Only the sampled records are blocked."""
+        observations = Observations()
+        self.pairs, labelled, index = [], self.labelled, self.index
+        collecting = gc.isenabled()
+        gc.disable()  # as in stream()
+        try:
+            for item in right:
+                features = item if isinstance(item, Features) else prepare(item)
+                learning = sampled(features.entity.key, limit)
+                if not learning and features.entity.key not in labelled:
+                    continue
+                hits = list(index.candidates(features))
+                params = by_source.get(features.entity.source, self.parameters)
+                self._observe_only(observations, features, hits, learning, params, labels)
+        finally:
+            if collecting:
+                gc.enable()
         return observations
 
     def _observe_only(

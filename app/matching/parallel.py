@@ -35,7 +35,7 @@ import gc
 import multiprocessing
 import os
 from array import array
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -95,15 +95,17 @@ def link_parallel(
     shard = Shard(left, skip=skip, parameters=parameters, labels=labels)
     counting = frequencies is None
     # Read at each run, not imported: tests lower it.
-    budget = engine.LEARNING_PAIRS if learn_sources else None
+    # Each part keeps the records of its share of the sample (and a quarter more, so that it
+    # rarely keeps fewer buckets than the run's sample: a part that did reads its part again).
+    budget = engine.LEARNING_PAIRS * 5 // (4 * max(len(parts), 1)) if learn_sources else None
     workers = _Workers(shard, parts, counting, budget)
     try:
         streamed = workers.each(None)
-        seen = sum(part_seen for _freq, part_seen, _blocked in streamed)
+        seen = sum(part_seen for _freq, part_seen, _blocked, _limit in streamed)
         if progress is not None:
             progress(seen)
         freq = (
-            merge_frequencies(f for f, _seen, _blocked in streamed)
+            merge_frequencies(f for f, _seen, _blocked, _limit in streamed)
             if frequencies is None
             else frequencies
         )
@@ -113,12 +115,19 @@ def link_parallel(
         twice = False
         if learn_sources:
             limit = SAMPLE_BUCKETS
-            if sum(blocked for _freq, _seen, blocked in streamed) > engine.LEARNING_PAIRS:
+            if sum(blocked for _freq, _seen, blocked, _limit in streamed) > engine.LEARNING_PAIRS:
                 # Above the learning size: the sample's buckets from every part's counts.
                 limit = sample_limit(sum(workers.each(("counts", None))))
-                twice = limit < SAMPLE_BUCKETS
+            # A part past its budget kept only its sample: the run scores in a second stream
+            # (below the learning size too, where one part held most of the pairs).
+            twice = limit < SAMPLE_BUCKETS or any(
+                part_limit < SAMPLE_BUCKETS for _freq, _seen, _blocked, part_limit in streamed
+            )
+            # Merged as each part answers: not every part's observations at once.
             observations = merge_observations(
-                workers.each(("observations", (by_source or {}, labels or {}, floor, limit, twice)))
+                workers.each_lazily(
+                    ("observations", (by_source or {}, labels or {}, floor, limit, twice))
+                )
             )
             learnt = learn(observations, shard.left_count * limit / SAMPLE_BUCKETS, parameters)
             del observations  # not kept while the parts score
@@ -174,10 +183,13 @@ class _Workers:
     def each(self, request: tuple[str, Any] | None) -> list[Any]:
         """Send ``request`` to every process (None: only wait for the first answer) and
         return their answers in the parts' order."""
+        return list(self.each_lazily(request))
+
+    def each_lazily(self, request: tuple[str, Any] | None) -> Iterator[Any]:
+        """:meth:`each`, each answer as it is read (in the parts' order)."""
         if request is not None:
             for pipe in self.pipes:
                 pipe.send(request)
-        answers = []
         for pipe in self.pipes:
             try:
                 status, answer = pipe.recv()
@@ -186,8 +198,7 @@ class _Workers:
             if status != "ok":
                 # The class name only: a message could quote a person's name.
                 raise RuntimeError(f"a matching process failed: {answer}")
-            answers.append(answer)
-        return answers
+            yield answer
 
     def close(self) -> None:
         for pipe in self.pipes:
@@ -206,7 +217,7 @@ def _serve(pipe: Connection, shard: Shard, part: Part, counting: bool, budget: i
     (above the learning size, ``rescore`` streams the part a second time)."""
     try:
         freq = shard.stream(part(), counting, budget=budget)
-        pipe.send(("ok", (freq if counting else None, shard.seen, shard.blocked)))
+        pipe.send(("ok", (freq if counting else None, shard.seen, shard.blocked, shard.limit)))
         del freq  # the parent sends back the population's counts
         # What the part keeps (its blocked pairs) lives until the process ends: out of the
         # collector's reach, so that the collections of the next steps do not walk it again.
@@ -221,7 +232,11 @@ def _serve(pipe: Connection, shard: Shard, part: Part, counting: bool, budget: i
             elif command == "counts":
                 answer = shard.sample_counts()
             elif command == "observations":
-                answer = _compact(shard.observations(*argument))
+                by_source, labels, _floor, limit, sample_only = argument
+                if sample_only and shard.limit < limit:  # kept fewer buckets: read again
+                    answer = _compact(shard.resample(part(), by_source, labels, limit))
+                else:
+                    answer = _compact(shard.observations(*argument))
             elif command == "bits":
                 answer = shard.bits(*argument)
             elif command == "rescore":

@@ -147,3 +147,45 @@ def test_a_run_below_the_learning_size_streams_once_and_keeps_every_pair(data) -
     assert shard.counts is None  # never needed the buckets
     assert link(cases, stream, learn_sources=True).compared > 0
     assert len(opened) == 2  # once for the shard above, once for the run
+
+
+def _uneven(records: list[MatchEntity]) -> list:
+    cut = len(records) * 9 // 10  # one part holds most of the pairs, past its budget
+    return [lambda: iter(records[:cut]), lambda: iter(records[cut:])]
+
+
+def test_a_part_past_its_budget_reads_its_records_again_and_the_run_is_the_same(
+    data, blocked, monkeypatch
+) -> None:
+    cases, records = data
+    monkeypatch.setattr(engine, "LEARNING_PAIRS", blocked // 4)
+    alone = link(cases, records, learn_sources=True, explain=True)
+    split = link_parallel(cases, _uneven(records), learn_sources=True, explain=True)
+    # The big part's budget (its share, and a quarter more) kept fewer buckets than the run's.
+    big = Shard(cases)
+    big.stream(_uneven(records)[0](), budget=engine.LEARNING_PAIRS * 5 // 8)
+    whole = Shard(cases)
+    whole.stream(iter(records))
+    assert big.limit < sample_limit(whole.sample_counts())
+    assert _found(split) == _found(alone)
+    assert split.prior == alone.prior
+    assert {s: f.as_dict() for s, f in split.learnt.items()} == {
+        s: f.as_dict() for s, f in alone.learnt.items()
+    }
+
+
+def test_below_the_learning_size_a_part_past_its_budget_learns_from_every_pair(
+    data, blocked, monkeypatch
+) -> None:
+    cases, records = data
+    monkeypatch.setattr(engine, "LEARNING_PAIRS", blocked)
+    alone = link(cases, records, learn_sources=True)  # one pass, every pair
+    split = link_parallel(cases, _uneven(records), learn_sources=True)
+    # Learnt from the same pairs in the same order; scored in a second stream (quick_bits,
+    # where one pass scores from the observations: the same to 1e-9).
+    assert {s: f.as_dict() for s, f in split.learnt.items()} == {
+        s: f.as_dict() for s, f in alone.learnt.items()
+    }
+    assert split.compared == alone.compared == blocked
+    assert split.prior.bits == pytest.approx(alone.prior.bits, abs=1e-9)
+    _close(_found(split), _found(alone))
