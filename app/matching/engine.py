@@ -263,8 +263,16 @@ class Shard:
         skip: Callable[[Hashable, Hashable], bool] | None = None,
         parameters: Parameters = DEFAULT_PARAMETERS,
         labels: Mapping[tuple[Hashable, Hashable], bool] | None = None,
+        indexed: bool = True,
     ) -> None:
-        self.index, self.left_count = index_of(left)
+        """``indexed``: build the index of ``left`` now; otherwise :meth:`build_index` builds
+        it (in a forked process: see :mod:`app.matching.parallel`)."""
+        self.unindexed: list[Features] = []
+        if indexed:
+            self.index, self.left_count = index_of(left)
+        else:
+            self.unindexed = [i if isinstance(i, Features) else prepare(i) for i in left]
+            self.index, self.left_count = BlockIndex(), len(self.unindexed)
         self.skip, self.parameters = skip, parameters
         # The records a reviewer labelled a pair of: learnt from whether sampled or not.
         self.labelled = {right for _left, right in labels or {}}
@@ -284,6 +292,12 @@ class Shard:
         self.patterns: dict[tuple[tuple[str, str], ...], int] = {}
         self.lefts: list[Features] = []
         self.records: list[Features | None] = []
+
+    def build_index(self) -> None:
+        """The index of the left entities, where the shard was made without it."""
+        if self.unindexed:
+            self.index, _count = index_of(self.unindexed)
+            self.unindexed = []
 
     def stream(
         self,

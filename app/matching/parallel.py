@@ -92,7 +92,10 @@ def link_parallel(
     one process per part. ``progress`` is called once, when every part has been streamed.
     ``skip`` and the entities need not be picklable (the processes are forked); what the
     steps return must be."""
-    shard = Shard(left, skip=skip, parameters=parameters, labels=labels)
+    # The index is built in each process, not here: the pages of an index inherited from the
+    # parent are copied into each process anyway, as blocking writes the reference counts of
+    # its objects (at 20,000 cases, most of the parent's memory was copied into each).
+    shard = Shard(left, skip=skip, parameters=parameters, labels=labels, indexed=False)
     counting = frequencies is None
     # Read at each run, not imported: tests lower it.
     # Each part keeps the records of its share of the sample (and a quarter more, so that it
@@ -216,6 +219,7 @@ def _serve(pipe: Connection, shard: Shard, part: Part, counting: bool, budget: i
     """A process's loop: stream its part, then answer the parent's steps until told to stop
     (above the learning size, ``rescore`` streams the part a second time)."""
     try:
+        shard.build_index()
         freq = shard.stream(part(), counting, budget=budget)
         pipe.send(("ok", (freq if counting else None, shard.seen, shard.blocked, shard.limit)))
         del freq  # the parent sends back the population's counts
