@@ -135,6 +135,14 @@ def link_parallel(
             learnt = learn(observations, shard.left_count * limit / SAMPLE_BUCKETS, parameters)
             del observations  # not kept while the parts score
             by_source = {source: found.parameters for source, found in learnt.items()}
+        if twice:
+            # The second stream in fresh processes: those of the first hold, freed but not
+            # given back to the system, the memory of the sample they kept (and did during
+            # the EM above). Each builds its index again (seconds), and reads the counts.
+            workers.close()
+            workers = _Workers(shard, parts, False, None, streaming=False)
+            workers.each(None)
+            workers.each(("freq", freq))
         scored = workers.each(("rescore" if twice else "bits", (by_source or {}, floor)))
         histogram = BitsHistogram()
         for part_histogram, _compared in scored:
@@ -151,7 +159,12 @@ class _Workers:
     """One forked process per part, each serving the steps of its :class:`Shard`."""
 
     def __init__(
-        self, shard: Shard, parts: Sequence[Part], counting: bool, budget: int | None
+        self,
+        shard: Shard,
+        parts: Sequence[Part],
+        counting: bool,
+        budget: int | None,
+        streaming: bool = True,
     ) -> None:
         context = multiprocessing.get_context("fork")
         self.pipes: list[Connection] = []
@@ -161,23 +174,16 @@ class _Workers:
         # each child (copy-on-write) instead of sharing it.
         gc.freeze()
         try:
-            self._start(context, shard, parts, counting, budget)
+            self._start(context, shard, parts, (counting, budget, streaming))
         finally:
             gc.unfreeze()
 
     def _start(
-        self,
-        context: Any,
-        shard: Shard,
-        parts: Sequence[Part],
-        counting: bool,
-        budget: int | None,
+        self, context: Any, shard: Shard, parts: Sequence[Part], how: tuple[bool, int | None, bool]
     ) -> None:
         for part in parts:
             mine, theirs = context.Pipe()
-            process = context.Process(
-                target=_serve, args=(theirs, shard, part, counting, budget), daemon=True
-            )
+            process = context.Process(target=_serve, args=(theirs, shard, part, *how), daemon=True)
             process.start()
             theirs.close()
             self.pipes.append(mine)
@@ -215,14 +221,25 @@ class _Workers:
                 process.join()
 
 
-def _serve(pipe: Connection, shard: Shard, part: Part, counting: bool, budget: int | None) -> None:
-    """A process's loop: stream its part, then answer the parent's steps until told to stop
-    (above the learning size, ``rescore`` streams the part a second time)."""
+def _serve(
+    pipe: Connection,
+    shard: Shard,
+    part: Part,
+    counting: bool,
+    budget: int | None,
+    streaming: bool = True,
+) -> None:
+    """A process's loop: stream its part (``streaming``; otherwise only build the index),
+    then answer the parent's steps until told to stop (above the learning size, ``rescore``
+    streams the part a second time)."""
     try:
         shard.build_index()
-        freq = shard.stream(part(), counting, budget=budget)
-        pipe.send(("ok", (freq if counting else None, shard.seen, shard.blocked, shard.limit)))
-        del freq  # the parent sends back the population's counts
+        if streaming:
+            freq = shard.stream(part(), counting, budget=budget)
+            pipe.send(("ok", (freq if counting else None, shard.seen, shard.blocked, shard.limit)))
+            del freq  # the parent sends back the population's counts
+        else:
+            pipe.send(("ok", None))
         # What the part keeps (its blocked pairs) lives until the process ends: out of the
         # collector's reach, so that the collections of the next steps do not walk it again.
         gc.freeze()
