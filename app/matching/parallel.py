@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import itertools
 import multiprocessing
 import os
 from array import array
@@ -200,10 +201,17 @@ class _Workers:
             for pipe in self.pipes:
                 pipe.send(request)
         for pipe in self.pipes:
+            pieces: dict[Any, Any] = {}
             try:
                 status, answer = pipe.recv()
+                while status == "piece":  # a big answer, sent a piece at a time
+                    pieces.update(answer)
+                    status, answer = pipe.recv()
             except EOFError:
                 raise RuntimeError("a matching process ended without an answer") from None
+            if pieces and status == "ok":
+                pieces.update(answer)
+                answer = pieces
             if status != "ok":
                 # The class name only: a message could quote a person's name.
                 raise RuntimeError(f"a matching process failed: {answer}")
@@ -264,6 +272,7 @@ def _serve(
                 answer = shard.rescore(part(), *argument)
             else:
                 answer = shard.candidates(*argument)
+                _send_in_pieces(pipe, answer)
             pipe.send(("ok", answer))
             del answer  # sent: not kept while the next step runs (the observations are big)
     except BaseException as error:  # the parent must hear of it, or it waits for ever
@@ -271,6 +280,19 @@ def _serve(
             pipe.send(("error", type(error).__name__))
     finally:
         pipe.close()
+
+
+# Candidates (with their explanations) sent at a time: a 20,000-case run's part has tens of
+# thousands, and the whole answer pickled at once doubled them in the process and the parent.
+_PIECE = 2_000
+
+
+def _send_in_pieces(pipe: Connection, answer: dict[Any, Any]) -> None:
+    """Send all but the last :data:`_PIECE` keys of ``answer`` as pieces, and take them out
+    of it: what is left goes as the answer itself."""
+    while len(answer) > _PIECE:
+        keys = list(itertools.islice(answer, _PIECE))
+        pipe.send(("piece", {key: answer.pop(key) for key in keys}))
 
 
 def merge_frequencies(parts: Iterable[Frequencies | None]) -> Frequencies:

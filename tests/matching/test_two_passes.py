@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.matching import engine
+from app.matching import engine, parallel
 from app.matching.engine import SAMPLE_BUCKETS, LinkResult, Shard, link, sample_limit
 from app.matching.entities import MatchEntity, prepare
 from app.matching.parallel import link_parallel
@@ -189,3 +189,12 @@ def test_below_the_learning_size_a_part_past_its_budget_learns_from_every_pair(
     assert split.compared == alone.compared == blocked
     assert split.prior.bits == pytest.approx(alone.prior.bits, abs=1e-9)
     _close(_found(split), _found(alone))
+
+
+def test_candidates_sent_in_pieces_are_all_received(data, monkeypatch) -> None:
+    cases, records = data
+    monkeypatch.setattr(parallel, "_PIECE", 3)
+    alone = link(cases, records, explain=True)
+    split = link_parallel(cases, _parts(records, 2), explain=True)
+    assert len(alone.candidates) > 2 * 3
+    assert _found(split) == _found(alone)
