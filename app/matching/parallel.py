@@ -3,29 +3,35 @@
 A national run streams a million partner records through one index of cases; preparing,
 blocking and scoring each record is Python work that one core does at a time. :func:`link_parallel`
 runs :func:`app.matching.engine.link` with the stream cut into parts, one forked process per
-part (``fork``: the index is built once, before, and each process shares it instead of
-receiving a copy). Each process reads its own part (``parts[i]()`` is called in the child:
-a database query of an id range, in the services) and keeps its blocked pairs; the parent
-only merges what each step of :class:`app.matching.engine.Shard` returns, all of it small:
+part (``fork``: the entities, ``skip`` and the parts need not be picklable). Each process builds
+its own index of the cases (an inherited one would be copied into it anyway: blocking writes
+the reference counts of its objects), reads its own part (``parts[i]()`` is called in the
+child: a database query of an id range, in the services) and keeps its blocked pairs; the
+parent only merges what each step of :class:`app.matching.engine.Shard` returns, all of it
+small:
 
 1. the name and place counts of each part, added up and sent back (every pair is scored
    with the population's frequencies, as in one process);
-2. with ``learn_sources``: each part's observations (of a sample of its records above
-   :data:`app.matching.engine.LEARNING_PAIRS` blocked pairs in all), merged and learnt from
-   in the parent;
-3. each part's histogram of bits (scored from its observations when it learnt), merged, from
-   which the parent estimates the prior;
+2. with ``learn_sources``: each part's observations, merged and learnt from in the parent;
+   above :data:`app.matching.engine.LEARNING_PAIRS` blocked pairs in all, of the run's
+   sample only (the lowest hash buckets that hold that many pairs, from every part's counts per
+   bucket), which is all a part keeps while it streams;
+3. each part's histogram of bits (scored from its observations when it learnt; above the
+   learning size, scored as a second stream of the part blocks them, in fresh processes),
+   merged, from which the parent estimates the prior;
 4. the candidates of each part at that prior, ranked together.
 
 Parts are merged in their order, so a stream cut into consecutive parts gives exactly what
 one process gives: the same counts, the same observations in the same order (the same m),
-the same histogram (the same prior), the same candidates and scores (a test holds that).
+the same histogram (the same prior), the same candidates and scores (tests hold that).
 
-Memory: the parent holds the index and the merged counts; each process holds the blocked
-pairs of its part only, as numbers once observed (:class:`app.matching.engine.Shard`). The
-observations come back without the records' keys (each record is in one part, so a number
-tells it apart: :func:`merge_observations`), and each process puts what it keeps out of the
-cycle collector's reach once it has streamed its part.
+Memory: the parent holds the merged counts (and the observations while it learns); each
+process holds its index and the blocked pairs of its part only, as numbers once observed, or
+above the learning size only its part's share of the sample and then the pairs that reach the
+floor (:class:`app.matching.engine.Shard`). The observations come back without the records'
+keys (each record is in one part, so a number tells it apart: :func:`merge_observations`),
+and each process puts what it keeps out of the cycle collector's reach once it has streamed
+its part.
 """
 
 from __future__ import annotations
