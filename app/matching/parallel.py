@@ -139,14 +139,16 @@ def link_parallel(
                     ("observations", (by_source or {}, labels or {}, floor, limit, twice))
                 )
             )
+            if twice:
+                # Done with the first stream's processes before the EM: they hold, freed but
+                # not given back to the system, the memory of the sample they kept.
+                workers.close()
             learnt = learn(observations, shard.left_count * limit / SAMPLE_BUCKETS, parameters)
             del observations  # not kept while the parts score
             by_source = {source: found.parameters for source, found in learnt.items()}
         if twice:
-            # The second stream in fresh processes: those of the first hold, freed but not
-            # given back to the system, the memory of the sample they kept (and did during
-            # the EM above). Each builds its index again (seconds), and reads the counts.
-            workers.close()
+            # The second stream in fresh processes (the first ones' are closed above): each
+            # builds its index again (seconds), and reads the counts.
             workers = _Workers(shard, parts, False, None, streaming=False)
             workers.each(None)
             workers.each(("freq", freq))
