@@ -165,9 +165,12 @@ class MemorySampler:
     process of a few hundred MB, and sampling three processes ten times a second took a core's
     worth of time from the run it measured."""
 
-    def __init__(self) -> None:
+    def __init__(self, trace: str | None = None) -> None:
         self.peak_pss = self.peak_rss = 0
         self.processes = 1
+        # At the peak of the PSS sum: seconds into the run, this process's PSS, the others'.
+        self.at_peak: tuple[float, int, list[int]] = (0.0, 0, [])
+        self.trace = trace  # a file to write every sample to (seconds, then PSS in kB each)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
@@ -181,27 +184,41 @@ class MemorySampler:
 
     def _sample(self) -> None:
         me = os.getpid()
+        start = time.perf_counter()
+        lines = []
         while True:
             pids = [me, *_children(me)]
             pss = rss = 0
+            each = []
             for pid in pids:
                 one_pss, one_rss = _rollup(pid)
                 pss, rss = pss + one_pss, rss + one_rss
+                each.append(one_pss)
+            seconds = time.perf_counter() - start
+            if pss > self.peak_pss:
+                self.at_peak = (seconds, each[0], each[1:])
             self.peak_pss, self.peak_rss = max(self.peak_pss, pss), max(self.peak_rss, rss)
             self.processes = max(self.processes, len(pids))
+            lines.append(" ".join([f"{seconds:.0f}", *map(str, each)]))
             if self._stop.wait(1.0):
+                if self.trace:
+                    Path(self.trace).write_text("\n".join(lines) + "\n")
                 return
 
     def __str__(self) -> str:
         if not self.peak_pss:
             return "(no /proc/<pid>/smaps_rollup here)"
+        seconds, own, others = self.at_peak
         return (
             f"{self.peak_pss / 1024:.0f} MB PSS summed over the run's {self.processes} "
-            f"processes ({self.peak_rss / 1024:.0f} MB RSS summed, shared pages counted in each)"
+            f"processes ({self.peak_rss / 1024:.0f} MB RSS summed, shared pages counted in each;"
+            f" at the peak, {seconds:.0f} s in: the run's process {own / 1024:.0f} MB PSS"
+            + "".join(f", a record process {other / 1024:.0f} MB" for other in others)
+            + ")"
         )
 
 
-def _timed_run(full: bool) -> str:
+def _timed_run(full: bool, trace: str | None = None) -> str:
     from app.extensions import db
     from app.matching.models import MatchingRun
     from app.matching.services import run_matching
@@ -210,7 +227,7 @@ def _timed_run(full: bool) -> str:
     db.session.add(run)
     db.session.commit()
     load = "/".join(f"{value:.1f}" for value in os.getloadavg())
-    with MemorySampler() as memory:
+    with MemorySampler(trace) as memory:
         start = time.perf_counter()
         run = run_matching(run.id)
         seconds = time.perf_counter() - start
@@ -262,6 +279,12 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=500)
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--new", type=int, default=20_000)
+    parser.add_argument(
+        "--memory-trace",
+        metavar="FILE",
+        help="write the full run's memory, once a second, to FILE: seconds, then the PSS in kB "
+        "of the run's process and of each record process",
+    )
     args = parser.parse_args()
 
     from flask_migrate import upgrade
@@ -297,7 +320,7 @@ def main() -> None:
         # The run's memory, not the generator's: a million entities held here would count in
         # the peak RSS (and be copied into the processes a run forks).
         del data
-        print(_timed_run(full=True))
+        print(_timed_run(full=True, trace=args.memory_trace))
         started = time.perf_counter()
         touched = _casework(Case)
         print(f"casework: a contact and a note on each of {touched} cases "

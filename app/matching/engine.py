@@ -48,10 +48,11 @@ __all__ = [
     "LinkResult",
     "Shard",
     "floor_bits",
-    "learning_share",
     "link",
     "prior_of",
     "ranked",
+    "sample_bucket",
+    "sample_limit",
     "sampled",
 ]
 
@@ -78,7 +79,7 @@ class LinkResult:
 
 def link(
     left: Iterable[MatchEntity | Features],
-    right: Iterable[MatchEntity | Features],
+    right: Iterable[MatchEntity | Features] | Callable[[], Iterable[MatchEntity | Features]],
     *,
     threshold: float = POSSIBLE,
     explain: bool = False,
@@ -94,6 +95,8 @@ def link(
 ) -> LinkResult:
     """Candidates of every ``left`` entity among ``right``, scored, best first.
 
+    ``right``: the entities, or a function that opens a stream of them (which a run above
+    :data:`LEARNING_PAIRS` with ``learn_sources`` opens twice: :meth:`Shard.stream`).
     ``frequencies``: use these instead of counting ``right`` (an incremental run over a few
     new records counts the whole population once, elsewhere). ``skip(left_key, right_key)``
     drops a pair before scoring (rejected pairs, a case against itself). ``progress`` is
@@ -111,37 +114,77 @@ def link(
     ``labels``: reviewers' decisions by (left key, right key), True for confirmed; learning
     counts them as what the reviewer said even where ``skip`` keeps them from being scored.
     """
-    shard = Shard(left, skip=skip, parameters=parameters)
+    reopen = _reopener(right)
+    shard = Shard(left, skip=skip, parameters=parameters, labels=labels)
     counting = frequencies is None
-    freq = shard.stream(right, counting, progress)
+    budget = LEARNING_PAIRS if learn_sources and reopen is not None else None
+    first = reopen() if reopen is not None else cast(Iterable[MatchEntity | Features], right)
+    freq = shard.stream(first, counting, progress, budget)
     if frequencies is not None:
         freq = frequencies
     shard.freq = freq
     learnt: dict[Hashable, LearntSource] = {}
     floor = floor_bits(threshold, shard.left_count, shard.seen, prior_bits)
+    twice = False
     if learn_sources:
-        share = learning_share(shard.blocked)
-        observations = shard.observations(by_source or {}, labels or {}, floor, share)
-        learnt = learn(observations, shard.left_count * share, parameters)
+        limit = sample_limit(shard.sample_counts() if shard.blocked > LEARNING_PAIRS else None)
+        twice = limit < SAMPLE_BUCKETS and reopen is not None
+        observations = shard.observations(by_source or {}, labels or {}, floor, limit, twice)
+        learnt = learn(observations, shard.left_count * limit / SAMPLE_BUCKETS, parameters)
         del observations  # not kept while the shard scores
         by_source = {source: found.parameters for source, found in learnt.items()}
-    histogram, compared = shard.bits(by_source or {}, floor)
+    if twice and reopen is not None:
+        histogram, compared = shard.rescore(reopen(), by_source or {}, floor)
+    else:
+        histogram, compared = shard.bits(by_source or {}, floor)
     prior = prior_of(histogram, shard.left_count, shard.seen, known_true, prior_bits)
     candidates = ranked([shard.candidates(prior.bits, threshold, explain)])
     return LinkResult(candidates, compared, shard.seen, freq, prior, learnt)
 
 
+def _reopener(
+    right: Iterable[MatchEntity | Features] | Callable[[], Iterable[MatchEntity | Features]],
+) -> Callable[[], Iterable[MatchEntity | Features]] | None:
+    """How to read ``right`` (again): None where it is an iterator, read once."""
+    if callable(right):
+        return right
+    if iter(right) is right:
+        return None
+    return lambda: right
+
+
 # Above this many blocked pairs a run learns from a sample of its records (all the pairs of
 # each record sampled, learning's one-to-one step needs them together), about this many
 # pairs: the EM holds a dozen numbers a pair, and a national run of 20,000 cases blocks
-# tens of millions of pairs. A run of 500 cases and a million records (758,335) learns from
-# every pair.
+# tens of millions of pairs. Such a run then keeps no pair while it streams but the sample's
+# (and scores every pair in a second pass: Shard.rescore). A run of 500 cases and a million
+# records (758,335) learns from every pair, in one pass.
 LEARNING_PAIRS = 4_000_000
 
+# The sample is the records whose key hashes into the lowest buckets (sample_bucket), as many
+# buckets as hold at most LEARNING_PAIRS blocked pairs: known from the pairs' counts per
+# bucket alone, so the same in one process or several, in any order.
+SAMPLE_BUCKETS = 1 << 16
 
-def learning_share(blocked: int) -> float:
-    """The share of the records a run learns from (:data:`LEARNING_PAIRS`)."""
-    return 1.0 if blocked <= LEARNING_PAIRS else LEARNING_PAIRS / blocked
+
+def sample_bucket(key: Hashable) -> int:
+    """A record's bucket for the sample: the same in any process and any run."""
+    return zlib.crc32(repr(key).encode()) >> 16
+
+
+def sample_limit(counts: np.ndarray | None, budget: int | None = None) -> int:
+    """The buckets in a run's sample (those below the limit): the most of the lowest buckets
+    whose blocked pairs (``counts``, per bucket) add up to at most ``budget``
+    (:data:`LEARNING_PAIRS`); all of them where ``counts`` is None (the run is not above it)."""
+    if counts is None:
+        return SAMPLE_BUCKETS
+    budget = LEARNING_PAIRS if budget is None else budget
+    return int(np.searchsorted(np.cumsum(counts), budget, side="right"))
+
+
+def sampled(key: Hashable, limit: int) -> bool:
+    """Whether a record is in a run's sample for learning (all its pairs are, or none)."""
+    return limit >= SAMPLE_BUCKETS or sample_bucket(key) < limit
 
 
 def floor_bits(threshold: float, left: int, right: int, prior_bits: float | None) -> float:
@@ -199,17 +242,12 @@ class _Pairs:
         return (np.frombuffer(self.flags, dtype=np.int8) & which).astype(bool)
 
 
-def sampled(key: Hashable, share: float) -> bool:
-    """Whether a record is in a run's sample for learning (all its pairs are, or none): the
-    same record in any process and any run, whatever the order of the stream."""
-    return share >= 1 or zlib.crc32(repr(key).encode()) < share * 2**32
-
-
 class Shard:
     """The steps of :func:`link` over one stream of right entities, in order: :meth:`stream`
     (prepare, count, block), then with the population's frequencies in :attr:`freq`:
     :meth:`observations` (for learning), :meth:`bits` (the histogram of the prior, and the
-    pairs that may reach the threshold), :meth:`candidates`.
+    pairs that may reach the threshold) or, above the learning size, :meth:`rescore` (the same
+    from a second stream), :meth:`candidates`.
 
     :func:`link` runs one shard over the whole stream; :mod:`app.matching.parallel` runs one
     per process over a part of it each, and merges what each step returns. Each step's result
@@ -223,14 +261,29 @@ class Shard:
         *,
         skip: Callable[[Hashable, Hashable], bool] | None = None,
         parameters: Parameters = DEFAULT_PARAMETERS,
+        labels: Mapping[tuple[Hashable, Hashable], bool] | None = None,
+        indexed: bool = True,
     ) -> None:
-        self.index, self.left_count = index_of(left)
+        """``indexed``: build the index of ``left`` now; otherwise :meth:`build_index` builds
+        it (in a forked process: see :mod:`app.matching.parallel`)."""
+        self.unindexed: list[Features] = []
+        if indexed:
+            self.index, self.left_count = index_of(left)
+        else:
+            self.unindexed = [i if isinstance(i, Features) else prepare(i) for i in left]
+            self.index, self.left_count = BlockIndex(), len(self.unindexed)
         self.skip, self.parameters = skip, parameters
+        # The records a reviewer labelled a pair of: learnt from whether sampled or not.
+        self.labelled = {right for _left, right in labels or {}}
         self.pairs: list[tuple[Features, list[Features]]] = []
         self.seen = 0
         self.freq = Frequencies()
         self.kept: list[Kept] = []
         self.blocked = 0  # blocked pairs streamed
+        # Blocked pairs per sample bucket, once counted (sample_counts), and the buckets whose
+        # records the stream kept (all but where it passed its budget).
+        self.counts: np.ndarray | None = None
+        self.limit = SAMPLE_BUCKETS
         # Once observed (learning): the scored pairs as numbers, per source, and the features
         # still needed (the cases; the records with a pair that may reach the floor).
         self.observed = False
@@ -239,16 +292,34 @@ class Shard:
         self.lefts: list[Features] = []
         self.records: list[Features | None] = []
 
+    def build_index(self) -> None:
+        """The index of the left entities, where the shard was made without it."""
+        if self.unindexed:
+            self.index, _count = index_of(self.unindexed)
+            self.unindexed = []
+
     def stream(
         self,
         right: Iterable[MatchEntity | Features],
         counting: bool = True,
         progress: Callable[[int], None] | None = None,
+        budget: int | None = None,
     ) -> Frequencies:
         """Prepare each right entity, count it (``counting``) and keep its blocked pairs;
-        returns the counts of this stream."""
-        index, freq, pairs = self.index, Frequencies(), self.pairs
-        seen = blocked = 0
+        returns the counts of this stream.
+
+        ``budget``: keep at most about this many pairs, those of the records in the lowest
+        sample buckets (:func:`sample_limit` of the pairs streamed so far) and of the labelled
+        records: a run above the learning size keeps only what it may learn from, and scores
+        in a second stream. Every bucket the run's sample can need is kept whatever the
+        order: the run's limit (over all its parts) is never above this part's."""
+        index, freq, pairs, labelled = self.index, Frequencies(), self.pairs, self.labelled
+        seen = blocked = kept = 0
+        limit = SAMPLE_BUCKETS
+        counts: np.ndarray | None = None
+        # Some slack over the budget, so that the kept pairs are filtered a dozen times in a
+        # national stream, not once per record.
+        slack = None if budget is None else budget + budget // 4
         # No cycle collection while streaming: a million records allocate millions of objects,
         # none of them in a cycle, and each full collection walked every Features kept so far
         # and every object of the app (a fifth of the stream's time at 200,000 records in one
@@ -263,15 +334,36 @@ class Shard:
                     freq.add(features)
                 hits = list(index.candidates(features))
                 if hits:
-                    pairs.append((features, hits))
                     blocked += len(hits)
+                    if counts is None:
+                        pairs.append((features, hits))
+                        kept += len(hits)
+                    else:
+                        key = features.entity.key
+                        bucket = sample_bucket(key)
+                        counts[bucket] += len(hits)
+                        if bucket < limit or key in labelled:
+                            pairs.append((features, hits))
+                            kept += len(hits)
+                    if slack is not None and kept > slack:
+                        # Counted from here on; what was kept so far is every pair streamed.
+                        counts = _counted(pairs) if counts is None else counts
+                        limit = sample_limit(counts, budget)
+                        pairs[:] = [p for p in pairs if _in_sample(p[0], limit, labelled)]
+                        kept = sum(len(found) for _features, found in pairs)
                 if progress and seen % 10000 == 0:
                     progress(seen)
         finally:
             if collecting:
                 gc.enable()
-        self.seen, self.blocked = seen, blocked
+        self.seen, self.blocked, self.counts, self.limit = seen, blocked, counts, limit
         return freq
+
+    def sample_counts(self) -> np.ndarray:
+        """The blocked pairs of the stream per sample bucket (:func:`sample_limit`)."""
+        if self.counts is None:  # all kept: counted from what is kept
+            self.counts = _counted(self.pairs)
+        return self.counts
 
     def _compared(self) -> Iterator[tuple[Features, Features]]:
         """The blocked pairs to score: (left, right), in stream order."""
@@ -289,17 +381,19 @@ class Shard:
         by_source: Mapping[Hashable, Parameters],
         labels: Mapping[tuple[Hashable, Hashable], bool] | None = None,
         floor: float | None = None,
-        share: float = 1.0,
+        limit: int = SAMPLE_BUCKETS,
+        sample_only: bool = False,
     ) -> Observations:
         """Each pair's levels for learning, read with the starting parameters (the m change
         the bits, not the levels, but for the few pairs of :func:`reading_depends_on_m`).
         ``labels``: reviewers' decisions, counted as what the reviewer said even where
-        ``skip`` keeps the pair from being scored. ``share``: learn from the pairs of that
-        share of the records only (:func:`sampled`; labelled pairs are always learnt from).
+        ``skip`` keeps the pair from being scored. ``limit``: learn from the pairs of the records
+        in the sample only (:func:`sampled`; labelled pairs are always learnt from).
 
         The shard keeps every pair as numbers (:class:`_Pairs`), from which :meth:`bits`
         scores them, and lets the blocked pairs' features go as it observes them, but for the
-        records with a pair that may reach ``floor`` (None: every record's stay)."""
+        records with a pair that may reach ``floor`` (None: every record's stay).
+        ``sample_only``: observe the sample and keep nothing (:meth:`rescore` scores)."""
         observations = Observations()
         freq, parameters, skip, labels = self.freq, self.parameters, self.skip, labels or {}
         store, patterns, lefts, records = self.store, self.patterns, self.lefts, self.records
@@ -312,7 +406,10 @@ class Shard:
             source = features.entity.source
             params = by_source.get(source, parameters)
             rkey = features.entity.key
-            learning = sampled(rkey, share)
+            learning = sampled(rkey, limit)
+            if sample_only:
+                self._observe_only(observations, features, hits, learning, params, labels)
+                continue
             pairs = store.get(source)
             if pairs is None:
                 pairs = store[source] = _Pairs()
@@ -352,8 +449,59 @@ class Shard:
                     | (_EXACT if exact else 0)
                 )
             records.append(features if needed else None)
-        self.observed = True
+        self.observed = not sample_only
         return observations
+
+    def resample(
+        self,
+        right: Iterable[MatchEntity | Features],
+        by_source: Mapping[Hashable, Parameters],
+        labels: Mapping[tuple[Hashable, Hashable], bool],
+        limit: int,
+    ) -> Observations:
+        """:meth:`observations` of the sample (``sample_only``) from a second stream: for a part
+        of a run whose own budget kept fewer buckets than the run's sample (a part with more
+        of the run's pairs than its share). Only the sampled records are blocked."""
+        observations = Observations()
+        self.pairs, labelled, index = [], self.labelled, self.index
+        collecting = gc.isenabled()
+        gc.disable()  # as in stream()
+        try:
+            for item in right:
+                features = item if isinstance(item, Features) else prepare(item)
+                learning = sampled(features.entity.key, limit)
+                if not learning and features.entity.key not in labelled:
+                    continue
+                hits = list(index.candidates(features))
+                params = by_source.get(features.entity.source, self.parameters)
+                self._observe_only(observations, features, hits, learning, params, labels)
+        finally:
+            if collecting:
+                gc.enable()
+        return observations
+
+    def _observe_only(
+        self,
+        observations: Observations,
+        features: Features,
+        hits: list[Features],
+        learning: bool,
+        params: Parameters,
+        labels: Mapping[tuple[Hashable, Hashable], bool],
+    ) -> None:
+        """:meth:`observations` of one record's pairs, for learning only."""
+        rkey, skip, source = features.entity.key, self.skip, features.entity.source
+        for other in hits:
+            lkey = other.entity.key
+            label = labels.get((lkey, rkey))
+            if not learning and label is None:
+                continue
+            if label is None and (lkey == rkey or (skip is not None and skip(lkey, rkey))):
+                continue
+            pattern, offset, sibling, namesake, _exact = observed_pattern(
+                other, features, self.freq, params
+            )
+            observations.add_pattern(source, lkey, rkey, pattern, offset, sibling, namesake, label)
 
     def bits(
         self, by_source: Mapping[Hashable, Parameters], floor: float
@@ -377,6 +525,48 @@ class Shard:
         # Only the kept pairs are read again: the blocked ones (a million records' features at
         # national size) can go.
         self.kept, self.pairs = kept, []
+        return histogram, compared
+
+    def rescore(
+        self,
+        right: Iterable[MatchEntity | Features],
+        by_source: Mapping[Hashable, Parameters],
+        floor: float,
+    ) -> tuple[BitsHistogram, int]:
+        """:meth:`bits` of the pairs of a second stream of the same entities, each scored as
+        it is blocked (:func:`quick_bits` with the learnt m): nothing is kept of a pair but
+        its bin in the histogram, or the pair itself where it reaches ``floor``."""
+        index, skip, freq, parameters = self.index, self.skip, self.freq, self.parameters
+        histogram = BitsHistogram()
+        kept: list[Kept] = []
+        compared = 0
+        bits_of, capped_of = array("d"), array("b")
+        self.pairs = []
+        collecting = gc.isenabled()
+        gc.disable()  # as in stream()
+        try:
+            for item in right:
+                features = item if isinstance(item, Features) else prepare(item)
+                rkey = features.entity.key
+                params = by_source.get(features.entity.source, parameters)
+                for other in index.candidates(features):
+                    lkey = other.entity.key
+                    if lkey == rkey or (skip is not None and skip(lkey, rkey)):
+                        continue
+                    # Score from the left entity's side: its names are the reference.
+                    bits, capped = quick_bits(other, features, freq, params)
+                    bits_of.append(bits)
+                    capped_of.append(capped)
+                    if bits >= floor:
+                        kept.append((other, features, bits, capped, params))
+                if len(bits_of) >= _BATCH:
+                    compared += _binned(histogram, bits_of, capped_of)
+                    bits_of, capped_of = array("d"), array("b")
+            compared += _binned(histogram, bits_of, capped_of)
+        finally:
+            if collecting:
+                gc.enable()
+        self.kept, self.counts = kept, None
         return histogram, compared
 
     def _observed_bits(
@@ -430,6 +620,31 @@ class Shard:
                 match = compare(other, features, freq, params, prior_bits) if explain else None
                 candidates[lkey].append(Candidate(lkey, rkey, score, match=match))
         return dict(candidates)
+
+
+# Pairs binned at a time by Shard.rescore (numpy over a batch; about 1 MB of bits).
+_BATCH = 100_000
+
+
+def _binned(histogram: BitsHistogram, bits: array[float], capped: array[int]) -> int:
+    """Add a batch of pairs' bits to ``histogram``; how many."""
+    histogram.add_many(
+        np.frombuffer(bits, dtype=np.float64), np.frombuffer(capped, dtype=np.int8).astype(bool)
+    )
+    return len(bits)
+
+
+def _counted(pairs: Iterable[tuple[Features, list[Features]]]) -> np.ndarray:
+    """The blocked pairs of these records per sample bucket."""
+    counts = np.zeros(SAMPLE_BUCKETS, dtype=np.int64)
+    for features, hits in pairs:
+        counts[sample_bucket(features.entity.key)] += len(hits)
+    return counts
+
+
+def _in_sample(features: Features, limit: int, labelled: set[Hashable]) -> bool:
+    key = features.entity.key
+    return sampled(key, limit) or key in labelled
 
 
 def index_of(left: Iterable[MatchEntity | Features]) -> tuple[BlockIndex, int]:

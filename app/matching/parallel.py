@@ -3,52 +3,61 @@
 A national run streams a million partner records through one index of cases; preparing,
 blocking and scoring each record is Python work that one core does at a time. :func:`link_parallel`
 runs :func:`app.matching.engine.link` with the stream cut into parts, one forked process per
-part (``fork``: the index is built once, before, and each process shares it instead of
-receiving a copy). Each process reads its own part (``parts[i]()`` is called in the child:
-a database query of an id range, in the services) and keeps its blocked pairs; the parent
-only merges what each step of :class:`app.matching.engine.Shard` returns, all of it small:
+part (``fork``: the entities, ``skip`` and the parts need not be picklable). Each process builds
+its own index of the cases (an inherited one would be copied into it anyway: blocking writes
+the reference counts of its objects), reads its own part (``parts[i]()`` is called in the
+child: a database query of an id range, in the services) and keeps its blocked pairs; the
+parent only merges what each step of :class:`app.matching.engine.Shard` returns, all of it
+small:
 
 1. the name and place counts of each part, added up and sent back (every pair is scored
    with the population's frequencies, as in one process);
-2. with ``learn_sources``: each part's observations (of a sample of its records above
-   :data:`app.matching.engine.LEARNING_PAIRS` blocked pairs in all), merged and learnt from
-   in the parent;
-3. each part's histogram of bits (scored from its observations when it learnt), merged, from
-   which the parent estimates the prior;
+2. with ``learn_sources``: each part's observations, merged and learnt from in the parent;
+   above :data:`app.matching.engine.LEARNING_PAIRS` blocked pairs in all, of the run's
+   sample only (the lowest hash buckets that hold that many pairs, from every part's counts per
+   bucket), which is all a part keeps while it streams;
+3. each part's histogram of bits (scored from its observations when it learnt; above the
+   learning size, scored as a second stream of the part blocks them, in fresh processes),
+   merged, from which the parent estimates the prior;
 4. the candidates of each part at that prior, ranked together.
 
 Parts are merged in their order, so a stream cut into consecutive parts gives exactly what
 one process gives: the same counts, the same observations in the same order (the same m),
-the same histogram (the same prior), the same candidates and scores (a test holds that).
+the same histogram (the same prior), the same candidates and scores (tests hold that).
 
-Memory: the parent holds the index and the merged counts; each process holds the blocked
-pairs of its part only, as numbers once observed (:class:`app.matching.engine.Shard`). The
-observations come back without the records' keys (each record is in one part, so a number
-tells it apart: :func:`merge_observations`), and each process puts what it keeps out of the
-cycle collector's reach once it has streamed its part.
+Memory: the parent holds the merged counts (and the observations while it learns); each
+process holds its index and the blocked pairs of its part only, as numbers once observed, or
+above the learning size only its part's share of the sample and then the pairs that reach the
+floor (:class:`app.matching.engine.Shard`). The observations come back without the records'
+keys (each record is in one part, so a number tells it apart: :func:`merge_observations`),
+and each process puts what it keeps out of the cycle collector's reach once it has streamed
+its part.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
+import itertools
 import multiprocessing
 import os
 from array import array
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from multiprocessing.connection import Connection
 from typing import Any
 
 import numpy as np
 
+from app.matching import engine
 from app.matching.calibration import BitsHistogram
 from app.matching.engine import (
+    SAMPLE_BUCKETS,
     LinkResult,
     Shard,
     floor_bits,
-    learning_share,
     prior_of,
     ranked,
+    sample_limit,
 )
 from app.matching.entities import Features, MatchEntity
 from app.matching.learning import LearntSource, Observations, learn
@@ -90,31 +99,60 @@ def link_parallel(
     one process per part. ``progress`` is called once, when every part has been streamed.
     ``skip`` and the entities need not be picklable (the processes are forked); what the
     steps return must be."""
-    shard = Shard(left, skip=skip, parameters=parameters)
+    # The index is built in each process, not here: the pages of an index inherited from the
+    # parent are copied into each process anyway, as blocking writes the reference counts of
+    # its objects (at 20,000 cases, most of the parent's memory was copied into each).
+    shard = Shard(left, skip=skip, parameters=parameters, labels=labels, indexed=False)
     counting = frequencies is None
-    workers = _Workers(shard, parts, counting)
+    # Read at each run, not imported: tests lower it.
+    # Each part keeps the records of its share of the sample (and a quarter more, so that it
+    # rarely keeps fewer buckets than the run's sample: a part that did reads its part again).
+    budget = engine.LEARNING_PAIRS * 5 // (4 * max(len(parts), 1)) if learn_sources else None
+    workers = _Workers(shard, parts, counting, budget)
     try:
         streamed = workers.each(None)
-        seen = sum(part_seen for _freq, part_seen, _blocked in streamed)
+        seen = sum(part_seen for _freq, part_seen, _blocked, _limit in streamed)
         if progress is not None:
             progress(seen)
         freq = (
-            merge_frequencies(f for f, _seen, _blocked in streamed)
+            merge_frequencies(f for f, _seen, _blocked, _limit in streamed)
             if frequencies is None
             else frequencies
         )
         workers.each(("freq", freq))
         learnt: dict[Hashable, LearntSource] = {}
         floor = floor_bits(threshold, shard.left_count, seen, prior_bits)
+        twice = False
         if learn_sources:
-            share = learning_share(sum(blocked for _freq, _seen, blocked in streamed))
-            observations = merge_observations(
-                workers.each(("observations", (by_source or {}, labels or {}, floor, share)))
+            limit = SAMPLE_BUCKETS
+            if sum(blocked for _freq, _seen, blocked, _limit in streamed) > engine.LEARNING_PAIRS:
+                # Above the learning size: the sample's buckets from every part's counts.
+                limit = sample_limit(sum(workers.each(("counts", None))))
+            # A part past its budget kept only its sample: the run scores in a second stream
+            # (below the learning size too, where one part held most of the pairs).
+            twice = limit < SAMPLE_BUCKETS or any(
+                part_limit < SAMPLE_BUCKETS for _freq, _seen, _blocked, part_limit in streamed
             )
-            learnt = learn(observations, shard.left_count * share, parameters)
+            # Merged as each part answers: not every part's observations at once.
+            observations = merge_observations(
+                workers.each_lazily(
+                    ("observations", (by_source or {}, labels or {}, floor, limit, twice))
+                )
+            )
+            if twice:
+                # Done with the first stream's processes before the EM: they hold, freed but
+                # not given back to the system, the memory of the sample they kept.
+                workers.close()
+            learnt = learn(observations, shard.left_count * limit / SAMPLE_BUCKETS, parameters)
             del observations  # not kept while the parts score
             by_source = {source: found.parameters for source, found in learnt.items()}
-        scored = workers.each(("bits", (by_source or {}, floor)))
+        if twice:
+            # The second stream in fresh processes (the first ones' are closed above): each
+            # builds its index again (seconds), and reads the counts.
+            workers = _Workers(shard, parts, False, None, streaming=False)
+            workers.each(None)
+            workers.each(("freq", freq))
+        scored = workers.each(("rescore" if twice else "bits", (by_source or {}, floor)))
         histogram = BitsHistogram()
         for part_histogram, _compared in scored:
             histogram.bins.update(part_histogram.bins)
@@ -129,7 +167,14 @@ def link_parallel(
 class _Workers:
     """One forked process per part, each serving the steps of its :class:`Shard`."""
 
-    def __init__(self, shard: Shard, parts: Sequence[Part], counting: bool) -> None:
+    def __init__(
+        self,
+        shard: Shard,
+        parts: Sequence[Part],
+        counting: bool,
+        budget: int | None,
+        streaming: bool = True,
+    ) -> None:
         context = multiprocessing.get_context("fork")
         self.pipes: list[Connection] = []
         self.processes: list[Any] = []
@@ -138,16 +183,16 @@ class _Workers:
         # each child (copy-on-write) instead of sharing it.
         gc.freeze()
         try:
-            self._start(context, shard, parts, counting)
+            self._start(context, shard, parts, (counting, budget, streaming))
         finally:
             gc.unfreeze()
 
-    def _start(self, context: Any, shard: Shard, parts: Sequence[Part], counting: bool) -> None:
+    def _start(
+        self, context: Any, shard: Shard, parts: Sequence[Part], how: tuple[bool, int | None, bool]
+    ) -> None:
         for part in parts:
             mine, theirs = context.Pipe()
-            process = context.Process(
-                target=_serve, args=(theirs, shard, part, counting), daemon=True
-            )
+            process = context.Process(target=_serve, args=(theirs, shard, part, *how), daemon=True)
             process.start()
             theirs.close()
             self.pipes.append(mine)
@@ -156,20 +201,29 @@ class _Workers:
     def each(self, request: tuple[str, Any] | None) -> list[Any]:
         """Send ``request`` to every process (None: only wait for the first answer) and
         return their answers in the parts' order."""
+        return list(self.each_lazily(request))
+
+    def each_lazily(self, request: tuple[str, Any] | None) -> Iterator[Any]:
+        """:meth:`each`, each answer as it is read (in the parts' order)."""
         if request is not None:
             for pipe in self.pipes:
                 pipe.send(request)
-        answers = []
         for pipe in self.pipes:
+            pieces: dict[Any, Any] = {}
             try:
                 status, answer = pipe.recv()
+                while status == "piece":  # a big answer, sent a piece at a time
+                    pieces.update(answer)
+                    status, answer = pipe.recv()
             except EOFError:
                 raise RuntimeError("a matching process ended without an answer") from None
+            if pieces and status == "ok":
+                pieces.update(answer)
+                answer = pieces
             if status != "ok":
                 # The class name only: a message could quote a person's name.
                 raise RuntimeError(f"a matching process failed: {answer}")
-            answers.append(answer)
-        return answers
+            yield answer
 
     def close(self) -> None:
         for pipe in self.pipes:
@@ -183,12 +237,25 @@ class _Workers:
                 process.join()
 
 
-def _serve(pipe: Connection, shard: Shard, part: Part, counting: bool) -> None:
-    """A process's loop: stream its part, then answer the parent's steps until told to stop."""
+def _serve(
+    pipe: Connection,
+    shard: Shard,
+    part: Part,
+    counting: bool,
+    budget: int | None,
+    streaming: bool = True,
+) -> None:
+    """A process's loop: stream its part (``streaming``; otherwise only build the index),
+    then answer the parent's steps until told to stop (above the learning size, ``rescore``
+    streams the part a second time)."""
     try:
-        freq = shard.stream(part(), counting)
-        pipe.send(("ok", (freq if counting else None, shard.seen, shard.blocked)))
-        del freq  # the parent sends back the population's counts
+        shard.build_index()
+        if streaming:
+            freq = shard.stream(part(), counting, budget=budget)
+            pipe.send(("ok", (freq if counting else None, shard.seen, shard.blocked, shard.limit)))
+            del freq  # the parent sends back the population's counts
+        else:
+            pipe.send(("ok", None))
         # What the part keeps (its blocked pairs) lives until the process ends: out of the
         # collector's reach, so that the collections of the next steps do not walk it again.
         gc.freeze()
@@ -199,12 +266,21 @@ def _serve(pipe: Connection, shard: Shard, part: Part, counting: bool) -> None:
             if command == "freq":
                 shard.freq = argument
                 answer: Any = None
+            elif command == "counts":
+                answer = shard.sample_counts()
             elif command == "observations":
-                answer = _compact(shard.observations(*argument))
+                by_source, labels, _floor, limit, sample_only = argument
+                if sample_only and shard.limit < limit:  # kept fewer buckets: read again
+                    answer = _compact(shard.resample(part(), by_source, labels, limit))
+                else:
+                    answer = _compact(shard.observations(*argument))
             elif command == "bits":
                 answer = shard.bits(*argument)
+            elif command == "rescore":
+                answer = shard.rescore(part(), *argument)
             else:
                 answer = shard.candidates(*argument)
+                _send_in_pieces(pipe, answer)
             pipe.send(("ok", answer))
             del answer  # sent: not kept while the next step runs (the observations are big)
     except BaseException as error:  # the parent must hear of it, or it waits for ever
@@ -212,6 +288,19 @@ def _serve(pipe: Connection, shard: Shard, part: Part, counting: bool) -> None:
             pipe.send(("error", type(error).__name__))
     finally:
         pipe.close()
+
+
+# Candidates (with their explanations) sent at a time: a 20,000-case run's part has tens of
+# thousands, and the whole answer pickled at once doubled them in the process and the parent.
+_PIECE = 2_000
+
+
+def _send_in_pieces(pipe: Connection, answer: dict[Any, Any]) -> None:
+    """Send all but the last :data:`_PIECE` keys of ``answer`` as pieces, and take them out
+    of it: what is left goes as the answer itself."""
+    while len(answer) > _PIECE:
+        keys = list(itertools.islice(answer, _PIECE))
+        pipe.send(("piece", {key: answer.pop(key) for key in keys}))
 
 
 def merge_frequencies(parts: Iterable[Frequencies | None]) -> Frequencies:

@@ -420,7 +420,8 @@ def _link_records(left: Iterable[Features], records: int, **options: Any) -> Lin
     the same result, in a fraction of the time)."""
     processes = current_app.config.get("MATCHING_PROCESSES", 0) or available_cores()
     if processes < 2 or records < current_app.config.get("MATCHING_PARALLEL_FROM", 100_000):
-        return link(left, _prepared(_stream_records()), **options)
+        # A function, not the stream: a run above the learning size reads the records twice.
+        return link(left, lambda: _prepared(_stream_records()), **options)
     return link_parallel(left, _record_parts(processes), **options)
 
 
