@@ -503,22 +503,45 @@ def _names(
     column and makes up a new surname), so one name agreeing across is enough to try it."""
     s_level, s_shared = _name_level(a.surnames, b.surnames, a.surname_latin, b.surname_latin)
     g_level, g_shared = _name_level(a.given, b.given, a.given_latin, b.given_latin)
+    bits = _written_bits(a, b, s_level, s_shared, g_level, g_shared, freq, params)
+    across = _across(a, b, s_level, g_level)
+    if across is not None:
+        swapped = _across_bits(across, freq, params)
+        if swapped > bits:
+            s2_level, s2, g2_level, g2 = across
+            return swapped, s2_level, g2_level, s2, g2, True
+    return bits, s_level, g_level, s_shared, g_shared, False
+
+
+def _written_bits(
+    a: Features,
+    b: Features,
+    s_level: str,
+    s_shared: frozenset[str],
+    g_level: str,
+    g_shared: frozenset[str],
+    freq: Frequencies,
+    params: Parameters,
+) -> float:
+    """Bits of family + given name read as written (a name missing on either side: none)."""
     bits = 0.0
     if a.surnames and b.surnames:
         bits += _surname_bits(s_level, s_shared, freq, params)
     if a.given and b.given:
         bits += _given_bits(g_level, g_shared, freq, params)
-    across = _across(a, b, s_level, g_level)
-    if across is not None:
-        s2_level, s2, g2_level, g2 = across
-        swapped = (
-            _surname_bits(s2_level, s2, freq, params)
-            + _given_bits(g2_level, g2, freq, params)
-            + SWAP_BITS
-        )
-        if swapped > bits:
-            return swapped, s2_level, g2_level, s2, g2, True
-    return bits, s_level, g_level, s_shared, g_shared, False
+    return bits
+
+
+def _across_bits(
+    across: tuple[str, frozenset[str], str, frozenset[str]], freq: Frequencies, params: Parameters
+) -> float:
+    """Bits of b's names read across (:func:`_across`), with the swap's own penalty."""
+    s2_level, s2, g2_level, g2 = across
+    return (
+        _surname_bits(s2_level, s2, freq, params)
+        + _given_bits(g2_level, g2, freq, params)
+        + SWAP_BITS
+    )
 
 
 def _across(
@@ -845,19 +868,10 @@ def observed_pattern(
     across = _across(a, b, s_level, g_level)
     swapped = False
     if across is not None:
-        bits = 0.0
-        if a.surnames and b.surnames:
-            bits += _surname_bits(s_level, s_shared, freq, params)
-        if a.given and b.given:
-            bits += _given_bits(g_level, g_shared, freq, params)
-        s2_level, s2, g2_level, g2 = across
-        read_across = (
-            _surname_bits(s2_level, s2, freq, params)
-            + _given_bits(g2_level, g2, freq, params)
-            + SWAP_BITS
-        )
-        if read_across > bits:
-            s_level, g_level, s_shared, g_shared, swapped = s2_level, g2_level, s2, g2, True
+        bits = _written_bits(a, b, s_level, s_shared, g_level, g_shared, freq, params)
+        if _across_bits(across, freq, params) > bits:
+            s_level, s_shared, g_level, g_shared = across
+            swapped = True
     pattern: list[tuple[str, str]] = []
     us: list[float] = []
     if a.surnames and (b.surnames_from_given if swapped else b.surnames):
