@@ -16,6 +16,7 @@ import zlib
 from array import array
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -242,6 +243,21 @@ class _Pairs:
         return (np.frombuffer(self.flags, dtype=np.int8) & which).astype(bool)
 
 
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """No cycle collection while a stream runs: a million records allocate millions of
+    objects, none of them in a cycle, and each full collection walked every Features kept so
+    far and every object of the app (a fifth of the stream's time at 200,000 records in one
+    process). The switch is process-wide: it is given back as found, and runs take turns."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
 class Shard:
     """The steps of :func:`link` over one stream of right entities, in order: :meth:`stream`
     (prepare, count, block), then with the population's frequencies in :attr:`freq`:
@@ -320,13 +336,7 @@ class Shard:
         # Some slack over the budget, so that the kept pairs are filtered a dozen times in a
         # national stream, not once per record.
         slack = None if budget is None else budget + budget // 4
-        # No cycle collection while streaming: a million records allocate millions of objects,
-        # none of them in a cycle, and each full collection walked every Features kept so far
-        # and every object of the app (a fifth of the stream's time at 200,000 records in one
-        # process). The switch is process-wide: it is given back as found, and runs take turns.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
+        with _no_cycle_collection():
             for item in right:
                 features = item if isinstance(item, Features) else prepare(item)
                 seen += 1
@@ -353,9 +363,6 @@ class Shard:
                         kept = sum(len(found) for _features, found in pairs)
                 if progress and seen % 10000 == 0:
                     progress(seen)
-        finally:
-            if collecting:
-                gc.enable()
         self.seen, self.blocked, self.counts, self.limit = seen, blocked, counts, limit
         return freq
 
@@ -464,9 +471,7 @@ class Shard:
         of the run's pairs than its share). Only the sampled records are blocked."""
         observations = Observations()
         self.pairs, labelled, index = [], self.labelled, self.index
-        collecting = gc.isenabled()
-        gc.disable()  # as in stream()
-        try:
+        with _no_cycle_collection():
             for item in right:
                 features = item if isinstance(item, Features) else prepare(item)
                 learning = sampled(features.entity.key, limit)
@@ -475,9 +480,6 @@ class Shard:
                 hits = list(index.candidates(features))
                 params = by_source.get(features.entity.source, self.parameters)
                 self._observe_only(observations, features, hits, learning, params, labels)
-        finally:
-            if collecting:
-                gc.enable()
         return observations
 
     def _observe_only(
@@ -542,9 +544,7 @@ class Shard:
         compared = 0
         bits_of, capped_of = array("d"), array("b")
         self.pairs = []
-        collecting = gc.isenabled()
-        gc.disable()  # as in stream()
-        try:
+        with _no_cycle_collection():
             for item in right:
                 features = item if isinstance(item, Features) else prepare(item)
                 rkey = features.entity.key
@@ -563,9 +563,6 @@ class Shard:
                     compared += _binned(histogram, bits_of, capped_of)
                     bits_of, capped_of = array("d"), array("b")
             compared += _binned(histogram, bits_of, capped_of)
-        finally:
-            if collecting:
-                gc.enable()
         self.kept, self.counts = kept, None
         return histogram, compared
 
