@@ -162,11 +162,9 @@ class Observations:
         right: Hashable,
         observed: Observed,
         label: bool | None = None,
-        patterned: tuple[tuple[tuple[str, str], ...], float] | None = None,
     ) -> None:
-        """One blocked pair; ``label``: a reviewer confirmed it (True) or rejected it (False).
-        ``patterned``: its :func:`pattern_of`, where the caller has it already."""
-        pattern, offset = patterned or pattern_of(observed)
+        """One blocked pair; ``label``: a reviewer confirmed it (True) or rejected it (False)."""
+        pattern, offset = pattern_of(observed)
         self.add_pattern(
             source, left, right, pattern, offset, observed.given_conflict,
             observed.dob_conflict, label,

@@ -825,7 +825,11 @@ def observe(
     freq: Frequencies = NO_FREQUENCIES,
     params: Parameters = DEFAULT_PARAMETERS,
 ) -> Observed:
-    """The levels of a pair as :func:`compare` sees them, for :mod:`app.matching.learning`."""
+    """The levels of a pair as :func:`compare` sees them, for :mod:`app.matching.learning`.
+
+    A run observes its pairs with :func:`observed_pattern`, which gives what this, then
+    :func:`app.matching.learning.pattern_of` and :func:`reading_depends_on_m`, give, in half
+    the time; these stay as the plain definition that the tests hold it to."""
     observed: list[Observation] = []
     _score(a, b, freq, params, None, observed)
     levels = {name: level for name, level, _u in observed}
