@@ -28,6 +28,13 @@ STATUS_LABELS: dict[str, LazyString] = {
     CaseStatus.REUNIFIED: _l("Reunified"),
     CaseStatus.CLOSED: _l("Closed"),
 }
+# The colour of a status's badge in the lists (a status not named has the plain badge).
+STATUS_BADGE_CLASSES: dict[str, str] = {
+    CaseStatus.REUNIFIED: "badge-ok",
+    CaseStatus.LOCATED: "badge-ok",
+    CaseStatus.CONTACT_ESTABLISHED: "badge-ok",
+    CaseStatus.NEW: "badge-warn",
+}
 CASE_TYPE_LABELS = {
     CaseType.CHILD: _l("Child"),
     CaseType.ADULT_CIVILIAN: _l("Adult civilian"),
@@ -119,6 +126,7 @@ AGE_BANDS = {
 # The label tables every template may use (with event_text, which words a timeline event).
 _TEMPLATE_TABLES = {
     "status_labels": STATUS_LABELS,
+    "status_badge_classes": STATUS_BADGE_CLASSES,
     "case_type_labels": CASE_TYPE_LABELS,
     "priority_labels": PRIORITY_LABELS,
     "sex_labels": SEX_LABELS,

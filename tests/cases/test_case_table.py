@@ -52,3 +52,83 @@ def test_the_rows_show_the_date_the_age_and_the_status(caseworker, three_cases):
     assert 'class="badge badge-ok" data-status="located"' in html
     assert 'class="badge badge-warn" data-status="new"' in html
     assert 'class="badge " data-status="under_investigation"' in html
+
+
+@pytest.fixture
+def varied_cases(make_case):
+    """Every kind of row: each status and priority, born on a day, of an estimated age, of no
+    known age, with and without a caseworker, and text that must be escaped."""
+    statuses = ["new", "under_investigation", "located", "contact_established",
+                "reunification_in_progress", "reunified", "closed"]  # fmt: skip
+    priorities = ["low", "normal", "high", "urgent"]
+    made = []
+    for n, status in enumerate(statuses):
+        ages = [
+            {"dob_year": 2014, "dob_month": 3, "dob_day": 5},
+            {"estimated_age": 1},
+            {"estimated_age": 7},
+            {},
+        ][n % 4]
+        made.append(
+            make_case(
+                owner="caseworker" if n % 2 else None,
+                status=status,
+                priority=priorities[n % 4],
+                last_known_place='<b>Kyiv</b> & "Irpin"' if n == 0 else f"Place {n}",
+                **ages,
+            )
+        )
+    return made
+
+
+@pytest.mark.parametrize("language", ["en", "uk"])
+@pytest.mark.parametrize("kind", ["plain", "select", "due"])
+def test_the_python_rows_are_the_case_row_macro(app, varied_cases, language, kind):
+    """case_rows_html (the lists' rows) writes what the case_row macro, their plain
+    definition, writes: for every status, priority, age, caseworker or none, a checkbox, a
+    due date before, on and after today or none, in both languages."""
+    from datetime import date, timedelta
+
+    from app.cases.table import case_rows_html
+
+    today = date(2026, 6, 15)
+    options: dict = {}
+    if kind == "select":
+        options = {"select": True}
+    elif kind == "due":
+        days = [-3, 0, 4, None]
+        options = {
+            "due_dates": {
+                case_id: today + timedelta(days=days[n % 4])
+                for n, case_id in enumerate(varied_cases)
+                if days[n % 4] is not None
+            },
+            "today": today,
+        }
+    with app.test_request_context(headers={"Accept-Language": language}):
+        cases = [db.session.get(Case, case_id) for case_id in varied_cases]
+        expected = render_template_string(
+            '{% from "cases/_macros.html" import case_row with context %}'
+            '{% set case_url = id_url("cases.detail", "case_id") %}'
+            "{% for case in cases %}{{ case_row(case, case_url, **options) }}{% endfor %}",
+            cases=cases,
+            options=options,
+        )
+        written = case_rows_html(cases, id_url_for_cases(), **options)
+    assert _squeezed(str(written)) == _squeezed(expected)
+    assert "&lt;b&gt;Kyiv&lt;/b&gt; &amp; &#34;Irpin&#34;" in written
+    assert written.count("<tr ") == len(varied_cases)
+    if kind == "due":
+        assert written.count("badge-danger") == 2  # the two cases due three days ago
+
+
+def id_url_for_cases():
+    from app.web import id_url
+
+    return id_url("cases.detail", "case_id")
+
+
+def test_an_empty_list_says_so(supervisor):
+    html = supervisor.get("/cases?q=nobody-has-this-name-xyz").get_data(as_text=True)
+    assert "No cases." in html
+    assert "<tr data-case" not in html
