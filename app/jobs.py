@@ -86,6 +86,11 @@ class Job:
     def __call__(self, *args: Any) -> None:
         queue_of(current_app_object()).tasks[self.name](*args)
 
+    def run_here(self, *args: Any) -> Any:
+        """Run the job now, in this process and application context, without the queue (its
+        errors are the caller's)."""
+        return _JOBS[self.name](*args)
+
 
 @dataclass(frozen=True, slots=True)
 class _Retry:
@@ -168,13 +173,26 @@ class Queue:
         return run
 
 
+class _SqliteStorage(SqliteStorage):
+    """Huey's SQLite queue, committing as the application's database does (WAL with
+    synchronous=NORMAL: durable against a crash of any process, only a power cut can lose
+    the last commits). Huey's own default syncs the WAL to disk at every commit, and each
+    list page queues a job (its read events): the writers held the queue's lock through an
+    fsync each, and the others slept in SQLite's busy handler meanwhile."""
+
+    def _create_connection(self) -> Any:
+        connection = super()._create_connection()
+        connection.execute("PRAGMA synchronous=NORMAL")
+        return connection
+
+
 def _storage(url: str) -> tuple[type, dict[str, Any]]:
     if url.startswith(("redis://", "rediss://", "unix://")):
         return RedisStorage, {"url": url}
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
         path.parent.mkdir(parents=True, exist_ok=True)
-        return SqliteStorage, {"filename": str(path)}
+        return _SqliteStorage, {"filename": str(path)}
     if url == "memory://":
         return MemoryStorage, {}
     raise ValueError("QUEUE_URL must start with sqlite:/// or redis://, or be memory://")
