@@ -15,7 +15,8 @@ The exceptions read and write nothing, and take no lock:
 - the pages that only read (lists, queues, search: ``@require(..., reads_only=True)``): their
   GET requests read a snapshot too, so they are served side by side instead of one at a time,
   also while an import writes; and pages that record a read first (the case page) once that
-  is committed (:func:`reads_only_from_here`).
+  is committed (:func:`reads_only_from_here`), or that read first and then record the read in
+  a short transaction of its own (:func:`brief_write`).
 
 Such a transaction must not write: :func:`install` refuses any write statement in a request
 of a ``reads_only`` view, on every database, so that a view that starts writing fails its tests
@@ -37,9 +38,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from app.alphabet import NAME_COLLATION, compare
-from app.extensions import db
+from app.extensions import commit_keeping_loaded, db
 
-__all__ = ["ReadOnlyViolation", "install", "long_read", "reads_only_from_here"]
+__all__ = ["ReadOnlyViolation", "brief_write", "install", "long_read", "reads_only_from_here"]
 
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
 
@@ -120,6 +121,35 @@ def reads_only_from_here() -> None:
     """The rest of this request only reads: a page that first records who opened it (one short
     write) and then renders from a snapshot, not holding SQLite's write lock meanwhile."""
     setattr(g, _READS_ONLY, True)
+
+
+@contextmanager
+def brief_write() -> Iterator[None]:
+    """Write a little inside the block (a page's record of who opened it), committed at its end
+    keeping what the session loaded; the rest of the request only reads.
+
+    In a ``reads_only`` request (the case page, the candidate page), what was loaded before the
+    block was read from a snapshot, and on SQLite the snapshot ends before the block, so that
+    the write lock is taken for the insert and its commit alone. A page that loaded what it
+    shows inside its write transaction held SQLite's one lock through the loading (the
+    signed-in user, the case with its relatives, the permission checks: milliseconds of
+    Python), and every other writer of every process waited, sleeping in SQLite's busy
+    handler: those pages served no more than about 100 requests a second whatever they cost.
+    Elsewhere (a refused form's page, PostgreSQL) the block writes in the transaction that is
+    open: nothing to gain there from a second one."""
+    session = db.session()
+    reading = _request_reads_only()
+    if reading and session.in_transaction() and db.engine.dialect.name == "sqlite":
+        commit_keeping_loaded()  # ends the snapshot: nothing was written in it
+    g.pop(_READS_ONLY, None)
+    try:
+        yield
+        commit_keeping_loaded()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        reads_only_from_here()
 
 
 def _request_reads_only() -> bool:

@@ -99,8 +99,11 @@ def record_list_read(*shown: Any) -> None:
 
     List pages only read (``reads_only``): they render from a snapshot and must not write, so
     that on SQLite they are served while an import holds the write lock. The events are
-    therefore queued when the response is closed and written by a job, with the time the
-    page was shown; the job waits its turn for the lock, retried if it has to wait long."""
+    therefore written when the response is closed, with the time the page was shown. On
+    SQLite they are queued, and a job waits its turn for the lock, retried if it has to wait
+    long; a database that has no such lock (PostgreSQL) takes them at once, and only if that
+    fails are they queued: a job a page cost the worker more than the page's own insert
+    (2-3 ms of CPU, with the queue's round trips, against well under one)."""
     ids: dict[str, set[int]] = {}
     for obj in shown:
         if obj is not None:
@@ -114,6 +117,8 @@ def record_list_read(*shown: Any) -> None:
     def queue(response: Any) -> Any:
         def write_after_response() -> None:
             with app.app_context():
+                if _no_lock_to_wait_for() and _written_at_once(app, shown_by):
+                    return
                 try:
                     write_list_read(*shown_by)
                 except Exception as error:  # the queue is down; the page was already sent
@@ -123,6 +128,23 @@ def record_list_read(*shown: Any) -> None:
         return response
 
     after_this_request(queue)
+
+
+def _no_lock_to_wait_for() -> bool:
+    """Whether a write may wait behind another for long: only SQLite has one writer at a time."""
+    return db.engine.dialect.name != "sqlite"
+
+
+def _written_at_once(app: Any, shown_by: tuple) -> bool:
+    """Write a list page's read events now, in a transaction of their own; False (nothing
+    written) if that failed, for the caller to queue them instead."""
+    try:
+        write_list_read.run_here(*shown_by)
+    except Exception as error:
+        db.session.rollback()
+        app.logger.warning("list read not written at once: %s", type(error).__name__)
+        return False
+    return True
 
 
 @job(retries=20, retry_delay=30)

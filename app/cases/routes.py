@@ -96,11 +96,11 @@ from app.cases.services import (
 )
 from app.cases.workflow import Transition, TransitionError, allowed_targets
 from app.database import utcnow
-from app.extensions import PAGE_SIZES, commit_keeping_loaded, db, page_size
+from app.extensions import PAGE_SIZES, db, page_size
 from app.forms import EmptyForm, PrefixedForm, choices, text
 from app.reports.exports import EXPORT_FORMATS, export_response
 from app.sorting import parse_sort
-from app.sqlite import reads_only_from_here
+from app.sqlite import brief_write, reads_only_from_here
 from app.web import (
     add_form_error,
     current_app_object,
@@ -372,7 +372,7 @@ def new():
 
 
 @bp.route("/cases/<int:case_id>")
-@require(Permission.CASE_READ)
+@require(Permission.CASE_READ, reads_only=True)
 def detail(case_id: int):
     case = db.session.execute(_case_page_case(), {"case_id": case_id}).unique().scalar()
     return _case_page(_allowed(case))
@@ -436,9 +436,8 @@ def _shown_forms(
 def _case_page(case: Case, refused: PrefixedForm | None = None):
     """The case page with blank forms, or with ``refused``, a form of it that was posted and
     refused, in its place: showing what was typed and, beside each field, what is wrong."""
-    record_case_read(case)
-    commit_keeping_loaded()
-    reads_only_from_here()
+    with brief_write():
+        record_case_read(case)
     can_edit = can_edit_case(current_user, case)
     pending = pending_request(case)
     transitions = allowed_targets(case.status)

@@ -23,7 +23,7 @@ from app import tallies
 from app.audit.models import AuditAction
 from app.audit.services import record, record_list_read
 from app.auth.permissions import Permission, require
-from app.extensions import commit_keeping_loaded, db
+from app.extensions import db
 from app.i18n import translated
 from app.jobs import get_progress
 from app.matching import services
@@ -53,7 +53,7 @@ from app.matching.review import (
     review_queue,
 )
 from app.records.models import PartnerSource
-from app.sqlite import reads_only_from_here
+from app.sqlite import brief_write
 from app.web import database_int, flash_form_errors, safe_local_url
 
 bp = Blueprint("matching", __name__)
@@ -131,7 +131,7 @@ def _back(candidate: MatchCandidate):
 
 
 @bp.route("/matches/<int:candidate_id>")
-@require(Permission.MATCH_REVIEW)
+@require(Permission.MATCH_REVIEW, reads_only=True)
 def show(candidate_id: int):
     """The case and the record (or the two cases) side by side, field by field."""
     return _candidate_page(_load(candidate_id))
@@ -144,13 +144,12 @@ def _candidate_page(
 ):
     """The candidate page, with a refused confirmation or rejection as it was typed (its
     errors at the top and beside the reason), so that nothing written is lost."""
-    for case in (candidate.case, candidate.other_case):
-        if case is not None:
-            record(AuditAction.READ, case)
-    if candidate.record is not None:
-        record(AuditAction.READ, candidate.record)
-    commit_keeping_loaded()
-    reads_only_from_here()
+    with brief_write():
+        for case in (candidate.case, candidate.other_case):
+            if case is not None:
+                record(AuditAction.READ, case)
+        if candidate.record is not None:
+            record(AuditAction.READ, candidate.record)
     return render_template(
         "matching/show.html",
         candidate=candidate,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from sqlalchemy import event, insert, make_url, select, text
+from sqlalchemy import event, func, insert, make_url, select, text
 
 from app.audit.models import AuditEvent
 from app.auth.permissions import Permission, require
@@ -14,8 +14,11 @@ from app.extensions import db
 from app.jobs import queue_of
 from tests import factories
 from tests.conftest import _login, app_on
+from tests.matching.conftest import make_candidate, make_record
 
 READ_ONLY_PAGES = ["/cases", "/cases?q=Kovalenko", "/my-cases", "/queues", "/matches", "/records/"]
+# Pages that record who opened them (brief_write) and otherwise only read.
+RECORDING_PAGES = ["/cases/1", "/matches/1"]
 
 
 def test_a_view_declared_reads_only_that_writes_is_refused(fresh_database):
@@ -37,7 +40,7 @@ def test_a_view_declared_reads_only_that_writes_is_refused(fresh_database):
         db.engine.dispose()
 
 
-@pytest.mark.parametrize("path", READ_ONLY_PAGES)
+@pytest.mark.parametrize("path", READ_ONLY_PAGES + RECORDING_PAGES)
 def test_read_only_pages_are_declared_so(app, path):
     adapter = app.url_map.bind("localhost")
     endpoint, _ = adapter.match(path.split("?")[0])
@@ -148,4 +151,177 @@ def test_a_page_that_only_read_ends_with_commit_and_psycopg_keeps_its_prepared_s
     assert ends == ["rollback"]
     with app.app_context():
         db.session.remove()
+        db.engine.dispose()
+
+
+def _case_with_candidate(url: str):
+    """An app on ``url`` with a supervisor, a case and a candidate for it: (app, user id, case
+    id, candidate id)."""
+    app = app_on(url, SQLITE_BUSY_TIMEOUT=0.3)
+    with app.app_context():
+        supervisor = factories.make_user(role="supervisor")
+        case = factories.make_case(supervisor, assigned_to=supervisor)
+        db.session.flush()
+        candidate = make_candidate(case.id, make_record().id)
+        db.session.commit()
+        ids = supervisor.id, case.id, candidate.id
+    return (app, *ids)
+
+
+def _reads_of(app, object_type: str, object_id: int) -> int:
+    with app.app_context():
+        count = db.session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(
+                AuditEvent.action == "read",
+                AuditEvent.object_type == object_type,
+                AuditEvent.object_id == object_id,
+            )
+        )
+        db.session.remove()
+        return count
+
+
+def test_the_case_and_candidate_pages_take_the_write_lock_only_to_record_the_read(
+    fresh_database,
+):
+    """The case page and the candidate page read what they show from a snapshot and take
+    SQLite's write lock for their read record alone: the only BEGIN IMMEDIATE of the request
+    is directly followed by the audit insert, and everything before it began as a snapshot.
+    (They held the lock from their first statement, through the loading: every other writer
+    waited, and at 32 users each page served no more than about 100 requests a second.)"""
+    url = fresh_database(migrated=True)
+    if not url.startswith("sqlite"):
+        pytest.skip("SQLite's one writer")
+    app, user_id, case_id, candidate_id = _case_with_candidate(url)
+    client = _login(app.test_client(), user_id)
+    with app.app_context():
+        engine = db.engine
+    statements: list[str] = []
+    event.listen(
+        engine,
+        "before_cursor_execute",
+        lambda connection, cursor, statement, *args: statements.append(
+            " ".join(statement.split()[:3])
+        ),
+    )
+    for path in (f"/cases/{case_id}", f"/matches/{candidate_id}"):
+        statements.clear()
+        assert client.get(path).status_code == 200
+        immediate = [n for n, s in enumerate(statements) if s == "BEGIN IMMEDIATE"]
+        assert len(immediate) == 1, statements
+        assert statements[immediate[0] + 1].startswith("INSERT INTO audit_event"), statements
+        assert statements[0] == "BEGIN", statements  # the loading: a snapshot
+        assert "BEGIN" in statements[immediate[0] + 2 :], statements  # the rendering: another
+    assert _reads_of(app, "case_record", case_id) == 2  # each page records the case it shows
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_the_case_page_waits_for_the_lock_only_to_record_its_read(fresh_database):
+    """While an import holds the write lock the case page cannot record who opened it, so it
+    is refused (a 503 after the busy timeout, nothing written, nothing half-shown), and served
+    with its read recorded once the lock is free."""
+    url = fresh_database(migrated=True)
+    if not url.startswith("sqlite"):
+        pytest.skip("SQLite's one writer")
+    app, user_id, case_id, _candidate_id = _case_with_candidate(url)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    client = _login(app.test_client(), user_id)
+    writer = sqlite3.connect(make_url(url).database, isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        refused = client.get(f"/cases/{case_id}")
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert refused.status_code == 503
+    assert _reads_of(app, "case_record", case_id) == 0
+    page = client.get(f"/cases/{case_id}")
+    assert page.status_code == 200
+    assert _reads_of(app, "case_record", case_id) == 1
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_a_brief_write_in_a_reading_request_is_allowed_and_reading_goes_on_after_it(
+    fresh_database,
+):
+    """brief_write lifts the refusal of writes for its block only, commits the block, and
+    leaves the request reading; on every database. A failing block writes nothing."""
+    from app.sqlite import ReadOnlyViolation, brief_write
+
+    app = app_on(fresh_database(migrated=True))
+
+    @app.route("/__records-then-reads")
+    @require(Permission.PUBLIC, reads_only=True)
+    def records_then_reads():
+        db.session.scalar(select(AuditEvent.id).limit(1))
+        with brief_write():
+            db.session.execute(insert(AuditEvent), {"action": "read", "object_type": "x"})
+        try:
+            db.session.execute(insert(AuditEvent), {"action": "read", "object_type": "y"})
+        except ReadOnlyViolation:
+            return "refused after"
+        return "written after"
+
+    @app.route("/__fails-inside")
+    @require(Permission.PUBLIC, reads_only=True)
+    def fails_inside():
+        with brief_write():
+            db.session.execute(insert(AuditEvent), {"action": "read", "object_type": "z"})
+            raise RuntimeError("the block fails")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    client = app.test_client()
+    assert client.get("/__records-then-reads").get_data(as_text=True) == "refused after"
+    assert client.get("/__fails-inside").status_code == 500
+    with app.app_context():
+        written = db.session.scalars(select(AuditEvent.object_type)).all()
+        assert written == ["x"]
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.mark.parametrize("at_once", [False, True])
+def test_a_list_pages_reads_are_written_at_once_where_no_writer_waits_else_queued(
+    fresh_database, monkeypatch, at_once
+):
+    """Where a write never waits behind another (PostgreSQL) a list page's read events are
+    written when the page is sent, no job queued; on SQLite they are queued; and where the
+    write at once fails, they are queued too, nothing lost."""
+    from app.audit import services
+
+    url = fresh_database(migrated=True)
+    monkeypatch.setattr(services, "_no_lock_to_wait_for", lambda: at_once)
+    app = app_on(url, JOBS_INLINE=False, QUEUE_URL="memory://")
+    huey = queue_of(app).huey
+    with app.app_context():
+        supervisor = factories.make_user(role="supervisor")
+        case = factories.make_case(supervisor, assigned_to=supervisor)
+        db.session.commit()
+        user_id, case_id = supervisor.id, case.id
+    client = _login(app.test_client(), user_id)
+    assert client.get("/my-cases").status_code == 200
+    if at_once:
+        assert huey.pending_count() == 0
+        assert _reads_of(app, "case_record", case_id) == 1
+    else:
+        assert huey.pending_count() == 1
+        assert _reads_of(app, "case_record", case_id) == 0
+        huey.execute(huey.dequeue())
+        assert _reads_of(app, "case_record", case_id) == 1
+    if at_once:
+
+        def fails(*args):
+            raise RuntimeError("the database refused")
+
+        monkeypatch.setattr(services.write_list_read, "run_here", fails)
+        assert client.get("/my-cases").status_code == 200
+        assert huey.pending_count() == 1
+        huey.execute(huey.dequeue())
+        assert _reads_of(app, "case_record", case_id) == 2
+    with app.app_context():
         db.engine.dispose()
