@@ -22,12 +22,22 @@ Such a transaction must not write: :func:`install` refuses any write statement i
 of a ``reads_only`` view, on every database, so that a view that starts writing fails its tests
 instead of failing on SQLite under load.
 
+Within one process the writers also take turns before SQLite's lock (:class:`_WriteTurn`):
+SQLite's busy handler polls, sleeping 1, 2, 5, 10 ms and more between tries, so a thread that
+found the lock taken slept on after it was free while others took it; the threads of a process
+now wait on a lock that wakes the next one as the last commits, and only one thread a process
+meets the others at SQLite's.
+
 PostgreSQL needs none of the locking (those hooks are no-ops there); the refusal of writes in
 ``reads_only`` requests applies to every database.
 """
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -36,11 +46,19 @@ from typing import Any
 from flask import Flask, Response, current_app, g, has_app_context, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 
 from app.alphabet import NAME_COLLATION, compare
 from app.extensions import commit_keeping_loaded, db
 
-__all__ = ["ReadOnlyViolation", "brief_write", "install", "long_read", "reads_only_from_here"]
+__all__ = [
+    "ReadOnlyViolation",
+    "brief_write",
+    "install",
+    "long_read",
+    "reads_only_from_here",
+    "without_waiting",
+]
 
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
 
@@ -48,6 +66,7 @@ _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
 _READS_ONLY = "reunite_reads_only"
 
 _long_read: ContextVar[bool] = ContextVar("reunite_sqlite_long_read", default=False)
+_no_wait: ContextVar[bool] = ContextVar("reunite_sqlite_no_wait", default=False)
 
 
 @contextmanager
@@ -61,11 +80,120 @@ def long_read() -> Iterator[None]:
         _long_read.reset(token)
 
 
+class _WriteTurn:
+    """The turn of one process's writers to a SQLite database file: taken before ``BEGIN
+    IMMEDIATE``, given back when the transaction ends (:class:`_Connection`)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.holder: threading.Thread | None = None
+
+    def take(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        # Woken at once when the turn is given back; every tenth of a second it looks whether
+        # its holder still lives (a thread that ended in its transaction gave back SQLite's
+        # lock with its connection, but not this turn).
+        while not self.lock.acquire(timeout=max(0.0, min(0.1, deadline - time.monotonic()))):
+            holder = self.holder
+            if holder is not None and not holder.is_alive():
+                break  # its turn is over: this writer takes it
+            if time.monotonic() >= deadline:
+                raise OperationalError(
+                    "BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked")
+                )
+        self.holder = threading.current_thread()
+
+    def give_back(self) -> None:
+        self.holder = None
+        self.lock.release()
+
+
+_turns: dict[str, _WriteTurn] = {}
+_turns_guard = threading.Lock()
+
+
+def _turn_of(database: str) -> _WriteTurn:
+    with _turns_guard:
+        turn = _turns.get(database)
+        if turn is None:
+            turn = _turns[database] = _WriteTurn()
+        return turn
+
+
+def _forget_turns() -> None:
+    # A forked process starts with no writer (the parent's threads are not in it).
+    global _turns_guard
+    _turns_guard = threading.Lock()
+    _turns.clear()
+
+
+os.register_at_fork(after_in_child=_forget_turns)
+
+
+class _Connection(sqlite3.Connection):
+    """A SQLite connection that gives its process's write turn back when its transaction
+    ends (COMMIT, ROLLBACK, or the connection closed)."""
+
+    def __init__(self, database: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(database, *args, **kwargs)
+        path = os.fspath(database)
+        in_memory = path in ("", ":memory:") or path.startswith("file:") or "mode=memory" in path
+        self.turn_key = None if in_memory else os.path.abspath(path)
+        self.turn: _WriteTurn | None = None
+
+    def take_turn(self, timeout: float) -> None:
+        if self.turn_key is not None and self.turn is None:
+            turn = _turn_of(self.turn_key)
+            turn.take(timeout)
+            self.turn = turn
+
+    def give_turn_back(self) -> None:
+        turn, self.turn = self.turn, None
+        if turn is not None:
+            turn.give_back()
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self.give_turn_back()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self.give_turn_back()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.give_turn_back()
+
+
+@event.listens_for(Engine, "do_connect")
+def _sqlite_connection_class(dialect: Any, record: Any, cargs: Any, cparams: dict) -> None:
+    if dialect.name == "sqlite":
+        cparams.setdefault("factory", _Connection)
+
+
+@contextmanager
+def without_waiting() -> Iterator[None]:
+    """Write transactions begun inside take SQLite's write lock only if it is free at once,
+    and fail (``OperationalError``) where they would wait: for a write that has somewhere else
+    to go (a list page's read events, queued as a job instead). No-op on other databases."""
+    token = _no_wait.set(True)
+    try:
+        yield
+    finally:
+        _no_wait.reset(token)
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     """Foreign keys and WAL on SQLite; the pysqlite BEGIN fix so SAVEPOINTs work; names in the
     alphabet's order (:mod:`app.alphabet`)."""
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
+    if isinstance(dbapi_connection, sqlite3.Connection):
         dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself (below)
         dbapi_connection.create_collation(NAME_COLLATION, compare)
         cursor = dbapi_connection.cursor()
@@ -168,5 +296,22 @@ def _refuse_writes_when_reading_only(
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection: Any) -> None:
     if connection.dialect.name == "sqlite":
-        snapshot = _long_read.get() or _request_reads_only()
-        connection.exec_driver_sql("BEGIN" if snapshot else "BEGIN IMMEDIATE")
+        if _long_read.get() or _request_reads_only():
+            connection.exec_driver_sql("BEGIN")
+            return
+        dbapi_connection = connection.connection.dbapi_connection
+        waits = not _no_wait.get()
+        if isinstance(dbapi_connection, _Connection):
+            dbapi_connection.take_turn(_busy_timeout() if waits else 0.0)
+        try:
+            if not waits:
+                dbapi_connection.execute("PRAGMA busy_timeout=0")
+            try:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            finally:
+                if not waits:
+                    dbapi_connection.execute(f"PRAGMA busy_timeout={int(_busy_timeout() * 1000)}")
+        except BaseException:
+            if isinstance(dbapi_connection, _Connection):
+                dbapi_connection.give_turn_back()
+            raise
