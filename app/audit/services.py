@@ -13,12 +13,14 @@ from typing import Any
 from flask import after_this_request, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import event, insert, inspect
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app.audit.models import AuditAction, AuditEvent
 from app.database import utcnow
 from app.extensions import db
 from app.jobs import job
+from app.sqlite import without_waiting
 from app.web import current_app_object
 
 
@@ -99,11 +101,11 @@ def record_list_read(*shown: Any) -> None:
 
     List pages only read (``reads_only``): they render from a snapshot and must not write, so
     that on SQLite they are served while an import holds the write lock. The events are
-    therefore written when the response is closed, with the time the page was shown. On
-    SQLite they are queued, and a job waits its turn for the lock, retried if it has to wait
-    long; a database that has no such lock (PostgreSQL) takes them at once, and only if that
-    fails are they queued: a job a page cost the worker more than the page's own insert
-    (2-3 ms of CPU, with the queue's round trips, against well under one)."""
+    therefore written when the response is closed, with the time the page was shown: at once
+    if the database takes them without waiting (always on PostgreSQL; on SQLite when no other
+    writer holds the lock), else queued, and a job waits its turn for the lock, retried if it
+    has to wait long. A job a page cost the worker more than the page's own insert (2-3 ms of
+    CPU with the queue's round trips, against about one)."""
     ids: dict[str, set[int]] = {}
     for obj in shown:
         if obj is not None:
@@ -117,7 +119,7 @@ def record_list_read(*shown: Any) -> None:
     def queue(response: Any) -> Any:
         def write_after_response() -> None:
             with app.app_context():
-                if _no_lock_to_wait_for() and _written_at_once(app, shown_by):
+                if _written_at_once(app, shown_by):
                     return
                 try:
                     write_list_read(*shown_by)
@@ -130,16 +132,16 @@ def record_list_read(*shown: Any) -> None:
     after_this_request(queue)
 
 
-def _no_lock_to_wait_for() -> bool:
-    """Whether a write may wait behind another for long: only SQLite has one writer at a time."""
-    return db.engine.dialect.name != "sqlite"
-
-
 def _written_at_once(app: Any, shown_by: tuple) -> bool:
-    """Write a list page's read events now, in a transaction of their own; False (nothing
-    written) if that failed, for the caller to queue them instead."""
+    """Write a list page's read events now, in a transaction of their own, if the database
+    takes them without waiting; False (nothing written) if not, or if that failed, for the
+    caller to queue them instead."""
     try:
-        write_list_read.run_here(*shown_by)
+        with without_waiting():
+            write_list_read.run_here(*shown_by)
+    except OperationalError:  # another writer holds SQLite's lock: the queue waits for it
+        db.session.rollback()
+        return False
     except Exception as error:
         db.session.rollback()
         app.logger.warning("list read not written at once: %s", type(error).__name__)
