@@ -15,7 +15,9 @@
    a job worker; settings as an operator sets them, nothing benchmark-only but a high sign-in
    limit, since every user signs in from one address).
 3. For each page: one user, 60 requests one after another (median and p95 ms); then --users
-   users without pauses for --seconds (requests/s, errors, p95 ms). The sign-in page is measured
+   users without pauses for --seconds (requests/s, errors, p95 ms, and the CPU each request
+   cost the web processes, the job worker and the database server: on 2 cores shared with the
+   load generator, what a page's throughput is made of). The sign-in page is measured
    the same way in the same run: it is the server's own ceiling, and every page's throughput is
    printed as a share of it.
 
@@ -261,6 +263,27 @@ def single_user(browser: Browser, page: Page) -> tuple[float, float, int]:
     return statistics.median(times), times[int(0.95 * (len(times) - 1))], errors
 
 
+def _cpu_by_role(session: int) -> dict[str, float]:
+    """CPU seconds so far of the server's processes (``session``: the production start's
+    session) by role, and of the database server's (PostgreSQL's processes on this machine)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    seconds = {"web": 0.0, "jobs": 0.0, "database": 0.0}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        used = (int(fields[11]) + int(fields[12])) / ticks
+        if command.startswith("postgres"):
+            seconds["database"] += used
+        elif int(fields[3]) == session or os.getsid(int(entry.name)) == session:
+            seconds["jobs" if " jobs worker" in command else "web"] += used
+    return seconds
+
+
 def many_users(browsers: list[Browser], page: Page, seconds: float) -> tuple[int, int, float]:
     times: list[float] = []
     errors = [0]
@@ -376,18 +399,22 @@ def main() -> int:
         print(f"gunicorn {env.get('WEB_WORKERS', '2')} workers × {env.get('WEB_THREADS', '4')} "
               f"threads; {args.users} users × {args.seconds:.0f} s per page")  # fmt: skip
         header = f"{'page':<24}{'1 user p50':>11}{'p95 ms':>8}{'req/s':>8}{'errors':>8}"
-        print(header + f"{'p95 ms':>8}{'of sign-in':>11}")
+        print(header + f"{'p95 ms':>8}{'of sign-in':>11}   CPU ms a request: web, jobs, database")
         failed = 0
         ceiling = None
         for name, page in measured.items():
             p50, p95, single_errors = single_user(browsers[0], page)
+            before = _cpu_by_role(server.pid)
             count, errors, loaded_p95 = many_users(browsers, page, args.seconds)
+            after = _cpu_by_role(server.pid)
             rate = count / args.seconds
             ceiling = ceiling or rate
             failed += errors + single_errors
             print(f"{name:<24}{p50 * 1000:>11.1f}{p95 * 1000:>8.1f}{rate:>8.0f}"
                   f"{errors + single_errors:>8}{loaded_p95 * 1000:>8.0f}"
-                  f"{rate / ceiling:>10.0%}", flush=True)  # fmt: skip
+                  f"{rate / ceiling:>10.0%}   "
+                  + ", ".join(f"{(after[role] - before[role]) * 1000 / max(count, 1):.1f}"
+                              for role in ("web", "jobs", "database")), flush=True)  # fmt: skip
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=60)
