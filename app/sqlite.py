@@ -57,7 +57,7 @@ __all__ = [
     "install",
     "long_read",
     "reads_only_from_here",
-    "without_waiting",
+    "waiting_briefly",
 ]
 
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
@@ -66,7 +66,12 @@ _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
 _READS_ONLY = "reunite_reads_only"
 
 _long_read: ContextVar[bool] = ContextVar("reunite_sqlite_long_read", default=False)
-_no_wait: ContextVar[bool] = ContextVar("reunite_sqlite_no_wait", default=False)
+_brief_wait: ContextVar[bool] = ContextVar("reunite_sqlite_brief_wait", default=False)
+
+# How long a write that has somewhere else to go waits for the lock (waiting_briefly): long
+# enough for the writers of the moment (a few inserts and commits, under a millisecond each),
+# not for an import's write phase.
+BRIEF_WAIT = 0.05
 
 
 @contextmanager
@@ -178,15 +183,16 @@ def _sqlite_connection_class(dialect: Any, record: Any, cargs: Any, cparams: dic
 
 
 @contextmanager
-def without_waiting() -> Iterator[None]:
-    """Write transactions begun inside take SQLite's write lock only if it is free at once,
-    and fail (``OperationalError``) where they would wait: for a write that has somewhere else
-    to go (a list page's read events, queued as a job instead). No-op on other databases."""
-    token = _no_wait.set(True)
+def waiting_briefly() -> Iterator[None]:
+    """Write transactions begun inside wait for SQLite's write lock no longer than
+    ``BRIEF_WAIT`` (not the busy timeout), and fail (``OperationalError``) after: for a write
+    that has somewhere else to go (a list page's read events, queued as a job instead) while
+    an import holds the lock. No-op on other databases."""
+    token = _brief_wait.set(True)
     try:
         yield
     finally:
-        _no_wait.reset(token)
+        _brief_wait.reset(token)
 
 
 @event.listens_for(Engine, "connect")
@@ -300,16 +306,17 @@ def _sqlite_begin(connection: Any) -> None:
             connection.exec_driver_sql("BEGIN")
             return
         dbapi_connection = connection.connection.dbapi_connection
-        waits = not _no_wait.get()
+        brief = _brief_wait.get()
+        timeout = BRIEF_WAIT if brief else _busy_timeout()
         if isinstance(dbapi_connection, _Connection):
-            dbapi_connection.take_turn(_busy_timeout() if waits else 0.0)
+            dbapi_connection.take_turn(timeout)
         try:
-            if not waits:
-                dbapi_connection.execute("PRAGMA busy_timeout=0")
+            if brief:
+                dbapi_connection.execute(f"PRAGMA busy_timeout={int(BRIEF_WAIT * 1000)}")
             try:
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
             finally:
-                if not waits:
+                if brief:
                     dbapi_connection.execute(f"PRAGMA busy_timeout={int(_busy_timeout() * 1000)}")
         except BaseException:
             if isinstance(dbapi_connection, _Connection):

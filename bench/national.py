@@ -263,9 +263,10 @@ def single_user(browser: Browser, page: Page) -> tuple[float, float, int]:
     return statistics.median(times), times[int(0.95 * (len(times) - 1))], errors
 
 
-def _cpu_by_role(session: int) -> dict[str, float]:
+def _cpu_by_role(session: int, postgres: bool) -> dict[str, float]:
     """CPU seconds so far of the server's processes (``session``: the production start's
-    session) by role, and of the database server's (PostgreSQL's processes on this machine)."""
+    session) by role, and of the database server's (PostgreSQL's processes on this machine,
+    where the run is on PostgreSQL)."""
     ticks = os.sysconf("SC_CLK_TCK")
     seconds = {"web": 0.0, "jobs": 0.0, "database": 0.0}
     for entry in Path("/proc").iterdir():
@@ -278,7 +279,7 @@ def _cpu_by_role(session: int) -> dict[str, float]:
             continue
         used = (int(fields[11]) + int(fields[12])) / ticks
         if command.startswith("postgres"):
-            seconds["database"] += used
+            seconds["database"] += used if postgres else 0.0
         elif int(fields[3]) == session or os.getsid(int(entry.name)) == session:
             seconds["jobs" if " jobs worker" in command else "web"] += used
     return seconds
@@ -404,9 +405,9 @@ def main() -> int:
         ceiling = None
         for name, page in measured.items():
             p50, p95, single_errors = single_user(browsers[0], page)
-            before = _cpu_by_role(server.pid)
+            before = _cpu_by_role(server.pid, kind == "postgresql")
             count, errors, loaded_p95 = many_users(browsers, page, args.seconds)
-            after = _cpu_by_role(server.pid)
+            after = _cpu_by_role(server.pid, kind == "postgresql")
             rate = count / args.seconds
             ceiling = ceiling or rate
             failed += errors + single_errors

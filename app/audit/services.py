@@ -20,7 +20,7 @@ from app.audit.models import AuditAction, AuditEvent
 from app.database import utcnow
 from app.extensions import db
 from app.jobs import job
-from app.sqlite import without_waiting
+from app.sqlite import waiting_briefly
 from app.web import current_app_object
 
 
@@ -102,10 +102,10 @@ def record_list_read(*shown: Any) -> None:
     List pages only read (``reads_only``): they render from a snapshot and must not write, so
     that on SQLite they are served while an import holds the write lock. The events are
     therefore written when the response is closed, with the time the page was shown: at once
-    if the database takes them without waiting (always on PostgreSQL; on SQLite when no other
-    writer holds the lock), else queued, and a job waits its turn for the lock, retried if it
-    has to wait long. A job a page cost the worker more than the page's own insert (2-3 ms of
-    CPU with the queue's round trips, against about one)."""
+    if the database takes them without waiting long (always on PostgreSQL; on SQLite unless
+    another writer holds the lock, an import's write phase), else queued, and a job waits its
+    turn for the lock, retried if it has to wait long. A job a page cost the worker more than
+    the page's own insert (2-3 ms of CPU with the queue's round trips, against about one)."""
     ids: dict[str, set[int]] = {}
     for obj in shown:
         if obj is not None:
@@ -134,10 +134,10 @@ def record_list_read(*shown: Any) -> None:
 
 def _written_at_once(app: Any, shown_by: tuple) -> bool:
     """Write a list page's read events now, in a transaction of their own, if the database
-    takes them without waiting; False (nothing written) if not, or if that failed, for the
+    takes them without waiting long; False (nothing written) if not, or if that failed, for the
     caller to queue them instead."""
     try:
-        with without_waiting():
+        with waiting_briefly():
             write_list_read.run_here(*shown_by)
     except OperationalError:  # another writer holds SQLite's lock: the queue waits for it
         db.session.rollback()

@@ -316,14 +316,15 @@ def test_a_list_pages_reads_are_written_when_it_is_sent_or_else_queued(fresh_dat
         db.engine.dispose()
 
 
-def test_a_write_without_waiting_fails_at_once_under_the_lock_and_waits_elsewhere(
+def test_a_write_waiting_briefly_fails_at_once_under_the_lock_and_waits_elsewhere(
     fresh_database,
 ):
-    """without_waiting: under another writer's lock a write transaction fails at once instead
-    of after the busy timeout; outside it, and once the lock is free, writes wait as usual."""
+    """waiting_briefly: under another writer's lock a write transaction fails after a moment
+    instead of after the busy timeout; outside it, and once the lock is free, writes wait as
+    usual."""
     from sqlalchemy.exc import OperationalError
 
-    from app.sqlite import without_waiting
+    from app.sqlite import waiting_briefly
 
     url = fresh_database(migrated=True)
     if not url.startswith("sqlite"):
@@ -334,14 +335,14 @@ def test_a_write_without_waiting_fails_at_once_under_the_lock_and_waits_elsewher
         try:
             writer.execute("BEGIN IMMEDIATE")
             started = time.monotonic()
-            with without_waiting(), pytest.raises(OperationalError, match="locked"):
+            with waiting_briefly(), pytest.raises(OperationalError, match="locked"):
                 db.session.execute(insert(AuditEvent), {"action": "read", "object_type": "x"})
             assert time.monotonic() - started < 0.5
             db.session.rollback()
         finally:
             writer.execute("ROLLBACK")
             writer.close()
-        with without_waiting():
+        with waiting_briefly():
             db.session.execute(insert(AuditEvent), {"action": "read", "object_type": "y"})
             db.session.commit()
         busy = db.session.connection().exec_driver_sql("PRAGMA busy_timeout").scalar()
