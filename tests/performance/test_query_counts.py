@@ -419,11 +419,8 @@ def test_an_activity_stream_without_notes_or_contacts_asks_for_none(
 
 
 @pytest.mark.parametrize(
-    ("who", "path", "view_module"),
-    [
-        ("caseworker", "/cases/{case}", "app.cases.routes"),
-        ("supervisor", "/matches/{candidate}", "app.matching.routes"),
-    ],
+    ("who", "path"),
+    [("caseworker", "/cases/{case}"), ("supervisor", "/matches/{candidate}")],
     ids=["case page", "candidate page"],
 )
 def test_a_page_that_records_its_read_does_not_read_again_what_it_loaded(
@@ -433,11 +430,11 @@ def test_a_page_that_records_its_read_does_not_read_again_what_it_loaded(
     world: World,
     who: str,
     path: str,
-    view_module: str,
 ) -> None:
     """The case page and the candidate page commit their read record and go on rendering what
-    they had loaded (app.extensions.commit_keeping_loaded). With a plain commit, which expires
-    everything, the same page read the signed-in user and the case again, row by row."""
+    they had loaded (app.sqlite.brief_write, with app.extensions.commit_keeping_loaded). With a
+    plain commit, which expires everything, the same page read the signed-in user and the case
+    again, row by row."""
     client: FlaskClient = request.getfixturevalue(who)
     path = path.format(case=world.case_id, candidate=world.candidate_id)
 
@@ -452,7 +449,7 @@ def test_a_page_that_records_its_read_does_not_read_again_what_it_loaded(
 
     client.get(path)  # the same state for both measures (the first visit may differ)
     kept = measure()
-    monkeypatch.setattr(f"{view_module}.commit_keeping_loaded", lambda: db.session.commit())
+    monkeypatch.setattr("app.sqlite.commit_keeping_loaded", lambda: db.session.commit())
     expired = measure()
     assert any(s.startswith("INSERT INTO audit_event") for s in kept)
     again = list((Counter(expired) - Counter(kept)).elements())
