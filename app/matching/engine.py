@@ -336,12 +336,16 @@ class Shard:
         # Some slack over the budget, so that the kept pairs are filtered a dozen times in a
         # national stream, not once per record.
         slack = None if budget is None else budget + budget // 4
+        counted: list[Features] = []  # counted a batch at a time (Frequencies.add_many)
         with _no_cycle_collection():
             for item in right:
                 features = item if isinstance(item, Features) else prepare(item)
                 seen += 1
                 if counting:
-                    freq.add(features)
+                    counted.append(features)
+                    if len(counted) >= _COUNTED:
+                        freq.add_many(counted)
+                        counted.clear()
                 hits = list(index.candidates(features))
                 if hits:
                     blocked += len(hits)
@@ -363,6 +367,7 @@ class Shard:
                         kept = sum(len(found) for _features, found in pairs)
                 if progress and seen % 10000 == 0:
                     progress(seen)
+            freq.add_many(counted)
         self.seen, self.blocked, self.counts, self.limit = seen, blocked, counts, limit
         return freq
 
@@ -618,6 +623,10 @@ class Shard:
                 candidates[lkey].append(Candidate(lkey, rkey, score, match=match))
         return dict(candidates)
 
+
+# Records counted at a time by Shard.stream (Frequencies.add_many): the records with no pair
+# are let go a batch later than one by one, a few MB.
+_COUNTED = 10_000
 
 # Pairs binned at a time by Shard.rescore (numpy over a batch; about 1 MB of bits).
 _BATCH = 100_000

@@ -251,7 +251,18 @@ def _serve(
     try:
         shard.build_index()
         if streaming:
-            freq = shard.stream(part(), counting, budget=budget)
+            # What the stream keeps goes out of the cycle collector's reach (below) before the
+            # collector is on again: Shard.stream runs without it, and its first collection
+            # after the stream walked every object the stream made, all of them kept (a
+            # second of a record process's time at a million records, collecting nothing).
+            collecting = gc.isenabled()
+            gc.disable()
+            try:
+                freq = shard.stream(part(), counting, budget=budget)
+            finally:
+                gc.freeze()
+                if collecting:
+                    gc.enable()
             pipe.send(("ok", (freq if counting else None, shard.seen, shard.blocked, shard.limit)))
             del freq  # the parent sends back the population's counts
         else:

@@ -25,15 +25,16 @@ from __future__ import annotations
 import csv
 import time
 from collections import Counter
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TextIO, cast
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Select, delete, func, insert, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from app.audit.models import AuditAction
@@ -197,9 +198,43 @@ def _stream_records(since: datetime | None = None) -> Iterator[Any]:
         query = query.where(
             or_(PartnerRecord.updated_at >= since, PartnerRecord.created_at >= since)
         )
-    # Core, not the ORM: plain rows, streamed in chunks.
-    with db.session.connection().execute(query.execution_options(yield_per=STREAM_CHUNK)) as result:
-        yield from result
+    return _record_rows(db.session.connection(), query)
+
+
+# The column of the records' rows that holds a date (the day an age was given).
+_AGE_ON = RECORD_ROW.index("age_on")
+
+
+def _record_rows(connection: Connection, query: Select[Any]) -> Iterator[Sequence[Any]]:
+    """The rows of ``query`` (the :data:`_RECORD_COLUMNS`), streamed.
+
+    On SQLite, the tuples of the driver's cursor, fetched :data:`STREAM_CHUNK` at a time: a full
+    run reads a million, and SQLAlchemy's rows (a row object each, its buffer) took a quarter
+    of the reading. The query is executed by SQLAlchemy all the same (its parameters bound, the
+    connection's events: a long read's snapshot), without ``yield_per``, whose buffer would
+    take the first row before the cursor is read; SQLite's cursor steps through the rows as
+    they are fetched. The one column SQLite gives as text, the date an age was given (stored
+    as YYYY-MM-DD), is made a date here, as SQLAlchemy would.
+
+    Elsewhere (PostgreSQL) SQLAlchemy's rows from a cursor on the server (``yield_per``): the
+    driver would otherwise fetch a whole part at once, and its rows need no conversion."""
+    if connection.dialect.name != "sqlite":
+        with connection.execute(query.execution_options(yield_per=STREAM_CHUNK)) as result:
+            yield from result
+        return
+    with connection.execute(query) as result:
+        cursor = result.cursor
+        while rows := cursor.fetchmany(STREAM_CHUNK):
+            for row in rows:
+                if isinstance(row[_AGE_ON], str):
+                    row = (*row[:_AGE_ON], _iso_date(row[_AGE_ON]), *row[_AGE_ON + 1 :])
+                yield row
+
+
+@lru_cache(maxsize=1 << 14)
+def _iso_date(text: str) -> date:
+    """A date as SQLite stores it (YYYY-MM-DD), one object per day for every row giving it."""
+    return date.fromisoformat(text)
 
 
 def _count_records(since: datetime | None = None) -> int:
@@ -446,10 +481,9 @@ def _record_part(low: int, high: int) -> Callable[[], Iterator[Features]]:
             select(*_RECORD_COLUMNS)
             .where(PartnerRecord.id.between(low, high))
             .order_by(PartnerRecord.id)
-            .execution_options(yield_per=STREAM_CHUNK)
         )
-        with db.engine.connect() as connection, connection.execute(query) as result:
-            yield from _prepared(result)
+        with db.engine.connect() as connection:
+            yield from _prepared(_record_rows(connection, query))
 
     return stream
 

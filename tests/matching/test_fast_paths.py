@@ -242,3 +242,19 @@ def test_a_histogram_of_many_pairs_is_that_of_each_pair() -> None:
         each.add(value, cap)
     assert many.bins == each.bins
     assert list(many.bins) == sorted(many.bins)  # filled in the bins' order
+
+
+def test_counting_in_batches_is_counting_each_record() -> None:
+    rng = random.Random(6)
+    records = Generator(seed=29).dataset(n_cases=20, n_records=2_000).records
+    # Rows with blanks, further fields, regions that name no oblast; records of one spelling
+    # share their sets of keys (prepare_row's caches), others have equal sets of their own.
+    features = [prepare_row(_random_row(rng, n, entity)) for n, entity in enumerate(records)]
+    features += [prepare(_with_extras(rng, entity)) for entity in records[:500]]
+    each = Frequencies.count(features)
+    batches = Frequencies()
+    for start in range(0, len(features), 700):
+        batches.add_many(features[start : start + 700])
+    batches.add_many([])
+    assert batches.to_dict() == each.to_dict()
+    assert each.total == len(features) and each.extras and each.patronymics

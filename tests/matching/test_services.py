@@ -705,3 +705,27 @@ def test_records_read_again_by_the_next_run_are_counted_once(lysenko):
     state = db.session.get(MatchingState, 1)
     assert state.records_counted == records
     assert state.counted_through_id == db.session.scalar(select(func.max(PartnerRecord.id)))
+
+
+def test_the_records_stream_as_sqlalchemy_reads_them(ctx):
+    """The run reads the records from the driver's cursor (SQLite) or SQLAlchemy's rows
+    (elsewhere): every row, the first included, with the same values and a date as a date,
+    whole and since a moment (the incremental run's filter, a bound timestamp)."""
+    from datetime import date
+
+    from app.database import utcnow
+
+    source = make_source()
+    make_record(source, external_id="R-age", dob_year=None, age=7, age_on=date(2024, 2, 29))
+    make_record(source, external_id="R-dob", dob_year=2015, dob_month=3, dob_day=1)
+    make_record(source, external_id="R-blank", family_name="", given_name="Марія",
+                patronymic=None, place_of_birth="Херсон", document_number="КА 123456")  # fmt: skip
+    query = select(*services._RECORD_COLUMNS).order_by(PartnerRecord.id)
+    expected = [tuple(row) for row in db.session.execute(query)]
+    assert len(expected) >= 3
+    assert [tuple(row) for row in services._stream_records()] == expected
+    aged = [row for row in services._stream_records() if row[0] == expected[-3][0]]
+    assert isinstance(aged[0][services._AGE_ON], date)
+    recent = list(services._stream_records(utcnow() - timedelta(hours=1)))
+    assert [tuple(row) for row in recent] == expected
+    assert list(services._stream_records(utcnow() + timedelta(hours=1))) == []
