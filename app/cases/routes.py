@@ -1,6 +1,7 @@
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from datetime import date
-from functools import cache
+from functools import cache, partial
+from typing import cast
 
 from flask import (
     Blueprint,
@@ -16,6 +17,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -97,7 +99,7 @@ from app.cases.services import (
 from app.cases.workflow import Transition, TransitionError, allowed_targets
 from app.database import utcnow
 from app.extensions import PAGE_SIZES, commit_keeping_loaded, db, page_size
-from app.forms import EmptyForm, PrefixedForm, choices, text
+from app.forms import EmptyForm, PrefixedForm, choices, form_html, text
 from app.reports.exports import EXPORT_FORMATS, export_response
 from app.sorting import parse_sort
 from app.sqlite import reads_only_from_here
@@ -409,6 +411,21 @@ def _relative_choices(case: Case):
     return choices([("", "—")] + [(r.id, r.full_name) for r in case.relatives])
 
 
+# The case page's forms: the template that shows each (app.forms.form_html) and the endpoint
+# it posts to, with the case's id (the decision: the waiting request's).
+CASE_PAGE_FORMS: dict[type[PrefixedForm], tuple[str, str]] = {
+    StatusForm: ("cases/_status_form.html", "cases.status"),
+    ContactForm: ("cases/_contact_form.html", "cases.contact_add"),
+    RelativeForm: ("cases/_relative_form.html", "cases.relative_add"),
+    AliasForm: ("cases/_alias_form.html", "cases.alias_add"),
+    NoteForm: ("cases/_note_form.html", "cases.note_add"),
+    CaseNumberForm: ("cases/_link_form.html", "cases.sibling_link"),
+    DuplicateForm: ("cases/_duplicate_form.html", "cases.duplicate"),
+    ArchiveForm: ("cases/_archive_form.html", "cases.archive"),
+    DecisionForm: ("cases/_decision_form.html", "cases.decide"),
+}
+
+
 def _shown_forms(
     case: Case,
     can_edit: bool,
@@ -433,6 +450,53 @@ def _shown_forms(
     return [form_class for form_class, shows in shown.items() if shows]
 
 
+def _case_page_forms(
+    case: Case,
+    can_edit: bool,
+    pending: TransitionRequest | None,
+    transitions: Sequence[Transition],
+    refused: PrefixedForm | None,
+) -> dict[str, Markup]:
+    """The markup of each form the case page shows this reader, by the name its template
+    gives it (``status_form``): ``refused`` as it was posted, the others blank (kept, see
+    app.forms.form_html; on a refused post the other forms stay blank, not filled from it)."""
+    # What a blank form shows beyond its class and the language: the status form's targets
+    # (and their note on approval), the contact form's relatives.
+    targets = tuple((t.target.value, t.needs_approval) for t in transitions)
+    relatives = tuple((r.id, r.full_name) for r in case.relatives)
+    variants: dict[type[PrefixedForm], Hashable] = {StatusForm: targets, ContactForm: relatives}
+
+    def prepared(form: PrefixedForm) -> PrefixedForm:
+        if isinstance(form, StatusForm):
+            form.target.choices = choices(
+                (t.target.value, STATUS_LABELS[t.target]) for t in transitions
+            )
+        elif isinstance(form, ContactForm):
+            form.relative.choices = _relative_choices(case)
+        return form
+
+    def blank(form_class: type[PrefixedForm]) -> PrefixedForm:
+        return prepared(form_class(formdata=None))
+
+    forms = {}
+    for form_class in _shown_forms(case, can_edit, pending, transitions):
+        template, endpoint = CASE_PAGE_FORMS[form_class]
+        if form_class is DecisionForm:
+            action = url_for(endpoint, request_id=cast(TransitionRequest, pending).id)
+        else:
+            action = url_for(endpoint, case_id=case.id)
+        own = refused if refused is not None and type(refused) is form_class else None
+        forms[f"{form_class.prefix_name}_form"] = form_html(
+            template,
+            partial(blank, form_class),
+            prepared(own) if own is not None else None,
+            action=action,
+            variant=variants.get(form_class, ()),
+            **({"transitions": transitions} if form_class is StatusForm else {}),
+        )
+    return forms
+
+
 def _case_page(case: Case, refused: PrefixedForm | None = None):
     """The case page with blank forms, or with ``refused``, a form of it that was posted and
     refused, in its place: showing what was typed and, beside each field, what is wrong."""
@@ -442,19 +506,6 @@ def _case_page(case: Case, refused: PrefixedForm | None = None):
     can_edit = can_edit_case(current_user, case)
     pending = pending_request(case)
     transitions = allowed_targets(case.status)
-    # formdata=None: on a refused post the other forms stay blank, not filled from the post.
-    forms = {
-        f"{form_class.prefix_name}_form": form_class(formdata=None)
-        for form_class in _shown_forms(case, can_edit, pending, transitions)
-    }
-    if refused is not None:
-        forms[f"{refused.prefix_name}_form"] = refused
-    if "status_form" in forms:
-        forms["status_form"].target.choices = choices(
-            (t.target.value, STATUS_LABELS[t.target]) for t in transitions
-        )
-    if "contact_form" in forms:
-        forms["contact_form"].relative.choices = _relative_choices(case)
     contacts = case_contacts(case)
     activity_kind = ActivityKind.parse(request.args.get("activity"))
     shown = _activity_shown(request.args.get("shown", type=int))
@@ -472,7 +523,9 @@ def _case_page(case: Case, refused: PrefixedForm | None = None):
         pending=pending,
         transitions=transitions,
         relationship_labels=RELATIONSHIP_LABELS,
-        **forms,
+        # The refused form's <details> stays open, its errors in sight.
+        open_form=refused.prefix_name if refused is not None and refused.errors else None,
+        **_case_page_forms(case, can_edit, pending, transitions, refused),
         **page_sections(case_page_shown, current_app_object(), case=case),
     )
 
