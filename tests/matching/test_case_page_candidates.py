@@ -1,14 +1,17 @@
+# ruff: noqa: E501 - the section's template below is quoted word for word, its long lines too
 """The case page reads its candidates as rows of the columns it shows, in one statement
-(app.matching.review ``case_page_candidates``): the same candidates in the same order as the
-ORM objects of ``case_candidates``, and the matches section says the same of them, records,
-pairs seen from either side, linked records and rejections (issue 9 item 4)."""
+(app.matching.review ``case_page_candidates``), and its matches section writes its rows out
+instead of calling the shared macros: the same candidates in the same order as the ORM objects
+of ``case_candidates``, and the section says what it said of them, records, pairs seen from
+either side, linked records and rejections (issue 9 item 4)."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
-from flask import render_template
+from flask import render_template, render_template_string
 from flask_babel import force_locale
 from flask_login import login_user
 
@@ -29,6 +32,85 @@ from app.matching.review import (
 from tests import factories
 from tests.conftest import sql_statements
 from tests.matching.conftest import explanation, make_candidate, make_record, make_source
+
+# templates/matching/_case_candidates.html before it wrote its rows out, word for word.
+SECTION_BEFORE = """{# The case page's matches section: needs case, candidates (pairs this user may see),
+   hidden_duplicates (possible duplicates in cases they may not open: no content, whom to ask)
+   and linked_records. #}
+{% from "matching/_macros.html" import score, band_badge, status_badge, counterpart, notes with context %}
+{% if current_user.can(Permission.MATCH_REVIEW) %}
+<section id="matches" data-testid="matches">
+  <h2>{{ _("Matches") }}</h2>
+  {% if linked_records %}
+  <h3>{{ _("Linked records") }}</h3>
+  <div class="table-scroll">
+  <table class="compact" data-testid="linked-records">
+    <thead><tr><th scope="col">{{ _("Record") }}</th><th scope="col">{{ _("Partner source") }}</th><th scope="col">{{ _("Current location") }}</th><th scope="col">{{ _("Institution") }}</th></tr></thead>
+    <tbody>
+    {% for r in linked_records %}
+      <tr>
+        <td>{% if current_user.can(Permission.RECORD_READ) %}<a href="{{ url_for('records.show', record_id=r.id) }}">{{ r.display_name }}</a>{% else %}{{ r.display_name }}{% endif %}</td>
+        <td>{{ r.source.name }}</td>
+        <td>{{ r.current_location or "—" }}</td>
+        <td>{{ r.institution or "—" }}</td>
+      </tr>
+    {% endfor %}
+    </tbody>
+  </table>
+  </div>
+  {% endif %}
+
+  {% set open_candidates = candidates|rejectattr("status", "in", ["rejected", "confirmed"])|list %}
+  {% set rejected = candidates|selectattr("status", "equalto", "rejected")|list %}
+  {% set confirmed = candidates|selectattr("status", "equalto", "confirmed")|list %}
+  <div class="table-scroll">
+  <table class="compact match-table" data-testid="case-candidates">
+    <thead><tr><th scope="col">{{ _("Score") }}</th><th scope="col">{{ _("Candidate") }}</th><th scope="col">{{ _("Why") }}</th><th scope="col">{{ _("Status") }}</th></tr></thead>
+    <tbody>
+    {% for c in open_candidates + confirmed %}
+      <tr data-candidate="{{ c.id }}">
+        <td>{{ score(c) }} {{ band_badge(c) }}</td>
+        <td><a href="{{ url_for('matching.show', candidate_id=c.id) }}" data-testid="candidate-link">{{ counterpart(c, case) }}</a></td>
+        <td>{{ notes(c) }}</td>
+        <td>{{ status_badge(c.status) }}</td>
+      </tr>
+    {% endfor %}
+    {% for c in hidden_duplicates %}
+      <tr data-candidate="{{ c.id }}" data-testid="hidden-duplicate">
+        <td>{{ score(c) }} {{ band_badge(c) }}</td>
+        <td>{{ _("A possible duplicate in a case you may not open") }} <span class="small muted">{{ _("(not one of your cases)") }}</span></td>
+        <td class="small">{% if c.ask %}{{ _("Ask %(name)s, who works on it.", name=c.ask) }}{% else %}{{ _("Ask a supervisor.") }}{% endif %}</td>
+        <td>{{ status_badge(c.status) }}</td>
+      </tr>
+    {% endfor %}
+    {% if not (open_candidates or confirmed or hidden_duplicates) %}
+      <tr><td colspan="4" class="muted">{{ _("No candidates found for this case.") }}</td></tr>
+    {% endif %}
+    </tbody>
+  </table>
+  </div>
+  {% if rejected %}
+  <details data-testid="rejected-candidates">
+    <summary>{{ ngettext("%(num)d rejected candidate", "%(num)d rejected candidates", rejected|length) }}</summary>
+    <div class="table-scroll">
+    <table class="compact match-table">
+      <caption class="visually-hidden">{{ _("Rejected candidates") }}</caption>
+      <tbody>
+      {% for c in rejected %}
+        <tr data-candidate="{{ c.id }}">
+          <td>{{ score(c) }}</td>
+          <td><a href="{{ url_for('matching.show', candidate_id=c.id) }}">{{ counterpart(c, case) }}</a></td>
+          <td class="small prewrap">{{ c.review_reason }}</td>
+        </tr>
+      {% endfor %}
+      </tbody>
+    </table>
+    </div>
+  </details>
+  {% endif %}
+</section>
+{% endif %}
+"""
 
 
 @pytest.fixture
@@ -101,6 +183,41 @@ def _section(case: Case, candidates, hidden, linked) -> str:
         hidden_duplicates=hidden,
         linked_records=linked,
     )
+
+
+def _normalised(html: str) -> str:
+    """Whitespace as a browser shows it: runs as one space, none between tags nor at the
+    start or end of an element's text (the macros' indentation)."""
+    html = re.sub(r">\s+", ">", re.sub(r"\s+<", "<", re.sub(r"\s+", " ", html)))
+    return html.strip()
+
+
+@pytest.mark.parametrize("locale", ["uk", "en"])
+@pytest.mark.parametrize("role", ["supervisor", "caseworker"])
+def test_the_section_says_what_the_orm_candidates_and_the_macros_said(
+    app, users, many, role, locale
+):
+    with app.test_request_context(), force_locale(locale):
+        user = db.session.get(User, users[role])
+        login_user(user)
+        case = db.session.get(Case, many["case"])
+        orm = case_candidates(case)
+        before = render_template_string(
+            SECTION_BEFORE,
+            case=case,
+            candidates=[c for c in orm if can_see(user, c)],
+            hidden_duplicates=[
+                _hidden(c, case)
+                for c in orm
+                if not can_see(user, c) and c.status != CandidateStatus.REJECTED
+            ],
+            linked_records=linked_records(case),
+        )
+        shown, hidden = case_candidates_for(user, case)
+        after = _section(case, shown, hidden, linked_records_among(shown, case))
+    assert _normalised(after) == _normalised(before)
+    assert after.count('data-testid="candidate-link"') == (7 if role == "supervisor" else 6)
+    assert after.count("/matches/") == (8 if role == "supervisor" else 7)
 
 
 @pytest.mark.parametrize("locale", ["uk", "en"])
