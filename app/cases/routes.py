@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, and_, bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.interfaces import ORMOption
@@ -51,6 +51,7 @@ from app.cases.forms import (
 from app.cases.labels import RELATIONSHIP_LABELS, STATUS_LABELS
 from app.cases.models import (
     ActivityKind,
+    ApprovalState,
     Case,
     CaseStatus,
     ContactLog,
@@ -376,8 +377,9 @@ def new():
 @bp.route("/cases/<int:case_id>")
 @require(Permission.CASE_READ)
 def detail(case_id: int):
-    case = db.session.execute(_case_page_case(), {"case_id": case_id}).unique().scalar()
-    return _case_page(_allowed(case))
+    row = db.session.execute(_case_page_case(), {"case_id": case_id}).unique().first()
+    case, pending = row if row is not None else (None, None)
+    return _case_page(_allowed(case), pending)
 
 
 # What the case page shows of every case, read with it: three statements fewer per page, each
@@ -392,8 +394,21 @@ CASE_PAGE_LOADS = (
 @cache
 def _case_page_case() -> Select:
     # Built once, the id a parameter (as session.get with these options was not): see
-    # app/cases/services.py _latest_events_statement.
-    return select(Case).where(Case.id == bindparam("case_id")).options(*CASE_PAGE_LOADS)
+    # app/cases/services.py _latest_events_statement. With the case, the status change waiting
+    # for approval (app.cases.services.pending_request: at most one), or None: a statement
+    # fewer.
+    return (
+        select(Case, TransitionRequest)
+        .outerjoin(
+            TransitionRequest,
+            and_(
+                TransitionRequest.case_id == Case.id,
+                TransitionRequest.state == ApprovalState.PENDING.value,
+            ),
+        )
+        .where(Case.id == bindparam("case_id"))
+        .options(*CASE_PAGE_LOADS)
+    )
 
 
 # The activity stream shows this many items, and this many more for each "Show more", up to
@@ -497,14 +512,14 @@ def _case_page_forms(
     return forms
 
 
-def _case_page(case: Case, refused: PrefixedForm | None = None):
-    """The case page with blank forms, or with ``refused``, a form of it that was posted and
-    refused, in its place: showing what was typed and, beside each field, what is wrong."""
+def _case_page(case: Case, pending: TransitionRequest | None, refused: PrefixedForm | None = None):
+    """The case page, ``pending`` its status change waiting for approval, with blank forms,
+    or with ``refused``, a form of it that was posted and refused, in its place: showing what
+    was typed and, beside each field, what is wrong."""
     record_case_read(case)
     commit_keeping_loaded()
     reads_only_from_here()
     can_edit = can_edit_case(current_user, case)
-    pending = pending_request(case)
     transitions = allowed_targets(case.status)
     contacts = case_contacts(case)
     activity_kind = ActivityKind.parse(request.args.get("activity"))
@@ -623,7 +638,7 @@ def _case_action(case_id: int, form_class, action, success: str):
         # A button with no fields of its own (a next step's "Done"): nowhere else to say it.
         flash_form_errors(form)
         return redirect(url_for("cases.detail", case_id=case_id))
-    return _case_page(case, refused=form)
+    return _case_page(case, pending_request(case), refused=form)
 
 
 @bp.route("/cases/<int:case_id>/relatives", methods=["POST"])
