@@ -14,6 +14,7 @@ from app.cases.forms import ContactForm, DecisionForm, NoteForm, StatusForm
 from app.cases.routes import CASE_PAGE_FORMS
 from app.cases.workflow import allowed_targets
 from app.forms import choices, form_html
+from app.matching.forms import ConfirmForm, MatchDecisionForm, RejectForm
 from tests.pseudo_locale import pseudo_ukrainian  # noqa: F401 - a fixture
 
 RELATIVES = ((3, "Мельник Олена"), (9, 'Коваль "Тарас" <брат>'))
@@ -158,3 +159,32 @@ def test_without_csrf_the_form_has_no_token(app, monkeypatch):
         html = _kept(NoteForm, "/n", lambda: _blank(NoteForm))
     assert "csrf_token" not in html
     app.extensions.pop("blank_forms", None)
+
+
+@pytest.mark.parametrize("locale", ["uk", "en"])
+@pytest.mark.parametrize(
+    ("template", "form_class", "context"),
+    [
+        ("matching/_confirm_form.html", ConfirmForm, {"has_record": True, "may_approve": False}),
+        ("matching/_confirm_form.html", ConfirmForm, {"has_record": False, "may_approve": True}),
+        ("matching/_reject_form.html", RejectForm, {}),
+        ("matching/_decision_form.html", MatchDecisionForm, {}),
+    ],
+    ids=["confirm-record", "confirm-pair", "reject", "decision"],
+)
+def test_the_candidate_page_s_kept_forms_are_its_forms_rendered_anew(
+    app, template, form_class, context, locale
+):
+    variant = tuple(sorted(context.items()))
+    app.extensions.pop("blank_forms", None)
+    with app.test_request_context(), force_locale(locale):
+        plain = render_template(template, form=form_class(formdata=None), action="/m/1", **context)
+        first = form_html(
+            template, lambda: form_class(formdata=None), action="/m/1", variant=variant, **context
+        )
+    with app.test_request_context(), force_locale(locale):
+        again = form_html(template, _never_built, action="/m/2", variant=variant, **context)
+        plain_again = render_template(
+            template, form=form_class(formdata=None), action="/m/2", **context
+        )
+    assert first == plain and again == plain_again and first != again
