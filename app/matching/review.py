@@ -579,10 +579,10 @@ _Candidate = MatchCandidate | CaseCandidate
 def case_page_candidates(case: Case) -> list[CaseCandidate]:
     """Every candidate of ``case`` (records and other cases), best first, as its page shows
     them: :func:`case_candidates` in the columns the page reads."""
-    return [
-        _case_candidate(row)
-        for row in db.session.execute(_case_page_candidates_statement(), {"case_id": case.id})
-    ]
+    # On the session's connection: plain rows need none of the ORM's handling of a statement
+    # (half of the time the section's statement took).
+    rows = db.session.connection().execute(_case_page_candidates_statement(), {"case_id": case.id})
+    return [_case_candidate(row) for row in rows]
 
 
 @cache
