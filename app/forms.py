@@ -1,17 +1,20 @@
 """Form helpers shared by every feature."""
 
-from collections.abc import Iterable, Mapping
+import secrets
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from datetime import date
 from functools import lru_cache
 from typing import Any
 
+import flask_babel
 import flask_wtf.i18n
 import wtforms.widgets
 from babel import Locale, support
-from flask import current_app, request
+from flask import current_app, render_template, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 from wtforms import SelectChoice, StringField, SubmitField
 from wtforms.fields.core import UnboundField
@@ -158,6 +161,62 @@ def field_html(f: Any, help: Any = None, attributes: Mapping[str, Any] | None = 
             f'<small id="{field_id}-error" class="field-error" role="alert">{shown}</small>'
         )
     return Markup("\n".join(parts))  # noqa: S704 - every value in it is escaped above
+
+
+# Stands for a request's own value in a blank form's kept markup: random for each process, so
+# that no text a form shows can be taken for it.
+_SLOT = secrets.token_hex(8)
+_ACTION_SLOT = f"{_SLOT}-action"
+_CSRF_SLOT = f"{_SLOT}-csrf"
+# Blank forms kept per application, at most this many (one per template, language and variant:
+# a contact form per list of a case's relatives); past it they are worded again.
+BLANK_FORMS_KEPT = 2048
+
+
+def form_html(
+    template: str,
+    blank: Callable[[], FlaskForm],
+    refused: FlaskForm | None = None,
+    *,
+    action: str,
+    variant: Hashable = (),
+    **context: Any,
+) -> Markup:
+    """A form as ``template`` shows it (given ``form``, ``action`` and ``context``).
+
+    ``refused``, a form that was posted and refused, is shown as it is: what was typed and
+    what is wrong. Otherwise the form is blank, and a blank form says the same to everyone who
+    reads the page in one language: it is rendered once (``blank()`` builds it) and kept for
+    the life of the process, and each request puts its own ``action`` and CSRF token into the
+    kept markup. ``variant`` must name everything else the blank form's markup depends on (the
+    choices a select offers, the values in ``context``): the same template, language and
+    variant are the same markup.
+
+    The case page shows eight forms, about thirty fields: building and rendering them, the same
+    for every case, was a third of the page's time. tests/foundation/test_form_html.py checks
+    that the kept markup is what rendering the form gives."""
+    if refused is not None:
+        return Markup(  # noqa: S704 - a template
+            render_template(template, form=refused, action=action, **context)
+        )
+    kept: dict[Hashable, tuple[Any, str]] = current_app.extensions.setdefault("blank_forms", {})
+    # Kept with the catalogue it was worded in, as app.web.role_nav keeps the menus.
+    catalogue = flask_babel.get_domain().get_translations()
+    # A form kept while CSRF was off (a test's setting) has no token to put in.
+    key = (template, variant, str(get_locale()), current_app.config.get("WTF_CSRF_ENABLED", True))
+    entry = kept.get(key)
+    if entry is None or entry[0] is not catalogue:
+        form = blank()
+        html = render_template(template, form=form, action=_ACTION_SLOT, **context)
+        if form.meta.csrf:
+            html = html.replace(generate_csrf(), _CSRF_SLOT)
+        if len(kept) >= BLANK_FORMS_KEPT:
+            kept.clear()
+        entry = kept[key] = (catalogue, html)
+    html = entry[1].replace(_ACTION_SLOT, str(escape(action)))
+    if _CSRF_SLOT in html:
+        html = html.replace(_CSRF_SLOT, generate_csrf())
+    return Markup(html)  # noqa: S704 - a template's, with an escaped URL and a token in it
 
 
 def install_fast_widgets() -> None:

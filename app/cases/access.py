@@ -6,13 +6,23 @@ system, they do not read children's files). An archived case is read-only.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from sqlalchemy import Select, select
 
 from app.auth.models import User
 from app.auth.permissions import Permission
 from app.cases.models import Case
 
-__all__ = ["can_edit_case", "can_read_all", "can_read_case", "visible_cases"]
+__all__ = ["Assigned", "can_edit_case", "can_read_all", "can_read_case", "visible_cases"]
+
+
+class Assigned(Protocol):
+    """What deciding who reads a case needs of it: who works on it. A :class:`Case`, or a
+    row that names one (the case page's candidates read only this of the other case)."""
+
+    @property
+    def assigned_to_id(self) -> int | None: ...
 
 
 def can_read_all(user: User) -> bool:
@@ -27,7 +37,7 @@ def visible_cases(user: User) -> Select:
     return query
 
 
-def can_read_case(user: User, case: Case) -> bool:
+def can_read_case(user: User, case: Assigned) -> bool:
     if not user.can(Permission.CASE_READ):
         return False
     return can_read_all(user) or case.assigned_to_id == user.id

@@ -1,6 +1,7 @@
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from datetime import date
-from functools import cache
+from functools import cache, partial
+from typing import cast
 
 from flask import (
     Blueprint,
@@ -16,7 +17,8 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import Select, bindparam, select
+from markupsafe import Markup
+from sqlalchemy import Select, and_, bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.interfaces import ORMOption
@@ -49,6 +51,7 @@ from app.cases.forms import (
 from app.cases.labels import RELATIONSHIP_LABELS, STATUS_LABELS
 from app.cases.models import (
     ActivityKind,
+    ApprovalState,
     Case,
     CaseStatus,
     ContactLog,
@@ -97,7 +100,7 @@ from app.cases.services import (
 from app.cases.workflow import Transition, TransitionError, allowed_targets
 from app.database import utcnow
 from app.extensions import PAGE_SIZES, db, page_size
-from app.forms import EmptyForm, PrefixedForm, choices, text
+from app.forms import EmptyForm, PrefixedForm, choices, form_html, text
 from app.reports.exports import EXPORT_FORMATS, export_response
 from app.sorting import parse_sort
 from app.sqlite import brief_write, reads_only_from_here
@@ -374,8 +377,9 @@ def new():
 @bp.route("/cases/<int:case_id>")
 @require(Permission.CASE_READ, reads_only=True)
 def detail(case_id: int):
-    case = db.session.execute(_case_page_case(), {"case_id": case_id}).unique().scalar()
-    return _case_page(_allowed(case))
+    row = db.session.execute(_case_page_case(), {"case_id": case_id}).unique().first()
+    case, pending = row if row is not None else (None, None)
+    return _case_page(_allowed(case), pending)
 
 
 # What the case page shows of every case, read with it: three statements fewer per page, each
@@ -390,8 +394,21 @@ CASE_PAGE_LOADS = (
 @cache
 def _case_page_case() -> Select:
     # Built once, the id a parameter (as session.get with these options was not): see
-    # app/cases/services.py _latest_events_statement.
-    return select(Case).where(Case.id == bindparam("case_id")).options(*CASE_PAGE_LOADS)
+    # app/cases/services.py _latest_events_statement. With the case, the status change waiting
+    # for approval (app.cases.services.pending_request: at most one), or None: a statement
+    # fewer.
+    return (
+        select(Case, TransitionRequest)
+        .outerjoin(
+            TransitionRequest,
+            and_(
+                TransitionRequest.case_id == Case.id,
+                TransitionRequest.state == ApprovalState.PENDING.value,
+            ),
+        )
+        .where(Case.id == bindparam("case_id"))
+        .options(*CASE_PAGE_LOADS)
+    )
 
 
 # The activity stream shows this many items, and this many more for each "Show more", up to
@@ -407,6 +424,21 @@ def _activity_shown(asked: int | None) -> int:
 
 def _relative_choices(case: Case):
     return choices([("", "—")] + [(r.id, r.full_name) for r in case.relatives])
+
+
+# The case page's forms: the template that shows each (app.forms.form_html) and the endpoint
+# it posts to, with the case's id (the decision: the waiting request's).
+CASE_PAGE_FORMS: dict[type[PrefixedForm], tuple[str, str]] = {
+    StatusForm: ("cases/_status_form.html", "cases.status"),
+    ContactForm: ("cases/_contact_form.html", "cases.contact_add"),
+    RelativeForm: ("cases/_relative_form.html", "cases.relative_add"),
+    AliasForm: ("cases/_alias_form.html", "cases.alias_add"),
+    NoteForm: ("cases/_note_form.html", "cases.note_add"),
+    CaseNumberForm: ("cases/_link_form.html", "cases.sibling_link"),
+    DuplicateForm: ("cases/_duplicate_form.html", "cases.duplicate"),
+    ArchiveForm: ("cases/_archive_form.html", "cases.archive"),
+    DecisionForm: ("cases/_decision_form.html", "cases.decide"),
+}
 
 
 def _shown_forms(
@@ -433,27 +465,64 @@ def _shown_forms(
     return [form_class for form_class, shows in shown.items() if shows]
 
 
-def _case_page(case: Case, refused: PrefixedForm | None = None):
-    """The case page with blank forms, or with ``refused``, a form of it that was posted and
-    refused, in its place: showing what was typed and, beside each field, what is wrong."""
+def _case_page_forms(
+    case: Case,
+    can_edit: bool,
+    pending: TransitionRequest | None,
+    transitions: Sequence[Transition],
+    refused: PrefixedForm | None,
+) -> dict[str, Markup]:
+    """The markup of each form the case page shows this reader, by the name its template
+    gives it (``status_form``): ``refused`` as it was posted, the others blank (kept, see
+    app.forms.form_html; on a refused post the other forms stay blank, not filled from it)."""
+    # What a blank form shows beyond its class and the language: the status form's targets
+    # (and their note on approval). The contact form of a case with relatives offers their
+    # names: it is rendered for the request, not kept (no person's name stays in the process
+    # beyond the request that showed it).
+    targets = tuple((t.target.value, t.needs_approval) for t in transitions)
+    variants: dict[type[PrefixedForm], Hashable] = {StatusForm: targets}
+
+    def prepared(form: PrefixedForm) -> PrefixedForm:
+        if isinstance(form, StatusForm):
+            form.target.choices = choices(
+                (t.target.value, STATUS_LABELS[t.target]) for t in transitions
+            )
+        elif isinstance(form, ContactForm):
+            form.relative.choices = _relative_choices(case)
+        return form
+
+    def blank(form_class: type[PrefixedForm]) -> PrefixedForm:
+        return prepared(form_class(formdata=None))
+
+    forms = {}
+    for form_class in _shown_forms(case, can_edit, pending, transitions):
+        template, endpoint = CASE_PAGE_FORMS[form_class]
+        if form_class is DecisionForm:
+            action = url_for(endpoint, request_id=cast(TransitionRequest, pending).id)
+        else:
+            action = url_for(endpoint, case_id=case.id)
+        own = refused if refused is not None and type(refused) is form_class else None
+        if own is None and form_class is ContactForm and case.relatives:
+            own = blank(form_class)  # names: shown as rendered, not kept
+        forms[f"{form_class.prefix_name}_form"] = form_html(
+            template,
+            partial(blank, form_class),
+            prepared(own) if own is not None else None,
+            action=action,
+            variant=variants.get(form_class, ()),
+            **({"transitions": transitions} if form_class is StatusForm else {}),
+        )
+    return forms
+
+
+def _case_page(case: Case, pending: TransitionRequest | None, refused: PrefixedForm | None = None):
+    """The case page, ``pending`` its status change waiting for approval, with blank forms,
+    or with ``refused``, a form of it that was posted and refused, in its place: showing what
+    was typed and, beside each field, what is wrong."""
     with brief_write():
         record_case_read(case)
     can_edit = can_edit_case(current_user, case)
-    pending = pending_request(case)
     transitions = allowed_targets(case.status)
-    # formdata=None: on a refused post the other forms stay blank, not filled from the post.
-    forms = {
-        f"{form_class.prefix_name}_form": form_class(formdata=None)
-        for form_class in _shown_forms(case, can_edit, pending, transitions)
-    }
-    if refused is not None:
-        forms[f"{refused.prefix_name}_form"] = refused
-    if "status_form" in forms:
-        forms["status_form"].target.choices = choices(
-            (t.target.value, STATUS_LABELS[t.target]) for t in transitions
-        )
-    if "contact_form" in forms:
-        forms["contact_form"].relative.choices = _relative_choices(case)
     contacts = case_contacts(case)
     activity_kind = ActivityKind.parse(request.args.get("activity"))
     shown = _activity_shown(request.args.get("shown", type=int))
@@ -471,7 +540,9 @@ def _case_page(case: Case, refused: PrefixedForm | None = None):
         pending=pending,
         transitions=transitions,
         relationship_labels=RELATIONSHIP_LABELS,
-        **forms,
+        # The refused form's <details> stays open, its errors in sight.
+        open_form=refused.prefix_name if refused is not None and refused.errors else None,
+        **_case_page_forms(case, can_edit, pending, transitions, refused),
         **page_sections(case_page_shown, current_app_object(), case=case),
     )
 
@@ -569,7 +640,7 @@ def _case_action(case_id: int, form_class, action, success: str):
         # A button with no fields of its own (a next step's "Done"): nowhere else to say it.
         flash_form_errors(form)
         return redirect(url_for("cases.detail", case_id=case_id))
-    return _case_page(case, refused=form)
+    return _case_page(case, pending_request(case), refused=form)
 
 
 @bp.route("/cases/<int:case_id>/relatives", methods=["POST"])

@@ -60,7 +60,8 @@ def _case_candidates_section(sender: Any, *, case: Case) -> PageSection | None:
     if not current_user.can(Permission.MATCH_REVIEW):
         return None
     # A possible duplicate in a case this user may not open is shown as such, with whom to ask,
-    # and never with the other child's name, birth date or place (issue 10, hole 3).
+    # and never with the other child's name, birth date or place (issue 10, hole 3). Read as
+    # rows of the columns the section shows, in one statement (case_page_candidates).
     candidates, hidden = case_candidates_for(current_user, case)
     # Waiting for someone's decision: what the case page's header counts.
     settled = (CandidateStatus.CONFIRMED, CandidateStatus.REJECTED)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, partial
 
 from flask import (
     Blueprint,
@@ -17,13 +17,17 @@ from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import Select, select
+from markupsafe import Markup
+from sqlalchemy import Select, bindparam, select
+from sqlalchemy.orm import joinedload
 
 from app import tallies
 from app.audit.models import AuditAction
 from app.audit.services import record, record_list_read
 from app.auth.permissions import Permission, require
+from app.cases.models import Case
 from app.extensions import db
+from app.forms import form_html
 from app.i18n import translated
 from app.jobs import get_progress
 from app.matching import services
@@ -52,7 +56,7 @@ from app.matching.review import (
     reject,
     review_queue,
 )
-from app.records.models import PartnerSource
+from app.records.models import PartnerRecord, PartnerSource
 from app.sqlite import brief_write
 from app.web import database_int, flash_form_errors, safe_local_url
 
@@ -116,11 +120,39 @@ RUN_STATUS_LABELS = {
 
 def _load(candidate_id: int, review: bool = False) -> MatchCandidate:
     """Load (404), then 403 unless this user may see (or review) every case of the pair."""
-    candidate = db.get_or_404(MatchCandidate, candidate_id)
+    candidate = db.session.execute(
+        _candidate_page_statement(), {"candidate_id": candidate_id}
+    ).scalar()
+    if candidate is None:
+        abort(404)
     allowed = can_review if review else can_see
     if not allowed(current_user, candidate):
         abort(403)
     return candidate
+
+
+@cache
+def _candidate_page_statement() -> Select:
+    # The candidate with all the page shows of it, in one statement (the cases, their lists
+    # and caseworkers, the record and its source, the reviewers were six statements of their
+    # own, each a round trip to a PostgreSQL server); built once, the id a parameter (see
+    # app/cases/services.py _latest_events_statement).
+    def shown_case(relation):
+        return joinedload(relation).options(
+            joinedload(Case.source_list), joinedload(Case.assigned_to)
+        )
+
+    return (
+        select(MatchCandidate)
+        .where(MatchCandidate.id == bindparam("candidate_id"))
+        .options(
+            shown_case(MatchCandidate.case),
+            shown_case(MatchCandidate.other_case),
+            joinedload(MatchCandidate.record).joinedload(PartnerRecord.source),
+            joinedload(MatchCandidate.reviewed_by),
+            joinedload(MatchCandidate.decided_by),
+        )
+    )
 
 
 def _back(candidate: MatchCandidate):
@@ -150,15 +182,40 @@ def _candidate_page(
                 record(AuditAction.READ, case)
         if candidate.record is not None:
             record(AuditAction.READ, candidate.record)
+    may_review = can_review(current_user, candidate)
+    may_approve = current_user.can(Permission.MATCH_APPROVE)
+    # The forms it shows, as markup (app.forms.form_html: blank ones are kept).
+    forms: dict[str, Markup] = {}
+    if candidate.status == CandidateStatus.PROPOSED and may_review:
+        has_record = candidate.record is not None
+        forms["confirm_form"] = form_html(
+            "matching/_confirm_form.html",
+            partial(ConfirmForm, formdata=None),
+            confirm_form,
+            action=url_for("matching.confirm_candidate", candidate_id=candidate.id),
+            variant=(has_record, may_approve),
+            has_record=has_record,
+            may_approve=may_approve,
+        )
+        forms["reject_form"] = form_html(
+            "matching/_reject_form.html",
+            partial(RejectForm, formdata=None),
+            reject_form,
+            action=url_for("matching.reject_candidate", candidate_id=candidate.id),
+        )
+    elif candidate.status == CandidateStatus.AWAITING_APPROVAL and may_approve:
+        forms["decision_form"] = form_html(
+            "matching/_decision_form.html",
+            partial(MatchDecisionForm, formdata=None),
+            action=url_for("matching.decide_candidate", candidate_id=candidate.id),
+        )
     return render_template(
         "matching/show.html",
         candidate=candidate,
         fields=candidate.explanation.get("fields") or [],
-        may_review=can_review(current_user, candidate),
-        may_approve=current_user.can(Permission.MATCH_APPROVE),
-        confirm_form=confirm_form or ConfirmForm(formdata=None),
-        reject_form=reject_form or RejectForm(formdata=None),
-        decision_form=MatchDecisionForm(),
+        may_review=may_review,
+        may_approve=may_approve,
+        **forms,
     )
 
 

@@ -141,3 +141,45 @@ def test_a_valid_post_still_redirects_to_the_case_page(app, caseworker, make_cas
         f"/cases/{case_id}/notes", data={"note-body": "Подзвонили до школи", "csrf_token": token}
     )
     assert response.status_code == 302 and response.location.endswith(f"/cases/{case_id}")
+
+
+def test_each_case_page_s_forms_are_its_own(app, users, caseworker, make_case):
+    """The forms are kept blank between requests (app.forms.form_html): each case's page still
+    posts them to that case, its contact form lists that case's relatives, its status form
+    offers the moves from that case's status, and each page carries its session's token."""
+    from app.auth.models import User
+    from app.cases.models import Case
+    from app.cases.services import add_relative
+    from app.extensions import db
+
+    first, second = make_case(), make_case(status="located")
+    with app.app_context():
+        actor = db.session.get(User, users["caseworker"])
+        for case_id, name, kind in (
+            (first, "Мельник Олена", "mother"),
+            (second, "Коваль Тарас", "brother"),
+        ):
+            case = db.session.get(Case, case_id)
+            add_relative(case, actor, full_name=name, relationship_kind=kind)
+        db.session.commit()
+    pages = {
+        case_id: caseworker.get(f"/cases/{case_id}").get_data(as_text=True)
+        for case_id in (first, second)
+    }
+    for case_id, other in ((first, second), (second, first)):
+        html = pages[case_id]
+        actions = re.findall(r'<form method="post" action="(/cases/[^"]+)"', html)
+        assert len(actions) == 6 and all(f"/cases/{case_id}/" in action for action in actions)
+        assert f"/cases/{other}/" not in html
+    assert "Мельник Олена" in pages[first] and "Коваль Тарас" not in pages[first]
+    assert "Коваль Тарас" in pages[second] and "Мельник Олена" not in pages[second]
+    # The relatives' names are shown, not kept: no kept form holds them after the requests.
+    kept = "".join(html for _, html in app.extensions.get("blank_forms", {}).values())
+    assert kept and "Мельник Олена" not in kept and "Коваль Тарас" not in kept
+    status = re.compile(r'<select[^>]*name="status-target".*?</select>', re.S)
+    assert status.search(pages[first])[0] != status.search(pages[second])[0]
+    (token,) = set(re.findall(r'name="csrf_token" type="hidden" value="([^"]+)"', pages[second]))
+    posted = caseworker.post(
+        f"/cases/{second}/notes", data={"csrf_token": token, "note-body": "Подзвонити завтра"}
+    )
+    assert posted.status_code == 302

@@ -59,3 +59,27 @@ def test_the_activity_of_one_kind_and_the_timeline_are_each_cases_own(app, make_
             assert [item.note.case_id for item in notes.items if item.note] == [case_id]
             assert {event.case_id for event in timeline(case)} == {case_id}
             assert len(timeline(case, limit=1)) == 1  # the limit is a parameter too
+
+
+def test_the_change_waiting_for_approval_is_read_with_the_case(app, make_case, users, supervisor):
+    """The case page reads the case's pending status change in the case's own statement
+    (app/cases/routes.py _case_page_case): shown on its case's page only, a statement fewer."""
+    from app.cases.services import change_status
+
+    waiting, other = (
+        _busy_case(app, make_case, users, "Чек"),
+        _busy_case(app, make_case, users, "Інш"),
+    )
+    with app.app_context():
+        worker = db.session.get(User, users["caseworker"])
+        change_status(
+            db.session.get(Case, waiting), worker, "closed", "Рідні знайшлися.", "reunified"
+        )
+        db.session.commit()
+    for case_id in (waiting, other):
+        with sql_statements(app) as statements:
+            html = supervisor.get(f"/cases/{case_id}").get_data(as_text=True)
+        assert ('data-testid="pending-request"' in html) == (case_id == waiting)
+        assert ("Рідні знайшлися." in html) == (case_id == waiting)
+        assert not [s for s in statements if s.startswith("SELECT transition_request")]
+        assert len([s for s in statements if "FROM case_record" in s]) == 1

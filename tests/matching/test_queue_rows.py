@@ -170,8 +170,8 @@ def test_only_a_supervisor_sees_the_queues(request, three, who, path):
 
 
 def test_a_cases_candidates_come_with_their_records_and_sources_in_one_statement(app, three):
-    """The case page's candidates (app.matching.review.case_candidates): the records and their
-    sources are joined to the candidates, not read by a statement of their own."""
+    """A case's candidates as ORM objects (app.matching.review.case_candidates): the records
+    and their sources are joined to the candidates, not read by a statement of their own."""
     from app.matching.review import case_candidates
 
     with app.app_context():
