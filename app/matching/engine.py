@@ -101,7 +101,8 @@ def link(
     ``frequencies``: use these instead of counting ``right`` (an incremental run over a few
     new records counts the whole population once, elsewhere). ``skip(left_key, right_key)``
     drops a pair before scoring (rejected pairs, a case against itself). ``progress`` is
-    called with the number of ``right`` entities seen, every 10,000.
+    called with the number of ``right`` entities seen, every :data:`PROGRESS_EVERY`; a run
+    in two streams calls it in the second one too, counting from 0 again.
 
     ``prior_bits``: the prior odds to score with; None estimates them from the pairs
     themselves (:mod:`app.matching.calibration`), counting ``known_true`` confirmed pairs that
@@ -135,7 +136,7 @@ def link(
         del observations  # not kept while the shard scores
         by_source = {source: found.parameters for source, found in learnt.items()}
     if twice and reopen is not None:
-        histogram, compared = shard.rescore(reopen(), by_source or {}, floor)
+        histogram, compared = shard.rescore(reopen(), by_source or {}, floor, progress)
     else:
         histogram, compared = shard.bits(by_source or {}, floor)
     prior = prior_of(histogram, shard.left_count, shard.seen, known_true, prior_bits)
@@ -153,6 +154,9 @@ def _reopener(
         return None
     return lambda: right
 
+
+# Records streamed between two calls of a stream's progress (the run page's bar).
+PROGRESS_EVERY = 10_000
 
 # Above this many blocked pairs a run learns from a sample of its records (all the pairs of
 # each record sampled, learning's one-to-one step needs them together), about this many
@@ -336,6 +340,7 @@ class Shard:
         # Some slack over the budget, so that the kept pairs are filtered a dozen times in a
         # national stream, not once per record.
         slack = None if budget is None else budget + budget // 4
+        every = PROGRESS_EVERY
         with _no_cycle_collection():
             for item in right:
                 features = item if isinstance(item, Features) else prepare(item)
@@ -361,7 +366,7 @@ class Shard:
                         limit = sample_limit(counts, budget)
                         pairs[:] = [p for p in pairs if _in_sample(p[0], limit, labelled)]
                         kept = sum(len(found) for _features, found in pairs)
-                if progress and seen % 10000 == 0:
+                if progress and seen % every == 0:
                     progress(seen)
         self.seen, self.blocked, self.counts, self.limit = seen, blocked, counts, limit
         return freq
@@ -534,19 +539,25 @@ class Shard:
         right: Iterable[MatchEntity | Features],
         by_source: Mapping[Hashable, Parameters],
         floor: float,
+        progress: Callable[[int], None] | None = None,
     ) -> tuple[BitsHistogram, int]:
         """:meth:`bits` of the pairs of a second stream of the same entities, each scored as
         it is blocked (:func:`quick_bits` with the learnt m): nothing is kept of a pair but
-        its bin in the histogram, or the pair itself where it reaches ``floor``."""
+        its bin in the histogram, or the pair itself where it reaches ``floor``. ``progress``:
+        called with the entities streamed, as :meth:`stream` calls it."""
         index, skip, freq, parameters = self.index, self.skip, self.freq, self.parameters
         histogram = BitsHistogram()
         kept: list[Kept] = []
         compared = 0
         bits_of, capped_of = array("d"), array("b")
         self.pairs = []
+        seen, every = 0, PROGRESS_EVERY
         with _no_cycle_collection():
             for item in right:
                 features = item if isinstance(item, Features) else prepare(item)
+                seen += 1
+                if progress and seen % every == 0:
+                    progress(seen)
                 rkey = features.entity.key
                 params = by_source.get(features.entity.source, parameters)
                 for other in index.candidates(features):

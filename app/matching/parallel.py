@@ -37,9 +37,11 @@ its part.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
 import itertools
 import multiprocessing
+import multiprocessing.connection
 import os
 from array import array
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
@@ -96,7 +98,10 @@ def link_parallel(
     labels: Mapping[tuple[Hashable, Hashable], bool] | None = None,
 ) -> LinkResult:
     """:func:`app.matching.engine.link` of ``left`` against the concatenation of ``parts``,
-    one process per part. ``progress`` is called once, when every part has been streamed.
+    one process per part. ``progress`` is called with the records the parts have streamed
+    together, as they stream them (each every :data:`app.matching.engine.PROGRESS_EVERY`), and
+    once more when every part has; a run in two streams reports the second one likewise,
+    counting from 0 again.
     ``skip`` and the entities need not be picklable (the processes are forked); what the
     steps return must be."""
     # The index is built in each process, not here: the pages of an index inherited from the
@@ -108,10 +113,12 @@ def link_parallel(
     # Each part keeps the records of its share of the sample (and a quarter more, so that it
     # rarely keeps fewer buckets than the run's sample: a part that did reads its part again).
     budget = engine.LEARNING_PAIRS * 5 // (4 * max(len(parts), 1)) if learn_sources else None
-    workers = _Workers(shard, parts, counting, budget)
+    workers = _Workers(shard, parts, counting, budget, progress=progress)
     try:
         streamed = workers.each(None)
         seen = sum(part_seen for _freq, part_seen, _blocked, _limit in streamed)
+        blocked = sum(part_blocked for _freq, _seen, part_blocked, _limit in streamed)
+        part_limits = [part_limit for _freq, _seen, _blocked, part_limit in streamed]
         if progress is not None:
             progress(seen)
         freq = (
@@ -119,19 +126,20 @@ def link_parallel(
             if frequencies is None
             else frequencies
         )
+        del streamed  # each part's counts, merged: not kept through the run
         workers.each(("freq", freq))
         learnt: dict[Hashable, LearntSource] = {}
         floor = floor_bits(threshold, shard.left_count, seen, prior_bits)
         twice = False
         if learn_sources:
             limit = SAMPLE_BUCKETS
-            if sum(blocked for _freq, _seen, blocked, _limit in streamed) > engine.LEARNING_PAIRS:
+            if blocked > engine.LEARNING_PAIRS:
                 # Above the learning size: the sample's buckets from every part's counts.
                 limit = sample_limit(sum(workers.each(("counts", None))))
             # A part past its budget kept only its sample: the run scores in a second stream
             # (below the learning size too, where one part held most of the pairs).
             twice = limit < SAMPLE_BUCKETS or any(
-                part_limit < SAMPLE_BUCKETS for _freq, _seen, _blocked, part_limit in streamed
+                part_limit < SAMPLE_BUCKETS for part_limit in part_limits
             )
             # Merged as each part answers: not every part's observations at once.
             observations = merge_observations(
@@ -148,11 +156,15 @@ def link_parallel(
             by_source = {source: found.parameters for source, found in learnt.items()}
         if twice:
             # The second stream in fresh processes (the first ones' are closed above): each
-            # builds its index again (seconds), and reads the counts.
-            workers = _Workers(shard, parts, False, None, streaming=False)
+            # builds its index again (seconds), and reads the counts. What the EM freed goes
+            # back to the system first, and the processes forked after do not inherit it.
+            _give_back()
+            workers = _Workers(shard, parts, False, None, streaming=False, progress=progress)
             workers.each(None)
             workers.each(("freq", freq))
         scored = workers.each(("rescore" if twice else "bits", (by_source or {}, floor)))
+        if twice and progress is not None:
+            progress(seen)  # the second stream too: every part has
         histogram = BitsHistogram()
         for part_histogram, _compared in scored:
             histogram.bins.update(part_histogram.bins)
@@ -164,8 +176,20 @@ def link_parallel(
     return LinkResult(candidates, compared, seen, freq, prior, learnt)
 
 
+def _give_back() -> None:
+    """Collect what is garbage and give the heap's free memory back to the system (glibc's
+    ``malloc_trim``; elsewhere only the collection): the EM's and the observations' freed
+    memory otherwise stays with this process through the second stream."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):  # not glibc
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 class _Workers:
-    """One forked process per part, each serving the steps of its :class:`Shard`."""
+    """One forked process per part, each serving the steps of its :class:`Shard`.
+
+    ``progress``: called with the records streamed by all the parts together, as the parts
+    report them while they stream (the first stream, and ``rescore``)."""
 
     def __init__(
         self,
@@ -174,10 +198,13 @@ class _Workers:
         counting: bool,
         budget: int | None,
         streaming: bool = True,
+        progress: Callable[[int], None] | None = None,
     ) -> None:
         context = multiprocessing.get_context("fork")
         self.pipes: list[Connection] = []
         self.processes: list[Any] = []
+        self.progress = progress
+        self.streamed = [0] * len(parts)  # per part, as last reported
         # The parent's objects out of the collector's reach in the children: a collection
         # there would write to every object it visits, and so copy the parent's memory into
         # each child (copy-on-write) instead of sharing it.
@@ -204,26 +231,43 @@ class _Workers:
         return list(self.each_lazily(request))
 
     def each_lazily(self, request: tuple[str, Any] | None) -> Iterator[Any]:
-        """:meth:`each`, each answer as it is read (in the parts' order)."""
+        """:meth:`each`, each answer as it is read (in the parts' order). Every part is
+        listened to at once, so that their progress is heard as it is made; an answer read
+        before those of the parts ahead of it waits for them."""
         if request is not None:
             for pipe in self.pipes:
                 pipe.send(request)
-        for pipe in self.pipes:
-            pieces: dict[Any, Any] = {}
-            try:
-                status, answer = pipe.recv()
-                while status == "piece":  # a big answer, sent a piece at a time
-                    pieces.update(answer)
-                    status, answer = pipe.recv()
-            except EOFError:
-                raise RuntimeError("a matching process ended without an answer") from None
-            if pieces and status == "ok":
-                pieces.update(answer)
-                answer = pieces
-            if status != "ok":
-                # The class name only: a message could quote a person's name.
-                raise RuntimeError(f"a matching process failed: {answer}")
-            yield answer
+        self.streamed = [0] * len(self.pipes)
+        waiting: dict[Any, int] = {pipe: number for number, pipe in enumerate(self.pipes)}
+        pieces: dict[int, dict[Any, Any]] = {}
+        answers: dict[int, Any] = {}
+        for number in range(len(self.pipes)):
+            while number not in answers:
+                for ready in multiprocessing.connection.wait(list(waiting)):
+                    part = waiting[ready]
+                    try:
+                        status, answer = self.pipes[part].recv()
+                    except EOFError:
+                        raise RuntimeError("a matching process ended without an answer") from None
+                    if status == "progress":
+                        self._heard(part, answer)
+                    elif status == "piece":  # a big answer, sent a piece at a time
+                        pieces.setdefault(part, {}).update(answer)
+                    elif status != "ok":
+                        # The class name only: a message could quote a person's name.
+                        raise RuntimeError(f"a matching process failed: {answer}")
+                    else:
+                        if part in pieces:  # the last piece: added to the others, not copied
+                            pieces[part].update(answer)
+                            answer = pieces.pop(part)
+                        answers[part] = answer
+                        del waiting[ready]
+            yield answers.pop(number)
+
+    def _heard(self, part: int, streamed: int) -> None:
+        self.streamed[part] = streamed
+        if self.progress is not None:
+            self.progress(sum(self.streamed))
 
     def close(self) -> None:
         for pipe in self.pipes:
@@ -248,10 +292,14 @@ def _serve(
     """A process's loop: stream its part (``streaming``; otherwise only build the index),
     then answer the parent's steps until told to stop (above the learning size, ``rescore``
     streams the part a second time)."""
+
+    def report(streamed: int) -> None:
+        pipe.send(("progress", streamed))
+
     try:
         shard.build_index()
         if streaming:
-            freq = shard.stream(part(), counting, budget=budget)
+            freq = shard.stream(part(), counting, report, budget)
             pipe.send(("ok", (freq if counting else None, shard.seen, shard.blocked, shard.limit)))
             del freq  # the parent sends back the population's counts
         else:
@@ -277,7 +325,8 @@ def _serve(
             elif command == "bits":
                 answer = shard.bits(*argument)
             elif command == "rescore":
-                answer = shard.rescore(part(), *argument)
+                by_source, floor = argument
+                answer = shard.rescore(part(), by_source, floor, report)
             else:
                 answer = shard.candidates(*argument)
                 _send_in_pieces(pipe, answer)
