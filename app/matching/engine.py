@@ -619,15 +619,35 @@ class Shard:
         self, prior_bits: float, threshold: float, explain: bool
     ) -> dict[Hashable, list[Candidate]]:
         """The kept pairs that reach ``threshold`` at ``prior_bits``, per left key (unranked)."""
-        candidates: dict[Hashable, list[Candidate]] = defaultdict(list)
-        freq = self.freq
+        candidates: dict[Hashable, list[Candidate]] = {}
+        for piece in self.candidate_pieces(prior_bits, threshold, explain):
+            candidates.update(piece)
+        return candidates
+
+    def candidate_pieces(
+        self, prior_bits: float, threshold: float, explain: bool, size: int | None = None
+    ) -> Iterator[dict[Hashable, list[Candidate]]]:
+        """:meth:`candidates`, ``size`` left keys at a time (None: all at once), each piece
+        explained as it is asked for: a national run's part has tens of thousands of
+        candidates, and their explanations all made at once were a fifth of its memory."""
+        found: dict[Hashable, list[tuple[Candidate, Features, Features, Parameters]]]
+        found = defaultdict(list)
         for other, features, bits, capped, params in self.kept:
             score = to_score(bits, prior_bits, capped)
             if score >= threshold:
                 lkey, rkey = other.entity.key, features.entity.key
-                match = compare(other, features, freq, params, prior_bits) if explain else None
-                candidates[lkey].append(Candidate(lkey, rkey, score, match=match))
-        return dict(candidates)
+                found[lkey].append((Candidate(lkey, rkey, score), other, features, params))
+        keys = list(found)
+        step = size or max(len(keys), 1)
+        for start in range(0, len(keys), step):
+            piece: dict[Hashable, list[Candidate]] = {}
+            for lkey in keys[start : start + step]:
+                pairs = found.pop(lkey)
+                if explain:
+                    for candidate, other, features, params in pairs:
+                        candidate.match = compare(other, features, self.freq, params, prior_bits)
+                piece[lkey] = [candidate for candidate, _other, _features, _params in pairs]
+            yield piece
 
 
 # Pairs binned at a time by Shard.rescore (numpy over a batch; about 1 MB of bits).

@@ -39,7 +39,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
-import itertools
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -142,15 +141,17 @@ def link_parallel(
                 part_limit < SAMPLE_BUCKETS for part_limit in part_limits
             )
             # Merged as each part answers: not every part's observations at once.
+            # Above the learning size, each of the first stream's processes ends as soon as its
+            # observations are in, before the others' are merged and before the EM: it holds,
+            # freed but not given back to the system, the memory of the sample it kept.
             observations = merge_observations(
                 workers.each_lazily(
-                    ("observations", (by_source or {}, labels or {}, floor, limit, twice))
+                    ("observations", (by_source or {}, labels or {}, floor, limit, twice)),
+                    last=twice,
                 )
             )
             if twice:
-                # Done with the first stream's processes before the EM: they hold, freed but
-                # not given back to the system, the memory of the sample they kept.
-                workers.close()
+                workers.close()  # their pipes (the processes have ended)
             learnt = learn(observations, shard.left_count * limit / SAMPLE_BUCKETS, parameters)
             del observations  # not kept while the parts score
             by_source = {source: found.parameters for source, found in learnt.items()}
@@ -170,7 +171,9 @@ def link_parallel(
             histogram.bins.update(part_histogram.bins)
         compared = sum(part_compared for _histogram, part_compared in scored)
         prior = prior_of(histogram, shard.left_count, seen, known_true, prior_bits)
-        candidates = ranked(workers.each(("candidates", (prior.bits, threshold, explain))))
+        candidates = ranked(
+            workers.each_lazily(("candidates", (prior.bits, threshold, explain)), last=True)
+        )
     finally:
         workers.close()
     return LinkResult(candidates, compared, seen, freq, prior, learnt)
@@ -230,10 +233,11 @@ class _Workers:
         return their answers in the parts' order."""
         return list(self.each_lazily(request))
 
-    def each_lazily(self, request: tuple[str, Any] | None) -> Iterator[Any]:
+    def each_lazily(self, request: tuple[str, Any] | None, last: bool = False) -> Iterator[Any]:
         """:meth:`each`, each answer as it is read (in the parts' order). Every part is
         listened to at once, so that their progress is heard as it is made; an answer read
-        before those of the parts ahead of it waits for them."""
+        before those of the parts ahead of it waits for them. ``last``: the processes' last
+        step, each process ended as soon as its answer is read."""
         if request is not None:
             for pipe in self.pipes:
                 pipe.send(request)
@@ -262,6 +266,8 @@ class _Workers:
                             answer = pieces.pop(part)
                         answers[part] = answer
                         del waiting[ready]
+                        if last:
+                            self._end(part)
             yield answers.pop(number)
 
     def _heard(self, part: int, streamed: int) -> None:
@@ -269,16 +275,25 @@ class _Workers:
         if self.progress is not None:
             self.progress(sum(self.streamed))
 
+    def _end(self, part: int) -> None:
+        with contextlib.suppress(OSError):  # already gone
+            self.pipes[part].send(("stop", None))
+        self._join(self.processes[part])
+
+    @staticmethod
+    def _join(process: Any) -> None:
+        process.join(timeout=10)
+        if process.is_alive():
+            process.terminate()
+            process.join()
+
     def close(self) -> None:
         for pipe in self.pipes:
             with contextlib.suppress(OSError):  # already gone
                 pipe.send(("stop", None))
             pipe.close()
         for process in self.processes:
-            process.join(timeout=10)
-            if process.is_alive():
-                process.terminate()
-                process.join()
+            self._join(process)
 
 
 def _serve(
@@ -328,8 +343,14 @@ def _serve(
                 by_source, floor = argument
                 answer = shard.rescore(part(), by_source, floor, report)
             else:
-                answer = shard.candidates(*argument)
-                _send_in_pieces(pipe, answer)
+                # The last step: its pieces sent as they are explained, and the process ends
+                # (its memory back to the system while the others still send theirs).
+                prior_bits, threshold, explain = argument
+                for piece in shard.candidate_pieces(prior_bits, threshold, explain, _PIECE):
+                    pipe.send(("piece", piece))
+                    del piece
+                pipe.send(("ok", {}))
+                break
             pipe.send(("ok", answer))
             del answer  # sent: not kept while the next step runs (the observations are big)
     except BaseException as error:  # the parent must hear of it, or it waits for ever
@@ -339,17 +360,10 @@ def _serve(
         pipe.close()
 
 
-# Candidates (with their explanations) sent at a time: a 20,000-case run's part has tens of
-# thousands, and the whole answer pickled at once doubled them in the process and the parent.
+# Left keys whose candidates (with their explanations) are made and sent at a time: a 20,000-case
+# run's part has tens of thousands, and the whole answer pickled at once doubled them in the
+# process and the parent.
 _PIECE = 2_000
-
-
-def _send_in_pieces(pipe: Connection, answer: dict[Any, Any]) -> None:
-    """Send all but the last :data:`_PIECE` keys of ``answer`` as pieces, and take them out
-    of it: what is left goes as the answer itself."""
-    while len(answer) > _PIECE:
-        keys = list(itertools.islice(answer, _PIECE))
-        pipe.send(("piece", {key: answer.pop(key) for key in keys}))
 
 
 def merge_frequencies(parts: Iterable[Frequencies | None]) -> Frequencies:

@@ -198,6 +198,15 @@ def test_candidates_sent_in_pieces_are_all_received(data, monkeypatch) -> None:
     split = link_parallel(cases, _parts(records, 2), explain=True)
     assert len(alone.candidates) > 2 * 3
     assert _found(split) == _found(alone)
+    # Each piece explained as it is sent: the same explanations.
+    assert {
+        left: [c.match.explanation() for c in found if c.match]
+        for left, found in split.candidates.items()
+    } == {
+        left: [c.match.explanation() for c in found if c.match]
+        for left, found in alone.candidates.items()
+    }
+    assert multiprocessing.active_children() == []
 
 
 def _climbs(seen: list[int]) -> list[list[int]]:
