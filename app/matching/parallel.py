@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import dataclasses
 import gc
 import multiprocessing
 import multiprocessing.connection
@@ -244,6 +245,7 @@ class _Workers:
         self.streamed = [0] * len(self.pipes)
         waiting: dict[Any, int] = {pipe: number for number, pipe in enumerate(self.pipes)}
         pieces: dict[int, dict[Any, Any]] = {}
+        arrays: dict[int, list[bytes]] = {}
         answers: dict[int, Any] = {}
         for number in range(len(self.pipes)):
             while number not in answers:
@@ -251,10 +253,14 @@ class _Workers:
                     part = waiting[ready]
                     try:
                         status, answer = self.pipes[part].recv()
+                        if status == "arrays":  # one of an answer's arrays, sent raw
+                            arrays.setdefault(part, []).append(self.pipes[part].recv_bytes())
                     except EOFError:
                         raise RuntimeError("a matching process ended without an answer") from None
                     if status == "progress":
                         self._heard(part, answer)
+                    elif status == "arrays":
+                        pass  # kept above until the answer they belong to comes
                     elif status == "piece":  # a big answer, sent a piece at a time
                         pieces.setdefault(part, {}).update(answer)
                     elif status != "ok":
@@ -264,6 +270,8 @@ class _Workers:
                         if part in pieces:  # the last piece: added to the others, not copied
                             pieces[part].update(answer)
                             answer = pieces.pop(part)
+                        if part in arrays:
+                            _fill_arrays(answer[0], arrays.pop(part))
                         answers[part] = answer
                         del waiting[ready]
                         if last:
@@ -337,6 +345,7 @@ def _serve(
                     answer = _compact(shard.resample(part(), by_source, labels, limit))
                 else:
                     answer = _compact(shard.observations(*argument))
+                _send_arrays(pipe, answer[0])
             elif command == "bits":
                 answer = shard.bits(*argument)
             elif command == "rescore":
@@ -364,6 +373,32 @@ def _serve(
 # run's part has tens of thousands, and the whole answer pickled at once doubled them in the
 # process and the parent.
 _PIECE = 2_000
+
+
+def _send_arrays(pipe: Connection, observations: Observations) -> None:
+    """Send the arrays of ``observations`` each as raw bytes, emptying them, before the rest of
+    it goes as the answer: pickled with the answer, they were copied whole into the pickle
+    while the process still held them (a fifth of its memory at the end of a national run's
+    first stream); a buffer is sent from where it lies."""
+    for pairs in observations.sources.values():
+        for name in _array_fields(pairs):
+            values = getattr(pairs, name)
+            pipe.send(("arrays", None))
+            pipe.send_bytes(memoryview(values))
+            setattr(pairs, name, array(values.typecode))
+
+
+def _fill_arrays(observations: Observations, received: list[bytes]) -> None:
+    """Put back, in the order :func:`_send_arrays` sent them, the arrays of ``observations``
+    (each received buffer let go once copied: ``received`` is emptied)."""
+    received.reverse()
+    for pairs in observations.sources.values():
+        for name in _array_fields(pairs):
+            getattr(pairs, name).frombytes(received.pop())
+
+
+def _array_fields(pairs: Any) -> list[str]:
+    return [f.name for f in dataclasses.fields(pairs)]
 
 
 def merge_frequencies(parts: Iterable[Frequencies | None]) -> Frequencies:
