@@ -21,6 +21,10 @@ small:
    merged, from which the parent estimates the prior;
 4. the candidates of each part at that prior, ranked together.
 
+The parent listens to every part at once: while they stream (both streams), each reports the
+records it has read, and the parent reports their sum (``progress``). A process ends as soon
+as its last answer is in (above the learning size, the first stream's after its observations).
+
 Parts are merged in their order, so a stream cut into consecutive parts gives exactly what
 one process gives: the same counts, the same observations in the same order (the same m),
 the same histogram (the same prior), the same candidates and scores (tests hold that).
