@@ -29,7 +29,6 @@ side (a million partner records) looks up only its exact keys, a dozen look-ups 
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Hashable, Iterable, Iterator
 
 from app.matching.entities import UNKNOWN_PLACE, Features
@@ -197,10 +196,21 @@ class BlockIndex:
     dropped as a whole, never cut to its first members: the other keys still cover its pairs
     (the pair-completeness test holds that), and the dropped keys are kept in ``oversized`` so
     that a benchmark can report them.
+
+    Compact, as each record process of a national run builds its own (issue 12): 20,000 cases
+    file 547,119 keys, 80 % of them holding one case, and a list and a key tuple per key were
+    most of the 114 MB the plain dict of lists took. A block is filed under its key's
+    ``hash()`` (an int, not the tuple) and holds its one entity bare, a list only from its
+    second (49 MB). The hashes are this interpreter's (strings hash with a per-process seed):
+    the index is built and probed in the same process, never pickled. Two keys with the same
+    64-bit hash would share a block: a probe would meet, besides its own, the cases of another
+    key, extra pairs scored like any other (blocking only chooses what to score); at a
+    national run's few million distinct keys that is about one run in ten million.
     """
 
     def __init__(self, max_block: int = 5000) -> None:
-        self._blocks: dict[BlockKey, list[Features]] = defaultdict(list)
+        # hash(key) -> the one entity filed under it, or the list of them (in filing order).
+        self._blocks: dict[int, Features | list[Features]] = {}
         self.max_block = max_block
         self.oversized: set[BlockKey] = set()
         # Whether an entity was filed under a key of the ANY_YEAR slot (one that knows no
@@ -208,16 +218,25 @@ class BlockIndex:
         self.any_year = False
 
     def add(self, features: Features) -> None:
+        blocks, oversized = self._blocks, self.oversized
         for key in index_keys(features):
-            if key in self.oversized:
+            if oversized and key in oversized:
                 continue
             if not self.any_year and ANY_YEAR in key:
                 self.any_year = True
-            block = self._blocks[key]
-            block.append(features)
-            if len(block) > (MAX_EXTRA_BLOCK if key[0] == "x" else self.max_block):
-                self.oversized.add(key)
-                del self._blocks[key]
+            code = hash(key)
+            block = blocks.get(code)
+            if block is None:
+                blocks[code] = block = features
+                size = 1
+            else:
+                if not isinstance(block, list):
+                    blocks[code] = block = [block]
+                block.append(features)
+                size = len(block)
+            if size > (MAX_EXTRA_BLOCK if key[0] == "x" else self.max_block):
+                oversized.add(key)
+                del blocks[code]
 
     def add_all(self, items: Iterable[Features]) -> BlockIndex:
         for features in items:
@@ -232,9 +251,13 @@ class BlockIndex:
         blocks = self._blocks
         found: dict[int, Features] = {}
         for key in probe_keys(features, self.any_year):
-            block = blocks.get(key)
-            if block:
+            block = blocks.get(hash(key))
+            if block is None:
+                continue
+            if isinstance(block, list):
                 for other in block:
                     found[id(other)] = other
+            else:
+                found[id(block)] = block
         found.pop(id(features), None)
         return iter(found.values())

@@ -101,7 +101,8 @@ def link(
     ``frequencies``: use these instead of counting ``right`` (an incremental run over a few
     new records counts the whole population once, elsewhere). ``skip(left_key, right_key)``
     drops a pair before scoring (rejected pairs, a case against itself). ``progress`` is
-    called with the number of ``right`` entities seen, every 10,000.
+    called with the number of ``right`` entities seen, every :data:`PROGRESS_EVERY`; a run
+    in two streams calls it in the second one too, counting from 0 again.
 
     ``prior_bits``: the prior odds to score with; None estimates them from the pairs
     themselves (:mod:`app.matching.calibration`), counting ``known_true`` confirmed pairs that
@@ -135,7 +136,7 @@ def link(
         del observations  # not kept while the shard scores
         by_source = {source: found.parameters for source, found in learnt.items()}
     if twice and reopen is not None:
-        histogram, compared = shard.rescore(reopen(), by_source or {}, floor)
+        histogram, compared = shard.rescore(reopen(), by_source or {}, floor, progress)
     else:
         histogram, compared = shard.bits(by_source or {}, floor)
     prior = prior_of(histogram, shard.left_count, shard.seen, known_true, prior_bits)
@@ -153,6 +154,9 @@ def _reopener(
         return None
     return lambda: right
 
+
+# Records streamed between two calls of a stream's progress (the run page's bar).
+PROGRESS_EVERY = 10_000
 
 # Above this many blocked pairs a run learns from a sample of its records (all the pairs of
 # each record sampled, learning's one-to-one step needs them together), about this many
@@ -337,6 +341,7 @@ class Shard:
         # national stream, not once per record.
         slack = None if budget is None else budget + budget // 4
         counted: list[Features] = []  # counted a batch at a time (Frequencies.add_many)
+        every = PROGRESS_EVERY
         with _no_cycle_collection():
             for item in right:
                 features = item if isinstance(item, Features) else prepare(item)
@@ -365,7 +370,7 @@ class Shard:
                         limit = sample_limit(counts, budget)
                         pairs[:] = [p for p in pairs if _in_sample(p[0], limit, labelled)]
                         kept = sum(len(found) for _features, found in pairs)
-                if progress and seen % 10000 == 0:
+                if progress and seen % every == 0:
                     progress(seen)
             freq.add_many(counted)
         self.seen, self.blocked, self.counts, self.limit = seen, blocked, counts, limit
@@ -539,19 +544,25 @@ class Shard:
         right: Iterable[MatchEntity | Features],
         by_source: Mapping[Hashable, Parameters],
         floor: float,
+        progress: Callable[[int], None] | None = None,
     ) -> tuple[BitsHistogram, int]:
         """:meth:`bits` of the pairs of a second stream of the same entities, each scored as
         it is blocked (:func:`quick_bits` with the learnt m): nothing is kept of a pair but
-        its bin in the histogram, or the pair itself where it reaches ``floor``."""
+        its bin in the histogram, or the pair itself where it reaches ``floor``. ``progress``:
+        called with the entities streamed, as :meth:`stream` calls it."""
         index, skip, freq, parameters = self.index, self.skip, self.freq, self.parameters
         histogram = BitsHistogram()
         kept: list[Kept] = []
         compared = 0
         bits_of, capped_of = array("d"), array("b")
         self.pairs = []
+        seen, every = 0, PROGRESS_EVERY
         with _no_cycle_collection():
             for item in right:
                 features = item if isinstance(item, Features) else prepare(item)
+                seen += 1
+                if progress and seen % every == 0:
+                    progress(seen)
                 rkey = features.entity.key
                 params = by_source.get(features.entity.source, parameters)
                 for other in index.candidates(features):
@@ -613,15 +624,35 @@ class Shard:
         self, prior_bits: float, threshold: float, explain: bool
     ) -> dict[Hashable, list[Candidate]]:
         """The kept pairs that reach ``threshold`` at ``prior_bits``, per left key (unranked)."""
-        candidates: dict[Hashable, list[Candidate]] = defaultdict(list)
-        freq = self.freq
+        candidates: dict[Hashable, list[Candidate]] = {}
+        for piece in self.candidate_pieces(prior_bits, threshold, explain):
+            candidates.update(piece)
+        return candidates
+
+    def candidate_pieces(
+        self, prior_bits: float, threshold: float, explain: bool, size: int | None = None
+    ) -> Iterator[dict[Hashable, list[Candidate]]]:
+        """:meth:`candidates`, ``size`` left keys at a time (None: all at once), each piece
+        explained as it is asked for: a national run's part has tens of thousands of
+        candidates, and their explanations all made at once were a fifth of its memory."""
+        found: dict[Hashable, list[tuple[Candidate, Features, Features, Parameters]]]
+        found = defaultdict(list)
         for other, features, bits, capped, params in self.kept:
             score = to_score(bits, prior_bits, capped)
             if score >= threshold:
                 lkey, rkey = other.entity.key, features.entity.key
-                match = compare(other, features, freq, params, prior_bits) if explain else None
-                candidates[lkey].append(Candidate(lkey, rkey, score, match=match))
-        return dict(candidates)
+                found[lkey].append((Candidate(lkey, rkey, score), other, features, params))
+        keys = list(found)
+        step = size or max(len(keys), 1)
+        for start in range(0, len(keys), step):
+            piece: dict[Hashable, list[Candidate]] = {}
+            for lkey in keys[start : start + step]:
+                pairs = found.pop(lkey)
+                if explain:
+                    for candidate, other, features, params in pairs:
+                        candidate.match = compare(other, features, self.freq, params, prior_bits)
+                piece[lkey] = [candidate for candidate, _other, _features, _params in pairs]
+            yield piece
 
 
 # Records counted at a time by Shard.stream (Frequencies.add_many): the records with no pair

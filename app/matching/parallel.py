@@ -21,6 +21,10 @@ small:
    merged, from which the parent estimates the prior;
 4. the candidates of each part at that prior, ranked together.
 
+The parent listens to every part at once: while they stream (both streams), each reports the
+records it has read, and the parent reports their sum (``progress``). A process ends as soon
+as its last answer is in (above the learning size, the first stream's after its observations).
+
 Parts are merged in their order, so a stream cut into consecutive parts gives exactly what
 one process gives: the same counts, the same observations in the same order (the same m),
 the same histogram (the same prior), the same candidates and scores (tests hold that).
@@ -37,9 +41,11 @@ its part.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import dataclasses
 import gc
-import itertools
 import multiprocessing
+import multiprocessing.connection
 import os
 from array import array
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
@@ -96,7 +102,10 @@ def link_parallel(
     labels: Mapping[tuple[Hashable, Hashable], bool] | None = None,
 ) -> LinkResult:
     """:func:`app.matching.engine.link` of ``left`` against the concatenation of ``parts``,
-    one process per part. ``progress`` is called once, when every part has been streamed.
+    one process per part. ``progress`` is called with the records the parts have streamed
+    together, as they stream them (each every :data:`app.matching.engine.PROGRESS_EVERY`), and
+    once more when every part has; a run in two streams reports the second one likewise,
+    counting from 0 again.
     ``skip`` and the entities need not be picklable (the processes are forked); what the
     steps return must be."""
     # The index is built in each process, not here: the pages of an index inherited from the
@@ -108,10 +117,12 @@ def link_parallel(
     # Each part keeps the records of its share of the sample (and a quarter more, so that it
     # rarely keeps fewer buckets than the run's sample: a part that did reads its part again).
     budget = engine.LEARNING_PAIRS * 5 // (4 * max(len(parts), 1)) if learn_sources else None
-    workers = _Workers(shard, parts, counting, budget)
+    workers = _Workers(shard, parts, counting, budget, progress=progress)
     try:
         streamed = workers.each(None)
         seen = sum(part_seen for _freq, part_seen, _blocked, _limit in streamed)
+        blocked = sum(part_blocked for _freq, _seen, part_blocked, _limit in streamed)
+        part_limits = [part_limit for _freq, _seen, _blocked, part_limit in streamed]
         if progress is not None:
             progress(seen)
         freq = (
@@ -119,53 +130,74 @@ def link_parallel(
             if frequencies is None
             else frequencies
         )
+        del streamed  # each part's counts, merged: not kept through the run
         workers.each(("freq", freq))
         learnt: dict[Hashable, LearntSource] = {}
         floor = floor_bits(threshold, shard.left_count, seen, prior_bits)
         twice = False
         if learn_sources:
             limit = SAMPLE_BUCKETS
-            if sum(blocked for _freq, _seen, blocked, _limit in streamed) > engine.LEARNING_PAIRS:
+            if blocked > engine.LEARNING_PAIRS:
                 # Above the learning size: the sample's buckets from every part's counts.
                 limit = sample_limit(sum(workers.each(("counts", None))))
             # A part past its budget kept only its sample: the run scores in a second stream
             # (below the learning size too, where one part held most of the pairs).
             twice = limit < SAMPLE_BUCKETS or any(
-                part_limit < SAMPLE_BUCKETS for _freq, _seen, _blocked, part_limit in streamed
+                part_limit < SAMPLE_BUCKETS for part_limit in part_limits
             )
             # Merged as each part answers: not every part's observations at once.
+            # Above the learning size, each of the first stream's processes ends as soon as its
+            # observations are in, before the others' are merged and before the EM: it holds,
+            # freed but not given back to the system, the memory of the sample it kept.
             observations = merge_observations(
                 workers.each_lazily(
-                    ("observations", (by_source or {}, labels or {}, floor, limit, twice))
+                    ("observations", (by_source or {}, labels or {}, floor, limit, twice)),
+                    last=twice,
                 )
             )
             if twice:
-                # Done with the first stream's processes before the EM: they hold, freed but
-                # not given back to the system, the memory of the sample they kept.
-                workers.close()
+                workers.close()  # their pipes (the processes have ended)
             learnt = learn(observations, shard.left_count * limit / SAMPLE_BUCKETS, parameters)
             del observations  # not kept while the parts score
             by_source = {source: found.parameters for source, found in learnt.items()}
         if twice:
             # The second stream in fresh processes (the first ones' are closed above): each
-            # builds its index again (seconds), and reads the counts.
-            workers = _Workers(shard, parts, False, None, streaming=False)
+            # builds its index again (seconds), and reads the counts. What the EM freed goes
+            # back to the system first, and the processes forked after do not inherit it.
+            _give_back()
+            workers = _Workers(shard, parts, False, None, streaming=False, progress=progress)
             workers.each(None)
             workers.each(("freq", freq))
         scored = workers.each(("rescore" if twice else "bits", (by_source or {}, floor)))
+        if twice and progress is not None:
+            progress(seen)  # the second stream too: every part has
         histogram = BitsHistogram()
         for part_histogram, _compared in scored:
             histogram.bins.update(part_histogram.bins)
         compared = sum(part_compared for _histogram, part_compared in scored)
         prior = prior_of(histogram, shard.left_count, seen, known_true, prior_bits)
-        candidates = ranked(workers.each(("candidates", (prior.bits, threshold, explain))))
+        candidates = ranked(
+            workers.each_lazily(("candidates", (prior.bits, threshold, explain)), last=True)
+        )
     finally:
         workers.close()
     return LinkResult(candidates, compared, seen, freq, prior, learnt)
 
 
+def _give_back() -> None:
+    """Collect what is garbage and give the heap's free memory back to the system (glibc's
+    ``malloc_trim``; elsewhere only the collection): the EM's and the observations' freed
+    memory otherwise stays with this process through the second stream."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):  # not glibc
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 class _Workers:
-    """One forked process per part, each serving the steps of its :class:`Shard`."""
+    """One forked process per part, each serving the steps of its :class:`Shard`.
+
+    ``progress``: called with the records streamed by all the parts together, as the parts
+    report them while they stream (the first stream, and ``rescore``)."""
 
     def __init__(
         self,
@@ -174,10 +206,13 @@ class _Workers:
         counting: bool,
         budget: int | None,
         streaming: bool = True,
+        progress: Callable[[int], None] | None = None,
     ) -> None:
         context = multiprocessing.get_context("fork")
         self.pipes: list[Connection] = []
         self.processes: list[Any] = []
+        self.progress = progress
+        self.streamed = [0] * len(parts)  # per part, as last reported
         # The parent's objects out of the collector's reach in the children: a collection
         # there would write to every object it visits, and so copy the parent's memory into
         # each child (copy-on-write) instead of sharing it.
@@ -203,27 +238,66 @@ class _Workers:
         return their answers in the parts' order."""
         return list(self.each_lazily(request))
 
-    def each_lazily(self, request: tuple[str, Any] | None) -> Iterator[Any]:
-        """:meth:`each`, each answer as it is read (in the parts' order)."""
+    def each_lazily(self, request: tuple[str, Any] | None, last: bool = False) -> Iterator[Any]:
+        """:meth:`each`, each answer as it is read (in the parts' order). Every part is
+        listened to at once, so that their progress is heard as it is made; an answer read
+        before those of the parts ahead of it waits for them. ``last``: the processes' last
+        step, each process ended as soon as its answer is read."""
         if request is not None:
             for pipe in self.pipes:
                 pipe.send(request)
-        for pipe in self.pipes:
-            pieces: dict[Any, Any] = {}
-            try:
-                status, answer = pipe.recv()
-                while status == "piece":  # a big answer, sent a piece at a time
-                    pieces.update(answer)
-                    status, answer = pipe.recv()
-            except EOFError:
-                raise RuntimeError("a matching process ended without an answer") from None
-            if pieces and status == "ok":
-                pieces.update(answer)
-                answer = pieces
-            if status != "ok":
-                # The class name only: a message could quote a person's name.
-                raise RuntimeError(f"a matching process failed: {answer}")
-            yield answer
+        self.streamed = [0] * len(self.pipes)
+        waiting: dict[Any, int] = {pipe: number for number, pipe in enumerate(self.pipes)}
+        pieces: dict[int, dict[Any, Any]] = {}
+        arrays: dict[int, list[bytes]] = {}
+        answers: dict[int, Any] = {}
+        for number in range(len(self.pipes)):
+            while number not in answers:
+                for ready in multiprocessing.connection.wait(list(waiting)):
+                    part = waiting[ready]
+                    try:
+                        status, answer = self.pipes[part].recv()
+                        if status == "arrays":  # one of an answer's arrays, sent raw
+                            arrays.setdefault(part, []).append(self.pipes[part].recv_bytes())
+                    except EOFError:
+                        raise RuntimeError("a matching process ended without an answer") from None
+                    if status == "progress":
+                        self._heard(part, answer)
+                    elif status == "arrays":
+                        pass  # kept above until the answer they belong to comes
+                    elif status == "piece":  # a big answer, sent a piece at a time
+                        pieces.setdefault(part, {}).update(answer)
+                    elif status != "ok":
+                        # The class name only: a message could quote a person's name.
+                        raise RuntimeError(f"a matching process failed: {answer}")
+                    else:
+                        if part in pieces:  # the last piece: added to the others, not copied
+                            pieces[part].update(answer)
+                            answer = pieces.pop(part)
+                        if part in arrays:
+                            _fill_arrays(answer[0], arrays.pop(part))
+                        answers[part] = answer
+                        del waiting[ready]
+                        if last:
+                            self._end(part)
+            yield answers.pop(number)
+
+    def _heard(self, part: int, streamed: int) -> None:
+        self.streamed[part] = streamed
+        if self.progress is not None:
+            self.progress(sum(self.streamed))
+
+    def _end(self, part: int) -> None:
+        with contextlib.suppress(OSError):  # already gone
+            self.pipes[part].send(("stop", None))
+        self._join(self.processes[part])
+
+    @staticmethod
+    def _join(process: Any) -> None:
+        process.join(timeout=10)
+        if process.is_alive():
+            process.terminate()
+            process.join()
 
     def close(self) -> None:
         for pipe in self.pipes:
@@ -231,10 +305,7 @@ class _Workers:
                 pipe.send(("stop", None))
             pipe.close()
         for process in self.processes:
-            process.join(timeout=10)
-            if process.is_alive():
-                process.terminate()
-                process.join()
+            self._join(process)
 
 
 def _serve(
@@ -248,6 +319,10 @@ def _serve(
     """A process's loop: stream its part (``streaming``; otherwise only build the index),
     then answer the parent's steps until told to stop (above the learning size, ``rescore``
     streams the part a second time)."""
+
+    def report(streamed: int) -> None:
+        pipe.send(("progress", streamed))
+
     try:
         shard.build_index()
         if streaming:
@@ -258,7 +333,7 @@ def _serve(
             collecting = gc.isenabled()
             gc.disable()
             try:
-                freq = shard.stream(part(), counting, budget=budget)
+                freq = shard.stream(part(), counting, report, budget)
             finally:
                 gc.freeze()
                 if collecting:
@@ -285,13 +360,21 @@ def _serve(
                     answer = _compact(shard.resample(part(), by_source, labels, limit))
                 else:
                     answer = _compact(shard.observations(*argument))
+                _send_arrays(pipe, answer[0])
             elif command == "bits":
                 answer = shard.bits(*argument)
             elif command == "rescore":
-                answer = shard.rescore(part(), *argument)
+                by_source, floor = argument
+                answer = shard.rescore(part(), by_source, floor, report)
             else:
-                answer = shard.candidates(*argument)
-                _send_in_pieces(pipe, answer)
+                # The last step: its pieces sent as they are explained, and the process ends
+                # (its memory back to the system while the others still send theirs).
+                prior_bits, threshold, explain = argument
+                for piece in shard.candidate_pieces(prior_bits, threshold, explain, _PIECE):
+                    pipe.send(("piece", piece))
+                    del piece
+                pipe.send(("ok", {}))
+                break
             pipe.send(("ok", answer))
             del answer  # sent: not kept while the next step runs (the observations are big)
     except BaseException as error:  # the parent must hear of it, or it waits for ever
@@ -301,17 +384,36 @@ def _serve(
         pipe.close()
 
 
-# Candidates (with their explanations) sent at a time: a 20,000-case run's part has tens of
-# thousands, and the whole answer pickled at once doubled them in the process and the parent.
+# Left keys whose candidates (with their explanations) are made and sent at a time: a 20,000-case
+# run's part has tens of thousands, and the whole answer pickled at once doubled them in the
+# process and the parent.
 _PIECE = 2_000
 
 
-def _send_in_pieces(pipe: Connection, answer: dict[Any, Any]) -> None:
-    """Send all but the last :data:`_PIECE` keys of ``answer`` as pieces, and take them out
-    of it: what is left goes as the answer itself."""
-    while len(answer) > _PIECE:
-        keys = list(itertools.islice(answer, _PIECE))
-        pipe.send(("piece", {key: answer.pop(key) for key in keys}))
+def _send_arrays(pipe: Connection, observations: Observations) -> None:
+    """Send the arrays of ``observations`` each as raw bytes, emptying them, before the rest of
+    it goes as the answer: pickled with the answer, they were copied whole into the pickle
+    while the process still held them (a fifth of its memory at the end of a national run's
+    first stream); a buffer is sent from where it lies."""
+    for pairs in observations.sources.values():
+        for name in _array_fields(pairs):
+            values = getattr(pairs, name)
+            pipe.send(("arrays", None))
+            pipe.send_bytes(memoryview(values))
+            setattr(pairs, name, array(values.typecode))
+
+
+def _fill_arrays(observations: Observations, received: list[bytes]) -> None:
+    """Put back, in the order :func:`_send_arrays` sent them, the arrays of ``observations``
+    (each received buffer let go once copied: ``received`` is emptied)."""
+    received.reverse()
+    for pairs in observations.sources.values():
+        for name in _array_fields(pairs):
+            getattr(pairs, name).frombytes(received.pop())
+
+
+def _array_fields(pairs: Any) -> list[str]:
+    return [f.name for f in dataclasses.fields(pairs)]
 
 
 def merge_frequencies(parts: Iterable[Frequencies | None]) -> Frequencies:

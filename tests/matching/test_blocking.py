@@ -120,3 +120,72 @@ def test_a_place_outside_the_gazetteer_is_a_block_where_nearly_unique() -> None:
                          places=("Woollahra",))  # fmt: skip
     index = BlockIndex().add_all([prepare(case)])
     assert [f.entity.key for f in index.candidates(prepare(record))] == [("case", 1)]
+
+
+class _PlainIndex:
+    """The index as it was before it was made compact: a list of entities per key tuple (a
+    reference for the compact one, which must find the same cases in the same order)."""
+
+    def __init__(self, max_block: int) -> None:
+        self.blocks: dict[tuple, list] = {}
+        self.max_block, self.oversized, self.any_year = max_block, set(), False
+
+    def add(self, features) -> None:
+        from app.matching.blocking import ANY_YEAR, MAX_EXTRA_BLOCK
+
+        for key in index_keys(features):
+            if key in self.oversized:
+                continue
+            self.any_year = self.any_year or ANY_YEAR in key
+            block = self.blocks.setdefault(key, [])
+            block.append(features)
+            if len(block) > (MAX_EXTRA_BLOCK if key[0] == "x" else self.max_block):
+                self.oversized.add(key)
+                del self.blocks[key]
+
+    def candidates(self, features) -> list:
+        found = {}
+        for key in probe_keys(features, self.any_year):
+            for other in self.blocks.get(key, ()):
+                found[id(other)] = other
+        found.pop(id(features), None)
+        return list(found.values())
+
+
+@pytest.mark.parametrize(("seed", "max_block"), [(3, 5000), (5, 40), (8, 3)])
+def test_the_compact_index_finds_what_a_plain_one_finds(seed, max_block) -> None:
+    import random
+
+    rng = random.Random(seed)
+    data = Generator(seed=seed).dataset(n_cases=400, n_records=3000)
+    cases = [prepare(c) for c in data.cases]
+    # Random holes in the cases, so that blocks of every kind are filed: no date, no year, no
+    # given name, a further field shared by a few.
+    for case in data.cases[:80]:
+        hole = rng.randrange(4)
+        if hole == 0:
+            case.dob_day = case.dob_month = None
+        elif hole == 1:
+            case.dob_year = case.dob_month = case.dob_day = case.age = None
+        elif hole == 2:
+            case.given_name = ""
+        else:
+            case.extra = {"passport": f"P{rng.randrange(10)}"}
+        cases.append(prepare(case))
+    compact, plain = BlockIndex(max_block), _PlainIndex(max_block)
+    for features in cases:
+        compact.add(features)
+        plain.add(features)
+    assert compact.oversized == plain.oversized
+    assert compact.oversized or max_block == 5000  # small blocks: some were dropped
+    assert compact.any_year == plain.any_year
+    assert len(compact) == len(plain.blocks)
+    met = 0
+    for record in data.records + data.cases[:50]:
+        features = prepare(record)
+        found = list(compact.candidates(features))
+        assert found == plain.candidates(features)  # the same cases, in the same order
+        met += len(found)
+    assert met > 1000
+    # An indexed entity itself is never its own candidate.
+    assert all(c is not cases[0] for c in compact.candidates(cases[0]))

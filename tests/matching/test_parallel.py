@@ -93,11 +93,17 @@ def test_an_incremental_run_in_parts_scores_with_the_kept_frequencies(data) -> N
     assert split.prior == alone.prior
 
 
-def test_progress_is_reported_once_every_part_is_streamed(data) -> None:
+def test_progress_is_reported_as_the_parts_stream_and_once_all_have(data, monkeypatch) -> None:
+    from app.matching import engine
+
     cases, records = data
+    monkeypatch.setattr(engine, "PROGRESS_EVERY", 500)
     seen: list[int] = []
     link_parallel(cases[:5], _parts(records, 2), progress=seen.append)
-    assert seen == [len(records)]
+    # Each part's 500th, 1000th... record, the two parts' added up, as they are heard.
+    assert len(seen) >= len(records) // 500
+    assert seen == sorted(seen) and seen[0] == 500
+    assert len(records) - 1000 < seen[-2] <= seen[-1] == len(records)  # then all streamed
 
 
 def test_a_failing_part_fails_the_link_and_leaves_no_process(data) -> None:

@@ -198,3 +198,41 @@ def test_candidates_sent_in_pieces_are_all_received(data, monkeypatch) -> None:
     split = link_parallel(cases, _parts(records, 2), explain=True)
     assert len(alone.candidates) > 2 * 3
     assert _found(split) == _found(alone)
+    # Each piece explained as it is sent: the same explanations.
+    assert {
+        left: [c.match.explanation() for c in found if c.match]
+        for left, found in split.candidates.items()
+    } == {
+        left: [c.match.explanation() for c in found if c.match]
+        for left, found in alone.candidates.items()
+    }
+    assert multiprocessing.active_children() == []
+
+
+def _climbs(seen: list[int]) -> list[list[int]]:
+    """The reports of each stream: a stream counts from 0 again."""
+    climbs: list[list[int]] = [[]]
+    for value in seen:
+        if climbs[-1] and value < climbs[-1][-1]:
+            climbs.append([])
+        climbs[-1].append(value)
+    return climbs
+
+
+def test_the_second_stream_reports_its_progress(data, blocked, monkeypatch) -> None:
+    cases, records = data
+    monkeypatch.setattr(engine, "LEARNING_PAIRS", blocked // 4)
+    monkeypatch.setattr(engine, "PROGRESS_EVERY", 500)
+    alone: list[int] = []
+    link(cases, records, learn_sources=True, progress=alone.append)
+    first, second = _climbs(alone)
+    every = list(range(500, len(records) + 1, 500))
+    assert first == second == every
+    split: list[int] = []
+    link_parallel(cases, _parts(records, 2), learn_sources=True, progress=split.append)
+    first, second = _climbs(split)
+    # The parts' reports added up as they are heard, each part's last one, then all of them.
+    for stream in (first, second):
+        assert stream == sorted(stream) and len(stream) >= len(every)
+        assert stream[-1] == len(records)
+    assert multiprocessing.active_children() == []
