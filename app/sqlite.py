@@ -39,7 +39,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from typing import Any
 
@@ -110,7 +110,10 @@ class _WriteTurn:
 
     def give_back(self) -> None:
         self.holder = None
-        self.lock.release()
+        # Two writers that both found a dead holder took its turn over together: the first to
+        # finish gave it back.
+        with suppress(RuntimeError):
+            self.lock.release()
 
 
 _turns: dict[str, _WriteTurn] = {}

@@ -178,3 +178,35 @@ def test_a_forked_process_starts_with_no_turn_taken(sqlite_app):
     finally:
         done.set()
         thread.join()
+
+
+def test_two_writers_taking_over_a_dead_holders_turn_both_give_it_back():
+    """Writers that find the turn held by a thread that has ended (in its transaction) take it
+    over and give it back, and the turn is free after. Two that looked at once may both have
+    taken it over: the second giving it back is no error."""
+    from app.sqlite import _WriteTurn
+
+    turn = _WriteTurn()
+    ended = threading.Thread(target=lambda: turn.take(1))
+    ended.start()
+    ended.join()
+    errors: list[BaseException] = []
+
+    def writer():
+        try:
+            turn.take(2)
+            time.sleep(0.05)
+            turn.give_back()
+        except BaseException as error:
+            errors.append(error)
+
+    writers = [threading.Thread(target=writer) for _ in range(2)]
+    for thread in writers:
+        thread.start()
+    for thread in writers:
+        thread.join()
+    assert errors == []
+    assert turn.lock.acquire(timeout=0.5)
+    turn.give_back()
+    turn.give_back()  # as the second of two that took a dead holder's turn over together
+    assert turn.lock.acquire(timeout=0.5)
