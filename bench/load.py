@@ -41,6 +41,20 @@ PASSWORD = "load-test-password-2026"  # noqa: S105 - synthetic accounts in a thr
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
+def process_stat(pid: int | str) -> list[str] | None:
+    """The fields of ``/proc/<pid>/stat`` after the command's name (state, parent, group,
+    session, …, user and system CPU ticks at 11 and 12); None once the process is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def cpu_seconds(fields: list[str]) -> float:
+    """The user and system CPU seconds of a process, from its :func:`process_stat` fields."""
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

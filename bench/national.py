@@ -49,7 +49,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from load import TOKEN, flask, free_port  # noqa: E402 - bench/load.py's, once bench/ is on the path
+from load import TOKEN, cpu_seconds, flask, free_port, process_stat  # noqa: E402 - bench/load.py's, once bench/ is on the path
 
 PASSWORD = "national-bench-password-2026"  # noqa: S105 - synthetic accounts, throwaway data
 # Supervisors need a second factor in production: each bench user's authenticator secret is this
@@ -267,21 +267,19 @@ def _cpu_by_role(session: int, postgres: bool) -> dict[str, float]:
     """CPU seconds so far of the server's processes (``session``: the production start's
     session) by role, and of the database server's (PostgreSQL's processes on this machine,
     where the run is on PostgreSQL)."""
-    ticks = os.sysconf("SC_CLK_TCK")
     seconds = {"web": 0.0, "jobs": 0.0, "database": 0.0}
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
+        fields = process_stat(entry.name) if entry.name.isdigit() else None
+        if fields is None:
             continue
         try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
             command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        used = (int(fields[11]) + int(fields[12])) / ticks
         if command.startswith("postgres"):
-            seconds["database"] += used if postgres else 0.0
-        elif int(fields[3]) == session or os.getsid(int(entry.name)) == session:
-            seconds["jobs" if " jobs worker" in command else "web"] += used
+            seconds["database"] += cpu_seconds(fields) if postgres else 0.0
+        elif int(fields[3]) == session:
+            seconds["jobs" if " jobs worker" in command else "web"] += cpu_seconds(fields)
     return seconds
 
 

@@ -29,6 +29,9 @@ ROOT = Path(__file__).resolve().parents[1]
 # The server processes of this database (not counted as the pages' statements).
 SERVER_PIDS = "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from load import cpu_seconds, process_stat  # noqa: E402 - bench/load.py's, once bench/ is on the path
 
 
 def main() -> int:
@@ -175,14 +178,8 @@ def main() -> int:
                 return 0.0
             pids = db.session.scalars(text(SERVER_PIDS)).all()
             db.session.rollback()
-        ticks = 0
-        for pid in pids:
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:  # not on this machine, or gone
-                continue
-            ticks += int(fields[11]) + int(fields[12])  # utime, stime
-        return ticks / os.sysconf("SC_CLK_TCK")
+        stats = (process_stat(pid) for pid in pids)  # None: not on this machine, or gone
+        return sum(cpu_seconds(fields) for fields in stats if fields is not None)
 
     # CPU ms: this process's own time per request (less moved by other work on the machine than
     # the wall clock); SQL ms: the wall time inside the database's execute calls.
