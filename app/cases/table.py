@@ -17,14 +17,11 @@ import flask_babel
 from flask_babel import ngettext
 from markupsafe import Markup, escape
 
-from app.cases.labels import PRIORITY_LABELS, STATUS_BADGE_CLASSES, STATUS_LABELS
+from app.cases.labels import STATUS_BADGE_CLASSES, label_maps
 from app.cases.models import Case
 from app.formats import format_day
-from app.i18n import translated
 
 __all__ = ["case_rows_html"]
-
-_LABELS = {"status": STATUS_LABELS, "priority": PRIORITY_LABELS}
 
 
 def case_rows_html(
@@ -40,8 +37,8 @@ def case_rows_html(
     known place, status badge, priority, caseworker and last activity; a checkbox first where
     the list ``select``s, and the next step's due date (``due_dates`` by case id, overdue
     before ``today``) where it has them."""
-    labels = translated(_LABELS)
-    status_labels, priority_labels = labels["status"], labels["priority"]
+    labels = label_maps()  # what the templates' status_labels and priority_labels are
+    status_labels, priority_labels = labels["status_labels"], labels["priority_labels"]
     catalogue = flask_babel.get_domain().get_translations()
     select_label = Markup(catalogue.ugettext("Select %(n)s")) if select else None  # noqa: S704 - our catalogue
     overdue = escape(catalogue.ugettext("Overdue")) if due_dates is not None else ""
