@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import insert, select
@@ -25,6 +27,30 @@ def sqlite_app(fresh_database):
     yield app
     with app.app_context():
         db.engine.dispose()
+
+
+@contextmanager
+def _another_thread_writing(app, label: str, *, end: str = "rollback") -> Iterator[None]:
+    """Inside: another thread of this process holds a write transaction (its turn and SQLite's
+    lock); on leaving, it ends it (``end``: "rollback" or "commit")."""
+    holding, done = threading.Event(), threading.Event()
+
+    def holder():
+        with app.app_context():
+            db.session.execute(insert(AuditEvent), {"action": "read", "object_type": label})
+            holding.set()
+            done.wait(5)
+            getattr(db.session, end)()
+            db.session.remove()
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    holding.wait()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
 
 
 def _write(app, label: str) -> None:
@@ -73,30 +99,13 @@ def test_a_waiting_writer_starts_as_soon_as_the_last_one_commits(sqlite_app):
 def test_a_writer_that_waits_past_the_busy_timeout_is_refused_as_by_sqlite(sqlite_app):
     app = sqlite_app
     app.config["SQLITE_BUSY_TIMEOUT"] = 0.3
-    holding, done = threading.Event(), threading.Event()
-
-    def holder():
-        with app.app_context():
-            db.session.execute(insert(AuditEvent), {"action": "read", "object_type": "held"})
-            holding.set()
-            done.wait(5)
-            db.session.rollback()
-            db.session.remove()
-
-    thread = threading.Thread(target=holder)
-    thread.start()
-    holding.wait()
-    try:
-        with app.app_context():
-            started = time.monotonic()
-            with pytest.raises(OperationalError, match="database is locked"):
-                db.session.execute(insert(AuditEvent), {"action": "read", "object_type": "x"})
-            assert 0.25 < time.monotonic() - started < 2
-            db.session.rollback()
-            db.session.remove()
-    finally:
-        done.set()
-        thread.join()
+    with _another_thread_writing(app, "held"), app.app_context():
+        started = time.monotonic()
+        with pytest.raises(OperationalError, match="database is locked"):
+            db.session.execute(insert(AuditEvent), {"action": "read", "object_type": "x"})
+        assert 0.25 < time.monotonic() - started < 2
+        db.session.rollback()
+        db.session.remove()
     _write(app, "after")  # the turn was given back by the rollback
     with app.app_context():
         assert db.session.scalars(select(AuditEvent.object_type)).all() == ["after"]
@@ -150,34 +159,18 @@ def test_writers_to_different_files_do_not_wait_for_each_other(fresh_database):
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="fork")
 def test_a_forked_process_starts_with_no_turn_taken(sqlite_app):
+    from app import sqlite as sqlite_module
+
     app = sqlite_app
-    holding, done = threading.Event(), threading.Event()
-
-    def holder():
-        with app.app_context():
-            db.session.execute(insert(AuditEvent), {"action": "read", "object_type": "parent"})
-            holding.set()
-            done.wait(5)
-            db.session.commit()
-            db.session.remove()
-
-    thread = threading.Thread(target=holder)
-    thread.start()
-    holding.wait()
-    try:
-        from app import sqlite as sqlite_module
-
-        with app.app_context():
-            path = db.engine.url.database
+    with app.app_context():
+        path = db.engine.url.database
+    with _another_thread_writing(app, "parent", end="commit"):
         pid = os.fork()
         if pid == 0:  # the child: the parent's turn is not in it
             turn = sqlite_module._turn_of(os.path.abspath(path))
             os._exit(0 if turn.lock.acquire(timeout=0.5) else 1)
         _, status = os.waitpid(pid, 0)
-        assert os.waitstatus_to_exitcode(status) == 0
-    finally:
-        done.set()
-        thread.join()
+    assert os.waitstatus_to_exitcode(status) == 0
 
 
 def test_two_writers_taking_over_a_dead_holders_turn_both_give_it_back():
