@@ -48,6 +48,17 @@ def test_read_only_pages_are_declared_so(app, path):
     assert app.view_functions[endpoint].reads_only is True
 
 
+def _signed_in_with_a_case(app):
+    """A signed-in supervisor's test client on ``app``, their id, and the id of a case
+    assigned to them."""
+    with app.app_context():
+        supervisor = factories.make_user(role="supervisor")
+        case = factories.make_case(supervisor, assigned_to=supervisor)
+        db.session.commit()
+        user_id, case_id = supervisor.id, case.id
+    return _login(app.test_client(), user_id), user_id, case_id
+
+
 def test_read_only_pages_are_served_while_someone_holds_the_write_lock(fresh_database):
     """On SQLite an import's write phase holds the one write lock; the lists and queues are
     still served (before, each waited for the lock and failed after the busy timeout)."""
@@ -82,12 +93,7 @@ def test_the_reads_of_list_pages_served_under_the_write_lock_are_written_later(f
         pytest.skip("SQLite's one writer")
     app = app_on(url, SQLITE_BUSY_TIMEOUT=0.2, JOBS_INLINE=False, QUEUE_URL="memory://")
     huey = queue_of(app).huey
-    with app.app_context():
-        supervisor = factories.make_user(role="supervisor")
-        case = factories.make_case(supervisor, assigned_to=supervisor)
-        db.session.commit()
-        user_id, case_id = supervisor.id, case.id
-    client = _login(app.test_client(), user_id)
+    client, user_id, case_id = _signed_in_with_a_case(app)
     writer = sqlite3.connect(make_url(url).database, isolation_level=None)
     try:
         writer.execute("BEGIN IMMEDIATE")
@@ -297,12 +303,7 @@ def test_a_list_pages_reads_are_written_when_it_is_sent_or_else_queued(fresh_dat
 
     app = app_on(fresh_database(migrated=True), JOBS_INLINE=False, QUEUE_URL="memory://")
     huey = queue_of(app).huey
-    with app.app_context():
-        supervisor = factories.make_user(role="supervisor")
-        case = factories.make_case(supervisor, assigned_to=supervisor)
-        db.session.commit()
-        user_id, case_id = supervisor.id, case.id
-    client = _login(app.test_client(), user_id)
+    client, _user_id, case_id = _signed_in_with_a_case(app)
     assert client.get("/my-cases").status_code == 200
     assert huey.pending_count() == 0
     assert _reads_of(app, "case_record", case_id) == 1
