@@ -7,11 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, cast
-from urllib.parse import urlsplit
+from urllib.parse import quote_plus, urlsplit
 
 import flask_babel
 from blinker import NamedSignal
-from flask import Flask, Request, current_app, flash, render_template, request, url_for
+from flask import Flask, Request, current_app, flash, g, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -82,6 +82,28 @@ def id_url(endpoint: str, name: str, **values: Any) -> Callable[[int], str]:
 
 
 _SORT_ARROWS = {"ascending": "▲", "descending": "▼"}
+# A sort value no list offers, standing in for it while a list's URL is built once.
+_SORT_MARKER = "sortmarker7f3a9c"
+# How werkzeug's url_for writes a query value (werkzeug.urls._urlencode).
+_QUERY_SAFE = "!$'()*,/:;?@"
+
+
+def _sorted_list_url(param: str, page_param: str) -> Callable[[str], str]:
+    """``url_for`` of this request's list with ``param`` set to a sort and ``page_param``
+    dropped, its other parameters kept: built once per request around a marker (a list has up
+    to sixteen sortable headers, and url_for was most of each header's Python)."""
+    built: dict[tuple[str, str], Callable[[str], str]] = g.setdefault("sorted_list_urls", {})
+    url = built.get((param, page_param))
+    if url is None:
+        args = request.args.to_dict()
+        args.pop(page_param, None)
+        args[param] = _SORT_MARKER
+        whole = url_for(cast(str, request.endpoint), **{**(request.view_args or {}), **args})
+        head, _marker, tail = whole.rpartition(_SORT_MARKER)
+        url = built[(param, page_param)] = lambda value: (
+            f"{head}{quote_plus(value, safe=_QUERY_SAFE)}{tail}"
+        )
+    return url
 
 
 def column_header_html(
@@ -97,10 +119,7 @@ def column_header_html(
     if not (sort and key):
         return Markup(f'<th scope="col">{escape(label)}</th>')  # noqa: S704 - escaped
     state = sort.aria(key)
-    args = request.args.to_dict()
-    args.pop(page_param, None)
-    args[param] = sort.toggled(key)
-    href = url_for(cast(str, request.endpoint), **{**(request.view_args or {}), **args})
+    href = _sorted_list_url(param, page_param)(sort.toggled(key))
     aria = f' aria-sort="{escape(state)}"' if state else ""
     return Markup(  # noqa: S704 - every value in it is escaped
         f'<th scope="col"{aria}><a href="{escape(href)}" class="sort-link"'

@@ -35,6 +35,9 @@ CALLS = """{{ column_header("Name <b>", "name", sort) }}|{{ column_header("Born"
         "/cases?status=new&sort=name&page=3&q=a%22b%3Cc",
         "/queues?unassigned_page=2&stale_page=4&stale_sort=-status",
         "/cases/12",  # view arguments kept
+        # The sort first, and values url_for must quote (built once per request around a
+        # marker: each header's URL must still be url_for's, quoting and order included).
+        "/cases?sort=-name&q=%D0%9A%D0%BE%D0%B2%D0%B0%D0%BB+x%2By%26z&per_page=50",
     ],
 )
 @pytest.mark.parametrize("sort", [Sort("name"), Sort("name", descending=True), Sort("status")])
