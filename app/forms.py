@@ -231,6 +231,34 @@ def install_fast_widgets() -> None:
     wtforms.widgets.html_params = html_params
     for widget in (widgets_core.Input, widgets_core.Button):
         widget.html_params = staticmethod(html_params)
+    # A select's options: the case list's filters and assignment offer about a hundred.
+    widgets_core.Select.render_option = classmethod(_render_option)
+    widgets_core.Select._dispatch_render_option = classmethod(_option_renderer)
+
+
+_wtforms_render_option = widgets_core.Select.render_option.__func__
+
+
+def _render_option(cls: type, choice: Any, **kwargs: Any) -> Markup:
+    """WTForms' ``Select.render_option`` with the same output: an option with no attributes
+    of its own (nearly every one) written as one string, not through a dict and
+    :func:`html_params` (whose keys, sorted, put ``selected`` before ``value``)."""
+    if kwargs or choice.render_kw:
+        return _wtforms_render_option(cls, choice, **kwargs)
+    value = choice.value
+    if isinstance(value, bool):
+        value = str(value)
+    selected = "selected " if choice.selected else ""
+    quoted = str(escape(value)).replace('"', "&quot;")
+    label = escape(choice.label or choice.value)
+    return Markup(f'<option {selected}value="{quoted}">{label}</option>')  # noqa: S704 - escaped
+
+
+def _option_renderer(cls: type) -> Callable[..., Markup]:
+    """``Select._dispatch_render_option`` without its signature check: it inspected
+    ``render_option``'s signature for every select shown (for overrides written for WTForms
+    before 3.3, of which this application has none)."""
+    return cls.render_option  # type: ignore[attr-defined]
 
 
 @lru_cache(maxsize=8)
