@@ -181,3 +181,41 @@ def test_a_moment_is_worded_as_flask_babel_words_its_day(app, locale, moment):
         hits = _worded_day.cache_info().hits
         assert format_day(moment) == first == format_date(moment, PATTERNS[locale][0])
         assert _worded_day.cache_info().hits == hits + 1
+
+
+@pytest.mark.parametrize("locale", ["uk", "en"])
+@pytest.mark.parametrize("zone", [None, "Europe/Kyiv", "America/New_York"])
+def test_a_lists_day_formatter_words_every_value_as_format_day(app, locale, zone):
+    """day_formatter (the case lists' rows: the language and the time zone looked up once per
+    table) writes what format_day writes: days, moments either side of midnight where the
+    reader is, naive moments (UTC), partial dates, stored ISO text, free text, nothing."""
+    import pytz
+    from flask import g
+
+    from app.formats import day_formatter
+
+    values = [
+        None,
+        "",
+        date(2014, 3, 5),
+        PartialDate(2014),
+        PartialDate(2014, 3),
+        PartialDate(2014, 3, 5),
+        "2014-03",
+        "about 2014",
+        datetime(2026, 11, 30, 23, 59, 59, tzinfo=UTC),
+        datetime(2026, 12, 1, 3, 30, tzinfo=UTC),
+        datetime(2026, 3, 29, 0, 59),  # naive: taken as UTC
+        datetime(2026, 3, 29, 23, 30, tzinfo=pytz.timezone("Asia/Tokyo")),
+    ]
+    with app.test_request_context(), force_locale(locale):
+        if zone:
+            format_day(None)  # Flask-Babel's context made, then its time zone set
+            g._flask_babel.babel_tzinfo = pytz.timezone(zone)
+        formatted = day_formatter()
+        assert [formatted(value) for value in values] == [format_day(value) for value in values]
+    if zone == "Europe/Kyiv":  # 23:59:59 UTC is the next day in Kyiv: the zone was applied
+        with app.test_request_context(), force_locale("en"):
+            format_day(None)
+            g._flask_babel.babel_tzinfo = pytz.timezone(zone)
+            assert day_formatter()(values[8]) == "1 Dec 2026"
