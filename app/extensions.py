@@ -1,5 +1,6 @@
 """Extensions are created once, unbound, and initialised in create_app."""
 
+from collections.abc import Callable, Iterable
 from functools import cached_property
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
@@ -12,7 +13,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
-from flask_sqlalchemy.pagination import Pagination
+from flask_sqlalchemy.pagination import Pagination, SelectPagination
 from flask_wtf.csrf import CSRFProtect
 from jinja2 import pass_context
 from jinja2.runtime import Context
@@ -35,16 +36,39 @@ def page_size() -> int:
     return size if size in PAGE_SIZES else current_app.config["PER_PAGE"]
 
 
+class _ReadPagination(SelectPagination):
+    """A page whose items a function reads from the select, limited to the page: lighter rows
+    than the mapped objects the select names (app/cases/table.py ``case_rows``)."""
+
+    def _query_items(self) -> list[Any]:
+        select = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
+        return list(self._query_args["read"](select))
+
+
 class SQLAlchemy(flask_sqlalchemy.SQLAlchemy):
-    def paginate(self, select: Any, *, page: int | None = None, **kwargs: Any) -> Pagination:
+    def paginate(
+        self,
+        select: Any,
+        *,
+        page: int | None = None,
+        read: Callable[[Any], Iterable[Any]] | None = None,
+        **kwargs: Any,
+    ) -> Pagination:
         """Flask-SQLAlchemy's paginate, with the page number bounded: ``?page=`` with twenty
         digits made an offset the database driver cannot send, a 500 on every list. A page
-        past the end is empty, as any page past the last one is."""
+        past the end is empty, as any page past the last one is. ``read``: what reads the
+        page's items from the select limited to the page (else the select's objects); the
+        total is counted from the select either way."""
         if page is None and has_request_context():
             page = request.args.get("page", type=int)  # not a number: None, then page 1
         if page is not None:
             page = min(page, MAX_PAGE)
-        return super().paginate(select, page=page, **kwargs)
+        if read is None:
+            return super().paginate(select, page=page, **kwargs)
+        kwargs.setdefault("max_per_page", None)  # as Flask-SQLAlchemy's paginate
+        return _ReadPagination(
+            select=select, session=self.session(), page=page, read=read, **kwargs
+        )
 
 
 db = SQLAlchemy(model_class=Base)

@@ -137,7 +137,27 @@ class SourceList(Model):
         return f"<SourceList {self.id}>"
 
 
-class Case(Model):
+class CaseNaming:
+    """A case's number and the name it is shown by, for a :class:`Case` and for the lighter
+    rows the case lists read (app/cases/table.py ``CaseRow``): one definition for both."""
+
+    __slots__ = ()
+    id: int
+    family_name: str | None
+    given_name: str | None
+    patronymic: str | None
+
+    @property
+    def case_number(self) -> str:
+        """Stable and human-readable, derived from the id (never reused: nothing is deleted)."""
+        return format_case_number(self.id)
+
+    @property
+    def display_name(self) -> str:
+        return person_name(self.family_name, self.given_name, self.patronymic) or self.case_number
+
+
+class Case(CaseNaming, Model):
     __tablename__ = "case_record"
     __table_args__ = (
         UniqueConstraint("source_list_id", "external_id", name="uq_case_record_source_external"),
@@ -282,15 +302,6 @@ class Case(Model):
         self.dob_year = value.year if value else None
         self.dob_month = value.month if value else None
         self.dob_day = value.day if value else None
-
-    @property
-    def case_number(self) -> str:
-        """Stable and human-readable, derived from the id (never reused: nothing is deleted)."""
-        return format_case_number(self.id)
-
-    @property
-    def display_name(self) -> str:
-        return person_name(self.family_name, self.given_name, self.patronymic) or self.case_number
 
     @hybrid_property
     def is_open(self) -> bool:

@@ -111,9 +111,18 @@ def my_cases(user: User, sort: Sort | None = None) -> Select:
 
 def next_due_dates(case_ids: list[int]) -> dict[int, date]:
     """The earliest open next step of each of these cases (one query for a page)."""
-    due = next_due_subquery()
-    rows = db.session.execute(select(due.c.case_id, due.c.due).where(due.c.case_id.in_(case_ids)))
+    if not case_ids:
+        return {}
+    rows = db.session.execute(_next_due_statement(), {"case_ids": case_ids}).tuples()
     return {case_id: due_date for case_id, due_date in rows}
+
+
+@cache
+def _next_due_statement() -> Select:
+    # Built once, the cases a parameter: building it (a grouped subquery) cost more Python
+    # than running it for a page of My cases.
+    due = next_due_subquery(ContactLog.case_id.in_(bindparam("case_ids", expanding=True)))
+    return select(due.c.case_id, due.c.due)
 
 
 # The queues' default orders: the most urgent first; the longest untouched first.

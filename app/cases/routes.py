@@ -97,6 +97,7 @@ from app.cases.services import (
     update_case,
     update_relative,
 )
+from app.cases.table import case_rows
 from app.cases.workflow import Transition, TransitionError, allowed_targets
 from app.database import utcnow
 from app.extensions import PAGE_SIZES, db, page_size
@@ -220,7 +221,11 @@ def index():
     per_page = page_size()
     total = kept_total(current_user, filters)
     page = db.paginate(
-        search_cases(current_user, filters), per_page=per_page, error_out=False, count=total is None
+        search_cases(current_user, filters),
+        per_page=per_page,
+        error_out=False,
+        count=total is None,
+        read=case_rows,
     )
     if total is not None:
         page.total = total
@@ -228,7 +233,7 @@ def index():
     if page.total == 0 and filters.text and not parse_case_number(filters.text):
         # Nothing matched whole names: try the words as beginnings ("Ковал" → Коваленко).
         query = search_cases(current_user, filters, prefix=True)
-        page = db.paginate(query, per_page=per_page, error_out=False)
+        page = db.paginate(query, per_page=per_page, error_out=False, read=case_rows)
         broadened = bool(page.total)
     record_list_read(*page.items)
     assign_form = _assign_form() if current_user.can(Permission.CASE_ASSIGN) else None
@@ -852,6 +857,7 @@ def supervisor_home():
             error_out=False,
             page=request.args.get(f"{name}_page", 1, type=int),
             count=False,
+            read=case_rows if name != "pending" else None,
         )
         for name, query in listed.items()
     )
@@ -879,7 +885,9 @@ def supervisor_home():
 @require(Permission.CASE_READ, reads_only=True)
 def my_cases():
     sort = parse_sort(request.args.get("sort"), queues.MY_CASES_SORTS, queues.DEFAULT_MY_CASES_SORT)
-    page = db.paginate(queues.my_cases(current_user, sort), per_page=page_size(), error_out=False)
+    page = db.paginate(
+        queues.my_cases(current_user, sort), per_page=page_size(), error_out=False, read=case_rows
+    )
     record_list_read(*page.items)
     due_dates = queues.next_due_dates([case.id for case in page.items])
     return render_template(

@@ -132,3 +132,50 @@ def test_an_empty_list_says_so(supervisor):
     html = supervisor.get("/cases?q=nobody-has-this-name-xyz").get_data(as_text=True)
     assert "No cases." in html
     assert "<tr data-case" not in html
+
+
+@pytest.mark.parametrize("language", ["en", "uk"])
+def test_the_lists_light_rows_write_what_their_cases_write(app, varied_cases, language):
+    """The lists read CaseRow (a dozen columns and the caseworker's name, case_rows) instead
+    of mapped cases: the same rows, in the statement's order, with the same markup."""
+    from sqlalchemy import select
+
+    from app.cases.table import CaseRow, case_rows, case_rows_html
+
+    statement = select(Case).where(Case.id.in_(varied_cases)).order_by(Case.id.desc())
+    with app.test_request_context(headers={"Accept-Language": language}):
+        rows = case_rows(statement)
+        cases = db.session.scalars(statement).all()
+        assert [row.id for row in rows] == [case.id for case in cases] == sorted(varied_cases)[::-1]
+        assert all(isinstance(row, CaseRow) for row in rows)
+        for row, case in zip(rows, cases, strict=True):
+            assert (row.case_number, row.display_name, row.date_of_birth) == (
+                case.case_number,
+                case.display_name,
+                case.date_of_birth,
+            )
+            assert (row.assigned_to and row.assigned_to.name) == (
+                case.assigned_to and case.assigned_to.name
+            )
+        assert any(row.assigned_to for row in rows) and not all(row.assigned_to for row in rows)
+        url = id_url_for_cases()
+        for options in ({}, {"select": True}):
+            assert case_rows_html(rows, url, **options) == case_rows_html(cases, url, **options)
+
+
+def test_a_paged_list_reads_light_rows_and_counts_them(app, varied_cases):
+    """db.paginate(..., read=case_rows): the page's items are CaseRow, the total the
+    statement's count, a page past the end empty."""
+    from sqlalchemy import select
+
+    from app.cases.table import CaseRow, case_rows
+
+    statement = select(Case).where(Case.id.in_(varied_cases)).order_by(Case.id)
+    with app.test_request_context():
+        first = db.paginate(statement, page=1, per_page=3, error_out=False, read=case_rows)
+        last = db.paginate(statement, page=3, per_page=3, error_out=False, read=case_rows)
+        past = db.paginate(statement, page=9, per_page=3, error_out=False, read=case_rows)
+    assert first.total == len(varied_cases) == 7
+    assert [row.id for row in first.items] == sorted(varied_cases)[:3]
+    assert [row.id for row in last.items] == sorted(varied_cases)[6:]
+    assert all(isinstance(row, CaseRow) for row in first.items) and past.items == []
