@@ -260,6 +260,15 @@ def test_caseworker_closure_waits_for_approval_then_supervisor_approves(
         assert db.session.get(Case, own_case).status == "new"
     queue = supervisor.get("/queues").get_data(as_text=True)
     assert 'data-testid="count-pending">1<' in queue
+    # The request's row on both pages that list it: its links, and the form's token and
+    # buttons (written once for the table) as markup, not as escaped text.
+    for page in (queue, supervisor.get("/approvals").get_data(as_text=True)):
+        table = re.search(r'data-testid="approvals">.*?</table>', page, flags=re.S)[0]
+        assert f'href="/cases/{own_case}"' in table
+        assert f'action="/approvals/{request_id}"' in table
+        assert 'name="decision-csrf_token" type="hidden" value="' in table
+        assert 'name="decision-approve"' in table and 'name="decision-reject"' in table
+        assert "&lt;input" not in table
     supervisor.post(
         f"/approvals/{request_id}",
         data={"decision-approve": "Approve", "csrf_token": _any_token(supervisor)},
