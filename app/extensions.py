@@ -37,12 +37,17 @@ def page_size() -> int:
 
 
 class _ReadPagination(SelectPagination):
-    """A page whose items a function reads from the select, limited to the page: lighter rows
-    than the mapped objects the select names (app/cases/table.py ``case_rows``)."""
+    """A page whose items a function reads (given the page's limit and offset): lighter rows
+    than the mapped objects the select names, from a statement that may be built once
+    (app/cases/table.py ``case_rows``); its total from ``total`` where given, else counted
+    from the select."""
 
     def _query_items(self) -> list[Any]:
-        select = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
-        return list(self._query_args["read"](select))
+        return list(self._query_args["read"](self.per_page, self._query_offset))
+
+    def _query_count(self) -> int:
+        total = self._query_args["total"]
+        return super()._query_count() if total is None else total()
 
 
 class SQLAlchemy(flask_sqlalchemy.SQLAlchemy):
@@ -51,14 +56,17 @@ class SQLAlchemy(flask_sqlalchemy.SQLAlchemy):
         select: Any,
         *,
         page: int | None = None,
-        read: Callable[[Any], Iterable[Any]] | None = None,
+        read: Callable[[int, int], Iterable[Any]] | None = None,
+        total: Callable[[], int] | None = None,
         **kwargs: Any,
     ) -> Pagination:
         """Flask-SQLAlchemy's paginate, with the page number bounded: ``?page=`` with twenty
         digits made an offset the database driver cannot send, a 500 on every list. A page
-        past the end is empty, as any page past the last one is. ``read``: what reads the
-        page's items from the select limited to the page (else the select's objects); the
-        total is counted from the select either way."""
+        past the end is empty, as any page past the last one is.
+
+        ``read(limit, offset)``: what reads the page's items (else the select's objects);
+        ``total()``: the number of items (else ``select`` is counted; with ``count=False``,
+        neither)."""
         if page is None and has_request_context():
             page = request.args.get("page", type=int)  # not a number: None, then page 1
         if page is not None:
@@ -67,7 +75,7 @@ class SQLAlchemy(flask_sqlalchemy.SQLAlchemy):
             return super().paginate(select, page=page, **kwargs)
         kwargs.setdefault("max_per_page", None)  # as Flask-SQLAlchemy's paginate
         return _ReadPagination(
-            select=select, session=self.session(), page=page, read=read, **kwargs
+            select=select, session=self.session(), page=page, read=read, total=total, **kwargs
         )
 
 

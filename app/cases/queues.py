@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -21,6 +20,7 @@ from app.cases.models import (
     ContactLog,
     TransitionRequest,
 )
+from app.cases.table import Caseworker, paged
 from app.database import utcnow
 from app.extensions import db
 from app.sorting import Fixed, Sort, ordering
@@ -93,19 +93,90 @@ DEFAULT_MY_CASES_SORT = "due"
 def my_cases(user: User, sort: Sort | None = None) -> Select:
     """Assigned open cases; by default the earliest next step first (so overdue ones lead),
     cases with none last, then by priority."""
-    sort = sort or Sort(DEFAULT_MY_CASES_SORT)
+    return _my_cases(user.id, sort or Sort(DEFAULT_MY_CASES_SORT))
+
+
+def _my_cases(user_id: Any, sort: Sort) -> Select:
     # Only this user's cases' steps: joined, the grouped subquery is not narrowed by the join
     # (PostgreSQL grouped every open next step of every case for each page).
     due = next_due_subquery(
-        ContactLog.case_id.in_(select(Case.id).where(Case.assigned_to_id == user.id))
+        ContactLog.case_id.in_(select(Case.id).where(Case.assigned_to_id == user_id))
     )
     no_step_last = Fixed(case((due.c.due.is_(None), 1), else_=0))
     orderings = {**CASE_SORTS, "due": (no_step_last, due.c.due, PRIORITY_RANK, Case.id)}
     return (
         open_cases()
         .outerjoin(due, due.c.case_id == Case.id)
-        .where(Case.assigned_to_id == user.id)
+        .where(Case.assigned_to_id == user_id)
         .order_by(*ordering(orderings, sort))
+    )
+
+
+# The pages of the queues and of My cases, as the lists' rows (app/cases/table.py), each built
+# once per order with its values as parameters (``user_id``, ``stale_before``, the page's
+# ``limit`` and ``offset``): building a list's statement, and keying it for SQLAlchemy's cache
+# of compiled statements, cost more Python than reading its page (the queues show two).
+
+
+@cache
+def my_cases_page(sort: Sort) -> Select:
+    """:func:`my_cases` of the user ``user_id``, as :func:`app.cases.table.paged`."""
+    return paged(_my_cases(bindparam("user_id"), sort))
+
+
+def my_cases_total(user: User) -> int:
+    return db.session.execute(_my_cases_count(), {"user_id": user.id}).scalar_one()
+
+
+@cache
+def _my_cases_count() -> Select:
+    return _counting(_my_cases(bindparam("user_id"), Sort(DEFAULT_MY_CASES_SORT)))
+
+
+@cache
+def unassigned_page(sort: Sort) -> Select:
+    """:func:`unassigned_cases`, as :func:`app.cases.table.paged`."""
+    return paged(unassigned_cases(sort))
+
+
+@cache
+def stale_page(sort: Sort) -> Select:
+    """:func:`stale_cases` of the cases untouched since ``stale_before``
+    (:func:`stale_since`), as :func:`app.cases.table.paged`."""
+    return paged(_stale(bindparam("stale_before"), sort))
+
+
+def stale_since(days: int) -> datetime:
+    """The moment before which a case's last activity makes it stale, ``days`` on."""
+    return utcnow() - timedelta(days=days)
+
+
+def pending_page(limit: int, offset: int) -> list[TransitionRequest]:
+    """A page of :func:`pending_transitions` (``db.paginate(read=...)``)."""
+    params = {"limit": limit, "offset": offset}
+    return list(db.session.scalars(_pending_page(), params).unique())
+
+
+@cache
+def _pending_page() -> Select:
+    return pending_transitions().limit(bindparam("limit")).offset(bindparam("offset"))
+
+
+def queue_totals(stale_before: datetime) -> tuple[int, int, int]:
+    """The queues' three totals in one statement: unassigned (kept by the database,
+    app/tallies.py), stale since ``stale_before``, awaiting approval."""
+    unassigned, stale, pending = db.session.execute(
+        _queue_totals(), {"stale_before": stale_before}
+    ).one()
+    return unassigned, stale, pending
+
+
+@cache
+def _queue_totals() -> Select:
+    return select(
+        tallies.summing(tallies.UNASSIGNED).scalar_subquery(),
+        _counting(_stale(bindparam("stale_before"), Sort(DEFAULT_STALE_SORT))).scalar_subquery(),
+        _counting(pending_transitions()).scalar_subquery(),
     )
 
 
@@ -138,16 +209,16 @@ def unassigned_cases(sort: Sort | None = None) -> Select:
 def stale_cases(days: int, sort: Sort | None = None) -> Select:
     """Open cases nobody has touched for ``days``, each with its caseworker (the one queue
     whose cases are held by different people)."""
-    threshold = utcnow() - timedelta(days=days)
-    sort = sort or Sort(DEFAULT_STALE_SORT)
-    return (
-        open_cases()
-        .options(joinedload(Case.assigned_to))
-        .where(Case.last_activity_at < threshold)
-        .order_by(*ordering(CASE_SORTS, sort))
+    return _stale(stale_since(days), sort or Sort(DEFAULT_STALE_SORT)).options(
+        joinedload(Case.assigned_to)
     )
 
 
+def _stale(before: Any, sort: Sort) -> Select:
+    return open_cases().where(Case.last_activity_at < before).order_by(*ordering(CASE_SORTS, sort))
+
+
+@cache
 def pending_transitions() -> Select:
     """Requests waiting for a supervisor, oldest first, with their case and who asked."""
     return (
@@ -156,14 +227,6 @@ def pending_transitions() -> Select:
         .options(joinedload(TransitionRequest.case), joinedload(TransitionRequest.requested_by))
         .order_by(TransitionRequest.requested_at.asc())
     )
-
-
-@dataclass(frozen=True, slots=True)
-class Caseworker:
-    """Who holds cases, as the caseworker load shows them: a link by id, a name."""
-
-    id: int
-    name: str
 
 
 def caseworker_load() -> list[tuple[Caseworker, int, int]]:
@@ -224,11 +287,3 @@ def count(query: Select) -> int:
 def count_statement(query: Select) -> Select:
     """The statement :func:`count` runs, for a caller that builds it once and keeps it."""
     return _counting(query)
-
-
-def counts(*queries: Select, kept: tuple[str, ...] = ()) -> tuple[int, ...]:
-    """The number of rows of each query, in one statement: ``count`` for several. ``kept``:
-    totals the database keeps (app/tallies.py), read in the same statement, first."""
-    totals = [tallies.summing(name).scalar_subquery() for name in kept]
-    totals += [_counting(query).scalar_subquery() for query in queries]
-    return tuple(db.session.execute(select(*totals)).one())

@@ -1,7 +1,7 @@
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from datetime import date
 from functools import cache, partial
-from typing import cast
+from typing import Any, cast
 
 from flask import (
     Blueprint,
@@ -23,7 +23,6 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.interfaces import ORMOption
 
-from app import tallies
 from app.audit.models import AuditAction
 from app.audit.services import record, record_list_read
 from app.auth.models import User
@@ -97,7 +96,7 @@ from app.cases.services import (
     update_case,
     update_relative,
 )
-from app.cases.table import case_rows
+from app.cases.table import case_rows, reading
 from app.cases.workflow import Transition, TransitionError, allowed_targets
 from app.database import utcnow
 from app.extensions import PAGE_SIZES, db, page_size
@@ -131,18 +130,22 @@ def _allowed(case: Case | None, edit: bool = False) -> Case:
     return case
 
 
-def _assignable_users() -> Sequence[User]:
-    """Everyone who can hold cases; read once a request (the case list's filter bar and its
-    bulk assignment both list them: one round trip fewer)."""
+def _assignable_users() -> list[tuple[str, str]]:
+    """(id as text, name) of everyone who can hold cases, as the selects offer them; read once
+    a request (the case list's filter bar and its bulk assignment both list them: one round
+    trip fewer), two columns rather than every column of each account."""
     if "assignable_users" not in g:
-        g.assignable_users = db.session.scalars(
-            select(User)
-            .where(
-                User.active.is_(True), User.role.in_([Role.CASEWORKER.value, Role.SUPERVISOR.value])
-            )
-            .order_by(User.name)
-        ).all()
+        g.assignable_users = [
+            (str(user_id), name) for user_id, name in db.session.execute(_ASSIGNABLE_USERS)
+        ]
     return g.assignable_users
+
+
+_ASSIGNABLE_USERS = (
+    select(User.id, User.name)
+    .where(User.active.is_(True), User.role.in_([Role.CASEWORKER.value, Role.SUPERVISOR.value]))
+    .order_by(User.name)
+)
 
 
 def _source_list_choices(blank: str | None = None):
@@ -156,8 +159,7 @@ def _filter_form() -> CaseFilterForm:
     form.source_list.choices = _source_list_choices(_("Any"))
     if current_user.can(Permission.CASE_READ_ALL):
         form.caseworker.choices = choices(
-            [("", _("Anyone")), ("none", _("Unassigned"))]
-            + [(str(u.id), u.name) for u in _assignable_users()]
+            [("", _("Anyone")), ("none", _("Unassigned")), *_assignable_users()]
         )
     else:
         form.caseworker.choices = choices([("", _("Anyone"))])
@@ -169,9 +171,7 @@ def _assign_form() -> AssignForm:
     "Nobody" last, apart from the people."""
     form = AssignForm()
     form.assignee.choices = choices(
-        [("", _("Choose a person…"))]
-        + [(str(u.id), u.name) for u in _assignable_users()]
-        + [(UNASSIGN, _("Nobody (unassign)"))]
+        [("", _("Choose a person…")), *_assignable_users(), (UNASSIGN, _("Nobody (unassign)"))]
     )
     return form
 
@@ -220,12 +220,13 @@ def index():
             return redirect(url_for("cases.detail", case_id=found.id))
     per_page = page_size()
     total = kept_total(current_user, filters)
+    query = search_cases(current_user, filters)
     page = db.paginate(
-        search_cases(current_user, filters),
+        query,
         per_page=per_page,
         error_out=False,
         count=total is None,
-        read=case_rows,
+        read=reading(query),
     )
     if total is not None:
         page.total = total
@@ -233,7 +234,7 @@ def index():
     if page.total == 0 and filters.text and not parse_case_number(filters.text):
         # Nothing matched whole names: try the words as beginnings ("Ковал" → Коваленко).
         query = search_cases(current_user, filters, prefix=True)
-        page = db.paginate(query, per_page=per_page, error_out=False, read=case_rows)
+        page = db.paginate(query, per_page=per_page, error_out=False, read=reading(query))
         broadened = bool(page.total)
     record_list_read(*page.items)
     assign_form = _assign_form() if current_user.can(Permission.CASE_ASSIGN) else None
@@ -844,26 +845,26 @@ def supervisor_home():
     # The three lists' totals in one statement (count=False: not one each), a round trip
     # being what most of their cost is on PostgreSQL once each count reads an index. The
     # unassigned cases are most of the open ones (18,720 of 20,000 at national scale): the
-    # database keeps their number (app/tallies.py) rather than count them for each page.
-    listed = {
-        "unassigned": queues.unassigned_cases(unassigned_sort),
-        "stale": queues.stale_cases(days, stale_sort),
-        "pending": queues.pending_transitions(),
+    # database keeps their number (app/tallies.py) rather than count them for each page. The
+    # two case lists' statements are built once per order (queues.unassigned_page).
+    stale_before = queues.stale_since(days)
+    pages: dict[str, Callable[[int, int], Sequence[Any]]] = {
+        "unassigned": partial(case_rows, queues.unassigned_page(unassigned_sort)),
+        "stale": partial(case_rows, queues.stale_page(stale_sort), stale_before=stale_before),
+        "pending": queues.pending_page,
     }
     unassigned, stale, pending = (
         db.paginate(
-            query,
+            None,
             per_page=per_page,
             error_out=False,
             page=request.args.get(f"{name}_page", 1, type=int),
             count=False,
-            read=case_rows if name != "pending" else None,
+            read=read,
         )
-        for name, query in listed.items()
+        for name, read in pages.items()
     )
-    unassigned.total, stale.total, pending.total = queues.counts(
-        listed["stale"], listed["pending"], kept=(tallies.UNASSIGNED,)
-    )
+    unassigned.total, stale.total, pending.total = queues.queue_totals(stale_before)
     record_list_read(
         *unassigned.items, *stale.items, *(transition.case for transition in pending.items)
     )
@@ -886,7 +887,11 @@ def supervisor_home():
 def my_cases():
     sort = parse_sort(request.args.get("sort"), queues.MY_CASES_SORTS, queues.DEFAULT_MY_CASES_SORT)
     page = db.paginate(
-        queues.my_cases(current_user, sort), per_page=page_size(), error_out=False, read=case_rows
+        None,
+        per_page=page_size(),
+        error_out=False,
+        read=partial(case_rows, queues.my_cases_page(sort), user_id=current_user.id),
+        total=partial(queues.my_cases_total, current_user),
     )
     record_list_read(*page.items)
     due_dates = queues.next_due_dates([case.id for case in page.items])

@@ -19,12 +19,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import ClassVar
+from functools import partial
+from typing import Any, ClassVar
 
 import flask_babel
 from flask_babel import ngettext
 from markupsafe import Markup, escape
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 
 from app.auth.models import User
 from app.cases.labels import STATUS_BADGE_CLASSES, label_maps
@@ -33,7 +34,7 @@ from app.dates import PartialDate
 from app.extensions import db
 from app.formats import day_formatter
 
-__all__ = ["CaseRow", "Caseworker", "case_rows", "case_rows_html"]
+__all__ = ["CaseRow", "Caseworker", "case_rows", "case_rows_html", "paged", "reading"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,10 +93,23 @@ _ROW_COLUMNS = (
 )
 
 
-def case_rows(statement: Select) -> list[CaseRow]:
-    """The cases ``statement`` (a select of :class:`Case`: filtered, ordered, limited) gives,
-    as :class:`CaseRow`, in its order."""
-    rows = db.session.execute(statement.with_only_columns(*_ROW_COLUMNS)).tuples()
+def paged(statement: Select) -> Select:
+    """``statement`` (a select of :class:`Case`: filtered, ordered) reading the columns of
+    :class:`CaseRow`, a page at a time: its limit and offset are the parameters ``limit`` and
+    ``offset``, so that a statement built once (the queues, My cases) serves every page and
+    every reader without being built and keyed again."""
+    return (
+        statement.with_only_columns(*_ROW_COLUMNS)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+
+
+def case_rows(statement: Select, limit: int, offset: int, **params: Any) -> list[CaseRow]:
+    """The rows of a :func:`paged` statement, ``limit`` from ``offset``, in its order; its
+    other parameters in ``params``. ``partial(case_rows, paged(...))`` is what
+    ``db.paginate(read=...)`` calls."""
+    rows = db.session.execute(statement, {"limit": limit, "offset": offset, **params}).tuples()
     return [
         CaseRow(
             case_id, family, given, patronymic, year, month, day, age, place, status, priority,
@@ -106,6 +120,12 @@ def case_rows(statement: Select) -> list[CaseRow]:
             activity, holder_id, holder,
         ) in rows
     ]  # fmt: skip
+
+
+def reading(statement: Select) -> Callable[[int, int], list[CaseRow]]:
+    """``read`` for ``db.paginate``: the pages of ``statement`` (a select of :class:`Case`)
+    as :class:`CaseRow`."""
+    return partial(case_rows, paged(statement))
 
 
 def case_rows_html(

@@ -140,11 +140,11 @@ def test_the_lists_light_rows_write_what_their_cases_write(app, varied_cases, la
     of mapped cases: the same rows, in the statement's order, with the same markup."""
     from sqlalchemy import select
 
-    from app.cases.table import CaseRow, case_rows, case_rows_html
+    from app.cases.table import CaseRow, case_rows_html, reading
 
     statement = select(Case).where(Case.id.in_(varied_cases)).order_by(Case.id.desc())
     with app.test_request_context(headers={"Accept-Language": language}):
-        rows = case_rows(statement)
+        rows = reading(statement)(100, 0)
         cases = db.session.scalars(statement).all()
         assert [row.id for row in rows] == [case.id for case in cases] == sorted(varied_cases)[::-1]
         assert all(isinstance(row, CaseRow) for row in rows)
@@ -164,18 +164,23 @@ def test_the_lists_light_rows_write_what_their_cases_write(app, varied_cases, la
 
 
 def test_a_paged_list_reads_light_rows_and_counts_them(app, varied_cases):
-    """db.paginate(..., read=case_rows): the page's items are CaseRow, the total the
-    statement's count, a page past the end empty."""
+    """db.paginate(..., read=reading(statement)): the page's items are CaseRow, the total the
+    statement's count (or what ``total`` says), a page past the end empty."""
     from sqlalchemy import select
 
-    from app.cases.table import CaseRow, case_rows
+    from app.cases.table import CaseRow, reading
 
     statement = select(Case).where(Case.id.in_(varied_cases)).order_by(Case.id)
+    read = reading(statement)
     with app.test_request_context():
-        first = db.paginate(statement, page=1, per_page=3, error_out=False, read=case_rows)
-        last = db.paginate(statement, page=3, per_page=3, error_out=False, read=case_rows)
-        past = db.paginate(statement, page=9, per_page=3, error_out=False, read=case_rows)
+        first = db.paginate(statement, page=1, per_page=3, error_out=False, read=read)
+        last = db.paginate(statement, page=3, per_page=3, error_out=False, read=read)
+        past = db.paginate(statement, page=9, per_page=3, error_out=False, read=read)
+        counted = db.paginate(
+            None, page=2, per_page=3, error_out=False, read=read, total=lambda: 41
+        )
     assert first.total == len(varied_cases) == 7
     assert [row.id for row in first.items] == sorted(varied_cases)[:3]
     assert [row.id for row in last.items] == sorted(varied_cases)[6:]
     assert all(isinstance(row, CaseRow) for row in first.items) and past.items == []
+    assert counted.total == 41 and [row.id for row in counted.items] == sorted(varied_cases)[3:6]

@@ -191,7 +191,9 @@ def test_a_search_by_a_lists_own_number_reads_its_index(app: Flask) -> None:
         assert "ix_case_record_external_id" in plan, plan
 
 
-def test_counts_counts_each_query_as_count_does(app: Flask, users: dict[str, int]) -> None:
+def test_queue_totals_count_each_queue_as_count_does(app: Flask, users: dict[str, int]) -> None:
+    """The queues' three totals, read in one statement built once (the unassigned cases from
+    the database's tally), are what counting each queue's own list gives."""
     from app.cases import queues
 
     with app.app_context():
@@ -199,10 +201,12 @@ def test_counts_counts_each_query_as_count_does(app: Flask, users: dict[str, int
         worker = db.session.get_one(User, users["caseworker"])
         for n in range(3):
             factories.make_case(actor, assigned_to=worker if n == 0 else None)
-        db.session.flush()
+        db.session.commit()
         listed = [queues.unassigned_cases(), queues.stale_cases(0), queues.pending_transitions()]
-        assert queues.counts(*listed) == tuple(queues.count(query) for query in listed)
-        assert queues.counts(*listed)[0] == 2
+        totals = queues.queue_totals(queues.stale_since(0))
+        assert totals == tuple(queues.count(query) for query in listed)
+        assert totals[:2] == (2, 3)
+        assert queues.queue_totals(queues.stale_since(1))[1] == 0  # none untouched for a day
 
 
 def test_the_queues_count_their_three_lists_in_one_statement(
