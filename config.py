@@ -68,6 +68,11 @@ class Config:
     # Sessions end after this much inactivity (checked on the server, see app.auth).
     IDLE_TIMEOUT = timedelta(minutes=_env_int("IDLE_TIMEOUT_MINUTES", 30))
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    # The session cookie is sent again when the session changes (its last activity, written
+    # at most once a minute: app/factory.py), not with every response: signing it again for
+    # each page was a twentieth of a small page's Python. Its 12 hours still run from the
+    # last activity, to the minute.
+    SESSION_REFRESH_EACH_REQUEST = False
     REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
 
     WTF_CSRF_TIME_LIMIT = None  # the session lifetime bounds the token already

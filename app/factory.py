@@ -6,7 +6,7 @@ The only module that knows every feature; nothing imports it but ``app.create_ap
 from __future__ import annotations
 
 import gc
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask, flash, redirect, session, url_for
@@ -64,12 +64,18 @@ from app.web import (
     DatabaseIntegerConverter,
     column_header_html,
     id_url,
+    layout_urls,
     role_nav,
 )
 
 # Imported for their side effects: every model known to Alembic; the SQLite connection hooks;
 # `flask db backup` and `flask db restore`.
 _LOADED = (models, sqlite, backup)
+
+
+# How often a signed-in user's last activity is written into the session (its cookie is then
+# signed and sent again: config.SESSION_REFRESH_EACH_REQUEST).
+LAST_SEEN_STEP = timedelta(minutes=1)
 
 
 def create_app(config: type | dict[str, Any] | None = None) -> Flask:
@@ -136,6 +142,7 @@ def _init_extensions(app: Flask) -> None:
     app.add_template_global(case_rows_html)
     app.add_template_global(column_header_html)
     app.add_template_global(role_nav)
+    app.add_template_global(layout_urls)
     app.add_template_global(role_can)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -174,6 +181,10 @@ def _install_hooks(app: Flask) -> None:
                 session.clear()
                 flash(_("You were signed out after a period of inactivity."), "info")
                 return redirect(url_for("auth.login"))
+            if idle < LAST_SEEN_STEP:
+                # Written less than a minute ago: the session (and its cookie) is left as it
+                # is, and the idle time counts from then (at most a minute early).
+                return None
         session["last_seen"] = now.timestamp()
         return None
 

@@ -330,3 +330,23 @@ def test_passwords_are_hashed_at_full_cost_outside_the_tests(app):
     with app.app_context():
         cheap = extract_parameters(hash_password("a long synthetic passphrase"))
     assert cheap.memory_cost < low.memory_cost
+
+
+def test_the_last_activity_is_written_at_most_once_a_minute(app, caseworker):
+    """A signed-in page writes the session's last activity, and so sends its cookie again,
+    only when the one it holds is a minute old or more (config.SESSION_REFRESH_EACH_REQUEST is
+    off): every page signing the cookie again was a twentieth of a small page's Python. The
+    idle time still counts from a moment at most a minute old."""
+    assert caseworker.get("/my-cases").status_code == 200
+    assert "Set-Cookie" not in caseworker.get("/my-cases").headers  # written just now
+    with caseworker.session_transaction() as session:
+        recent = (datetime.now(UTC) - timedelta(seconds=30)).timestamp()
+        session["last_seen"] = recent
+    assert "Set-Cookie" not in caseworker.get("/my-cases").headers
+    with caseworker.session_transaction() as session:
+        assert session["last_seen"] == recent
+        session["last_seen"] = (datetime.now(UTC) - timedelta(minutes=5)).timestamp()
+    response = caseworker.get("/my-cases")
+    assert response.status_code == 200 and "reunite_session=" in response.headers["Set-Cookie"]
+    with caseworker.session_transaction() as session:
+        assert datetime.now(UTC).timestamp() - session["last_seen"] < 30

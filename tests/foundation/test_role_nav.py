@@ -122,3 +122,32 @@ def test_the_real_catalogue_after_a_pseudo_one(app, users):
     with app.test_request_context(), force_locale("uk"):
         login_user(db.session.get(User, users["admin"]))
         assert "⟦" not in role_nav()
+
+
+@pytest.mark.parametrize("prefix", ["", "/reunite"])
+def test_the_layouts_links_are_url_for_under_each_site_prefix(app, caseworker, prefix):
+    """The layout's links (stylesheets, script, home, search, account, sign-out, languages)
+    are built once per site prefix (app/web.py ``layout_urls``) and are what url_for gives
+    there: a site served under a prefix never gets the links of one served at the root."""
+    from flask import url_for
+
+    # The other prefix's links first, so that a kept set of the wrong prefix would show.
+    other = "/other" if prefix else ""
+    caseworker.get("/my-cases", base_url=f"http://localhost{other}/")
+    html = caseworker.get("/my-cases", base_url=f"http://localhost{prefix}/").get_data(as_text=True)
+    with app.test_request_context("/", base_url=f"http://localhost{prefix}/"):
+        expected = [
+            url_for("static", filename="vendor/pico/pico.min.css"),
+            url_for("static", filename="css/app.css"),
+            url_for("static", filename="js/app.js"),
+            url_for("main.index"),
+            url_for("cases.index"),
+            url_for("auth.account"),
+            url_for("auth.logout"),
+            url_for("main.set_language", code="uk"),
+            url_for("main.set_language", code="en"),
+        ]
+    assert all(url.startswith(prefix + "/") for url in expected)
+    for url in expected:
+        assert f'"{url}"' in html, url
+    assert html.count('name="csrf_token"') >= 3  # sign-out and both languages
