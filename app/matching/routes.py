@@ -15,7 +15,6 @@ from flask import (
 )
 from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import Select, bindparam, select
@@ -28,7 +27,6 @@ from app.auth.permissions import Permission, require
 from app.cases.models import Case
 from app.extensions import db
 from app.forms import form_html
-from app.i18n import translated
 from app.jobs import get_progress
 from app.matching import services
 from app.matching.forms import (
@@ -39,12 +37,18 @@ from app.matching.forms import (
     RejectForm,
     RunForm,
 )
+from app.matching.labels import label_maps, level_class
 from app.matching.models import CandidateStatus, MatchCandidate, MatchingRun, RunStatus
-from app.matching.notes import render_capped, render_date, render_note, render_value
+from app.matching.notes import (
+    render_capped,
+    render_date,
+    render_note,
+    render_value,
+    shown_notes,
+)
 from app.matching.quality import reviewed_precision
 from app.matching.review import (
     MatchError,
-    QueueRow,
     approval_queue,
     band_holds,
     can_review,
@@ -56,66 +60,12 @@ from app.matching.review import (
     reject,
     review_queue,
 )
+from app.matching.table import candidate_rows_html
 from app.records.models import PartnerRecord, PartnerSource
 from app.sqlite import brief_write
 from app.web import database_int, flash_form_errors, safe_local_url
 
 bp = Blueprint("matching", __name__)
-
-# Levels of app.matching.scoring that mean "the two values agree"; the rest are highlighted,
-# the ones below as "near" (a typo, a swapped date, the same oblast) and any other as "differs".
-AGREE_LEVELS = frozenset({"same", "exact"})
-NEAR_LEVELS = frozenset(
-    {"close", "similar", "swapped", "year_off", "one_part", "typo", "year", "month", "age",
-     "oblast", "near"}
-)  # fmt: skip
-
-FIELD_LABELS = {
-    "family_name": _l("Family name"),
-    "given_name": _l("Given name"),
-    "patronymic": _l("Patronymic"),
-    "date_of_birth": _l("Date of birth"),
-    "sex": _l("Sex"),
-    "place": _l("Place"),
-    "region": _l("Region"),  # a region that names no oblast, compared as a plain value
-}
-
-STATUS_LABELS = {
-    CandidateStatus.PROPOSED.value: _l("proposed"),
-    CandidateStatus.AWAITING_APPROVAL.value: _l("awaiting approval"),
-    CandidateStatus.CONFIRMED.value: _l("confirmed"),
-    CandidateStatus.REJECTED.value: _l("rejected"),
-}
-
-# The comparison levels of app.matching.scoring, for people.
-LEVEL_LABELS = {
-    "same": _l("same"),
-    "exact": _l("exact"),
-    "close": _l("one typo"),
-    "similar": _l("similar"),
-    "different": _l("different"),
-    "swapped": _l("day and month swapped"),
-    "year_off": _l("year off by one"),
-    "one_part": _l("day or month differs"),
-    "typo": _l("digit typo"),
-    "year": _l("same year"),
-    "month": _l("same month"),
-    "age": _l("plausible age"),
-    "oblast": _l("same region"),
-}
-TRIGGER_LABELS = {
-    "manual": _l("started here"),
-    "import": _l("after an import"),
-    "case": _l("after a new case"),
-    "cli": _l("command line"),
-    "demo": _l("demo data"),
-}
-BAND_LABELS = {"likely": _l("likely"), "possible": _l("possible")}
-RUN_STATUS_LABELS = {
-    RunStatus.RUNNING.value: _l("running"),
-    RunStatus.DONE.value: _l("done"),
-    RunStatus.FAILED.value: _l("failed"),
-}
 
 
 def _load(candidate_id: int, review: bool = False) -> MatchCandidate:
@@ -427,22 +377,7 @@ def given_names():
     return render_template("matching/given_names.html", form=form, entries=entries)
 
 
-@bp.app_template_filter()
-def shown_notes(candidate: MatchCandidate | QueueRow, n: int = 3) -> list[tuple[str, str]]:
-    """The fields that weighed most (for or against), strongest first, each as its CSS class
-    and its note in the reader's language: one call for a row's notes, where the template's
-    three filters and a test per note were a twentieth of the match queue's Python calls."""
-    fields = candidate.explanation.get("fields") or []
-    top = sorted(fields, key=lambda f: abs(f.get("bits") or 0), reverse=True)[:n]
-    return [
-        (
-            match_level_class(f.get("level", "")),
-            render_note(f["note"]) if f.get("note") else f.get("level", ""),
-        )
-        for f in top
-    ]
-
-
+bp.add_app_template_filter(shown_notes, "shown_notes")
 bp.add_app_template_filter(render_note, "match_note")
 bp.add_app_template_filter(render_value, "match_value")
 bp.add_app_template_filter(render_date, "match_date")
@@ -454,27 +389,8 @@ def format_decimal_filter(number: float) -> str:
     return format_decimal(number)
 
 
-@bp.app_template_global()
-def match_level_class(level: str) -> str:
-    """The CSS class of a compared field: agrees, near (highlighted) or differs."""
-    if level in AGREE_LEVELS:
-        return "cmp-agree"
-    if level in NEAR_LEVELS:
-        return "cmp-near"
-    return "cmp-differ"
-
-
-@bp.app_context_processor
-def labels() -> dict:
-    # In the reader's language, translated once per language (app.i18n.translated).
-    return translated(_TEMPLATE_TABLES)
-
-
-_TEMPLATE_TABLES = {
-    "match_status_labels": STATUS_LABELS,
-    "match_field_labels": FIELD_LABELS,
-    "match_band_labels": BAND_LABELS,
-    "match_level_labels": LEVEL_LABELS,
-    "run_trigger_labels": TRIGGER_LABELS,
-    "run_status_labels": RUN_STATUS_LABELS,
-}
+bp.add_app_template_global(level_class, "match_level_class")
+bp.add_app_template_global(candidate_rows_html)
+# The label tables, in the reader's language, to every template (the case page shows a case's
+# candidates).
+bp.app_context_processor(label_maps)
