@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache, partial
 
 from flask import (
@@ -17,7 +18,7 @@ from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Row, Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from app import tallies
@@ -250,13 +251,12 @@ def _queue_page(query, **kwargs):
 @require(Permission.MATCH_APPROVE, reads_only=True)
 def queue():
     """Candidates across all cases: likely proposals first by default, with counts."""
-    form = QueueFilterForm(request.args)
-    sources = db.session.execute(_sources_statement()).all()
-    form.source.choices = [("", _("all"))] + [(str(s.id), s.name) for s in sources]
-    form.validate()
-    band = form.band.data or "likely"
-    status = form.status.data or CandidateStatus.PROPOSED.value
-    kind = form.kind.data or None
+    args = request.args
+    filter_form = _filter_form(db.session.execute(_sources_statement()).all())
+    # What the form's selects hold (a value sent, else the default; see _filter_form).
+    band = args.get("band") or "likely"
+    status = args.get("status") or CandidateStatus.PROPOSED.value
+    kind = args.get("kind") or None
     source_id = request.args.get("source", type=database_int) or None
     sort = queue_sort(request.args.get("sort"))
     query = review_queue(
@@ -283,7 +283,52 @@ def queue():
     page = _queue_page(query, count=total is None)
     if total is not None:
         page.total = total
-    return render_template("matching/queue.html", form=form, page=page, counts=counts, sort=sort)
+    return render_template(
+        "matching/queue.html", filter_form=filter_form, page=page, counts=counts, sort=sort
+    )
+
+
+def _filter_form(sources: Sequence[Row]) -> Markup:
+    """The queue's filter form as the request chose (the partner ``sources`` (id, name) to
+    choose from): kept as markup per choice, language and list of sources (app.forms.form_html).
+    Its four selects were a seventh of the queue's Python calls, and the same choice shows the
+    same form to everyone. A value no select offers is shown as WTForms validates it, with its
+    error, and not kept (anyone can send any value). What is kept names no person: the four
+    choices and the partner sources' names."""
+    chosen = tuple(request.args.get(name) for name in _FILTERS)
+    offered = (*_filter_values(), {"", *(str(s.id) for s in sources)})
+    build = partial(_queue_filter_form, sources)
+    refused = None
+    if not all(
+        value is None or value in values for value, values in zip(chosen, offered, strict=True)
+    ):
+        refused = build()
+        refused.validate()
+    return form_html(
+        "matching/_queue_filter_form.html",
+        build,
+        refused,
+        action="",  # a GET form to this page: it names no action
+        variant=(chosen, tuple(map(tuple, sources))),
+    )
+
+
+_FILTERS = ("band", "status", "kind", "source")
+
+
+@cache
+def _filter_values() -> tuple[frozenset[str], ...]:
+    """The values the band, status and kind selects offer."""
+    return tuple(
+        frozenset(choice.value for choice in getattr(QueueFilterForm, name).kwargs["choices"])
+        for name in _FILTERS[:3]
+    )
+
+
+def _queue_filter_form(sources: Sequence[Row]) -> QueueFilterForm:
+    form = QueueFilterForm(request.args)
+    form.source.choices = [("", _("all"))] + [(str(s.id), s.name) for s in sources]
+    return form
 
 
 # The match queue's statement that takes no values, built once: SQLAlchemy keys a statement

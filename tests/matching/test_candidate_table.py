@@ -1,5 +1,6 @@
-"""The match queues' rows are written in Python (app/matching/table.py, issue 9 item 4): the
-pages must say what the template said. The ``candidate_row`` macro is their plain definition."""
+"""The match queues' rows are written in Python (app/matching/table.py) and their filter form is
+kept as markup per choice (issue 9 item 4): the pages must say what the templates said. The
+``candidate_row`` macro is the rows' plain definition; WTForms renders the reference form."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from app.extensions import db
 from app.matching.forms import MatchDecisionForm
 from app.matching.review import Named, QueueRow, ShownCase, ShownRecord, queue_rows
 from app.matching.table import candidate_rows_html
+from app.records.models import PartnerSource
 from app.web import id_url
 from tests.matching.conftest import explanation, make_candidate, make_record
 
@@ -189,3 +191,77 @@ def test_the_queue_page_shows_its_rows_as_the_macro_does(app, supervisor, popula
             rows=queue_rows(ids),
         )
     assert _squeezed("".join(shown)) == _squeezed(expected)
+
+
+def _filter_form(html: str) -> str:
+    return re.search(r'<form method="get" class="filters".*?</form>', html, flags=re.S).group()
+
+
+def _wtforms_filter_form(app, client, query: str, language: str) -> str:
+    """The filter form as WTForms renders it for this query (what the page showed before)."""
+    from app.matching.forms import QueueFilterForm
+
+    sources = db.session.execute(
+        db.select(PartnerSource.id, PartnerSource.name).order_by(PartnerSource.name)
+    ).all()
+    with app.test_request_context(f"/matches?{query}", headers={"Accept-Language": language}):
+        from flask import request
+        from flask_babel import gettext
+
+        form = QueueFilterForm(request.args)
+        form.source.choices = [("", gettext("all"))] + [(str(s.id), s.name) for s in sources]
+        form.validate()
+        return render_template_string(
+            '{% from "_macros/forms.html" import field %}'
+            '<form method="get" class="filters" aria-label="{{ _("Filter matches") }}">'
+            '<div class="grid"><div>{{ field(form.band) }}</div>'
+            "<div>{{ field(form.status) }}</div><div>{{ field(form.kind) }}</div>"
+            "<div>{{ field(form.source) }}</div></div>"
+            '<div class="actions"><button type="submit">{{ _("Filter") }}</button></div></form>',
+            form=form,
+        )
+
+
+@pytest.mark.parametrize("language", ["en", "uk"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "band=all&status=confirmed&kind=case",
+        "band=possible&kind=&source={source}",
+        "band=bogus&status=zzz&kind=q&source=abc",  # each select says its value is not offered
+        "band=&status=%20",  # empty: the defaults, as WTForms reads them
+        "source=999999",
+    ],
+)
+def test_the_kept_filter_form_is_what_wtforms_renders(app, supervisor, populated, language, query):
+    with app.app_context():
+        query = query.format(source=make_source_id())
+        expected = _wtforms_filter_form(app, supervisor, query, language)
+    for _ in range(2):  # built, then kept
+        html = supervisor.get(f"/matches?{query}", headers={"Accept-Language": language}).text
+        assert _squeezed(_filter_form(html)) == _squeezed(expected)
+
+
+def make_source_id() -> int:
+    return db.session.scalar(db.select(PartnerSource.id).order_by(PartnerSource.id))
+
+
+def test_a_value_not_offered_is_refused_and_not_kept(app, supervisor, populated):
+    html = supervisor.get("/matches?band=<script>&kind=case").text
+    assert "Not a valid choice." in _filter_form(html)
+    assert "<script>" not in html
+    kept = app.extensions.get("blank_forms", {})
+    assert not any("<script>" in repr(key) for key in kept)
+
+
+def test_a_renamed_source_shows_its_new_name_in_the_filters(app, supervisor, populated):
+    """The kept form is kept per list of sources: a new name is a new form."""
+    assert "Evacuation register (test)" in _filter_form(supervisor.get("/matches").text)
+    with app.app_context():
+        source = db.session.scalar(db.select(PartnerSource))
+        source.name = "Перейменований реєстр"
+        db.session.commit()
+    form = _filter_form(supervisor.get("/matches").text)
+    assert "Перейменований реєстр" in form
+    assert "Evacuation register (test)" not in form
