@@ -17,11 +17,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.formats import format_day
-from app.matching.explain import Cap, Code, Flag, Note
+from app.i18n import translated
+from app.matching.explain import Cap, Code, Flag
+from app.matching.labels import level_class
 from app.names.given import given_name_row
 from app.names.places import place_row
 
-__all__ = ["render_capped", "render_date", "render_note", "render_value"]
+__all__ = ["NoteWriter", "render_capped", "render_date", "render_note", "render_value"]
+__all__ += ["shown_notes"]
 
 # One template per code; the parameters are the note's (see app.matching.explain.Code).
 REASONS: dict[str, LazyString] = {
@@ -82,20 +85,106 @@ CAPS: dict[str, LazyString] = {
     Cap.NAMESAKES: _l("different dates of birth: namesakes share everything else"),
 }
 
+# The words of the notes, translated once per language (app.i18n.translated).
+_WORDS = {"reasons": REASONS, "endings": {**FLAGS, "also": _ALSO}}
+
 
 def render_note(note: Mapping[str, Any] | str | None) -> str:
     """A stored note (``Note.as_dict()``) as one line in the current language: "Лысенко ≈
     Лисенко: Russian spelling of the Ukrainian name". Text is shown as it is."""
-    if not note:
-        return ""
-    if not isinstance(note, Mapping):
-        return str(note)
-    parsed = Note.from_dict(note)
-    reason = _reason(parsed)
-    if not parsed.sign:
-        return reason
-    show = render_date if parsed.code in DATE_CODES else render_value
-    return f"{show(parsed.left)} {parsed.sign} {show(parsed.right)}: {reason}"
+    return NoteWriter().note(note)
+
+
+def shown_notes(candidate: Any, n: int = 3) -> list[tuple[str, str]]:
+    """The fields of a candidate's explanation that weighed most (for or against), strongest
+    first, each as its CSS class and its note in the reader's language."""
+    return NoteWriter().shown(candidate, n)
+
+
+class NoteWriter:
+    """Notes in the current language, for one page: the words translated once per language
+    (:func:`app.i18n.translated`) and each date of birth worded once for the page.
+
+    A note was parsed into a :class:`Note`, its template translated again through a lazy
+    string and its dates worded anew: some fifty calls a note, three notes a row, a sixth of
+    the match queue's Python. It reads the stored dict as it is, with the same tolerance of
+    missing or malformed parts as :meth:`Note.from_dict`. Nothing is kept past the page (the
+    notes name people: their values are what the two sides say)."""
+
+    __slots__ = ("_days", "_endings", "_reasons")
+
+    def __init__(self) -> None:
+        words = translated(_WORDS)
+        self._reasons: Mapping[str, str] = words["reasons"]
+        self._endings: Mapping[str, str] = words["endings"]
+        self._days: dict[str, str] = {}
+
+    def shown(self, candidate: Any, n: int = 3) -> list[tuple[str, str]]:
+        """:func:`shown_notes` of ``candidate`` (anything with an ``explanation``)."""
+        fields = candidate.explanation.get("fields") or []
+        top = sorted(fields, key=_weight, reverse=True)[:n]
+        return [
+            (
+                level_class(f.get("level", "")),
+                self.note(f["note"]) if f.get("note") else f.get("level", ""),
+            )
+            for f in top
+        ]
+
+    def note(self, note: Mapping[str, Any] | str | None) -> str:
+        """:func:`render_note` of ``note``."""
+        if not note:
+            return ""
+        if not isinstance(note, Mapping):
+            return str(note)
+        code = str(note.get("code") or "")
+        reason = self._reason(code, note.get("params"), note.get("flags"))
+        sign = note.get("sign")
+        if not sign:
+            return reason
+        left, right = note.get("left") or "", note.get("right") or ""
+        if code in DATE_CODES:
+            days = self._days
+            if type(left) is str:
+                left = days[left] if left in days else days.setdefault(left, format_day(left))
+            else:
+                left = render_value(left)
+            if type(right) is str:
+                right = days[right] if right in days else days.setdefault(right, format_day(right))
+            else:
+                right = render_value(right)
+        else:
+            left = left if type(left) is str else render_value(left)
+            right = right if type(right) is str else render_value(right)
+        return f"{left} {sign} {right}: {reason}"
+
+    def _reason(self, code: str, raw_params: object, raw_flags: object) -> str:
+        params = dict(raw_params) if raw_params and isinstance(raw_params, Mapping) else {}
+        if code == Code.TEXT:
+            return str(params.get("text", ""))
+        also = None
+        if params:
+            for name, show in _KEY_PARAMS.items():
+                if name in params:
+                    params[name] = show(params[name])
+            also = params.pop("also", None)
+        text = _format(self._reasons.get(code), params) or _unknown(code, params)
+        if not (also or raw_flags):
+            return text
+        flags = frozenset(map(str, raw_flags)) if isinstance(raw_flags, list | tuple) else ()
+        parts = [text]
+        if Flag.OTHER_GENDER in flags:
+            parts.append(self._endings[Flag.OTHER_GENDER])
+        if also:
+            parts.append(_format(self._endings["also"], {"names": also}) or f" ({also})")
+        if Flag.ALIAS in flags:
+            parts.append(self._endings[Flag.ALIAS])
+        parts.extend(f" ({flag})" for flag in sorted(set(flags) - set(FLAGS)))
+        return "".join(parts)
+
+
+def _weight(field: Mapping[str, Any]) -> float:
+    return abs(field.get("bits") or 0)
 
 
 # The notes on dates of birth, whose values are ISO partial dates ("2014-03-12", "2014-03").
@@ -142,32 +231,12 @@ _KEY_PARAMS = {
 }
 
 
-def _reason(note: Note) -> str:
-    if note.code == Code.TEXT:
-        return str(note.params.get("text", ""))
-    params = {name: _KEY_PARAMS.get(name, _same)(value) for name, value in note.params.items()}
-    also = params.pop("also", None)
-    parts = [_format(REASONS.get(note.code), params) or _unknown(note.code, params)]
-    if Flag.OTHER_GENDER in note.flags:
-        parts.append(str(FLAGS[Flag.OTHER_GENDER]))
-    if also:
-        parts.append(_format(_ALSO, {"names": also}) or f" ({also})")
-    if Flag.ALIAS in note.flags:
-        parts.append(str(FLAGS[Flag.ALIAS]))
-    parts.extend(f" ({flag})" for flag in sorted(note.flags - set(FLAGS)))
-    return "".join(parts)
-
-
-def _same(value: object) -> object:
-    return value
-
-
-def _format(template: LazyString | None, params: Mapping[str, Any]) -> str | None:
+def _format(template: str | None, params: Mapping[str, Any]) -> str | None:
     """The template filled in, or None when there is none or it asks for a missing parameter."""
     if template is None:
         return None
     try:
-        return str(template) % params
+        return template % params
     except (KeyError, TypeError, ValueError):
         return None
 

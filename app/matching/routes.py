@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache, partial
 
 from flask import (
@@ -15,10 +16,9 @@ from flask import (
 )
 from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Row, Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from app import tallies
@@ -28,7 +28,6 @@ from app.auth.permissions import Permission, require
 from app.cases.models import Case
 from app.extensions import db
 from app.forms import form_html
-from app.i18n import translated
 from app.jobs import get_progress
 from app.matching import services
 from app.matching.forms import (
@@ -39,12 +38,18 @@ from app.matching.forms import (
     RejectForm,
     RunForm,
 )
+from app.matching.labels import label_maps, level_class
 from app.matching.models import CandidateStatus, MatchCandidate, MatchingRun, RunStatus
-from app.matching.notes import render_capped, render_date, render_note, render_value
+from app.matching.notes import (
+    render_capped,
+    render_date,
+    render_note,
+    render_value,
+    shown_notes,
+)
 from app.matching.quality import reviewed_precision
 from app.matching.review import (
     MatchError,
-    QueueRow,
     approval_queue,
     band_holds,
     can_review,
@@ -56,66 +61,12 @@ from app.matching.review import (
     reject,
     review_queue,
 )
+from app.matching.table import candidate_rows_html
 from app.records.models import PartnerRecord, PartnerSource
 from app.sqlite import brief_write
 from app.web import database_int, flash_form_errors, safe_local_url
 
 bp = Blueprint("matching", __name__)
-
-# Levels of app.matching.scoring that mean "the two values agree"; the rest are highlighted,
-# the ones below as "near" (a typo, a swapped date, the same oblast) and any other as "differs".
-AGREE_LEVELS = frozenset({"same", "exact"})
-NEAR_LEVELS = frozenset(
-    {"close", "similar", "swapped", "year_off", "one_part", "typo", "year", "month", "age",
-     "oblast", "near"}
-)  # fmt: skip
-
-FIELD_LABELS = {
-    "family_name": _l("Family name"),
-    "given_name": _l("Given name"),
-    "patronymic": _l("Patronymic"),
-    "date_of_birth": _l("Date of birth"),
-    "sex": _l("Sex"),
-    "place": _l("Place"),
-    "region": _l("Region"),  # a region that names no oblast, compared as a plain value
-}
-
-STATUS_LABELS = {
-    CandidateStatus.PROPOSED.value: _l("proposed"),
-    CandidateStatus.AWAITING_APPROVAL.value: _l("awaiting approval"),
-    CandidateStatus.CONFIRMED.value: _l("confirmed"),
-    CandidateStatus.REJECTED.value: _l("rejected"),
-}
-
-# The comparison levels of app.matching.scoring, for people.
-LEVEL_LABELS = {
-    "same": _l("same"),
-    "exact": _l("exact"),
-    "close": _l("one typo"),
-    "similar": _l("similar"),
-    "different": _l("different"),
-    "swapped": _l("day and month swapped"),
-    "year_off": _l("year off by one"),
-    "one_part": _l("day or month differs"),
-    "typo": _l("digit typo"),
-    "year": _l("same year"),
-    "month": _l("same month"),
-    "age": _l("plausible age"),
-    "oblast": _l("same region"),
-}
-TRIGGER_LABELS = {
-    "manual": _l("started here"),
-    "import": _l("after an import"),
-    "case": _l("after a new case"),
-    "cli": _l("command line"),
-    "demo": _l("demo data"),
-}
-BAND_LABELS = {"likely": _l("likely"), "possible": _l("possible")}
-RUN_STATUS_LABELS = {
-    RunStatus.RUNNING.value: _l("running"),
-    RunStatus.DONE.value: _l("done"),
-    RunStatus.FAILED.value: _l("failed"),
-}
 
 
 def _load(candidate_id: int, review: bool = False) -> MatchCandidate:
@@ -300,13 +251,12 @@ def _queue_page(query, **kwargs):
 @require(Permission.MATCH_APPROVE, reads_only=True)
 def queue():
     """Candidates across all cases: likely proposals first by default, with counts."""
-    form = QueueFilterForm(request.args)
-    sources = db.session.execute(_sources_statement()).all()
-    form.source.choices = [("", _("all"))] + [(str(s.id), s.name) for s in sources]
-    form.validate()
-    band = form.band.data or "likely"
-    status = form.status.data or CandidateStatus.PROPOSED.value
-    kind = form.kind.data or None
+    args = request.args
+    filter_form = _filter_form(db.session.execute(_sources_statement()).all())
+    # What the form's selects hold (a value sent, else the default; see _filter_form).
+    band = args.get("band") or "likely"
+    status = args.get("status") or CandidateStatus.PROPOSED.value
+    kind = args.get("kind") or None
     source_id = request.args.get("source", type=database_int) or None
     sort = queue_sort(request.args.get("sort"))
     query = review_queue(
@@ -333,7 +283,52 @@ def queue():
     page = _queue_page(query, count=total is None)
     if total is not None:
         page.total = total
-    return render_template("matching/queue.html", form=form, page=page, counts=counts, sort=sort)
+    return render_template(
+        "matching/queue.html", filter_form=filter_form, page=page, counts=counts, sort=sort
+    )
+
+
+def _filter_form(sources: Sequence[Row]) -> Markup:
+    """The queue's filter form as the request chose (the partner ``sources`` (id, name) to
+    choose from): kept as markup per choice, language and list of sources (app.forms.form_html).
+    Its four selects were a seventh of the queue's Python calls, and the same choice shows the
+    same form to everyone. A value no select offers is shown as WTForms validates it, with its
+    error, and not kept (anyone can send any value). What is kept names no person: the four
+    choices and the partner sources' names."""
+    chosen = tuple(request.args.get(name) for name in _FILTERS)
+    offered = (*_filter_values(), {"", *(str(s.id) for s in sources)})
+    build = partial(_queue_filter_form, sources)
+    refused = None
+    if not all(
+        value is None or value in values for value, values in zip(chosen, offered, strict=True)
+    ):
+        refused = build()
+        refused.validate()
+    return form_html(
+        "matching/_queue_filter_form.html",
+        build,
+        refused,
+        action="",  # a GET form to this page: it names no action
+        variant=(chosen, tuple(map(tuple, sources))),
+    )
+
+
+_FILTERS = ("band", "status", "kind", "source")
+
+
+@cache
+def _filter_values() -> tuple[frozenset[str], ...]:
+    """The values the band, status and kind selects offer."""
+    return tuple(
+        frozenset(choice.value for choice in getattr(QueueFilterForm, name).kwargs["choices"])
+        for name in _FILTERS[:3]
+    )
+
+
+def _queue_filter_form(sources: Sequence[Row]) -> QueueFilterForm:
+    form = QueueFilterForm(request.args)
+    form.source.choices = [("", _("all"))] + [(str(s.id), s.name) for s in sources]
+    return form
 
 
 # The match queue's statement that takes no values, built once: SQLAlchemy keys a statement
@@ -427,22 +422,7 @@ def given_names():
     return render_template("matching/given_names.html", form=form, entries=entries)
 
 
-@bp.app_template_filter()
-def shown_notes(candidate: MatchCandidate | QueueRow, n: int = 3) -> list[tuple[str, str]]:
-    """The fields that weighed most (for or against), strongest first, each as its CSS class
-    and its note in the reader's language: one call for a row's notes, where the template's
-    three filters and a test per note were a twentieth of the match queue's Python calls."""
-    fields = candidate.explanation.get("fields") or []
-    top = sorted(fields, key=lambda f: abs(f.get("bits") or 0), reverse=True)[:n]
-    return [
-        (
-            match_level_class(f.get("level", "")),
-            render_note(f["note"]) if f.get("note") else f.get("level", ""),
-        )
-        for f in top
-    ]
-
-
+bp.add_app_template_filter(shown_notes, "shown_notes")
 bp.add_app_template_filter(render_note, "match_note")
 bp.add_app_template_filter(render_value, "match_value")
 bp.add_app_template_filter(render_date, "match_date")
@@ -454,27 +434,8 @@ def format_decimal_filter(number: float) -> str:
     return format_decimal(number)
 
 
-@bp.app_template_global()
-def match_level_class(level: str) -> str:
-    """The CSS class of a compared field: agrees, near (highlighted) or differs."""
-    if level in AGREE_LEVELS:
-        return "cmp-agree"
-    if level in NEAR_LEVELS:
-        return "cmp-near"
-    return "cmp-differ"
-
-
-@bp.app_context_processor
-def labels() -> dict:
-    # In the reader's language, translated once per language (app.i18n.translated).
-    return translated(_TEMPLATE_TABLES)
-
-
-_TEMPLATE_TABLES = {
-    "match_status_labels": STATUS_LABELS,
-    "match_field_labels": FIELD_LABELS,
-    "match_band_labels": BAND_LABELS,
-    "match_level_labels": LEVEL_LABELS,
-    "run_trigger_labels": TRIGGER_LABELS,
-    "run_status_labels": RUN_STATUS_LABELS,
-}
+bp.add_app_template_global(level_class, "match_level_class")
+bp.add_app_template_global(candidate_rows_html)
+# The label tables, in the reader's language, to every template (the case page shows a case's
+# candidates).
+bp.app_context_processor(label_maps)

@@ -9,7 +9,7 @@ from flask_babel import force_locale
 
 from app.cases.labels import STATUS_LABELS
 from app.i18n import translated
-from app.matching.routes import BAND_LABELS
+from app.matching.labels import BAND_LABELS
 from tests.pseudo_locale import pseudo_ukrainian  # noqa: F401 - a fixture
 
 
