@@ -43,11 +43,16 @@ class _ReadPagination(SelectPagination):
     from the select."""
 
     def _query_items(self) -> list[Any]:
+        total = self._query_args["total"]
+        if isinstance(total, int) and self._query_offset >= total:
+            return []  # known to be past the end (an empty queue): nothing to read
         return list(self._query_args["read"](self.per_page, self._query_offset))
 
     def _query_count(self) -> int:
         total = self._query_args["total"]
-        return super()._query_count() if total is None else total()
+        if total is None:
+            return super()._query_count()
+        return total if isinstance(total, int) else total()
 
 
 class SQLAlchemy(flask_sqlalchemy.SQLAlchemy):
@@ -57,7 +62,7 @@ class SQLAlchemy(flask_sqlalchemy.SQLAlchemy):
         *,
         page: int | None = None,
         read: Callable[[int, int], Iterable[Any]] | None = None,
-        total: Callable[[], int] | None = None,
+        total: int | Callable[[], int] | None = None,
         **kwargs: Any,
     ) -> Pagination:
         """Flask-SQLAlchemy's paginate, with the page number bounded: ``?page=`` with twenty
@@ -65,8 +70,8 @@ class SQLAlchemy(flask_sqlalchemy.SQLAlchemy):
         past the end is empty, as any page past the last one is.
 
         ``read(limit, offset)``: what reads the page's items (else the select's objects);
-        ``total()``: the number of items (else ``select`` is counted; with ``count=False``,
-        neither)."""
+        ``total``: the number of items, or what gives it (else ``select`` is counted; with
+        ``count=False``, neither); a page known to be past it is not read."""
         if page is None and has_request_context():
             page = request.args.get("page", type=int)  # not a number: None, then page 1
         if page is not None:

@@ -847,24 +847,33 @@ def supervisor_home():
     # unassigned cases are most of the open ones (18,720 of 20,000 at national scale): the
     # database keeps their number (app/tallies.py) rather than count them for each page. The
     # two case lists' statements are built once per order (queues.unassigned_page).
+    # The totals first: an empty queue's page is not read.
     stale_before = queues.stale_since(days)
-    pages: dict[str, Callable[[int, int], Sequence[Any]]] = {
-        "unassigned": partial(case_rows, queues.unassigned_page(unassigned_sort)),
-        "stale": partial(case_rows, queues.stale_page(stale_sort), stale_before=stale_before),
-        "pending": queues.pending_page,
-    }
+    unassigned_total, stale_total, pending_total = queues.queue_totals(stale_before)
+    pages: list[tuple[str, Callable[[int, int], Sequence[Any]], int]] = [
+        (
+            "unassigned",
+            partial(case_rows, queues.unassigned_page(unassigned_sort)),
+            unassigned_total,
+        ),
+        (
+            "stale",
+            partial(case_rows, queues.stale_page(stale_sort), stale_before=stale_before),
+            stale_total,
+        ),
+        ("pending", queues.pending_page, pending_total),
+    ]
     unassigned, stale, pending = (
         db.paginate(
             None,
             per_page=per_page,
             error_out=False,
             page=request.args.get(f"{name}_page", 1, type=int),
-            count=False,
             read=read,
+            total=total,
         )
-        for name, read in pages.items()
+        for name, read, total in pages
     )
-    unassigned.total, stale.total, pending.total = queues.queue_totals(stale_before)
     record_list_read(
         *unassigned.items, *stale.items, *(transition.case for transition in pending.items)
     )

@@ -184,3 +184,21 @@ def test_a_paged_list_reads_light_rows_and_counts_them(app, varied_cases):
     assert [row.id for row in last.items] == sorted(varied_cases)[6:]
     assert all(isinstance(row, CaseRow) for row in first.items) and past.items == []
     assert counted.total == 41 and [row.id for row in counted.items] == sorted(varied_cases)[3:6]
+
+
+def test_a_page_known_to_be_past_the_end_is_not_read(app):
+    """db.paginate with a known total (the queues read their three totals first) does not
+    read a page past it: an empty queue costs no statement."""
+    calls = []
+
+    def read(limit, offset):
+        calls.append((limit, offset))
+        return ["row"]
+
+    with app.test_request_context():
+        empty = db.paginate(None, page=1, per_page=10, error_out=False, read=read, total=0)
+        past = db.paginate(None, page=3, per_page=10, error_out=False, read=read, total=20)
+        within = db.paginate(None, page=2, per_page=10, error_out=False, read=read, total=20)
+    assert calls == [(10, 10)]
+    assert (empty.items, empty.total, past.items, past.total) == ([], 0, [], 20)
+    assert (within.items, within.total, within.pages) == (["row"], 20, 2)
