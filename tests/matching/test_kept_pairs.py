@@ -13,7 +13,17 @@ import pytest
 
 from app.matching import engine
 from app.matching.engine import Shard, _Kept, floor_bits, link
-from app.matching.entities import Features, MatchEntity, prepare, prepare_row
+from app.matching.entities import (
+    _FAMILY_BY_TEXT,
+    _GIVEN_BY_TEXT,
+    _PATRONYMIC_BY_TEXT,
+    _PLACES_BY_TEXT,
+    Features,
+    MatchEntity,
+    prepare,
+    prepare_row,
+    trim_caches,
+)
 from app.matching.scoring import DEFAULT_PARAMETERS, POSSIBLE, quick_bits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
@@ -102,3 +112,38 @@ def test_an_entity_prepared_again_is_the_row_prepared() -> None:
         features = prepare_row(_random_row(rng, number, entity))
         again = prepare(features.entity)
         assert isinstance(again, Features) and again == features
+
+
+@pytest.fixture
+def fresh_caches():
+    """prepare_row's caches emptied after the test: once the caches under them are trimmed,
+    they hold objects equal to prepare()'s but no longer the same ones (which
+    test_fast_paths checks of fresh caches)."""
+    yield
+    for cache in (_FAMILY_BY_TEXT, _GIVEN_BY_TEXT, _PATRONYMIC_BY_TEXT, _PLACES_BY_TEXT):
+        cache.clear()
+
+
+def test_trimming_the_caches_under_prepare_row_changes_no_result(
+    data, monkeypatch, fresh_caches
+) -> None:
+    """A national run's streams empty the caches under prepare_row's every TRIM_EVERY records
+    (entities.trim_caches): the same features, and the same run."""
+    rng = random.Random(5)
+    records = Generator(seed=31).dataset(n_cases=10, n_records=1_500).records
+    rows = [_random_row(rng, number, entity) for number, entity in enumerate(records)]
+    before = [prepare_row(row) for row in rows]
+    trim_caches()
+    assert [prepare(f.entity) for f in before] == before
+    assert [prepare_row(row) for row in rows] == before
+    cases, streamed = data
+    blocked = link(cases, streamed).compared
+    monkeypatch.setattr(engine, "LEARNING_PAIRS", blocked // 4)
+    untrimmed = link(cases, streamed, learn_sources=True, explain=True)
+    monkeypatch.setattr(engine, "TRIM_EVERY", 7)
+    trims = []
+    monkeypatch.setattr(engine, "trim_caches", lambda: trims.append(trim_caches()))
+    trimmed = link(cases, streamed, learn_sources=True, explain=True)
+    assert len(trims) > len(streamed) // 7  # in the second stream, and the first's end
+    assert _explained(trimmed) == _explained(untrimmed)
+    assert trimmed.prior == untrimmed.prior
