@@ -421,9 +421,10 @@ class Shard:
         seen = blocked = kept = 0
         limit = SAMPLE_BUCKETS
         counts: np.ndarray | None = None
-        # Some slack over the budget, so that the kept pairs are filtered a dozen times in a
-        # national stream, not once per record.
-        slack = None if budget is None else budget + budget // 4
+        # Some slack over the budget, so that the kept pairs are filtered a score of times in a
+        # national stream, not once per record (each time, an eighth of the budget: what the
+        # process holds at its peak, the end of the stream, is the budget and up to its slack).
+        slack = None if budget is None else budget + budget // 8
         counted: list[Features] = []  # counted a batch at a time (Frequencies.add_many)
         every = PROGRESS_EVERY
         with _no_cycle_collection():

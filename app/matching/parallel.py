@@ -114,9 +114,12 @@ def link_parallel(
     shard = Shard(left, skip=skip, parameters=parameters, labels=labels, indexed=False)
     counting = frequencies is None
     # Read at each run, not imported: tests lower it.
-    # Each part keeps the records of its share of the sample (and a quarter more, so that it
-    # rarely keeps fewer buckets than the run's sample: a part that did reads its part again).
-    budget = engine.LEARNING_PAIRS * 5 // (4 * max(len(parts), 1)) if learn_sources else None
+    # Each part keeps the records of its share of the sample (and an eighth more, so that it
+    # rarely keeps fewer buckets than the run's sample: a part that did reads its part again;
+    # the records are split by id and sampled by a hash, so a part of a national run holds
+    # about its share of the sample; a quarter more was held at the first peak, estimated at
+    # 10-20 MB of each process at 20,000 cases x 1M).
+    budget = engine.LEARNING_PAIRS * 9 // (8 * max(len(parts), 1)) if learn_sources else None
     # What the caller read and let go (a run's cases, read a chunk at a time) goes back to the
     # system before the processes are forked: they would inherit it.
     _give_back()
