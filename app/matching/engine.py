@@ -233,8 +233,9 @@ class _Kept:
     as its :class:`MatchEntity` only, prepared again for the few pairs that turn out to be
     candidates (:func:`prepare` gives the features :func:`prepare_row` gave, field for field).
     At national size a part keeps about 250,000 pairs of 200,000 records, of which a tenth are
-    candidates: each as a tuple with the record's features, they were 200 MB of each record
-    process at the end of its stream, where 21 bytes a pair and the entity are less than half."""
+    candidates: each as a tuple with the record's features, about 115 MB of each record process
+    at the end of its stream (estimated from what one pair and one record hold), where 22 bytes
+    a pair and the entity are about half."""
 
     __slots__ = (
         "_numbers",
