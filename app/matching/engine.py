@@ -234,7 +234,7 @@ class _Kept:
     candidates (:func:`prepare` gives the features :func:`prepare_row` gave, field for field).
     At national size a part keeps about 250,000 pairs of 200,000 records, of which a tenth are
     candidates: each as a tuple with the record's features, about 115 MB of each record process
-    at the end of its stream (estimated from what one pair and one record hold), where 22 bytes
+    at the end of its stream (estimated from what one pair and one record hold), where 18 bytes
     a pair and the entity are about half."""
 
     __slots__ = (
