@@ -29,7 +29,7 @@ from app.matching.calibration import (
     estimate_prior,
     max_prior_bits,
 )
-from app.matching.entities import Features, MatchEntity, prepare
+from app.matching.entities import TRIM_EVERY, Features, MatchEntity, prepare, trim_caches
 from app.matching.learning import LearntSource, Observations, learn
 from app.matching.scoring import (
     DEFAULT_PARAMETERS,
@@ -224,6 +224,91 @@ def ranked(parts: Iterable[dict[Hashable, list[Candidate]]]) -> dict[Hashable, l
 Kept = tuple[Features, Features, float, bool, Parameters]
 
 
+class _Kept:
+    """The pairs a shard keeps for :meth:`Shard.candidates` (those at the floor or above), as
+    numbers: the case and the record (their places in :attr:`cases` and :attr:`records`), the
+    bits, whether capped, the parameters (their place in :attr:`params`).
+
+    A record is kept as its :class:`Features` or, from a second stream (:meth:`Shard.rescore`),
+    as its :class:`MatchEntity` only, prepared again for the few pairs that turn out to be
+    candidates (:func:`prepare` gives the features :func:`prepare_row` gave, field for field).
+    At national size a part keeps about 250,000 pairs of 200,000 records, of which a tenth are
+    candidates: each as a tuple with the record's features, about 115 MB of each record process
+    at the end of its stream (estimated from what one pair and one record hold), where 18 bytes
+    a pair and the entity are about half."""
+
+    __slots__ = (
+        "_numbers",
+        "_slots",
+        "bits",
+        "capped",
+        "case",
+        "cases",
+        "parameters",
+        "params",
+        "record",
+        "records",
+    )
+
+    def __init__(self) -> None:
+        self.case, self.record = array("i"), array("i")
+        self.bits, self.capped, self.parameters = array("d"), array("b"), array("b")
+        self.cases: list[Features] = []
+        self.records: list[Features | MatchEntity] = []
+        self.params: list[Parameters] = []
+        self._slots: dict[int, int] = {}  # id of a case's Features -> its place in cases
+        self._numbers: dict[int, int] = {}  # id of Parameters -> its place in params
+
+    def __len__(self) -> int:
+        return len(self.bits)
+
+    def add_record(self, record: Features | MatchEntity) -> int:
+        """Keep a record (once, before its pairs); its place."""
+        self.records.append(record)
+        return len(self.records) - 1
+
+    def add(
+        self, case: Features, record: int, bits: float, capped: bool, params: Parameters
+    ) -> None:
+        """Keep a pair of ``case`` and the kept record at place ``record``."""
+        slot = self._slots.get(id(case))
+        if slot is None:  # the cases are the index's: they live as long as the shard
+            slot = self._slots[id(case)] = len(self.cases)
+            self.cases.append(case)
+        number = self._numbers.get(id(params))
+        if number is None:
+            number = self._numbers[id(params)] = len(self.params)
+            self.params.append(params)
+        self.case.append(slot)
+        self.record.append(record)
+        self.bits.append(bits)
+        self.capped.append(capped)
+        self.parameters.append(number)
+
+    def features(self, record: int) -> Features:
+        """The features of the kept record at place ``record``."""
+        kept = self.records[record]
+        return kept if isinstance(kept, Features) else prepare(kept)
+
+    def key(self, record: int) -> Hashable:
+        kept = self.records[record]
+        return kept.entity.key if isinstance(kept, Features) else kept.key
+
+    def __iter__(self) -> Iterator[Kept]:
+        """Each kept pair: (case, record's features, bits, capped, parameters)."""
+        for number in range(len(self.bits)):
+            yield self.pair(number)
+
+    def pair(self, number: int) -> Kept:
+        return (
+            self.cases[self.case[number]],
+            self.features(self.record[number]),
+            self.bits[number],
+            bool(self.capped[number]),
+            self.params[self.parameters[number]],
+        )
+
+
 # The flags of an observed pair in a shard's store.
 _SIBLING, _NAMESAKE, _SCORED, _EXACT = 1, 2, 4, 8
 
@@ -298,7 +383,7 @@ class Shard:
         self.pairs: list[tuple[Features, list[Features]]] = []
         self.seen = 0
         self.freq = Frequencies()
-        self.kept: list[Kept] = []
+        self.kept = _Kept()
         self.blocked = 0  # blocked pairs streamed
         # Blocked pairs per sample bucket, once counted (sample_counts), and the buckets whose
         # records the stream kept (all but where it passed its budget).
@@ -337,9 +422,10 @@ class Shard:
         seen = blocked = kept = 0
         limit = SAMPLE_BUCKETS
         counts: np.ndarray | None = None
-        # Some slack over the budget, so that the kept pairs are filtered a dozen times in a
-        # national stream, not once per record.
-        slack = None if budget is None else budget + budget // 4
+        # Some slack over the budget, so that the kept pairs are filtered a score of times in a
+        # national stream, not once per record (each time, an eighth of the budget: what the
+        # process holds at its peak, the end of the stream, is the budget and up to its slack).
+        slack = None if budget is None else budget + budget // 8
         counted: list[Features] = []  # counted a batch at a time (Frequencies.add_many)
         every = PROGRESS_EVERY
         with _no_cycle_collection():
@@ -372,6 +458,8 @@ class Shard:
                         kept = sum(len(found) for _features, found in pairs)
                 if progress and seen % every == 0:
                     progress(seen)
+                if counts is not None and seen % TRIM_EVERY == 0:
+                    trim_caches()  # a national run's stream: see trim_caches
             freq.add_many(counted)
         self.seen, self.blocked, self.counts, self.limit = seen, blocked, counts, limit
         return freq
@@ -523,9 +611,10 @@ class Shard:
         if self.observed:
             return self._observed_bits(by_source, floor)
         histogram = BitsHistogram()
-        kept: list[Kept] = []
+        kept = _Kept()
         compared = 0
         freq, parameters = self.freq, self.parameters
+        slot, last = -1, None
         for other, features in self._compared():
             params = by_source.get(features.entity.source, parameters) if by_source else parameters
             compared += 1
@@ -533,7 +622,9 @@ class Shard:
             bits, capped = quick_bits(other, features, freq, params)
             histogram.add(bits, capped)
             if bits >= floor:
-                kept.append((other, features, bits, capped, params))
+                if features is not last:
+                    slot, last = kept.add_record(features), features
+                kept.add(other, slot, bits, capped, params)
         # Only the kept pairs are read again: the blocked ones (a million records' features at
         # national size) can go.
         self.kept, self.pairs = kept, []
@@ -552,7 +643,7 @@ class Shard:
         called with the entities streamed, as :meth:`stream` calls it."""
         index, skip, freq, parameters = self.index, self.skip, self.freq, self.parameters
         histogram = BitsHistogram()
-        kept: list[Kept] = []
+        kept = _Kept()
         compared = 0
         bits_of, capped_of = array("d"), array("b")
         self.pairs = []
@@ -563,8 +654,11 @@ class Shard:
                 seen += 1
                 if progress and seen % every == 0:
                     progress(seen)
+                if seen % TRIM_EVERY == 0:
+                    trim_caches()  # a national run's second stream: see trim_caches
                 rkey = features.entity.key
                 params = by_source.get(features.entity.source, parameters)
+                slot = -1  # the record's place in kept, once it has a pair there
                 for other in index.candidates(features):
                     lkey = other.entity.key
                     if lkey == rkey or (skip is not None and skip(lkey, rkey)):
@@ -574,7 +668,10 @@ class Shard:
                     bits_of.append(bits)
                     capped_of.append(capped)
                     if bits >= floor:
-                        kept.append((other, features, bits, capped, params))
+                        if slot < 0:
+                            # The entity only: most kept pairs never reach the threshold.
+                            slot = kept.add_record(features.entity)
+                        kept.add(other, slot, bits, capped, params)
                 if len(bits_of) >= _BATCH:
                     compared += _binned(histogram, bits_of, capped_of)
                     bits_of, capped_of = array("d"), array("b")
@@ -588,7 +685,7 @@ class Shard:
         """:meth:`bits` from the observed pairs (:func:`pattern_bits`, numpy over all the pairs
         of a source at once) instead of comparing every pair again."""
         histogram = BitsHistogram()
-        kept: list[Kept] = []
+        kept = _Kept()
         compared = 0
         patterns = list(self.patterns)
         # The records observations() let go have no pair that is read below.
@@ -612,9 +709,14 @@ class Shard:
                 )
             histogram.add_many(bits, capped)
             compared += len(bits)
+            slot, last = -1, -1
             for number in np.flatnonzero(bits >= floor).tolist():
-                case, record = lefts[left[number]], records[right[number]]
-                kept.append((case, record, float(bits[number]), bool(capped[number]), params))
+                if right[number] != last:  # a record's pairs are together, in stream order
+                    last = int(right[number])
+                    slot = kept.add_record(records[last])
+                kept.add(
+                    lefts[left[number]], slot, float(bits[number]), bool(capped[number]), params
+                )
         # Only the kept pairs are read again.
         self.kept, self.store, self.lefts, self.records = kept, {}, [], []
         self.observed = False
@@ -635,13 +737,21 @@ class Shard:
         """:meth:`candidates`, ``size`` left keys at a time (None: all at once), each piece
         explained as it is asked for: a national run's part has tens of thousands of
         candidates, and their explanations all made at once were a fifth of its memory."""
-        found: dict[Hashable, list[tuple[Candidate, Features, Features, Parameters]]]
-        found = defaultdict(list)
-        for other, features, bits, capped, params in self.kept:
-            score = to_score(bits, prior_bits, capped)
+        found: dict[Hashable, list[tuple[Candidate, int]]] = defaultdict(list)
+        kept = self.kept
+        cases, bits_of, capped_of, case_of, record_of = (
+            kept.cases,
+            kept.bits,
+            kept.capped,
+            kept.case,
+            kept.record,
+        )
+        for number in range(len(bits_of)):
+            score = to_score(bits_of[number], prior_bits, bool(capped_of[number]))
             if score >= threshold:
-                lkey, rkey = other.entity.key, features.entity.key
-                found[lkey].append((Candidate(lkey, rkey, score), other, features, params))
+                lkey = cases[case_of[number]].entity.key
+                rkey = kept.key(record_of[number])
+                found[lkey].append((Candidate(lkey, rkey, score), number))
         keys = list(found)
         step = size or max(len(keys), 1)
         for start in range(0, len(keys), step):
@@ -649,9 +759,10 @@ class Shard:
             for lkey in keys[start : start + step]:
                 pairs = found.pop(lkey)
                 if explain:
-                    for candidate, other, features, params in pairs:
+                    for candidate, number in pairs:
+                        other, features, _bits, _capped, params = kept.pair(number)
                         candidate.match = compare(other, features, self.freq, params, prior_bits)
-                piece[lkey] = [candidate for candidate, _other, _features, _params in pairs]
+                piece[lkey] = [candidate for candidate, _number in pairs]
             yield piece
 
 

@@ -36,6 +36,7 @@ __all__ = [
     "place_text_keys",
     "prepare",
     "prepare_row",
+    "trim_caches",
     "unknown_place_keys",
 ]
 
@@ -532,3 +533,24 @@ def prepare_row(row: Sequence[Any]) -> Features:
 def _places(born: str, origin: str) -> tuple[str, ...]:
     """The places of a record (stripped texts), one tuple for every record naming the same."""
     return tuple(p for p in (born, origin) if p)
+
+
+def trim_caches() -> None:
+    """Empty the caches under :func:`prepare_row`'s own: those of :func:`prepare`'s parts and
+    of the normalisers they call (each keyed by a text or a tuple of texts). prepare_row looks
+    each column's text up in its own cache first, so these are read only for a text it has not
+    met, and what they hold is a pure function of their arguments: emptying them changes no
+    result. A record process of a national run calls this every :data:`TRIM_EVERY` records:
+    500,000 generated rows through prepare_row grew a process by 78 MB, 40 MB with these
+    emptied every 50,000 (about 25,000 entries each at the end, with the caches' own links,
+    where prepare_row's caches hold the values that matter again)."""
+    for cached in (
+        _family_part, _given_part, _given_from_family, _place_part, _places, fold,
+        to_latin_key, given_name_keys, patronymic_parts, surname_key, phonetic_block_key,
+        oblast_key,
+    ):  # fmt: skip
+        cached.cache_clear()
+
+
+# Records prepared between two calls of trim_caches in a national run's streams.
+TRIM_EVERY = 50_000

@@ -114,9 +114,15 @@ def link_parallel(
     shard = Shard(left, skip=skip, parameters=parameters, labels=labels, indexed=False)
     counting = frequencies is None
     # Read at each run, not imported: tests lower it.
-    # Each part keeps the records of its share of the sample (and a quarter more, so that it
-    # rarely keeps fewer buckets than the run's sample: a part that did reads its part again).
-    budget = engine.LEARNING_PAIRS * 5 // (4 * max(len(parts), 1)) if learn_sources else None
+    # Each part keeps the records of its share of the sample (and an eighth more, so that it
+    # rarely keeps fewer buckets than the run's sample: a part that did reads its part again;
+    # the records are split by id and sampled by a hash, so a part of a national run holds
+    # about its share of the sample; a quarter more was held at the first peak, estimated at
+    # 10-20 MB of each process at 20,000 cases x 1M).
+    budget = engine.LEARNING_PAIRS * 9 // (8 * max(len(parts), 1)) if learn_sources else None
+    # What the caller read and let go (a run's cases, read a chunk at a time) goes back to the
+    # system before the processes are forked: they would inherit it.
+    _give_back()
     workers = _Workers(shard, parts, counting, budget, progress=progress)
     try:
         streamed = workers.each(None)
@@ -187,7 +193,8 @@ def link_parallel(
 def _give_back() -> None:
     """Collect what is garbage and give the heap's free memory back to the system (glibc's
     ``malloc_trim``; elsewhere only the collection): the EM's and the observations' freed
-    memory otherwise stays with this process through the second stream."""
+    memory otherwise stays with this process through the second stream, and what the caller
+    freed before the first one would be inherited by its processes."""
     gc.collect()
     with contextlib.suppress(OSError, AttributeError):  # not glibc
         ctypes.CDLL("libc.so.6").malloc_trim(0)
