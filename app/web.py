@@ -75,11 +75,17 @@ def id_url(endpoint: str, name: str, **values: Any) -> Callable[[int], str]:
     one item; url_for per row was a tenth of the match queue's Python calls (25 rows, two links
     each). Only for integer ids, which need no quoting in a path or a query."""
     # The id first, as url_for(endpoint, **{name: id}, **values) orders the query string.
-    values = {name: _ID_MARKER, **values}
-    head, marker, tail = url_for(endpoint, **values).rpartition(str(_ID_MARKER))
-    if not marker:
-        raise ValueError(f"{endpoint} does not show {name} in its URL")
+    head, tail = _url_around(endpoint, name, str(_ID_MARKER), {name: _ID_MARKER, **values})
     return lambda value: f"{head}{int(value)}{tail}"
+
+
+def _url_around(endpoint: str, name: str, marker: str, values: dict[str, Any]) -> tuple[str, str]:
+    """``url_for(endpoint, **values)`` split around ``marker``, the stand-in ``values[name]``
+    holds, so that many URLs differing in that value are built for the cost of one."""
+    head, found, tail = url_for(endpoint, **values).rpartition(marker)
+    if not found:
+        raise ValueError(f"{endpoint} does not show {name} in its URL")
+    return head, tail
 
 
 _SORT_ARROWS = {"ascending": "▲", "descending": "▼"}
@@ -99,8 +105,9 @@ def _sorted_list_url(param: str, page_param: str) -> Callable[[str], str]:
         args = request.args.to_dict()
         args.pop(page_param, None)
         args[param] = _SORT_MARKER
-        whole = url_for(cast(str, request.endpoint), **{**(request.view_args or {}), **args})
-        head, _marker, tail = whole.rpartition(_SORT_MARKER)
+        endpoint = cast(str, request.endpoint)
+        values = {**(request.view_args or {}), **args}
+        head, tail = _url_around(endpoint, param, _SORT_MARKER, values)
         url = built[(param, page_param)] = lambda value: (
             f"{head}{quote_plus(value, safe=_QUERY_SAFE)}{tail}"
         )
