@@ -842,12 +842,11 @@ def supervisor_home():
     stale_sort = parse_sort(
         request.args.get("stale_sort"), queues.CASE_SORTS, queues.DEFAULT_STALE_SORT
     )
-    # The three lists' totals in one statement (count=False: not one each), a round trip
-    # being what most of their cost is on PostgreSQL once each count reads an index. The
-    # unassigned cases are most of the open ones (18,720 of 20,000 at national scale): the
-    # database keeps their number (app/tallies.py) rather than count them for each page. The
-    # two case lists' statements are built once per order (queues.unassigned_page).
-    # The totals first: an empty queue's page is not read.
+    # The three lists' totals first, in one statement (queues.queue_totals), not a count
+    # each: a round trip is most of a count's cost on PostgreSQL once it reads an index, and
+    # an empty queue's page is then not read. The unassigned cases are most of the open ones
+    # (18,720 of 20,000 at national scale): the database keeps their number (app/tallies.py).
+    # The lists' statements are built once per order (queues.unassigned_page, stale_page).
     stale_before = queues.stale_since(days)
     unassigned_total, stale_total, pending_total = queues.queue_totals(stale_before)
     pages: list[tuple[str, Callable[[int, int], Sequence[Any]], int]] = [
