@@ -184,3 +184,28 @@ def test_a_caseworkers_case_list_records_only_the_cases_it_shows(app, login, mak
         db.session.commit()
     assert login(stranger_id).get("/cases").status_code == 200
     assert {event.object_id for event in _reads(app, "case_record")} == {theirs}
+
+
+def test_a_list_pages_read_events_are_one_per_object_with_what_they_share(app, users):
+    """write_list_read binds the shared values once and unrolls the ids in the database (an
+    array on PostgreSQL, a JSON array on SQLite): every id one event, none lost or doubled."""
+    from datetime import UTC, datetime
+
+    from app.audit.services import write_list_read
+
+    at = datetime(2026, 12, 2, 11, 5, 7, 123456, tzinfo=UTC)
+    ids = {"case_record": list(range(1, 121)), "partner_record": [7, 9]}
+    with app.app_context():
+        write_list_read.run_here(users["supervisor"], "10.0.0.9", at, "cases.index", ids)
+        events = list(
+            db.session.scalars(
+                select(AuditEvent).where(AuditEvent.action == "read").order_by(AuditEvent.id)
+            )
+        )
+    assert [(e.object_type, e.object_id) for e in events] == [
+        (kind, object_id) for kind, object_ids in ids.items() for object_id in object_ids
+    ]
+    assert {e.at for e in events} == {at}
+    assert {e.actor_id for e in events} == {users["supervisor"]}
+    assert {e.ip_address for e in events} == {"10.0.0.9"}
+    assert all(e.detail == {"list": "cases.index"} and e.fields is None for e in events)

@@ -51,9 +51,13 @@ def written_detail_keys() -> dict[str, str]:
     for path in sorted(APP.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
+            where = f"{path.relative_to(APP.parent)}:{getattr(node, 'lineno', 0)}"
+            if isinstance(node, ast.Dict):  # an event's values as parameters: {"detail": ...}
+                for key, value in zip(node.keys, node.values, strict=True):
+                    if isinstance(key, ast.Constant) and key.value == "detail":
+                        found.update({k: where for k in _keys(value, where) if k not in found})
             if not isinstance(node, ast.Call) or _called(node) not in WRITERS:
                 continue
-            where = f"{path.relative_to(APP.parent)}:{node.lineno}"
             detail = [kw.value for kw in node.keywords if kw.arg == "detail"]
             # record_many's events and _event_row's detail are positional.
             for part in detail or node.args[1:]:
