@@ -1,3 +1,5 @@
+import re
+import secrets
 from collections.abc import Callable, Hashable, Sequence
 from datetime import date
 from functools import cache, partial
@@ -17,7 +19,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import Select, and_, bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -148,22 +150,66 @@ _ASSIGNABLE_USERS = (
 )
 
 
-def _source_list_choices(blank: str | None = None):
+def _source_lists() -> list[tuple[int, str]]:
+    """(id, name) of every source list, by name, as the selects offer them."""
     lists = db.session.execute(select(SourceList.id, SourceList.name).order_by(SourceList.name))
-    pairs = [(row.id, row.name) for row in lists]
-    return choices(([("", blank)] if blank is not None else []) + pairs)
+    return [(row.id, row.name) for row in lists]
+
+
+def _source_list_choices(blank: str | None = None):
+    return choices(([("", blank)] if blank is not None else []) + _source_lists())
 
 
 def _filter_form() -> CaseFilterForm:
     form = CaseFilterForm(request.args)
-    form.source_list.choices = _source_list_choices(_("Any"))
+    _offer_filter_choices(form, _source_lists())
+    return form
+
+
+def _offer_filter_choices(form: CaseFilterForm, sources: list[tuple[int, str]]) -> None:
+    form.source_list.choices = choices([("", _("Any")), *sources])
     if current_user.can(Permission.CASE_READ_ALL):
         form.caseworker.choices = choices(
             [("", _("Anyone")), ("none", _("Unassigned")), *_assignable_users()]
         )
     else:
         form.caseworker.choices = choices([("", _("Anyone"))])
-    return form
+
+
+# The filter bar's two text fields in its kept markup: each request's own words go there.
+_TYPED = {name: f"{secrets.token_hex(8)}-{name}" for name in ("q", "region")}
+_TYPED_SLOT = re.compile("|".join(_TYPED.values()))
+# The fields whose value the kept markup shows as chosen.
+_CHOSEN = ("status", "source_list", "caseworker", "age_band", "stale")
+
+
+def _filter_fields_html(form: CaseFilterForm, sources: list[tuple[int, str]]) -> Markup:
+    """The filter bar's fields as the request filled them in (``form``, validated).
+
+    Kept as markup (app.forms.form_html) per choice of the selects and the check box, language,
+    source lists and caseworkers offered, the two texts typed put in for each request: its four
+    selects offer every caseworker and list, and rendering them was a quarter of the case
+    list's Python calls. A form with an error is shown as it is, and not kept. What is kept
+    names the caseworkers and lists a select offers to anyone who may filter by them, never
+    a case or what someone typed."""
+    if form.errors:
+        return form_html(_FILTER_FIELDS, lambda: form, form, action="")
+    chosen = {name: form[name].data for name in _CHOSEN}
+    offered = _assignable_users() if current_user.can(Permission.CASE_READ_ALL) else None
+
+    def blank() -> CaseFilterForm:
+        kept = CaseFilterForm(formdata=None, data={**chosen, **_TYPED})
+        _offer_filter_choices(kept, sources)
+        return kept
+
+    variant = (tuple(chosen.values()), tuple(sources), offered and tuple(offered))
+    html = form_html(_FILTER_FIELDS, blank, action="", variant=variant)
+    typed = {slot: str(escape(form[name].data or "")) for name, slot in _TYPED.items()}
+    # One pass: a slot's stand-in typed into the other field is not replaced again.
+    return Markup(_TYPED_SLOT.sub(lambda slot: typed[slot[0]], html))  # noqa: S704 - escaped
+
+
+_FILTER_FIELDS = "cases/_filter_fields.html"
 
 
 def _assign_form() -> AssignForm:
@@ -174,6 +220,17 @@ def _assign_form() -> AssignForm:
         [("", _("Choose a person…")), *_assignable_users(), (UNASSIGN, _("Nobody (unassign)"))]
     )
     return form
+
+
+def _assign_controls_html() -> Markup:
+    """The bulk assignment's select and button, kept as markup per language and list of
+    people (app.forms.form_html): the select offers everyone who can hold cases."""
+    return form_html(
+        "cases/_assign_controls.html",
+        _assign_form,
+        action="",
+        variant=tuple(_assignable_users()),
+    )
 
 
 def _digits(value: str) -> int | None:
@@ -209,7 +266,9 @@ def _filters(form: CaseFilterForm) -> CaseFilters:
 @bp.route("/cases")
 @require(Permission.CASE_READ, reads_only=True)
 def index():
-    form = _filter_form()
+    sources = _source_lists()
+    form = CaseFilterForm(request.args)
+    _offer_filter_choices(form, sources)
     filters = _filters(form)
     # The header's search box sends the text alone: a case number there goes straight to the
     # case. The filter bar sends all its fields, and there a number lists the case (to select
@@ -237,12 +296,12 @@ def index():
         page = db.paginate(query, per_page=per_page, error_out=False, read=reading(query))
         broadened = bool(page.total)
     record_list_read(*page.items)
-    assign_form = _assign_form() if current_user.can(Permission.CASE_ASSIGN) else None
+    assign_controls = _assign_controls_html() if current_user.can(Permission.CASE_ASSIGN) else None
     return render_template(
         "cases/index.html",
-        form=form,
+        filter_fields=_filter_fields_html(form, sources),
         page=page,
-        assign_form=assign_form,
+        assign_controls=assign_controls,
         broadened=broadened,
         sort=filters.sort,
         page_sizes=PAGE_SIZES,
