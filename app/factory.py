@@ -42,7 +42,7 @@ from app.extensions import (
 )
 from app.formats import register_filters
 from app.forms import (
-    EmptyForm,
+    CsrfTokenInput,
     field_html,
     install_cached_wtforms_catalogue,
     install_fast_widgets,
@@ -162,6 +162,9 @@ def _register_blueprints(app: Flask) -> None:
     app.cli.add_command(dna_cli)
 
 
+CSRF_TOKEN_INPUT = CsrfTokenInput()
+
+
 def _install_hooks(app: Flask) -> None:
     sqlite.install(app)  # first: it decides how the request's transaction begins
     security.install(app)
@@ -194,7 +197,6 @@ def _install_hooks(app: Flask) -> None:
             **label_maps(),
             "Permission": Permission,
             "get_locale": get_locale,
-            # formdata=None: error pages render this too, and must not re-read a bad body.
-            "post_form": EmptyForm(formdata=None),
+            "post_form": CSRF_TOKEN_INPUT,
             "role_labels": {role.value: label for role, label in ROLE_LABELS.items()},
         }
