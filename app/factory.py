@@ -32,6 +32,7 @@ from app.exchanges import events as exchanges_events
 from app.exchanges.report_routes import bp as exchange_reports_bp
 from app.exchanges.routes import bp as exchanges_bp
 from app.extensions import (
+    Template,
     babel,
     csrf,
     db,
@@ -136,6 +137,8 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     install_template_gettext(app)
+    # Set before any template is loaded: the templates Jinja compiles are of this class.
+    app.jinja_env.template_class = Template
     register_filters(app)
     app.add_template_global(field_html)
     app.add_template_global(id_url)
