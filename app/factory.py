@@ -16,7 +16,7 @@ from flask_login import current_user, logout_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as config_module
-from app import backup, errors, logs, models, security, sqlite
+from app import backup, errors, logs, models, postgres, security, sqlite
 from app.admin.routes import bp as admin_bp
 from app.answers import events as answers_events
 from app.answers.routes import bp as answers_bp
@@ -69,9 +69,9 @@ from app.web import (
     role_nav,
 )
 
-# Imported for their side effects: every model known to Alembic; the SQLite connection hooks;
-# `flask db backup` and `flask db restore`.
-_LOADED = (models, sqlite, backup)
+# Imported for their side effects: every model known to Alembic; the SQLite and PostgreSQL
+# connection hooks; `flask db backup` and `flask db restore`.
+_LOADED = (models, sqlite, postgres, backup)
 
 
 # How often a signed-in user's last activity is written into the session (its cookie is then
