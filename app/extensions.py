@@ -160,16 +160,50 @@ flask_babels_own_context = flask_babel._get_current_context
 flask_babel._get_current_context = _babel_context
 
 
+# A catalogue's strings as templates say them without values, kept: (id of the catalogue,
+# whether the template escapes) -> (the catalogue, its strings). The catalogue is held with them,
+# so that its id stays its own; Flask-Babel's are one per language for the process (a test that
+# swaps one gets its strings said anew). Templates translate only their own text, never a value
+# (tests/foundation/test_template_gettext.py checks it): nothing of a person is kept. Past
+# TEMPLATE_WORDS_KEPT strings a catalogue's are said again.
+_TEMPLATE_WORDS: dict[tuple[int, bool], tuple[Any, dict[str, str]]] = {}
+TEMPLATE_WORDS_KEPT = 4096
+
+
 @pass_context
 def _template_gettext(context: Context, string: str, /, **variables: Any) -> str:
     """``_()`` and ``gettext()`` in templates: what Jinja's newstyle gettext does (translated,
     Markup where the template escapes, always %-formatted), without its two indirections
     (``_`` looking ``gettext`` up in the context, each calling through ``Context.call``) and
-    Flask-Babel's lambda: a case page says some 200 strings."""
-    translated = flask_babel.get_domain().get_translations().ugettext(string)
-    if context.eval_ctx.autoescape:
-        translated = Markup(translated)  # noqa: S704 - our catalogue, as Jinja marks it
-    return translated % variables
+    Flask-Babel's lambda.
+
+    A string without values (a heading, a label: nearly all of them) is said once for each
+    catalogue and kept (:data:`_TEMPLATE_WORDS`): translating it, marking it up and
+    %-formatting it again were some twenty Python calls each, and the case page says about
+    seventy."""
+    catalogue = flask_babel.get_domain().get_translations()
+    autoescape = context.eval_ctx.autoescape
+    if variables:
+        return _said(catalogue, string, autoescape) % variables
+    key = (id(catalogue), autoescape)
+    kept = _TEMPLATE_WORDS.get(key)
+    if kept is None or kept[0] is not catalogue:
+        kept = _TEMPLATE_WORDS[key] = (catalogue, {})
+    words = kept[1]
+    said = words.get(string)
+    if said is None:
+        said = _said(catalogue, string, autoescape) % {}
+        if len(words) >= TEMPLATE_WORDS_KEPT:
+            words.clear()
+        words[string] = said
+    return said
+
+
+def _said(catalogue: Any, string: str, autoescape: bool) -> str:
+    translated = catalogue.ugettext(string)
+    if autoescape:
+        return Markup(translated)  # noqa: S704 - our catalogue, as Jinja marks it
+    return translated
 
 
 class Template(jinja2.Template):
