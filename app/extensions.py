@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import flask_babel
 import flask_sqlalchemy
+import jinja2
 from flask import Flask, current_app, has_request_context, request
 from flask.globals import _cv_app
 from flask_limiter import Limiter
@@ -16,6 +17,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy.pagination import Pagination, SelectPagination
 from flask_wtf.csrf import CSRFProtect
 from jinja2 import pass_context
+from jinja2.environment import TemplateModule
 from jinja2.runtime import Context
 from markupsafe import Markup
 
@@ -158,16 +160,68 @@ flask_babels_own_context = flask_babel._get_current_context
 flask_babel._get_current_context = _babel_context
 
 
+# A catalogue's strings as templates say them without values, kept: (id of the catalogue,
+# whether the template escapes) -> (the catalogue, its strings). The catalogue is held with them,
+# so that its id stays its own; Flask-Babel's are one per language for the process (a test that
+# swaps one gets its strings said anew). Templates translate only their own text, never a value
+# (tests/foundation/test_template_gettext.py checks it): nothing of a person is kept. Past
+# TEMPLATE_WORDS_KEPT strings a catalogue's are said again.
+_TEMPLATE_WORDS: dict[tuple[int, bool], tuple[Any, dict[str, str]]] = {}
+TEMPLATE_WORDS_KEPT = 4096
+
+
 @pass_context
 def _template_gettext(context: Context, string: str, /, **variables: Any) -> str:
     """``_()`` and ``gettext()`` in templates: what Jinja's newstyle gettext does (translated,
     Markup where the template escapes, always %-formatted), without its two indirections
     (``_`` looking ``gettext`` up in the context, each calling through ``Context.call``) and
-    Flask-Babel's lambda: a case page says some 200 strings."""
-    translated = flask_babel.get_domain().get_translations().ugettext(string)
-    if context.eval_ctx.autoescape:
-        translated = Markup(translated)  # noqa: S704 - our catalogue, as Jinja marks it
-    return translated % variables
+    Flask-Babel's lambda.
+
+    A string without values (a heading, a label: nearly all of them) is said once for each
+    catalogue and kept (:data:`_TEMPLATE_WORDS`): translating it, marking it up and
+    %-formatting it again were some twenty Python calls each, and the case page says about
+    seventy."""
+    catalogue = flask_babel.get_domain().get_translations()
+    autoescape = context.eval_ctx.autoescape
+    if variables:
+        return _said(catalogue, string, autoescape) % variables
+    key = (id(catalogue), autoescape)
+    kept = _TEMPLATE_WORDS.get(key)
+    if kept is None or kept[0] is not catalogue:
+        kept = _TEMPLATE_WORDS[key] = (catalogue, {})
+    words = kept[1]
+    said = words.get(string)
+    if said is None:
+        said = _said(catalogue, string, autoescape) % {}
+        if len(words) >= TEMPLATE_WORDS_KEPT:
+            words.clear()
+        words[string] = said
+    return said
+
+
+def _said(catalogue: Any, string: str, autoescape: bool) -> str:
+    translated = catalogue.ugettext(string)
+    if autoescape:
+        return Markup(translated)  # noqa: S704 - our catalogue, as Jinja marks it
+    return translated
+
+
+class Template(jinja2.Template):
+    """Jinja's template, whose ``{% from ... import ... %}`` (without context) finds the
+    imported template's kept module at a small cost.
+
+    On every such import Jinja checks that the importing page was given no globals of its
+    own that the imported template lacks (``ctx.globals_keys - self.globals.keys()``): a set
+    minus a ChainMap's keys view, which Python works out through collections.abc one key at a
+    time: some 170 Python calls an import, for a set that is empty unless a template was
+    loaded with globals of its own. ``set.difference`` gives the same set, walking the
+    ChainMap once. (An import with context runs the imported template's body again instead:
+    dearer still, some 400 calls for cases/_macros.html.)"""
+
+    def _get_default_module(self, ctx: Context | None = None) -> TemplateModule:
+        if ctx is not None and ctx.globals_keys.difference(self.globals):
+            return super()._get_default_module(ctx)  # the page's own globals: as Jinja does
+        return super()._get_default_module()
 
 
 def install_template_gettext(app: Flask) -> None:

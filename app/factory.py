@@ -16,7 +16,7 @@ from flask_login import current_user, logout_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as config_module
-from app import backup, errors, logs, models, security, sqlite
+from app import backup, errors, logs, models, postgres, security, sqlite
 from app.admin.routes import bp as admin_bp
 from app.answers import events as answers_events
 from app.answers.routes import bp as answers_bp
@@ -32,6 +32,7 @@ from app.exchanges import events as exchanges_events
 from app.exchanges.report_routes import bp as exchange_reports_bp
 from app.exchanges.routes import bp as exchanges_bp
 from app.extensions import (
+    Template,
     babel,
     csrf,
     db,
@@ -68,9 +69,9 @@ from app.web import (
     role_nav,
 )
 
-# Imported for their side effects: every model known to Alembic; the SQLite connection hooks;
-# `flask db backup` and `flask db restore`.
-_LOADED = (models, sqlite, backup)
+# Imported for their side effects: every model known to Alembic; the SQLite and PostgreSQL
+# connection hooks; `flask db backup` and `flask db restore`.
+_LOADED = (models, sqlite, postgres, backup)
 
 
 # How often a signed-in user's last activity is written into the session (its cookie is then
@@ -136,6 +137,8 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     install_template_gettext(app)
+    # Set before any template is loaded: the templates Jinja compiles are of this class.
+    app.jinja_env.template_class = Template
     register_filters(app)
     app.add_template_global(field_html)
     app.add_template_global(id_url)

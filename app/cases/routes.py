@@ -111,6 +111,7 @@ from app.web import (
     current_app_object,
     database_int,
     flash_form_errors,
+    id_url,
     page_sections,
 )
 
@@ -510,6 +511,45 @@ CASE_PAGE_FORMS: dict[type[PrefixedForm], tuple[str, str]] = {
 }
 
 
+# What the case page links to at its case's own addresses (its forms, its other pages, its
+# activity narrowed to a kind), by endpoint: the values besides the case's id.
+_CASE_PAGE_LINKS: dict[str, tuple[str, dict[str, Any]]] = {
+    **{
+        endpoint: (endpoint, {})
+        for _template, endpoint in CASE_PAGE_FORMS.values()
+        if endpoint != "cases.decide"  # the waiting request's, not the case's
+    },
+    "cases.edit": ("cases.edit", {}),
+    "cases.print_summary": ("cases.print_summary", {}),
+    # The whole stream has no parameter: url_for drops a None.
+    **{
+        f"activity:{kind}": (
+            "cases.detail",
+            {"activity": kind if kind != ActivityKind.ALL else None},
+        )
+        for kind in ActivityKind
+    },
+}
+
+
+def _case_page_links(case_id: int) -> dict[str, str]:
+    """The case page's links at its case's addresses (:data:`_CASE_PAGE_LINKS`), by name.
+
+    Their shapes are built once per site prefix and kept for the life of the process (id_url
+    around a stand-in id, as app.web.layout_urls keeps the layout's links), each case's id put
+    into them: a url_for for each, fourteen a page, was about 560 Python calls a page."""
+    kept: dict[str, dict[str, Callable[[int], str]]] = current_app.extensions.setdefault(
+        "case_page_links", {}
+    )
+    shapes = kept.get(request.script_root)
+    if shapes is None:
+        shapes = kept[request.script_root] = {
+            name: id_url(endpoint, "case_id", **values)
+            for name, (endpoint, values) in _CASE_PAGE_LINKS.items()
+        }
+    return {name: shape(case_id) for name, shape in shapes.items()}
+
+
 def _shown_forms(
     case: Case,
     can_edit: bool,
@@ -540,6 +580,7 @@ def _case_page_forms(
     pending: TransitionRequest | None,
     transitions: Sequence[Transition],
     refused: PrefixedForm | None,
+    links: dict[str, str],
 ) -> dict[str, Markup]:
     """The markup of each form the case page shows this reader, by the name its template
     gives it (``status_form``): ``refused`` as it was posted, the others blank (kept, see
@@ -569,7 +610,7 @@ def _case_page_forms(
         if form_class is DecisionForm:
             action = url_for(endpoint, request_id=cast(TransitionRequest, pending).id)
         else:
-            action = url_for(endpoint, case_id=case.id)
+            action = links[endpoint]
         own = refused if refused is not None and type(refused) is form_class else None
         if own is None and form_class is ContactForm and case.relatives:
             own = blank(form_class)  # names: shown as rendered, not kept
@@ -595,9 +636,11 @@ def _case_page(case: Case, pending: TransitionRequest | None, refused: PrefixedF
     contacts = case_contacts(case)
     activity_kind = ActivityKind.parse(request.args.get("activity"))
     shown = _activity_shown(request.args.get("shown", type=int))
+    links = _case_page_links(case.id)
     return render_template(
         "cases/detail.html",
         case=case,
+        links=links,
         can_edit=can_edit,
         activity=case_activity(case, activity_kind, shown),
         activity_kind=activity_kind,
@@ -611,7 +654,7 @@ def _case_page(case: Case, pending: TransitionRequest | None, refused: PrefixedF
         relationship_labels=RELATIONSHIP_LABELS,
         # The refused form's <details> stays open, its errors in sight.
         open_form=refused.prefix_name if refused is not None and refused.errors else None,
-        **_case_page_forms(case, can_edit, pending, transitions, refused),
+        **_case_page_forms(case, can_edit, pending, transitions, refused, links),
         **page_sections(case_page_shown, current_app_object(), case=case),
     )
 

@@ -357,7 +357,9 @@ def case_activity(case: Case, kind: ActivityKind = ActivityKind.ALL, limit: int 
     notes = (
         {
             note.id: note
-            for note in db.session.scalars(case.notes.select().where(CaseNote.id.in_(note_ids)))
+            for note in db.session.scalars(
+                _activity_notes_statement(), {"case_id": case.id, "ids": list(note_ids)}
+            )
         }
         if note_ids
         else {}
@@ -366,9 +368,7 @@ def case_activity(case: Case, kind: ActivityKind = ActivityKind.ALL, limit: int 
         {
             contact.id: contact
             for contact in db.session.scalars(
-                case.contacts.select()
-                .options(joinedload(ContactLog.relative))
-                .where(ContactLog.id.in_(contact_ids))
+                _activity_contacts_statement(), {"case_id": case.id, "ids": list(contact_ids)}
             )
         }
         if contact_ids
@@ -383,6 +383,25 @@ def case_activity(case: Case, kind: ActivityKind = ActivityKind.ALL, limit: int 
         for event in events
     ]
     return Activity(items, more)
+
+
+@cache
+def _activity_notes_statement() -> Select:  # built once: see _latest_events_statement
+    return select(CaseNote).where(
+        CaseNote.case_id == bindparam("case_id"), CaseNote.id.in_(bindparam("ids", expanding=True))
+    )
+
+
+@cache
+def _activity_contacts_statement() -> Select:  # built once: see _latest_events_statement
+    return (
+        select(ContactLog)
+        .where(
+            ContactLog.case_id == bindparam("case_id"),
+            ContactLog.id.in_(bindparam("ids", expanding=True)),
+        )
+        .options(joinedload(ContactLog.relative))
+    )
 
 
 def _event_ref(event: CaseEvent, key: str) -> int | None:

@@ -15,13 +15,12 @@ from app.cases.access import can_edit_case
 from app.cases.events import case_page_shown
 from app.cases.models import Case
 from app.identification.forms import RELATIONSHIP_LABELS
-from app.identification.services import case_results, case_samples
+from app.identification.services import case_dna
 from app.web import PageSection
 
 
 def _case_dna_section(sender: Any, *, case: Case) -> PageSection | None:
-    samples = case_samples(case)
-    results = case_results(case)
+    samples, results = case_dna(case)
     may_add = can_edit_case(current_user, case)
     if not samples and not results and not may_add:
         return None

@@ -17,7 +17,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Integer, Select, bindparam, exists, func, select
 
 from app.audit.models import AuditAction
 from app.audit.services import record
@@ -761,6 +761,29 @@ def _case_results_statement() -> Select:  # built once: see _case_samples_statem
     )
 
 
+def case_dna(case: Case) -> tuple[list[ReferenceSample], list[CaseResult]]:
+    """The case page's DNA section: :func:`case_samples` and :func:`case_results`, each read only
+    when the case has some. Nearly every case has neither: one plain statement saying so costs
+    less than the two of mapped rows it replaces (about 460 Python calls fewer a page, and a
+    round trip); a case with both takes one statement more."""
+    has_samples, has_results = (
+        db.session.connection().execute(_case_dna_held_statement(), {"case_id": case.id}).one()
+    )
+    return (case_samples(case) if has_samples else [], case_results(case) if has_results else [])
+
+
+@cache
+def _case_dna_held_statement() -> Select:  # built once: see _case_samples_statement
+    case_id = bindparam("case_id", type_=Integer)
+    return select(
+        exists().where(ReferenceSample.case_id == case_id),
+        exists().where(
+            IdentificationProposal.case_id == case_id,
+            IdentificationProposal.status == ProposalStatus.FORWARDED.value,
+        ),
+    )
+
+
 def sample_counts(case: Case) -> tuple[int, int]:
     """(samples recorded, samples whose profile arrived) for the case page."""
     samples = case_samples(case)
@@ -784,6 +807,7 @@ __all__ = [
     "active_table",
     "add_frequency_table",
     "add_reference_sample",
+    "case_dna",
     "case_results",
     "case_samples",
     "evidence_summary",

@@ -118,12 +118,15 @@ def given_names_version() -> int:
 
 
 @lru_cache(maxsize=1)
-def _given_index() -> _GivenNameIndex:
+def _given_rows() -> dict[str, GivenName]:
+    """The table's rows by canonical key, with the admins' additions: all that looking a row
+    up needs (given_name_row, given_name_sex, given_names).
+
+    Kept apart from the spellings' index (:func:`_given_index`), which folds and romanises every
+    spelling of every row: the case page names a father in a candidate's notes from his key
+    (app.matching.notes), and building the whole index for that cost some 75,000 Python calls
+    in the first such page a process showed."""
     rows: dict[str, GivenName] = {}
-    by_fold: dict[str, set[str]] = {}
-    by_latin: dict[str, set[str]] = {}
-    full_by_latin: dict[str, set[str]] = {}
-    diminutive_folds: set[str] = set()
     with (DATA_DIR / "given_names.csv").open(encoding="utf-8", newline="") as fh:
         for record in csv.DictReader(fh):
             row = GivenName(
@@ -138,6 +141,16 @@ def _given_index() -> _GivenNameIndex:
     for extra in _EXTRA_GIVEN_NAMES:
         row = _merge_extra(rows, extra)
         rows[row.canonical] = row
+    return rows
+
+
+@lru_cache(maxsize=1)
+def _given_index() -> _GivenNameIndex:
+    rows = _given_rows()
+    by_fold: dict[str, set[str]] = {}
+    by_latin: dict[str, set[str]] = {}
+    full_by_latin: dict[str, set[str]] = {}
+    diminutive_folds: set[str] = set()
     for row in rows.values():
         for spelling in (row.canonical, *row.variants, *row.diminutives):
             by_fold.setdefault(fold(spelling), set()).add(row.canonical)
@@ -156,7 +169,7 @@ def _given_index() -> _GivenNameIndex:
 
 def given_names() -> tuple[GivenName, ...]:
     """All rows of the given-name table, in file order."""
-    return tuple(_given_index().rows.values())
+    return tuple(_given_rows().values())
 
 
 def _lookup_given(text: str) -> frozenset[str]:
@@ -188,7 +201,7 @@ def given_name_keys(text: str) -> frozenset[str]:
 
 def given_name_row(key: str) -> GivenName | None:
     """The table's row of a canonical key (with the admins' additions), or None."""
-    return _given_index().rows.get(key)
+    return _given_rows().get(key)
 
 
 def is_diminutive(text: str) -> bool:
@@ -198,7 +211,7 @@ def is_diminutive(text: str) -> bool:
 
 def given_name_sex(key: str) -> str | None:
     """Return ``"m"`` or ``"f"`` for a canonical given-name key, None if it is not in the table."""
-    row = _given_index().rows.get(key)
+    row = _given_rows().get(key)
     return row.sex if row else None
 
 

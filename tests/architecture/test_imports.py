@@ -44,6 +44,7 @@ LAYERS: list[set[str]] = [
         "app.jobs",
         "app.bulk",
         "app.sqlite",
+        "app.postgres",
         "app.errors",
         "app.security",
         "app.i18n",

@@ -106,3 +106,33 @@ def test_unlisted_romanisation_finds_its_row():
     assert given_name_keys("Olexandr") == {"oleksandr"}
     assert given_name_keys("Nicolai") == given_name_keys("Nikolaj") == {"mykola"}
     assert given_name_keys("Tetjana") == {"tetiana"}
+
+
+def test_a_row_is_looked_up_without_indexing_every_spelling():
+    """given_name_row (a father named in a candidate's notes, on the case page) reads the rows
+    only: folding and romanising every spelling of the table is for the comparisons."""
+    from app.names import given
+
+    given.extend_given_names([])  # forgets what was kept, as an admin's addition does
+    try:
+        row = given.given_name_row("serhii")
+        assert row is not None and row.variants[0] == "Сергій"
+        assert given.given_name_sex("serhii") == "m"
+        assert given._given_index.cache_info().currsize == 0
+        # The index, built after, holds the same rows.
+        assert given._given_index().rows == given._given_rows()
+    finally:
+        given.extend_given_names([])
+
+
+def test_a_row_an_admin_adds_is_looked_up_at_once():
+    from app.names import given
+
+    assert given.given_name_row("testoslava") is None
+    try:
+        given.extend_given_names([("testoslava", "f", ["Тестослава"], [])])
+        assert given.given_name_sex("testoslava") == "f"
+    finally:
+        given._EXTRA_GIVEN_NAMES.clear()
+        given.extend_given_names([])
+    assert given.given_name_row("testoslava") is None
