@@ -202,3 +202,35 @@ def test_a_page_known_to_be_past_the_end_is_not_read(app):
     assert calls == [(10, 10)]
     assert (empty.items, empty.total, past.items, past.total) == ([], 0, [], 20)
     assert (within.items, within.total, within.pages) == (["row"], 20, 2)
+
+
+# The caseworker load table's rows as its Jinja wrote them before they were written in Python.
+LOAD_ROWS_JINJA = (
+    '{% set caseworker_url = id_url("cases.index", "caseworker", status="open") %}'
+    "{% for user, n_open, n_overdue in load %}"
+    '<tr><td><a href="{{ caseworker_url(user.id) }}">{{ user.name }}</a></td>'
+    "<td>{{ n_open }}</td><td>{{ n_overdue }}</td></tr>"
+    "{% endfor %}"
+)
+
+
+def test_the_load_rows_are_what_their_jinja_wrote(app):
+    """caseworker_load_rows_html (the queues page's load table) writes each caseworker's
+    link, name (escaped), open cases and overdue steps as the table's Jinja did."""
+    from flask import url_for
+    from markupsafe import escape
+
+    from app.cases.table import Caseworker, caseworker_load_rows_html
+
+    load = [
+        (Caseworker(3, 'Olena <b>"Bold"</b> & Co'), 12, 0),
+        (Caseworker(41, "Петро Коваль"), 0, 7),
+    ]
+    with app.test_request_context("/reunite/queues", base_url="http://localhost/reunite/"):
+        written = caseworker_load_rows_html(load)
+        expected = render_template_string(LOAD_ROWS_JINJA, load=load)
+        link = url_for("cases.index", caseworker=41, status="open")
+        assert caseworker_load_rows_html([]) == ""
+    assert written == expected
+    assert "Olena &lt;b&gt;&#34;Bold&#34;&lt;/b&gt; &amp; Co" in written
+    assert f'<a href="{escape(link)}">Петро Коваль</a></td><td>0</td><td>7</td>' in written
