@@ -63,6 +63,7 @@ from app.web import (
     CleanRequest,
     DatabaseIntegerConverter,
     column_header_html,
+    fixed_url,
     id_url,
     layout_urls,
     role_nav,
@@ -138,6 +139,7 @@ def _init_extensions(app: Flask) -> None:
     install_template_gettext(app)
     register_filters(app)
     app.add_template_global(field_html)
+    app.add_template_global(fixed_url)
     app.add_template_global(id_url)
     app.add_template_global(case_headers_html)
     app.add_template_global(case_rows_html)

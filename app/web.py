@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 from urllib.parse import quote_plus, urlsplit
 
 import flask_babel
@@ -30,6 +30,7 @@ __all__ = [
     "column_header_html",
     "current_app_object",
     "database_int",
+    "fixed_url",
     "flash_form_errors",
     "id_url",
     "layout_urls",
@@ -65,13 +66,36 @@ class DatabaseIntegerConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+_Kept = TypeVar("_Kept")
+
 # A number no route or query holds, standing in for the id while the URL is built once.
 _ID_MARKER = 918273645091827
 
 
-# The URLs id_url built, split around their marker, kept per application: at most this many
-# (a call's values are a page's constants; past it they are built again).
-ID_URLS_KEPT = 256
+# The URLs kept per application by id_url and fixed_url: at most this many (their values are
+# pages' constants; past it they are built again).
+URLS_KEPT = 256
+
+
+def _kept_url(key: tuple[Any, ...], build: Callable[[], _Kept]) -> _Kept:
+    """What ``build`` makes of a URL, kept for the process under ``key`` and the site's
+    prefix: url_for gives the same for the same values on every request (no route of ours
+    depends on the request's host), as :func:`layout_urls` keeps the layout's links."""
+    kept: dict[tuple[Any, ...], Any] = current_app.extensions.setdefault("kept_urls", {})
+    key = (*key, request.script_root)
+    value = kept.get(key)
+    if value is None:
+        if len(kept) >= URLS_KEPT:
+            kept.clear()
+        value = kept[key] = build()
+    return value
+
+
+def fixed_url(endpoint: str, **values: Any) -> str:
+    """``url_for(endpoint, **values)`` for a page's fixed links (another page, a preset
+    filter), built once per process: url_for is some fifty Python calls, and the match queue
+    has six such links. ``values`` must be hashable."""
+    return _kept_url(("url", endpoint, *values.items()), lambda: url_for(endpoint, **values))
 
 
 def id_url(endpoint: str, name: str, **values: Any) -> Callable[[int], str]:
@@ -80,20 +104,13 @@ def id_url(endpoint: str, name: str, **values: Any) -> Callable[[int], str]:
     one item; url_for per row was a tenth of the match queue's Python calls (25 rows, two links
     each). Only for integer ids, which need no quoting in a path or a query.
 
-    The URL around the marker depends on nothing but the arguments and the site's prefix, so
-    it is built once per process, as :func:`layout_urls` keeps the layout's: the queues page
-    asked for five a request (some 370 Python calls). ``values`` must be hashable."""
-    kept: dict[tuple[Any, ...], tuple[str, str]] = current_app.extensions.setdefault("id_urls", {})
-    key = (endpoint, name, request.script_root, *values.items())
-    parts = kept.get(key)
-    if parts is None:
-        if len(kept) >= ID_URLS_KEPT:
-            kept.clear()
-        # The id first, as url_for(endpoint, **{name: id}, **values) orders the query string.
-        parts = kept[key] = _url_around(
-            endpoint, name, str(_ID_MARKER), {name: _ID_MARKER, **values}
-        )
-    head, tail = parts
+    The URL around the marker is built once per process (:func:`fixed_url`'s way): the queues
+    page asked for five a request. ``values`` must be hashable."""
+    # The id first, as url_for(endpoint, **{name: id}, **values) orders the query string.
+    head, tail = _kept_url(
+        ("id", endpoint, name, *values.items()),
+        lambda: _url_around(endpoint, name, str(_ID_MARKER), {name: _ID_MARKER, **values}),
+    )
     return lambda value: f"{head}{int(value)}{tail}"
 
 
