@@ -515,7 +515,10 @@ def queue_rows(ids: Sequence[int]) -> list[QueueRow]:
     ids come from :func:`review_queue` or :func:`approval_queue`)."""
     if not ids:
         return []
-    rows = {row.id: row for row in db.session.execute(_queue_rows_statement(), {"ids": ids})}
+    # On the session's connection, as case_page_candidates reads: plain rows need none of
+    # the ORM's handling of a statement.
+    result = db.session.connection().execute(_queue_rows_statement(), {"ids": ids})
+    rows = {row.id: row for row in result.all()}  # fetched at once, not row by row
     return [_queue_row(rows[i]) for i in ids if i in rows]
 
 
