@@ -102,10 +102,16 @@ def day_formatter() -> Callable[[date | PartialDate | str | None], str]:
     locale = get_locale()
     if locale is None:  # outside a request
         return format_day
+    # The process's own object for this language: the worded days' caches are keyed by the
+    # locale, and Flask-Babel's, a new object each request, compared with a key's in Python
+    # (eight calls a date).
+    locale = _LOCALES.setdefault(str(locale), locale)
     zone = get_timezone()
     day_pattern = _patterns(locale)[0]
 
     def formatted(value: date | PartialDate | str | None) -> str:
+        if isinstance(value, str):
+            return _worded_iso_day(value, locale) if value else ""
         if isinstance(value, datetime):
             moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
             return _worded_day(zone.normalize(moment.astimezone(zone)).date(), day_pattern, locale)
@@ -116,6 +122,10 @@ def day_formatter() -> Callable[[date | PartialDate | str | None], str]:
         return format_day(value)
 
     return formatted
+
+
+# One Locale a language, the first a request used (see day_formatter).
+_LOCALES: dict[str, Locale] = {}
 
 
 def _partial_day(value: PartialDate, locale: Locale | None) -> str:

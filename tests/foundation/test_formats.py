@@ -202,6 +202,8 @@ def test_a_lists_day_formatter_words_every_value_as_format_day(app, locale, zone
         PartialDate(2014, 3),
         PartialDate(2014, 3, 5),
         "2014-03",
+        "2014-03-05",
+        "2014-02-30",  # no such day: shown as it is
         "about 2014",
         datetime(2026, 11, 30, 23, 59, 59, tzinfo=UTC),
         datetime(2026, 12, 1, 3, 30, tzinfo=UTC),
@@ -214,8 +216,13 @@ def test_a_lists_day_formatter_words_every_value_as_format_day(app, locale, zone
             g._flask_babel.babel_tzinfo = pytz.timezone(zone)
         formatted = day_formatter()
         assert [formatted(value) for value in values] == [format_day(value) for value in values]
+    # A second request (its own Locale object) words them alike through the process's.
+    with app.test_request_context(), force_locale(locale):
+        assert [day_formatter()(value) for value in values[6:9]] == [
+            format_day(value) for value in values[6:9]
+        ]
     if zone == "Europe/Kyiv":  # 23:59:59 UTC is the next day in Kyiv: the zone was applied
         with app.test_request_context(), force_locale("en"):
             format_day(None)
             g._flask_babel.babel_tzinfo = pytz.timezone(zone)
-            assert day_formatter()(values[8]) == "1 Dec 2026"
+            assert day_formatter()(values[10]) == "1 Dec 2026"
