@@ -163,7 +163,28 @@ def _worded_day(day: date, pattern: str, locale: Locale) -> str:
     """Each (day, pattern, language) worded once per process: a day reads the same way every
     time, and Babel's formatting was a millisecond of a list page (the match queue shows about
     45 dates of birth, a case list a date or two a row)."""
+    written = _DAY_WRITERS.get(pattern)
+    if written is not None:
+        return written(day, locale)
     return babel_format_date(day, pattern, locale=locale)
+
+
+def _month_abbreviation(locale: Locale, month: int) -> str:
+    return locale.months["format"]["abbreviated"][month]
+
+
+# The day and month patterns of PATTERNS, written as Babel writes them without its machinery:
+# most days a national list shows are new to the process (its days of birth), and Babel's
+# formatting (a pattern object, a format object, a call or more a field) was some forty calls
+# a day. tests/foundation/test_formats.py holds them equal to Babel's for every day of years.
+_DAY_WRITERS: dict[str, Callable[[date, Locale], str]] = {
+    "dd.MM.yyyy": lambda day, locale: f"{day.day:02d}.{day.month:02d}.{day.year:04d}",
+    "MM.yyyy": lambda day, locale: f"{day.month:02d}.{day.year:04d}",
+    "d MMM yyyy": lambda day, locale: (
+        f"{day.day} {_month_abbreviation(locale, day.month)} {day.year:04d}"
+    ),
+    "MMM yyyy": lambda day, locale: f"{_month_abbreviation(locale, day.month)} {day.year:04d}",
+}
 
 
 def format_moment(value: datetime | None) -> str:
