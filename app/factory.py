@@ -66,6 +66,7 @@ from app.web import (
     fixed_url,
     id_url,
     layout_urls,
+    pager_html,
     role_nav,
 )
 
@@ -141,6 +142,7 @@ def _init_extensions(app: Flask) -> None:
     app.add_template_global(field_html)
     app.add_template_global(fixed_url)
     app.add_template_global(id_url)
+    app.add_template_global(pager_html)
     app.add_template_global(case_headers_html)
     app.add_template_global(case_rows_html)
     app.add_template_global(caseworker_load_rows_html)

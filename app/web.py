@@ -35,6 +35,7 @@ __all__ = [
     "id_url",
     "layout_urls",
     "page_sections",
+    "pager_html",
     "role_nav",
     "safe_local_url",
 ]
@@ -169,6 +170,76 @@ def column_header_html(
         f' data-sort="{escape(key)}">{escape(label)}<span class="sort-arrow"'
         f' aria-hidden="true">{_SORT_ARROWS.get(state or "", "↕")}</span></a></th>'
     )
+
+
+# A page number no list reaches, standing in for it while a pager's links are built once.
+_PAGE_MARKER = 918273645091828
+
+
+def _this_list_url(endpoint: str, param: str, drop: str | None = None) -> Callable[[int], str]:
+    """``url_for(endpoint, **request.view_args, **args)`` of this request's query ``args``
+    with ``param`` set to a number (``drop`` left out): built once around a marker, as
+    :func:`id_url` builds a row's link. Only for integers, which need no quoting."""
+    args: dict[str, Any] = request.args.to_dict()
+    if drop is not None:
+        args.pop(drop, None)
+    args[param] = _PAGE_MARKER
+    values = {**(request.view_args or {}), **args}
+    head, tail = _url_around(endpoint, param, str(_PAGE_MARKER), values)
+    return lambda value: f"{head}{int(value)}{tail}"
+
+
+def pager_html(page: Any, endpoint: str, param: str = "page", sizes: Any = ()) -> Markup:
+    """A list's pager as the ``pager`` macro of templates/_macros/forms.html shows it: given
+    the list's ``page`` (a pagination), links to the previous and the next page of
+    ``endpoint`` with ``param`` (this request's other query values kept), "page n of m", the
+    number of items, and with ``sizes``, links to show that many rows a page.
+
+    In Python rather than in the macro's body: each link was a url_for and a dict copied and
+    updated, each text a translation through the template's context (a list page's pager was
+    some 300 Python calls; the queues page has three). Its parts are separated by newlines,
+    as the macro's were: whitespace between the flex items the stylesheet lays out."""
+    catalogue = flask_babel.get_domain().get_translations()
+
+    def text(message: str) -> Markup:
+        return Markup(catalogue.ugettext(message))  # noqa: S704 - our catalogue, as _() gives it
+
+    parts = []
+    if page.pages > 1:
+        page_url = _this_list_url(endpoint, param)
+        parts.append(f'<nav class="pager" aria-label="{text("Pages")}">')
+        if page.has_prev:
+            parts.append(
+                f'<a href="{escape(page_url(page.prev_num))}" rel="prev">← {text("Previous")}</a>'
+            )
+        numbers = {"page": page.page, "pages": page.pages}
+        parts.append(f"<span>{text('Page %(page)d of %(pages)d') % numbers}</span>")
+        if page.has_next:
+            parts.append(
+                f'<a href="{escape(page_url(page.next_num))}" rel="next">{text("Next")} →</a>'
+            )
+        parts.append("</nav>")
+    total = page.total
+    items = Markup(catalogue.ungettext("%(num)d item", "%(num)d items", total) % {"num": total})  # noqa: S704 - our catalogue
+    parts.append('<div class="pager-footer">')
+    parts.append(
+        f'<p class="muted small" data-testid="total" data-total="{escape(total)}">{items}</p>'
+    )
+    if sizes and total > sizes[0]:
+        sized_url = _this_list_url(endpoint, "per_page", drop=param)
+        parts.append(
+            f'<nav class="page-sizes small" aria-label="{text("Rows per page")}"'
+            ' data-testid="page-sizes">'
+        )
+        parts.append(f'<span class="muted" aria-hidden="true">{text("Rows per page:")}</span>')
+        for size in sizes:
+            if size == page.per_page:
+                parts.append(f'<span aria-current="true">{escape(size)}</span>')
+            else:
+                parts.append(f'<a href="{escape(sized_url(size))}">{escape(size)}</a>')
+        parts.append("</nav>")
+    parts.append("</div>")
+    return Markup("\n".join(parts))  # noqa: S704 - every value in it is escaped or ours
 
 
 def role_nav() -> Markup:
