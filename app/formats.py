@@ -169,8 +169,17 @@ def _worded_day(day: date, pattern: str, locale: Locale) -> str:
     return babel_format_date(day, pattern, locale=locale)
 
 
+# Each language's abbreviated month names (for "MMM"), by the locale's parts: a Locale's own
+# look-up goes through Babel's data dictionaries, eight calls a day.
+_MONTH_ABBREVIATIONS: dict[tuple[str | None, ...], dict[int, str]] = {}
+
+
 def _month_abbreviation(locale: Locale, month: int) -> str:
-    return locale.months["format"]["abbreviated"][month]
+    key = (locale.language, locale.territory, locale.script, locale.variant, locale.modifier)
+    names = _MONTH_ABBREVIATIONS.get(key)
+    if names is None:
+        names = _MONTH_ABBREVIATIONS[key] = dict(locale.months["format"]["abbreviated"])
+    return names[month]
 
 
 # The day and month patterns of PATTERNS, written as Babel writes them without its machinery:

@@ -294,12 +294,12 @@ def _filter_form(sources: Sequence[Row]) -> Markup:
     same form to everyone. A value no select offers is shown as WTForms validates it, with its
     error, and not kept (anyone can send any value). What is kept names no person: the four
     choices and the partner sources' names."""
-    chosen = tuple(request.args.get(name) for name in _FILTERS)
-    offered = (*_filter_values(), {"", *(str(s.id) for s in sources)})
+    chosen = tuple(map(request.args.get, _FILTERS))
+    offered = (*_filter_values(), {"", *[str(s.id) for s in sources]})
     build = partial(_queue_filter_form, sources)
     refused = None
     if not all(
-        value is None or value in values for value, values in zip(chosen, offered, strict=True)
+        [value is None or value in values for value, values in zip(chosen, offered, strict=True)]
     ):
         refused = build()
         refused.validate()
