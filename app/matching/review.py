@@ -402,7 +402,10 @@ def review_queue_reading(
 
     def page_ids(limit: int, offset: int) -> list[int]:
         page = {**params, "limit": limit, "offset": offset}
-        return list(db.session.scalars(_review_queue_ids(*shape), page))
+        # On the session's connection, as queue_rows reads (ids need no ORM handling), and
+        # fetched at once, not id by id.
+        result = db.session.connection().execute(_review_queue_ids(*shape), page)
+        return list(result.scalars().all())
 
     def total() -> int:
         return db.session.execute(_review_queue_count(*shape), params).scalar_one()
