@@ -389,7 +389,7 @@ def review_queue_reading(
     compiled SQL, on every request cost more Python than running it."""
     shape = (
         band if band in ("likely", "possible") else None,
-        status is not None and status != "",
+        bool(status),
         kind if kind in ("record", "case") else None,
         bool(source_id),
         sort or queue_sort(None),
