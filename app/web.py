@@ -199,39 +199,39 @@ def pager_html(page: Any, endpoint: str, param: str = "page", sizes: Any = ()) -
     updated, each text a translation through the template's context (a list page's pager was
     some 300 Python calls; the queues page has three). Its parts are separated by newlines,
     as the macro's were: whitespace between the flex items the stylesheet lays out."""
+    # Our catalogue's words go in as they are, as the templates' _() gives them (markup); by
+    # these names, outside the f-strings, pybabel finds them (scripts/i18n).
     catalogue = flask_babel.get_domain().get_translations()
-
-    def text(message: str) -> Markup:
-        return Markup(catalogue.ugettext(message))  # noqa: S704 - our catalogue, as _() gives it
-
+    gettext, ngettext = catalogue.ugettext, catalogue.ungettext
     parts = []
     if page.pages > 1:
         page_url = _this_list_url(endpoint, param)
-        parts.append(f'<nav class="pager" aria-label="{text("Pages")}">')
+        label = gettext("Pages")
+        parts.append(f'<nav class="pager" aria-label="{label}">')
         if page.has_prev:
-            parts.append(
-                f'<a href="{escape(page_url(page.prev_num))}" rel="prev">← {text("Previous")}</a>'
-            )
-        numbers = {"page": page.page, "pages": page.pages}
-        parts.append(f"<span>{text('Page %(page)d of %(pages)d') % numbers}</span>")
+            previous = gettext("Previous")
+            parts.append(f'<a href="{escape(page_url(page.prev_num))}" rel="prev">← {previous}</a>')
+        where = gettext("Page %(page)d of %(pages)d") % {"page": page.page, "pages": page.pages}
+        parts.append(f"<span>{where}</span>")
         if page.has_next:
+            following = gettext("Next")
             parts.append(
-                f'<a href="{escape(page_url(page.next_num))}" rel="next">{text("Next")} →</a>'
+                f'<a href="{escape(page_url(page.next_num))}" rel="next">{following} →</a>'
             )
         parts.append("</nav>")
     total = page.total
-    items = Markup(catalogue.ungettext("%(num)d item", "%(num)d items", total) % {"num": total})  # noqa: S704 - our catalogue
+    items = ngettext("%(num)d item", "%(num)d items", total) % {"num": total}
     parts.append('<div class="pager-footer">')
     parts.append(
         f'<p class="muted small" data-testid="total" data-total="{escape(total)}">{items}</p>'
     )
     if sizes and total > sizes[0]:
         sized_url = _this_list_url(endpoint, "per_page", drop=param)
+        label, prompt = gettext("Rows per page"), gettext("Rows per page:")
         parts.append(
-            f'<nav class="page-sizes small" aria-label="{text("Rows per page")}"'
-            ' data-testid="page-sizes">'
+            f'<nav class="page-sizes small" aria-label="{label}" data-testid="page-sizes">'
         )
-        parts.append(f'<span class="muted" aria-hidden="true">{text("Rows per page:")}</span>')
+        parts.append(f'<span class="muted" aria-hidden="true">{prompt}</span>')
         for size in sizes:
             if size == page.per_page:
                 parts.append(f'<span aria-current="true">{escape(size)}</span>')
