@@ -26,7 +26,7 @@ from app.auth.permissions import Permission, check_every_route_declares_permissi
 from app.auth.routes import bp as auth_bp
 from app.cases.labels import label_maps
 from app.cases.routes import bp as cases_bp
-from app.cases.table import case_rows_html
+from app.cases.table import case_headers_html, case_rows_html, caseworker_load_rows_html
 from app.demo.cli import demo_cli
 from app.exchanges import events as exchanges_events
 from app.exchanges.report_routes import bp as exchange_reports_bp
@@ -64,8 +64,10 @@ from app.web import (
     CleanRequest,
     DatabaseIntegerConverter,
     column_header_html,
+    fixed_url,
     id_url,
     layout_urls,
+    pager_html,
     role_nav,
 )
 
@@ -141,8 +143,12 @@ def _init_extensions(app: Flask) -> None:
     app.jinja_env.template_class = Template
     register_filters(app)
     app.add_template_global(field_html)
+    app.add_template_global(fixed_url)
     app.add_template_global(id_url)
+    app.add_template_global(pager_html)
+    app.add_template_global(case_headers_html)
     app.add_template_global(case_rows_html)
+    app.add_template_global(caseworker_load_rows_html)
     app.add_template_global(column_header_html)
     app.add_template_global(role_nav)
     app.add_template_global(layout_urls)

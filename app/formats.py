@@ -102,10 +102,16 @@ def day_formatter() -> Callable[[date | PartialDate | str | None], str]:
     locale = get_locale()
     if locale is None:  # outside a request
         return format_day
+    # The process's own object for this language: the worded days' caches are keyed by the
+    # locale, and Flask-Babel's, a new object each request, compared with a key's in Python
+    # (eight calls a date).
+    locale = _LOCALES.setdefault(str(locale), locale)
     zone = get_timezone()
     day_pattern = _patterns(locale)[0]
 
     def formatted(value: date | PartialDate | str | None) -> str:
+        if isinstance(value, str):
+            return _worded_iso_day(value, locale) if value else ""
         if isinstance(value, datetime):
             moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
             return _worded_day(zone.normalize(moment.astimezone(zone)).date(), day_pattern, locale)
@@ -116,6 +122,10 @@ def day_formatter() -> Callable[[date | PartialDate | str | None], str]:
         return format_day(value)
 
     return formatted
+
+
+# One Locale a language, the first a request used (see day_formatter).
+_LOCALES: dict[str, Locale] = {}
 
 
 def _partial_day(value: PartialDate, locale: Locale | None) -> str:
@@ -153,7 +163,37 @@ def _worded_day(day: date, pattern: str, locale: Locale) -> str:
     """Each (day, pattern, language) worded once per process: a day reads the same way every
     time, and Babel's formatting was a millisecond of a list page (the match queue shows about
     45 dates of birth, a case list a date or two a row)."""
+    written = _DAY_WRITERS.get(pattern)
+    if written is not None:
+        return written(day, locale)
     return babel_format_date(day, pattern, locale=locale)
+
+
+# Each language's abbreviated month names (for "MMM"), by the locale's parts: a Locale's own
+# look-up goes through Babel's data dictionaries, eight calls a day.
+_MONTH_ABBREVIATIONS: dict[tuple[str | None, ...], dict[int, str]] = {}
+
+
+def _month_abbreviation(locale: Locale, month: int) -> str:
+    key = (locale.language, locale.territory, locale.script, locale.variant, locale.modifier)
+    names = _MONTH_ABBREVIATIONS.get(key)
+    if names is None:
+        names = _MONTH_ABBREVIATIONS[key] = dict(locale.months["format"]["abbreviated"])
+    return names[month]
+
+
+# The day and month patterns of PATTERNS, written as Babel writes them without its machinery:
+# most days a national list shows are new to the process (its days of birth), and Babel's
+# formatting (a pattern object, a format object, a call or more a field) was some forty calls
+# a day. tests/foundation/test_formats.py holds them equal to Babel's for every day of years.
+_DAY_WRITERS: dict[str, Callable[[date, Locale], str]] = {
+    "dd.MM.yyyy": lambda day, locale: f"{day.day:02d}.{day.month:02d}.{day.year:04d}",
+    "MM.yyyy": lambda day, locale: f"{day.month:02d}.{day.year:04d}",
+    "d MMM yyyy": lambda day, locale: (
+        f"{day.day} {_month_abbreviation(locale, day.month)} {day.year:04d}"
+    ),
+    "MMM yyyy": lambda day, locale: f"{_month_abbreviation(locale, day.month)} {day.year:04d}",
+}
 
 
 def format_moment(value: datetime | None) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 from urllib.parse import quote_plus, urlsplit
 
 import flask_babel
@@ -30,10 +30,12 @@ __all__ = [
     "column_header_html",
     "current_app_object",
     "database_int",
+    "fixed_url",
     "flash_form_errors",
     "id_url",
     "layout_urls",
     "page_sections",
+    "pager_html",
     "role_nav",
     "safe_local_url",
 ]
@@ -65,17 +67,51 @@ class DatabaseIntegerConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+_Kept = TypeVar("_Kept")
+
 # A number no route or query holds, standing in for the id while the URL is built once.
 _ID_MARKER = 918273645091827
+
+
+# The URLs kept per application by id_url and fixed_url: at most this many (their values are
+# pages' constants; past it they are built again).
+URLS_KEPT = 256
+
+
+def _kept_url(key: tuple[Any, ...], build: Callable[[], _Kept]) -> _Kept:
+    """What ``build`` makes of a URL, kept for the process under ``key`` and the site's
+    prefix: url_for gives the same for the same values on every request (no route of ours
+    depends on the request's host), as :func:`layout_urls` keeps the layout's links."""
+    kept: dict[tuple[Any, ...], Any] = current_app.extensions.setdefault("kept_urls", {})
+    key = (*key, request.script_root)
+    value = kept.get(key)
+    if value is None:
+        if len(kept) >= URLS_KEPT:
+            kept.clear()
+        value = kept[key] = build()
+    return value
+
+
+def fixed_url(endpoint: str, **values: Any) -> str:
+    """``url_for(endpoint, **values)`` for a page's fixed links (another page, a preset
+    filter), built once per process: url_for is some fifty Python calls, and the match queue
+    has six such links. ``values`` must be hashable."""
+    return _kept_url(("url", endpoint, *values.items()), lambda: url_for(endpoint, **values))
 
 
 def id_url(endpoint: str, name: str, **values: Any) -> Callable[[int], str]:
     """``url_for(endpoint, **{name: id}, **values)`` for many ids at the cost of one: the URL
     built once around a marker, then each id put in its place. A list page's rows each link to
     one item; url_for per row was a tenth of the match queue's Python calls (25 rows, two links
-    each). Only for integer ids, which need no quoting in a path or a query."""
+    each). Only for integer ids, which need no quoting in a path or a query.
+
+    The URL around the marker is built once per process (:func:`fixed_url`'s way): the queues
+    page asked for five a request. ``values`` must be hashable."""
     # The id first, as url_for(endpoint, **{name: id}, **values) orders the query string.
-    head, tail = _url_around(endpoint, name, str(_ID_MARKER), {name: _ID_MARKER, **values})
+    head, tail = _kept_url(
+        ("id", endpoint, name, *values.items()),
+        lambda: _url_around(endpoint, name, str(_ID_MARKER), {name: _ID_MARKER, **values}),
+    )
     return lambda value: f"{head}{int(value)}{tail}"
 
 
@@ -134,6 +170,76 @@ def column_header_html(
         f' data-sort="{escape(key)}">{escape(label)}<span class="sort-arrow"'
         f' aria-hidden="true">{_SORT_ARROWS.get(state or "", "↕")}</span></a></th>'
     )
+
+
+# A page number no list reaches, standing in for it while a pager's links are built once.
+_PAGE_MARKER = 918273645091828
+
+
+def _this_list_url(endpoint: str, param: str, drop: str | None = None) -> Callable[[int], str]:
+    """``url_for(endpoint, **request.view_args, **args)`` of this request's query ``args``
+    with ``param`` set to a number (``drop`` left out): built once around a marker, as
+    :func:`id_url` builds a row's link. Only for integers, which need no quoting."""
+    args: dict[str, Any] = request.args.to_dict()
+    if drop is not None:
+        args.pop(drop, None)
+    args[param] = _PAGE_MARKER
+    values = {**(request.view_args or {}), **args}
+    head, tail = _url_around(endpoint, param, str(_PAGE_MARKER), values)
+    return lambda value: f"{head}{int(value)}{tail}"
+
+
+def pager_html(page: Any, endpoint: str, param: str = "page", sizes: Any = ()) -> Markup:
+    """A list's pager as the ``pager`` macro of templates/_macros/forms.html shows it: given
+    the list's ``page`` (a pagination), links to the previous and the next page of
+    ``endpoint`` with ``param`` (this request's other query values kept), "page n of m", the
+    number of items, and with ``sizes``, links to show that many rows a page.
+
+    In Python rather than in the macro's body: each link was a url_for and a dict copied and
+    updated, each text a translation through the template's context (a list page's pager was
+    some 300 Python calls; the queues page has three). Its parts are separated by newlines,
+    as the macro's were: whitespace between the flex items the stylesheet lays out."""
+    # Our catalogue's words go in as they are, as the templates' _() gives them (markup); by
+    # these names, outside the f-strings, pybabel finds them (scripts/i18n).
+    catalogue = flask_babel.get_domain().get_translations()
+    gettext, ngettext = catalogue.ugettext, catalogue.ungettext
+    parts = []
+    if page.pages > 1:
+        page_url = _this_list_url(endpoint, param)
+        label = gettext("Pages")
+        parts.append(f'<nav class="pager" aria-label="{label}">')
+        if page.has_prev:
+            previous = gettext("Previous")
+            parts.append(f'<a href="{escape(page_url(page.prev_num))}" rel="prev">← {previous}</a>')
+        where = gettext("Page %(page)d of %(pages)d") % {"page": page.page, "pages": page.pages}
+        parts.append(f"<span>{where}</span>")
+        if page.has_next:
+            following = gettext("Next")
+            parts.append(
+                f'<a href="{escape(page_url(page.next_num))}" rel="next">{following} →</a>'
+            )
+        parts.append("</nav>")
+    total = page.total
+    items = ngettext("%(num)d item", "%(num)d items", total) % {"num": total}
+    parts.append('<div class="pager-footer">')
+    parts.append(
+        f'<p class="muted small" data-testid="total" data-total="{escape(total)}">{items}</p>'
+    )
+    if sizes and total > sizes[0]:
+        sized_url = _this_list_url(endpoint, "per_page", drop=param)
+        label, prompt = gettext("Rows per page"), gettext("Rows per page:")
+        parts.append(
+            f'<nav class="page-sizes small" aria-label="{label}" data-testid="page-sizes">'
+        )
+        parts.append(f'<span class="muted" aria-hidden="true">{prompt}</span>')
+        for size in sizes:
+            if size == page.per_page:
+                parts.append(f'<span aria-current="true">{escape(size)}</span>')
+            else:
+                parts.append(f'<a href="{escape(sized_url(size))}">{escape(size)}</a>')
+        parts.append("</nav>")
+    parts.append("</div>")
+    return Markup("\n".join(parts))  # noqa: S704 - every value in it is escaped or ours
 
 
 def role_nav() -> Markup:

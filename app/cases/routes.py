@@ -991,7 +991,9 @@ def supervisor_home():
         pending=pending,
         load=queues.caseworker_load(),
         stale_days=days,
-        decision_form=DecisionForm(),
+        # Only for a table with requests in it (building and rendering the form was some 550
+        # Python calls a request); at national scale nothing usually waits for approval.
+        decision_form=DecisionForm() if pending.items else None,
         **page_sections(supervisor_queues_shown, current_app_object()),
     )
 

@@ -16,7 +16,7 @@ from flask_babel import LazyString, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.formats import format_day
+from app.formats import day_formatter, format_day
 from app.i18n import translated
 from app.matching.explain import Cap, Code, Flag
 from app.matching.labels import level_class
@@ -111,31 +111,35 @@ class NoteWriter:
     missing or malformed parts as :meth:`Note.from_dict`. Nothing is kept past the page (the
     notes name people: their values are what the two sides say)."""
 
-    __slots__ = ("_days", "_endings", "_reasons")
+    __slots__ = ("_day", "_days", "_endings", "_reasons")
 
     def __init__(self) -> None:
         words = translated(_WORDS)
         self._reasons: Mapping[str, str] = words["reasons"]
         self._endings: Mapping[str, str] = words["endings"]
+        self._day = day_formatter()
         self._days: dict[str, str] = {}
 
     def shown(self, candidate: Any, n: int = 3) -> list[tuple[str, str]]:
         """:func:`shown_notes` of ``candidate`` (anything with an ``explanation``)."""
         fields = candidate.explanation.get("fields") or []
-        top = sorted(fields, key=_weight, reverse=True)[:n]
-        return [
-            (
-                level_class(f.get("level", "")),
-                self.note(f["note"]) if f.get("note") else f.get("level", ""),
-            )
-            for f in top
-        ]
+        # Strongest first, equals in their stored order (a stable sort by weight, reversed);
+        # the weights in a list rather than a key function, called once a field.
+        weights = [-abs(field.get("bits") or 0) for field in fields]
+        top = sorted(range(len(fields)), key=weights.__getitem__)[:n]
+        shown = []
+        for i in top:
+            field = fields[i]
+            level, note = field.get("level", ""), field.get("note")
+            shown.append((level_class(level), self.note(note) if note else level))
+        return shown
 
     def note(self, note: Mapping[str, Any] | str | None) -> str:
         """:func:`render_note` of ``note``."""
         if not note:
             return ""
-        if not isinstance(note, Mapping):
+        # A stored note is a dict: the exact type first, before the abstract class's check.
+        if type(note) is not dict and not isinstance(note, Mapping):
             return str(note)
         code = str(note.get("code") or "")
         reason = self._reason(code, note.get("params"), note.get("flags"))
@@ -144,13 +148,13 @@ class NoteWriter:
             return reason
         left, right = note.get("left") or "", note.get("right") or ""
         if code in DATE_CODES:
-            days = self._days
+            days, day = self._days, self._day
             if type(left) is str:
-                left = days[left] if left in days else days.setdefault(left, format_day(left))
+                left = days[left] if left in days else days.setdefault(left, day(left))
             else:
                 left = render_value(left)
             if type(right) is str:
-                right = days[right] if right in days else days.setdefault(right, format_day(right))
+                right = days[right] if right in days else days.setdefault(right, day(right))
             else:
                 right = render_value(right)
         else:
@@ -181,10 +185,6 @@ class NoteWriter:
             parts.append(self._endings[Flag.ALIAS])
         parts.extend(f" ({flag})" for flag in sorted(set(flags) - set(FLAGS)))
         return "".join(parts)
-
-
-def _weight(field: Mapping[str, Any]) -> float:
-    return abs(field.get("bits") or 0)
 
 
 # The notes on dates of birth, whose values are ISO partial dates ("2014-03-12", "2014-03").

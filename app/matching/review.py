@@ -16,14 +16,14 @@ The rules (README "Matching"):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any, ClassVar, cast
 
 from flask_babel import gettext as _
-from sqlalchemy import CursorResult, Integer, Select, bindparam, or_, select, update
+from sqlalchemy import CursorResult, Integer, Select, bindparam, func, or_, select, update
 from sqlalchemy import case as sql_case  # this module's cases are the people's
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
@@ -60,6 +60,7 @@ __all__ = [
     "queue_sort",
     "reject",
     "review_queue",
+    "review_queue_reading",
 ]
 
 
@@ -347,22 +348,102 @@ def review_queue(
 ) -> Select:
     """Candidates across all cases for supervisors: by default likely proposals, best first
     (``sort``: :data:`QUEUE_SORTS`)."""
+    return _review_queue(band, status or None, kind, source_id or None, sort or queue_sort(None))
+
+
+def _review_queue(
+    band: str | None, status: Any, kind: str | None, source_id: Any, sort: Sort
+) -> Select:
+    """:func:`review_queue`, its ``status`` and ``source_id`` values or parameters (None:
+    any)."""
     query = select(MatchCandidate)
     if band == "likely":
         query = query.where(MatchCandidate.likely.is_(True))
     elif band == "possible":
         query = query.where(MatchCandidate.likely.is_(False))
-    if status:
+    if status is not None:
         query = query.where(MatchCandidate.status == status)
     if kind == "record":
         query = query.where(MatchCandidate.record_id.is_not(None))
     elif kind == "case":
         query = query.where(MatchCandidate.other_case_id.is_not(None))
-    if source_id:
+    if source_id is not None:
         query = query.join(PartnerRecord, MatchCandidate.record_id == PartnerRecord.id).where(
             PartnerRecord.source_id == source_id
         )
-    return query.order_by(*ordering(QUEUE_SORTS, sort or queue_sort(None)))
+    return query.order_by(*ordering(QUEUE_SORTS, sort))
+
+
+def review_queue_reading(
+    band: str | None = "likely",
+    status: str | None = CandidateStatus.PROPOSED.value,
+    kind: str | None = None,
+    source_id: int | None = None,
+    sort: Sort | None = None,
+) -> tuple[Callable[[int, int], list[int]], Callable[[], int]]:
+    """:func:`review_queue` as ``db.paginate(read=..., total=...)`` reads it: the ids of a
+    page (its limit and offset) in the queue's order, and the number of candidates.
+
+    Their statements are built once per filter and order, the status and the source as
+    parameters: building the queue's statement, and keying it for SQLAlchemy's cache of
+    compiled SQL, on every request cost more Python than running it."""
+    shape = (
+        band if band in ("likely", "possible") else None,
+        bool(status),
+        kind if kind in ("record", "case") else None,
+        bool(source_id),
+        sort or queue_sort(None),
+    )
+    params: dict[str, Any] = {}
+    if status:
+        params["status"] = status
+    if source_id:
+        params["source_id"] = source_id
+
+    def page_ids(limit: int, offset: int) -> list[int]:
+        page = {**params, "limit": limit, "offset": offset}
+        # On the session's connection, as queue_rows reads (ids need no ORM handling), and
+        # fetched at once, not id by id.
+        result = db.session.connection().execute(_review_queue_ids(*shape), page)
+        return list(result.scalars().all())
+
+    def total() -> int:
+        return db.session.execute(_review_queue_count(*shape), params).scalar_one()
+
+    return page_ids, total
+
+
+def _review_queue_parameters(
+    band: str | None, by_status: bool, kind: str | None, by_source: bool, sort: Sort
+) -> Select:
+    return _review_queue(
+        band,
+        bindparam("status") if by_status else None,
+        kind,
+        bindparam("source_id") if by_source else None,
+        sort,
+    )
+
+
+@cache
+def _review_queue_ids(
+    band: str | None, by_status: bool, kind: str | None, by_source: bool, sort: Sort
+) -> Select:
+    return (
+        _review_queue_parameters(band, by_status, kind, by_source, sort)
+        .with_only_columns(MatchCandidate.id)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+
+
+@cache
+def _review_queue_count(
+    band: str | None, by_status: bool, kind: str | None, by_source: bool, sort: Sort
+) -> Select:
+    # As Flask-SQLAlchemy's paginate counts a select: its rows, the order dropped.
+    query = _review_queue_parameters(band, by_status, kind, by_source, sort)
+    return select(func.count()).select_from(query.order_by(None).subquery())
 
 
 def approval_queue() -> Select:
@@ -437,7 +518,10 @@ def queue_rows(ids: Sequence[int]) -> list[QueueRow]:
     ids come from :func:`review_queue` or :func:`approval_queue`)."""
     if not ids:
         return []
-    rows = {row.id: row for row in db.session.execute(_queue_rows_statement(), {"ids": ids})}
+    # On the session's connection, as case_page_candidates reads: plain rows need none of
+    # the ORM's handling of a statement.
+    result = db.session.connection().execute(_queue_rows_statement(), {"ids": ids})
+    rows = {row.id: row for row in result.all()}  # fetched at once, not row by row
     return [_queue_row(rows[i]) for i in ids if i in rows]
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache, partial
 
 from flask import (
@@ -59,7 +59,7 @@ from app.matching.review import (
     queue_rows,
     queue_sort,
     reject,
-    review_queue,
+    review_queue_reading,
 )
 from app.matching.table import candidate_rows_html
 from app.records.models import PartnerRecord, PartnerSource
@@ -229,12 +229,13 @@ def decide_candidate(candidate_id: int):
     return _back(candidate)
 
 
-def _queue_page(query, **kwargs):
+def _queue_page(query: Select | None, **kwargs):
     """A page of a queue of candidates as :class:`~app.matching.review.QueueRow`: the page's
     ids in the queue's order, then their rows in one statement, with the read recorded for
-    the audit trail (the cases and records the page names)."""
+    the audit trail (the cases and records the page names). The ids are those of ``query``
+    (a select of candidates), or those ``read=`` gives (``db.paginate``'s)."""
     page = db.paginate(
-        query.with_only_columns(MatchCandidate.id),
+        query.with_only_columns(MatchCandidate.id) if query is not None else None,
         per_page=current_app.config["PER_PAGE"],
         error_out=False,
         **kwargs,
@@ -259,7 +260,7 @@ def queue():
     kind = args.get("kind") or None
     source_id = request.args.get("source", type=database_int) or None
     sort = queue_sort(request.args.get("sort"))
-    query = review_queue(
+    page_ids, count = review_queue_reading(
         band=None if band == "all" else band,
         status=status,
         kind=kind,
@@ -273,16 +274,14 @@ def queue():
     counts: dict[str, int] = {}
     for row_status, _likely, n in by_band:
         counts[row_status] = counts.get(row_status, 0) + n
-    total = None
+    total: int | Callable[[], int] = count
     if kind is None and source_id is None:
         total = sum(
             n
             for row_status, likely, n in by_band
             if row_status == status and band_holds(band, likely)
         )
-    page = _queue_page(query, count=total is None)
-    if total is not None:
-        page.total = total
+    page = _queue_page(None, read=page_ids, total=total)
     return render_template(
         "matching/queue.html", filter_form=filter_form, page=page, counts=counts, sort=sort
     )
@@ -295,12 +294,12 @@ def _filter_form(sources: Sequence[Row]) -> Markup:
     same form to everyone. A value no select offers is shown as WTForms validates it, with its
     error, and not kept (anyone can send any value). What is kept names no person: the four
     choices and the partner sources' names."""
-    chosen = tuple(request.args.get(name) for name in _FILTERS)
-    offered = (*_filter_values(), {"", *(str(s.id) for s in sources)})
+    chosen = tuple(map(request.args.get, _FILTERS))
+    offered = (*_filter_values(), {"", *[str(s.id) for s in sources]})
     build = partial(_queue_filter_form, sources)
     refused = None
     if not all(
-        value is None or value in values for value, values in zip(chosen, offered, strict=True)
+        [value is None or value in values for value, values in zip(chosen, offered, strict=True)]
     ):
         refused = build()
         refused.validate()

@@ -28,7 +28,10 @@ _HTML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'"
 
 
 def _text(value: object) -> str:
-    """``value`` as markupsafe.escape writes it (None as "None", as a template shows it)."""
+    """``value`` as markupsafe.escape writes it (None as "None", as a template shows it).
+    The rows translate the text of a :class:`~app.matching.review.QueueRow` themselves
+    (``text.translate(_HTML)``): their values are text by their type, and the call each was
+    a tenth of the rows' Python."""
     return str(value).translate(_HTML)
 
 
@@ -62,38 +65,45 @@ def candidate_rows_html(
         record = c.record
         if record is not None:
             other = (
-                f"{_text(record.display_name)}"
-                f' <span class="muted small">({_text(record.source.name)})</span>'
+                f"{record.display_name.translate(_HTML)}"
+                f' <span class="muted small">({record.source.name.translate(_HTML)})</span>'
             )
         else:
             other = (
                 f"{case_n % {'n': c.other_case.case_number}}"
                 f' <span class="muted small">({possible_duplicate})</span>'
             )
-        status = _text(c.status)
+        status = c.status.translate(_HTML)
         reviewed = reason = ""
         if c.reviewed_by:
             reviewed = (
-                f'<br><span class="small muted">{_text(c.reviewed_by.name)} · '
-                f"{_text(format_moment(c.reviewed_at))}</span>"
+                f'<br><span class="small muted">{c.reviewed_by.name.translate(_HTML)} · '
+                f"{format_moment(c.reviewed_at).translate(_HTML)}</span>"
             )
         if c.review_reason:
-            reason = f'<div class="small prewrap">{_text(c.review_reason)}</div>'
-        # (the classes are app.matching.labels.level_class's own words)
+            reason = f'<div class="small prewrap">{c.review_reason.translate(_HTML)}</div>'
+        # (the classes are app.matching.labels.level_class's own words; a list, not a
+        # generator, whose every item would be a call)
         shown = "".join(
-            f'<li class="{css_class}">{_text(note)}</li>' for css_class, note in notes.shown(c)
+            [
+                f'<li class="{css_class}">{note.translate(_HTML)}</li>'
+                for css_class, note in notes.shown(c)
+            ]
         )
         cells = [
             f'<tr data-candidate="{candidate_id}"><td><span class="match-score"'
             f' data-testid="match-score">{round(c.score * 100):d}%</span>'
             f' <span class="badge {"badge-ok" if c.likely else "badge-warn"}"'
-            f' data-band="{_text(band)}">{_text(band_labels[band])}</span></td>',
-            f'<td><a href="{_text(case_url(c.case_id))}" class="case-number">'
-            f"{_text(c.case.case_number)}</a> {_text(c.case.display_name)}</td>",
-            f'<td><a href="{_text(candidate_url(candidate_id))}">{other}</a></td>',
+            f' data-band="{band.translate(_HTML)}">'
+            f"{band_labels[band].translate(_HTML)}</span></td>",
+            f'<td><a href="{case_url(c.case_id).translate(_HTML)}" class="case-number">'
+            f"{c.case.case_number.translate(_HTML)}</a>"
+            f" {c.case.display_name.translate(_HTML)}</td>",
+            f'<td><a href="{candidate_url(candidate_id).translate(_HTML)}">{other}</a></td>',
             f'<td><ul class="match-notes small">{shown}</ul></td>',
             f'<td><span class="badge match-status-{status}" data-match-status="{status}">'
-            f"{_text(status_labels.get(c.status, c.status))}</span>{reviewed}{reason}</td>",
+            f"{status_labels.get(c.status, c.status).translate(_HTML)}</span>"
+            f"{reviewed}{reason}</td>",
         ]
         if decision is not None and decide_url is not None:
             before, after = decision

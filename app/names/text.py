@@ -108,7 +108,9 @@ def _repair_mixed_word(match: re.Match[str]) -> str:
 def person_name(*parts: str | None) -> str:
     """A person's name as lists write it (family name, given name, patronymic), the parts a
     record leaves empty left out: "" when it has none, for the caller's own fallback."""
-    return " ".join(part for part in parts if part)
+    # filter, not a generator expression: a queue page writes some fifty names, and each
+    # part a generator yields is a Python call.
+    return " ".join(filter(None, parts))
 
 
 def has_cyrillic(text: str) -> bool:

@@ -202,3 +202,96 @@ def test_a_page_known_to_be_past_the_end_is_not_read(app):
     assert calls == [(10, 10)]
     assert (empty.items, empty.total, past.items, past.total) == ([], 0, [], 20)
     assert (within.items, within.total, within.pages) == (["row"], 20, 2)
+
+
+# The caseworker load table's rows as its Jinja wrote them before they were written in Python.
+LOAD_ROWS_JINJA = (
+    '{% set caseworker_url = id_url("cases.index", "caseworker", status="open") %}'
+    "{% for user, n_open, n_overdue in load %}"
+    '<tr><td><a href="{{ caseworker_url(user.id) }}">{{ user.name }}</a></td>'
+    "<td>{{ n_open }}</td><td>{{ n_overdue }}</td></tr>"
+    "{% endfor %}"
+)
+
+
+def test_the_load_rows_are_what_their_jinja_wrote(app):
+    """caseworker_load_rows_html (the queues page's load table) writes each caseworker's
+    link, name (escaped), open cases and overdue steps as the table's Jinja did."""
+    from flask import url_for
+    from markupsafe import escape
+
+    from app.cases.table import Caseworker, caseworker_load_rows_html
+
+    load = [
+        (Caseworker(3, 'Olena <b>"Bold"</b> & Co'), 12, 0),
+        (Caseworker(41, "Петро Коваль"), 0, 7),
+    ]
+    with app.test_request_context("/reunite/queues", base_url="http://localhost/reunite/"):
+        written = caseworker_load_rows_html(load)
+        expected = render_template_string(LOAD_ROWS_JINJA, load=load)
+        link = url_for("cases.index", caseworker=41, status="open")
+        assert caseworker_load_rows_html([]) == ""
+    assert written == expected
+    assert "Olena &lt;b&gt;&#34;Bold&#34;&lt;/b&gt; &amp; Co" in written
+    assert f'<a href="{escape(link)}">Петро Коваль</a></td><td>0</td><td>7</td>' in written
+
+
+# The case lists' headers as the case_table macro wrote them before case_headers_html.
+HEADERS_JINJA = (
+    '{% from "_macros/forms.html" import column_header %}'
+    '{% set p = {"param": sort_param, "page_param": page_param} %}'
+    '{{ column_header(_("Number"), "number", sort, **p) }}'
+    '{{ column_header(_("Name"), "name", sort, **p) }}'
+    '{{ column_header(_("Born"), "born", sort, **p) }}'
+    '{{ column_header(_("Last known place"), "place", sort, **p) }}'
+    '{{ column_header(_("Status"), "status", sort, **p) }}'
+    '{{ column_header(_("Priority"), "priority", sort, **p) }}'
+    '{{ column_header(_("Caseworker"), "caseworker", sort, **p) }}'
+    '{{ column_header(_("Last activity"), "activity", sort, **p) }}'
+    '{% if due %}{{ column_header(_("Next step due"), "due", sort) }}{% endif %}'
+)
+
+
+@pytest.mark.parametrize("language", ["en", "uk"])
+@pytest.mark.parametrize(
+    ("path", "sort", "params", "due"),
+    [
+        ("/cases?q=x", None, ("sort", "page"), False),  # search: no sort links
+        ("/cases?status=new&page=3&per_page=50", "-name", ("sort", "page"), False),
+        ("/my-cases?page=2", "due", ("sort", "page"), True),
+        (
+            "/queues?stale_page=2&unassigned_page=4",
+            "priority",
+            ("unassigned_sort", "unassigned_page"),
+            False,
+        ),
+        ("/queues?stale_sort=-activity&x=a%20b", "-activity", ("stale_sort", "stale_page"), False),
+    ],
+)
+def test_the_python_headers_are_the_column_header_macros(app, language, path, sort, params, due):
+    """case_headers_html writes what the column_header macro wrote for each of the case
+    lists' columns: their sort links (keeping the other parameters, dropping the page), the
+    current order's arrow, the labels in both languages (an apostrophe as the catalogue has it)."""
+    from app.cases.table import case_headers_html
+    from app.sorting import parse_sort
+
+    keys = (
+        "number",
+        "name",
+        "born",
+        "place",
+        "status",
+        "priority",
+        "caseworker",
+        "activity",
+        "due",
+    )
+    with app.test_request_context(path, headers={"Accept-Language": language}):
+        order = parse_sort(sort, keys, "number") if sort else None
+        sort_param, page_param = params
+        expected = render_template_string(
+            HEADERS_JINJA, sort=order, sort_param=sort_param, page_param=page_param, due=due
+        )
+        written = case_headers_html(order, sort_param, page_param, due=due)
+    assert written == expected
+    assert written.count("<th ") == (9 if due else 8)

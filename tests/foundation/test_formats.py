@@ -1,7 +1,7 @@
 """One date format per language, through two filters, and date fields that read what they show."""
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -202,6 +202,8 @@ def test_a_lists_day_formatter_words_every_value_as_format_day(app, locale, zone
         PartialDate(2014, 3),
         PartialDate(2014, 3, 5),
         "2014-03",
+        "2014-03-05",
+        "2014-02-30",  # no such day: shown as it is
         "about 2014",
         datetime(2026, 11, 30, 23, 59, 59, tzinfo=UTC),
         datetime(2026, 12, 1, 3, 30, tzinfo=UTC),
@@ -214,8 +216,35 @@ def test_a_lists_day_formatter_words_every_value_as_format_day(app, locale, zone
             g._flask_babel.babel_tzinfo = pytz.timezone(zone)
         formatted = day_formatter()
         assert [formatted(value) for value in values] == [format_day(value) for value in values]
+    # A second request (its own Locale object) words them alike through the process's.
+    with app.test_request_context(), force_locale(locale):
+        assert [day_formatter()(value) for value in values[6:9]] == [
+            format_day(value) for value in values[6:9]
+        ]
     if zone == "Europe/Kyiv":  # 23:59:59 UTC is the next day in Kyiv: the zone was applied
         with app.test_request_context(), force_locale("en"):
             format_day(None)
             g._flask_babel.babel_tzinfo = pytz.timezone(zone)
-            assert day_formatter()(values[8]) == "1 Dec 2026"
+            assert day_formatter()(values[10]) == "1 Dec 2026"
+
+
+@pytest.mark.parametrize("locale", ["uk", "en", "de", "ar"])
+def test_the_day_patterns_are_written_as_babel_writes_them(locale):
+    """_worded_day writes the day and month patterns of PATTERNS itself: as Babel does, for
+    every day of a leap year and of ordinary ones, early and late years, in our languages and
+    in others (their month names)."""
+    from babel import Locale
+    from babel.dates import format_date as babel_format_date
+
+    from app.formats import _DAY_WRITERS, PATTERNS, _worded_day
+
+    language = Locale.parse(locale)
+    patterns = {pattern for day, month, _moment in PATTERNS.values() for pattern in (day, month)}
+    assert patterns == set(_DAY_WRITERS)
+    days = [date(year, 1, 1) + timedelta(days=n) for year in (1900, 2000, 2023) for n in range(366)]
+    days += [date(1, 1, 1), date(999, 12, 31), date(9999, 12, 31)]
+    for pattern in patterns:
+        for day in days:
+            assert _worded_day.__wrapped__(day, pattern, language) == babel_format_date(
+                day, pattern, locale=language
+            ), (pattern, day)

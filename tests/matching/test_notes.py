@@ -243,3 +243,40 @@ def test_a_cap_is_rendered_in_the_readers_language(app):
             assert render_capped("namesakes").startswith("різні дати народження")
             assert render_capped("an older sentence") == "an older sentence"
             assert render_capped("") == "" and render_capped(None) == ""
+
+
+def test_the_notes_shown_are_the_strongest_equals_in_their_stored_order(app):
+    """shown_notes: the fields that weighed most either way (bits for or against), at most
+    three; fields of equal weight in the order the explanation stores them; a field without a
+    note shows its level; a note that is no dict is shown as text; a date in the reader's way."""
+    from types import SimpleNamespace
+
+    from app.matching.notes import shown_notes
+
+    fields = [
+        {"field": "sex", "level": "same", "note": {"code": "same_sex"}, "bits": 1.0},
+        {"field": "a", "level": "differs", "note": "text from before", "bits": -4.0},
+        {"field": "b", "level": "same", "bits": 4.0},
+        {"field": "c", "level": "same", "note": {"code": "same_sex"}, "bits": None},
+        {
+            "field": "date_of_birth",
+            "level": "exact",
+            "note": {
+                "code": "same_date_of_birth",
+                "left": "2012-02-08",
+                "right": "2012-02-08",
+                "sign": "/",
+            },
+            "bits": 11.29,
+        },
+        {"field": "d", "level": "near", "note": {"code": "same_sex"}, "bits": 4},
+    ]
+    candidate = SimpleNamespace(explanation={"fields": fields})
+    with app.test_request_context(), force_locale("en"):
+        assert shown_notes(candidate) == [
+            ("cmp-agree", "8 Feb 2012 / 8 Feb 2012: same date of birth"),
+            ("cmp-differ", "text from before"),
+            ("cmp-agree", "same"),
+        ]
+        assert [note for _, note in shown_notes(candidate, 5)][3:] == ["same sex", "same sex"]
+        assert shown_notes(SimpleNamespace(explanation={})) == []

@@ -24,8 +24,10 @@ from app.matching.review import (
     decide,
     linked_records,
     linked_records_among,
+    queue_sort,
     reject,
     review_queue,
+    review_queue_reading,
 )
 from tests.conftest import sql_statements
 from tests.matching.conftest import make_candidate, make_record, make_source
@@ -308,6 +310,31 @@ def test_review_queue_filters(people, make_case):
     assert ids(kind="case") == [duplicate.id]
     assert ids(kind="record") == [likely.id, elsewhere.id]
     assert ids(source_id=other_source.id) == [elsewhere.id]
+
+
+def test_the_review_queue_read_a_page_at_a_time_is_the_queue(people, make_case):
+    """review_queue_reading (the match queue's pages, from statements built once per filter
+    and order) gives review_queue's candidates in its order, a page at a time, and its
+    number, for each filter, sort and source, an unknown band or kind as none."""
+    case_id = make_case()
+    source = make_source("Institution register (test)")
+    for n, score in enumerate((0.95, 0.7, 0.92, 0.99, 0.81, 0.97)):
+        record = make_record(source if n % 2 else None)
+        make_candidate(case_id, record.id, score=score, status="rejected" if n == 3 else "proposed")
+    make_candidate(case_id, other_case_id=make_case(given_name="Сашко"), score=0.91)
+    for filters in (
+        {},
+        {"band": "possible"},
+        {"band": None, "sort": queue_sort("case")},
+        {"band": "no such band", "kind": "no such kind", "sort": queue_sort("-case")},
+        {"status": "rejected"},
+        {"kind": "case"},
+        {"kind": "record", "source_id": source.id, "sort": queue_sort("score")},
+    ):
+        expected = [c.id for c in db.session.scalars(review_queue(**filters))]
+        page_ids, total = review_queue_reading(**filters)
+        assert total() == len(expected), filters
+        assert page_ids(2, 0) + page_ids(2, 2) + page_ids(100, 4) == expected, filters
 
 
 def test_the_status_reason_of_a_confirmed_match_is_a_code_shown_in_the_readers_language(
