@@ -161,13 +161,15 @@ def _source_lists() -> list[tuple[int, str]]:
 _SOURCE_LISTS = select(SourceList.id, SourceList.name).order_by(SourceList.name)
 
 
-def _source_list_choices(blank: str | None = None):
-    return choices(([("", blank)] if blank is not None else []) + _source_lists())
+def _source_list_choices():
+    return choices(_source_lists())
 
 
-def _filter_form() -> CaseFilterForm:
+def _filter_form(sources: list[tuple[int, str]] | None = None) -> CaseFilterForm:
+    """The case list's filters as the request sent them (``sources``: the source lists to
+    offer, if the caller has read them already)."""
     form = CaseFilterForm(request.args)
-    _offer_filter_choices(form, _source_lists())
+    _offer_filter_choices(form, _source_lists() if sources is None else sources)
     return form
 
 
@@ -272,8 +274,7 @@ def _filters(form: CaseFilterForm) -> CaseFilters:
 @require(Permission.CASE_READ, reads_only=True)
 def index():
     sources = _source_lists()
-    form = CaseFilterForm(request.args)
-    _offer_filter_choices(form, sources)
+    form = _filter_form(sources)
     filters = _filters(form)
     # The header's search box sends the text alone: a case number there goes straight to the
     # case. The filter bar sends all its fields, and there a number lists the case (to select
