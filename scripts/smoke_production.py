@@ -147,8 +147,8 @@ def main(base: str, email: str, password: str) -> None:
     state = wait_for(run_done)
     step("matching run after the import", bool(state) and state["status"] == "done", str(state))
 
-    # A list page: its read events are written by the worker after the page is sent
-    # (scripts/check-production then looks for them in the database).
+    # A list page: on PostgreSQL its read events are committed with the page, before it is
+    # sent (scripts/check-production then looks for them in the database).
     status, _, _, page = browser.open("/records/")
     step("records list", status == 200 and "Лисенко" in page)
 

@@ -296,12 +296,16 @@ def test_a_brief_write_in_a_reading_request_is_allowed_and_reading_goes_on_after
 
 
 def test_a_list_pages_reads_are_written_when_it_is_sent_or_else_queued(fresh_database, monkeypatch):
-    """A list page's read events are written when the page is sent if the database takes them
-    without waiting (no job queued); where the write at once fails they are queued, nothing
-    lost. (Under SQLite's lock held by another writer they are queued too: the test above.)"""
+    """On SQLite a list page's read events are written when the page is sent if the database
+    takes them without waiting (no job queued); where the write at once fails they are queued,
+    nothing lost. (Under SQLite's lock held by another writer they are queued too: the test
+    above.)"""
     from app.audit import services
 
-    app = app_on(fresh_database(migrated=True), JOBS_INLINE=False, QUEUE_URL="memory://")
+    url = fresh_database(migrated=True)
+    if url.startswith("postgresql"):
+        pytest.skip("PostgreSQL writes them with the page: the test below")
+    app = app_on(url, JOBS_INLINE=False, QUEUE_URL="memory://")
     huey = queue_of(app).huey
     client, _user_id, case_id = _signed_in_with_a_case(app)
     assert client.get("/my-cases").status_code == 200
@@ -316,6 +320,52 @@ def test_a_list_pages_reads_are_written_when_it_is_sent_or_else_queued(fresh_dat
     assert huey.pending_count() == 1
     huey.execute(huey.dequeue())
     assert _reads_of(app, "case_record", case_id) == 2
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_on_postgresql_a_list_pages_reads_are_committed_with_the_page_before_it_is_sent(
+    fresh_database, monkeypatch
+):
+    """On PostgreSQL a list page's read events are inserted in the page's own transaction and
+    committed before the page leaves: they are there before the response is closed, in one
+    statement, and no job is queued. If they cannot be written the page is not sent (a 500)
+    and nothing of it is recorded."""
+    from app.audit import services
+
+    url = fresh_database(migrated=True)
+    if not url.startswith("postgresql"):
+        pytest.skip("SQLite writes them after the page: the test above")
+    app = app_on(url, JOBS_INLINE=False, QUEUE_URL="memory://")
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    huey = queue_of(app).huey
+    client, _user_id, case_id = _signed_in_with_a_case(app)
+    statements: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def seen(_connection, _cursor, statement, *_args):
+        statements.append(statement.split(None, 1)[0].upper())
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        page = client.get("/my-cases")
+        assert page.status_code == 200
+        assert _reads_of(app, "case_record", case_id) == 1  # before the response is closed
+        page.close()
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert statements.count("INSERT") == 1  # the page's events, in one statement
+    assert huey.pending_count() == 0
+    assert _reads_of(app, "case_record", case_id) == 1  # closing wrote nothing more
+
+    def fails(*args):
+        raise RuntimeError("the database refused")
+
+    monkeypatch.setattr(services, "_insert_list_read", fails)
+    assert client.get("/my-cases").status_code == 500
+    assert huey.pending_count() == 0
+    assert _reads_of(app, "case_record", case_id) == 1
     with app.app_context():
         db.engine.dispose()
 
