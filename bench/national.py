@@ -19,7 +19,9 @@
    cost the web processes, the job worker and the database server: on 2 cores shared with the
    load generator, what a page's throughput is made of). The sign-in page is measured
    the same way in the same run: it is the server's own ceiling, and every page's throughput is
-   printed as a share of it.
+   printed as a share of it. The machine's speed moves during a run, so the sign-in page is also
+   measured just before each page (for half of --seconds), each page's share of that printed
+   too, and once more at the end.
 
 Exit status 1 if any request failed (5xx or no answer).
 """
@@ -395,13 +397,26 @@ def main() -> int:
         if args.only:
             wanted = {"sign-in page", *args.only.split(",")}
             measured = {name: page for name, page in measured.items() if name in wanted}
+        # The sign-in page again at the end: how far the machine's own speed moved during the
+        # run. On this shared host it moves by more than a page's change does (the sign-in
+        # page served 1,030 req/s at the start of a run and 799 at its end, 15:09-15:13 UTC on
+        # 2026-12-02), so each page is also compared with the sign-in page measured just
+        # before it (for half the time), besides the first measure.
+        sign_in = measured["sign-in page"]
+        measured["sign-in page, again"] = sign_in
         print(f"gunicorn {env.get('WEB_WORKERS', '2')} workers × {env.get('WEB_THREADS', '4')} "
               f"threads; {args.users} users × {args.seconds:.0f} s per page")  # fmt: skip
         header = f"{'page':<24}{'1 user p50':>11}{'p95 ms':>8}{'req/s':>8}{'errors':>8}"
-        print(header + f"{'p95 ms':>8}{'of sign-in':>11}   CPU ms a request: web, jobs, database")
+        print(header + f"{'p95 ms':>8}{'of sign-in':>11}{'just before':>12}{'of it':>7}"
+              "   CPU ms a request: web, jobs, database")  # fmt: skip
         failed = 0
         ceiling = None
         for name, page in measured.items():
+            nearby = None
+            if ceiling is not None:  # the sign-in page just before this page
+                nearby_count, nearby_errors, _ = many_users(browsers, sign_in, args.seconds / 2)
+                nearby = nearby_count / (args.seconds / 2)
+                failed += nearby_errors
             p50, p95, single_errors = single_user(browsers[0], page)
             before = _cpu_by_role(server.pid, kind == "postgresql")
             count, errors, loaded_p95 = many_users(browsers, page, args.seconds)
@@ -411,7 +426,8 @@ def main() -> int:
             failed += errors + single_errors
             print(f"{name:<24}{p50 * 1000:>11.1f}{p95 * 1000:>8.1f}{rate:>8.0f}"
                   f"{errors + single_errors:>8}{loaded_p95 * 1000:>8.0f}"
-                  f"{rate / ceiling:>10.0%}   "
+                  f"{rate / ceiling:>10.0%}"
+                  + (f"{nearby:>12.0f}{rate / nearby:>7.0%}   " if nearby else f"{'':>19}   ")
                   + ", ".join(f"{(after[role] - before[role]) * 1000 / max(count, 1):.1f}"
                               for role in ("web", "jobs", "database")), flush=True)  # fmt: skip
     finally:
