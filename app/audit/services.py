@@ -49,6 +49,10 @@ def _ip() -> str | None:
     return request.remote_addr if has_request_context() else None
 
 
+# Who saw which objects of a list page: (actor id, address, time, page, ids by kind).
+ShownBy = tuple[int | None, str | None, datetime, str | None, dict[str, list[int]]]
+
+
 def _event_row(
     action: AuditAction | str,
     object_type: str | None,
@@ -116,9 +120,8 @@ def record_list_read(*shown: Any) -> None:
 
     On PostgreSQL they are written in the page's own transaction once the page is rendered,
     and committed with it before it is sent (no page without its record): a transaction of
-    their own after the response cost four more round trips to the server (the pool's ping,
-    BEGIN, the insert, COMMIT) and an application context, about a tenth of a list page's CPU
-    on the web side and the database's.
+    their own after the response cost three more round trips to the server (the pool's ping,
+    BEGIN, COMMIT) and an application context of its own (about 400 Python calls).
 
     On SQLite list pages only read (``reads_only``): they render from a snapshot and must not
     write, so that they are served while an import holds the one write lock. The events are
@@ -133,18 +136,18 @@ def record_list_read(*shown: Any) -> None:
             ids.setdefault(obj.__tablename__, set()).add(obj.id)
     if not ids:
         return
-    app = current_app_object()
     sorted_ids = {kind: sorted(values) for kind, values in ids.items()}
-    shown_by = (_actor_id(), _ip(), utcnow(), request.endpoint, sorted_ids)
+    shown_by: ShownBy = (_actor_id(), _ip(), utcnow(), request.endpoint, sorted_ids)
     if db.engine.dialect.name != "sqlite":
 
         def write_with_the_page(response: Any) -> Any:
             with brief_write():  # in the transaction the page read in, committed
-                _insert_list_read(*shown_by)
+                _insert_list_read(shown_by)
             return response
 
         after_this_request(write_with_the_page)
         return
+    app = current_app_object()
 
     def queue(response: Any) -> Any:
         def write_after_response() -> None:
@@ -162,7 +165,7 @@ def record_list_read(*shown: Any) -> None:
     after_this_request(queue)
 
 
-def _written_at_once(app: Any, shown_by: tuple) -> bool:
+def _written_at_once(app: Any, shown_by: ShownBy) -> bool:
     """Write a list page's read events now, in a transaction of their own, if the database
     takes them without waiting long; False (nothing written) if not, or if that failed, for the
     caller to queue them instead."""
@@ -188,18 +191,13 @@ def write_list_read(
     ids: dict[str, list[int]],
 ) -> None:
     """The events of :func:`record_list_read`, in a transaction of their own."""
-    _insert_list_read(actor_id, ip_address, at, page, ids)
+    _insert_list_read((actor_id, ip_address, at, page, ids))
     db.session.commit()
 
 
-def _insert_list_read(
-    actor_id: int | None,
-    ip_address: str | None,
-    at: datetime,
-    page: str | None,
-    ids: dict[str, list[int]],
-) -> None:
+def _insert_list_read(shown_by: ShownBy) -> None:
     """Insert the events of :func:`record_list_read`, one statement whatever their number."""
+    actor_id, ip_address, at, page, ids = shown_by
     # The values every event shares are bound once and the objects sent as one JSON array that
     # the database unrolls into rows: a row of parameters an event (SQLAlchemy's
     # insertmanyvalues) cost about 90 Python calls each, a quarter of the match queue's request
