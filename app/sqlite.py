@@ -244,7 +244,7 @@ def install(app: Flask) -> None:
         # queue and the case page: 4.5 ms a request of the server's CPU, against 1.7 ms running
         # them). A request that failed is still rolled back (by the 500 handler, or by the
         # session's removal: after_request does not run after an unhandled error).
-        if _request_reads_only() and db.session().in_transaction():
+        if request_reads_only() and db.session().in_transaction():
             db.session.commit()
         return response
 
@@ -275,7 +275,7 @@ def brief_write() -> Iterator[None]:
     Elsewhere (a refused form's page, PostgreSQL) the block writes in the transaction that is
     open: nothing to gain there from a second one."""
     session = db.session()
-    reading = _request_reads_only()
+    reading = request_reads_only()
     if reading and session.in_transaction() and db.engine.dialect.name == "sqlite":
         commit_keeping_loaded()  # ends the snapshot: nothing was written in it
     g.pop(_READS_ONLY, None)
@@ -289,7 +289,9 @@ def brief_write() -> Iterator[None]:
         reads_only_from_here()
 
 
-def _request_reads_only() -> bool:
+def request_reads_only() -> bool:
+    """Whether this request only reads from here on (``reads_only`` views, and a page after
+    ``reads_only_from_here``): nothing it loaded waits to be written."""
     return has_request_context() and g.get(_READS_ONLY, False)
 
 
@@ -298,14 +300,14 @@ def _refuse_writes_when_reading_only(
     connection: Any, cursor: Any, statement: str, *args: Any
 ) -> None:
     writes = statement.lstrip()[:7].upper().startswith(_WRITES)
-    if writes and _request_reads_only():
+    if writes and request_reads_only():
         raise ReadOnlyViolation("a view declared reads_only tried to write")
 
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection: Any) -> None:
     if connection.dialect.name == "sqlite":
-        if _long_read.get() or _request_reads_only():
+        if _long_read.get() or request_reads_only():
             connection.exec_driver_sql("BEGIN")
             return
         dbapi_connection = connection.connection.dbapi_connection

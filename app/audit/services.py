@@ -35,7 +35,7 @@ from app.audit.models import AuditAction, AuditEvent
 from app.database import utcnow
 from app.extensions import db
 from app.jobs import job
-from app.sqlite import brief_write, waiting_briefly
+from app.sqlite import brief_write, request_reads_only, waiting_briefly
 from app.web import current_app_object
 
 
@@ -118,18 +118,21 @@ def record_list_read(*shown: Any) -> None:
     a table and an id) to its reader: one ``read`` event per object, naming the page
     (``detail.list``), so that "who saw this child's name" has an answer.
 
-    On PostgreSQL they are written in the page's own transaction once the page is rendered,
-    and committed with it before it is sent (no page without its record): a transaction of
-    their own after the response cost three more round trips to the server (the pool's ping,
-    BEGIN, COMMIT) and an application context of its own (about 400 Python calls).
+    On PostgreSQL, in a request that only reads (a ``reads_only`` view, or one that called
+    ``reads_only_from_here``, as every list page does), they are written in the page's own
+    transaction once the page is rendered, and committed with it before it is sent (no page
+    without its record): a transaction of their own after the response cost three more round
+    trips to the server (the pool's ping, BEGIN, COMMIT) and an application context of its own
+    (about 400 Python calls).
 
     On SQLite list pages only read (``reads_only``): they render from a snapshot and must not
     write, so that they are served while an import holds the one write lock. The events are
-    therefore written when the response is closed, with the time the page was shown: at once
-    if the database takes them without waiting long (unless another writer holds the lock, an
-    import's write phase), else queued, and a job waits its turn for the lock, retried if it
-    has to wait long. A job a page cost the worker more than the page's own insert (2-3 ms of
-    CPU with the queue's round trips, against about one)."""
+    therefore written when the response is closed (so too on PostgreSQL in a request that
+    writes), with the time the page was shown: at once if the database takes them without
+    waiting long (unless another writer holds the lock, an import's write phase), else queued,
+    and a job waits its turn for the lock, retried if it has to wait long. A job a page cost
+    the worker more than the page's own insert (2-3 ms of CPU with the queue's round trips,
+    against about one)."""
     ids: dict[str, set[int]] = {}
     for obj in shown:
         if obj is not None:
@@ -138,7 +141,9 @@ def record_list_read(*shown: Any) -> None:
         return
     sorted_ids = {kind: sorted(values) for kind, values in ids.items()}
     shown_by: ShownBy = (_actor_id(), _ip(), utcnow(), request.endpoint, sorted_ids)
-    if db.engine.dialect.name != "sqlite":
+    # Only in a request that reads from here on: committing the page's transaction must not
+    # commit changes a view left pending (a request that writes takes the path below).
+    if request_reads_only() and db.engine.dialect.name != "sqlite":
 
         def write_with_the_page(response: Any) -> Any:
             with brief_write():  # in the transaction the page read in, committed

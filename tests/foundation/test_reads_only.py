@@ -11,6 +11,7 @@ from sqlalchemy import event, func, insert, make_url, select, text
 
 from app.audit.models import AuditEvent
 from app.auth.permissions import Permission, require
+from app.cases.models import Case
 from app.extensions import db
 from app.jobs import queue_of
 from tests import factories
@@ -367,6 +368,37 @@ def test_on_postgresql_a_list_pages_reads_are_committed_with_the_page_before_it_
     assert huey.pending_count() == 0
     assert _reads_of(app, "case_record", case_id) == 1
     with app.app_context():
+        db.engine.dispose()
+
+
+def test_a_list_read_in_a_request_that_writes_never_commits_what_the_view_left_pending(
+    fresh_database,
+):
+    """A view that is not reading-only and leaves a change uncommitted (to be rolled back)
+    still has its list read recorded, after the page, in a transaction of its own: on
+    PostgreSQL too, where a reading page's events are committed with the page, the view's
+    pending change is not committed with them."""
+    from app.audit.services import record_list_read
+
+    app = app_on(fresh_database(migrated=True))
+    client, _user_id, case_id = _signed_in_with_a_case(app)
+
+    @app.route("/__changes-then-lists")
+    def changes_then_lists():
+        db.session.execute(insert(AuditEvent), {"action": "left pending", "object_type": "x"})
+        record_list_read(db.session.get(Case, case_id))
+        return "shown"
+
+    page = client.get("/__changes-then-lists")
+    assert page.get_data(as_text=True) == "shown"
+    page.close()
+    assert _reads_of(app, "case_record", case_id) == 1
+    with app.app_context():
+        pending = db.session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "left pending")
+        )
+        assert pending == 0
+        db.session.remove()
         db.engine.dispose()
 
 
