@@ -16,14 +16,16 @@ The rules (README "Matching"):
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any, ClassVar, cast
 
+import orjson
 from flask_babel import gettext as _
-from sqlalchemy import CursorResult, Integer, Select, bindparam, func, or_, select, update
+from sqlalchemy import CursorResult, Integer, Select, Text, bindparam, func, or_, select, update
 from sqlalchemy import case as sql_case  # this module's cases are the people's
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
@@ -525,6 +527,27 @@ def queue_rows(ids: Sequence[int]) -> list[QueueRow]:
     return [_queue_row(rows[i]) for i in ids if i in rows]
 
 
+# The rows' explanations as the text the database holds, read by read_explanation: a page of
+# the match queue reads 50 of them (1.5 kB each), and the driver's JSON reading (the standard
+# library's) took 0.83 ms a page where orjson takes 0.25 ms, a tenth of that page's Python
+# under load.
+EXPLANATION_TEXT = MatchCandidate.explanation.cast(Text).label("explanation")
+
+
+def read_explanation(text: str | None) -> dict[str, Any]:
+    """A stored explanation (:data:`EXPLANATION_TEXT`) as the matcher wrote it; {} if none.
+    The matcher's explanations hold words, small integers and floats, which orjson reads as
+    the standard library does; the standard library reads what orjson refuses (NaN,
+    Infinity)."""
+    if not text:
+        return {}
+    try:
+        explanation = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        explanation = json.loads(text)
+    return explanation or {}
+
+
 @cache
 def _queue_rows_statement() -> Select:
     # Built once: building it (an alias of Case, five joins) cost more Python than running it.
@@ -535,7 +558,7 @@ def _queue_rows_statement() -> Select:
             MatchCandidate.case_id,
             MatchCandidate.score,
             MatchCandidate.likely,
-            MatchCandidate.explanation,
+            EXPLANATION_TEXT,
             MatchCandidate.status,
             MatchCandidate.review_reason,
             MatchCandidate.reviewed_at,
@@ -589,7 +612,7 @@ def _queue_row(row: Any) -> QueueRow:
         case_id=row.case_id,
         score=row.score,
         likely=row.likely,
-        explanation=row.explanation or {},
+        explanation=read_explanation(row.explanation),
         status=row.status,
         review_reason=row.review_reason,
         reviewed_at=row.reviewed_at,
@@ -687,7 +710,7 @@ def _case_page_candidates_statement() -> Select:
             MatchCandidate.record_id,
             MatchCandidate.score,
             MatchCandidate.likely,
-            MatchCandidate.explanation,
+            EXPLANATION_TEXT,
             MatchCandidate.status,
             MatchCandidate.review_reason,
             MatchCandidate.decided_at,
@@ -736,7 +759,7 @@ def _case_candidate(row: Any) -> CaseCandidate:
         other_case_id=row.other_case_id,
         score=row.score,
         likely=row.likely,
-        explanation=row.explanation or {},
+        explanation=read_explanation(row.explanation),
         status=row.status,
         review_reason=row.review_reason,
         decided_at=row.decided_at,

@@ -4,15 +4,17 @@ every page (nothing kept between requests)."""
 
 from __future__ import annotations
 
+import math
 import re
 
 import pytest
+from sqlalchemy import update
 
 from app.auth.models import User
 from app.cases.models import Case
 from app.extensions import db
 from app.matching.models import MatchCandidate
-from app.matching.review import QueueRow, queue_rows
+from app.matching.review import QueueRow, queue_rows, read_explanation
 from app.records.models import PartnerRecord
 from tests.conftest import sql_statements
 from tests.matching.conftest import make_candidate, make_record
@@ -230,3 +232,27 @@ def test_the_pending_matches_card_counts_anew_on_every_page(supervisor, make_mat
     make_match(status="awaiting_approval")
     make_match(status="proposed")
     assert pending() == before + 1
+
+
+def test_an_explanation_is_read_as_the_matcher_wrote_it():
+    assert read_explanation(None) == {} and read_explanation("") == {}
+    assert read_explanation("null") == {}
+    stored = '{"score": 0.97, "fields": [{"field": "family_name", "a": "\\u041b\\u0438\\u0441"}]}'
+    assert read_explanation(stored) == {
+        "score": 0.97,
+        "fields": [{"field": "family_name", "a": "Лис"}],
+    }
+    # What orjson refuses, the standard library (which wrote it) reads.
+    assert math.isinf(read_explanation('{"bits": Infinity}')["bits"])
+    assert math.isnan(read_explanation('{"bits": NaN}')["bits"])
+
+
+def test_a_candidate_with_no_explanation_is_shown_with_none(app, three):
+    with app.app_context():
+        db.session.execute(
+            update(MatchCandidate)
+            .where(MatchCandidate.id == three["plain"])
+            .values(explanation=None)
+        )
+        (row,) = queue_rows([three["plain"]])
+    assert row.explanation == {}
