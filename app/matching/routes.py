@@ -253,7 +253,7 @@ def _queue_page(query: Select | None, **kwargs):
 def queue():
     """Candidates across all cases: likely proposals first by default, with counts."""
     args = request.args
-    filter_form = _filter_form(db.session.execute(_sources_statement()).all())
+    filter_form = _filter_form(db.read(_sources_statement()).all())
     # What the form's selects hold (a value sent, else the default; see _filter_form).
     band = args.get("band") or "likely"
     status = args.get("status") or CandidateStatus.PROPOSED.value
