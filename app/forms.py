@@ -10,7 +10,7 @@ import flask_babel
 import flask_wtf.i18n
 import wtforms.widgets
 from babel import Locale, support
-from flask import current_app, render_template, request
+from flask import current_app, g, render_template, request, session
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -30,6 +30,39 @@ class EmptyForm(FlaskForm):
     submit = SubmitField(_l("Submit"))
 
 
+# Signed CSRF tokens kept by the secret they sign and this session's random value (at most
+# this many: one a session signed in on this process).
+SIGNED_TOKENS_KEPT = 10_000
+
+
+def csrf_token() -> str:
+    """This session's CSRF token, as Flask-WTF's ``generate_csrf()`` gives it.
+
+    Flask-WTF signs the session's random value anew for every request that shows a form, with
+    the time in it (about 160 Python calls: its settings, a serializer, JSON, HMAC, base64).
+    With WTF_CSRF_TIME_LIMIT None (config.py: the session's lifetime bounds the token) the time
+    is never checked, so the token first signed for a session's value serves all its pages,
+    as valid as a new one: it is kept, and put where ``generate_csrf()`` looks first (``g``),
+    so that the request's forms use it too. With a time limit set, every request signs anew."""
+    config = current_app.config
+    field = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    if field in g:
+        return g.get(field)
+    if config.get("WTF_CSRF_TIME_LIMIT", 3600) is not None:
+        return generate_csrf()
+    kept: dict[tuple[Any, str], str] = current_app.extensions.setdefault("signed_csrf", {})
+    secret = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+    token = kept.get((secret, session.get(field, "")))
+    if token is not None:
+        setattr(g, field, token)
+        return token
+    token = generate_csrf()  # which gives the session its random value if it had none
+    if len(kept) >= SIGNED_TOKENS_KEPT:
+        kept.clear()
+    kept[(secret, session[field])] = token
+    return token
+
+
 class CsrfTokenInput:
     """A POST-only button's CSRF field as WTForms renders an :class:`EmptyForm`'s
     ``csrf_token`` (``{{ post_form.csrf_token }}`` or ``post_form.csrf_token()``), nothing
@@ -43,7 +76,7 @@ class CsrfTokenInput:
     def __call__(self) -> Markup:
         if not current_app.config.get("WTF_CSRF_ENABLED", True):
             return Markup("")
-        token = escape(generate_csrf())
+        token = escape(csrf_token())
         return Markup(f'<input id="csrf_token" name="csrf_token" type="hidden" value="{token}">')  # noqa: S704 - escaped
 
     def __html__(self) -> str:
@@ -229,13 +262,13 @@ def form_html(
         form = blank()
         html = render_template(template, form=form, action=_ACTION_SLOT, **context)
         if form.meta.csrf:
-            html = html.replace(generate_csrf(), _CSRF_SLOT)
+            html = html.replace(csrf_token(), _CSRF_SLOT)
         if len(kept) >= BLANK_FORMS_KEPT:
             kept.clear()
         entry = kept[key] = (catalogue, html)
     html = entry[1].replace(_ACTION_SLOT, str(escape(action)))
     if _CSRF_SLOT in html:
-        html = html.replace(_CSRF_SLOT, generate_csrf())
+        html = html.replace(_CSRF_SLOT, csrf_token())
     return Markup(html)  # noqa: S704 - a template's, with an escaped URL and a token in it
 
 
