@@ -3,7 +3,7 @@ numbers from requests, the application object."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, TypeVar, cast
@@ -131,39 +131,77 @@ _SORT_MARKER = "sortmarker7f3a9c"
 _QUERY_SAFE = "!$'()*,/:;?@"
 
 
-def _sorted_list_url(param: str, page_param: str) -> Callable[[str], str]:
+def _sorted_list_parts(param: str, page_param: str) -> tuple[str, str]:
     """``url_for`` of this request's list with ``param`` set to a sort and ``page_param``
-    dropped, its other parameters kept: built once per request around a marker (a list has up
-    to sixteen sortable headers, and url_for was most of each header's Python)."""
-    built: dict[tuple[str, str], Callable[[str], str]] = g.setdefault("sorted_list_urls", {})
-    url = built.get((param, page_param))
-    if url is None:
+    dropped, its other parameters kept, as the parts before and after the sort's value: built
+    once per request around a marker (a list has up to sixteen sortable headers, and url_for
+    was most of each header's Python)."""
+    built: dict[tuple[str, str], tuple[str, str]] = g.setdefault("sorted_list_urls", {})
+    parts = built.get((param, page_param))
+    if parts is None:
         args = request.args.to_dict()
         args.pop(page_param, None)
         args[param] = _SORT_MARKER
         endpoint = cast(str, request.endpoint)
         values = {**(request.view_args or {}), **args}
-        head, tail = _url_around(endpoint, param, _SORT_MARKER, values)
-        url = built[(param, page_param)] = lambda value: (
-            f"{head}{quote_plus(value, safe=_QUERY_SAFE)}{tail}"
-        )
-    return url
+        parts = built[(param, page_param)] = _url_around(endpoint, param, _SORT_MARKER, values)
+    return parts
+
+
+def _sorted_list_url(param: str, page_param: str) -> Callable[[str], str]:
+    """:func:`_sorted_list_parts` as a function of the sort's value."""
+    head, tail = _sorted_list_parts(param, page_param)
+    return lambda value: f"{head}{quote_plus(value, safe=_QUERY_SAFE)}{tail}"
+
+
+# Stand-ins for the parts of a list's URL in kept headers (kept_headers_html).
+_HEAD_SLOT, _TAIL_SLOT = "headslot5e1c0b", "tailslot5e1c0b"
+
+
+def kept_headers_html(
+    key: tuple[Hashable, ...],
+    headers: Callable[[Callable[[str], str]], str],
+    param: str = "sort",
+    page_param: str = "page",
+) -> Markup:
+    """A list's row of sortable column headers, as ``headers(url)`` writes them with
+    :func:`column_header_html` (``url`` the link of a sort value), kept for the process under
+    ``key``, which names all they depend on (the language, the list's sort, which headers)
+    but this request's other query values: those are put into the kept links. The queues page
+    has sixteen headers, about fifty Python calls each when written for every request."""
+    html = _kept_url(
+        ("headers", *key, param, page_param),
+        lambda: headers(
+            lambda value: f"{_HEAD_SLOT}{quote_plus(value, safe=_QUERY_SAFE)}{_TAIL_SLOT}"
+        ),
+    )
+    head, tail = _sorted_list_parts(param, page_param)
+    # The whole link was escaped when written: its parts are escaped the same way here.
+    return Markup(  # noqa: S704 - kept markup, escaped links
+        html.replace(_HEAD_SLOT, escape(head)).replace(_TAIL_SLOT, escape(tail))
+    )
 
 
 def column_header_html(
-    label: Any, key: str | None = None, sort: Any = None, param: str = "sort", page_param="page"
+    label: Any,
+    key: str | None = None,
+    sort: Any = None,
+    param: str = "sort",
+    page_param="page",
+    url: Callable[[str], str] | None = None,
 ) -> Markup:
     """A list's column header as the ``column_header`` macro of templates/_macros/forms.html
     shows it: given the list's ``sort`` (:class:`app.sorting.Sort`) and the column's ``key``, a
     link to this list sorted by the column (then the other way), its other parameters kept and
-    its page (``page_param``) dropped, with aria-sort and an arrow for the current order.
+    its page (``page_param``) dropped (or ``url`` of the sort value), with aria-sort and an
+    arrow for the current order.
 
     In Python rather than in the macro's body: the queues page has sixteen such headers, and
     their Jinja (a dict copied, popped and updated each) cost more than their rows."""
     if not (sort and key):
         return Markup(f'<th scope="col">{escape(label)}</th>')  # noqa: S704 - escaped
     state = sort.aria(key)
-    href = _sorted_list_url(param, page_param)(sort.toggled(key))
+    href = (url or _sorted_list_url(param, page_param))(sort.toggled(key))
     aria = f' aria-sort="{escape(state)}"' if state else ""
     return Markup(  # noqa: S704 - every value in it is escaped
         f'<th scope="col"{aria}><a href="{escape(href)}" class="sort-link"'

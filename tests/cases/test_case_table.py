@@ -295,3 +295,33 @@ def test_the_python_headers_are_the_column_header_macros(app, language, path, so
         written = case_headers_html(order, sort_param, page_param, due=due)
     assert written == expected
     assert written.count("<th ") == (9 if due else 8)
+
+
+def test_kept_headers_carry_each_requests_own_link(app):
+    """The headers are kept for the process per language and order (app.web.kept_headers_html):
+    a second list with the same order but other query values (ones that need quoting and
+    escaping) shows its own, as the macro would, not the first one's."""
+    from app.cases.table import case_headers_html
+    from app.sorting import Sort
+
+    paths = [
+        "/cases?status=new&sort=-born&page=3",
+        "/cases?q=%D0%9A%D0%BE%D0%B2%D0%B0%D0%BB%20%22%3Cb%3E%26x&region=a%2Bb&sort=-born",
+        "/cases?sort=-born",
+    ]
+    shown = []
+    for path in paths:
+        with app.test_request_context(path):
+            expected = render_template_string(
+                HEADERS_JINJA,
+                sort=Sort("born", True),
+                sort_param="sort",
+                page_param="page",
+                due=False,
+            )
+            written = case_headers_html(Sort("born", True))
+        assert written == expected
+        shown.append(written)
+    assert len(set(shown)) == 3
+    assert any(key[0] == "headers" for key in app.extensions["kept_urls"])
+    assert "region=a%2Bb" in shown[1] and "page=" not in shown[0]
