@@ -115,6 +115,30 @@ def id_url(endpoint: str, name: str, **values: Any) -> Callable[[int], str]:
     return lambda value: f"{head}{int(value)}{tail}"
 
 
+# This request's list's URLs around a marker, kept per application (its pagers and sort
+# links): at most this many, as URLS_KEPT.
+LIST_URLS_KEPT = 256
+
+
+def _list_url_around(
+    endpoint: str, name: str, marker: str, values: dict[str, Any]
+) -> tuple[str, str]:
+    """:func:`_url_around` of a list's URL with this request's query values (``values``):
+    kept for the process, as :func:`_kept_url` keeps the fixed links (url_for is fifty
+    Python calls or more, and a list page asks for two to five). A search's words make a new
+    entry each; past LIST_URLS_KEPT all are built again."""
+    kept: dict[tuple[Any, ...], tuple[str, str]] = current_app.extensions.setdefault(
+        "list_urls", {}
+    )
+    key = (endpoint, name, marker, request.script_root, *values.items())
+    parts = kept.get(key)
+    if parts is None:
+        if len(kept) >= LIST_URLS_KEPT:
+            kept.clear()
+        parts = kept[key] = _url_around(endpoint, name, marker, values)
+    return parts
+
+
 def _url_around(endpoint: str, name: str, marker: str, values: dict[str, Any]) -> tuple[str, str]:
     """``url_for(endpoint, **values)`` split around ``marker``, the stand-in ``values[name]``
     holds, so that many URLs differing in that value are built for the cost of one."""
@@ -144,7 +168,7 @@ def _sorted_list_parts(param: str, page_param: str) -> tuple[str, str]:
         args[param] = _SORT_MARKER
         endpoint = cast(str, request.endpoint)
         values = {**(request.view_args or {}), **args}
-        parts = built[(param, page_param)] = _url_around(endpoint, param, _SORT_MARKER, values)
+        parts = built[(param, page_param)] = _list_url_around(endpoint, param, _SORT_MARKER, values)
     return parts
 
 
@@ -223,7 +247,7 @@ def _this_list_url(endpoint: str, param: str, drop: str | None = None) -> Callab
         args.pop(drop, None)
     args[param] = _PAGE_MARKER
     values = {**(request.view_args or {}), **args}
-    head, tail = _url_around(endpoint, param, str(_PAGE_MARKER), values)
+    head, tail = _list_url_around(endpoint, param, str(_PAGE_MARKER), values)
     return lambda value: f"{head}{int(value)}{tail}"
 
 

@@ -100,3 +100,17 @@ def test_the_python_pager_is_the_macro(app, language, path, endpoint, param, siz
         written = pager_html(page, endpoint, param, sizes)
     assert _squeezed(written) == _squeezed(expected)
     assert ('rel="next"' in written) == page.has_next
+
+
+def test_kept_links_carry_each_requests_own_values(app):
+    """A list's links are kept per application by their query values (app/web.py
+    _list_url_around): the same list asked with other values gets links with its own."""
+    page = _page(2, 40, 1000)
+    written = []
+    for band in ("all", "possible", "all"):
+        with app.test_request_context(f"/matches?band={band}&page=2&q=%D0%9A%26"):
+            html = pager_html(page, "matching.queue")
+        assert f"band={band}" in html and "q=%D0%9A%26" in html
+        written.append(html)
+    assert written[0] == written[2] != written[1]
+    assert any(key[0] == "matching.queue" for key in app.extensions["list_urls"])
