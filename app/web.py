@@ -116,9 +116,6 @@ def id_url(endpoint: str, name: str, **values: Any) -> Callable[[int], str]:
     return lambda value: f"{head}{int(value)}{tail}"
 
 
-# This request's list's URLs around a marker, kept per application (its pagers and sort
-# links) when its query holds only pages, orders and page sizes: at most this many.
-LIST_URLS_KEPT = 256
 # Query values that only page or order a list (page, unassigned_page, sort, stale_sort,
 # per_page): a list URL of these alone holds nothing anyone typed.
 _PAGING = re.compile(r"(?:\w+_)?(?:page|sort)|per_page")
@@ -128,23 +125,17 @@ def _list_url_around(
     endpoint: str, name: str, marker: str, values: dict[str, Any]
 ) -> tuple[str, str]:
     """:func:`_url_around` of a list's URL with this request's query values (``values``),
-    kept for the process, as :func:`_kept_url` keeps the fixed links (url_for is fifty
-    Python calls or more, and a list page asks for two to five), when the query only pages
-    and orders the list (the queues, the match queue's pages). A list filtered or searched is
-    built for each request: what a search names (people) is never kept past the page."""
+    kept for the process as :func:`_kept_url` keeps the fixed links (url_for is fifty Python
+    calls or more, and a list page asks for two to five), when the query only pages and orders
+    the list (the queues, the match queue's pages). A list filtered or searched is built for
+    each request: what a search names (people) is never kept past the page."""
     query = (key for key in values if key not in (request.view_args or {}))
     if not all(_PAGING.fullmatch(key) for key in query):
         return _url_around(endpoint, name, marker, values)
-    kept: dict[tuple[Any, ...], tuple[str, str]] = current_app.extensions.setdefault(
-        "list_urls", {}
+    return _kept_url(
+        ("list", endpoint, name, marker, *values.items()),
+        lambda: _url_around(endpoint, name, marker, values),
     )
-    key = (endpoint, name, marker, request.script_root, *values.items())
-    parts = kept.get(key)
-    if parts is None:
-        if len(kept) >= LIST_URLS_KEPT:
-            kept.clear()
-        parts = kept[key] = _url_around(endpoint, name, marker, values)
-    return parts
 
 
 def _url_around(endpoint: str, name: str, marker: str, values: dict[str, Any]) -> tuple[str, str]:
