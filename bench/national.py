@@ -1,7 +1,8 @@
 """National scale: the pages staff use all day, at 20,000 cases and 1,000,000 partner records.
 
     .venv/bin/python bench/national.py [--cases 20000] [--records 1000000] [--users 32]
-                                       [--seconds 20] [--data DIR] [--database-url URL]
+                                       [--seconds 20] [--rounds 4] [--data DIR]
+                                       [--database-url URL]
     scripts/with-postgres sh -c \
         '.venv/bin/python bench/national.py --database-url $TEST_DATABASE_URL'
 
@@ -19,9 +20,12 @@
    cost the web processes, the job worker and the database server: on 2 cores shared with the
    load generator, what a page's throughput is made of). The sign-in page is measured
    the same way in the same run: it is the server's own ceiling, and every page's throughput is
-   printed as a share of it. The machine's speed moves during a run, so the sign-in page is also
-   measured just before each page (for half of --seconds), each page's share of that printed
-   too, and once more at the end.
+   printed as a share of it. The machine's speed moves during a run (this shared host's sign-in
+   page served 862 req/s at a run's start and 524 at its end), so each page is also measured
+   paired: in --rounds rounds, the sign-in page for a quarter of the round and the page for the
+   rest, one after the other, and the page's share is of the sign-in page measured in those
+   same rounds; a change in the machine's speed falls on both. Last, the sign-in page once more.
+   Rates are requests over the wall time from the first request's start to the last one's end.
 
 Exit status 1 if any request failed (5xx or no answer).
 """
@@ -285,11 +289,37 @@ def _cpu_by_role(session: int, postgres: bool) -> dict[str, float]:
     return seconds
 
 
-def many_users(browsers: list[Browser], page: Page, seconds: float) -> tuple[int, int, float]:
+class Load:
+    """What many users' requests to one page added up to: requests, failures, wall seconds
+    (from the first request's start to the last one's end) and the requests' times."""
+
+    def __init__(self) -> None:
+        self.count = self.errors = 0
+        self.seconds = 0.0
+        self.times: list[float] = []
+
+    def add(self, other: Load) -> None:
+        self.count += other.count
+        self.errors += other.errors
+        self.seconds += other.seconds
+        self.times.extend(other.times)
+
+    @property
+    def rate(self) -> float:
+        return self.count / self.seconds if self.seconds else 0.0
+
+    @property
+    def p95(self) -> float:
+        times = sorted(self.times)
+        return times[int(0.95 * (len(times) - 1))] if times else 0.0
+
+
+def many_users(browsers: list[Browser], page: Page, seconds: float) -> Load:
     times: list[float] = []
     errors = [0]
     lock = threading.Lock()
-    until = time.monotonic() + seconds
+    started_at = time.monotonic()
+    until = started_at + seconds
 
     def work(browser: Browser, seed: int) -> None:
         rng = random.Random(seed)
@@ -309,8 +339,35 @@ def many_users(browsers: list[Browser], page: Page, seconds: float) -> tuple[int
         thread.start()
     for thread in threads:
         thread.join()
-    times.sort()
-    return len(times), errors[0], times[int(0.95 * (len(times) - 1))]
+    load = Load()
+    load.count, load.errors, load.times = len(times), errors[0], times
+    # The last requests end after ``until``: their time counts, as they do.
+    load.seconds = time.monotonic() - started_at
+    return load
+
+
+def paired(
+    browsers: list[Browser],
+    page: Page,
+    sign_in: Page | None,
+    seconds: float,
+    rounds: int,
+    cpu: Callable[[], dict[str, float]],
+) -> tuple[Load, Load, dict[str, float]]:
+    """``page`` under load for ``seconds`` in ``rounds`` parts, each after the sign-in page
+    under load for half as long (when ``sign_in`` is given): the page's load, the sign-in
+    page's beside it, and the CPU seconds the page's parts cost each role."""
+    load, beside = Load(), Load()
+    used = {"web": 0.0, "jobs": 0.0, "database": 0.0}
+    for _ in range(rounds):
+        if sign_in is not None:
+            beside.add(many_users(browsers, sign_in, seconds / rounds / 2))
+        before = cpu()
+        load.add(many_users(browsers, page, seconds / rounds))
+        after = cpu()
+        for role in used:
+            used[role] += after[role] - before[role]
+    return load, beside, used
 
 
 # --- the run --------------------------------------------------------------------------------
@@ -345,6 +402,10 @@ def main() -> int:
     parser.add_argument("--records", type=int, default=1000000)
     parser.add_argument("--users", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument(
+        "--rounds", type=int, default=4,
+        help="Parts each page's --seconds is measured in, each paired with the sign-in page.",
+    )  # fmt: skip
     parser.add_argument("--data", type=Path, default=None)
     parser.add_argument("--database-url", default="")
     parser.add_argument("--only", default="", help="Comma-separated page names to measure.")
@@ -398,37 +459,34 @@ def main() -> int:
             wanted = {"sign-in page", *args.only.split(",")}
             measured = {name: page for name, page in measured.items() if name in wanted}
         # The sign-in page again at the end: how far the machine's own speed moved during the
-        # run. On this shared host it moves by more than a page's change does (the sign-in
-        # page served 1,030 req/s at the start of a run and 799 at its end, 15:09-15:13 UTC on
-        # 2026-12-02), so each page is also compared with the sign-in page measured just
-        # before it (for half the time), besides the first measure.
+        # run. On this shared host it moves by more than a page's change does (862 req/s at the
+        # start of a run and 524 at its end, 21:47-21:55 UTC on 2026-12-02), hence the pairs.
         sign_in = measured["sign-in page"]
         measured["sign-in page, again"] = sign_in
         print(f"gunicorn {env.get('WEB_WORKERS', '2')} workers × {env.get('WEB_THREADS', '4')} "
-              f"threads; {args.users} users × {args.seconds:.0f} s per page")  # fmt: skip
+              f"threads; {args.users} users × {args.seconds:.0f} s per page, in {args.rounds} "
+              f"rounds each paired with the sign-in page for half as long")  # fmt: skip
         header = f"{'page':<24}{'1 user p50':>11}{'p95 ms':>8}{'req/s':>8}{'errors':>8}"
-        print(header + f"{'p95 ms':>8}{'of sign-in':>11}{'just before':>12}{'of it':>7}"
+        print(header + f"{'p95 ms':>8}{'of sign-in':>11}{'paired':>8}{'of it':>7}"
               "   CPU ms a request: web, jobs, database")  # fmt: skip
         failed = 0
         ceiling = None
+
+        def cpu() -> dict[str, float]:
+            return _cpu_by_role(server.pid, kind == "postgresql")
+
         for name, page in measured.items():
-            nearby = None
-            if ceiling is not None:  # the sign-in page just before this page
-                nearby_count, nearby_errors, _ = many_users(browsers, sign_in, args.seconds / 2)
-                nearby = nearby_count / (args.seconds / 2)
-                failed += nearby_errors
             p50, p95, single_errors = single_user(browsers[0], page)
-            before = _cpu_by_role(server.pid, kind == "postgresql")
-            count, errors, loaded_p95 = many_users(browsers, page, args.seconds)
-            after = _cpu_by_role(server.pid, kind == "postgresql")
-            rate = count / args.seconds
-            ceiling = ceiling or rate
-            failed += errors + single_errors
-            print(f"{name:<24}{p50 * 1000:>11.1f}{p95 * 1000:>8.1f}{rate:>8.0f}"
-                  f"{errors + single_errors:>8}{loaded_p95 * 1000:>8.0f}"
-                  f"{rate / ceiling:>10.0%}"
-                  + (f"{nearby:>12.0f}{rate / nearby:>7.0%}   " if nearby else f"{'':>19}   ")
-                  + ", ".join(f"{(after[role] - before[role]) * 1000 / max(count, 1):.1f}"
+            pair = None if name.startswith("sign-in page") else sign_in
+            load, beside, used = paired(browsers, page, pair, args.seconds, args.rounds, cpu)
+            ceiling = ceiling or load.rate
+            failed += load.errors + beside.errors + single_errors
+            print(f"{name:<24}{p50 * 1000:>11.1f}{p95 * 1000:>8.1f}{load.rate:>8.0f}"
+                  f"{load.errors + single_errors:>8}{load.p95 * 1000:>8.0f}"
+                  f"{load.rate / ceiling:>10.0%}"
+                  + (f"{beside.rate:>8.0f}{load.rate / beside.rate:>7.0%}   " if beside.count
+                     else f"{'':>15}   ")
+                  + ", ".join(f"{used[role] * 1000 / max(load.count, 1):.1f}"
                               for role in ("web", "jobs", "database")), flush=True)  # fmt: skip
     finally:
         os.killpg(server.pid, signal.SIGTERM)
