@@ -32,7 +32,12 @@ from app.auth.permissions import Permission, Role, require
 from app.cases import queues
 from app.cases.access import can_edit_case, can_read_case
 from app.cases.charts import status_bars
-from app.cases.events import case_opened, case_page_shown, supervisor_queues_shown
+from app.cases.events import (
+    case_opened,
+    case_page_probes,
+    case_page_shown,
+    supervisor_queues_shown,
+)
 from app.cases.forms import (
     UNASSIGN,
     AliasForm,
@@ -448,9 +453,12 @@ def new():
 @bp.route("/cases/<int:case_id>")
 @require(Permission.CASE_READ, reads_only=True)
 def detail(case_id: int):
-    row = db.session.execute(_case_page_case(), {"case_id": case_id}).unique().first()
-    case, pending = row if row is not None else (None, None)
-    return _case_page(_allowed(case), pending)
+    names = tuple(case_page_probes)
+    row = db.session.execute(_case_page_case(names), {"case_id": case_id}).unique().first()
+    if row is None:
+        abort(404)
+    case, pending, *answers = row
+    return _case_page(_allowed(case), pending, probes=dict(zip(names, answers, strict=True)))
 
 
 # What the case page shows of every case, read with it: three statements fewer per page, each
@@ -463,13 +471,14 @@ CASE_PAGE_LOADS = (
 
 
 @cache
-def _case_page_case() -> Select:
-    # Built once, the id a parameter (as session.get with these options was not): see
+def _case_page_case(probes: tuple[str, ...]) -> Select:
+    # Built once for the features' questions (``probes``, app.cases.events.case_page_probes),
+    # the id a parameter (as session.get with these options was not): see
     # app/cases/services.py _latest_events_statement. With the case, the status change waiting
-    # for approval (app.cases.services.pending_request: at most one), or None: a statement
-    # fewer.
+    # for approval (app.cases.services.pending_request: at most one), or None, and the
+    # questions' answers: a statement fewer each.
     return (
-        select(Case, TransitionRequest)
+        select(Case, TransitionRequest, *(case_page_probes[name](Case.id) for name in probes))
         .outerjoin(
             TransitionRequest,
             and_(
@@ -626,10 +635,16 @@ def _case_page_forms(
     return forms
 
 
-def _case_page(case: Case, pending: TransitionRequest | None, refused: PrefixedForm | None = None):
+def _case_page(
+    case: Case,
+    pending: TransitionRequest | None,
+    refused: PrefixedForm | None = None,
+    probes: dict[str, bool] | None = None,
+):
     """The case page, ``pending`` its status change waiting for approval, with blank forms,
     or with ``refused``, a form of it that was posted and refused, in its place: showing what
-    was typed and, beside each field, what is wrong."""
+    was typed and, beside each field, what is wrong. ``probes``: the answers to
+    :data:`app.cases.events.case_page_probes` read with the case, if they were."""
     with brief_write():
         record_case_read(case)
     can_edit = can_edit_case(current_user, case)
@@ -656,7 +671,7 @@ def _case_page(case: Case, pending: TransitionRequest | None, refused: PrefixedF
         # The refused form's <details> stays open, its errors in sight.
         open_form=refused.prefix_name if refused is not None and refused.errors else None,
         **_case_page_forms(case, can_edit, pending, transitions, refused, links),
-        **page_sections(case_page_shown, current_app_object(), case=case),
+        **page_sections(case_page_shown, current_app_object(), case=case, probes=probes),
     )
 
 

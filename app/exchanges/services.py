@@ -22,7 +22,7 @@ from datetime import date, timedelta
 from typing import Any, ParamSpec, TypeVar
 
 from flask_babel import gettext as _
-from sqlalchemy import Integer, Select, bindparam, exists, false, func, select
+from sqlalchemy import ColumnElement, Integer, Select, bindparam, exists, false, func, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -278,22 +278,35 @@ def exchange_timeline(user: User, exchange: Exchange, limit: int = 200) -> list[
     ]
 
 
-def case_lines(case: Case) -> Sequence[ExchangeLine]:
+#: The case page's question to exchanges (app.cases.events.case_page_probes).
+HAS_LINES = "exchange_lines"
+
+
+def case_has_lines(case_id: ColumnElement[Any]) -> ColumnElement[bool]:
+    """Whether the case of ``case_id`` (a column or a parameter) was in any exchange."""
+    return exists().where(ExchangeLine.case_id == case_id)
+
+
+def case_lines(case: Case, has_lines: bool | None = None) -> Sequence[ExchangeLine]:
     """Every exchange this case's person was in, with the line's state (the case page's
     section; whoever reads the case reads these).
 
-    Whether there is any is asked first, in a plain statement: nearly every case was in no
-    exchange, and the lines' statement, three joined loads of mapped rows, was about 450 Python
-    calls more even when it found none; a case that was in one takes a statement more."""
+    Whether there is any is known first (``has_lines``: the case page asks it with the case)
+    or asked first, in a plain statement: nearly every case was in no exchange, and the lines'
+    statement, three joined loads of mapped rows, was about 450 Python calls more even when it
+    found none; a case that was in one takes a statement more."""
     values = {"case_id": case.id}
-    if not db.session.connection().execute(_case_has_lines_statement(), values).scalar_one():
+    if has_lines is None:
+        connection = db.session.connection()
+        has_lines = connection.execute(_case_has_lines_statement(), values).scalar_one()
+    if not has_lines:
         return []
     return db.session.scalars(_case_lines_statement(), values).all()
 
 
 @functools.cache
 def _case_has_lines_statement() -> Select:  # built once: see _case_lines_statement
-    return select(exists().where(ExchangeLine.case_id == bindparam("case_id", type_=Integer)))
+    return select(case_has_lines(bindparam("case_id", type_=Integer)))
 
 
 @functools.cache

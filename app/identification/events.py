@@ -12,15 +12,24 @@ from typing import Any
 from flask_login import current_user
 
 from app.cases.access import can_edit_case
-from app.cases.events import case_page_shown
+from app.cases.events import case_page_probes, case_page_shown
 from app.cases.models import Case
 from app.identification.forms import RELATIONSHIP_LABELS
-from app.identification.services import case_dna
+from app.identification.services import (
+    HAS_RESULTS,
+    HAS_SAMPLES,
+    case_dna,
+    case_has_results,
+    case_has_samples,
+)
 from app.web import PageSection
 
 
-def _case_dna_section(sender: Any, *, case: Case) -> PageSection | None:
-    samples, results = case_dna(case)
+def _case_dna_section(
+    sender: Any, *, case: Case, probes: dict[str, bool] | None = None
+) -> PageSection | None:
+    held = None if probes is None else (probes[HAS_SAMPLES], probes[HAS_RESULTS])
+    samples, results = case_dna(case, held)
     may_add = can_edit_case(current_user, case)
     if not samples and not results and not may_add:
         return None
@@ -37,4 +46,6 @@ def _case_dna_section(sender: Any, *, case: Case) -> PageSection | None:
 
 def subscribe() -> None:
     """Connect DNA identification to the signals of cases."""
+    case_page_probes[HAS_SAMPLES] = case_has_samples
+    case_page_probes[HAS_RESULTS] = case_has_results
     case_page_shown.connect(_case_dna_section)

@@ -56,7 +56,7 @@ def _match_import(
     return run
 
 
-def _case_candidates_section(sender: Any, *, case: Case) -> PageSection | None:
+def _case_candidates_section(sender: Any, *, case: Case, **_: Any) -> PageSection | None:
     if not current_user.can(Permission.MATCH_REVIEW):
         return None
     # A possible duplicate in a case this user may not open is shown as such, with whom to ask,

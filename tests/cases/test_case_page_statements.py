@@ -11,7 +11,7 @@ from app.auth.models import User
 from app.cases.models import ActivityKind, Case
 from app.cases.services import add_note, case_activity, log_contact, timeline
 from app.extensions import db
-from tests.conftest import sql_statements
+from tests.conftest import csrf_token, sql_statements
 from tests.matching.conftest import make_candidate, make_record
 
 
@@ -83,3 +83,37 @@ def test_the_change_waiting_for_approval_is_read_with_the_case(app, make_case, u
         assert ("Рідні знайшлися." in html) == (case_id == waiting)
         assert not [s for s in statements if s.startswith("SELECT transition_request")]
         assert len([s for s in statements if "FROM case_record" in s]) == 1
+
+
+def test_the_features_questions_are_asked_with_the_case(app, make_case, supervisor):
+    """Whether the case was in an exchange and has DNA samples or results (nearly every case:
+    none) is asked in the statement that reads the case (app.cases.events.case_page_probes), not
+    in a statement of each feature's own."""
+    case_id = make_case(owner="caseworker")
+    with sql_statements(app) as statements:
+        response = supervisor.get(f"/cases/{case_id}")
+    assert response.status_code == 200
+    assert not [s for s in statements if s.lstrip().startswith("SELECT EXISTS")]
+    reading_the_case = [s for s in statements if "FROM case_record" in s and "exchange_line" in s]
+    assert len(reading_the_case) == 1
+    assert "dna_reference_sample" in reading_the_case[0]
+    assert "dna_proposal" in reading_the_case[0]
+
+
+def test_a_refused_form_shows_the_case_page_whose_features_ask_themselves(
+    app, make_case, supervisor
+):
+    """A form refused shows the case page again without the case's own statement: the
+    features' sections ask their questions themselves, and the page is whole."""
+    case_id = make_case(owner="supervisor")
+    token = csrf_token(supervisor, f"/cases/{case_id}")
+    with sql_statements(app) as statements:
+        response = supervisor.post(
+            f"/cases/{case_id}/contacts",
+            data={"csrf_token": token, "contact-channel": "phone", "contact-outcome": ""},
+        )
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'data-testid="case-dna"' in html  # the section, its question asked by itself
+    assert 'data-testid="error-summary"' in html  # the refused form, with what is wrong
+    assert [s for s in statements if s.lstrip().startswith("SELECT EXISTS")]
