@@ -103,7 +103,7 @@ from app.cases.services import (
     update_case,
     update_relative,
 )
-from app.cases.table import case_rows, reading
+from app.cases.table import CountedReading, case_rows, reading
 from app.cases.workflow import Transition, TransitionError, allowed_targets
 from app.database import utcnow
 from app.extensions import PAGE_SIZES, db, page_size
@@ -291,20 +291,19 @@ def index():
     per_page = page_size()
     total = kept_total(current_user, filters)
     query = search_cases(current_user, filters)
-    page = db.paginate(
-        query,
-        per_page=per_page,
-        error_out=False,
-        count=total is None,
-        read=reading(query),
-    )
+    if total is None and filters.text:
+        # A search finds a few cases: counted with the page's rows.
+        page = _counted_page(query, per_page)
+    else:
+        page = db.paginate(
+            query, per_page=per_page, error_out=False, count=total is None, read=reading(query)
+        )
     if total is not None:
         page.total = total
     broadened = False
     if page.total == 0 and filters.text and not parse_case_number(filters.text):
         # Nothing matched whole names: try the words as beginnings ("Ковал" → Коваленко).
-        query = search_cases(current_user, filters, prefix=True)
-        page = db.paginate(query, per_page=per_page, error_out=False, read=reading(query))
+        page = _counted_page(search_cases(current_user, filters, prefix=True), per_page)
         broadened = bool(page.total)
     record_list_read(*page.items)
     assign_controls = _assign_controls_html() if current_user.can(Permission.CASE_ASSIGN) else None
@@ -316,6 +315,18 @@ def index():
         broadened=broadened,
         sort=filters.sort,
         page_sizes=PAGE_SIZES,
+    )
+
+
+def _counted_page(query: Select, per_page: int):
+    """This request's page of ``query``'s cases, its total counted with its rows."""
+    reading_counted = CountedReading(query)
+    return db.paginate(
+        query,
+        per_page=per_page,
+        error_out=False,
+        read=reading_counted.read,
+        total=reading_counted.total,
     )
 
 
