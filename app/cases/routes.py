@@ -1,6 +1,6 @@
 import re
 import secrets
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import date
 from functools import cache, partial
 from typing import Any, cast
@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup, escape
-from sqlalchemy import Select, and_, bindparam, select
+from sqlalchemy import Select, and_, bindparam, inspect, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.interfaces import ORMOption
@@ -514,7 +514,23 @@ def _activity_shown(asked: int | None) -> int:
 
 
 def _relative_choices(case: Case):
-    return choices([("", "—")] + [(r.id, r.full_name) for r in case.relatives])
+    """The relatives a contact can name: the case's relatives, if loaded (the case page loads
+    them with the case), else read as (id, name) pairs: a form posted to the case (a contact,
+    every few minutes a caseworker) loaded every column of each relative as a mapped object to
+    offer its name."""
+    pairs: Iterable[tuple[int, str]]
+    if "relatives" in inspect(case).unloaded:
+        pairs = db.read(_RELATIVE_NAMES, {"case_id": case.id}).tuples()
+    else:
+        pairs = [(r.id, r.full_name) for r in case.relatives]
+    return choices([("", "—"), *pairs])
+
+
+_RELATIVE_NAMES = (
+    select(Relative.id, Relative.full_name)
+    .where(Relative.case_id == bindparam("case_id"))
+    .order_by(Relative.id)  # as Case.relatives
+)
 
 
 # The case page's forms: the template that shows each (app.forms.form_html) and the endpoint

@@ -324,6 +324,55 @@ def test_relative_contact_and_done(app, caseworker, own_case):
     assert "Коваленко Ганна" in html and "will call back" in html
 
 
+def _add_relative(client, case_id: int, name: str) -> None:
+    response = client.post(
+        f"/cases/{case_id}/relatives",
+        data={
+            "relative-relationship_kind": "grandmother",
+            "relative-full_name": name,
+            "relative-phone": "+380 00",
+            "relative-consents_to_contact": "y",
+            "csrf_token": _any_token(client),
+        },
+    )
+    assert response.status_code == 302
+
+
+def test_a_contact_names_only_a_relative_of_its_case(app, caseworker, own_case, make_case):
+    """The contact form offers the case's relatives, read as names on a post (not loaded as
+    objects: app/cases/routes.py _relative_choices); another case's relative is refused, and
+    the refused form offers the case's own relatives again."""
+    second = make_case(owner="caseworker")
+    _add_relative(caseworker, own_case, "Мельник Олена")
+    _add_relative(caseworker, second, "Шевчук Ірина")
+    with app.app_context():
+        theirs = db.session.scalar(select(Relative.id).where(Relative.case_id == second))
+        ours = db.session.scalar(select(Relative.id).where(Relative.case_id == own_case))
+    contact = {
+        "contact-contacted_on": "2026-11-20",
+        "contact-channel": "phone",
+        "contact-outcome": "no answer",
+        "csrf_token": _any_token(caseworker),
+    }
+    with sql_statements(app) as statements:
+        refused = caseworker.post(
+            f"/cases/{own_case}/contacts", data={**contact, "contact-relative": theirs}
+        )
+    assert refused.status_code == 200
+    html = refused.get_data(as_text=True)
+    assert f'<option value="{ours}">Мельник Олена</option>' in html
+    assert "Шевчук Ірина" not in html
+    assert any(s.startswith("SELECT relative.id, relative.full_name \nFROM") for s in statements)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(ContactLog.id))) == 0
+    accepted = caseworker.post(
+        f"/cases/{own_case}/contacts", data={**contact, "contact-relative": ours}
+    )
+    assert accepted.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(ContactLog.relative_id)) == ours
+
+
 def test_invalid_small_form_shows_error(caseworker, own_case):
     response = caseworker.post(
         f"/cases/{own_case}/contacts",
