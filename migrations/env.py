@@ -90,6 +90,17 @@ def run_migrations_online():
 
     connectable = get_engine()
 
+    def include_object(obj, name, type_, reflected, compare_to):
+        # An index the models create on one database only (``Index(...).ddl_if(dialect=...)``,
+        # PostgreSQL's GIN on the audit trail's ids): autogenerate does not read ddl_if.
+        ddl_if = getattr(obj, "_ddl_if", None)
+        if type_ == "index" and not reflected and ddl_if is not None and ddl_if.dialect:
+            return ddl_if.dialect == connectable.dialect.name
+        return True
+
+    if conf_args.get("include_object") is None:
+        conf_args["include_object"] = include_object
+
     with connectable.connect() as connection:
         # SQLite changes a column by rebuilding its table (Alembic's batch mode): a new table,
         # the rows copied, the old one dropped. With foreign keys enforced, dropping a table that

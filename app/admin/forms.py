@@ -15,7 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from app.audit.labels import ACTION_LABELS, OBJECT_TYPE_LABELS
-from app.audit.models import AuditAction, AuditEvent
+from app.audit.models import AuditAction
 from app.auth.forms import ROLE_LABELS, PasswordPolicy
 from app.auth.models import User
 from app.extensions import db
@@ -41,12 +41,9 @@ class AuditFilterForm(FlaskForm):
         self.actor.choices = choices([("", _l("Anyone"))] + [(u.id, u.email) for u in users])
         actions = [(a.value, ACTION_LABELS.get(a, a.value)) for a in AuditAction]
         self.action.choices = choices([("", _l("Any")), *actions])
-        types = db.session.scalars(
-            select(AuditEvent.object_type).distinct().order_by(AuditEvent.object_type)
-        ).all()
-        self.object_type.choices = choices(
-            [("", _l("Any"))] + [(t, OBJECT_TYPE_LABELS.get(t, t)) for t in types if t]
-        )
+        # The labelled types, not the stored ones: a list page's read names its objects' types
+        # only in its ids, and a DISTINCT read the whole trail for every view of this page.
+        self.object_type.choices = choices([("", _l("Any")), *OBJECT_TYPE_LABELS.items()])
 
 
 class UserCreateForm(FlaskForm):

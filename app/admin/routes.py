@@ -8,8 +8,9 @@ from sqlalchemy import select
 from app.admin.audit_words import FIELD_LABELS, STATUS_LABELS_BY_TYPE
 from app.admin.forms import AuditFilterForm, UserCreateForm, UserEditForm
 from app.alphabet import NAME_COLLATION
-from app.audit.labels import ACTION_LABELS, OBJECT_TYPE_LABELS, event_details, event_fields
+from app.audit.labels import ACTION_LABELS, event_details, event_fields, event_object
 from app.audit.models import AuditEvent
+from app.audit.services import about
 from app.auth.models import User
 from app.auth.permissions import Permission, require
 from app.auth.services import (
@@ -119,10 +120,9 @@ def audit():
             query = query.where(AuditEvent.actor_id == form.actor.data)
         if form.action.data:
             query = query.where(AuditEvent.action == form.action.data)
-        if form.object_type.data:
-            query = query.where(AuditEvent.object_type == form.object_type.data)
-        if form.object_id.data is not None:
-            query = query.where(AuditEvent.object_id == form.object_id.data)
+        if form.object_type.data or form.object_id.data is not None:
+            # Its own events and the list pages that showed it.
+            query = query.where(about(form.object_type.data or None, form.object_id.data))
         if form.date_from.data:
             query = query.where(
                 AuditEvent.at >= datetime.combine(form.date_from.data, time.min, UTC)
@@ -135,7 +135,7 @@ def audit():
         form=form,
         page=page,
         action_labels=ACTION_LABELS,
-        object_type_labels=OBJECT_TYPE_LABELS,
+        object_text=event_object,
         fields_text=lambda event: event_fields(event.object_type, event.fields, FIELD_LABELS),
         details_text=lambda event: event_details(
             event.object_type, event.detail, STATUS_LABELS_BY_TYPE

@@ -155,3 +155,14 @@ def event_details(
         label = DETAIL_LABELS.get(key)
         parts.append(f"{label}: {value}" if label is not None else f"{key}={value}")
     return "; ".join(parts)
+
+
+def event_object(event: Any) -> str:
+    """An event's object in words: "Case 5", or what a list page showed ("Case ×25, Partner
+    record ×25"; the filter by object finds the pages that showed it)."""
+    if event.shown:
+        return ", ".join(
+            f"{OBJECT_TYPE_LABELS.get(kind, kind)} ×{len(ids)}" for kind, ids in event.shown.items()
+        )
+    label = OBJECT_TYPE_LABELS.get(event.object_type, event.object_type) or ""
+    return f"{label} {event.object_id if event.object_id is not None else ''}".strip()

@@ -120,3 +120,21 @@ def test_audit_page_names_actions_and_objects_in_words(app, admin, users):
     assert "Status changed" in table and "Case 5" in table
     assert "status_change" not in table and "case_record" not in table
     assert '<option selected value="status_change">Status changed</option>' in page
+
+
+def test_the_filter_by_object_finds_the_list_pages_that_showed_it(
+    app, admin, supervisor, make_case
+):
+    """A list page's read is one event holding the ids it showed: the administrator's "who saw
+    this case" (type and id, or the id alone) lists it with the case's own events and says how
+    many it showed; a case it did not show finds no read."""
+    shown_ids = [make_case(owner=None), make_case(owner=None)]
+    assert supervisor.get("/cases").status_code == 200  # the list shows both
+    for query in (f"object_type=case_record&object_id={shown_ids[0]}", f"object_id={shown_ids[1]}"):
+        page = admin.get(f"/admin/audit/?{query}")
+        assert page.status_code == 200
+        table = page.get_data(as_text=True).split("<tbody>")[1]
+        assert "Viewed" in table and "Case ×2" in table and "Created" in table
+    unseen = admin.get(f"/admin/audit/?object_type=case_record&object_id={max(shown_ids) + 1}")
+    assert "Viewed" not in unseen.get_data(as_text=True).split("<tbody>")[1]
+    assert supervisor.get(f"/admin/audit/?object_id={shown_ids[0]}").status_code == 403

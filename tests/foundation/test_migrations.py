@@ -53,3 +53,42 @@ def test_a_populated_database_goes_down_and_up_again_keeping_every_row(fresh_dat
         assert all(case.identity_changed_at == case.updated_at for case in cases)
         db.session.remove()
         db.engine.dispose()
+
+
+def test_going_down_past_one_event_a_list_page_keeps_each_object_it_showed(fresh_database):
+    """Revision 5e1a0c7d9b42 writes a list page's read as one event holding its ids; an earlier
+    revision has no place for them, so going down appends one event per object (the trail is
+    append-only) with the page's time, reader, address and name, and loses nobody's read."""
+    from datetime import UTC, datetime
+
+    from app.audit.services import write_list_read
+
+    application = app_on(fresh_database())
+    at = datetime(2026, 12, 3, 5, 0, tzinfo=UTC)
+    with application.app_context():
+        upgrade()
+        ids = {"case_record": [4, 2], "partner_record": [9]}
+        write_list_read.run_here(None, "10.0.0.7", at, "matching.queue", ids)
+        db.session.remove()
+
+        downgrade(revision="840c0950b795")
+
+        rows = db.session.execute(
+            text(
+                "SELECT object_type, object_id, action, detail, ip_address, at FROM audit_event "
+                "WHERE object_id IS NOT NULL ORDER BY id"
+            )
+        ).all()
+        assert [(row.object_type, row.object_id) for row in rows] == [
+            ("case_record", 4),
+            ("case_record", 2),
+            ("partner_record", 9),
+        ]
+        assert {(row.action, row.ip_address) for row in rows} == {("read", "10.0.0.7")}
+        assert {str(row.detail) for row in rows} == {str(rows[0].detail)}
+        assert "matching.queue" in str(rows[0].detail)
+        assert len({row.at for row in rows}) == 1
+        db.session.remove()
+        upgrade()
+        db.session.remove()
+        db.engine.dispose()
