@@ -12,7 +12,7 @@ from functools import cache
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, bindparam, delete, insert, select, update
+from sqlalchemy import Insert, Select, Update, bindparam, delete, insert, select, update
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -271,27 +271,45 @@ def record_relative_read(relative: Relative) -> None:
 
 def add_event(
     case: Case, actor: User | None, kind: CaseEventKind, text: str = "", **data: Any
-) -> CaseEvent:
-    event = CaseEvent(
-        case_id=case.id,
-        actor_id=actor.id if actor else None,
-        kind=kind.value,
-        text=text,
-        data=data or None,
+) -> None:
+    """Add an event to the case's timeline, and mark the case active now.
+
+    Both written on the session's connection, not through the ORM: the timeline is only
+    appended to (nothing holds its events as objects), and the unit of work's handling of one
+    event and of the case's UPDATE was about a third of posting a contact's Python calls."""
+    now = utcnow()
+    connection = db.session.connection()
+    connection.execute(
+        _add_event_statement(),
+        {
+            "case_id": case.id,
+            "at": now,
+            "actor_id": actor.id if actor else None,
+            "kind": kind.value,
+            "text": text,
+            "data": data or None,
+        },
     )
-    db.session.add(event)
     # Activity is not an edit: written without the version check and bump of the case form's
     # optimistic locking, so that a note or a contact neither makes a colleague's open form
     # stale nor fails when two people add one to the same case at once.
-    now = utcnow()
-    db.session.execute(
-        update(Case)
-        .where(Case.id == case.id)
-        .values(last_activity_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    connection.execute(_touch_case_statement(), {"case_id": case.id, "now": now})
     set_committed_value(case, "last_activity_at", now)
-    return event
+
+
+@cache
+def _add_event_statement() -> Insert:  # built once: see _latest_events_statement
+    return insert(CaseEvent.__table__)
+
+
+@cache
+def _touch_case_statement() -> Update:
+    table = Case.__table__
+    return (
+        update(table)
+        .where(table.c.id == bindparam("case_id"))
+        .values(last_activity_at=bindparam("now"))
+    )
 
 
 def _latest_events(

@@ -13,6 +13,7 @@ import warnings
 
 import pytest
 from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -27,23 +28,34 @@ MESSAGE = "cannot reach its database"
 @pytest.fixture
 def failing_database(monkeypatch):
     """``fail(after=n)``: from the (n+1)th statement of the session on, OperationalError, as a
-    driver raises it when the server is gone; ``fail(None)`` brings the database back."""
-    state = {"after": None, "seen": 0}
+    driver raises it when the server is gone; ``fail(writes=True)``: from the first INSERT or
+    UPDATE on, however it is run (the session, or its connection); ``fail(None)`` brings the
+    database back."""
+    state = {"after": None, "seen": 0, "writes": False}
     real_execute = Session.execute
+
+    def gone() -> OperationalError:
+        return OperationalError("SELECT ...", {}, Exception("server closed the connection"))
 
     def execute(self, *args, **kwargs):
         if state["after"] is not None:
             state["seen"] += 1
             if state["seen"] > state["after"]:
-                raise OperationalError("SELECT ...", {}, Exception("server closed the connection"))
+                raise gone()
         return real_execute(self, *args, **kwargs)
 
+    def before_cursor_execute(connection, cursor, statement, *args):
+        if state["writes"] and statement.lstrip().upper().startswith(("INSERT", "UPDATE")):
+            raise gone()
+
     monkeypatch.setattr(Session, "execute", execute)
+    event.listen(Engine, "before_cursor_execute", before_cursor_execute)
 
-    def fail(after: int | None = 0) -> None:
-        state.update(after=after, seen=0)
+    def fail(after: int | None = 0, *, writes: bool = False) -> None:
+        state.update(after=None if writes else after, seen=0, writes=writes)
 
-    return fail
+    yield fail
+    event.remove(Engine, "before_cursor_execute", before_cursor_execute)
 
 
 def _assert_unavailable_page(response) -> None:
@@ -76,7 +88,7 @@ def test_a_failed_change_says_so_and_the_next_one_is_saved(
     case_id = make_case()
     page = f"/cases/{case_id}"
     data = {"csrf_token": csrf_token(supervisor, page), "note-body": "Called the school."}
-    failing_database(after=2)
+    failing_database(writes=True)
     response = supervisor.post(f"{page}/notes", data=data)
     _assert_unavailable_page(response)
     assert "was not saved" in response.get_data(as_text=True)
