@@ -276,7 +276,8 @@ def add_event(
 
     Both written on the session's connection, not through the ORM: the timeline is only
     appended to (nothing holds its events as objects), and the unit of work's handling of one
-    event and of the case's UPDATE was about a third of posting a contact's Python calls."""
+    event and of the case's UPDATE was a tenth of posting a contact's Python calls and about a
+    quarter of its CPU under load (bench/national.py: 9.5 -> 7 ms a request on SQLite)."""
     now = utcnow()
     connection = db.session.connection()
     connection.execute(
