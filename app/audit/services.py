@@ -7,6 +7,7 @@ name fields whose changes are not worth an event in ``__audit_ignore__``.
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import datetime
 from typing import Any
@@ -27,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import Insert
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.audit.labels import OBJECT_TYPE_LABELS
@@ -206,7 +208,7 @@ def _insert_list_read(shown_by: ShownBy) -> None:
     actor_id, ip_address, at, page, ids = shown_by
     # On the connection: the session's ORM execution added about 400 Python calls.
     db.session.connection().execute(
-        insert(AuditEvent.__table__),
+        _list_read_statement(),
         {
             "at": at,
             "actor_id": actor_id,
@@ -216,6 +218,14 @@ def _insert_list_read(shown_by: ShownBy) -> None:
             "shown": ids,
         },
     )
+
+
+@functools.cache
+def _list_read_statement() -> Insert:
+    # Built once, as the pages' statements are (app/cases/services.py _latest_events_statement):
+    # a statement built anew is keyed anew for SQLAlchemy's cache of compiled SQL on every list
+    # page.
+    return insert(AuditEvent.__table__)
 
 
 def about(object_type: str | None, object_id: int | None) -> ColumnElement[bool]:
