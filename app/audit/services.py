@@ -122,16 +122,16 @@ def record_list_read(*shown: Any) -> None:
     50 rows with five index entries each, on SQLite most of the page's time.
 
     On PostgreSQL, in a request that only reads (a ``reads_only`` view, or one that called
-    ``reads_only_from_here``, as every list page does), they are written in the page's own
+    ``reads_only_from_here``, as every list page does), it is written in the page's own
     transaction once the page is rendered, and committed with it before it is sent (no page
     without its record): a transaction of their own after the response cost three more round
     trips to the server (the pool's ping, BEGIN, COMMIT) and an application context of its own
     (about 400 Python calls).
 
     On SQLite list pages only read (``reads_only``): they render from a snapshot and must not
-    write, so that they are served while an import holds the one write lock. The events are
+    write, so that they are served while an import holds the one write lock. The event is
     therefore written when the response is closed (so too on PostgreSQL in a request that
-    writes), with the time the page was shown: at once if the database takes them without
+    writes), with the time the page was shown: at once if the database takes it without
     waiting long (unless another writer holds the lock, an import's write phase), else queued,
     and a job waits its turn for the lock, retried if it has to wait long. A job a page cost
     the worker more than the page's own insert (2-3 ms of CPU with the queue's round trips,
@@ -174,9 +174,9 @@ def record_list_read(*shown: Any) -> None:
 
 
 def _written_at_once(app: Any, shown_by: ShownBy) -> bool:
-    """Write a list page's read events now, in a transaction of their own, if the database
-    takes them without waiting long; False (nothing written) if not, or if that failed, for the
-    caller to queue them instead."""
+    """Write a list page's read event now, in a transaction of its own, if the database takes
+    it without waiting long; False (nothing written) if not, or if that failed, for the caller
+    to queue it instead."""
     try:
         with waiting_briefly():
             write_list_read.run_here(*shown_by)
@@ -198,7 +198,7 @@ def write_list_read(
     page: str | None,
     ids: dict[str, list[int]],
 ) -> None:
-    """The events of :func:`record_list_read`, in a transaction of their own."""
+    """The event of :func:`record_list_read`, in a transaction of its own."""
     _insert_list_read((actor_id, ip_address, at, page, ids))
     db.session.commit()
 
