@@ -93,3 +93,20 @@ def test_a_new_supervisor_enrols_a_second_factor_and_signs_in_with_a_code(
     page.get_by_role("button", name="Continue").click()
     expect(page).to_have_url(re.compile(r"/queues$"))
     expect(page.get_by_test_id("current-user")).to_have_text("New Supervisor")
+
+
+def test_the_audit_trail_says_who_saw_a_case_in_a_list(page, live_server, screenshot_on_failure):
+    """A caseworker's list shows a case; the administrator asks the audit trail who saw that
+    case and finds the list page's one read event, by the caseworker, with what it showed."""
+    sign_in(page, live_server, CASEWORKER)
+    page.goto(f"{live_server}/my-cases")
+    href = page.locator("table a[href*='/cases/']").first.get_attribute("href")
+    case_id = re.search(r"/cases/(\d+)", href or "")[1]
+    page.get_by_test_id("logout").click()
+    sign_in(page, live_server, ADMIN)
+    page.goto(f"{live_server}/admin/audit/")
+    page.get_by_label("Object type").select_option(label="Case")
+    page.get_by_label("Object id").fill(case_id)
+    page.get_by_role("button", name="Filter").click()
+    row = page.locator("tbody tr", has_text=CASEWORKER).filter(has_text="Viewed").first
+    expect(row).to_contain_text(re.compile(r"Case ×\d+"))
