@@ -12,12 +12,13 @@ from wtforms import (
     StringField,
     SubmitField,
 )
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional
 
 from app.audit.labels import ACTION_LABELS, OBJECT_TYPE_LABELS
 from app.audit.models import AuditAction
 from app.auth.forms import ROLE_LABELS, PasswordPolicy
 from app.auth.models import User
+from app.database import MAX_INTEGER
 from app.extensions import db
 from app.forms import DayField, choices
 
@@ -31,7 +32,10 @@ class AuditFilterForm(FlaskForm):
     actor = SelectField(_l("User"), coerce=lambda v: int(v) if v else None, validators=[Optional()])
     action = SelectField(_l("Action"), validators=[Optional()])
     object_type = SelectField(_l("Object type"), validators=[Optional()])
-    object_id = IntegerField(_l("Object id"), validators=[Optional()])
+    # An id the database's integers cannot hold reached the driver, which failed (a 500).
+    object_id = IntegerField(
+        _l("Object id"), validators=[Optional(), NumberRange(min=1, max=MAX_INTEGER)]
+    )
     date_from = DayField(_l("From"), validators=[Optional()])
     date_to = DayField(_l("To"), validators=[Optional()])
 

@@ -138,3 +138,13 @@ def test_the_filter_by_object_finds_the_list_pages_that_showed_it(
     unseen = admin.get(f"/admin/audit/?object_type=case_record&object_id={max(shown_ids) + 1}")
     assert "Viewed" not in unseen.get_data(as_text=True).split("<tbody>")[1]
     assert supervisor.get(f"/admin/audit/?object_id={shown_ids[0]}").status_code == 403
+
+
+@pytest.mark.parametrize("object_id", ["99999999999999999999", "0", "abc"])
+def test_an_object_id_the_database_cannot_hold_is_refused_beside_its_field(admin, object_id):
+    """An id beyond the database's integers reached the driver, which could not send it (a
+    500); it, and any id that is not a positive number, is an error beside the field."""
+    page = admin.get(f"/admin/audit/?object_type=case_record&object_id={object_id}")
+    assert page.status_code == 200
+    form = page.get_data(as_text=True).split("<tbody>")[0]
+    assert 'aria-invalid="true"' in form
